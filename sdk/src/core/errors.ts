@@ -1,0 +1,290 @@
+/**
+ * The ModelMesh error tree. Every error has a literal `name`, a stable `code`, a `retryable` flag and a
+ * `toJSON()`/`fromJSON()` pair, because `instanceof` does not survive a structured-clone boundary
+ * (the extension's message port, a worker). Messages say what failed and where, never a key.
+ */
+
+export interface SerializedError {
+  name: string;
+  code: string;
+  message: string;
+  retryable: boolean;
+  [field: string]: unknown;
+}
+
+export interface ModelMeshErrorOptions {
+  code?: string;
+  retryable?: boolean;
+  cause?: unknown;
+}
+
+/**
+ * Root of every error ModelMesh throws.
+ * @example
+ * try { await client.chat.completions.create(request) }
+ * catch (error) { if (isModelMeshError(error) && error.retryable) scheduleRetry() }
+ */
+export class ModelMeshError extends Error {
+  override name: string = "ModelMeshError";
+  readonly code: string;
+  readonly retryable: boolean;
+
+  constructor(message: string, options: ModelMeshErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code ?? "modelmesh_error";
+    this.retryable = options.retryable ?? false;
+  }
+
+  /** Fields beyond name/code/message/retryable that a subclass wants to carry across a boundary. */
+  protected details(): Record<string, unknown> {
+    return {};
+  }
+
+  toJSON(): SerializedError {
+    return { ...this.details(), name: this.name, code: this.code, message: this.message, retryable: this.retryable };
+  }
+
+  /** Rebuilds the right subclass from `toJSON()` output; unknown names become a plain `ModelMeshError`. */
+  static fromJSON(json: SerializedError): ModelMeshError {
+    const revive = revivers[json.name];
+    const error = revive ? revive(json) : new ModelMeshError(json.message, { code: json.code, retryable: json.retryable });
+    return error;
+  }
+}
+
+/** The bad key is named by its dotted path (`pools.chat.strategy`), so a person can find it in the YAML. */
+export class ConfigError extends ModelMeshError {
+  override name = "ConfigError" as const;
+  readonly path: string;
+  constructor(path: string, message: string, options: ModelMeshErrorOptions = {}) {
+    super(path ? `${path}: ${message}` : message, { code: "config_error", ...options });
+    this.path = path;
+  }
+  protected override details() {
+    return { path: this.path };
+  }
+}
+
+export interface ProviderErrorFields {
+  providerId: string;
+  modelId?: string;
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** A provider answered with an error, or with something that is not its wire format. */
+export class ProviderError extends ModelMeshError {
+  override name: string = "ProviderError";
+  readonly providerId: string;
+  readonly modelId: string | undefined;
+  readonly status: number | undefined;
+  readonly body: unknown;
+  readonly headers: Record<string, string>;
+  constructor(message: string, fields: ProviderErrorFields, options: ModelMeshErrorOptions = {}) {
+    super(message, { code: "provider_error", ...options });
+    this.providerId = fields.providerId;
+    this.modelId = fields.modelId;
+    this.status = fields.status;
+    this.body = fields.body;
+    this.headers = fields.headers ?? {};
+  }
+  protected override details(): Record<string, unknown> {
+    return { providerId: this.providerId, modelId: this.modelId, status: this.status, body: this.body, headers: this.headers };
+  }
+}
+
+/** 401/403: the key is wrong or lacks access. Every model served by that key is taken out. */
+export class AuthenticationError extends ProviderError {
+  override name = "AuthenticationError" as const;
+  constructor(message: string, fields: ProviderErrorFields, options: ModelMeshErrorOptions = {}) {
+    super(message, fields, { code: "authentication_error", retryable: false, ...options });
+  }
+}
+
+/** 429 (and quota errors): `retryAfter` is in seconds, read from the provider's own headers. */
+export class RateLimitError extends ProviderError {
+  override name = "RateLimitError" as const;
+  readonly retryAfter: number | undefined;
+  constructor(message: string, fields: ProviderErrorFields & { retryAfter?: number }, options: ModelMeshErrorOptions = {}) {
+    super(message, fields, { code: "rate_limit_exceeded", retryable: true, ...options });
+    this.retryAfter = fields.retryAfter;
+  }
+  protected override details() {
+    return { ...super.details(), retryAfter: this.retryAfter };
+  }
+}
+
+/** The request, or the wait for its first byte, took longer than `timeoutMs`. */
+export class TimeoutError extends ProviderError {
+  override name = "TimeoutError" as const;
+  readonly timeoutMs: number | undefined;
+  constructor(message: string, fields: ProviderErrorFields & { timeoutMs?: number }, options: ModelMeshErrorOptions = {}) {
+    super(message, fields, { code: "timeout", retryable: true, ...options });
+    this.timeoutMs = fields.timeoutMs;
+  }
+  protected override details() {
+    return { ...super.details(), timeoutMs: this.timeoutMs };
+  }
+}
+
+/** The connection failed before any HTTP status arrived (DNS, refused, reset). */
+export class ConnectionError extends ProviderError {
+  override name = "ConnectionError" as const;
+  constructor(message: string, fields: ProviderErrorFields, options: ModelMeshErrorOptions = {}) {
+    super(message, fields, { code: "connection_error", retryable: true, ...options });
+  }
+}
+
+export type BudgetLimitType = "daily" | "monthly" | "total" | "per-request" | (string & {});
+
+/** A budget would be breached by this request; raised before it is sent. */
+export class BudgetExceededError extends ModelMeshError {
+  override name = "BudgetExceededError" as const;
+  readonly limitType: BudgetLimitType;
+  readonly limitValue: number;
+  readonly scope: string;
+  constructor(fields: { limitType: BudgetLimitType; limitValue: number; scope: string; spent?: number }, options: ModelMeshErrorOptions = {}) {
+    super(`${fields.scope}: ${fields.limitType} budget of $${fields.limitValue} reached`, { code: "budget_exceeded", retryable: false, ...options });
+    this.limitType = fields.limitType;
+    this.limitValue = fields.limitValue;
+    this.scope = fields.scope;
+  }
+  protected override details() {
+    return { limitType: this.limitType, limitValue: this.limitValue, scope: this.scope };
+  }
+}
+
+/** No model in the pool can serve this request (none configured, or none with the needed features). */
+export class NoCapableModelError extends ModelMeshError {
+  override name = "NoCapableModelError" as const;
+  readonly target: string;
+  constructor(target: string, message: string, options: ModelMeshErrorOptions = {}) {
+    super(message, { code: "no_capable_model", retryable: false, ...options });
+    this.target = target;
+  }
+  protected override details() {
+    return { target: this.target };
+  }
+}
+
+export class SecretNotFoundError extends ModelMeshError {
+  override name = "SecretNotFoundError" as const;
+  readonly secretName: string;
+  constructor(secretName: string, store: string, options: ModelMeshErrorOptions = {}) {
+    super(`secret "${secretName}" was not found in ${store}`, { code: "secret_not_found", retryable: false, ...options });
+    this.secretName = secretName;
+  }
+  protected override details() {
+    return { secretName: this.secretName };
+  }
+}
+
+export class StorageError extends ModelMeshError {
+  override name = "StorageError" as const;
+  constructor(message: string, options: ModelMeshErrorOptions = {}) {
+    super(message, { code: "storage_error", retryable: false, ...options });
+  }
+}
+
+/**
+ * A stream failed after chunks were delivered and the pool is set to `stream_failover: error`
+ * (or the stream cannot be continued safely, e.g. it was emitting tool calls).
+ */
+export class StreamInterruptedError extends ModelMeshError {
+  override name = "StreamInterruptedError" as const;
+  readonly deliveredText: string;
+  readonly modelId: string;
+  constructor(fields: { deliveredText: string; modelId: string; reason?: string }, options: ModelMeshErrorOptions = {}) {
+    super(`stream from ${fields.modelId} broke after ${fields.deliveredText.length} characters${fields.reason ? ` (${fields.reason})` : ""}`, {
+      code: "stream_interrupted",
+      retryable: true,
+      ...options,
+    });
+    this.deliveredText = fields.deliveredText;
+    this.modelId = fields.modelId;
+  }
+  protected override details() {
+    return { deliveredText: this.deliveredText, modelId: this.modelId };
+  }
+}
+
+export interface Attempt {
+  provider: string;
+  model: string;
+  error: ModelMeshError;
+}
+
+/** Every candidate failed. `attempts` lists each try in order; `lastError` is the final one. */
+export class AllProvidersExhaustedError extends ModelMeshError {
+  override name = "AllProvidersExhaustedError" as const;
+  readonly attempts: Attempt[];
+  constructor(target: string, attempts: Attempt[], options: ModelMeshErrorOptions = {}) {
+    const summary = attempts.map((a) => `${a.provider}/${a.model}: ${a.error.message}`).join("; ");
+    super(`every model for "${target}" failed after ${attempts.length} attempt(s): ${summary}`, {
+      code: "all_providers_exhausted",
+      retryable: attempts.some((a) => a.error.retryable),
+      cause: attempts.at(-1)?.error,
+      ...options,
+    });
+    this.attempts = attempts;
+  }
+  get lastError(): ModelMeshError | undefined {
+    return this.attempts.at(-1)?.error;
+  }
+  get errors(): ModelMeshError[] {
+    return this.attempts.map((a) => a.error);
+  }
+  protected override details() {
+    return { attempts: this.attempts.map((a) => ({ provider: a.provider, model: a.model, error: a.error.toJSON() })) };
+  }
+}
+
+const str = (value: unknown) => (typeof value === "string" ? value : "");
+const num = (value: unknown) => (typeof value === "number" ? value : undefined);
+const providerFields = (json: SerializedError): ProviderErrorFields => ({
+  providerId: str(json.providerId),
+  modelId: typeof json.modelId === "string" ? json.modelId : undefined,
+  status: num(json.status),
+  body: json.body,
+  headers: (json.headers as Record<string, string> | undefined) ?? {},
+});
+const withMessage = <E extends ModelMeshError>(error: E, json: SerializedError): E => {
+  error.message = json.message;
+  return error;
+};
+const keep = (json: SerializedError) => ({ code: json.code, retryable: json.retryable });
+
+const revivers: Record<string, (json: SerializedError) => ModelMeshError> = {
+  ModelMeshError: (json) => new ModelMeshError(json.message, keep(json)),
+  ConfigError: (json) => withMessage(new ConfigError(str(json.path), json.message, keep(json)), json),
+  ProviderError: (json) => new ProviderError(json.message, providerFields(json), keep(json)),
+  AuthenticationError: (json) => new AuthenticationError(json.message, providerFields(json), keep(json)),
+  RateLimitError: (json) => new RateLimitError(json.message, { ...providerFields(json), retryAfter: num(json.retryAfter) }, keep(json)),
+  TimeoutError: (json) => new TimeoutError(json.message, { ...providerFields(json), timeoutMs: num(json.timeoutMs) }, keep(json)),
+  ConnectionError: (json) => new ConnectionError(json.message, providerFields(json), keep(json)),
+  BudgetExceededError: (json) =>
+    withMessage(new BudgetExceededError({ limitType: str(json.limitType), limitValue: num(json.limitValue) ?? 0, scope: str(json.scope) }, keep(json)), json),
+  NoCapableModelError: (json) => new NoCapableModelError(str(json.target), json.message, keep(json)),
+  SecretNotFoundError: (json) => withMessage(new SecretNotFoundError(str(json.secretName), "", keep(json)), json),
+  StorageError: (json) => new StorageError(json.message, keep(json)),
+  StreamInterruptedError: (json) =>
+    withMessage(new StreamInterruptedError({ deliveredText: str(json.deliveredText), modelId: str(json.modelId) }, keep(json)), json),
+  AllProvidersExhaustedError: (json) => {
+    const attempts = Array.isArray(json.attempts) ? (json.attempts as Array<{ provider: string; model: string; error: SerializedError }>) : [];
+    const revived = attempts.map((a) => ({ provider: a.provider, model: a.model, error: ModelMeshError.fromJSON(a.error) }));
+    return withMessage(new AllProvidersExhaustedError("", revived, keep(json)), json);
+  },
+};
+
+/** True for any ModelMesh error, including one revived from JSON in another realm. */
+export function isModelMeshError(value: unknown): value is ModelMeshError {
+  return value instanceof ModelMeshError;
+}
+
+/** True for a plain object that came from `ModelMeshError.prototype.toJSON()`. */
+export function isSerializedError(value: unknown): value is SerializedError {
+  if (typeof value !== "object" || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return typeof record.name === "string" && typeof record.code === "string" && typeof record.message === "string" && typeof record.retryable === "boolean";
+}

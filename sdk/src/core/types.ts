@@ -1,0 +1,235 @@
+/**
+ * The OpenAI wire shapes ModelMesh speaks in and out (snake_case, exactly as the official API).
+ * Written from OpenAI's published OpenAPI spec; only what callers and providers touch is typed
+ * precisely, the rest passes through as `unknown` so new parameters are never dropped.
+ */
+
+export type ChatRole = "system" | "developer" | "user" | "assistant" | "tool" | "function";
+
+export interface ChatContentPartText {
+  type: "text";
+  text: string;
+}
+export interface ChatContentPartImage {
+  type: "image_url";
+  image_url: { url: string; detail?: "auto" | "low" | "high" };
+}
+export interface ChatContentPartAudio {
+  type: "input_audio";
+  input_audio: { data: string; format: "wav" | "mp3" };
+}
+export interface ChatContentPartRefusal {
+  type: "refusal";
+  refusal: string;
+}
+export type ChatContentPart =
+  | ChatContentPartText
+  | ChatContentPartImage
+  | ChatContentPartAudio
+  | ChatContentPartRefusal
+  | { type: string; [key: string]: unknown };
+
+export interface ChatCompletionMessageToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+export interface ChatCompletionMessageParam {
+  role: ChatRole;
+  content?: string | ChatContentPart[] | null;
+  name?: string;
+  tool_calls?: ChatCompletionMessageToolCall[];
+  tool_call_id?: string;
+  refusal?: string | null;
+  [key: string]: unknown;
+}
+
+export interface ChatCompletionTool {
+  type: "function";
+  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean | null };
+}
+
+export type ChatCompletionToolChoice =
+  | "none"
+  | "auto"
+  | "required"
+  | { type: "function"; function: { name: string } }
+  | Record<string, unknown>;
+
+export interface ResponseFormat {
+  type: "text" | "json_object" | "json_schema";
+  json_schema?: { name: string; schema?: Record<string, unknown>; strict?: boolean | null; description?: string };
+}
+
+/** The body of `POST /v1/chat/completions`. `model` may be a pool, a capability or a concrete model id. */
+export interface ChatCompletionCreateParams {
+  model: string;
+  messages: ChatCompletionMessageParam[];
+  stream?: boolean | null;
+  stream_options?: { include_usage?: boolean; include_obfuscation?: boolean } | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  n?: number | null;
+  stop?: string | string[] | null;
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  presence_penalty?: number | null;
+  frequency_penalty?: number | null;
+  logit_bias?: Record<string, number> | null;
+  logprobs?: boolean | null;
+  top_logprobs?: number | null;
+  user?: string;
+  seed?: number | null;
+  tools?: ChatCompletionTool[];
+  tool_choice?: ChatCompletionToolChoice;
+  parallel_tool_calls?: boolean;
+  response_format?: ResponseFormat;
+  [key: string]: unknown;
+}
+
+export interface CompletionUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: Record<string, unknown> | null;
+  completion_tokens_details?: Record<string, unknown> | null;
+}
+
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "function_call";
+
+export interface ChatCompletionMessage {
+  role: "assistant";
+  content: string | null;
+  refusal: string | null;
+  tool_calls?: ChatCompletionMessageToolCall[];
+  annotations?: unknown[];
+  [key: string]: unknown;
+}
+
+export interface ChatCompletionChoice {
+  index: number;
+  message: ChatCompletionMessage;
+  finish_reason: FinishReason;
+  logprobs: { content: unknown[] | null; refusal?: unknown[] | null } | null;
+}
+
+/** A whole chat answer, as `POST /v1/chat/completions` returns it. */
+export interface ChatCompletion {
+  id: string;
+  object: "chat.completion";
+  created: number;
+  model: string;
+  choices: ChatCompletionChoice[];
+  usage?: CompletionUsage;
+  system_fingerprint?: string | null;
+  service_tier?: string | null;
+  [key: string]: unknown;
+}
+
+export interface ChatCompletionChunkToolCall {
+  index: number;
+  id?: string;
+  type?: "function";
+  function?: { name?: string; arguments?: string };
+}
+
+export interface ChatCompletionChunkChoice {
+  index: number;
+  delta: {
+    role?: "assistant" | "developer" | "system" | "user" | "tool";
+    content?: string | null;
+    refusal?: string | null;
+    tool_calls?: ChatCompletionChunkToolCall[];
+    [key: string]: unknown;
+  };
+  finish_reason: FinishReason | null;
+  logprobs?: { content: unknown[] | null; refusal?: unknown[] | null } | null;
+}
+
+/** One `data:` event of a streamed chat answer. */
+export interface ChatCompletionChunk {
+  id: string;
+  object: "chat.completion.chunk";
+  created: number;
+  model: string;
+  choices: ChatCompletionChunkChoice[];
+  usage?: CompletionUsage | null;
+  system_fingerprint?: string | null;
+  [key: string]: unknown;
+}
+
+/** The body of `POST /v1/embeddings`. */
+export interface EmbeddingCreateParams {
+  model: string;
+  input: string | string[] | number[] | number[][];
+  encoding_format?: "float" | "base64";
+  dimensions?: number;
+  user?: string;
+}
+
+export interface Embedding {
+  object: "embedding";
+  index: number;
+  embedding: number[] | string;
+}
+
+export interface CreateEmbeddingResponse {
+  object: "list";
+  data: Embedding[];
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
+}
+
+/** The body of `POST /v1/audio/speech`. */
+export interface SpeechCreateParams {
+  model: string;
+  input: string;
+  voice: string;
+  response_format?: "mp3" | "opus" | "aac" | "flac" | "wav" | "pcm";
+  speed?: number;
+  instructions?: string;
+}
+
+/** The fields of the multipart `POST /v1/audio/transcriptions`. */
+export interface TranscriptionCreateParams {
+  model: string;
+  file: Blob;
+  language?: string;
+  prompt?: string;
+  response_format?: "json" | "text" | "srt" | "verbose_json" | "vtt";
+  temperature?: number;
+}
+
+export interface Transcription {
+  text: string;
+  [key: string]: unknown;
+}
+
+/** The body of `POST /v1/images/generations`. */
+export interface ImageGenerateParams {
+  model: string;
+  prompt: string;
+  n?: number | null;
+  size?: string | null;
+  quality?: string | null;
+  response_format?: "url" | "b64_json" | null;
+  style?: string | null;
+  user?: string;
+  [key: string]: unknown;
+}
+
+export interface ImagesResponse {
+  created: number;
+  data: Array<{ url?: string; b64_json?: string; revised_prompt?: string }>;
+  [key: string]: unknown;
+}
+
+/** OpenAI's error body: `{ "error": { message, type, param, code } }`. */
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+/** FAQ names for the chat shapes, kept so examples written against them compile. */
+export type CompletionRequest = ChatCompletionCreateParams;
+export type CompletionResponse = ChatCompletion;

@@ -1,0 +1,94 @@
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionCreateParams,
+  CreateEmbeddingResponse,
+  EmbeddingCreateParams,
+  ImageGenerateParams,
+  ImagesResponse,
+  SpeechCreateParams,
+  Transcription,
+  TranscriptionCreateParams,
+} from "../core/types.js";
+
+/** Request features a model must support to be a candidate. Unknown (undefined) counts as supported. */
+export interface ModelFeatures {
+  tools?: boolean;
+  vision?: boolean;
+  jsonMode?: boolean;
+  streaming?: boolean;
+}
+
+/** USD prices. Tokens are per million; audio and images use the per-unit fields. */
+export interface ModelPricing {
+  input?: number;
+  output?: number;
+  perCharacter?: number;
+  perRequest?: number;
+  perSecond?: number;
+  perImage?: number;
+  /** ISO date the prices were read from the provider's price page. */
+  readAt?: string;
+}
+
+/** A model a provider offers, tagged with full capability paths. */
+export interface ModelInfo {
+  id: string;
+  name?: string;
+  capabilities: string[];
+  contextWindow?: number;
+  maxOutputTokens?: number;
+  features?: ModelFeatures;
+  pricing?: ModelPricing;
+}
+
+/** Quota as a provider's rate-limit headers report it. Times are epoch ms. */
+export interface RateLimitSnapshot {
+  limitRequests?: number;
+  remainingRequests?: number;
+  resetRequestsAt?: number;
+  limitTokens?: number;
+  remainingTokens?: number;
+  resetTokensAt?: number;
+}
+
+export interface ProviderCallOptions {
+  signal?: AbortSignal;
+  /** Overrides the provider's `timeoutMs` for this call. */
+  timeoutMs?: number;
+  /** Extra headers for this call only. */
+  headers?: Record<string, string>;
+}
+
+/** A provider's answer plus what its headers said about remaining quota. */
+export interface ProviderResult<T> {
+  body: T;
+  rateLimit?: RateLimitSnapshot;
+}
+
+export type ProviderOperation = "chat" | "embeddings" | "speech" | "transcription" | "images";
+
+/**
+ * What the router needs from a provider connector. `BaseProvider` implements it for HTTP services;
+ * anything else (a local model, a test double) can implement it directly.
+ */
+export interface Provider {
+  /** The name this provider instance has in the mesh (`openai`, or its key under `providers:`). */
+  readonly id: string;
+  /** Connector id, e.g. `openai.llm.v1`. */
+  readonly connectorId: string;
+  /** Stable fingerprint of the credential in use (never the key itself). */
+  readonly keyId: string;
+  listModels(): ModelInfo[];
+  supports(operation: ProviderOperation): boolean;
+  /** `request.model` is the concrete model id; the body is otherwise the caller's, unchanged. */
+  chat(request: ChatCompletionCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<ChatCompletion>>;
+  /** Resolves once the service accepted the request (status 2xx); chunks then arrive as they are sent. */
+  chatStream(request: ChatCompletionCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<AsyncIterable<ChatCompletionChunk>>>;
+  embeddings?(request: EmbeddingCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<CreateEmbeddingResponse>>;
+  /** Audio bytes as a streaming `Response` (content-type set), like the official client returns. */
+  speech?(request: SpeechCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<Response>>;
+  transcription?(request: TranscriptionCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<Transcription>>;
+  images?(request: ImageGenerateParams, options?: ProviderCallOptions): Promise<ProviderResult<ImagesResponse>>;
+  close?(): Promise<void>;
+}
