@@ -1,10 +1,10 @@
 import { defineConfig } from "vitest/config";
 
-// One config for every unit-test project. The "source" condition makes `import "modelmesh"`
+// One config for every unit-test project. The "modelmesh-source" condition makes `import "modelmesh"`
 // resolve to sdk/src, so workspaces test against the code, not a stale build.
 export default defineConfig({
-  resolve: { conditions: ["source"] },
-  ssr: { resolve: { conditions: ["source"], externalConditions: ["source"] } },
+  resolve: { conditions: ["modelmesh-source"] },
+  ssr: { resolve: { conditions: ["modelmesh-source"], externalConditions: ["modelmesh-source"] } },
   test: {
     include: ["sdk/src/**/*.test.ts", "sdk/test/**/*.test.ts", "cors-proxy/**/*.test.ts", "scripts/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/dist/**", "e2e/**"],

@@ -155,6 +155,19 @@ export class BudgetExceededError extends ModelMeshError {
   }
 }
 
+/** The caller's request is not a valid OpenAI request (caught before anything is sent). */
+export class InvalidRequestError extends ModelMeshError {
+  override name = "InvalidRequestError" as const;
+  readonly param: string | null;
+  constructor(message: string, param: string | null = null, options: ModelMeshErrorOptions = {}) {
+    super(message, { code: "invalid_request", retryable: false, ...options });
+    this.param = param;
+  }
+  protected override details() {
+    return { param: this.param };
+  }
+}
+
 /** No model in the pool can serve this request (none configured, or none with the needed features). */
 export class NoCapableModelError extends ModelMeshError {
   override name = "NoCapableModelError" as const;
@@ -265,6 +278,7 @@ const revivers: Record<string, (json: SerializedError) => ModelMeshError> = {
   ConnectionError: (json) => new ConnectionError(json.message, providerFields(json), keep(json)),
   BudgetExceededError: (json) =>
     withMessage(new BudgetExceededError({ limitType: str(json.limitType), limitValue: num(json.limitValue) ?? 0, scope: str(json.scope) }, keep(json)), json),
+  InvalidRequestError: (json) => new InvalidRequestError(json.message, typeof json.param === "string" ? json.param : null, keep(json)),
   NoCapableModelError: (json) => new NoCapableModelError(str(json.target), json.message, keep(json)),
   SecretNotFoundError: (json) => withMessage(new SecretNotFoundError(str(json.secretName), "", keep(json)), json),
   StorageError: (json) => new StorageError(json.message, keep(json)),

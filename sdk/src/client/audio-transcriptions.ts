@@ -1,0 +1,32 @@
+import { simpleFeatures } from "../core/pool.js";
+import type { RequestOptions } from "../core/router.js";
+import type { Transcription, TranscriptionCreateParams } from "../core/types.js";
+import { InvalidRequestError } from "../core/errors.js";
+import type { ClientContext } from "./context.js";
+import { requireObject, validateModel } from "./validate.js";
+
+/** `client.audio.transcriptions`. */
+export class Transcriptions {
+  constructor(private readonly client: ClientContext) {}
+
+  /**
+   * @example
+   * const { text } = await client.audio.transcriptions.create({ model: "speech-to-text", file: new File([bytes], "talk.mp3") });
+   */
+  async create(body: TranscriptionCreateParams, options: RequestOptions = {}): Promise<Transcription> {
+    requireObject(body, "the transcription request");
+    validateModel(body as unknown as Record<string, unknown>);
+    if (!(body.file instanceof Blob)) throw new InvalidRequestError("file must be a Blob or File", "file");
+    const mesh = await this.client.mesh();
+    const target = body.model || this.client.defaultTarget("transcription") || "speech-to-text";
+    return mesh.router.run<Transcription>(
+      "transcription",
+      target,
+      body as unknown as Record<string, unknown>,
+      simpleFeatures("transcription", ""),
+      options,
+      (provider, request, callOptions) => provider.transcription!(request as unknown as TranscriptionCreateParams, callOptions),
+      () => undefined,
+    );
+  }
+}

@@ -1,0 +1,79 @@
+import { chatFeatures } from "../core/pool.js";
+import type { RequestOptions } from "../core/router.js";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from "../core/types.js";
+import type { ClientContext } from "./context.js";
+import { MeshStream } from "./mesh-stream.js";
+import { validateChatRequest } from "./validate.js";
+
+export type ChatCompletionCreateParamsStreaming = ChatCompletionCreateParams & { stream: true };
+export type ChatCompletionCreateParamsNonStreaming = ChatCompletionCreateParams & { stream?: false | null };
+
+/** `client.chat.completions`: the OpenAI call shape, routed. */
+export class ChatCompletions {
+  constructor(private readonly client: ClientContext) {}
+
+  /**
+   * Creates a chat completion on the best available model of the pool `model` names.
+   * With `stream: true` the promise resolves once the first chunk has arrived (failures before that
+   * fail over silently or reject here) to a `MeshStream` of chunks.
+   * @example
+   * const response = await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hi" }] });
+   * console.log(response.choices[0].message.content, "served by", response.model);
+   */
+  create(body: ChatCompletionCreateParamsStreaming, options?: RequestOptions): Promise<MeshStream<ChatCompletionChunk>>;
+  create(body: ChatCompletionCreateParamsNonStreaming, options?: RequestOptions): Promise<ChatCompletion>;
+  create(body: ChatCompletionCreateParams, options?: RequestOptions): Promise<ChatCompletion | MeshStream<ChatCompletionChunk>>;
+  async create(body: ChatCompletionCreateParams, options: RequestOptions = {}): Promise<ChatCompletion | MeshStream<ChatCompletionChunk>> {
+    validateChatRequest(body);
+    const mesh = await this.client.mesh();
+    const target = body.model || this.client.defaultTarget("chat") || "chat-completion";
+    const features = chatFeatures(body);
+    if (body.stream === true) return this.stream(mesh.router, target, body, features, options);
+    return mesh.router.run<ChatCompletion>(
+      "chat",
+      target,
+      body,
+      features,
+      options,
+      (provider, request, callOptions) => provider.chat(request as ChatCompletionCreateParams, callOptions),
+      (response) => usageCounts(response.usage),
+    );
+  }
+
+  private async stream(
+    router: Awaited<ReturnType<ClientContext["mesh"]>>["router"],
+    target: string,
+    body: ChatCompletionCreateParams,
+    features: ReturnType<typeof chatFeatures>,
+    options: RequestOptions,
+  ): Promise<MeshStream<ChatCompletionChunk>> {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(options.signal?.reason);
+    if (options.signal?.aborted) onAbort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const generator = router.stream(target, body, features, options, controller.signal);
+    // Pull the first chunk now, so a request no model can serve rejects here, like the official client.
+    let first: IteratorResult<ChatCompletionChunk>;
+    try {
+      first = await generator.next();
+    } catch (error) {
+      options.signal?.removeEventListener("abort", onAbort);
+      throw error;
+    }
+    return new MeshStream<ChatCompletionChunk>(async function* () {
+      try {
+        if (first.done) return;
+        yield first.value;
+        yield* generator;
+      } finally {
+        options.signal?.removeEventListener("abort", onAbort);
+        await generator.return(undefined);
+      }
+    }, controller);
+  }
+}
+
+function usageCounts(usage: CompletionUsage | undefined) {
+  if (!usage) return undefined;
+  return { promptTokens: usage.prompt_tokens ?? 0, completionTokens: usage.completion_tokens ?? 0, totalTokens: usage.total_tokens ?? 0 };
+}

@@ -1,0 +1,7 @@
+import type { ModelMesh } from "../core/mesh.js";
+
+/** What every resource needs: the mesh once it has started, and the client's default target. */
+export interface ClientContext {
+  mesh(): Promise<ModelMesh>;
+  defaultTarget(operation: "chat" | "embeddings" | "speech" | "transcription" | "images"): string | undefined;
+}

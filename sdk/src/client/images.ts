@@ -1,0 +1,32 @@
+import { simpleFeatures } from "../core/pool.js";
+import type { RequestOptions } from "../core/router.js";
+import type { ImageGenerateParams, ImagesResponse } from "../core/types.js";
+import { InvalidRequestError } from "../core/errors.js";
+import type { ClientContext } from "./context.js";
+import { requireObject, validateModel } from "./validate.js";
+
+/** `client.images`. */
+export class Images {
+  constructor(private readonly client: ClientContext) {}
+
+  /**
+   * @example
+   * const image = await client.images.generate({ model: "text-to-image", prompt: "a lighthouse", response_format: "b64_json" });
+   */
+  async generate(body: ImageGenerateParams, options: RequestOptions = {}): Promise<ImagesResponse> {
+    requireObject(body, "the image request");
+    validateModel(body);
+    if (typeof body.prompt !== "string" || body.prompt === "") throw new InvalidRequestError("prompt must be a non-empty string", "prompt");
+    const mesh = await this.client.mesh();
+    const target = body.model || this.client.defaultTarget("images") || "text-to-image";
+    return mesh.router.run<ImagesResponse>(
+      "images",
+      target,
+      body,
+      simpleFeatures("images", body.prompt),
+      options,
+      (provider, request, callOptions) => provider.images!(request as ImageGenerateParams, callOptions),
+      () => undefined,
+    );
+  }
+}

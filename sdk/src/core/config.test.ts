@@ -1,0 +1,139 @@
+import { describe, expect, it } from "vitest";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError } from "./errors.js";
+import { DEFAULT_POOL_SETTINGS, MeshConfig, interpolateSecrets, loadConfig, resolveConfig, secretReferences, toCamelCase } from "./config.js";
+
+const yaml = `
+providers:
+  openai.llm.v1:
+    connector: openai.llm.v1
+    config:
+      api_key: "\${secrets:OPENAI_API_KEY}"
+      base_url: http://127.0.0.1:1/v1
+pools:
+  chat-fast:
+    capability: chat-completion
+    strategy: modelmesh.latency-first.v1
+    retry:
+      max_retries: 4
+      base_delay_ms: 10
+    deactivation:
+      failure_threshold: 2
+    recovery:
+      cooldown_ms: 500
+    stream_failover: error
+routing:
+  seed: 7
+proxy:
+  port: 8080
+`;
+
+function configError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("configuration", () => {
+  it("reads YAML with snake_case keys into camelCase settings", async () => {
+    const config = resolveConfig(await loadConfig(yaml));
+    expect(config.providers).toEqual([
+      expect.objectContaining({ name: "openai.llm.v1", connector: "openai.llm.v1", config: { apiKey: "${secrets:OPENAI_API_KEY}", baseUrl: "http://127.0.0.1:1/v1" } }),
+    ]);
+    const pool = config.pools[0]!;
+    expect(pool.name).toBe("chat-fast");
+    expect(pool.capability).toBe("generation.text-generation.chat-completion");
+    expect(pool.strategy).toBe("modelmesh.latency-first.v1");
+    expect(pool.retry).toEqual({ ...DEFAULT_POOL_SETTINGS.retry, maxRetries: 4, baseDelayMs: 10 });
+    expect(pool.deactivation.failureThreshold).toBe(2);
+    expect(pool.recovery.cooldownMs).toBe(500);
+    expect(pool.streamFailover).toBe("error");
+    expect(config.seed).toBe(7);
+    expect(config.proxy).toEqual({ port: 8080 });
+  });
+
+  it("accepts the same configuration as JSON text, camelCase object and file", async () => {
+    const fromYaml = resolveConfig(await loadConfig(yaml));
+    const object = {
+      providers: { "openai.llm.v1": { connector: "openai.llm.v1", config: { apiKey: "${secrets:OPENAI_API_KEY}", baseUrl: "http://127.0.0.1:1/v1" } } },
+      pools: {
+        "chat-fast": {
+          capability: "generation.text-generation.chat-completion",
+          strategy: "modelmesh.latency-first.v1",
+          retry: { maxRetries: 4, baseDelayMs: 10 },
+          deactivation: { failureThreshold: 2 },
+          recovery: { cooldownMs: 500 },
+          streamFailover: "error",
+        },
+      },
+      routing: { seed: 7 },
+      proxy: { port: 8080 },
+    };
+    expect(resolveConfig(object)).toEqual(fromYaml);
+    expect(resolveConfig(await loadConfig(JSON.stringify(object)))).toEqual(fromYaml);
+    const directory = await mkdtemp(join(tmpdir(), "modelmesh-config-"));
+    await writeFile(join(directory, "modelmesh.yaml"), yaml);
+    await writeFile(join(directory, "modelmesh.json"), JSON.stringify(object));
+    expect(resolveConfig(await loadConfig(join(directory, "modelmesh.yaml")))).toEqual(fromYaml);
+    expect((await MeshConfig.fromFile(join(directory, "modelmesh.json"))).resolved).toEqual(fromYaml);
+  });
+
+  it("names the path of an unknown key, as the person wrote it", () => {
+    expect(configError(() => resolveConfig({ pools: { chat: { capability: "chat-completion", retyr: {} } } })).path).toBe("pools.chat.retyr");
+    expect(configError(() => resolveConfig({ pool: {} })).path).toBe("pool");
+    expect(configError(() => resolveConfig({ pools: { chat: { capability: "chat-completion", retry: { max_retires: 1 } } } })).path).toBe("pools.chat.retry.max_retires");
+  });
+
+  it("rejects bad types with the path and what was found", () => {
+    const error = configError(() => resolveConfig({ pools: { chat: { capability: "chat-completion", retry: { max_retries: "three" } } } }));
+    expect(error.path).toBe("pools.chat.retry.max_retries");
+    expect(error.message).toContain('"three"');
+    expect(configError(() => resolveConfig({ pools: { chat: { capability: "chat-completion", deactivation: { failure_threshold: 0 } } } })).path).toBe("pools.chat.deactivation.failure_threshold");
+    expect(configError(() => resolveConfig({ pools: { chat: { capability: "chat-completion", stream_failover: "maybe" } } })).path).toBe("pools.chat.stream_failover");
+    expect(configError(() => resolveConfig({ providers: "openai" })).path).toBe("providers");
+    expect(configError(() => resolveConfig([] as never)).message).toContain("mapping");
+  });
+
+  it("rejects impossible pools: unknown capability, missing capability, unknown provider", () => {
+    expect(configError(() => resolveConfig({ pools: { chat: { capability: "chat-compleshun" } } })).path).toBe("pools.chat.capability");
+    expect(configError(() => resolveConfig({ pools: { chat: { strategy: "round-robin" } } })).path).toBe("pools.chat.capability");
+    const error = configError(() => resolveConfig({ providers: { a: { connector: "openai" } }, pools: { chat: { capability: "chat-completion", providers: ["b"] } } }));
+    expect(error.path).toBe("pools.chat.providers");
+    expect(error.message).toContain('"b"');
+  });
+
+  it("refuses a key given both in snake_case and camelCase", () => {
+    const error = configError(() => resolveConfig({ pools: { chat: { capability: "chat-completion", retry: { max_retries: 1, maxRetries: 2 } } } }));
+    expect(error.path).toBe("pools.chat.retry.max_retries");
+    expect(error.message).toContain("maxRetries");
+  });
+
+  it("refuses budget keys rather than silently ignoring them", () => {
+    expect(configError(() => resolveConfig({ providers: { openai: { connector: "openai", budget: { daily_limit: 1 } } } })).path).toBe("providers.openai.budget");
+    expect(configError(() => resolveConfig({ pools: { chat: { capability: "chat-completion", on_budget_exceeded: "rotate" } } })).path).toBe("pools.chat.on_budget_exceeded");
+  });
+
+  it("reports broken YAML and JSON as ConfigError", async () => {
+    await expect(loadConfig("pools:\n  chat: [unclosed")).rejects.toBeInstanceOf(ConfigError);
+    await expect(loadConfig('{"pools": ')).rejects.toBeInstanceOf(ConfigError);
+    await expect(loadConfig("/no/such/modelmesh.yaml")).rejects.toThrow(/cannot read configuration file/);
+  });
+
+  it("finds and fills ${secrets:NAME} references anywhere", () => {
+    const config = { a: "${secrets:ONE}", b: ["x-${secrets:TWO}-y", { c: "${secrets: ONE }" }], d: 3 };
+    expect([...secretReferences(config)].sort()).toEqual(["ONE", "TWO"]);
+    expect(interpolateSecrets(config, new Map([["ONE", "1"], ["TWO", "2"]]))).toEqual({ a: "1", b: ["x-2-y", { c: "1" }], d: 3 });
+  });
+
+  it("keeps ids and names as written when converting keys", () => {
+    expect(toCamelCase("daily_limit")).toBe("dailyLimit");
+    expect(toCamelCase("openai.llm.v1")).toBe("openai.llm.v1");
+    expect(toCamelCase("chat-fast")).toBe("chat-fast");
+  });
+});

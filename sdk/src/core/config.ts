@@ -1,0 +1,447 @@
+import { ConfigError } from "./errors.js";
+import { resolveCapability } from "./capabilities.js";
+
+/**
+ * Configuration as a person writes it: YAML/JSON or a plain object, snake_case or camelCase keys.
+ * `MeshConfig` turns it into one validated, camelCase shape; every error names the dotted path of
+ * the bad key (`pools.chat.retry.max_retries`), as written.
+ */
+export type MeshConfigObject = Record<string, unknown>;
+
+export interface ConnectorSpec {
+  /** Connector id or short name; empty when `instance` is given. */
+  connector: string;
+  config: Record<string, unknown>;
+  instance?: unknown;
+  /** Dotted path of this block in the source, for error messages. */
+  path: string;
+}
+
+export interface ProviderSpec extends ConnectorSpec {
+  name: string;
+  enabled: boolean;
+}
+
+export interface RetrySettings {
+  /** Extra rounds over the pool after every candidate failed (default 2). */
+  maxRetries: number;
+  /** Retries of the same model (with backoff) before moving to the next one (default 0: fail over at once). */
+  sameModelRetries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  jitter: "full" | "equal" | "none";
+  /** A server asking to wait longer than this is not waited for: the request fails over or fails. */
+  maxRetryAfterMs: number;
+}
+
+export interface DeactivationSettings {
+  /** Consecutive failures that take a model out (default 3). */
+  failureThreshold: number;
+}
+
+export interface RecoverySettings {
+  /** First cooldown after deactivation (default 30 s). */
+  cooldownMs: number;
+  /** A failed half-open probe multiplies the cooldown by this, up to `maxCooldownMs`. */
+  backoffMultiplier: number;
+  maxCooldownMs: number;
+}
+
+export type StreamFailoverMode = "continue" | "error";
+
+export interface PoolSettings {
+  strategy: string | object;
+  strategyConfig: Record<string, unknown>;
+  retry: RetrySettings;
+  deactivation: DeactivationSettings;
+  recovery: RecoverySettings;
+  /** After chunks were delivered: continue on the next model (default) or raise StreamInterruptedError. */
+  streamFailover: StreamFailoverMode;
+  /** Per-attempt timeout handed to providers, when set. */
+  timeoutMs?: number;
+}
+
+export interface PoolSpec extends PoolSettings {
+  name: string;
+  capability: string;
+  providers?: string[];
+  models?: string[];
+  path: string;
+}
+
+export interface ResolvedConfig {
+  secrets?: ConnectorSpec;
+  storage?: ConnectorSpec;
+  observability: ConnectorSpec[];
+  discovery?: ConnectorSpec;
+  providers: ProviderSpec[];
+  pools: PoolSpec[];
+  defaults: PoolSettings;
+  /** Seed for the strategies' random source (deterministic routing in tests). */
+  seed?: number;
+  /** The `proxy:` section, left for the proxy to read. */
+  proxy?: Record<string, unknown>;
+}
+
+export const DEFAULT_POOL_SETTINGS: PoolSettings = {
+  strategy: "modelmesh.stick-until-failure.v1",
+  strategyConfig: {},
+  retry: { maxRetries: 2, sameModelRetries: 0, baseDelayMs: 250, maxDelayMs: 8_000, jitter: "full", maxRetryAfterMs: 60_000 },
+  deactivation: { failureThreshold: 3 },
+  recovery: { cooldownMs: 30_000, backoffMultiplier: 2, maxCooldownMs: 600_000 },
+  streamFailover: "continue",
+};
+
+const TOP_LEVEL = ["secrets", "storage", "observability", "discovery", "providers", "pools", "defaults", "routing", "proxy", "version"];
+
+/** `daily_limit` -> `dailyLimit`; ids such as `openai.llm.v1` and names such as `chat-fast` are untouched. */
+export function toCamelCase(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+
+/** Reads an object's keys in camelCase, remembering how each was written so errors quote the source. */
+class Section {
+  readonly values = new Map<string, unknown>();
+  readonly written = new Map<string, string>();
+  constructor(
+    readonly source: Record<string, unknown>,
+    readonly path: string,
+  ) {
+    for (const [key, value] of Object.entries(source)) {
+      const camel = toCamelCase(key);
+      if (this.written.has(camel)) throw new ConfigError(this.at(key), `given twice (as "${this.written.get(camel)}" and "${key}")`);
+      this.values.set(camel, value);
+      this.written.set(camel, key);
+    }
+  }
+  at(key: string): string {
+    const written = this.written.get(key) ?? key;
+    return this.path ? `${this.path}.${written}` : written;
+  }
+  allow(keys: readonly string[]): this {
+    for (const key of this.values.keys()) {
+      if (!keys.includes(key)) throw new ConfigError(this.at(key), `unknown key (expected one of: ${keys.join(", ")})`);
+    }
+    return this;
+  }
+  has(key: string): boolean {
+    return this.values.has(key) && this.values.get(key) !== undefined && this.values.get(key) !== null;
+  }
+  raw(key: string): unknown {
+    return this.values.get(key);
+  }
+  string(key: string): string | undefined {
+    const value = this.values.get(key);
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "string" || value === "") throw new ConfigError(this.at(key), `must be a non-empty string, got ${describe(value)}`);
+    return value;
+  }
+  number(key: string, options: { min?: number; integer?: boolean } = {}): number | undefined {
+    const value = this.values.get(key);
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "number" || !Number.isFinite(value)) throw new ConfigError(this.at(key), `must be a number, got ${describe(value)}`);
+    if (options.integer && !Number.isInteger(value)) throw new ConfigError(this.at(key), `must be a whole number, got ${value}`);
+    if (options.min !== undefined && value < options.min) throw new ConfigError(this.at(key), `must be at least ${options.min}, got ${value}`);
+    return value;
+  }
+  boolean(key: string): boolean | undefined {
+    const value = this.values.get(key);
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== "boolean") throw new ConfigError(this.at(key), `must be true or false, got ${describe(value)}`);
+    return value;
+  }
+  oneOf<T extends string>(key: string, choices: readonly T[]): T | undefined {
+    const value = this.string(key);
+    if (value === undefined) return undefined;
+    if (!choices.includes(value as T)) throw new ConfigError(this.at(key), `must be one of ${choices.join(", ")}, got "${value}"`);
+    return value as T;
+  }
+  strings(key: string): string[] | undefined {
+    const value = this.values.get(key);
+    if (value === undefined || value === null) return undefined;
+    if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) throw new ConfigError(this.at(key), `must be a list of strings, got ${describe(value)}`);
+    return value as string[];
+  }
+  object(key: string): Section | undefined {
+    const value = this.values.get(key);
+    if (value === undefined || value === null) return undefined;
+    if (!isPlainObject(value)) throw new ConfigError(this.at(key), `must be a mapping, got ${describe(value)}`);
+    return new Section(value, this.at(key));
+  }
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (value === null) return "null";
+  if (typeof value === "string") return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+  if (typeof value === "object") return "a mapping";
+  return `${typeof value} ${String(value)}`;
+}
+
+/** A connector's own options: top-level keys to camelCase; nested maps (headers, weights) as written. */
+function connectorOptions(section: Section | undefined): Record<string, unknown> {
+  if (!section) return {};
+  return Object.fromEntries(section.values);
+}
+
+function connectorBlock(section: Section, connectorKey: "connector" | "store"): ConnectorSpec {
+  const allowed = [connectorKey, "config", "instance"];
+  section.allow(connectorKey === "store" ? [...allowed, "connector"] : allowed);
+  const instance = section.raw("instance");
+  const connector = section.string(connectorKey) ?? section.string("connector") ?? "";
+  if (!connector && !instance) throw new ConfigError(section.path, `needs "${connectorKey}" (a connector id or short name) or "instance"`);
+  return { connector, config: connectorOptions(section.object("config")), instance: instance ?? undefined, path: section.path };
+}
+
+function parseRetry(section: Section | undefined, base: RetrySettings): RetrySettings {
+  if (!section) return base;
+  section.allow(["maxRetries", "sameModelRetries", "baseDelayMs", "maxDelayMs", "jitter", "maxRetryAfterMs"]);
+  return {
+    maxRetries: section.number("maxRetries", { min: 0, integer: true }) ?? base.maxRetries,
+    sameModelRetries: section.number("sameModelRetries", { min: 0, integer: true }) ?? base.sameModelRetries,
+    baseDelayMs: section.number("baseDelayMs", { min: 0 }) ?? base.baseDelayMs,
+    maxDelayMs: section.number("maxDelayMs", { min: 0 }) ?? base.maxDelayMs,
+    jitter: section.oneOf("jitter", ["full", "equal", "none"] as const) ?? base.jitter,
+    maxRetryAfterMs: section.number("maxRetryAfterMs", { min: 0 }) ?? base.maxRetryAfterMs,
+  };
+}
+
+function parseSettings(section: Section, base: PoolSettings): PoolSettings {
+  const deactivation = section.object("deactivation")?.allow(["failureThreshold"]);
+  const recovery = section.object("recovery")?.allow(["cooldownMs", "backoffMultiplier", "maxCooldownMs"]);
+  const instance = section.raw("strategyInstance");
+  const strategyValue = section.raw("strategy");
+  const strategy = instance ?? (typeof strategyValue === "object" && strategyValue !== null ? strategyValue : section.string("strategy"));
+  return {
+    strategy: (strategy as string | object | undefined) ?? base.strategy,
+    strategyConfig: section.has("strategyConfig") ? connectorOptions(section.object("strategyConfig")) : base.strategyConfig,
+    retry: parseRetry(section.object("retry"), base.retry),
+    deactivation: { failureThreshold: deactivation?.number("failureThreshold", { min: 1, integer: true }) ?? base.deactivation.failureThreshold },
+    recovery: {
+      cooldownMs: recovery?.number("cooldownMs", { min: 0 }) ?? base.recovery.cooldownMs,
+      backoffMultiplier: recovery?.number("backoffMultiplier", { min: 1 }) ?? base.recovery.backoffMultiplier,
+      maxCooldownMs: recovery?.number("maxCooldownMs", { min: 0 }) ?? base.recovery.maxCooldownMs,
+    },
+    streamFailover: section.oneOf("streamFailover", ["continue", "error"] as const) ?? base.streamFailover,
+    timeoutMs: section.number("timeoutMs", { min: 1 }) ?? base.timeoutMs,
+  };
+}
+
+const SETTINGS_KEYS = ["strategy", "strategyConfig", "strategyInstance", "retry", "deactivation", "recovery", "streamFailover", "timeoutMs"];
+const BUDGET_KEYS = ["budget", "onBudgetExceeded"];
+
+function rejectBudget(section: Section): void {
+  for (const key of BUDGET_KEYS) {
+    if (section.values.has(key)) throw new ConfigError(section.at(key), "budgets are not enforced by this version of ModelMesh yet; remove the key rather than rely on it");
+  }
+}
+
+function parseProviders(value: unknown, path: string): ProviderSpec[] {
+  if (value === undefined || value === null) return [];
+  const entries: Array<[string, unknown, string]> = Array.isArray(value)
+    ? value.map((item, index) => [typeof item === "string" ? item : "", item, `${path}[${index}]`])
+    : isPlainObject(value)
+      ? Object.entries(value).map(([name, item]) => [name, item, `${path}.${name}`])
+      : (() => {
+          throw new ConfigError(path, `must be a mapping of provider names or a list, got ${describe(value)}`);
+        })();
+  const specs = entries.map(([name, item, itemPath]): ProviderSpec => {
+    if (typeof item === "string") return { name: item, connector: item, config: {}, enabled: true, path: itemPath };
+    if (!isPlainObject(item)) throw new ConfigError(itemPath, `must be a connector id or a mapping, got ${describe(item)}`);
+    const section = new Section(item, itemPath);
+    rejectBudget(section);
+    section.allow(["connector", "config", "instance", "enabled", "name"]);
+    const instance = section.raw("instance") ?? undefined;
+    const connector = section.string("connector") ?? (instance ? "" : name);
+    if (!connector && !instance) throw new ConfigError(itemPath, `needs "connector" (e.g. openai.llm.v1) or "instance"`);
+    const instanceId = typeof (instance as { id?: unknown } | undefined)?.id === "string" ? (instance as { id: string }).id : "";
+    return {
+      name: section.string("name") ?? (name || connector || instanceId),
+      connector,
+      config: connectorOptions(section.object("config")),
+      instance,
+      enabled: section.boolean("enabled") ?? true,
+      path: itemPath,
+    };
+  });
+  const seen = new Set<string>();
+  for (const spec of specs) {
+    if (seen.has(spec.name)) throw new ConfigError(spec.path, `provider name "${spec.name}" is used twice; give one a distinct "name"`);
+    seen.add(spec.name);
+  }
+  return specs;
+}
+
+function parsePools(section: Section | undefined, defaults: PoolSettings): PoolSpec[] {
+  if (!section) return [];
+  return [...section.values.keys()].map((name) => {
+    const pool = section.object(name);
+    if (!pool) throw new ConfigError(section.at(name), "must be a mapping with at least a capability");
+    rejectBudget(pool);
+    pool.allow(["capability", "providers", "models", ...SETTINGS_KEYS]);
+    const capabilityText = pool.string("capability");
+    if (!capabilityText) throw new ConfigError(pool.at("capability"), "is required (e.g. generation.text-generation.chat-completion or chat-completion)");
+    let capability: string;
+    try {
+      capability = resolveCapability(capabilityText);
+    } catch (error) {
+      throw new ConfigError(pool.at("capability"), error instanceof Error ? error.message : String(error));
+    }
+    const providers = pool.strings("providers");
+    const models = pool.strings("models");
+    return { name, capability, providers, models, path: pool.path, ...parseSettings(pool, defaults) };
+  });
+}
+
+/**
+ * Validates a configuration object (already parsed from YAML/JSON) into the camelCase shape the mesh
+ * builds from. Throws ConfigError naming the bad key's path.
+ * @example
+ * const config = new MeshConfig({ pools: { chat: { capability: "chat-completion", strategy: "cost-first" } } });
+ */
+export function resolveConfig(raw: MeshConfigObject): ResolvedConfig {
+  if (!isPlainObject(raw)) throw new ConfigError("", `configuration must be a mapping, got ${describe(raw)}`);
+  const root = new Section(raw, "");
+  if (root.values.has("budget")) throw new ConfigError("budget", "budgets are not enforced by this version of ModelMesh yet; remove the key rather than rely on it");
+  root.allow(TOP_LEVEL);
+  const defaultsSection = root.object("defaults");
+  defaultsSection?.allow(SETTINGS_KEYS);
+  const defaults = defaultsSection ? parseSettings(defaultsSection, DEFAULT_POOL_SETTINGS) : DEFAULT_POOL_SETTINGS;
+  const routing = root.object("routing")?.allow(["seed"]);
+  const providers = parseProviders(root.raw("providers"), root.at("providers"));
+  const pools = parsePools(root.object("pools"), defaults);
+  const names = new Set(providers.map((provider) => provider.name));
+  for (const pool of pools) {
+    for (const provider of pool.providers ?? []) {
+      if (!names.has(provider)) throw new ConfigError(`${pool.path}.providers`, `names provider "${provider}", which is not configured (configured: ${[...names].join(", ") || "none"})`);
+    }
+  }
+  const observabilityValue = root.raw("observability");
+  const observability = observabilityValue === undefined || observabilityValue === null
+    ? []
+    : (Array.isArray(observabilityValue) ? observabilityValue : [observabilityValue]).map((item, index) => {
+        const path = Array.isArray(observabilityValue) ? `${root.at("observability")}[${index}]` : root.at("observability");
+        if (!isPlainObject(item)) throw new ConfigError(path, `must be a mapping with "connector", got ${describe(item)}`);
+        return connectorBlock(new Section(item, path), "connector");
+      });
+  const block = (key: string, connectorKey: "connector" | "store") => {
+    const section = root.object(key);
+    return section ? connectorBlock(section, connectorKey) : undefined;
+  };
+  const proxy = root.object("proxy");
+  return {
+    secrets: block("secrets", "store"),
+    storage: block("storage", "connector"),
+    observability,
+    discovery: block("discovery", "connector"),
+    providers,
+    pools,
+    defaults,
+    seed: routing?.number("seed", { integer: true }),
+    proxy: proxy ? (proxy.source as Record<string, unknown>) : undefined,
+  };
+}
+
+/** True when a string is configuration text rather than a file path. */
+function looksLikeText(value: string): boolean {
+  return value.includes("\n") || /^\s*[{[]/.test(value) || /^\s*[\w-]+\s*:/.test(value);
+}
+
+/**
+ * Parses configuration text: JSON, or YAML through the `yaml` package, which is loaded only when
+ * YAML is given so browser bundles that pass objects never carry it.
+ */
+export async function parseConfigText(text: string, origin = "configuration"): Promise<MeshConfigObject> {
+  const trimmed = text.trim();
+  if (trimmed.startsWith("{")) {
+    try {
+      return JSON.parse(trimmed) as MeshConfigObject;
+    } catch (error) {
+      throw new ConfigError("", `${origin} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const { parse } = await import("yaml");
+  try {
+    const value: unknown = parse(text);
+    return (value ?? {}) as MeshConfigObject;
+  } catch (error) {
+    throw new ConfigError("", `${origin} is not valid YAML: ${(error as Error).message}`);
+  }
+}
+
+/** Loads configuration from YAML/JSON text, an object, or (Node only) a file path ending .yaml/.yml/.json. */
+export async function loadConfig(source: string | MeshConfigObject): Promise<MeshConfigObject> {
+  if (typeof source !== "string") return source;
+  if (looksLikeText(source) || !/\.(ya?ml|json)$/i.test(source.trim())) return parseConfigText(source);
+  // A computed specifier keeps bundlers from pulling node:fs into browser builds.
+  const fsModule = "node:fs/promises";
+  let text: string;
+  try {
+    const fs = (await import(/* @vite-ignore */ fsModule)) as { readFile(path: string, encoding: "utf8"): Promise<string> };
+    text = await fs.readFile(source.trim(), "utf8");
+  } catch (error) {
+    throw new ConfigError("", `cannot read configuration file ${source}: ${(error as Error).message}`);
+  }
+  return parseConfigText(text, source);
+}
+
+/** Returns true when the (synchronously known) source needs async loading first. */
+export function needsAsyncLoad(source: string | MeshConfigObject | undefined): boolean {
+  return typeof source === "string" && !source.trim().startsWith("{");
+}
+
+/** Parses JSON text synchronously (the async path handles YAML and files). */
+export function loadConfigSync(source: string | MeshConfigObject): MeshConfigObject {
+  if (typeof source !== "string") return source;
+  try {
+    return JSON.parse(source) as MeshConfigObject;
+  } catch (error) {
+    throw new ConfigError("", `configuration is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+const SECRET_REFERENCE = /\$\{secrets:([^}]+)\}/g;
+
+/** Every `${secrets:NAME}` in the configuration's strings. */
+export function secretReferences(value: unknown, found = new Set<string>()): Set<string> {
+  if (typeof value === "string") for (const match of value.matchAll(SECRET_REFERENCE)) found.add(match[1]!.trim());
+  else if (Array.isArray(value)) value.forEach((item) => secretReferences(item, found));
+  else if (isPlainObject(value)) Object.values(value).forEach((item) => secretReferences(item, found));
+  return found;
+}
+
+/** A copy with every `${secrets:NAME}` replaced from `values` (class instances are left untouched). */
+export function interpolateSecrets<T>(value: T, values: ReadonlyMap<string, string>): T {
+  if (typeof value === "string") return value.replace(SECRET_REFERENCE, (_, name: string) => values.get(name.trim()) ?? "") as T;
+  if (Array.isArray(value)) return value.map((item) => interpolateSecrets(item, values)) as T;
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolateSecrets(item, values)])) as T;
+  return value;
+}
+
+/**
+ * A validated configuration.
+ * @example
+ * const config = await MeshConfig.fromYaml(await readFile("modelmesh.yaml", "utf8"));
+ * const client = create({ config: config.raw });
+ */
+export class MeshConfig {
+  readonly raw: MeshConfigObject;
+  readonly resolved: ResolvedConfig;
+  constructor(raw: MeshConfigObject) {
+    this.raw = raw;
+    this.resolved = resolveConfig(raw);
+  }
+  static async fromYaml(text: string): Promise<MeshConfig> {
+    return new MeshConfig(await parseConfigText(text));
+  }
+  static fromJson(text: string): MeshConfig {
+    return new MeshConfig(loadConfigSync(text));
+  }
+  /** Node only. */
+  static async fromFile(path: string): Promise<MeshConfig> {
+    return new MeshConfig(await loadConfig(path));
+  }
+}

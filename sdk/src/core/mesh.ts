@@ -1,0 +1,523 @@
+import {
+  ConfigError,
+  ModelMeshError,
+  NoCapableModelError,
+} from "./errors.js";
+import {
+  interpolateSecrets,
+  loadConfig,
+  resolveConfig,
+  secretReferences,
+  type ConnectorSpec,
+  type MeshConfigObject,
+  type PoolSettings,
+  type ProviderSpec,
+  type ResolvedConfig,
+} from "./config.js";
+import { capabilities, capabilityCovers, resolveCapability } from "./capabilities.js";
+import { createModelState, type ModelState } from "./model-state.js";
+import { Pool } from "./pool.js";
+import { Router } from "./router.js";
+import { UsageTracker, type UsageSummary } from "./usage.js";
+import { resolveConnector, type ConnectorKind } from "./registry.js";
+import { registerBuiltins, DEFAULT_SECRET_STORE } from "./builtins.js";
+import type { EventSink } from "./events.js";
+import type { Middleware, MiddlewareLike } from "./middleware.js";
+import type { Provider, ProviderOperation } from "../provider/provider.js";
+import { BaseRotationPolicy } from "../rotation/rotation.js";
+import type { SecretStore } from "../secrets/secret-store.js";
+import type { BaseStorage } from "../storage/storage.js";
+import { MemoryStorage } from "../storage/memory.js";
+import { MultiSink } from "../observability/multi.js";
+import { createRedactor } from "../observability/redact.js";
+import { NullObservability } from "../observability/null.js";
+import { AutoDiscovery } from "../discovery/auto-discovery.js";
+import type { BaseDiscovery } from "../discovery/discovery.js";
+import { seededRandom } from "../internal/random.js";
+import { sleep as abortableSleep } from "../internal/sleep.js";
+
+export type ConnectorOption = { connector: string; config?: Record<string, unknown> } | { instance: unknown };
+
+/** Everything `create()` accepts besides the capability. */
+export interface CreateOptions {
+  /** YAML or JSON text, a parsed object, or (Node only) a path ending .yaml/.yml/.json. */
+  config?: string | MeshConfigObject;
+  providers?: Array<string | { connector?: string; name?: string; config?: Record<string, unknown>; instance?: Provider }>;
+  /** Default strategy for pools that do not name one: id, short name, or an instance. */
+  strategy?: string | BaseRotationPolicy;
+  middleware?: Array<Middleware | MiddlewareLike>;
+  storage?: ConnectorOption;
+  secrets?: { store: string; config?: Record<string, unknown> } | { instance: SecretStore };
+  observability?: ConnectorOption | ConnectorOption[];
+  /** Transport for every provider (tests, proxies). */
+  fetch?: typeof fetch;
+  /** Clock, sleep and random source: injected in tests for determinism. */
+  clock?: { now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void>; random?: () => number };
+  /** How long model state may wait before it is written to storage (default 1000 ms). */
+  persistDelayMs?: number;
+}
+
+const STATE_KEY = "modelmesh/state";
+
+interface PersistedState {
+  version: 1;
+  models: Record<string, Partial<ModelState>>;
+  usage: UsageSummary;
+  strategies: Record<string, unknown>;
+}
+
+/** What one configuration builds; swapped whole on reconfigure, so in-flight requests keep theirs. */
+interface Runtime {
+  config: ResolvedConfig;
+  providers: Map<string, Provider>;
+  states: Map<string, ModelState>;
+  pools: Map<string, Pool>;
+  implicitPools: Map<string, Pool>;
+  router: Router;
+  secretValues: string[];
+}
+
+const OPERATION_DEFAULTS: Record<ProviderOperation, string> = {
+  chat: "chat-completion",
+  embeddings: "text-embeddings",
+  speech: "text-to-speech",
+  transcription: "speech-to-text",
+  images: "text-to-image",
+};
+
+const OPERATION_CAPABILITY_ROOTS: Record<ProviderOperation, string[]> = {
+  chat: ["generation.text-generation"],
+  embeddings: ["representation.embeddings"],
+  speech: ["generation.audio-generation.text-to-speech"],
+  transcription: ["understanding.audio-understanding.speech-to-text"],
+  images: ["generation.image-generation"],
+};
+
+function globToRegExp(pattern: string): RegExp {
+  return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`);
+}
+
+function isRotationPolicy(value: unknown): value is BaseRotationPolicy {
+  return typeof value === "object" && value !== null && typeof (value as BaseRotationPolicy).pick === "function";
+}
+
+/**
+ * The running mesh: providers, model state, pools, the router, storage and observability.
+ * `create()` wraps one in a client with the OpenAI call shape; use it directly to reconfigure.
+ * @example
+ * const mesh = await ModelMesh.start({ config: "modelmesh.yaml" });
+ * const errors = await mesh.reconfigure(newYamlText); // [] when applied
+ */
+export class ModelMesh {
+  readonly usageTracker = new UsageTracker();
+  readonly middleware: MiddlewareLike[];
+  #options: CreateOptions;
+  #runtime!: Runtime;
+  #secrets!: SecretStore;
+  #storage!: BaseStorage;
+  #sink!: EventSink;
+  #saveTimer: ReturnType<typeof setTimeout> | undefined;
+  #saving: Promise<void> = Promise.resolve();
+  #closed = false;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+
+  private constructor(options: CreateOptions, seed: number | undefined) {
+    this.#options = options;
+    this.middleware = options.middleware ?? [];
+    this.now = options.clock?.now ?? Date.now;
+    this.random = options.clock?.random ?? (seed === undefined ? Math.random : seededRandom(seed));
+    this.sleep = options.clock?.sleep ?? abortableSleep;
+  }
+
+  /** Checks what can be checked without I/O (an object or JSON config): throws ConfigError at once. */
+  static validate(options: CreateOptions): ResolvedConfig | undefined {
+    registerBuiltins();
+    const source = options.config;
+    if (source === undefined || typeof source === "object") return applyOptions(resolveConfig(source ?? {}), options);
+    if (source.trim().startsWith("{")) return applyOptions(resolveConfig(JSON.parse(source) as MeshConfigObject), options);
+    return undefined;
+  }
+
+  /** Loads configuration and secrets, builds every connector and restores saved state. */
+  static async start(options: CreateOptions = {}, validated?: ResolvedConfig): Promise<ModelMesh> {
+    registerBuiltins();
+    const config = validated ?? applyOptions(resolveConfig(await loadConfig(options.config ?? {})), options);
+    const mesh = new ModelMesh(options, config.seed);
+    mesh.#secrets = buildSecretStore(config.secrets);
+    const connectorSecrets = await resolveSecrets(mesh.#secrets, [config.storage, ...config.observability, config.discovery]);
+    mesh.#storage = buildConnector<BaseStorage>("storage", interpolate(config.storage, connectorSecrets)) ?? new MemoryStorage();
+    mesh.#runtime = await mesh.buildRuntime(config);
+    mesh.#sink = mesh.buildSink(config.observability.map((spec) => interpolate(spec, connectorSecrets)!));
+    await mesh.restore();
+    return mesh;
+  }
+
+  private async buildRuntime(config: ResolvedConfig, previous?: Runtime): Promise<Runtime> {
+    const providerSpecs = config.providers.length ? config.providers : await this.discover(config);
+    const values = await resolveSecrets(this.#secrets, providerSpecs);
+    const providers = new Map<string, Provider>();
+    for (const spec of providerSpecs.filter((item) => item.enabled)) {
+      const provider = await this.buildProvider(interpolate(spec, values)!);
+      providers.set(provider.id, provider);
+    }
+    const patterns = this.discoveryPatterns(config.discovery);
+    const states = new Map<string, ModelState>();
+    for (const provider of providers.values()) {
+      for (const info of provider.listModels()) {
+        if (!patterns(info.id)) continue;
+        const fresh = createModelState(provider.id, provider.keyId, info);
+        const old = previous?.states.get(fresh.key);
+        // Health carries over a reconfigure unless the key changed (a new key gets a fresh start).
+        states.set(fresh.key, old && old.keyId === fresh.keyId ? Object.assign(fresh, pickPersisted(old)) : fresh);
+      }
+    }
+    const pools = new Map<string, Pool>();
+    for (const spec of config.pools) {
+      const members = [...states.values()].filter(
+        (state) =>
+          (!spec.providers || spec.providers.includes(state.providerId)) &&
+          (!spec.models || spec.models.includes(state.modelId) || spec.models.includes(state.key)) &&
+          state.info.capabilities.some((capability) => capabilityCovers(spec.capability, capability)),
+      );
+      if (members.length === 0) {
+        throw new ConfigError(spec.path, `no configured model offers ${spec.capability}${spec.providers ? ` among providers ${spec.providers.join(", ")}` : ""}${spec.models ? ` among models ${spec.models.join(", ")}` : ""}`);
+      }
+      pools.set(spec.name, new Pool(spec.name, spec.capability, members, this.buildPolicy(spec, `${spec.path}.strategy`), spec, false));
+    }
+    const runtime: Runtime = { config, providers, states, pools, implicitPools: new Map(), router: undefined as unknown as Router, secretValues: [...values.values()] };
+    runtime.router = new Router({
+      providers,
+      sink: { emit: (event) => this.#sink?.emit(event) },
+      usage: this.usageTracker,
+      middleware: this.middleware,
+      random: this.random,
+      now: this.now,
+      sleep: this.sleep,
+      resolvePool: (target, operation) => this.resolvePool(runtime, target, operation),
+      changed: () => this.scheduleSave(),
+      statesOfKey: (keyId) => [...runtime.states.values()].filter((state) => state.keyId === keyId),
+    });
+    // Every capability some model offers gets a pool named by its alias, so poolStatus() shows it.
+    for (const state of states.values()) {
+      for (const capability of state.info.capabilities) {
+        const alias = capability.split(".").at(-1)!;
+        if (!pools.has(alias) && capabilities.isKnown(capability)) this.implicitPool(runtime, capability, alias);
+      }
+    }
+    return runtime;
+  }
+
+  private async buildProvider(spec: ProviderSpec): Promise<Provider> {
+    if (spec.instance) return spec.instance as Provider;
+    const { connector } = resolveConnector("provider", spec.connector, `${spec.path}.connector`);
+    const meta = connector as unknown as { envVars?: readonly string[]; baseUrlEnvVar?: string; requiresApiKey?: boolean };
+    const config: Record<string, unknown> = { ...spec.config, id: spec.name };
+    if (this.#options.fetch && !config.fetch) config.fetch = this.#options.fetch;
+    if (config.apiKey === undefined) {
+      for (const key of meta.envVars ?? []) {
+        if (await this.#secrets.has(key)) {
+          config.apiKey = await this.#secrets.get(key);
+          break;
+        }
+      }
+    }
+    if (config.baseUrl === undefined && meta.baseUrlEnvVar && (await this.#secrets.has(meta.baseUrlEnvVar))) config.baseUrl = await this.#secrets.get(meta.baseUrlEnvVar);
+    if (!config.apiKey && meta.requiresApiKey !== false && (meta.envVars?.length ?? 0) > 0) {
+      throw new ConfigError(`${spec.path}.config.api_key`, `provider "${spec.name}" has no API key: set ${meta.envVars!.join(" or ")} or config.api_key`);
+    }
+    if (typeof config.apiKey === "string") this.#providerKeys.add(config.apiKey);
+    try {
+      return new connector(config) as Provider;
+    } catch (error) {
+      if (error instanceof ModelMeshError) throw error;
+      throw new ConfigError(spec.path, `cannot build provider "${spec.name}": ${(error as Error).message}`);
+    }
+  }
+
+  #providerKeys = new Set<string>();
+
+  private async discover(config: ResolvedConfig): Promise<ProviderSpec[]> {
+    const discovery = buildConnector<BaseDiscovery>("discovery", config.discovery) ?? new AutoDiscovery();
+    return discovery.discover(this.#secrets);
+  }
+
+  private discoveryPatterns(spec: ConnectorSpec | undefined): (modelId: string) => boolean {
+    const include = ((spec?.config.includePatterns as string[] | undefined) ?? []).map(globToRegExp);
+    const exclude = ((spec?.config.excludePatterns as string[] | undefined) ?? []).map(globToRegExp);
+    return (modelId) => (include.length === 0 || include.some((pattern) => pattern.test(modelId))) && !exclude.some((pattern) => pattern.test(modelId));
+  }
+
+  private buildPolicy(settings: PoolSettings, path: string): BaseRotationPolicy {
+    const strategy = settings.strategy;
+    if (isRotationPolicy(strategy)) return strategy;
+    if (typeof strategy !== "string") throw new ConfigError(path, "must be a strategy id, a short name, or an instance of BaseRotationPolicy");
+    const { connector } = resolveConnector("rotation", strategy, path);
+    const policy = new connector({ failureThreshold: settings.deactivation.failureThreshold, ...settings.strategyConfig });
+    if (!isRotationPolicy(policy)) throw new ConfigError(path, `"${strategy}" does not build a rotation policy (it has no pick())`);
+    return policy;
+  }
+
+  private buildSink(specs: ConnectorSpec[]): EventSink {
+    const sinks = specs.map((spec) => buildConnector<EventSink>("observability", spec)!).filter(Boolean);
+    if (sinks.length === 0) return new NullObservability();
+    // Redaction happens here, once, before any sink sees an event.
+    const redact = createRedactor(() => [...this.#providerKeys, ...this.#runtime.secretValues, ...(this.#secrets.knownValues?.() ?? [])]);
+    const fanOut = new MultiSink(sinks);
+    return {
+      emit: (event) => fanOut.emit(redact(event)),
+      flush: () => fanOut.flush?.() ?? Promise.resolve(),
+      close: () => fanOut.close?.() ?? Promise.resolve(),
+    };
+  }
+
+  /** `target` is a pool name, a capability alias or path, or a model id (`gpt-4o` or `openai/gpt-4o`). */
+  private resolvePool(runtime: Runtime, target: string | undefined, operation: ProviderOperation): Pool {
+    const name = target || OPERATION_DEFAULTS[operation];
+    const configured = runtime.pools.get(name) ?? runtime.implicitPools.get(name);
+    if (configured) return configured;
+    if (capabilities.isKnown(name)) {
+      const path = resolveCapability(name);
+      const byCapability = [...runtime.pools.values()].find((pool) => pool.capability === path);
+      return byCapability ?? this.implicitPool(runtime, path, name);
+    }
+    const members = [...runtime.states.values()].filter((state) => state.modelId === name || state.key === name);
+    if (members.length > 0) {
+      const capability = members[0]!.info.capabilities.find((item) => OPERATION_CAPABILITY_ROOTS[operation].some((root) => capabilityCovers(root, item))) ?? members[0]!.info.capabilities[0] ?? "";
+      // A model asked for by id keeps the retry and recovery settings of the configured pool it is in.
+      const home = [...runtime.pools.values()].find((pool) => pool.members.some((member) => members.includes(member)));
+      const settings = home?.settings ?? runtime.config.defaults;
+      const pool = new Pool(name, capability, members, this.buildPolicy(settings, home ? `pools.${home.name}.strategy` : "defaults.strategy"), settings, true);
+      runtime.implicitPools.set(name, pool);
+      return pool;
+    }
+    const known = [...runtime.pools.keys(), ...runtime.implicitPools.keys()];
+    throw new NoCapableModelError(name, `"${name}" is not a pool, a capability or a model id known to this mesh (pools: ${known.join(", ") || "none"})`);
+  }
+
+  private implicitPool(runtime: Runtime, capability: string, name: string): Pool {
+    const members = [...runtime.states.values()].filter((state) => state.info.capabilities.some((item) => capabilityCovers(capability, item)));
+    const pool = new Pool(name, capability, members, this.buildPolicy(runtime.config.defaults, "defaults.strategy"), runtime.config.defaults, true);
+    runtime.implicitPools.set(name, pool);
+    return pool;
+  }
+
+  get router(): Router {
+    return this.#runtime.router;
+  }
+
+  /** Pools by name: configured ones and one per capability that some model offers. */
+  pools(): Map<string, Pool> {
+    return new Map([...this.#runtime.implicitPools, ...this.#runtime.pools]);
+  }
+
+  poolStatus(): Record<string, { active: number; standby: number; total: number }> {
+    const now = this.now();
+    return Object.fromEntries([...this.pools()].map(([name, pool]) => [name, pool.status(now)]));
+  }
+
+  describe() {
+    const now = this.now();
+    return {
+      providers: [...this.#runtime.providers.values()].map((provider) => ({ id: provider.id, connector: provider.connectorId, models: provider.listModels().length })),
+      pools: Object.fromEntries(
+        [...this.pools()].map(([name, pool]) => [
+          name,
+          {
+            capability: pool.capability,
+            strategy: pool.policy.id,
+            configured: !pool.implicit,
+            ...pool.status(now),
+            models: pool.members.map((state) => ({
+              model: state.modelId,
+              provider: state.providerId,
+              status: state.status,
+              available: pool.policy.isAvailable(state, now),
+              ...(state.status === "cooldown" ? { cooldownUntil: new Date(state.cooldownUntil).toISOString() } : {}),
+              requests: state.totalRequests,
+              failures: state.totalFailures,
+              consecutiveFailures: state.consecutiveFailures,
+              latencyMs: state.latencyMs === undefined ? null : Math.round(state.latencyMs),
+              cost: state.totalCost,
+              ...(state.lastError ? { lastError: state.lastError.message } : {}),
+            })),
+          },
+        ]),
+      ),
+    };
+  }
+
+  get usage(): UsageSummary {
+    return this.usageTracker.summary();
+  }
+
+  /** The resolved configuration in force (the proxy reads its `proxy` section from it). */
+  get config(): ResolvedConfig {
+    return this.#runtime.config;
+  }
+
+  /**
+   * Applies a new configuration atomically: everything is built first, and only a complete build
+   * replaces the old one. Requests already running finish on the old configuration.
+   * @returns the errors; empty when the new configuration is in force.
+   */
+  async reconfigure(source: string | MeshConfigObject): Promise<string[]> {
+    try {
+      const config = applyOptions(resolveConfig(await loadConfig(source)), this.#options);
+      const runtime = await this.buildRuntime(config, this.#runtime);
+      this.#runtime = runtime;
+      this.#sink.emit({ type: "config-reloaded", severity: "info", component: "mesh", timestamp: this.now(), pools: [...runtime.pools.keys()] });
+      this.scheduleSave();
+      return [];
+    } catch (error) {
+      return [error instanceof Error ? error.message : String(error)];
+    }
+  }
+
+  private scheduleSave(): void {
+    if (this.#saveTimer || this.#closed) return;
+    this.#saveTimer = setTimeout(() => {
+      this.#saveTimer = undefined;
+      void this.save();
+    }, this.#options.persistDelayMs ?? 1000);
+    // A pending write must not keep a Node process alive.
+    (this.#saveTimer as { unref?: () => void }).unref?.();
+  }
+
+  /** Writes model state, usage and strategy state to storage now. */
+  async save(): Promise<void> {
+    const snapshot: PersistedState = {
+      version: 1,
+      models: Object.fromEntries([...this.#runtime.states].map(([key, state]) => [key, pickPersisted(state)])),
+      usage: this.usageTracker.summary(),
+      strategies: Object.fromEntries([...this.#runtime.pools].map(([name, pool]) => [name, pool.policy.snapshot()])),
+    };
+    this.#saving = this.#saving.then(
+      () => this.#storage.save(STATE_KEY, { key: STATE_KEY, data: snapshot, updatedAt: this.now() } as never),
+      () => undefined,
+    );
+    try {
+      await this.#saving;
+      this.#sink.emit({ type: "state-saved", severity: "debug", component: "storage", timestamp: this.now(), models: this.#runtime.states.size });
+    } catch (error) {
+      this.#sink.emit({ type: "state-saved", severity: "error", component: "storage", timestamp: this.now(), models: 0, requestId: (error as Error).message });
+    }
+  }
+
+  private async restore(): Promise<void> {
+    const entry = (await this.#storage.load(STATE_KEY)) as { data?: PersistedState } | null;
+    const saved = entry?.data;
+    if (!saved || saved.version !== 1) return;
+    for (const [key, fields] of Object.entries(saved.models ?? {})) {
+      const state = this.#runtime.states.get(key);
+      if (!state) continue;
+      // A key that changed since the save gets a fresh start: its old rejection says nothing about it.
+      if (fields.keyId !== state.keyId && fields.status === "disabled") continue;
+      Object.assign(state, pickPersisted(fields as ModelState));
+    }
+    this.usageTracker.restore(saved.usage);
+    for (const [name, snapshot] of Object.entries(saved.strategies ?? {})) {
+      if (snapshot !== undefined) this.#runtime.pools.get(name)?.policy.restore(snapshot);
+    }
+    this.#sink.emit({ type: "state-restored", severity: "info", component: "storage", timestamp: this.now(), models: Object.keys(saved.models ?? {}).length });
+  }
+
+  /** Flushes state and observability, stops timers. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#saveTimer) clearTimeout(this.#saveTimer);
+    this.#saveTimer = undefined;
+    await this.save();
+    this.#closed = true;
+    await this.#sink.flush?.();
+    await this.#sink.close?.();
+    await Promise.all([...this.#runtime.providers.values()].map((provider) => provider.close?.()));
+  }
+}
+
+const PERSISTED_FIELDS = [
+  "keyId",
+  "status",
+  "cooldownUntil",
+  "cooldownMs",
+  "consecutiveFailures",
+  "totalRequests",
+  "totalFailures",
+  "totalSuccesses",
+  "lastUsedAt",
+  "lastError",
+  "latencyMs",
+  "latencySamples",
+  "totalCost",
+  "totalTokens",
+  "rateLimit",
+] as const;
+
+function pickPersisted(state: Partial<ModelState>): Partial<ModelState> {
+  const picked: Record<string, unknown> = {};
+  for (const field of PERSISTED_FIELDS) if (state[field] !== undefined && field !== "keyId") picked[field] = state[field];
+  if (state.keyId !== undefined) picked.keyId = state.keyId;
+  return picked as Partial<ModelState>;
+}
+
+/** Code-level options override the configuration's blocks. */
+function applyOptions(config: ResolvedConfig, options: CreateOptions): ResolvedConfig {
+  const result: ResolvedConfig = { ...config };
+  if (options.providers) {
+    const extra = options.providers.map((item, index): ProviderSpec => {
+      const path = `providers[${index}]`;
+      if (typeof item === "string") return { name: item, connector: item, config: {}, enabled: true, path };
+      const name = item.name ?? item.instance?.id ?? item.connector ?? "";
+      if (!name) throw new ConfigError(path, "needs a connector id or an instance");
+      return { name, connector: item.connector ?? "", config: item.config ?? {}, instance: item.instance, enabled: true, path };
+    });
+    const names = new Set(extra.map((spec) => spec.name));
+    result.providers = [...config.providers.filter((spec) => !names.has(spec.name)), ...extra];
+  }
+  if (options.strategy) result.defaults = { ...config.defaults, strategy: options.strategy };
+  const block = (option: ConnectorOption | undefined, path: string): ConnectorSpec | undefined => {
+    if (!option) return undefined;
+    if ("instance" in option) return { connector: "", config: {}, instance: option.instance, path };
+    return { connector: option.connector, config: option.config ?? {}, path };
+  };
+  if (options.storage) result.storage = block(options.storage, "storage");
+  if (options.secrets) {
+    const secrets = options.secrets;
+    result.secrets = "instance" in secrets ? { connector: "", config: {}, instance: secrets.instance, path: "secrets" } : { connector: secrets.store, config: secrets.config ?? {}, path: "secrets" };
+  }
+  if (options.observability) {
+    const list = Array.isArray(options.observability) ? options.observability : [options.observability];
+    result.observability = list.map((item, index) => block(item, `observability[${index}]`)!);
+  }
+  return result;
+}
+
+function buildConnector<T>(kind: ConnectorKind, spec: ConnectorSpec | undefined): T | undefined {
+  if (!spec) return undefined;
+  if (spec.instance) return spec.instance as T;
+  const { connector } = resolveConnector(kind, spec.connector, `${spec.path}.${kind === "secrets" ? "store" : "connector"}`);
+  try {
+    return new connector(spec.config) as T;
+  } catch (error) {
+    if (error instanceof ModelMeshError) throw error;
+    throw new ConfigError(spec.path, `cannot build ${kind} connector "${spec.connector}": ${(error as Error).message}`);
+  }
+}
+
+function buildSecretStore(spec: ConnectorSpec | undefined): SecretStore {
+  return buildConnector<SecretStore>("secrets", spec) ?? buildConnector<SecretStore>("secrets", { connector: DEFAULT_SECRET_STORE, config: {}, path: "secrets" })!;
+}
+
+async function resolveSecrets(store: SecretStore, specs: Array<ConnectorSpec | undefined>): Promise<Map<string, string>> {
+  const names = new Set<string>();
+  for (const spec of specs) if (spec) secretReferences(spec.config, names);
+  const values = new Map<string, string>();
+  for (const name of names) values.set(name, await store.get(name));
+  return values;
+}
+
+function interpolate<T extends ConnectorSpec | undefined>(spec: T, values: ReadonlyMap<string, string>): T {
+  if (!spec || values.size === 0) return spec;
+  return { ...spec, config: interpolateSecrets(spec.config, values) };
+}

@@ -1,0 +1,184 @@
+import { describe, expect, it } from "vitest";
+import {
+  AuthenticationError,
+  BudgetExceededError,
+  ConnectionError,
+  ModelMeshError,
+  ProviderError,
+  RateLimitError,
+  TimeoutError,
+} from "./errors.js";
+import { backoffDelay, DEFAULT_BACKOFF, failureAction, parseDuration, parseRetryAfter, resetTime, retryDelay } from "./retry.js";
+import { sleep } from "../internal/sleep.js";
+
+const NOW = Date.parse("2026-03-01T12:00:00Z");
+const fields = { providerId: "openai", modelId: "gpt-4o" };
+
+describe("parseDuration", () => {
+  it.each([
+    ["6m0s", 360_000],
+    ["1.5s", 1_500],
+    ["20ms", 20],
+    ["1h2m3.5s", 3_723_500],
+    ["34.4s", 34_400],
+    ["7.66s", 7_660],
+    ["2m59.56s", 179_560],
+    ["0s", 0],
+    ["30", 30_000],
+    ["500us", 0.5],
+  ])("%s is %d ms", (text, expected) => {
+    expect(parseDuration(text)).toBeCloseTo(expected, 6);
+  });
+
+  it.each(["", "soon", "5 minutes", "1x", "s", "-1s"])("%j is not a duration", (text) => {
+    expect(parseDuration(text)).toBeUndefined();
+  });
+});
+
+describe("parseRetryAfter", () => {
+  it("reads retry-after in seconds", () => {
+    expect(parseRetryAfter({ "retry-after": "2" }, NOW)).toBe(2_000);
+  });
+
+  it("reads retry-after as an HTTP date", () => {
+    expect(parseRetryAfter({ "Retry-After": "Sun, 01 Mar 2026 12:00:30 GMT" }, NOW)).toBe(30_000);
+  });
+
+  it("a date already past means now", () => {
+    expect(parseRetryAfter({ "retry-after": "Sun, 01 Mar 2026 11:00:00 GMT" }, NOW)).toBe(0);
+  });
+
+  it("retry-after-ms wins over retry-after", () => {
+    expect(parseRetryAfter({ "retry-after-ms": "250", "retry-after": "3" }, NOW)).toBe(250);
+  });
+
+  it("retry-after wins over the reset headers", () => {
+    expect(parseRetryAfter({ "retry-after": "4", "x-ratelimit-reset-requests": "20ms", "x-ratelimit-reset-tokens": "6m0s" }, NOW)).toBe(4_000);
+  });
+
+  it("without retry-after takes the smallest positive reset", () => {
+    const headers = new Headers({ "x-ratelimit-reset-requests": "6m0s", "x-ratelimit-reset-tokens": "1.5s" });
+    expect(parseRetryAfter(headers, NOW)).toBe(1_500);
+  });
+
+  it("an exhausted quota decides over one that is not", () => {
+    const headers = {
+      "x-ratelimit-remaining-requests": "0",
+      "x-ratelimit-reset-requests": "6m0s",
+      "x-ratelimit-remaining-tokens": "4000",
+      "x-ratelimit-reset-tokens": "20ms",
+    };
+    expect(parseRetryAfter(headers, NOW)).toBe(360_000);
+  });
+
+  it("reads Anthropic's RFC 3339 reset times", () => {
+    const headers = {
+      "anthropic-ratelimit-requests-remaining": "0",
+      "anthropic-ratelimit-requests-reset": "2026-03-01T12:00:07Z",
+      "anthropic-ratelimit-tokens-reset": "2026-03-01T12:00:02Z",
+    };
+    expect(parseRetryAfter(headers, NOW)).toBe(7_000);
+  });
+
+  it("reads OpenRouter's epoch-ms x-ratelimit-reset", () => {
+    expect(parseRetryAfter({ "x-ratelimit-reset": String(NOW + 12_000), "x-ratelimit-remaining": "0" }, NOW)).toBe(12_000);
+  });
+
+  it("ignores zero and past resets, and unknown text", () => {
+    expect(parseRetryAfter({ "x-ratelimit-reset-requests": "0s", "x-ratelimit-reset-tokens": "whenever" }, NOW)).toBeUndefined();
+    expect(parseRetryAfter({}, NOW)).toBeUndefined();
+    expect(parseRetryAfter({ "retry-after": "later" }, NOW)).toBeUndefined();
+  });
+});
+
+describe("resetTime", () => {
+  it("turns every reset notation into epoch ms", () => {
+    expect(resetTime("1.5s", NOW)).toBe(NOW + 1_500);
+    expect(resetTime("2026-03-01T12:01:00Z", NOW)).toBe(NOW + 60_000);
+    expect(resetTime(String(Math.floor(NOW / 1000) + 5), NOW)).toBe(NOW + 5_000);
+    expect(resetTime("nope", NOW)).toBeUndefined();
+  });
+});
+
+describe("backoffDelay", () => {
+  const options = { baseDelayMs: 500, maxDelayMs: 8_000, jitter: "none" as const };
+
+  it("doubles from the base (attempt 0 = before the first retry) and stops at the ceiling", () => {
+    expect([0, 1, 2, 3, 4, 5, 50].map((attempt) => backoffDelay(attempt, options, () => 0.5))).toEqual([500, 1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
+  });
+
+  it("full jitter spreads over [0, d]", () => {
+    expect(backoffDelay(2, { ...options, jitter: "full" }, () => 0)).toBe(0);
+    expect(backoffDelay(2, { ...options, jitter: "full" }, () => 0.5)).toBe(1_000);
+  });
+
+  it("equal jitter keeps at least half", () => {
+    expect(backoffDelay(2, { ...options, jitter: "equal" }, () => 0)).toBe(1_000);
+    expect(backoffDelay(2, { ...options, jitter: "equal" }, () => 0.999)).toBeCloseTo(1_999, 0);
+  });
+
+  it("treats a negative attempt like the first retry", () => {
+    expect(backoffDelay(-1, options, () => 0.5)).toBe(500);
+  });
+});
+
+describe("retryDelay", () => {
+  it("uses the server's wait when it is under the cap", () => {
+    expect(retryDelay(1, DEFAULT_BACKOFF, () => 0.5, 3_000, 10_000)).toBe(3_000);
+  });
+
+  it("returns undefined (fail over) when the server asks for longer than the cap", () => {
+    expect(retryDelay(1, DEFAULT_BACKOFF, () => 0.5, 120_000, 60_000)).toBeUndefined();
+    expect(retryDelay(1, DEFAULT_BACKOFF, () => 0.5, 61_000)).toBeUndefined();
+  });
+
+  it("falls back to backoff when the server says nothing", () => {
+    expect(retryDelay(1, { baseDelayMs: 100, maxDelayMs: 1_000, jitter: "none" }, () => 0.5)).toBe(200);
+  });
+});
+
+describe("failureAction", () => {
+  it.each([
+    ["AuthenticationError", "disable-key", new AuthenticationError("bad key", fields)],
+    ["RateLimitError", "retry", new RateLimitError("slow down", { ...fields, retryAfter: 2 })],
+    ["quota RateLimitError", "failover", new RateLimitError("pay up", fields, { code: "insufficient_quota", retryable: false })],
+    ["TimeoutError", "retry", new TimeoutError("slow", fields)],
+    ["ConnectionError", "retry", new ConnectionError("reset", fields)],
+    ["500", "retry", new ProviderError("boom", { ...fields, status: 500 }, { code: "server_error", retryable: true })],
+    ["529", "retry", new ProviderError("overloaded", { ...fields, status: 529 }, { code: "overloaded", retryable: true })],
+    ["malformed", "retry", new ProviderError("bad body", fields, { code: "malformed_response", retryable: true })],
+    ["404", "failover", new ProviderError("missing", { ...fields, status: 404 }, { code: "model_not_found" })],
+    ["404 without a code", "failover", new ProviderError("missing", { ...fields, status: 404 })],
+    ["context length", "failover", new ProviderError("too long", { ...fields, status: 400 }, { code: "context_length_exceeded" })],
+    ["unsupported parameter", "failover", new ProviderError("no temperature", { ...fields, status: 400 }, { code: "unsupported_parameter" })],
+    ["400", "fatal", new ProviderError("bad", { ...fields, status: 400 }, { code: "invalid_request" })],
+    ["422", "fatal", new ProviderError("bad", { ...fields, status: 422 }, { code: "invalid_request" })],
+    ["413", "fatal", new ProviderError("big", { ...fields, status: 413 }, { code: "payload_too_large" })],
+    ["budget", "fatal", new BudgetExceededError({ limitType: "daily", limitValue: 1, scope: "mesh" })],
+    ["plain Error", "fatal", new Error("bug")],
+    ["abort", "fatal", new DOMException("aborted", "AbortError")],
+    ["a string", "fatal", "nope"],
+  ])("%s → %s", (_, action, error) => {
+    expect(failureAction(error)).toBe(action);
+  });
+
+  it("works on errors revived from JSON (the extension's message port)", () => {
+    const revived = ModelMeshError.fromJSON(new AuthenticationError("bad key", fields).toJSON());
+    expect(failureAction(revived)).toBe("disable-key");
+    const quota = ModelMeshError.fromJSON(new RateLimitError("pay", fields, { code: "insufficient_quota", retryable: false }).toJSON());
+    expect(failureAction(quota)).toBe("failover");
+  });
+});
+
+describe("sleep", () => {
+  it("waits, and rejects with the signal's reason on abort", async () => {
+    const started = Date.now();
+    await sleep(20);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(15);
+    const controller = new AbortController();
+    const waiting = sleep(10_000, controller.signal);
+    controller.abort(new Error("stop"));
+    await expect(waiting).rejects.toThrow("stop");
+    await expect(sleep(10, AbortSignal.abort(new Error("already")))).rejects.toThrow("already");
+  });
+});

@@ -1,0 +1,230 @@
+/**
+ * Retry timing and failure classification, in one pure module: no timers, no clock, no randomness of its own
+ * (callers inject `now` and `random`), so the router's attempt loop is testable to the millisecond.
+ * Rules follow openai-node's retry logic and ky's retry timing: honour what the server says
+ * (`retry-after-ms`, `retry-after`, the `x-ratelimit-reset-*` and `anthropic-ratelimit-*-reset` families),
+ * cap what it may ask for, else exponential backoff with jitter.
+ */
+import { AuthenticationError, ModelMeshError, ProviderError } from "./errors.js";
+
+/** Headers as `fetch` gives them, or a plain object (any key case). */
+export type HeadersLike = Headers | Record<string, string>;
+
+/** How exponential backoff grows and is jittered. */
+export interface BackoffOptions {
+  /** Delay before the first retry, before jitter. */
+  baseDelayMs: number;
+  /** Ceiling of the exponential curve. */
+  maxDelayMs: number;
+  /** "full": uniform in [0, d]; "equal": uniform in [d/2, d]; "none": exactly d (AWS's names). */
+  jitter: "full" | "none" | "equal";
+}
+
+/**
+ * Backoff the router uses when the configuration says nothing: 0.5 s doubling to 8 s, full jitter.
+ * @example
+ * backoffDelay(0, DEFAULT_BACKOFF, Math.random);
+ */
+export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({ baseDelayMs: 500, maxDelayMs: 8_000, jitter: "full" });
+
+/**
+ * The longest server-requested wait worth sitting through (openai-node uses the same minute); beyond it, fail over.
+ * @example
+ * retryDelay(0, DEFAULT_BACKOFF, Math.random, retryAfterMs, DEFAULT_MAX_RETRY_AFTER_MS);
+ */
+export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+
+/** What the router should do after a failed attempt. */
+export type FailureAction = "retry" | "failover" | "disable-key" | "fatal";
+
+/**
+ * ModelMesh error codes that mean "this model cannot serve this request, another one may": the request is
+ * fine, the model (or the key's quota) is not. `fromResponse` produces exactly these codes.
+ * @example
+ * if (FAILOVER_CODES.has(error.code)) tryNextModel();
+ */
+export const FAILOVER_CODES: ReadonlySet<string> = new Set([
+  "model_not_found",
+  "model_not_supported",
+  "context_length_exceeded",
+  "unsupported_parameter",
+  "unsupported_value",
+  "insufficient_quota",
+  "request_too_large",
+]);
+
+const UNITS_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1, us: 0.001, "µs": 0.001, ns: 0.000001 };
+
+/**
+ * Parses a Go-style duration as OpenAI and Groq send in `x-ratelimit-reset-*` ("6m0s", "1.5s", "20ms", "1h2m3s"),
+ * or Google's `retryDelay` ("34.4s"). A bare number is seconds (the HTTP `Retry-After` convention).
+ * @returns milliseconds, or `undefined` when the text is not a duration
+ * @example
+ * parseDuration("6m0s"); // 360000
+ * parseDuration("20ms"); // 20
+ */
+export function parseDuration(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (trimmed === "") return undefined;
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1_000;
+  const part = /(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/y;
+  let total = 0;
+  let position = 0;
+  while (position < trimmed.length) {
+    part.lastIndex = position;
+    const match = part.exec(trimmed);
+    if (!match) return undefined;
+    total += Number(match[1]) * (UNITS_MS[match[2] ?? ""] ?? Number.NaN);
+    position = part.lastIndex;
+  }
+  return Number.isFinite(total) ? total : undefined;
+}
+
+/**
+ * Reads one header case-insensitively from either shape.
+ * @example
+ * readHeader({ "Retry-After": "2" }, "retry-after"); // "2"
+ */
+export function readHeader(headers: HeadersLike, name: string): string | undefined {
+  if (typeof (headers as Headers).get === "function") return (headers as Headers).get(name) ?? undefined;
+  const record = headers as Record<string, string>;
+  if (name in record) return record[name];
+  const lower = name.toLowerCase();
+  for (const key of Object.keys(record)) if (key.toLowerCase() === lower) return record[key];
+  return undefined;
+}
+
+/** A time given as a number: epoch ms, epoch seconds, or a number of seconds from now. */
+function numericResetMs(value: number, now: number): number {
+  if (value > 1e12) return value - now;
+  if (value > 1e9) return value * 1_000 - now;
+  return value * 1_000;
+}
+
+/** A reset given as a duration, a number or a date, in ms from `now`. */
+function resetMs(text: string, now: number): number | undefined {
+  const trimmed = text.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return numericResetMs(Number(trimmed), now);
+  const duration = parseDuration(trimmed);
+  if (duration !== undefined) return duration;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : date - now;
+}
+
+/**
+ * When a quota resets, as epoch ms, from any way a rate-limit header says it: a duration ("6m0s", "1.5s"), seconds
+ * ("30"), epoch seconds or ms (OpenRouter's `x-ratelimit-reset`), or a date (Anthropic's RFC 3339).
+ * @example
+ * resetTime("1.5s", 1_000_000); // 1_001_500
+ */
+export function resetTime(text: string, now: number): number | undefined {
+  const wait = resetMs(text, now);
+  return wait === undefined ? undefined : now + wait;
+}
+
+/** Header pairs that say when a quota resets, with the header saying how much of it is left. */
+const RESET_HEADERS: Array<[reset: string, remaining: string]> = [
+  ["x-ratelimit-reset-requests", "x-ratelimit-remaining-requests"],
+  ["x-ratelimit-reset-tokens", "x-ratelimit-remaining-tokens"],
+  // OpenRouter and many gateways: one window, reset as epoch ms.
+  ["x-ratelimit-reset", "x-ratelimit-remaining"],
+  ["anthropic-ratelimit-requests-reset", "anthropic-ratelimit-requests-remaining"],
+  ["anthropic-ratelimit-tokens-reset", "anthropic-ratelimit-tokens-remaining"],
+  ["anthropic-ratelimit-input-tokens-reset", "anthropic-ratelimit-input-tokens-remaining"],
+  ["anthropic-ratelimit-output-tokens-reset", "anthropic-ratelimit-output-tokens-remaining"],
+];
+
+/**
+ * How long the server asks us to wait, in ms from `now`.
+ * Precedence: `retry-after-ms`, then `retry-after` (seconds or an HTTP date), then the reset headers. Among
+ * resets, a quota reported exhausted (its `remaining` header is 0) decides, the latest of them, because the
+ * request cannot pass before every exhausted quota refills; otherwise the smallest positive reset.
+ * @returns milliseconds (0 = now), or `undefined` when no header says anything usable
+ * @example
+ * parseRetryAfter(response.headers, Date.now()); // e.g. 1500 for "x-ratelimit-reset-requests: 1.5s"
+ */
+export function parseRetryAfter(headers: HeadersLike, now: number): number | undefined {
+  const milliseconds = readHeader(headers, "retry-after-ms");
+  if (milliseconds !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(milliseconds)) return Number(milliseconds);
+  const retryAfter = readHeader(headers, "retry-after");
+  if (retryAfter !== undefined) {
+    if (/^\s*\d+(\.\d+)?\s*$/.test(retryAfter)) return Number(retryAfter) * 1_000;
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - now);
+  }
+  const exhausted: number[] = [];
+  const others: number[] = [];
+  for (const [resetName, remainingName] of RESET_HEADERS) {
+    const text = readHeader(headers, resetName);
+    if (text === undefined) continue;
+    const wait = resetMs(text, now);
+    if (wait === undefined || wait <= 0) continue;
+    const remaining = readHeader(headers, remainingName);
+    (remaining !== undefined && Number(remaining) === 0 ? exhausted : others).push(wait);
+  }
+  if (exhausted.length > 0) return Math.max(...exhausted);
+  if (others.length > 0) return Math.min(...others);
+  return undefined;
+}
+
+/**
+ * Exponential backoff: `baseDelayMs * 2^attempt` capped at `maxDelayMs`, then jittered.
+ * @param attempt retries already made: 0 before the first retry, 1 before the second, ...
+ * @param random a uniform source in [0, 1) (inject a fixed one in tests)
+ * @example
+ * backoffDelay(2, { baseDelayMs: 500, maxDelayMs: 8000, jitter: "none" }, Math.random); // 2000
+ */
+export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number): number {
+  const exponent = Math.max(0, Math.floor(attempt));
+  const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** Math.min(exponent, 52));
+  switch (options.jitter) {
+    case "none":
+      return ceiling;
+    case "equal":
+      return ceiling / 2 + random() * (ceiling / 2);
+    default:
+      return random() * ceiling;
+  }
+}
+
+/**
+ * The wait before retrying on the same model. A server-requested wait wins over backoff when it is at most
+ * `maxRetryAfterMs`; a longer one returns `undefined`, meaning "do not wait here, fail over" (the model is put in
+ * cooldown for that long instead). `attempt` counts retries already made, as in `backoffDelay`.
+ * @example
+ * const wait = retryDelay(attempt, DEFAULT_BACKOFF, Math.random, parseRetryAfter(error.headers, Date.now()));
+ * if (wait === undefined) failOver(); else await sleep(wait, signal);
+ */
+export function retryDelay(
+  attempt: number,
+  options: BackoffOptions,
+  random: () => number,
+  retryAfterMs?: number,
+  maxRetryAfterMs: number = DEFAULT_MAX_RETRY_AFTER_MS,
+): number | undefined {
+  if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs)) {
+    if (retryAfterMs > maxRetryAfterMs) return undefined;
+    return Math.max(0, retryAfterMs);
+  }
+  return backoffDelay(attempt, options, random);
+}
+
+/**
+ * Decides what a failed attempt means for the router:
+ * - `disable-key`: 401/403 — the key is bad for every model it serves, until it changes;
+ * - `failover`: this model cannot serve this request (404, model not found, context too long, a parameter this
+ *   model rejects, quota/billing exhausted) — try another model now, do not retry this one;
+ * - `retry`: transient (network, timeout, 408, 409, 429, 5xx, 529, malformed response) — retry, then fail over;
+ * - `fatal`: the request itself is wrong (400, 413, 422), or it is not a ModelMesh error (a bug, or the caller's
+ *   own abort) — no other model would do better, surface it.
+ * @example
+ * switch (failureAction(error)) { case "retry": ...; case "failover": ...; }
+ */
+export function failureAction(error: unknown): FailureAction {
+  if (!(error instanceof ModelMeshError)) return "fatal";
+  if (error instanceof AuthenticationError || error.name === "AuthenticationError") return "disable-key";
+  if (FAILOVER_CODES.has(error.code)) return "failover";
+  if (error.retryable) return "retry";
+  if (error instanceof ProviderError && error.status === 404) return "failover";
+  return "fatal";
+}

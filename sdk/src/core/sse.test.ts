@@ -1,0 +1,149 @@
+import { describe, expect, it } from "vitest";
+import { formatSseComment, formatSseEvent, isDoneSentinel, parseSse, SSE_DONE } from "./sse.js";
+import type { SseEvent } from "./sse.js";
+
+const encoder = new TextEncoder();
+
+/** A byte stream delivering exactly the given pieces, one per read. */
+function streamOf(pieces: Array<string | Uint8Array>): ReadableStream<Uint8Array> & { cancelled: () => boolean } {
+  let index = 0;
+  let cancelled = false;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const piece = pieces[index++];
+      if (piece === undefined) controller.close();
+      else controller.enqueue(typeof piece === "string" ? encoder.encode(piece) : piece);
+    },
+    cancel() {
+      cancelled = true;
+    },
+  });
+  return Object.assign(stream, { cancelled: () => cancelled });
+}
+
+async function collect(stream: ReadableStream<Uint8Array>): Promise<SseEvent[]> {
+  const events: SseEvent[] = [];
+  for await (const event of parseSse(stream)) events.push(event);
+  return events;
+}
+
+describe("parseSse", () => {
+  it("parses OpenAI framing and leaves [DONE] to isDoneSentinel", async () => {
+    const events = await collect(streamOf(['data: {"a":1}\n\n', 'data: {"a":2}\n\ndata: [DONE]\n\n']));
+    expect(events.map((event) => event.data)).toEqual(['{"a":1}', '{"a":2}', "[DONE]"]);
+    expect(events.map((event) => isDoneSentinel(event.data))).toEqual([false, false, true]);
+  });
+
+  it("decodes a multi-byte character split across chunks", async () => {
+    const bytes = encoder.encode('data: {"text":"héllo 👋 世界"}\n\n');
+    // Cut inside "é" (2 bytes), inside the emoji (4 bytes) and inside "世" (3 bytes).
+    const cuts = [11, 18, 23, bytes.length];
+    let start = 0;
+    const pieces = cuts.map((end) => {
+      const piece = bytes.slice(start, end);
+      start = end;
+      return piece;
+    });
+    const events = await collect(streamOf(pieces));
+    expect(JSON.parse(events[0]?.data ?? "{}")).toEqual({ text: "héllo 👋 世界" });
+  });
+
+  it("splits on CRLF CRLF as Gemini frames its stream, including across chunks", async () => {
+    const body = 'data: {"candidates":[1]}\r\n\r\ndata: {"candidates":[2]}\r\n\r\n';
+    const events = await collect(streamOf([body.slice(0, 25), body.slice(25, 27), body.slice(27)]));
+    expect(events.map((event) => event.data)).toEqual(['{"candidates":[1]}', '{"candidates":[2]}']);
+  });
+
+  it("skips comments (keep-alives) and keeps event names and the id of the event that set it", async () => {
+    const events = await collect(
+      streamOf([": OPENROUTER PROCESSING\n\n", "event: message_start\nid: 7\ndata: {\"type\":\"message_start\"}\n\n", ": ping\n\nevent: ping\ndata: {}\n\n"]),
+    );
+    expect(events).toEqual([
+      { event: "message_start", id: "7", data: '{"type":"message_start"}' },
+      { event: "ping", data: "{}" },
+    ]);
+  });
+
+  it("joins multi-line data with newlines", async () => {
+    const events = await collect(streamOf(["data: line one\ndata: line two\n\n"]));
+    expect(events).toEqual([{ data: "line one\nline two" }]);
+  });
+
+  it("drops a partial event at the end of the body", async () => {
+    const events = await collect(streamOf(['data: {"a":1}\n\ndata: {"trunc']));
+    expect(events.map((event) => event.data)).toEqual(['{"a":1}']);
+  });
+
+  it("yields events before the body ends", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent === 0) controller.enqueue(encoder.encode("data: first\n\n"));
+        else {
+          await gate;
+          controller.enqueue(encoder.encode("data: second\n\n"));
+          controller.close();
+        }
+        sent += 1;
+      },
+    });
+    const iterator = parseSse(stream)[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toEqual({ data: "first" });
+    release();
+    expect((await iterator.next()).value).toEqual({ data: "second" });
+    expect((await iterator.next()).done).toBe(true);
+  });
+
+  it("cancels the source when the consumer stops early", async () => {
+    const stream = streamOf(["data: 1\n\n", "data: 2\n\n", "data: 3\n\n"]);
+    for await (const event of parseSse(stream)) {
+      expect(event.data).toBe("1");
+      break;
+    }
+    expect(stream.cancelled()).toBe(true);
+  });
+
+  it("propagates a network error from the source", async () => {
+    let reads = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (reads++ === 0) controller.enqueue(encoder.encode("data: 1\n\n"));
+        else controller.error(new TypeError("terminated"));
+      },
+    });
+    const seen: string[] = [];
+    await expect(
+      (async () => {
+        for await (const event of parseSse(stream)) seen.push(event.data);
+      })(),
+    ).rejects.toThrow("terminated");
+    expect(seen).toEqual(["1"]);
+  });
+
+  it("reports when it waits on the network", async () => {
+    const waits: boolean[] = [];
+    for await (const _ of parseSse(streamOf(["data: 1\n\n"]), { onWait: (waiting) => waits.push(waiting) })) {
+      // consume
+    }
+    expect(waits).toEqual([true, false, true, false]);
+  });
+});
+
+describe("formatSseEvent", () => {
+  it("writes data, optional event names, and multi-line data", () => {
+    expect(formatSseEvent('{"a":1}')).toBe('data: {"a":1}\n\n');
+    expect(formatSseEvent("{}", "ping")).toBe("event: ping\ndata: {}\n\n");
+    expect(formatSseEvent("one\ntwo\r\nthree")).toBe("data: one\ndata: two\ndata: three\n\n");
+    expect(formatSseEvent("x", "bad\nname")).toBe("event: badname\ndata: x\n\n");
+    expect(SSE_DONE).toBe("data: [DONE]\n\n");
+    expect(formatSseComment("keep-alive")).toBe(": keep-alive\n\n");
+  });
+
+  it("round-trips through the parser", async () => {
+    const written = formatSseEvent("multi\nline", "custom") + formatSseComment("ping") + SSE_DONE;
+    const events = await collect(streamOf([written]));
+    expect(events).toEqual([{ event: "custom", data: "multi\nline" }, { data: "[DONE]" }]);
+  });
+});

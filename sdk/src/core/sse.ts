@@ -1,0 +1,110 @@
+/**
+ * Server-sent events, both directions. Reading is done once, here, with `eventsource-parser` (WHATWG rules: LF,
+ * CR and CRLF line ends, multi-line `data:`, comments, `event:`/`id:` fields); providers only see whole events.
+ * The OpenAI `[DONE]` sentinel is known only in this file: readers ask `isDoneSentinel`, writers use `SSE_DONE`.
+ */
+import { createParser } from "eventsource-parser";
+import type { EventSourceMessage } from "eventsource-parser";
+
+/** One dispatched event. `event` is undefined when the server sent no `event:` line (not "message"). */
+export interface SseEvent {
+  event?: string;
+  data: string;
+  id?: string;
+}
+
+/** Hooks into `parseSse`'s reading loop. */
+export interface ParseSseOptions {
+  /**
+   * Called when a read is about to wait for the network and when it returns; the provider uses it to run an idle
+   * timer only while it is really waiting on the server (never while the consumer is busy).
+   */
+  onWait?: (waiting: boolean) => void;
+}
+
+/**
+ * Parses an SSE byte stream into events as bytes arrive. UTF-8 is decoded in streaming mode, so a character split
+ * across two network chunks is never mangled. Comments (`: keep-alive`, `: OPENROUTER PROCESSING`) are skipped.
+ * An event is dispatched only at its blank line: a body that ends mid-event drops that partial event, as the spec
+ * says. Leaving the loop early (`break`, `return()`) cancels the body, which closes the connection.
+ * @example
+ * for await (const event of parseSse(response.body)) {
+ *   if (isDoneSentinel(event.data)) break;
+ *   console.log(JSON.parse(event.data));
+ * }
+ */
+export async function* parseSse(stream: ReadableStream<Uint8Array>, options: ParseSseOptions = {}): AsyncGenerator<SseEvent, void, undefined> {
+  const pending: SseEvent[] = [];
+  const parser = createParser({
+    onEvent: (message: EventSourceMessage) => {
+      const event: SseEvent = { data: message.data };
+      if (message.event !== undefined) event.event = message.event;
+      if (message.id !== undefined) event.id = message.id;
+      pending.push(event);
+    },
+  });
+  const decoder = new TextDecoder("utf-8");
+  const reader = stream.getReader();
+  let finished = false;
+  try {
+    while (true) {
+      options.onWait?.(true);
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } finally {
+        options.onWait?.(false);
+      }
+      if (result.done) break;
+      parser.feed(decoder.decode(result.value, { stream: true }));
+      while (pending.length > 0) yield pending.shift() as SseEvent;
+    }
+    parser.feed(decoder.decode());
+    while (pending.length > 0) yield pending.shift() as SseEvent;
+    finished = true;
+  } finally {
+    if (!finished) {
+      // Early exit or failure: tell the source we are gone so the connection closes instead of buffering on.
+      await reader.cancel().catch(() => {});
+    }
+    reader.releaseLock();
+  }
+}
+
+/**
+ * True for OpenAI's end-of-stream marker (`data: [DONE]`), which is not JSON and must not be parsed as a chunk.
+ * @example
+ * if (isDoneSentinel(event.data)) return "done";
+ */
+export function isDoneSentinel(data: string): boolean {
+  return data.trim() === "[DONE]";
+}
+
+/**
+ * Formats one SSE event. Multi-line data becomes several `data:` lines (the reader joins them back with "\n");
+ * CR and LF are removed from the event name, since they would end the field early.
+ * @example
+ * formatSseEvent(JSON.stringify(chunk)); // "data: {...}\n\n"
+ * formatSseEvent("{}", "ping");           // "event: ping\ndata: {}\n\n"
+ */
+export function formatSseEvent(data: string, event?: string): string {
+  const name = event === undefined ? "" : `event: ${event.replace(/[\r\n]/g, "")}\n`;
+  const lines = data.split(/\r\n|\r|\n/).map((line) => `data: ${line}\n`).join("");
+  return `${name}${lines}\n`;
+}
+
+/**
+ * The OpenAI stream terminator, ready to write.
+ * @example
+ * writer.write(SSE_DONE);
+ */
+export const SSE_DONE = "data: [DONE]\n\n";
+
+/**
+ * A comment line, which every SSE reader ignores; proxies send it to keep idle connections open.
+ * @example
+ * writer.write(formatSseComment("keep-alive"));
+ */
+export function formatSseComment(text: string): string {
+  return text.split(/\r\n|\r|\n/).map((line) => `: ${line}\n`).join("") + "\n";
+}

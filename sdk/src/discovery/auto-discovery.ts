@@ -1,0 +1,41 @@
+import type { ProviderSpec } from "../core/config.js";
+import { listConnectors } from "../core/registry.js";
+import type { SecretStore } from "../secrets/secret-store.js";
+import { BaseDiscovery, type DiscoveryConfig } from "./discovery.js";
+
+interface ProviderClassMeta {
+  shortName?: string;
+  envVars?: readonly string[];
+}
+
+/**
+ * Finds providers by the secrets they are known by (`OPENAI_API_KEY`, ...), in the order the
+ * providers were registered; `providers` limits which are considered.
+ * @example
+ * create({ config: { discovery: { connector: "modelmesh.auto-discovery.v1", config: { providers: ["openai"], exclude_patterns: ["*-mini"] } } } });
+ */
+export class AutoDiscovery extends BaseDiscovery {
+  static readonly connectorId = "modelmesh.auto-discovery.v1";
+  readonly id = AutoDiscovery.connectorId;
+
+  constructor(config?: DiscoveryConfig) {
+    super(config);
+  }
+
+  override async discover(secrets: SecretStore): Promise<ProviderSpec[]> {
+    const wanted = this.config.providers;
+    const found: ProviderSpec[] = [];
+    for (const { id, connector } of listConnectors("provider")) {
+      const meta = connector as unknown as ProviderClassMeta;
+      const name = meta.shortName ?? id;
+      if (wanted && !wanted.includes(name) && !wanted.includes(id)) continue;
+      for (const key of meta.envVars ?? []) {
+        if (await secrets.has(key)) {
+          found.push({ name, connector: id, config: {}, enabled: true, path: `discovery.${name}` });
+          break;
+        }
+      }
+    }
+    return found;
+  }
+}

@@ -1,0 +1,39 @@
+import type { ProviderSpec } from "../core/config.js";
+import type { ModelInfo, Provider } from "../provider/provider.js";
+import type { SecretStore } from "../secrets/secret-store.js";
+
+export interface DiscoveryConfig {
+  /** Only these providers (short names or connector ids). */
+  providers?: string[];
+  /** Model id globs to keep (`gpt-4*`); empty keeps all. */
+  includePatterns?: string[];
+  /** Model id globs to drop (`*-mini`). */
+  excludePatterns?: string[];
+}
+
+/**
+ * Base of discovery connectors: find providers from the secret store and list their models.
+ * @example
+ * class StaticDiscovery extends BaseDiscovery {
+ *   override async discover() { return [{ name: "openai", connector: "openai.llm.v1", config: {}, enabled: true, path: "discovery" }] }
+ * }
+ */
+export abstract class BaseDiscovery<Config extends DiscoveryConfig = DiscoveryConfig> {
+  readonly config: Config;
+  constructor(config?: Config) {
+    this.config = (config ?? {}) as Config;
+  }
+
+  /** Providers to build when the configuration names none. */
+  abstract discover(secrets: SecretStore): Promise<ProviderSpec[]>;
+
+  /** The models a provider offers; the default is its own list. */
+  async _discoverProviderModels(provider: Provider): Promise<ModelInfo[]> {
+    return provider.listModels();
+  }
+
+  /** Health of one provider: true when it answers. The default trusts its model list. */
+  async probe(provider: Provider): Promise<boolean> {
+    return (await this._discoverProviderModels(provider)).length > 0;
+  }
+}

@@ -1,0 +1,102 @@
+// The whole public surface of `modelmesh`, in one list. Named exports only; nothing here runs on import.
+
+// Client
+export { create } from "./client/create.js";
+export { MeshClient } from "./client/mesh-client.js";
+export { MeshStream } from "./client/mesh-stream.js";
+export type { ChatCompletions, ChatCompletionCreateParamsStreaming, ChatCompletionCreateParamsNonStreaming } from "./client/chat-completions.js";
+export type { Embeddings } from "./client/embeddings.js";
+export type { Speech } from "./client/audio-speech.js";
+export type { Transcriptions } from "./client/audio-transcriptions.js";
+export type { Images } from "./client/images.js";
+
+// The mesh and its configuration
+export { ModelMesh, type CreateOptions, type ConnectorOption } from "./core/mesh.js";
+export {
+  MeshConfig,
+  DEFAULT_POOL_SETTINGS,
+  type MeshConfigObject,
+  type ResolvedConfig,
+  type PoolSpec,
+  type PoolSettings,
+  type ProviderSpec,
+  type ConnectorSpec,
+  type RetrySettings,
+  type DeactivationSettings,
+  type RecoverySettings,
+  type StreamFailoverMode,
+} from "./core/config.js";
+export { capabilities, resolveCapability, capabilityCovers, type CapabilityNode } from "./core/capabilities.js";
+export { registerConnector, type ConnectorKind, type ConnectorClass } from "./core/registry.js";
+export { Middleware, type MiddlewareContext, type MiddlewareLike } from "./core/middleware.js";
+export type { RequestOptions } from "./core/router.js";
+export type { ModelState, ModelStatus } from "./core/model-state.js";
+export type { UsageSummary, UsageEntry } from "./core/usage.js";
+export type { MeshEvent, MeshEventType, EventSink, Severity, Component, UsageCounts } from "./core/events.js";
+export type * from "./core/types.js";
+
+// Errors
+export {
+  ModelMeshError,
+  ConfigError,
+  ProviderError,
+  AuthenticationError,
+  RateLimitError,
+  TimeoutError,
+  ConnectionError,
+  BudgetExceededError,
+  InvalidRequestError,
+  NoCapableModelError,
+  SecretNotFoundError,
+  StorageError,
+  StreamInterruptedError,
+  AllProvidersExhaustedError,
+  isModelMeshError,
+  isSerializedError,
+  type SerializedError,
+  type Attempt,
+} from "./core/errors.js";
+export { fromResponse } from "./provider/error-factory.js";
+
+// Providers (CDK and built-ins)
+export type { Provider, ModelInfo, ModelFeatures, ModelPricing, RateLimitSnapshot, ProviderCallOptions, ProviderResult, ProviderOperation } from "./provider/provider.js";
+export { BaseProvider, createBaseProviderConfig, type BaseProviderConfig, type BaseProviderConfigInput } from "./provider/base-provider.js";
+export { OpenAICompatibleProvider, createOpenAICompatibleConfig, type OpenAICompatibleConfig, type OpenAICompatibleConfigInput } from "./provider/openai-compatible.js";
+export { OpenAIProvider } from "./provider/openai.js";
+export { BrowserBaseProvider, createBrowserProviderConfig, type BrowserProviderConfigInput } from "./provider/browser.js";
+
+// Rotation (CDK and built-ins)
+export { BaseRotationPolicy, BaseSelectionStrategy, type RotationConfig, type SelectionContext } from "./rotation/rotation.js";
+export { StickUntilFailurePolicy } from "./rotation/stick-until-failure.js";
+export { CostFirstPolicy } from "./rotation/cost-first.js";
+export { LatencyFirstPolicy, type LatencyFirstConfig } from "./rotation/latency-first.js";
+export { RoundRobinPolicy } from "./rotation/round-robin.js";
+export { PrioritySelectionPolicy, type PrioritySelectionConfig } from "./rotation/priority-selection.js";
+export { SessionStickinessPolicy, type SessionStickinessConfig } from "./rotation/session-stickiness.js";
+export { RateLimitAwarePolicy, type RateLimitAwareConfig } from "./rotation/rate-limit-aware.js";
+export { LoadBalancedPolicy, type LoadBalancedConfig } from "./rotation/load-balanced.js";
+
+// Secret stores
+export { BaseSecretStore, type SecretStore, type BaseSecretStoreConfig } from "./secrets/secret-store.js";
+export { EnvSecretStore, type EnvSecretStoreConfig } from "./secrets/env.js";
+export { MemorySecretStore, type MemorySecretStoreConfig } from "./secrets/memory-secrets.js";
+export { JsonSecretStore, type JsonSecretStoreConfig } from "./secrets/json-secrets.js";
+
+// Storage
+export { BaseStorage, type StorageEntry, type BaseStorageConfig } from "./storage/storage.js";
+export { MemoryStorage } from "./storage/memory.js";
+export { LocalStorageStorage } from "./storage/localstorage.js";
+export { SessionStorageStorage } from "./storage/sessionstorage.js";
+
+// Observability
+export { BaseObservability, type BaseObservabilityConfig, type LogLevel } from "./observability/sink.js";
+export { NullObservability } from "./observability/null.js";
+export { ConsoleObservability, type ConsoleObservabilityConfig } from "./observability/console.js";
+export { JsonLogObservability, type JsonLogObservabilityConfig } from "./observability/json-log.js";
+export { CallbackObservability, type CallbackObservabilityConfig } from "./observability/callback.js";
+export { MultiSink } from "./observability/multi.js";
+export { createRedactor, REDACTED } from "./observability/redact.js";
+
+// Discovery
+export { BaseDiscovery, type DiscoveryConfig } from "./discovery/discovery.js";
+export { AutoDiscovery } from "./discovery/auto-discovery.js";

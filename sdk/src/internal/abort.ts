@@ -1,0 +1,66 @@
+/**
+ * Signal plumbing shared by every connector that does I/O. `AbortSignal.any` is not in every runtime ModelMesh
+ * targets (older Safari, Node 20.0–20.2), and its listeners live as long as the longest input signal, so this
+ * module combines signals by hand and hands back a `dispose()` that detaches them.
+ */
+
+/** A signal that aborts when any input aborts, with that input's reason. */
+export interface CombinedSignal {
+  signal: AbortSignal;
+  /** Detaches the listeners from the inputs; the combined signal keeps its state. */
+  dispose(): void;
+}
+
+/**
+ * Combines signals; `undefined` entries are ignored.
+ * @example
+ * const { signal, dispose } = combineSignals([callerSignal, timeoutController.signal]);
+ * try { await fetch(url, { signal }) } finally { dispose() }
+ */
+export function combineSignals(signals: Array<AbortSignal | undefined>): CombinedSignal {
+  const controller = new AbortController();
+  const present = signals.filter((signal): signal is AbortSignal => signal !== undefined);
+  const aborted = present.find((signal) => signal.aborted);
+  if (aborted) {
+    controller.abort(aborted.reason);
+    return { signal: controller.signal, dispose: () => {} };
+  }
+  const listeners = present.map((signal) => {
+    const listener = () => {
+      controller.abort(signal.reason);
+      dispose();
+    };
+    signal.addEventListener("abort", listener, { once: true });
+    return { signal, listener };
+  });
+  const dispose = () => {
+    for (const { signal, listener } of listeners) signal.removeEventListener("abort", listener);
+    listeners.length = 0;
+  };
+  return { signal: controller.signal, dispose };
+}
+
+/**
+ * True for the errors runtimes raise when a signal aborts an operation (`AbortError` DOMException, or the
+ * `TimeoutError` DOMException of `AbortSignal.timeout`).
+ * @example
+ * catch (error) { if (isAbortError(error)) return }
+ */
+export function isAbortError(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const name = (error as { name?: unknown }).name;
+  return name === "AbortError" || name === "TimeoutError";
+}
+
+/**
+ * Marks an abort that ModelMesh caused itself (a timeout, or a consumer leaving a stream), so it is never mistaken
+ * for the caller's abort.
+ * @example
+ * controller.abort(new InternalAbortReason("timeout"));
+ */
+export class InternalAbortReason extends Error {
+  override name = "InternalAbortReason";
+  constructor(readonly kind: "timeout" | "stopped") {
+    super(kind === "timeout" ? "timed out" : "stopped by the consumer");
+  }
+}

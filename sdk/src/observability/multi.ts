@@ -1,0 +1,113 @@
+import type { EventSink, MeshEvent } from "../core/events.js";
+
+/**
+ * Options of `MultiSink`.
+ * @example
+ * const config: MultiSinkConfig = { redact: createRedactor(() => store.knownValues?.() ?? []), onError: reportBug };
+ */
+export interface MultiSinkConfig {
+  /**
+   * Applied once before fan-out, so sinks that do not redact themselves (plain `EventSink`s) still
+   * never see a key. If it throws, the event is dropped rather than sent unredacted.
+   */
+  redact?: (event: MeshEvent) => MeshEvent;
+  /** Told when a sink throws; the other sinks still get the event. */
+  onError?: (error: unknown, sink: EventSink) => void;
+}
+
+interface SecretAware {
+  useSecretValues(source: () => readonly string[]): void;
+}
+
+function isSecretAware(sink: EventSink): sink is EventSink & SecretAware {
+  return typeof (sink as Partial<SecretAware>).useSecretValues === "function";
+}
+
+/**
+ * Sends every event to several sinks ("several sinks at once"). One failing sink never stops the
+ * others, and never throws into the request that emitted.
+ * @example
+ * const sink = new MultiSink([new ConsoleObservability({ logLevel: "summary" }), new JsonLogObservability({ write: appendLine })]);
+ * sink.useSecretValues(() => secretStore.knownValues?.() ?? []);
+ */
+export class MultiSink implements EventSink {
+  private readonly members: EventSink[];
+  private readonly redact: ((event: MeshEvent) => MeshEvent) | undefined;
+  private readonly onError: ((error: unknown, sink: EventSink) => void) | undefined;
+
+  constructor(sinks: readonly EventSink[] = [], config: MultiSinkConfig = {}) {
+    this.members = [...sinks];
+    this.redact = config.redact;
+    this.onError = config.onError;
+  }
+
+  /** The sinks events go to, in order (a copy). */
+  get sinks(): EventSink[] {
+    return [...this.members];
+  }
+
+  /** Add a sink; it receives events from now on. */
+  add(sink: EventSink): void {
+    this.members.push(sink);
+  }
+
+  /** Remove a sink; true when it was there. */
+  remove(sink: EventSink): boolean {
+    const position = this.members.indexOf(sink);
+    if (position === -1) return false;
+    this.members.splice(position, 1);
+    return true;
+  }
+
+  /** Pass a source of secret values on to every member that redacts. */
+  useSecretValues(source: () => readonly string[]): void {
+    for (const sink of this.members) if (isSecretAware(sink)) sink.useSecretValues(source);
+  }
+
+  emit(event: MeshEvent): void {
+    let delivered: MeshEvent;
+    try {
+      delivered = this.redact ? this.redact(event) : event;
+    } catch (error) {
+      this.report(error, this);
+      return;
+    }
+    for (const sink of this.members) {
+      try {
+        sink.emit(delivered);
+      } catch (error) {
+        this.report(error, sink);
+      }
+    }
+  }
+
+  /** Flush every member; failures are reported, not thrown. */
+  async flush(): Promise<void> {
+    await this.settle((sink) => sink.flush?.());
+  }
+
+  /** Close every member; failures are reported, not thrown. */
+  async close(): Promise<void> {
+    await this.settle((sink) => sink.close?.());
+  }
+
+  private async settle(action: (sink: EventSink) => Promise<void> | undefined): Promise<void> {
+    await Promise.all(
+      this.members.map(async (sink) => {
+        try {
+          await action(sink);
+        } catch (error) {
+          this.report(error, sink);
+        }
+      }),
+    );
+  }
+
+  private report(error: unknown, sink: EventSink): void {
+    try {
+      this.onError?.(error, sink);
+    } catch {
+      // A throwing error handler must not break the fan-out either.
+    }
+  }
+}

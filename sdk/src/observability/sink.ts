@@ -1,0 +1,171 @@
+import { ConfigError } from "../core/errors.js";
+import type { EventSink, MeshEvent, MeshEventType, Severity } from "../core/events.js";
+import { createRedactor } from "./redact.js";
+import type { Redactor } from "./redact.js";
+
+/**
+ * How much a sink writes: nothing, outcomes only, every event without payloads, or everything.
+ * @example
+ * const level: LogLevel = "summary";
+ */
+export type LogLevel = "silent" | "summary" | "metadata" | "full";
+
+/**
+ * Options every observability sink accepts (YAML: `log_level`, `min_severity`).
+ * @example
+ * const config: BaseObservabilityConfig = { logLevel: "metadata", minSeverity: "warning" };
+ */
+export interface BaseObservabilityConfig {
+  /** Default `"metadata"`. */
+  logLevel?: LogLevel;
+  /** Events below this severity are dropped (default `"info"`). */
+  minSeverity?: Severity;
+  /**
+   * Extra scrubbing applied after the built-in redaction (which always runs, so a custom function
+   * can only remove more, never let a key through).
+   */
+  redact?: (event: MeshEvent) => MeshEvent;
+  /** More secret values to scrub, besides those registered with `useSecretValues`. */
+  secretValues?: () => readonly string[];
+  /** Told when formatting or writing an event fails; observability never breaks a request. */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Severity order, lowest first.
+ * @example
+ * SEVERITIES.indexOf("warning") > SEVERITIES.indexOf("info") // true
+ */
+export const SEVERITIES: readonly Severity[] = ["debug", "info", "warning", "error"];
+/**
+ * Every log level, least output first.
+ * @example
+ * LOG_LEVELS.includes(userValue as LogLevel)
+ */
+export const LOG_LEVELS: readonly LogLevel[] = ["silent", "summary", "metadata", "full"];
+
+/**
+ * The events a `summary` log keeps: outcomes and state changes a person acts on.
+ * @example
+ * SUMMARY_EVENT_TYPES.has("request-end") // true
+ */
+export const SUMMARY_EVENT_TYPES: ReadonlySet<MeshEventType> = new Set<MeshEventType>([
+  "request-end",
+  "model-deactivated",
+  "model-recovered",
+  "key-disabled",
+  "budget-exceeded",
+]);
+
+// Payload-carrying fields (a provider's error body, delivered stream text, request/response bodies);
+// below `full` they are left out, because they can hold user content and are large.
+const BODY_FIELDS = new Set(["body", "requestBody", "responseBody", "request", "response", "messages", "prompt", "input", "output", "deliveredText"]);
+
+function withoutBodies(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutBodies);
+  if (typeof value !== "object" || value === null) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [field, fieldValue] of Object.entries(value)) if (!BODY_FIELDS.has(field)) copy[field] = withoutBodies(fieldValue);
+  return copy;
+}
+
+function checkOption<Value extends string>(value: Value | undefined, allowed: readonly Value[], path: string): void {
+  if (value !== undefined && !allowed.includes(value)) {
+    throw new ConfigError(path, `must be one of ${allowed.join(", ")} (got "${String(value)}")`);
+  }
+}
+
+/**
+ * Base of every observability sink (the CDK). `emit` drops events below `minSeverity`, applies
+ * `logLevel`, redacts (always, before anything is formatted), then calls `_deliver`, which by default
+ * writes `_formatEvent(event)` (one JSON line) through `_write(line)`. Subclasses implement `_write`;
+ * they may override `_formatEvent`. A failing sink never throws into the request that emitted.
+ * @example
+ * class DatadogObservability extends BaseObservability {
+ *   override readonly id = "corp.datadog-obs.v1";
+ *   protected _write(line: string) {
+ *     void fetch("https://http-intake.logs.datadoghq.com/api/v2/logs", { method: "POST", body: JSON.stringify({ message: line }) });
+ *   }
+ * }
+ * const sink = new DatadogObservability({ logLevel: "metadata", minSeverity: "info" });
+ */
+export abstract class BaseObservability implements EventSink {
+  /** Connector id; custom sinks may keep the default. */
+  readonly id: string = "custom.observability.v1";
+  readonly logLevel: LogLevel;
+  readonly minSeverity: Severity;
+  private readonly extraRedact: ((event: MeshEvent) => MeshEvent) | undefined;
+  private readonly onError: ((error: unknown) => void) | undefined;
+  private readonly secretSources: Array<() => readonly string[]> = [];
+  private readonly redactor: Redactor;
+
+  constructor(config: BaseObservabilityConfig = {}) {
+    checkOption(config.logLevel, LOG_LEVELS, "observability.config.log_level");
+    checkOption(config.minSeverity, SEVERITIES, "observability.config.min_severity");
+    this.logLevel = config.logLevel ?? "metadata";
+    this.minSeverity = config.minSeverity ?? "info";
+    this.extraRedact = config.redact;
+    this.onError = config.onError;
+    if (config.secretValues) this.secretSources.push(config.secretValues);
+    this.redactor = createRedactor(() => this.secretSources.flatMap((source) => [...source()]));
+  }
+
+  /**
+   * Register a source of secret values to scrub (the mesh passes its secret store's `knownValues`).
+   * @example
+   * sink.useSecretValues(() => secretStore.knownValues?.() ?? []);
+   */
+  useSecretValues(source: () => readonly string[]): void {
+    this.secretSources.push(source);
+  }
+
+  /** True when an event of this type and severity would be delivered; lets callers skip building it. */
+  accepts(type: MeshEventType, severity: Severity): boolean {
+    if (this.logLevel === "silent") return false;
+    if (SEVERITIES.indexOf(severity) < SEVERITIES.indexOf(this.minSeverity)) return false;
+    return this.logLevel !== "summary" || SUMMARY_EVENT_TYPES.has(type);
+  }
+
+  emit(event: MeshEvent): void {
+    try {
+      if (!this.accepts(event.type, event.severity)) return;
+      const shaped = this.logLevel === "full" ? event : (withoutBodies(event) as MeshEvent);
+      // If redaction fails the event is dropped: an unredacted event must never reach a sink.
+      let redacted = this.redactor(shaped);
+      if (this.extraRedact) redacted = this.extraRedact(redacted);
+      const delivered = this._deliver(redacted);
+      if (delivered instanceof Promise) delivered.catch((error: unknown) => this.reportError(error));
+    } catch (error) {
+      this.reportError(error);
+    }
+  }
+
+  /** Resolves when everything emitted so far is written; sinks that buffer override it. */
+  async flush(): Promise<void> {}
+
+  /** Flush and release resources. */
+  async close(): Promise<void> {
+    await this.flush();
+  }
+
+  /** Hand a filtered, redacted event on; the default formats it and writes the line. */
+  protected _deliver(event: MeshEvent): void | Promise<void> {
+    return this._write(this._formatEvent(event));
+  }
+
+  /** One line for the event; the default is compact JSON. */
+  protected _formatEvent(event: MeshEvent): string {
+    return JSON.stringify(event);
+  }
+
+  /** Send one formatted line to its destination. */
+  protected abstract _write(line: string): void | Promise<void>;
+
+  private reportError(error: unknown): void {
+    try {
+      this.onError?.(error);
+    } catch {
+      // An error handler that throws must not turn observability into a failure either.
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import type { ModelState } from "../core/model-state.js";
+import { BaseRotationPolicy } from "./rotation.js";
+import type { RotationConfig, SelectionContext } from "./rotation.js";
+
+/**
+ * Options of `CostFirstPolicy`; it has none beyond the base ones.
+ * @example
+ * const config: CostFirstConfig = { failureThreshold: 5 };
+ */
+export interface CostFirstConfig extends RotationConfig {}
+
+/**
+ * USD for one request: token prices (per million) times the estimated tokens, plus any per-request
+ * price. Undefined when the model has neither, so "free" and "unknown" stay distinguishable.
+ */
+function expectedRequestCost(state: ModelState, inputTokens: number, outputTokens: number): number | undefined {
+  const pricing = state.info.pricing;
+  if (pricing === undefined) return undefined;
+  const { input, output, perRequest } = pricing;
+  if (input === undefined && output === undefined && perRequest === undefined) return undefined;
+  // A model priced on one side only (embeddings have no output price) costs nothing on the other.
+  return ((input ?? 0) * inputTokens + (output ?? 0) * outputTokens) / 1_000_000 + (perRequest ?? 0);
+}
+
+/**
+ * Pick the model that is cheapest for this request: price × estimated input and output tokens
+ * (`expectedRequestCost`), so a long prompt favours cheap input and a long answer cheap output.
+ * Models without a known price sort after every priced one, since an unknown price must not pass for
+ * a free one. Ties go to the model that has cost least so far (spreading spend across equals), then
+ * to pool order.
+ * @example
+ * const strategy = new CostFirstPolicy();
+ * const mesh = create("chat-completion", { strategy });
+ */
+export class CostFirstPolicy extends BaseRotationPolicy<CostFirstConfig> {
+  static readonly connectorId = "modelmesh.cost-first.v1";
+  static readonly shortName = "cost-first";
+  override readonly id = CostFirstPolicy.connectorId;
+
+  constructor(config: CostFirstConfig = {}) {
+    super(config);
+  }
+
+  select(candidates: ModelState[], _request: unknown, context: SelectionContext): ModelState | null {
+    let best: ModelState | null = null;
+    let bestCost = Number.POSITIVE_INFINITY;
+    for (const candidate of candidates) {
+      const cost = expectedRequestCost(candidate, context.estimatedInputTokens, context.estimatedOutputTokens) ?? Number.POSITIVE_INFINITY;
+      // Strict comparisons keep the earlier candidate on a full tie: pool order is the last tie-break.
+      const cheaper = cost < bestCost || (cost === bestCost && best !== null && candidate.totalCost < best.totalCost);
+      if (best === null || cheaper) {
+        best = candidate;
+        bestCost = cost;
+      }
+    }
+    return best;
+  }
+}

@@ -1,0 +1,170 @@
+import { describe, expect, it } from "vitest";
+import type { ModelState } from "../core/model-state.js";
+import { ConfigError } from "../core/errors.js";
+import { TEST_NOW, makeContext, makeState, makeStates, recordSuccess } from "../../test/contracts/model-states.js";
+import { RateLimitAwarePolicy } from "./rate-limit-aware.js";
+import type { ConfiguredRateLimit, RateLimitAwareConfig } from "./rate-limit-aware.js";
+
+const quota = (remainingRequests: number, resetRequestsAt = TEST_NOW + 30_000) => ({
+  limitRequests: 100,
+  remainingRequests,
+  resetRequestsAt,
+});
+
+/** Pick, then record a success of `tokens` on the chosen model and tell the strategy. */
+function serve(strategy: RateLimitAwarePolicy, states: readonly ModelState[], now = TEST_NOW, tokens = 0): string | undefined {
+  const context = makeContext({ now, estimatedInputTokens: 10, estimatedOutputTokens: 10 });
+  const chosen = strategy.pick(states, {}, context);
+  if (chosen === null) return undefined;
+  recordSuccess(chosen, { latencyMs: 100, tokens, now });
+  strategy.onSuccess(chosen, context, 100);
+  return chosen.key;
+}
+
+describe("RateLimitAwarePolicy", () => {
+  it("is named modelmesh.rate-limit-aware.v1 / rate-limit-aware", () => {
+    expect(new RateLimitAwarePolicy().id).toBe("modelmesh.rate-limit-aware.v1");
+    expect(RateLimitAwarePolicy.connectorId).toBe("modelmesh.rate-limit-aware.v1");
+    expect(RateLimitAwarePolicy.shortName).toBe("rate-limit-aware");
+  });
+
+  it("prefers the model with the most reported headroom, ties in pool order", () => {
+    const strategy = new RateLimitAwarePolicy();
+    const [a, b, c] = makeStates("p/a", "p/b", "p/c");
+    a!.rateLimit = quota(50);
+    b!.rateLimit = { ...quota(80), limitTokens: 10_000, remainingTokens: 9_000 };
+    c!.rateLimit = quota(80);
+    expect(strategy.pick([a!, b!, c!], {}, makeContext())).toBe(b);
+    expect(strategy.pick([a!, c!, b!], {}, makeContext())).toBe(c);
+    // The tightest quota counts: b's tokens now run lower than c's requests.
+    b!.rateLimit = { ...quota(80), limitTokens: 10_000, remainingTokens: 2_000 };
+    expect(strategy.pick([a!, b!, c!], {}, makeContext())).toBe(c);
+  });
+
+  it("switches before exhaustion and comes back once the reset time has passed", () => {
+    const strategy = new RateLimitAwarePolicy({ prefer: "order" });
+    const [primary, backup] = makeStates("p/primary", "p/backup");
+    backup!.rateLimit = quota(90);
+    primary!.rateLimit = quota(11, TEST_NOW + 5_000);
+    expect(strategy.pick([primary!, backup!], {}, makeContext())).toBe(primary);
+    // 9 of 100 left: below the 10 % threshold, though not exhausted.
+    primary!.rateLimit = quota(9, TEST_NOW + 5_000);
+    expect(strategy.pick([primary!, backup!], {}, makeContext())).toBe(backup);
+    expect(strategy.pick([primary!, backup!], {}, makeContext({ now: TEST_NOW + 4_999 }))).toBe(backup);
+    expect(strategy.pick([primary!, backup!], {}, makeContext({ now: TEST_NOW + 5_000 }))).toBe(primary);
+  });
+
+  it("skips a model with no request left even when its limit is unknown", () => {
+    const strategy = new RateLimitAwarePolicy();
+    const [empty, other] = makeStates("p/empty", "p/other");
+    empty!.rateLimit = { remainingRequests: 0 };
+    other!.rateLimit = quota(3);
+    expect(strategy.pick([empty!, other!], {}, makeContext())).toBe(other);
+  });
+
+  it("skips a model with fewer tokens left than the request needs", () => {
+    const strategy = new RateLimitAwarePolicy();
+    const [short, roomy] = makeStates("p/short", "p/roomy");
+    short!.rateLimit = { limitTokens: 100_000, remainingTokens: 20_000, resetTokensAt: TEST_NOW + 60_000 };
+    roomy!.rateLimit = { limitTokens: 1_000_000, remainingTokens: 150_000, resetTokensAt: TEST_NOW + 60_000 };
+    const bigRequest = makeContext({ estimatedInputTokens: 30_000, estimatedOutputTokens: 4_000 });
+    expect(strategy.assess(short!, bigRequest).low).toBe(true);
+    expect(strategy.pick([short!, roomy!], {}, bigRequest)).toBe(roomy);
+  });
+
+  it("uses the model with the most headroom when every model is low", () => {
+    const strategy = new RateLimitAwarePolicy();
+    const [a, b, c] = makeStates("p/a", "p/b", "p/c");
+    a!.rateLimit = quota(0);
+    b!.rateLimit = quota(4);
+    c!.rateLimit = quota(7);
+    expect(strategy.pick([a!, b!, c!], {}, makeContext())).toBe(c);
+    c!.rateLimit = quota(0);
+    expect(strategy.pick([a!, b!, c!], {}, makeContext())).toBe(b);
+  });
+
+  it("counts configured per-minute limits itself and restores them after the minute", () => {
+    const config: RateLimitAwareConfig = { threshold: 0.2, prefer: "order", limits: { "p/primary": { requestsPerMinute: 10 } } };
+    const strategy = new RateLimitAwarePolicy(config);
+    const states = makeStates("p/primary", "p/backup");
+    const served = Array.from({ length: 12 }, (_, index) => serve(strategy, states, TEST_NOW + index * 1_000));
+    // 8 served leave 2 of 10 (20 %), the 9th leaves 1: switch with one request still in hand.
+    expect(served).toEqual([...Array<string>(9).fill("p/primary"), "p/backup", "p/backup", "p/backup"]);
+    expect(serve(strategy, states, TEST_NOW + 59_999)).toBe("p/backup");
+    expect(serve(strategy, states, TEST_NOW + 60_000)).toBe("p/primary");
+  });
+
+  it("spreads load over configured limits by headroom", () => {
+    const strategy = new RateLimitAwarePolicy({ limits: { p: { requestsPerMinute: 10 } } });
+    const states = makeStates("p/a", "p/b");
+    expect(Array.from({ length: 6 }, () => serve(strategy, states))).toEqual(["p/a", "p/b", "p/a", "p/b", "p/a", "p/b"]);
+  });
+
+  it("counts reported token usage, standing in the estimate until usage shows up", () => {
+    const limits = { "p/a": { tokensPerMinute: 1_000 } };
+    const context = makeContext({ estimatedInputTokens: 100, estimatedOutputTokens: 50 });
+
+    // The router tells the strategy first and adds the usage to totalTokens afterwards.
+    const strategy = new RateLimitAwarePolicy({ limits });
+    const a = makeState({ providerId: "p", modelId: "a" });
+    strategy.onSuccess(a, context, 100);
+    expect(strategy.assess(a, context).headroom).toBe(0.85); // the estimate, 150
+    recordSuccess(a, { latencyMs: 100, tokens: 600 });
+    expect(strategy.assess(a, context).headroom).toBe(0.4); // the real 600 replaces it
+    strategy.onSuccess(a, context, 100);
+    expect(strategy.assess(a, context)).toEqual({ headroom: 0.25, low: false });
+    // 250 left: a request estimated at 300 would not fit.
+    expect(strategy.assess(a, makeContext({ estimatedInputTokens: 200, estimatedOutputTokens: 100 })).low).toBe(true);
+
+    // The other order: usage already added when the strategy hears of the success.
+    const other = new RateLimitAwarePolicy({ limits });
+    const b = makeState({ providerId: "p", modelId: "a" });
+    other.assess(b, context);
+    recordSuccess(b, { latencyMs: 100, tokens: 600 });
+    other.onSuccess(b, context, 100);
+    expect(other.snapshot().windows["p/a"]).toEqual({ startedAt: TEST_NOW, requests: 1, tokens: 600, estimatedTokens: 0 });
+
+    // A provider that never reports usage: the estimates count for good.
+    const silent = new RateLimitAwarePolicy({ limits });
+    const c = makeState({ providerId: "p", modelId: "a" });
+    for (let index = 0; index < 4; index++) silent.onSuccess(c, context, 100);
+    expect(silent.assess(c, context).headroom).toBe(0.4);
+  });
+
+  it("does not count usage from before it started or from a closed window", () => {
+    const strategy = new RateLimitAwarePolicy({ limits: { "p/a": { tokensPerMinute: 1_000 } } });
+    const a = makeState({ providerId: "p", modelId: "a", totalTokens: 50_000 });
+    const context = makeContext({ estimatedInputTokens: 0, estimatedOutputTokens: 0 });
+    expect(strategy.assess(a, context).headroom).toBe(1);
+    strategy.onSuccess(a, context, 100);
+    recordSuccess(a, { latencyMs: 100, tokens: 500 });
+    const later = makeContext({ now: TEST_NOW + 60_000, estimatedInputTokens: 0, estimatedOutputTokens: 0 });
+    expect(strategy.assess(a, later).headroom).toBe(1);
+  });
+
+  it("keeps its counters across a restore", () => {
+    const config: RateLimitAwareConfig = { limits: { "p/a": { requestsPerMinute: 2 } } };
+    const strategy = new RateLimitAwarePolicy(config);
+    const states = makeStates("p/a", "p/b");
+    serve(strategy, states);
+    serve(strategy, states);
+    const restored = new RateLimitAwarePolicy(config);
+    restored.restore(JSON.parse(JSON.stringify(strategy.snapshot())));
+    expect(restored.assess(states[0]!, makeContext()).headroom).toBe(0.5);
+    expect(new RateLimitAwarePolicy(config).assess(states[0]!, makeContext()).headroom).toBe(1);
+  });
+
+  it("rejects a bad threshold, limit or preference", () => {
+    expect(() => new RateLimitAwarePolicy({ threshold: 2 })).toThrow(ConfigError);
+    expect(() => new RateLimitAwarePolicy({ limits: { openai: { requestsPerMinute: 0 } } })).toThrow(/limits\.openai\.requestsPerMinute/);
+    expect(() => new RateLimitAwarePolicy({ prefer: "random" as "order" })).toThrow(/prefer/);
+    expect(() => new RateLimitAwarePolicy({ limits: { openai: { rpm: 3 } as ConfiguredRateLimit } })).toThrow(/limits\.openai\.rpm/);
+  });
+
+  it("reads limits written in YAML's snake_case", () => {
+    const limits = { "p/a": { requests_per_minute: 1 } } as unknown as Record<string, ConfiguredRateLimit>;
+    const strategy = new RateLimitAwarePolicy({ limits });
+    const states = makeStates("p/a", "p/b");
+    expect([serve(strategy, states), serve(strategy, states)]).toEqual(["p/a", "p/b"]);
+  });
+});

@@ -1,0 +1,76 @@
+import type { ModelState } from "../core/model-state.js";
+import { nextAfter } from "../internal/pool-order.js";
+import { BaseRotationPolicy } from "./rotation.js";
+import type { RotationConfig, SelectionContext } from "./rotation.js";
+
+/**
+ * Options of `RoundRobinPolicy`; it has none beyond the base ones.
+ * @example
+ * const config: RoundRobinConfig = { failureThreshold: 2 };
+ */
+export interface RoundRobinConfig extends RotationConfig {}
+
+/**
+ * What `RoundRobinPolicy.snapshot()` returns: the model used last and the pool order it was in.
+ * @example
+ * const snapshot: RoundRobinSnapshot = { lastKey: "openai/gpt-4o", order: ["openai/gpt-4o", "groq/llama-3.3-70b"] };
+ */
+export interface RoundRobinSnapshot {
+  lastKey: string | null;
+  order: string[];
+}
+
+/**
+ * Cycle through the pool in order, one request each. Models that are unavailable are skipped and
+ * the cycle continues with the next available one after the model used last. The cursor is that
+ * model's key, not a position, so models joining or leaving the pool do not make anyone lose or
+ * repeat a turn.
+ * @example
+ * const strategy = new RoundRobinPolicy();
+ * const mesh = create("text-embeddings", { strategy });
+ */
+export class RoundRobinPolicy extends BaseRotationPolicy<RoundRobinConfig> {
+  static readonly connectorId = "modelmesh.round-robin.v1";
+  static readonly shortName = "round-robin";
+  override readonly id = RoundRobinPolicy.connectorId;
+
+  private lastKey: string | undefined;
+  /** The whole pool as last offered, to find the successor of a model that has since left it. */
+  private previousOrder: string[] = [];
+  /** The pool as offered to the running `pick()`, unavailable models included. */
+  private offeredOrder: string[] | undefined;
+
+  constructor(config: RoundRobinConfig = {}) {
+    super(config);
+  }
+
+  // `select()` sees only available models, but whose turn it is depends on where the last model
+  // used stands in the whole pool, which is known only here.
+  override pick(candidates: readonly ModelState[], request: unknown, context: SelectionContext): ModelState | null {
+    this.offeredOrder = candidates.map((state) => state.key);
+    try {
+      return super.pick(candidates, request, context);
+    } finally {
+      this.offeredOrder = undefined;
+    }
+  }
+
+  select(candidates: ModelState[], _request: unknown, _context: SelectionContext): ModelState | null {
+    const order = this.offeredOrder ?? candidates.map((state) => state.key);
+    const chosen = nextAfter(candidates, order, this.lastKey, this.previousOrder) ?? null;
+    this.previousOrder = order;
+    if (chosen !== null) this.lastKey = chosen.key;
+    return chosen;
+  }
+
+  override snapshot(): RoundRobinSnapshot {
+    return { lastKey: this.lastKey ?? null, order: [...this.previousOrder] };
+  }
+
+  override restore(snapshot: unknown): void {
+    if (typeof snapshot !== "object" || snapshot === null) return;
+    const { lastKey, order } = snapshot as Partial<Record<keyof RoundRobinSnapshot, unknown>>;
+    this.lastKey = typeof lastKey === "string" ? lastKey : undefined;
+    this.previousOrder = Array.isArray(order) ? order.filter((key): key is string => typeof key === "string") : [];
+  }
+}

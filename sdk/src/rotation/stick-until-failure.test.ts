@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import type { ModelState } from "../core/model-state.js";
+import { makeContext, makeStates, recordFailure, recordSuccess, setSituation } from "../../test/contracts/model-states.js";
+import { StickUntilFailurePolicy } from "./stick-until-failure.js";
+
+function pickKey(strategy: StickUntilFailurePolicy, pool: readonly ModelState[]): string | undefined {
+  return strategy.pick(pool, {}, makeContext())?.key;
+}
+
+function fail(strategy: StickUntilFailurePolicy, state: ModelState): void {
+  recordFailure(state);
+  strategy.onFailure(state, makeContext());
+}
+
+describe("StickUntilFailurePolicy", () => {
+  it("is named modelmesh.stick-until-failure.v1 / stick-until-failure", () => {
+    expect(new StickUntilFailurePolicy().id).toBe("modelmesh.stick-until-failure.v1");
+    expect(StickUntilFailurePolicy.connectorId).toBe("modelmesh.stick-until-failure.v1");
+    expect(StickUntilFailurePolicy.shortName).toBe("stick-until-failure");
+  });
+
+  it("stays on one model while it succeeds", () => {
+    const pool = makeStates("p/a", "p/b", "p/c");
+    const strategy = new StickUntilFailurePolicy();
+    for (let index = 0; index < 10; index++) {
+      const chosen = strategy.pick(pool, {}, makeContext());
+      expect(chosen?.key).toBe("p/a");
+      recordSuccess(chosen!, { latencyMs: 100 });
+      strategy.onSuccess(chosen!, makeContext(), 100);
+    }
+  });
+
+  it("moves to the next model in pool order when the current one fails, and sticks there", () => {
+    const pool = makeStates("p/a", "p/b", "p/c");
+    const [a, b, c] = pool;
+    const strategy = new StickUntilFailurePolicy();
+    expect(pickKey(strategy, pool)).toBe("p/a");
+    // One failure moves on even though a is still below its failure threshold and available.
+    fail(strategy, a!);
+    expect(pickKey(strategy, pool)).toBe("p/b");
+    expect(pickKey(strategy, pool)).toBe("p/b");
+    fail(strategy, b!);
+    expect(pickKey(strategy, pool)).toBe("p/c");
+    fail(strategy, c!);
+    expect(pickKey(strategy, pool)).toBe("p/a");
+  });
+
+  it("ignores a late failure of a model it already left", () => {
+    const pool = makeStates("p/a", "p/b", "p/c");
+    const strategy = new StickUntilFailurePolicy();
+    pickKey(strategy, pool);
+    fail(strategy, pool[0]!);
+    expect(pickKey(strategy, pool)).toBe("p/b");
+    // A concurrent request that was still on a fails now: b stays current.
+    fail(strategy, pool[0]!);
+    expect(pickKey(strategy, pool)).toBe("p/b");
+  });
+
+  it("moves on from a current model that is no longer offered, and does not go back when it returns", () => {
+    const pool = makeStates("p/a", "p/b", "p/c");
+    const [a, b] = pool;
+    const strategy = new StickUntilFailurePolicy();
+    fail(strategy, a!); // not current yet: ignored
+    expect(pickKey(strategy, pool)).toBe("p/a");
+    fail(strategy, a!);
+    expect(pickKey(strategy, pool)).toBe("p/b");
+    setSituation(b!, "cooling");
+    expect(pickKey(strategy, pool)).toBe("p/c");
+    setSituation(b!, "active");
+    expect(pickKey(strategy, pool)).toBe("p/c");
+  });
+
+  it("walks on from the failed model past unavailable ones, wrapping", () => {
+    const pool = makeStates("p/a", "p/b", "p/c", "p/d");
+    const [a, b, c, d] = pool;
+    const strategy = new StickUntilFailurePolicy();
+    fail(strategy, a!);
+    expect(pickKey(strategy, pool)).toBe("p/a");
+    setSituation(c!, "disabled");
+    setSituation(d!, "cooling");
+    setSituation(b!, "probing");
+    fail(strategy, a!);
+    // b, c and d are out: the walk wraps back to a, the only one left.
+    expect(pickKey(strategy, pool)).toBe("p/a");
+  });
+
+  it("keeps its place after a restore", () => {
+    const pool = makeStates("p/a", "p/b", "p/c");
+    const strategy = new StickUntilFailurePolicy();
+    pickKey(strategy, pool);
+    fail(strategy, pool[0]!);
+    const restored = new StickUntilFailurePolicy();
+    restored.restore(JSON.parse(JSON.stringify(strategy.snapshot())));
+    expect(pickKey(restored, pool)).toBe("p/b");
+    expect(pickKey(restored, pool)).toBe("p/b");
+  });
+});

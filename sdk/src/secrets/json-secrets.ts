@@ -1,0 +1,115 @@
+import { ConfigError } from "../core/errors.js";
+import { BaseSecretStore } from "./secret-store.js";
+import type { BaseSecretStoreConfig } from "./secret-store.js";
+
+/**
+ * Options of `modelmesh.json-secrets.v1` (YAML: `data`, `path`).
+ * @example
+ * const config: JsonSecretStoreConfig = { path: "./secrets.json", cacheTtlMs: 60_000 };
+ */
+export interface JsonSecretStoreConfig extends BaseSecretStoreConfig {
+  /** The secrets as a (nested) object; `get("openai.key")` reads `data.openai.key`. */
+  data?: Record<string, unknown>;
+  /** Node only: a JSON file read on first use. Entries in `data` win over the file's. */
+  path?: string;
+}
+
+type JsonObject = Record<string, unknown>;
+
+/** The one call used from `node:fs/promises`, typed here so the package builds without Node's types. */
+interface FileReader {
+  readFile(path: string, encoding: "utf8"): Promise<string>;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A literal key (`"openai.key"`) wins; otherwise the dots walk nested objects. */
+function lookupPath(data: JsonObject, name: string): unknown {
+  if (Object.hasOwn(data, name)) return data[name];
+  let current: unknown = data;
+  for (const segment of name.split(".")) {
+    if (!isObject(current) || !Object.hasOwn(current, segment)) return undefined;
+    current = current[segment];
+  }
+  return current;
+}
+
+/**
+ * Secrets from a JSON object, or in Node from a JSON file (`modelmesh.json-secrets.v1`), with dot paths.
+ * The file is read lazily, through a dynamic import of `node:fs/promises` inside a method, so browser
+ * bundles never see a Node module.
+ * @example
+ * const store = new JsonSecretStore({ data: { openai: { key: "sk-..." } } });
+ * await store.get("openai.key");
+ * const fromFile = new JsonSecretStore({ path: "./secrets.json" }); // Node only
+ */
+export class JsonSecretStore extends BaseSecretStore {
+  static readonly connectorId = "modelmesh.json-secrets.v1";
+  override readonly id: string = JsonSecretStore.connectorId;
+  readonly path: string | undefined;
+  private readonly inline: JsonObject;
+  private loading: Promise<JsonObject> | undefined;
+
+  constructor(config: JsonSecretStoreConfig = {}) {
+    super(config);
+    if (config.data !== undefined && !isObject(config.data)) {
+      throw new ConfigError("secrets.config.data", "must be a JSON object");
+    }
+    if (config.data === undefined && config.path === undefined) {
+      throw new ConfigError("secrets.config", `${JsonSecretStore.connectorId} needs "data" (an object) or "path" (a JSON file)`);
+    }
+    this.inline = config.data ?? {};
+    this.path = config.path;
+  }
+
+  /** Read the file again on next use (after it changed) and forget cached values. */
+  reload(): void {
+    this.loading = undefined;
+    this.clearCache();
+  }
+
+  protected async _resolve(name: string): Promise<string | undefined> {
+    const value = lookupPath(await this.data(), name);
+    // Only scalars are secrets; an object at that path is a group of secrets, not one.
+    if (typeof value === "string") return value;
+    if (typeof value === "number" || typeof value === "boolean") return String(value);
+    return undefined;
+  }
+
+  private data(): Promise<JsonObject> {
+    if (this.path === undefined) return Promise.resolve(this.inline);
+    this.loading ??= this.readFile(this.path).catch((error: unknown) => {
+      // A failed read is not remembered, so a fixed file is picked up on the next call.
+      this.loading = undefined;
+      throw error;
+    });
+    return this.loading;
+  }
+
+  private async readFile(path: string): Promise<JsonObject> {
+    const runtime = (globalThis as { process?: { versions?: { node?: string } } }).process;
+    if (!runtime?.versions?.node) {
+      throw new ConfigError("secrets.config.path", `${JsonSecretStore.connectorId} can read a file only in Node; pass "data" instead`);
+    }
+    // A non-literal specifier keeps bundlers from following the import into Node's built-ins.
+    const moduleName = "node:fs/promises";
+    const fs = (await import(/* @vite-ignore */ moduleName)) as FileReader;
+    let text: string;
+    try {
+      text = await fs.readFile(path, "utf8");
+    } catch (error) {
+      throw new ConfigError("secrets.config.path", `cannot read secrets file ${path}`, { cause: error });
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // The parser's message quotes the file's text, which would put secrets into an error: drop it.
+      throw new ConfigError("secrets.config.path", `secrets file ${path} is not valid JSON`);
+    }
+    if (!isObject(parsed)) throw new ConfigError("secrets.config.path", `secrets file ${path} must hold a JSON object`);
+    return { ...parsed, ...this.inline };
+  }
+}

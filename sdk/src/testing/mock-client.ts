@@ -1,0 +1,47 @@
+import { MeshClient } from "../client/mesh-client.js";
+import type { CreateOptions } from "../core/mesh.js";
+import { MockProvider, type MockResponse, type RecordedCall } from "./mock-provider.js";
+
+export interface MockClientOptions {
+  /** Answers in order, one per call; a plain string is `{ content }`. */
+  responses?: Array<MockResponse | string>;
+  /** Model ids the mock pool holds (default ["mock-model"]). */
+  models?: string[];
+  middleware?: CreateOptions["middleware"];
+  strategy?: CreateOptions["strategy"];
+}
+
+/** A MeshClient whose provider is scripted; `calls` holds every request it received. */
+export class MockMeshClient extends MeshClient {
+  readonly provider: MockProvider;
+  constructor(options: MockClientOptions) {
+    const provider = new MockProvider({ responses: options.responses, models: options.models });
+    super("chat-completion", {
+      providers: [{ instance: provider }],
+      middleware: options.middleware,
+      strategy: options.strategy,
+      // Scripted failures surface at once: no backoff waits and no extra rounds in unit tests.
+      config: { defaults: { retry: { maxRetries: 0 } } },
+      clock: { sleep: async () => {} },
+    });
+    this.provider = provider;
+  }
+
+  /** Every request received, in order: `calls[0].messages[0].content`. */
+  get calls(): RecordedCall[] {
+    return this.provider.calls;
+  }
+}
+
+/**
+ * A client with the real client's surface (chat, streaming, embeddings, poolStatus, usage...) that
+ * answers from a script, with no network. Routing, middleware and errors behave as in production.
+ * @example
+ * const client = mockClient({ responses: [{ content: "Hello!", model: "gpt-4o", tokens: 10 }] });
+ * const response = await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hi" }] });
+ * expect(response.choices[0].message.content).toBe("Hello!");
+ * expect(client.calls.length).toBe(1);
+ */
+export function mockClient(options: MockClientOptions = {}): MockMeshClient {
+  return new MockMeshClient(options);
+}

@@ -1,0 +1,84 @@
+import { createServer } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+
+/** Handles one request; a thrown error becomes a bare 500 (or a dropped socket once headers are out). */
+export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
+
+/** A node:http server bound to 127.0.0.1. */
+export interface LocalServer {
+  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  url: string;
+  port: number;
+  server: Server;
+  /** Stops listening and destroys every open socket, so a hanging or streaming response never keeps a test alive. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a node:http server on 127.0.0.1 (port 0 = any free port).
+ *
+ * @example
+ * const local = await startLocalServer((request, response) => response.end("ok"));
+ * await fetch(local.url);
+ * await local.close();
+ */
+export async function startLocalServer(handler: RequestHandler, options: { port?: number } = {}): Promise<LocalServer> {
+  const sockets = new Set<Socket>();
+  const server = createServer((request, response) => {
+    runHandler(handler, request, response);
+  });
+  server.on("connection", (socket) => {
+    // Each SSE frame must leave as its own packet, or time-to-first-chunk measurements lie.
+    socket.setNoDelay(true);
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  const port = await listen(server, options.port ?? 0);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    server,
+    close: () => closeServer(server, sockets),
+  };
+}
+
+function runHandler(handler: RequestHandler, request: IncomingMessage, response: ServerResponse): void {
+  Promise.resolve()
+    .then(() => handler(request, response))
+    .catch(() => {
+      if (!response.headersSent) {
+        response.writeHead(500, { "content-type": "text/plain" });
+        response.end("fake server handler failed");
+      } else {
+        response.destroy();
+      }
+    });
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      const address = server.address();
+      if (address === null || typeof address === "string") {
+        reject(new Error("fake server has no TCP address"));
+        return;
+      }
+      resolve(address.port);
+    });
+  });
+}
+
+function closeServer(server: Server, sockets: Set<Socket>): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve();
+      return;
+    }
+    server.close(() => resolve());
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+  });
+}
