@@ -155,7 +155,12 @@ export class ModelMesh {
   }
 
   private async buildRuntime(config: ResolvedConfig, previous?: Runtime): Promise<Runtime> {
-    const providerSpecs = config.providers.length ? config.providers : await this.discover(config);
+    // Built even when providers are configured, so a misspelt discovery connector is still reported.
+    const discovery = buildConnector<BaseDiscovery>("discovery", config.discovery) ?? new AutoDiscovery();
+    const providerSpecs = config.providers.length ? config.providers : await discovery.discover(this.#secrets);
+    if (providerSpecs.length === 0) {
+      throw new ConfigError("providers", "no providers: none is configured and discovery found none (set OPENAI_API_KEY or another provider's key, or list providers in the configuration)");
+    }
     const values = await resolveSecrets(this.#secrets, providerSpecs);
     const providers = new Map<string, Provider>();
     for (const spec of providerSpecs.filter((item) => item.enabled)) {
@@ -167,7 +172,9 @@ export class ModelMesh {
     for (const provider of providers.values()) {
       for (const info of provider.listModels()) {
         if (!patterns(info.id)) continue;
-        const fresh = createModelState(provider.id, provider.keyId, info);
+        // Model lists may tag capabilities by alias ("chat-completion"); pools compare full paths.
+        const tagged = { ...info, capabilities: info.capabilities.map((capability) => (capabilities.isKnown(capability) ? resolveCapability(capability) : capability)) };
+        const fresh = createModelState(provider.id, provider.keyId, tagged);
         const old = previous?.states.get(fresh.key);
         // Health carries over a reconfigure unless the key changed (a new key gets a fresh start).
         states.set(fresh.key, old && old.keyId === fresh.keyId ? Object.assign(fresh, pickPersisted(old)) : fresh);
@@ -203,7 +210,9 @@ export class ModelMesh {
     for (const state of states.values()) {
       for (const capability of state.info.capabilities) {
         const alias = capability.split(".").at(-1)!;
-        if (!pools.has(alias) && capabilities.isKnown(capability)) this.implicitPool(runtime, capability, alias);
+        // A configured pool for the capability answers for it; a second, implicit one would only confuse.
+        const configured = [...pools.values()].some((pool) => pool.capability === capability);
+        if (!configured && !pools.has(alias) && !runtime.implicitPools.has(alias) && capabilities.isKnown(capability)) this.implicitPool(runtime, capability, alias);
       }
     }
     return runtime;
@@ -237,11 +246,6 @@ export class ModelMesh {
   }
 
   #providerKeys = new Set<string>();
-
-  private async discover(config: ResolvedConfig): Promise<ProviderSpec[]> {
-    const discovery = buildConnector<BaseDiscovery>("discovery", config.discovery) ?? new AutoDiscovery();
-    return discovery.discover(this.#secrets);
-  }
 
   private discoveryPatterns(spec: ConnectorSpec | undefined): (modelId: string) => boolean {
     const include = ((spec?.config.includePatterns as string[] | undefined) ?? []).map(globToRegExp);
@@ -346,6 +350,15 @@ export class ModelMesh {
         ]),
       ),
     };
+  }
+
+  /** Puts models (all, or the given `provider/model` keys) back in service: clears cooldowns, failures and disabled keys. */
+  resetState(keys?: string[]): void {
+    for (const state of this.#runtime.states.values()) {
+      if (keys && !keys.includes(state.key)) continue;
+      Object.assign(state, { status: "active", cooldownUntil: 0, cooldownMs: 0, probing: false, consecutiveFailures: 0 });
+    }
+    this.scheduleSave();
   }
 
   get usage(): UsageSummary {

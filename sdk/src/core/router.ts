@@ -154,6 +154,8 @@ export class Router {
           return { value, latencyMs: this.deps.now() - value.started };
         });
         const filter = delivered ? new ContinuationFilter(delivered) : undefined;
+        // The caller has had its role delta already when this is a second stream.
+        const stripRole = received.length > 0;
         let usage: CompletionUsage | undefined;
         try {
           let next: IteratorResult<ChatCompletionChunk> = { done: false, value: opened.first };
@@ -161,7 +163,7 @@ export class Router {
             const chunk = next.value;
             identity ??= { id: chunk.id, created: chunk.created };
             if (chunk.usage) usage = chunk.usage;
-            const shaped = this.shapeChunk(chunk, identity, wantsUsage, filter);
+            const shaped = this.shapeChunk(chunk, identity, wantsUsage, filter, stripRole);
             if (!shaped) continue;
             received.push(shaped);
             for (const choice of shaped.choices) {
@@ -364,17 +366,18 @@ export class Router {
   }
 
   /** Gives every chunk the first stream's id and created time; strips usage the caller did not ask for. */
-  private shapeChunk(chunk: ChatCompletionChunk, identity: { id: string; created: number }, wantsUsage: boolean, filter: ContinuationFilter | undefined): ChatCompletionChunk | undefined {
+  private shapeChunk(chunk: ChatCompletionChunk, identity: { id: string; created: number }, wantsUsage: boolean, filter: ContinuationFilter | undefined, stripRole: boolean): ChatCompletionChunk | undefined {
     if (!wantsUsage && chunk.choices.length === 0) return undefined;
     const shaped: ChatCompletionChunk = { ...chunk, id: identity.id, created: identity.created };
     if (!wantsUsage) delete shaped.usage;
-    if (!filter) return shaped;
+    if (!filter && !stripRole) return shaped;
     shaped.choices = shaped.choices.map((choice) => {
-      const { role: _role, ...delta } = choice.delta;
-      if (choice.index === 0 && typeof delta.content === "string") delta.content = filter.push(delta.content);
+      const { role, ...rest } = choice.delta;
+      const delta = stripRole ? rest : { ...rest, ...(role ? { role } : {}) };
+      if (filter && choice.index === 0 && typeof delta.content === "string") delta.content = filter.push(delta.content);
       return { ...choice, delta };
     });
-    const empty = shaped.choices.every((choice) => !choice.finish_reason && !choice.delta.content && !choice.delta.tool_calls && !choice.delta.refusal);
+    const empty = shaped.choices.every((choice) => !choice.finish_reason && !choice.delta.content && !choice.delta.tool_calls && !choice.delta.refusal && !choice.delta.role);
     return empty && !shaped.usage ? undefined : shaped;
   }
 

@@ -25,6 +25,23 @@ export class MockMeshClient extends MeshClient {
       clock: { sleep: async () => {} },
     });
     this.provider = provider;
+    // Each call starts with the mock models healthy, so a scripted error shapes only its own call.
+    // (To test cooldowns and recovery, put a MockProvider in a real create() instead.)
+    const fresh = async () => {
+      await this.ready();
+      this.mesh.resetState();
+    };
+    const chat = this.chat.completions;
+    const chatCreate = chat.create.bind(chat);
+    chat.create = (async (body: Parameters<typeof chatCreate>[0], requestOptions?: Parameters<typeof chatCreate>[1]) => {
+      await fresh();
+      return chatCreate(body, requestOptions);
+    }) as typeof chat.create;
+    const embeddingsCreate = this.embeddings.create.bind(this.embeddings);
+    this.embeddings.create = async (body, requestOptions) => {
+      await fresh();
+      return embeddingsCreate(body, requestOptions);
+    };
   }
 
   /** Every request received, in order: `calls[0].messages[0].content`. */

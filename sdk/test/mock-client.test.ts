@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { mockClient } from "../src/testing/index.js";
+import { AllProvidersExhaustedError, RateLimitError, Middleware } from "../src/index.js";
+
+describe("mockClient (modelmesh/testing)", () => {
+  it("answers the FAQ's example in order and records every call", async () => {
+    const client = mockClient({
+      responses: [
+        { content: "Hello!", model: "gpt-4o", tokens: 10 },
+        { content: "World!", model: "claude-3", tokens: 15 },
+      ],
+    });
+    const first = await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hi" }] });
+    expect(first.choices[0]?.message.content).toBe("Hello!");
+    expect(first.model).toBe("gpt-4o");
+    expect(first.usage?.completion_tokens).toBe(10);
+    const second = await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hey" }] });
+    expect(second.choices[0]?.message.content).toBe("World!");
+    expect(client.calls.length).toBe(2);
+    expect(client.calls[0]!.messages![0]!.content).toBe("Hi");
+    expect(client.usage.requests).toBe(2);
+    expect(client.poolStatus()["chat-completion"]).toEqual({ active: 1, standby: 0, total: 1 });
+    expect(client.explain({ model: "chat-completion" }).selectedModel).toBe("mock-model");
+  });
+
+  it("streams scripted chunks and embeds", async () => {
+    const client = mockClient({ responses: [{ content: "unused", chunks: ["Hel", "lo"] }, { embedding: [1, 2, 3] }] });
+    let text = "";
+    for await (const chunk of await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hi" }], stream: true })) {
+      text += chunk.choices[0]?.delta.content ?? "";
+    }
+    expect(text).toBe("Hello");
+    const embedding = await client.embeddings.create({ model: "text-embeddings", input: "x" });
+    expect(embedding.data[0]!.embedding).toEqual([1, 2, 3]);
+    expect(client.calls.map((call) => call.operation)).toEqual(["chat", "embeddings"]);
+  });
+
+  it("raises scripted errors the way the real client does, and honours delay", async () => {
+    const client = mockClient({ responses: [{ error: new RateLimitError("slow down", { providerId: "mock", retryAfter: 3 }) }, { content: "late", delay: 30 }] });
+    const error = (await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hi" }] }).catch((caught: unknown) => caught)) as AllProvidersExhaustedError;
+    expect(error).toBeInstanceOf(AllProvidersExhaustedError);
+    expect((error.lastError as RateLimitError).retryAfter).toBe(3);
+    const started = Date.now();
+    const late = await client.chat.completions.create({ model: "mock-model", messages: [{ role: "user", content: "Hi" }] });
+    expect(late.choices[0]?.message.content).toBe("late");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+  });
+
+  it("says clearly when the script has run out", async () => {
+    const client = mockClient({ responses: ["only one"] });
+    await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "1" }] });
+    await expect(client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "2" }] })).rejects.toThrow(/no scripted response left for call 2/);
+  });
+
+  it("runs middleware like a real client", async () => {
+    const seen: string[] = [];
+    class Tag extends Middleware {
+      override beforeRequest(request: { model: string }) {
+        seen.push(request.model);
+        return request;
+      }
+    }
+    const client = mockClient({ responses: ["ok"], middleware: [new Tag()] });
+    await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hi" }] });
+    expect(seen).toEqual(["mock-model"]);
+  });
+});
