@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { SummaryReporter } from "./scripts/summary-reporter.js";
 
 // One config for every unit-test project. The "modelmesh-source" condition makes `import "modelmesh"`
 // resolve to sdk/src, so workspaces test against the code, not a stale build.
@@ -10,5 +11,6 @@ export default defineConfig({
     exclude: ["**/node_modules/**", "**/dist/**", "e2e/**"],
     testTimeout: 15_000,
     pool: "threads",
+    reporters: ["default", new SummaryReporter()],
   },
 });

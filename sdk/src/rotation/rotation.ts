@@ -11,6 +11,11 @@ export interface SelectionContext {
   sessionId?: string;
   estimatedInputTokens: number;
   estimatedOutputTokens: number;
+  /**
+   * Keys of every model offered to `pick()` in pool order, unavailable ones included: strategies that
+   * cycle need to know where a model that is resting stands. Filled in by `pick()`.
+   */
+  offeredOrder?: readonly string[];
 }
 
 export interface RotationConfig {
@@ -45,7 +50,7 @@ export abstract class BaseRotationPolicy<Config extends RotationConfig = Rotatio
   pick(candidates: readonly ModelState[], request: unknown, context: SelectionContext): ModelState | null {
     const available = candidates.filter((state) => this.isAvailable(state, context.now));
     if (available.length === 0) return null;
-    const chosen = this.select(available, request, context);
+    const chosen = this.select(available, request, { ...context, offeredOrder: candidates.map((state) => state.key) });
     if (chosen === null) return null;
     // A custom select() that returns a model it was not offered must not bypass the filter.
     return available.includes(chosen) ? chosen : null;

@@ -37,26 +37,13 @@ export class RoundRobinPolicy extends BaseRotationPolicy<RoundRobinConfig> {
   private lastKey: string | undefined;
   /** The whole pool as last offered, to find the successor of a model that has since left it. */
   private previousOrder: string[] = [];
-  /** The pool as offered to the running `pick()`, unavailable models included. */
-  private offeredOrder: string[] | undefined;
 
   constructor(config: RoundRobinConfig = {}) {
     super(config);
   }
 
-  // `select()` sees only available models, but whose turn it is depends on where the last model
-  // used stands in the whole pool, which is known only here.
-  override pick(candidates: readonly ModelState[], request: unknown, context: SelectionContext): ModelState | null {
-    this.offeredOrder = candidates.map((state) => state.key);
-    try {
-      return super.pick(candidates, request, context);
-    } finally {
-      this.offeredOrder = undefined;
-    }
-  }
-
-  select(candidates: ModelState[], _request: unknown, _context: SelectionContext): ModelState | null {
-    const order = this.offeredOrder ?? candidates.map((state) => state.key);
+  select(candidates: ModelState[], _request: unknown, context: SelectionContext): ModelState | null {
+    const order = [...(context.offeredOrder ?? candidates.map((state) => state.key))];
     const chosen = nextAfter(candidates, order, this.lastKey, this.previousOrder) ?? null;
     this.previousOrder = order;
     if (chosen !== null) this.lastKey = chosen.key;

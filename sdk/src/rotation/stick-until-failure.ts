@@ -42,26 +42,13 @@ export class StickUntilFailurePolicy extends BaseRotationPolicy<StickUntilFailur
   private failedKey: string | undefined;
   /** The whole pool as last offered, to find the successor of a model that has since left it. */
   private previousOrder: string[] = [];
-  /** The pool as offered to the running `pick()`, unavailable models included. */
-  private offeredOrder: string[] | undefined;
 
   constructor(config: StickUntilFailureConfig = {}) {
     super(config);
   }
 
-  // `select()` sees only available models, but "the next after the current one" needs the current
-  // model's place in the whole pool, which is known only here.
-  override pick(candidates: readonly ModelState[], request: unknown, context: SelectionContext): ModelState | null {
-    this.offeredOrder = candidates.map((state) => state.key);
-    try {
-      return super.pick(candidates, request, context);
-    } finally {
-      this.offeredOrder = undefined;
-    }
-  }
-
-  select(candidates: ModelState[], _request: unknown, _context: SelectionContext): ModelState | null {
-    const order = this.offeredOrder ?? candidates.map((state) => state.key);
+  select(candidates: ModelState[], _request: unknown, context: SelectionContext): ModelState | null {
+    const order = [...(context.offeredOrder ?? candidates.map((state) => state.key))];
     const current = candidates.find((state) => state.key === this.currentKey);
     const chosen = current ?? nextAfter(candidates, order, this.currentKey ?? this.failedKey, this.previousOrder) ?? null;
     // A current model left out of this request only (it cannot serve its tools, images or length)

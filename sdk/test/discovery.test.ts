@@ -1,0 +1,4 @@
+import { AutoDiscovery } from "../src/index.js";
+import { discoveryContract } from "./contracts/discovery.contract.js";
+
+discoveryContract("AutoDiscovery", (config) => new AutoDiscovery(config), { OPENAI_API_KEY: "sk-discovery-000000000000000" });
