@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { builtinModules } from "node:module";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -48,6 +48,8 @@ interface BundleMeasure {
   lazyMinBytes: number;
   lazyGzipBytes: number;
   lazyChunks: number;
+  /** what the lazy chunks hold: the package (or file) contributing most to each */
+  lazyContents: string[];
   /** Node built-ins the bundle asked for (marked external so the build can report them instead of failing) */
   nodeBuiltins: string[];
   /** input files by bytes contributed to the statically loaded chunks */
@@ -66,7 +68,7 @@ export async function bundleSize(): Promise<BenchRow[]> {
   try {
     const mesh = await measureBundle(directory, "modelmesh-entry.js", MODELMESH_ENTRY);
     const openai = await measureBundle(directory, "openai-entry.js", OPENAI_ENTRY);
-    return sizeRows(mesh, openai);
+    return sizeRows(mesh, openai, await installedVersion("openai"));
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
@@ -176,6 +178,7 @@ function measureOutputs(metafile: Metafile, files: OutputFile[], entryInput: str
     lazyMinBytes: lazySize.minBytes,
     lazyGzipBytes: lazySize.gzipBytes,
     lazyChunks: lazy.length,
+    lazyContents: lazy.map((path) => largestSource(outputs[path]?.inputs ?? {})),
     nodeBuiltins: [...new Set(builtins)],
     topInputs: [...byInput.entries()]
       .map(([path, bytes]) => ({ path, bytes }))
@@ -184,16 +187,36 @@ function measureOutputs(metafile: Metafile, files: OutputFile[], entryInput: str
   };
 }
 
-function sizeRows(mesh: BundleMeasure, openai: BundleMeasure): BenchRow[] {
+/** The npm package a chunk mostly comes from (`yaml`), or its largest file when that is not a package. */
+function largestSource(inputs: Record<string, { bytesInOutput: number }>): string {
+  const bySource = new Map<string, number>();
+  for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+    const source = match?.[1] ?? path;
+    bySource.set(source, (bySource.get(source) ?? 0) + bytesInOutput);
+  }
+  return [...bySource.entries()].sort((left, right) => right[1] - left[1])[0]?.[0] ?? "?";
+}
+
+async function installedVersion(name: string): Promise<string> {
+  try {
+    const manifest = JSON.parse(await readFile(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version?: string };
+    return manifest.version ?? "?";
+  } catch {
+    return "?";
+  }
+}
+
+function sizeRows(mesh: BundleMeasure, openai: BundleMeasure, openaiVersion: string): BenchRow[] {
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
   const rows: BenchRow[] = [
     { section: SECTION, name: "modelmesh create + OpenAIProvider (eager)", value: `${kb(mesh.minBytes)} min, ${kb(mesh.gzipBytes)} gz` },
     {
       section: SECTION,
       name: "modelmesh lazy chunks (dynamic import only)",
-      value: `${mesh.lazyChunks} chunk(s), ${kb(mesh.lazyMinBytes)} min, ${kb(mesh.lazyGzipBytes)} gz`,
+      value: `${mesh.lazyChunks} chunk(s) [${mesh.lazyContents.join(", ")}], ${kb(mesh.lazyMinBytes)} min, ${kb(mesh.lazyGzipBytes)} gz`,
     },
-    { section: SECTION, name: "openai chat.completions.create (eager)", value: `${kb(openai.minBytes)} min, ${kb(openai.gzipBytes)} gz` },
+    { section: SECTION, name: `openai ${openaiVersion} chat.completions.create (eager)`, value: `${kb(openai.minBytes)} min, ${kb(openai.gzipBytes)} gz` },
     { section: SECTION, name: "modelmesh / openai (min)", value: ratio(mesh.minBytes / openai.minBytes) },
     { section: SECTION, name: "modelmesh / openai (gz)", value: ratio(mesh.gzipBytes / openai.gzipBytes) },
     {

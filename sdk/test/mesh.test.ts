@@ -75,6 +75,7 @@ describe("building a mesh from configuration", () => {
   it("throws ConfigError from create() for a bad object configuration", () => {
     expect(() => create({ config: { pools: { chat: { capability: "chat-completion", strategy: 5 } } } })).toThrow(ConfigError);
     expect(() => create({ config: { pools: { chat: { capability: "chat-completion", retry: { jitter: "lots" } } } } })).toThrow(/pools\.chat\.retry\.jitter/);
+    expect(() => create({ config: '{"pools": {' })).toThrow(ConfigError);
   });
 
   it("rejects unknown connectors of every kind with the path of the key", async () => {

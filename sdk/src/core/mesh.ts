@@ -6,6 +6,7 @@ import {
 import {
   interpolateSecrets,
   loadConfig,
+  loadConfigSync,
   resolveConfig,
   secretReferences,
   type ConnectorSpec,
@@ -136,7 +137,7 @@ export class ModelMesh {
     registerBuiltins();
     const source = options.config;
     if (source === undefined || typeof source === "object") return applyOptions(resolveConfig(source ?? {}), options);
-    if (source.trim().startsWith("{")) return applyOptions(resolveConfig(JSON.parse(source) as MeshConfigObject), options);
+    if (source.trim().startsWith("{")) return applyOptions(resolveConfig(loadConfigSync(source)), options);
     return undefined;
   }
 
@@ -205,6 +206,7 @@ export class ModelMesh {
       resolvePool: (target, operation) => this.resolvePool(runtime, target, operation),
       changed: () => this.scheduleSave(),
       statesOfKey: (keyId) => [...runtime.states.values()].filter((state) => state.keyId === keyId),
+      observing: () => !(this.#sink instanceof NullObservability),
     });
     // Every capability some model offers gets a pool named by its alias, so poolStatus() shows it.
     for (const state of states.values()) {

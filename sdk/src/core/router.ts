@@ -43,6 +43,8 @@ export interface RouterDependencies {
   changed: () => void;
   /** Every model state (in every pool) served with one credential. */
   statesOfKey: (keyId: string) => ModelState[];
+  /** False when no sink listens: the hot path then builds no event objects at all. */
+  observing: () => boolean;
 }
 
 interface Route {
@@ -118,14 +120,15 @@ export class Router {
     this.emitRequestStart(route);
     try {
       const { result, state } = await this.failover(route, async (state, attempt) => {
-        const context = this.middlewareContext(route, state, attempt);
+        const context = () => this.middlewareContext(route, state, attempt);
         const started = this.deps.now();
-        const response = await runMiddleware(this.deps.middleware, { ...body, model: state.modelId }, context, async (request) => {
-          const provider = this.provider(state);
-          const { body: responseBody, rateLimit } = await call(provider, request as Record<string, unknown>, this.callOptions(route));
+        const send = async (request: unknown) => {
+          const { body: responseBody, rateLimit } = await call(this.provider(state), request as Record<string, unknown>, this.callOptions(route));
           this.noteRateLimit(state, rateLimit);
           return responseBody;
-        });
+        };
+        const request = { ...body, model: state.modelId };
+        const response = this.deps.middleware.length ? await runMiddleware(this.deps.middleware, request, context(), send) : await send(request);
         return { value: response as T, latencyMs: this.deps.now() - started };
       });
       const usage = usageOf(result);
@@ -157,6 +160,7 @@ export class Router {
         // The caller has had its role delta already when this is a second stream.
         const stripRole = received.length > 0;
         let usage: CompletionUsage | undefined;
+        let finished = false;
         try {
           let next: IteratorResult<ChatCompletionChunk> = { done: false, value: opened.first };
           for (; !next.done; next = await opened.iterator.next()) {
@@ -172,6 +176,7 @@ export class Router {
             }
             yield this.applyChunkMiddleware(shaped, opened.context);
           }
+          finished = true;
           const tail = filter?.flush();
           if (tail && identity) yield this.applyChunkMiddleware(this.textChunk(identity, state.modelId, tail), opened.context);
         } catch (error) {
@@ -190,8 +195,8 @@ export class Router {
           request = continuationRequest(body, delivered);
           continue;
         } finally {
-          // Leaving early (the caller stopped reading) must cancel the upstream body.
-          await opened.iterator.return?.().catch(() => {});
+          // Leaving early (the caller stopped reading) must cancel the upstream body; a finished one needs nothing.
+          if (!finished) await opened.iterator.return?.().catch(() => {});
         }
         const counts = usageCounts(usage);
         await this.afterStream(opened.context, received, state.modelId);
@@ -271,12 +276,12 @@ export class Router {
         for (let sameModel = 0; ; sameModel++) {
           const attempt = ++route.attemptCount;
           if (state.status === "cooldown") state.probing = true;
-          this.emit({ type: "attempt-start", severity: "debug", component: "router", requestId: route.requestId, pool: pool.name, provider: state.providerId, model: state.modelId, attempt });
+          if (this.deps.observing()) this.emit({ type: "attempt-start", severity: "debug", component: "router", requestId: route.requestId, pool: pool.name, provider: state.providerId, model: state.modelId, attempt });
           const started = this.deps.now();
           try {
             const { value, latencyMs } = await tryOne(state, attempt);
             this.recordSuccess(state, route, latencyMs);
-            this.emit({ type: "attempt-end", severity: "debug", component: "router", requestId: route.requestId, pool: pool.name, provider: state.providerId, model: state.modelId, attempt, ok: true, latencyMs });
+            if (this.deps.observing()) this.emit({ type: "attempt-end", severity: "debug", component: "router", requestId: route.requestId, pool: pool.name, provider: state.providerId, model: state.modelId, attempt, ok: true, latencyMs });
             return { result: value, state };
           } catch (error) {
             state.probing = false;
@@ -456,6 +461,8 @@ export class Router {
     state.totalTokens += usage?.totalTokens ?? 0;
     state.totalCost += cost;
     this.deps.usage.record({ pool: route.pool.name, provider: state.providerId, modelKey: state.key }, usage, cost, ok);
+    this.deps.changed();
+    if (!this.deps.observing()) return;
     this.emit({
       type: "request-end",
       severity: "info",
@@ -470,7 +477,6 @@ export class Router {
       usage,
       cost,
     });
-    this.deps.changed();
   }
 
   private fail(route: Route, error: unknown): void {
@@ -570,6 +576,7 @@ export class Router {
   }
 
   private emitRequestStart(route: Route): void {
+    if (!this.deps.observing()) return;
     this.emit({ type: "request-start", severity: "debug", component: "router", requestId: route.requestId, pool: route.pool.name, capability: route.pool.capability, stream: route.features.stream });
   }
 

@@ -1,0 +1,307 @@
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import { performance } from "node:perf_hooks";
+import OpenAI from "openai";
+import { create } from "modelmesh";
+import type { MeshClient } from "modelmesh";
+import { startFakeOpenAI } from "../sdk/test/fakes/openai.js";
+import type { BenchRow } from "./bundle-size.js";
+
+// Client-side cost of one chat request, measured three ways against the same fake OpenAI server on 127.0.0.1 in this
+// process: a bare fetch (the floor), the official `openai` client, and ModelMesh routing through its pool. The three
+// run in blocks whose order rotates every round, so warm-up, GC and CPU-frequency drift fall on all of them alike.
+// Only ratios to the fetch baseline of this same run are printed; absolute times depend on the machine.
+
+/** Loop sizes: bounded so the whole benchmark stays in seconds on a 2-core machine. */
+export interface ChatLatencyOptions {
+  rounds?: number;
+  requestsPerRound?: number;
+  streamRequestsPerRound?: number;
+  warmupRequests?: number;
+}
+
+/** The house goals for a routed, non-streaming chat request. */
+export const LATENCY_GOALS = { versusFetch: 1.15, versusOpenAI: 1.0 } as const;
+
+const MODEL = "gpt-4o-mini";
+const API_KEY = "sk-bench";
+const MESSAGES = [{ role: "user" as const, content: "hi" }];
+// ModelMesh always asks an OpenAI-compatible server for the usage chunk (it records usage), so every streaming
+// contender asks for it too: all three then receive the same bytes and yield the same number of chunks.
+const STREAM_OPTIONS = { include_usage: true };
+
+// undici (Node's fetch) publishes one message here per TCP connection it opens.
+const CONNECTED_CHANNEL = "undici:client:connected";
+
+type Contender = "fetch" | "openai" | "modelmesh";
+const CONTENDERS: Contender[] = ["fetch", "openai", "modelmesh"];
+
+interface Runners {
+  chat: Record<Contender, () => Promise<void>>;
+  /** resolves with [time to first chunk, time to last chunk] in ms from the call */
+  stream: Record<Contender, () => Promise<[number, number]>>;
+}
+
+/**
+ * Starts the fake server, measures non-streaming and streaming chat for fetch, openai and ModelMesh, and returns
+ * ratio rows (baseline: bare fetch = 1.00) plus the goal checks.
+ *
+ * @example
+ * const rows = await chatLatency({ rounds: 4 });
+ */
+export async function chatLatency(options: ChatLatencyOptions = {}): Promise<BenchRow[]> {
+  const rounds = options.rounds ?? 20;
+  const perRound = options.requestsPerRound ?? 200;
+  const streamPerRound = options.streamRequestsPerRound ?? 60;
+  const warmup = options.warmupRequests ?? 200;
+
+  const fake = await startFakeOpenAI({ name: "bench", models: [MODEL] });
+  let mesh: MeshClient | undefined;
+  // A contender that lost keep-alive would pay for TCP set-up on every request: count connections to be sure.
+  const connections: Record<Contender, number> = { fetch: 0, openai: 0, modelmesh: 0 };
+  let current: Contender = "fetch";
+  const onConnected = () => {
+    connections[current] += 1;
+  };
+  try {
+    mesh = create({
+      config: {
+        providers: {
+          bench: {
+            connector: "openai-compatible",
+            config: {
+              base_url: fake.url,
+              api_key: API_KEY,
+              models: [{ id: MODEL, capabilities: ["generation.text-generation.chat-completion"] }],
+            },
+          },
+        },
+      },
+    });
+    await mesh.ready();
+    const runners = makeRunners(fake.url, new OpenAI({ apiKey: API_KEY, baseURL: fake.url, maxRetries: 0 }), mesh);
+    await checkAnswers(runners, fake);
+
+    for (const contender of CONTENDERS) {
+      for (let index = 0; index < warmup; index += 1) await runners.chat[contender]();
+      for (let index = 0; index < Math.ceil(warmup / 2); index += 1) await runners.stream[contender]();
+    }
+
+    subscribe(CONNECTED_CHANNEL, onConnected);
+    const chat = emptySamples();
+    const firstChunk = emptySamples();
+    const lastChunk = emptySamples();
+    const roundRatios: number[] = [];
+    for (let round = 0; round < rounds; round += 1) {
+      const order = rotate(CONTENDERS, round);
+      const roundChat = emptySamples();
+      for (const contender of order) {
+        current = contender;
+        for (let index = 0; index < perRound; index += 1) {
+          const start = performance.now();
+          await runners.chat[contender]();
+          roundChat[contender].push(performance.now() - start);
+        }
+      }
+      for (const contender of order) {
+        current = contender;
+        for (let index = 0; index < streamPerRound; index += 1) {
+          const [first, last] = await runners.stream[contender]();
+          firstChunk[contender].push(first);
+          lastChunk[contender].push(last);
+        }
+      }
+      for (const contender of CONTENDERS) chat[contender].push(...roundChat[contender]);
+      roundRatios.push(median(roundChat.modelmesh) / median(roundChat.fetch));
+      // Leave the fake's request log empty so memory stays flat however long the run.
+      fake.reset();
+    }
+
+    return [
+      ...comparisonRows(`chat, non-streaming (${rounds} rounds × ${perRound} requests each; bare fetch = 1.00)`, chat),
+      {
+        section: `chat, non-streaming (${rounds} rounds × ${perRound} requests each; bare fetch = 1.00)`,
+        name: "modelmesh / fetch median, per-round range",
+        value: `${Math.min(...roundRatios).toFixed(2)} – ${Math.max(...roundRatios).toFixed(2)}`,
+      },
+      ...comparisonRows(`stream, time to first chunk (${rounds} rounds × ${streamPerRound} streams each; bare fetch = 1.00)`, firstChunk),
+      ...comparisonRows(`stream, time to last chunk (${rounds} rounds × ${streamPerRound} streams each; bare fetch = 1.00)`, lastChunk),
+      {
+        section: "context (the only absolute times printed)",
+        name: "baseline (fetch) median ms: chat / first chunk / last chunk",
+        value: [chat.fetch, firstChunk.fetch, lastChunk.fetch].map((samples) => median(samples).toFixed(3)).join(" / "),
+      },
+      {
+        section: "context (the only absolute times printed)",
+        name: "new connections while measuring: fetch / openai / modelmesh",
+        value: `${connections.fetch} / ${connections.openai} / ${connections.modelmesh}`,
+      },
+      ...goalRows(chat),
+    ];
+  } finally {
+    unsubscribe(CONNECTED_CHANNEL, onConnected);
+    await mesh?.close();
+    await fake.close();
+  }
+}
+
+function makeRunners(url: string, openai: OpenAI, mesh: MeshClient): Runners {
+  const endpoint = `${url}/chat/completions`;
+  const headers = { "content-type": "application/json", authorization: `Bearer ${API_KEY}` };
+  const chatBody = JSON.stringify({ model: MODEL, messages: MESSAGES });
+  const streamBody = JSON.stringify({ model: MODEL, messages: MESSAGES, stream: true, stream_options: STREAM_OPTIONS });
+
+  return {
+    chat: {
+      fetch: async () => {
+        const response = await fetch(endpoint, { method: "POST", headers, body: chatBody });
+        if (!response.ok) throw new Error(`fetch baseline got HTTP ${response.status}`);
+        await response.json();
+      },
+      openai: async () => {
+        await openai.chat.completions.create({ model: MODEL, messages: MESSAGES });
+      },
+      modelmesh: async () => {
+        await mesh.chat.completions.create({ model: "chat-completion", messages: MESSAGES });
+      },
+    },
+    stream: {
+      fetch: async () => {
+        const start = performance.now();
+        const response = await fetch(endpoint, { method: "POST", headers, body: streamBody });
+        if (!response.ok || !response.body) throw new Error(`fetch baseline got HTTP ${response.status}`);
+        let first = 0;
+        await readServerSentEvents(response.body, () => {
+          if (first === 0) first = performance.now() - start;
+        });
+        return [first, performance.now() - start];
+      },
+      openai: async () => {
+        const start = performance.now();
+        const stream = await openai.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true, stream_options: STREAM_OPTIONS });
+        return timeChunks(stream, start);
+      },
+      modelmesh: async () => {
+        const start = performance.now();
+        const stream = await mesh.chat.completions.create({ model: "chat-completion", messages: MESSAGES, stream: true, stream_options: STREAM_OPTIONS });
+        return timeChunks(stream, start);
+      },
+    },
+  };
+}
+
+async function timeChunks(stream: AsyncIterable<unknown>, start: number): Promise<[number, number]> {
+  let first = 0;
+  for await (const _chunk of stream) {
+    if (first === 0) first = performance.now() - start;
+  }
+  return [first, performance.now() - start];
+}
+
+/**
+ * The least a hand-written client does with an SSE body: decode, split events, JSON.parse each `data:` line, stop at
+ * `[DONE]`. Enough for OpenAI's stream (single-line data, no event names), which is all the baseline needs.
+ */
+async function readServerSentEvents(body: ReadableStream<Uint8Array>, onChunk: (chunk: unknown) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let boundary = buffer.indexOf("\n\n");
+    while (boundary >= 0) {
+      const event = buffer.slice(0, boundary);
+      buffer = buffer.slice(boundary + 2);
+      boundary = buffer.indexOf("\n\n");
+      for (const line of event.split("\n")) {
+        if (!line.startsWith("data:")) continue;
+        const data = line.slice(line[5] === " " ? 6 : 5);
+        // Read on to the end of the body rather than cancel it, so the connection goes back to the pool.
+        if (data === "[DONE]") return drain(reader);
+        onChunk(JSON.parse(data));
+      }
+    }
+  }
+}
+
+async function drain(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  while (!(await reader.read()).done);
+}
+
+/** Fails loudly if a contender is not doing the same work as the others (an error page is fast, and wrong). */
+async function checkAnswers(runners: Runners, fake: Awaited<ReturnType<typeof startFakeOpenAI>>): Promise<void> {
+  for (const contender of CONTENDERS) {
+    fake.reset();
+    await runners.chat[contender]();
+    await runners.stream[contender]();
+    const paths = fake.requests.map((request) => `${request.method} ${request.path} ${String(request.body?.model)}`);
+    const expected = `POST /v1/chat/completions ${MODEL}`;
+    if (paths.length !== 2 || paths.some((path) => path !== expected)) {
+      throw new Error(`${contender} did not send exactly one chat and one stream request to the fake: ${paths.join(", ")}`);
+    }
+    const [chat, stream] = fake.requests;
+    if (chat?.body?.stream === true || stream?.body?.stream !== true) throw new Error(`${contender} sent the wrong stream flags`);
+  }
+  fake.reset();
+}
+
+function comparisonRows(section: string, samples: Record<Contender, number[]>): BenchRow[] {
+  const baseMedian = median(samples.fetch);
+  const baseP95 = percentile(samples.fetch, 0.95);
+  const pair = (contender: Contender) =>
+    `${(median(samples[contender]) / baseMedian).toFixed(2)} / ${(percentile(samples[contender], 0.95) / baseP95).toFixed(2)}`;
+  return [
+    { section, name: "fetch (baseline) median / p95", value: pair("fetch") },
+    { section, name: "openai median / p95", value: pair("openai") },
+    { section, name: "modelmesh median / p95", value: pair("modelmesh") },
+    {
+      section,
+      name: "modelmesh / openai median / p95",
+      value: `${(median(samples.modelmesh) / median(samples.openai)).toFixed(2)} / ${(percentile(samples.modelmesh, 0.95) / percentile(samples.openai, 0.95)).toFixed(2)}`,
+    },
+  ];
+}
+
+function goalRows(chat: Record<Contender, number[]>): BenchRow[] {
+  const versusFetch = median(chat.modelmesh) / median(chat.fetch);
+  const versusOpenAI = median(chat.modelmesh) / median(chat.openai);
+  const section = "goals";
+  return [
+    {
+      section,
+      name: "routed chat vs fetch",
+      value: versusFetch.toFixed(2),
+      goal: `≤ ${LATENCY_GOALS.versusFetch.toFixed(2)}`,
+      pass: versusFetch <= LATENCY_GOALS.versusFetch,
+    },
+    {
+      section,
+      name: "routed chat vs openai",
+      value: versusOpenAI.toFixed(2),
+      goal: `≤ ${LATENCY_GOALS.versusOpenAI.toFixed(2)}`,
+      pass: versusOpenAI <= LATENCY_GOALS.versusOpenAI,
+    },
+  ];
+}
+
+function emptySamples(): Record<Contender, number[]> {
+  return { fetch: [], openai: [], modelmesh: [] };
+}
+
+function rotate<Item>(items: Item[], by: number): Item[] {
+  const shift = by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+function median(samples: number[]): number {
+  return percentile(samples, 0.5);
+}
+
+/** Nearest-rank percentile of a copy of the samples. */
+function percentile(samples: number[], fraction: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((left, right) => left - right);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
+  return sorted[rank]!;
+}
