@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import { bundleSize } from "./bundle-size.js";
 import type { BenchRow } from "./bundle-size.js";
 import { chatLatency } from "./chat-latency.js";
+import { proxyThroughput } from "../cors-proxy/bench/throughput.js";
 
 // `npm run bench`: runs every benchmark one after the other (never in parallel: they would skew each other's
 // timings) and prints one table. Benchmarks report; they do not fail on a missed goal. The exit code is non-zero
@@ -15,6 +16,7 @@ interface Benchmark {
 const BENCHMARKS: Benchmark[] = [
   { name: "bundle-size", run: bundleSize },
   { name: "chat-latency", run: () => chatLatency() },
+  { name: "proxy-throughput", run: () => proxyThroughput() },
 ];
 
 /**

@@ -100,3 +100,7 @@ export { createRedactor, REDACTED } from "./observability/redact.js";
 // Discovery
 export { BaseDiscovery, type DiscoveryConfig } from "./discovery/discovery.js";
 export { AutoDiscovery } from "./discovery/auto-discovery.js";
+
+// Proxy support
+export { formatSseEvent, formatSseComment, SSE_DONE } from "./core/sse.js";
+export { PrometheusObservability, DEFAULT_LATENCY_BUCKETS, type PrometheusObservabilityConfig } from "./observability/prometheus.js";

@@ -17,9 +17,11 @@ import { NullObservability } from "../observability/null.js";
 import { ConsoleObservability } from "../observability/console.js";
 import { JsonLogObservability } from "../observability/json-log.js";
 import { CallbackObservability } from "../observability/callback.js";
+import { PrometheusObservability } from "../observability/prometheus.js";
 import { AutoDiscovery } from "../discovery/auto-discovery.js";
 import { OpenAIProvider } from "../provider/openai.js";
 import { OpenAICompatibleProvider } from "../provider/openai-compatible.js";
+import { BrowserBaseProvider } from "../provider/browser.js";
 
 export const DEFAULT_SECRET_STORE = EnvSecretStore.connectorId;
 
@@ -29,6 +31,7 @@ type Described = ConnectorClass & { connectorId: string; shortName?: string };
 const BUILTINS: Array<[ConnectorKind, Described, string[]]> = [
   ["provider", OpenAIProvider as unknown as Described, []],
   ["provider", OpenAICompatibleProvider as unknown as Described, []],
+  ["provider", BrowserBaseProvider as unknown as Described, []],
   ["rotation", StickUntilFailurePolicy, []],
   ["rotation", CostFirstPolicy, []],
   ["rotation", LatencyFirstPolicy, []],
@@ -47,6 +50,7 @@ const BUILTINS: Array<[ConnectorKind, Described, string[]]> = [
   ["observability", ConsoleObservability, ["console"]],
   ["observability", JsonLogObservability, ["json-log", "jsonlog", "modelmesh.jsonlog.v1"]],
   ["observability", CallbackObservability, ["callback"]],
+  ["observability", PrometheusObservability, ["prometheus"]],
   ["discovery", AutoDiscovery, ["auto-discovery"]],
 ];
 

@@ -1,0 +1,118 @@
+/**
+ * Errors as OpenAI sends them (`{ "error": { "message", "type", "param", "code" } }`) with the status codes the
+ * official clients map to their exception classes. One table decides every status, so the README can list it.
+ */
+import {
+  AllProvidersExhaustedError,
+  AuthenticationError,
+  BudgetExceededError,
+  ConfigError,
+  InvalidRequestError,
+  ModelMeshError,
+  NoCapableModelError,
+  ProviderError,
+  RateLimitError,
+  StreamInterruptedError,
+  TimeoutError,
+} from "modelmesh";
+import { jsonResponse } from "./responses.js";
+
+/** Everything an error response needs. */
+export interface ErrorReply {
+  status: number;
+  message: string;
+  type: string;
+  param: string | null;
+  code: string | null;
+  /** Extra response headers (`retry-after`). */
+  headers?: Record<string, string>;
+}
+
+/** Raised by the proxy itself for a request it refuses before any routing. */
+export class ProxyRequestError extends Error {
+  override name = "ProxyRequestError" as const;
+  constructor(readonly reply: ErrorReply) {
+    super(reply.message);
+  }
+}
+
+/**
+ * An OpenAI-shaped error response.
+ * @example
+ * return errorResponse({ status: 401, message: "invalid proxy token", type: "invalid_request_error", param: null, code: "invalid_api_key" });
+ */
+export function errorResponse(reply: ErrorReply): Response {
+  return jsonResponse({ error: { message: reply.message, type: reply.type, param: reply.param, code: reply.code } }, reply.status, reply.headers);
+}
+
+/** 400 for a request that is not what the endpoint takes. */
+export function badRequest(message: string, param: string | null = null, code: string | null = null): ProxyRequestError {
+  return new ProxyRequestError({ status: 400, message, type: "invalid_request_error", param, code });
+}
+
+/** 413 for a body over the configured limit. */
+export function payloadTooLarge(limit: number): ProxyRequestError {
+  return new ProxyRequestError({ status: 413, message: `request body is larger than this proxy's limit of ${limit} bytes`, type: "invalid_request_error", param: null, code: "request_too_large" });
+}
+
+/** Seconds to wait, as `retry-after` wants them: a whole number, at least 1. */
+function retryAfterSeconds(seconds: number | undefined): string {
+  return String(Math.max(1, Math.ceil(seconds ?? 1)));
+}
+
+function providerParam(error: ProviderError): string | null {
+  const body = error.body as { error?: { param?: unknown } } | undefined;
+  return typeof body?.error?.param === "string" ? body.error.param : null;
+}
+
+function exhausted(error: AllProvidersExhaustedError, message: string): ErrorReply {
+  const errors = error.attempts.map((attempt) => attempt.error);
+  const every = (test: (item: ModelMeshError) => boolean) => errors.length > 0 && errors.every(test);
+  if (every((item) => item instanceof RateLimitError)) {
+    const waits = errors.map((item) => (item as RateLimitError).retryAfter).filter((value): value is number => typeof value === "number");
+    return { status: 429, message, type: "requests", param: null, code: "rate_limit_exceeded", headers: { "retry-after": retryAfterSeconds(waits.length ? Math.min(...waits) : undefined) } };
+  }
+  if (every((item) => item instanceof BudgetExceededError)) return { status: 402, message, type: "insufficient_quota", param: null, code: "budget_exceeded" };
+  if (every((item) => item instanceof TimeoutError)) return { status: 504, message, type: "server_error", param: null, code: "timeout" };
+  // Some provider answered with an HTTP error: a bad gateway. None answered at all (refused, reset, DNS): unavailable.
+  const answered = errors.some((item) => item instanceof ProviderError && item.status !== undefined && !(item instanceof TimeoutError));
+  return { status: answered ? 502 : 503, message, type: "server_error", param: null, code: "all_providers_exhausted" };
+}
+
+/**
+ * The status and body for anything a route threw. `redact` scrubs keys from messages (provider messages can quote
+ * a key); `isKnownModel` tells an unknown model (404) from a known one no model can serve (400).
+ * @example
+ * const reply = errorReplyFor(error, (text) => text, () => false);
+ */
+export function errorReplyFor(error: unknown, redact: (text: string) => string, isKnownModel: (name: string) => boolean): ErrorReply {
+  if (error instanceof ProxyRequestError) return error.reply;
+  if (!(error instanceof ModelMeshError)) {
+    return { status: 500, message: "the proxy failed while handling this request", type: "server_error", param: null, code: "internal_error" };
+  }
+  const message = redact(error.message);
+  if (error instanceof InvalidRequestError) return { status: 400, message, type: "invalid_request_error", param: error.param, code: "invalid_request" };
+  if (error instanceof NoCapableModelError) {
+    if (error.retryable) return { status: 503, message, type: "server_error", param: null, code: "no_model_available", headers: { "retry-after": "1" } };
+    if (!isKnownModel(error.target)) return { status: 404, message, type: "invalid_request_error", param: "model", code: "model_not_found" };
+    return { status: 400, message, type: "invalid_request_error", param: "model", code: "no_capable_model" };
+  }
+  if (error instanceof AllProvidersExhaustedError) return exhausted(error, message);
+  if (error instanceof BudgetExceededError) return { status: 402, message, type: "insufficient_quota", param: null, code: "budget_exceeded" };
+  if (error instanceof RateLimitError) return { status: 429, message, type: "requests", param: null, code: "rate_limit_exceeded", headers: { "retry-after": retryAfterSeconds(error.retryAfter) } };
+  if (error instanceof TimeoutError) return { status: 504, message, type: "server_error", param: null, code: "timeout" };
+  // The provider's key is the operator's problem, not the caller's: never answer 401, which would blame the caller's token.
+  if (error instanceof AuthenticationError) return { status: 502, message, type: "server_error", param: null, code: "upstream_authentication_failed" };
+  if (error instanceof ProviderError) {
+    const status = error.status ?? 502;
+    // The router surfaces a provider error only when the request itself was refused (400, 413, 422): pass that on.
+    if (status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429) {
+      return { status, message, type: "invalid_request_error", param: providerParam(error), code: error.code };
+    }
+    return { status: 502, message, type: "server_error", param: null, code: error.code };
+  }
+  if (error instanceof StreamInterruptedError) return { status: 502, message, type: "server_error", param: null, code: error.code };
+  if (error instanceof ConfigError) return { status: 500, message, type: "server_error", param: null, code: "config_error" };
+  if (error.code === "not_ready") return { status: 503, message, type: "server_error", param: null, code: "not_ready", headers: { "retry-after": "1" } };
+  return { status: 500, message, type: "server_error", param: null, code: error.code };
+}

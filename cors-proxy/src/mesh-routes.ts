@@ -1,0 +1,232 @@
+/**
+ * Mesh mode: the OpenAI REST API with ModelMesh routing behind it. Each route reads the body once, calls the
+ * client with the OpenAI call shape, and writes the answer once (a stream: one JSON.stringify per chunk).
+ */
+import { SSE_DONE, capabilities, formatSseEvent, type MeshClient } from "modelmesh";
+import { badRequest, errorReplyFor, payloadTooLarge, ProxyRequestError } from "./errors.js";
+import { jsonResponse, knownRequestBody } from "./responses.js";
+
+/** What a route needs besides the request. */
+export interface RouteContext {
+  signal: AbortSignal;
+  maxBodyBytes: number;
+  redact: (text: string) => string;
+}
+
+type Route = (client: MeshClient, request: Request, context: RouteContext) => Promise<Response>;
+
+const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
+const TEXT_FORMATS = new Set(["text", "srt", "vtt"]);
+const encoder = new TextEncoder();
+const DONE_BYTES = encoder.encode(SSE_DONE);
+
+
+/** The body as bytes, refusing more than `limit` whether or not a content-length was declared. */
+async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > limit) throw payloadTooLarge(limit);
+  const known = knownRequestBody(request);
+  if (known) return known;
+  if (!request.body) return new Uint8Array(0);
+  // With a content-length the HTTP layer already bounds the body: read it in one go.
+  if (declared !== null) return new Uint8Array(await request.arrayBuffer());
+  const reader = request.body.getReader();
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw payloadTooLarge(limit);
+    }
+    parts.push(value);
+  }
+  if (parts.length === 1) return parts[0]!;
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.byteLength;
+  }
+  return bytes;
+}
+
+const decoder = new TextDecoder();
+
+async function readJson(request: Request, limit: number): Promise<Record<string, unknown>> {
+  const text = decoder.decode(await readBytes(request, limit));
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw badRequest("We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw badRequest("the request body must be a JSON object");
+  return value as Record<string, unknown>;
+}
+
+/** An SSE body from a MeshStream: each chunk is stringified once; a failure after the first chunk ends as an error event. */
+function sseBody(stream: AsyncIterable<unknown>, context: RouteContext, isKnownModel: (name: string) => boolean): ReadableStream<Uint8Array> {
+  const iterator = stream[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done } = await iterator.next();
+        if (done) {
+          controller.enqueue(DONE_BYTES);
+          controller.close();
+          return;
+        }
+        controller.enqueue(encoder.encode(formatSseEvent(JSON.stringify(value))));
+      } catch (error) {
+        if (context.signal.aborted) return controller.close();
+        // The status line is already sent; the official clients raise an APIError for a data event holding `error`.
+        const reply = errorReplyFor(error, context.redact, isKnownModel);
+        controller.enqueue(encoder.encode(formatSseEvent(JSON.stringify({ error: { message: reply.message, type: reply.type, param: reply.param, code: reply.code } }))));
+        controller.close();
+      }
+    },
+    async cancel() {
+      // The client went away: leaving the iteration aborts the upstream request.
+      await iterator.return?.();
+    },
+  });
+}
+
+/** Every name a request's `model` may use: pools, capabilities and model ids (`model` and `provider/model`). */
+export function knownModelNames(client: MeshClient): (name: string) => boolean {
+  return (name) => {
+    if (capabilities.isKnown(name)) return true;
+    try {
+      const { pools } = client.describe();
+      return Object.entries(pools).some(([pool, entry]) => pool === name || entry.models.some((model) => model.model === name || `${model.provider}/${model.model}` === name));
+    } catch {
+      return false;
+    }
+  };
+}
+
+const chatCompletions: Route = async (client, request, context) => {
+  const body = await readJson(request, context.maxBodyBytes);
+  if (body.stream === true) {
+    const stream = await client.chat.completions.create(body as never, { signal: context.signal });
+    return new Response(sseBody(stream as AsyncIterable<unknown>, context, knownModelNames(client)), { status: 200, headers: SSE_HEADERS });
+  }
+  return jsonResponse(await client.chat.completions.create(body as never, { signal: context.signal }));
+};
+
+const embeddings: Route = async (client, request, context) => jsonResponse(await client.embeddings.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));
+
+const images: Route = async (client, request, context) => jsonResponse(await client.images.generate((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));
+
+const speech: Route = async (client, request, context) => {
+  const audio = await client.audio.speech.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal });
+  return new Response(audio.body, { status: 200, headers: { "content-type": audio.headers.get("content-type") ?? "audio/mpeg" } });
+};
+
+const transcriptions: Route = async (client, request, context) => {
+  const contentType = request.headers.get("content-type") ?? "";
+  if (!contentType.toLowerCase().startsWith("multipart/form-data")) throw badRequest("send the audio as multipart/form-data with a file field", "file");
+  const bytes = await readBytes(request, context.maxBodyBytes);
+  let form: FormData;
+  try {
+    form = await new Response(bytes as unknown as BodyInit, { headers: { "content-type": contentType } }).formData();
+  } catch {
+    throw badRequest("the multipart body could not be parsed", "file");
+  }
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of form) {
+    if (key === "file") continue;
+    // Arrays travel as repeated `key[]` fields (timestamp_granularities[]).
+    if (key.endsWith("[]")) ((fields[key.slice(0, -2)] ??= []) as unknown[]).push(value);
+    else fields[key] = value;
+  }
+  const file = form.get("file");
+  if (!(file instanceof Blob)) throw badRequest("file is required (an audio file in the multipart body)", "file");
+  const result = await client.audio.transcriptions.create({ ...fields, file } as never, { signal: context.signal });
+  if (typeof fields.response_format === "string" && TEXT_FORMATS.has(fields.response_format)) {
+    return new Response(result.text, { status: 200, headers: { "content-type": "text/plain; charset=utf-8" } });
+  }
+  return jsonResponse(result);
+};
+
+interface ModelEntry {
+  id: string;
+  object: "model";
+  created: number;
+  owned_by: string;
+}
+
+/** Pools (owned by modelmesh) and concrete models (owned by their provider); a model served by several providers
+ * is listed once as itself (routed across them) and once per provider as `provider/model`. */
+function modelList(client: MeshClient, created: number): ModelEntry[] {
+  const { pools } = client.describe();
+  const entries: ModelEntry[] = Object.keys(pools).map((id) => ({ id, object: "model", created, owned_by: "modelmesh" }));
+  const providersOf = new Map<string, Set<string>>();
+  for (const pool of Object.values(pools)) {
+    for (const model of pool.models) {
+      let providers = providersOf.get(model.model);
+      if (!providers) providersOf.set(model.model, (providers = new Set()));
+      providers.add(model.provider);
+    }
+  }
+  const seen = new Set(entries.map((entry) => entry.id));
+  const add = (id: string, owner: string) => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    entries.push({ id, object: "model", created, owned_by: owner });
+  };
+  for (const [model, providers] of providersOf) {
+    if (providers.size === 1) add(model, [...providers][0]!);
+    else {
+      add(model, "modelmesh");
+      for (const provider of providers) add(`${provider}/${model}`, provider);
+    }
+  }
+  return entries;
+}
+
+/**
+ * The mesh-mode router: returns a Response for `/v1/...` paths it serves, or undefined for anything else.
+ * @example
+ * const routes = createMeshRoutes(client, Math.floor(Date.now() / 1000));
+ * const response = await routes("POST", "/v1/chat/completions", request, context);
+ */
+export function createMeshRoutes(client: MeshClient, created: number) {
+  const posts: Record<string, Route> = {
+    "/v1/chat/completions": chatCompletions,
+    "/v1/embeddings": embeddings,
+    "/v1/audio/speech": speech,
+    "/v1/audio/transcriptions": transcriptions,
+    "/v1/images/generations": images,
+  };
+  return async (method: string, path: string, request: Request, context: RouteContext): Promise<Response | undefined> => {
+    if (method === "POST") {
+      const route = posts[path];
+      return route ? route(client, request, context) : undefined;
+    }
+    if (method !== "GET") return undefined;
+    if (path === "/v1/models") {
+      await client.ready();
+      return jsonResponse({ object: "list", data: modelList(client, created) });
+    }
+    if (path.startsWith("/v1/models/")) {
+      await client.ready();
+      let id: string;
+      try {
+        id = decodeURIComponent(path.slice("/v1/models/".length));
+      } catch {
+        throw badRequest("the model id in the URL is not valid percent-encoding", "model");
+      }
+      const entry = modelList(client, created).find((model) => model.id === id);
+      if (!entry) throw new ProxyRequestError({ status: 404, message: `The model '${context.redact(id)}' does not exist`, type: "invalid_request_error", param: "model", code: "model_not_found" });
+      return jsonResponse(entry);
+    }
+    return undefined;
+  };
+}
+
+/** The route names used in metrics, fixed so scanners cannot create new series. */
+export const MESH_ROUTE_NAMES: ReadonlySet<string> = new Set(["/v1/chat/completions", "/v1/embeddings", "/v1/audio/speech", "/v1/audio/transcriptions", "/v1/images/generations", "/v1/models"]);

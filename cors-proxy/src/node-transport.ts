@@ -1,0 +1,125 @@
+/**
+ * The relay's transport on Node: node:http(s) with a DNS lookup that refuses private addresses at connect time.
+ * Checking a name and then letting fetch resolve it again leaves a window for DNS rebinding (a name that answers
+ * a public address to the check and 127.0.0.1 to the connection); here the address checked is the address used.
+ * Bodies stream both ways and pass through still compressed.
+ */
+import { lookup as dnsLookup } from "node:dns";
+import { once } from "node:events";
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { LookupFunction } from "node:net";
+import { Readable } from "node:stream";
+import { isPrivateAddress } from "./addresses.js";
+import { BlockedAddressError, type RelayRequest, type RelayTransport } from "./relay.js";
+
+/** One resolved address, as `dns.lookup(name, { all: true })` gives it. */
+export interface ResolvedAddress {
+  address: string;
+  family: number;
+}
+
+/** Options of `createNodeTransport`. */
+export interface NodeTransportOptions {
+  /** Name resolution (default: the system resolver); tests inject one to stage a rebinding attack. */
+  resolve?: (hostname: string) => Promise<ResolvedAddress[]>;
+}
+
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+function systemResolve(hostname: string): Promise<ResolvedAddress[]> {
+  return new Promise((resolve, reject) => {
+    dnsLookup(hostname, { all: true }, (error, addresses) => (error ? reject(error) : resolve(addresses)));
+  });
+}
+
+function guardedLookup(resolve: (hostname: string) => Promise<ResolvedAddress[]>, allowPrivate: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname).then(
+      (found) => {
+        const family = typeof options.family === "number" && options.family !== 0 ? options.family : undefined;
+        const addresses = family ? found.filter((entry) => entry.family === family) : found;
+        const blocked = allowPrivate ? undefined : addresses.find((entry) => isPrivateAddress(entry.address));
+        if (blocked) return callback(new BlockedAddressError(hostname, blocked.address), "", 0);
+        const first = addresses[0];
+        if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: "ENOTFOUND" }), "", 0);
+        if (options.all) return (callback as unknown as (error: null, addresses: ResolvedAddress[]) => void)(null, addresses);
+        return callback(null, first.address, first.family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, "", 0),
+    );
+  };
+}
+
+function responseHeaders(incoming: IncomingMessage): Headers {
+  const headers = new Headers();
+  const raw = incoming.rawHeaders;
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    try {
+      headers.append(raw[index]!, raw[index + 1]!);
+    } catch {
+      // A header Headers cannot hold (invalid bytes) is dropped rather than failing the whole response.
+    }
+  }
+  return headers;
+}
+
+async function sendBody(body: ReadableStream<Uint8Array>, outgoing: ClientRequest): Promise<void> {
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      if (!outgoing.write(value)) await once(outgoing, "drain");
+    }
+    outgoing.end();
+  } catch (error) {
+    outgoing.destroy(error as Error);
+    await reader.cancel().catch(() => {});
+  }
+}
+
+/**
+ * A relay transport over node:http(s) with keep-alive, checking every resolved address against the private ranges
+ * (unless the operator allowed the host), never following redirects, and passing compressed bodies through.
+ * @example
+ * const proxy = createProxy({ relay: { transport: createNodeTransport() }, listening: { host: "127.0.0.1" } });
+ */
+export function createNodeTransport(options: NodeTransportOptions = {}): RelayTransport {
+  const resolveName = options.resolve ?? systemResolve;
+  const lookups = { checked: guardedLookup(resolveName, false), unchecked: guardedLookup(resolveName, true) };
+  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+  const transport: RelayTransport = (target: URL, request: RelayRequest) =>
+    new Promise<Response>((resolve, reject) => {
+      const secure = target.protocol === "https:";
+      const headers: Record<string, string> = {};
+      for (const [name, value] of request.headers) headers[name] = value;
+      const outgoing = (secure ? httpsRequest : httpRequest)({
+        hostname: target.hostname.replace(/^\[|\]$/g, ""),
+        port: target.port || (secure ? 443 : 80),
+        path: `${target.pathname}${target.search}`,
+        method: request.method,
+        headers,
+        agent: secure ? agents.https : agents.http,
+        signal: request.signal,
+        lookup: request.allowPrivateAddresses ? lookups.unchecked : lookups.checked,
+      });
+      outgoing.on("error", reject);
+      outgoing.on("response", (incoming) => {
+        const status = incoming.statusCode ?? 502;
+        if (status < 200 || status > 599) {
+          incoming.destroy();
+          reject(new Error(`upstream answered with status ${status}`));
+          return;
+        }
+        const empty = NULL_BODY_STATUSES.has(status) || request.method === "HEAD";
+        if (empty) incoming.resume();
+        const body = empty ? null : (Readable.toWeb(incoming) as unknown as ReadableStream<Uint8Array>);
+        resolve(new Response(body, { status, statusText: incoming.statusMessage ?? "", headers: responseHeaders(incoming) }));
+      });
+      if (request.body) void sendBody(request.body, outgoing);
+      else outgoing.end();
+    });
+  transport.passesEncodedBodies = true;
+  return transport;
+}

@@ -1,0 +1,138 @@
+/**
+ * `npm start`: the proxy with providers discovered from the environment (or ./modelmesh.yaml, MODELMESH_CONFIG,
+ * --config); with no key found, or MODELMESH_OFFLINE=1, on two local fake providers, so everything can be tried
+ * offline. Accepts the CLI's flags: `npm start -- --port 9000`.
+ */
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { CallbackObservability, ConfigError, create, MeshConfig, PrometheusObservability, type MeshClient, type MeshConfigObject, type MeshEvent } from "modelmesh";
+import { configPath, describeRunning, parseCliArguments, serve, stopOnSignals, USAGE, withSink } from "./cli.js";
+import { mergeSettings, readEnvironment, readProxySection } from "./config.js";
+import { startOfflineProviders, type OfflineProviders } from "./offline.js";
+
+const REPOSITORY = fileURLToPath(new URL("../../", import.meta.url));
+// Where the other workspaces put what they build; printed only when present, never guessed as a URL.
+const EXTENSION_BUILDS = ["extension/dist/manifest.json", "dist/extension/manifest.json"];
+const WEB_APP_PAGES = ["e2e/demo/index.html", "demo/index.html"];
+const DEMO_SCRIPT = "scripts/demo.ts";
+
+type Log = (line: string) => void;
+
+/** The offline demo's `runDemo`, when the repository has one. */
+type RunDemo = (client: MeshClient, providers: OfflineProviders, log: Log, events: MeshEvent[]) => Promise<void>;
+
+async function loadDemo(): Promise<RunDemo | undefined> {
+  if (!existsSync(`${REPOSITORY}${DEMO_SCRIPT}`)) return undefined;
+  try {
+    const module = (await import(new URL(`../../${DEMO_SCRIPT}`, import.meta.url).href)) as { runDemo?: unknown };
+    return typeof module.runDemo === "function" ? (module.runDemo as RunDemo) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function firstExisting(candidates: string[]): string | undefined {
+  return candidates.map((candidate) => `${REPOSITORY}${candidate}`).find((path) => existsSync(path));
+}
+
+/** Starts the mesh; false when it has no provider (none configured, none discovered), other failures propagate. */
+async function hasProviders(client: MeshClient): Promise<boolean> {
+  try {
+    await client.ready();
+  } catch (error) {
+    if (error instanceof ConfigError && error.path === "providers") return false;
+    throw error;
+  }
+  return client.mesh.describe().providers.length > 0;
+}
+
+/** The lines after the server's own: how to call it, and where the web app and the extension are (if built). */
+export function nextSteps(url: string, hasToken: boolean): string[] {
+  // A placeholder, never the token itself: console output ends up in logs.
+  const auth = hasToken ? ' -H "Authorization: Bearer <your proxy token>"' : "";
+  const extension = firstExisting(EXTENSION_BUILDS);
+  const webApp = firstExisting(WEB_APP_PAGES);
+  return [
+    "Try it:",
+    `  curl ${url}/v1/chat/completions -H "Content-Type: application/json"${auth} -d '{"model":"chat","messages":[{"role":"user","content":"Hello"}]}'`,
+    `  or any OpenAI client with baseURL ${url}/v1`,
+    `Demo web app: ${webApp ?? "not built yet"}`,
+    `Browser extension: ${extension ? `${extension.replace(/manifest\.json$/, "")} (load it as an unpacked extension)` : "not built yet"}`,
+  ];
+}
+
+/**
+ * Starts everything and prints what it started; resolves once the server listens.
+ * @example
+ * const running = await start(process.argv.slice(2), process.env, console.log);
+ */
+export async function start(argv: string[], env: Record<string, string | undefined>, log: Log) {
+  const args = parseCliArguments(argv);
+  if (args.help) {
+    log(USAGE);
+    return undefined;
+  }
+  const path = configPath(args.config, env);
+  const raw: MeshConfigObject = path ? (await MeshConfig.fromFile(path)).raw : {};
+  const settings = mergeSettings(readProxySection(raw.proxy), readEnvironment(env), args.layer);
+  const metrics = new PrometheusObservability({ minSeverity: "debug" });
+  let offline: OfflineProviders | undefined;
+  let client: MeshClient | undefined;
+  if (env.MODELMESH_OFFLINE !== "1") {
+    client = create({ config: withSink(raw, metrics) });
+    if (!(await hasProviders(client))) {
+      await client.close();
+      client = undefined;
+    }
+  }
+  if (!client) {
+    const why = env.MODELMESH_OFFLINE === "1" ? "MODELMESH_OFFLINE=1 is set" : "no provider key was found in the environment (set OPENAI_API_KEY, GROQ_API_KEY, ... for real providers)";
+    log(`ModelMesh is running on LOCAL FAKE providers, offline: ${why}. Nothing leaves 127.0.0.1 and no key is needed.`);
+    offline = await startOfflineProviders();
+    log(`  fake providers: ${offline.fakes.map((fake) => fake.url).join("  ")}`);
+    const events: MeshEvent[] = [];
+    let collecting = true;
+    const recorder = new CallbackObservability({ callback: (event) => void (collecting && events.push(event)), minSeverity: "debug" });
+    const config = withSink(offline.config, metrics);
+    client = create({ config: { ...config, observability: [...(config.observability as object[]), { instance: recorder }] } });
+    await client.ready();
+    const runDemo = env.MODELMESH_SKIP_DEMO === "1" ? undefined : await loadDemo();
+    if (runDemo) {
+      log("A short demo of routing and failover on the fakes, before serving:");
+      await runDemo(client, offline, (line) => log(`  ${line}`), events).catch((error: unknown) => log(`  (the demo failed: ${error instanceof Error ? error.message : String(error)})`));
+    }
+    collecting = false;
+    events.length = 0;
+  } else {
+    log(`ModelMesh proxy with providers from ${path ?? "the environment"}: ${client.mesh.describe().providers.map((provider) => provider.id).join(", ")}`);
+  }
+  let running;
+  try {
+    running = await serve(settings, client, metrics);
+  } catch (error) {
+    await client.close();
+    await offline?.close();
+    if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") throw new Error(`port ${settings.port} is in use: pass --port (npm start -- --port 9000) or set MODELMESH_PROXY_PORT`);
+    throw error;
+  }
+  const stopProxy = running.stop;
+  running.stop = async () => {
+    await stopProxy();
+    await offline?.close();
+  };
+  for (const line of describeRunning(running)) log(line);
+  for (const line of nextSteps(running.server.url, settings.tokens.length > 0)) log(line);
+  return running;
+}
+
+async function main(): Promise<void> {
+  try {
+    const running = await start(process.argv.slice(2), process.env, console.log);
+    if (running) stopOnSignals(running, console.log);
+  } catch (error) {
+    console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) void main();
