@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { CallbackObservability, create, type MeshEvent } from "modelmesh";
-import { runDemo, startDemoProviders } from "./demo.js";
+import { startOfflineProviders } from "../sdk/test/fakes/demo-providers.js";
+import { runDemo } from "./demo.js";
 
 describe("the offline demo (npm start)", () => {
   it("routes, fails over once and prints the pool status, all on local fakes", async () => {
-    const providers = await startDemoProviders();
+    const providers = await startOfflineProviders();
     const events: MeshEvent[] = [];
     const client = create({ config: providers.config, observability: { instance: new CallbackObservability({ callback: (event) => void events.push(event), minSeverity: "debug" }) } });
     const lines: string[] = [];

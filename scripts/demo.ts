@@ -1,52 +1,13 @@
 /**
- * The offline demo: two local fake OpenAI-compatible providers, a mesh over them, a few routed
- * requests, one failover and the pool status. Nothing leaves 127.0.0.1.
- * `startDemoProviders()` is reused by the proxy's offline mode.
+ * The offline demo: a mesh over two local fake OpenAI-compatible providers, a few routed requests, one
+ * failover and the pool status. Nothing leaves 127.0.0.1. `npm start` runs it before serving.
  */
 import { pathToFileURL } from "node:url";
 import { CallbackObservability, create, type MeshClient, type MeshEvent } from "modelmesh";
-import { startFakeOpenAI, type FakeOpenAI } from "../sdk/test/fakes/openai.js";
-
-const CHAT = "generation.text-generation.chat-completion";
-
-export interface DemoProviders {
-  fakes: FakeOpenAI[];
-  /** A mesh configuration over the fakes: a chat pool over both, and every other capability. */
-  config: Record<string, unknown>;
-  close(): Promise<void>;
-}
-
-/** Starts two fake providers on 127.0.0.1 and returns a configuration that routes over them. */
-export async function startDemoProviders(): Promise<DemoProviders> {
-  const alpha = await startFakeOpenAI({ name: "fake-alpha", models: ["alpha-chat", "text-embedding-3-small", "tts-1", "whisper-1", "dall-e-3"] });
-  const beta = await startFakeOpenAI({ name: "fake-beta", models: ["beta-chat", "text-embedding-3-small"] });
-  const provider = (fake: FakeOpenAI, chatModel: string, extra: object[]) => ({
-    connector: "openai-compatible",
-    config: {
-      base_url: fake.url,
-      api_key: "sk-offline-demo-not-a-real-key",
-      models: [{ id: chatModel, capabilities: [CHAT], features: { tools: true, json_mode: true }, pricing: { input: 0.15, output: 0.6 } }, ...extra],
-    },
-  });
-  const config = {
-    providers: {
-      "fake-alpha": provider(alpha, "alpha-chat", [
-        { id: "text-embedding-3-small", capabilities: ["representation.embeddings.text-embeddings"], pricing: { input: 0.02 } },
-        { id: "tts-1", capabilities: ["generation.audio-generation.text-to-speech"] },
-        { id: "whisper-1", capabilities: ["understanding.audio-understanding.speech-to-text"] },
-        { id: "dall-e-3", capabilities: ["generation.image-generation.text-to-image"] },
-      ]),
-      "fake-beta": provider(beta, "beta-chat", [{ id: "text-embedding-3-small", capabilities: ["representation.embeddings.text-embeddings"], pricing: { input: 0.02 } }]),
-    },
-    pools: {
-      chat: { capability: "chat-completion", strategy: "stick-until-failure", retry: { max_retries: 1, base_delay_ms: 50 } },
-    },
-  };
-  return { fakes: [alpha, beta], config, close: async () => void (await Promise.all([alpha.close(), beta.close()])) };
-}
+import { startOfflineProviders, type OfflineProviders } from "../sdk/test/fakes/demo-providers.js";
 
 /** Routes a few requests through `client`, shows one failover, prints the pool status. */
-export async function runDemo(client: MeshClient, providers: DemoProviders, log: (line: string) => void, events: MeshEvent[] = []): Promise<void> {
+export async function runDemo(client: MeshClient, providers: OfflineProviders, log: (line: string) => void, events: MeshEvent[] = []): Promise<void> {
   const [alpha] = providers.fakes;
   const ask = async (question: string) => {
     const response = await client.chat.completions.create({ model: "chat", messages: [{ role: "user", content: question }] });
@@ -74,7 +35,7 @@ export async function runDemo(client: MeshClient, providers: DemoProviders, log:
 async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   log("ModelMesh offline demo: running on LOCAL FAKE providers on 127.0.0.1; no real provider is called and no key is needed.");
-  const providers = await startDemoProviders();
+  const providers = await startOfflineProviders();
   for (const fake of providers.fakes) log(`   fake provider at ${fake.url}`);
   const events: MeshEvent[] = [];
   const sink = new CallbackObservability({ callback: (event) => void events.push(event), logLevel: "metadata", minSeverity: "debug" });

@@ -10,7 +10,7 @@ import { createServer, type Server } from "node:http";
 import { pathToFileURL } from "node:url";
 import { create, type MeshClient } from "modelmesh";
 import { startFakeOpenAI, type FakeOpenAI } from "../../sdk/test/fakes/openai.js";
-import { startProxyServer, type ProxyServer } from "../src/node-adapter.js";
+import type { ProxyServer } from "../src/node-adapter.js";
 
 /** One printed line, as bench/run.ts prints them. */
 export interface ThroughputRow {

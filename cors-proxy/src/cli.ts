@@ -157,7 +157,11 @@ export function stopOnSignals(running: RunningProxy, log: (line: string) => void
  * @example
  * const running = await runCli(["--config", "modelmesh.yaml", "--port", "0"]);
  */
-export async function runCli(argv: string[], env: Record<string, string | undefined> = process.env, log: (line: string) => void = console.log): Promise<RunningProxy | undefined> {
+/**
+ * Flags, then `MODELMESH_PROXY_*` variables, then the YAML's `proxy:` section: the settings both entry points start
+ * from, or undefined after printing the usage for `--help`.
+ */
+export async function loadInvocation(argv: string[], env: Record<string, string | undefined>, log: (line: string) => void) {
   const args = parseCliArguments(argv);
   if (args.help) {
     log(USAGE);
@@ -166,6 +170,13 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const path = configPath(args.config, env);
   const raw: MeshConfigObject = path ? (await MeshConfig.fromFile(path)).raw : {};
   const settings = mergeSettings(readProxySection(raw.proxy), readEnvironment(env), args.layer);
+  return { args, raw, settings, path };
+}
+
+export async function runCli(argv: string[], env: Record<string, string | undefined> = process.env, log: (line: string) => void = console.log): Promise<RunningProxy | undefined> {
+  const invocation = await loadInvocation(argv, env, log);
+  if (!invocation) return undefined;
+  const { args, raw, settings } = invocation;
   // Refuse an unprotected public listener before anything starts.
   requireTokenBeyondLoopback(settings.host, settings.tokens);
   if (args.relayOnly) return serve(settings, undefined);

@@ -5,10 +5,9 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { CallbackObservability, ConfigError, create, MeshConfig, PrometheusObservability, type MeshClient, type MeshConfigObject, type MeshEvent } from "modelmesh";
-import { configPath, describeRunning, parseCliArguments, serve, stopOnSignals, USAGE, withSink } from "./cli.js";
-import { mergeSettings, readEnvironment, readProxySection } from "./config.js";
-import { startOfflineProviders, type OfflineProviders } from "./offline.js";
+import { CallbackObservability, ConfigError, create, PrometheusObservability, type MeshClient, type MeshEvent } from "modelmesh";
+import { describeRunning, loadInvocation, serve, stopOnSignals, withSink } from "./cli.js";
+import { startOfflineProviders, type OfflineProviders } from "../../sdk/test/fakes/demo-providers.js";
 
 const REPOSITORY = fileURLToPath(new URL("../../", import.meta.url));
 // Where the other workspaces put what they build; printed only when present, never guessed as a URL.
@@ -67,14 +66,9 @@ export function nextSteps(url: string, hasToken: boolean): string[] {
  * const running = await start(process.argv.slice(2), process.env, console.log);
  */
 export async function start(argv: string[], env: Record<string, string | undefined>, log: Log) {
-  const args = parseCliArguments(argv);
-  if (args.help) {
-    log(USAGE);
-    return undefined;
-  }
-  const path = configPath(args.config, env);
-  const raw: MeshConfigObject = path ? (await MeshConfig.fromFile(path)).raw : {};
-  const settings = mergeSettings(readProxySection(raw.proxy), readEnvironment(env), args.layer);
+  const invocation = await loadInvocation(argv, env, log);
+  if (!invocation) return undefined;
+  const { raw, settings, path } = invocation;
   const metrics = new PrometheusObservability({ minSeverity: "debug" });
   let offline: OfflineProviders | undefined;
   let client: MeshClient | undefined;

