@@ -11,6 +11,8 @@ import {
   MemoryStorage,
   ModelMesh,
   SecretNotFoundError,
+  StorageError,
+  CallbackObservability,
   create,
   registerConnector,
   type ModelState,
@@ -246,6 +248,24 @@ pools:
     expect(pair.a.requests).toHaveLength(1);
     expect(second.usage.requests).toBe(2);
     await second.close();
+  });
+
+  it("starts fresh, and says so, when the saved state cannot be read", async () => {
+    class BrokenStorage extends MemoryStorage {
+      override async load(): Promise<StorageEntry | null> {
+        throw new StorageError("modelmesh/state holds something that is not JSON");
+      }
+    }
+    const events: Array<{ type: string; error?: string }> = [];
+    const client = create({
+      config: pairConfig(pair),
+      storage: { instance: new BrokenStorage() },
+      observability: { instance: new CallbackObservability({ callback: (event) => void events.push(event as never), minSeverity: "debug" }) },
+    });
+    const response = await client.chat.completions.create({ model: "chat", messages: hello });
+    expect(response.model).toMatch(/^alpha/);
+    expect(events.find((event) => event.type === "state-restored")?.error).toContain("not JSON");
+    await client.close();
   });
 
   it("reconfigures atomically: a good config applies, a bad one changes nothing", async () => {

@@ -69,6 +69,9 @@ describe("routing over real HTTP", () => {
     expect(pair.b.requests).toHaveLength(1);
     const attempts = events.filter((event) => event.type === "attempt-end");
     expect(attempts.map((event) => (event as { ok: boolean }).ok)).toEqual([false, true]);
+    expect(mesh.usage.byModel["a/alpha"]).toMatchObject({ requests: 0, failures: 1 });
+    expect(mesh.usage.byModel["b/beta"]).toMatchObject({ requests: 1, failures: 0 });
+    expect(mesh.usage.requests).toBe(1);
     await mesh.close();
   });
 

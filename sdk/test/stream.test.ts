@@ -103,6 +103,9 @@ describe("streaming", () => {
     expect(chunks.some((chunk) => chunk.model.startsWith("alpha"))).toBe(true);
     expect(chunks.at(-1)!.model).toMatch(/^beta/);
     if (wire) for (const chunk of chunks) expect(wire.validate("response.chunk", chunk)).toEqual([]);
+    // The broken stream is one request that failed, not two.
+    const alpha = mesh.describe().pools["chat"]!.models.find((model) => model.model === "alpha")!;
+    expect(alpha).toMatchObject({ requests: 1, failures: 1 });
     await mesh.close();
   });
 

@@ -416,12 +416,19 @@ export class ModelMesh {
       await this.#saving;
       this.#sink.emit({ type: "state-saved", severity: "debug", component: "storage", timestamp: this.now(), models: this.#runtime.states.size });
     } catch (error) {
-      this.#sink.emit({ type: "state-saved", severity: "error", component: "storage", timestamp: this.now(), models: 0, requestId: (error as Error).message });
+      this.#sink.emit({ type: "state-saved", severity: "error", component: "storage", timestamp: this.now(), models: 0, error: (error as Error).message });
     }
   }
 
   private async restore(): Promise<void> {
-    const entry = (await this.#storage.load(STATE_KEY)) as { data?: PersistedState } | null;
+    let entry: { data?: PersistedState } | null;
+    try {
+      entry = (await this.#storage.load(STATE_KEY)) as { data?: PersistedState } | null;
+    } catch (error) {
+      // Unreadable saved state must not keep the mesh from starting: start fresh and say so.
+      this.#sink.emit({ type: "state-restored", severity: "error", component: "storage", timestamp: this.now(), models: 0, error: (error as Error).message });
+      return;
+    }
     const saved = entry?.data;
     if (!saved || saved.version !== 1) return;
     for (const [key, fields] of Object.entries(saved.models ?? {})) {

@@ -183,7 +183,8 @@ export class Router {
           if (signal.aborted) throw abortReason(signal);
           const meshError = this.toMeshError(error, state);
           route.attempts.push({ provider: state.providerId, model: state.modelId, error: meshError });
-          this.recordFailure(state, meshError, failureAction(meshError), route);
+          // The attempt was counted as a request when its stream opened; now it counts as a failure too.
+          this.recordFailure(state, meshError, failureAction(meshError), route, false);
           if (!delivered && !toolCallsDelivered) continue;
           if (route.pool.settings.streamFailover === "error" || toolCallsDelivered || (body.n ?? 1) > 1) {
             throw new StreamInterruptedError(
@@ -420,13 +421,14 @@ export class Router {
     this.deps.changed();
   }
 
-  private recordFailure(state: ModelState, error: ModelMeshError, action: FailureAction, route: Route): void {
+  private recordFailure(state: ModelState, error: ModelMeshError, action: FailureAction, route: Route, newRequest = true): void {
     const now = this.deps.now();
     const { recovery } = route.pool.settings;
     const wasProbe = state.status === "cooldown";
     state.probing = false;
-    state.totalRequests += 1;
+    if (newRequest) state.totalRequests += 1;
     state.totalFailures += 1;
+    this.deps.usage.record({ pool: route.pool.name, provider: state.providerId, modelKey: state.key }, undefined, 0, false);
     state.consecutiveFailures += 1;
     state.lastUsedAt = now;
     state.lastError = { code: error.code, message: error.message, at: now };
