@@ -69,6 +69,28 @@ describe("middleware", () => {
     await mesh.close();
   });
 
+  it("streams a fallback completion from onError when a streaming request fails", async () => {
+    const fallback: ChatCompletion = {
+      id: "fallback",
+      object: "chat.completion",
+      created: 1,
+      model: "cache",
+      choices: [{ index: 0, message: { role: "assistant", content: "cached answer", refusal: null }, finish_reason: "stop", logprobs: null }],
+    };
+    const mesh = create({ config: pairConfig(pair), clock: testClock(), middleware: [{ onError: async () => fallback }] });
+    pair.a.enqueue({ kind: "error", status: 500 });
+    let text = "";
+    let finish: string | null = null;
+    for await (const chunk of await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true })) {
+      text += chunk.choices[0]?.delta.content ?? "";
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(text).toBe("cached answer");
+    expect(finish).toBe("stop");
+    expect(pair.b.requests).toHaveLength(0);
+    await mesh.close();
+  });
+
   it("an onError that returns nothing rethrows (the router then fails over)", async () => {
     const seen: string[] = [];
     const mesh = create({ config: pairConfig(pair), clock: testClock(), middleware: [{ onError: async (error: Error) => void seen.push(error.name) }] });

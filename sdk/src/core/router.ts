@@ -16,7 +16,8 @@ import type { UsageTracker } from "./usage.js";
 import type { Provider, ProviderCallOptions, ProviderOperation, ProviderResult, RateLimitSnapshot } from "../provider/provider.js";
 import type { SelectionContext } from "../rotation/rotation.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from "./types.js";
-import { ContinuationFilter, assembleCompletion, completionToChunks, continuationRequest } from "./stream-continuation.js";
+import { ContinuationFilter, assembleCompletion, continuationRequest } from "./stream-continuation.js";
+import { completionToChunks } from "../provider/normalize.js";
 
 /** Per-call options, the second argument of every `create()` (as in the official client). */
 export interface RequestOptions {
@@ -359,7 +360,11 @@ export class Router {
       },
     );
     // A middleware fallback may be a whole completion: stream it as chunks.
-    const iterable = isAsyncIterable<ChatCompletionChunk>(opened) ? opened : completionToChunks(opened as ChatCompletion);
+    const iterable = isAsyncIterable<ChatCompletionChunk>(opened)
+      ? opened
+      : (async function* () {
+          yield* completionToChunks(opened as ChatCompletion);
+        })();
     const iterator = iterable[Symbol.asyncIterator]();
     try {
       const first = await iterator.next();

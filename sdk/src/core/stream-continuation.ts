@@ -85,12 +85,3 @@ export function assembleCompletion(chunks: readonly ChatCompletionChunk[], model
     ...(usage ? { usage } : {}),
   };
 }
-
-/** A whole completion as a stream (a middleware fallback for a streaming request). */
-export async function* completionToChunks(completion: ChatCompletion): AsyncGenerator<ChatCompletionChunk> {
-  const base = { id: completion.id, object: "chat.completion.chunk" as const, created: completion.created, model: completion.model };
-  for (const choice of completion.choices) {
-    yield { ...base, choices: [{ index: choice.index, delta: { role: "assistant", content: choice.message.content ?? "" }, finish_reason: null, logprobs: null }] };
-    yield { ...base, choices: [{ index: choice.index, delta: {}, finish_reason: choice.finish_reason, logprobs: null }] };
-  }
-}

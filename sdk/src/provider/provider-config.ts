@@ -1,0 +1,195 @@
+/** Provider configuration: what a provider accepts (camelCase or snake_case), normalised once. */
+import { ConfigError } from "../core/errors.js";
+import type { ChatCompletionCreateParams } from "../core/types.js";
+import type { ModelFeatures, ModelInfo, ModelPricing } from "./provider.js";
+
+/** A model as configuration may give it: camelCase or snake_case, capabilities optional. */
+export interface ModelInfoInput {
+  id: string;
+  name?: string;
+  capabilities?: string[];
+  contextWindow?: number;
+  context_window?: number;
+  maxOutputTokens?: number;
+  max_output_tokens?: number;
+  features?: ModelFeatures & { json_mode?: boolean };
+  pricing?: ModelPricing & { per_character?: number; per_request?: number; per_second?: number; per_image?: number; read_at?: string };
+}
+
+/** What a provider accepts, camelCase or snake_case (`base_url`, `api_key`, `timeout_ms`, `proxy_url`). */
+export interface BaseProviderConfigInput {
+  /** The provider's name in the mesh; defaults to the class's short name. */
+  id?: string;
+  connectorId?: string;
+  baseUrl?: string;
+  apiKey?: string;
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+  /** Overrides (same id) or extends the built-in model list. */
+  models?: ModelInfoInput[];
+  fetch?: typeof fetch;
+  /** A CORS proxy taking the full target URL after it: `${proxyUrl}${targetUrl}`. */
+  proxyUrl?: string;
+  [key: string]: unknown;
+}
+
+/** The normalised configuration a provider keeps as `this._config`. */
+export interface BaseProviderConfig {
+  id?: string;
+  connectorId?: string;
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+  headers: Record<string, string>;
+  models: ModelInfo[];
+  fetch?: typeof fetch;
+  proxyUrl?: string;
+  [key: string]: unknown;
+}
+
+/** Per-stream context handed to `_parseSseChunk`; `state` is the hook's own scratch space (providers are shared). */
+export interface StreamContext {
+  request: ChatCompletionCreateParams;
+  /** The concrete model id requested, used when a chunk names none. */
+  modelId: string;
+  state: Record<string, unknown>;
+}
+
+/** What `_parseResponse` may return: anything chat-completion-like; missing fields are filled in. */
+export interface ChatCompletionDraft {
+  id?: string;
+  object?: string;
+  created?: number;
+  model?: string;
+  choices?: unknown[];
+  usage?: unknown;
+  [key: string]: unknown;
+}
+
+/** What `_parseSseChunk` may return for one event: chunk(s), nothing (skip it), or the end of the stream. */
+export type ChunkDraftResult = ChatCompletionDraft | ChatCompletionDraft[] | null | undefined | "done";
+
+/**
+ * `timeoutMs` when the configuration gives none: the wait for a whole answer, or for each chunk of a stream.
+ * @example
+ * createBaseProviderConfig({}).timeoutMs === DEFAULT_TIMEOUT_MS; // true
+ */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** True for a plain object (not null, not an array). */
+export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const camelCase = (key: string) => key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+
+/**
+ * Normalises one model entry (snake_case accepted); a model given without capabilities is a chat model.
+ * @example
+ * normalizeModelInfo({ id: "corp-llm", context_window: 32000 });
+ * // { id: "corp-llm", capabilities: ["generation.text-generation.chat-completion"], contextWindow: 32000 }
+ */
+export function normalizeModelInfo(input: ModelInfoInput, fallbackCapabilities = ["generation.text-generation.chat-completion"]): ModelInfo {
+  const model: ModelInfo = { id: input.id, capabilities: input.capabilities ?? fallbackCapabilities };
+  if (input.name !== undefined) model.name = input.name;
+  const contextWindow = input.contextWindow ?? input.context_window;
+  if (contextWindow !== undefined) model.contextWindow = contextWindow;
+  const maxOutputTokens = input.maxOutputTokens ?? input.max_output_tokens;
+  if (maxOutputTokens !== undefined) model.maxOutputTokens = maxOutputTokens;
+  if (input.features) model.features = Object.fromEntries(Object.entries(input.features).map(([key, value]) => [camelCase(key), value])) as ModelFeatures;
+  if (input.pricing) model.pricing = Object.fromEntries(Object.entries(input.pricing).map(([key, value]) => [camelCase(key), value])) as ModelPricing;
+  return model;
+}
+
+/**
+ * The built-in list with configured models applied: same id → fields overridden (features/pricing merged), new id → added.
+ * @example
+ * mergeModels(OPENAI_MODELS, [{ id: "gpt-4o", contextWindow: 64000 }, { id: "ft:gpt-4o:corp" }]);
+ */
+export function mergeModels(builtIn: readonly ModelInfo[], overrides: readonly ModelInfoInput[] = []): ModelInfo[] {
+  const merged = new Map(builtIn.map((model) => [model.id, model]));
+  for (const input of overrides) {
+    const existing = merged.get(input.id);
+    const override = normalizeModelInfo(input, existing?.capabilities);
+    merged.set(
+      input.id,
+      existing
+        ? { ...existing, ...override, features: { ...existing.features, ...override.features }, pricing: { ...existing.pricing, ...override.pricing } }
+        : override,
+    );
+  }
+  return [...merged.values()];
+}
+
+/**
+ * Normalises provider configuration: snake_case keys become camelCase, defaults are applied, models are normalised.
+ * Keys it does not know are kept (subclasses read them).
+ * @example
+ * const config = createBaseProviderConfig({ base_url: "https://llm.corp/v1", api_key: key, timeout_ms: 30000 });
+ * config.baseUrl; // "https://llm.corp/v1"
+ */
+export function createBaseProviderConfig(input: BaseProviderConfigInput = {}): BaseProviderConfig {
+  const camel: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) if (value !== undefined) camel[key.includes("_") ? camelCase(key) : key] = value;
+  const timeoutMs = camel.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (typeof timeoutMs !== "number" || !(timeoutMs > 0)) throw new ConfigError("timeout_ms", "must be a positive number of milliseconds");
+  if (camel.fetch !== undefined && typeof camel.fetch !== "function") throw new ConfigError("fetch", "must be a fetch function");
+  const models = Array.isArray(camel.models) ? (camel.models as ModelInfoInput[]) : [];
+  return {
+    ...camel,
+    baseUrl: typeof camel.baseUrl === "string" ? camel.baseUrl : "",
+    apiKey: typeof camel.apiKey === "string" ? camel.apiKey : "",
+    timeoutMs,
+    headers: isRecord(camel.headers) ? (camel.headers as Record<string, string>) : {},
+    models: models.map((model) => normalizeModelInfo(model)),
+  };
+}
+
+/**
+ * FNV-1a (32-bit) as 8 hex digits: a short, non-reversible fingerprint used as `keyId`, never the key itself.
+ * @example
+ * fingerprint("https://api.openai.com/v1\u0000sk-..."); // "9a3c41f0"
+ */
+export function fingerprint(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, "0");
+}
+
+/**
+ * Joins a base URL and a path without doubling or dropping slashes; an absolute URL is returned as is.
+ * @example
+ * joinUrl("https://api.openai.com/v1/", "/chat/completions"); // "https://api.openai.com/v1/chat/completions"
+ */
+export function joinUrl(baseUrl: string, path: string): string {
+  if (/^https?:\/\//i.test(path)) return path;
+  return `${baseUrl.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
+}
+
+/**
+ * Rewrites a target URL for a cors-anywhere style proxy: `${proxyUrl}${targetUrl}`; a slash is added after the proxy
+ * URL unless it already ends in `/`, `=` or `?` (query-style proxies).
+ * @example
+ * withProxy("http://localhost:8787/proxy", "https://api.openai.com/v1/models");
+ * // "http://localhost:8787/proxy/https://api.openai.com/v1/models"
+ */
+export function withProxy(proxyUrl: string | undefined, targetUrl: string): string {
+  if (!proxyUrl) return targetUrl;
+  return /[/=?]$/.test(proxyUrl) ? `${proxyUrl}${targetUrl}` : `${proxyUrl}/${targetUrl}`;
+}
+
+/**
+ * Merges header records case-insensitively; later records win (keeping the later spelling).
+ * @example
+ * mergeHeaders({ Accept: "application/json" }, { accept: "text/event-stream" }); // { accept: "text/event-stream" }
+ */
+export function mergeHeaders(...records: Array<Record<string, string> | undefined>): Record<string, string> {
+  const byLowerName = new Map<string, [string, string]>();
+  for (const record of records) {
+    for (const [name, value] of Object.entries(record ?? {})) {
+      if (value === undefined || value === null) byLowerName.delete(name.toLowerCase());
+      else byLowerName.set(name.toLowerCase(), [name, String(value)]);
+    }
+  }
+  return Object.fromEntries(byLowerName.values());
+}
