@@ -1,31 +1,18 @@
-import {
-  ConfigError,
-  ModelMeshError,
-  NoCapableModelError,
-} from "./errors.js";
-import {
-  interpolateSecrets,
-  loadConfig,
-  loadConfigSync,
-  resolveConfig,
-  secretReferences,
-  type ConnectorSpec,
-  type MeshConfigObject,
-  type PoolSettings,
-  type ProviderSpec,
-  type ResolvedConfig,
-} from "./config.js";
+import { ConfigError, ModelMeshError, NoCapableModelError } from "./errors.js";
+import { loadConfig, loadConfigSync, resolveConfig, type ConnectorSpec, type MeshConfigObject, type PoolSettings, type ProviderSpec, type ResolvedConfig } from "./config.js";
 import { capabilities, capabilityCovers, resolveCapability } from "./capabilities.js";
 import { createModelState, type ModelState } from "./model-state.js";
+import { STATE_KEY, pickPersisted, type PersistedState } from "./model-state-snapshot.js";
+import { applyOptions, buildConnector, buildSecretStore, globToRegExp, interpolate, isRotationPolicy, resolveSecrets } from "./build.js";
 import { Pool } from "./pool.js";
 import { Router } from "./router.js";
 import { UsageTracker, type UsageSummary } from "./usage.js";
-import { resolveConnector, type ConnectorKind } from "./registry.js";
-import { registerBuiltins, DEFAULT_SECRET_STORE } from "./builtins.js";
+import { resolveConnector } from "./registry.js";
+import { registerBuiltins } from "./builtins.js";
 import type { EventSink } from "./events.js";
 import type { Middleware, MiddlewareLike } from "./middleware.js";
 import type { Provider, ProviderOperation } from "../provider/provider.js";
-import { BaseRotationPolicy } from "../rotation/rotation.js";
+import type { BaseRotationPolicy } from "../rotation/rotation.js";
 import type { SecretStore } from "../secrets/secret-store.js";
 import type { BaseStorage } from "../storage/storage.js";
 import { MemoryStorage } from "../storage/memory.js";
@@ -58,15 +45,6 @@ export interface CreateOptions {
   persistDelayMs?: number;
 }
 
-const STATE_KEY = "modelmesh/state";
-
-interface PersistedState {
-  version: 1;
-  models: Record<string, Partial<ModelState>>;
-  usage: UsageSummary;
-  strategies: Record<string, unknown>;
-}
-
 /** What one configuration builds; swapped whole on reconfigure, so in-flight requests keep theirs. */
 interface Runtime {
   config: ResolvedConfig;
@@ -93,14 +71,6 @@ const OPERATION_CAPABILITY_ROOTS: Record<ProviderOperation, string[]> = {
   transcription: ["understanding.audio-understanding.speech-to-text"],
   images: ["generation.image-generation"],
 };
-
-function globToRegExp(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`);
-}
-
-function isRotationPolicy(value: unknown): value is BaseRotationPolicy {
-  return typeof value === "object" && value !== null && typeof (value as BaseRotationPolicy).pick === "function";
-}
 
 /**
  * The running mesh: providers, model state, pools, the router, storage and observability.
@@ -456,90 +426,4 @@ export class ModelMesh {
     await this.#sink.close?.();
     await Promise.all([...this.#runtime.providers.values()].map((provider) => provider.close?.()));
   }
-}
-
-const PERSISTED_FIELDS = [
-  "keyId",
-  "status",
-  "cooldownUntil",
-  "cooldownMs",
-  "consecutiveFailures",
-  "totalRequests",
-  "totalFailures",
-  "totalSuccesses",
-  "lastUsedAt",
-  "lastError",
-  "latencyMs",
-  "latencySamples",
-  "totalCost",
-  "totalTokens",
-  "rateLimit",
-] as const;
-
-function pickPersisted(state: Partial<ModelState>): Partial<ModelState> {
-  const picked: Record<string, unknown> = {};
-  for (const field of PERSISTED_FIELDS) if (state[field] !== undefined && field !== "keyId") picked[field] = state[field];
-  if (state.keyId !== undefined) picked.keyId = state.keyId;
-  return picked as Partial<ModelState>;
-}
-
-/** Code-level options override the configuration's blocks. */
-function applyOptions(config: ResolvedConfig, options: CreateOptions): ResolvedConfig {
-  const result: ResolvedConfig = { ...config };
-  if (options.providers) {
-    const extra = options.providers.map((item, index): ProviderSpec => {
-      const path = `providers[${index}]`;
-      if (typeof item === "string") return { name: item, connector: item, config: {}, enabled: true, path };
-      const name = item.name ?? item.instance?.id ?? item.connector ?? "";
-      if (!name) throw new ConfigError(path, "needs a connector id or an instance");
-      return { name, connector: item.connector ?? "", config: item.config ?? {}, instance: item.instance, enabled: true, path };
-    });
-    const names = new Set(extra.map((spec) => spec.name));
-    result.providers = [...config.providers.filter((spec) => !names.has(spec.name)), ...extra];
-  }
-  if (options.strategy) result.defaults = { ...config.defaults, strategy: options.strategy };
-  const block = (option: ConnectorOption | undefined, path: string): ConnectorSpec | undefined => {
-    if (!option) return undefined;
-    if ("instance" in option) return { connector: "", config: {}, instance: option.instance, path };
-    return { connector: option.connector, config: option.config ?? {}, path };
-  };
-  if (options.storage) result.storage = block(options.storage, "storage");
-  if (options.secrets) {
-    const secrets = options.secrets;
-    result.secrets = "instance" in secrets ? { connector: "", config: {}, instance: secrets.instance, path: "secrets" } : { connector: secrets.store, config: secrets.config ?? {}, path: "secrets" };
-  }
-  if (options.observability) {
-    const list = Array.isArray(options.observability) ? options.observability : [options.observability];
-    result.observability = list.map((item, index) => block(item, `observability[${index}]`)!);
-  }
-  return result;
-}
-
-function buildConnector<T>(kind: ConnectorKind, spec: ConnectorSpec | undefined): T | undefined {
-  if (!spec) return undefined;
-  if (spec.instance) return spec.instance as T;
-  const { connector } = resolveConnector(kind, spec.connector, `${spec.path}.${kind === "secrets" ? "store" : "connector"}`);
-  try {
-    return new connector(spec.config) as T;
-  } catch (error) {
-    if (error instanceof ModelMeshError) throw error;
-    throw new ConfigError(spec.path, `cannot build ${kind} connector "${spec.connector}": ${(error as Error).message}`);
-  }
-}
-
-function buildSecretStore(spec: ConnectorSpec | undefined): SecretStore {
-  return buildConnector<SecretStore>("secrets", spec) ?? buildConnector<SecretStore>("secrets", { connector: DEFAULT_SECRET_STORE, config: {}, path: "secrets" })!;
-}
-
-async function resolveSecrets(store: SecretStore, specs: Array<ConnectorSpec | undefined>): Promise<Map<string, string>> {
-  const names = new Set<string>();
-  for (const spec of specs) if (spec) secretReferences(spec.config, names);
-  const values = new Map<string, string>();
-  for (const name of names) values.set(name, await store.get(name));
-  return values;
-}
-
-function interpolate<T extends ConnectorSpec | undefined>(spec: T, values: ReadonlyMap<string, string>): T {
-  if (!spec || values.size === 0) return spec;
-  return { ...spec, config: interpolateSecrets(spec.config, values) };
 }

@@ -16,7 +16,7 @@ import type { UsageTracker } from "./usage.js";
 import type { Provider, ProviderCallOptions, ProviderOperation, ProviderResult, RateLimitSnapshot } from "../provider/provider.js";
 import type { SelectionContext } from "../rotation/rotation.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from "./types.js";
-import { ContinuationFilter, assembleCompletion, continuationRequest } from "./stream-continuation.js";
+import { ContinuationFilter, assembleCompletion, continuationRequest, shapeChunk, textChunk } from "./stream-chunks.js";
 import { completionToChunks } from "../provider/normalize.js";
 
 /** Per-call options, the second argument of every `create()` (as in the official client). */
@@ -168,7 +168,7 @@ export class Router {
             const chunk = next.value;
             identity ??= { id: chunk.id, created: chunk.created };
             if (chunk.usage) usage = chunk.usage;
-            const shaped = this.shapeChunk(chunk, identity, wantsUsage, filter, stripRole);
+            const shaped = shapeChunk(chunk, identity, wantsUsage, filter, stripRole);
             if (!shaped) continue;
             received.push(shaped);
             for (const choice of shaped.choices) {
@@ -179,7 +179,7 @@ export class Router {
           }
           finished = true;
           const tail = filter?.flush();
-          if (tail && identity) yield this.applyChunkMiddleware(this.textChunk(identity, state.modelId, tail), opened.context);
+          if (tail && identity) yield this.applyChunkMiddleware(textChunk(identity, state.modelId, tail), opened.context);
         } catch (error) {
           if (signal.aborted) throw abortReason(signal);
           const meshError = this.toMeshError(error, state);
@@ -374,26 +374,6 @@ export class Router {
       await iterator.return?.().catch(() => {});
       throw error;
     }
-  }
-
-  /** Gives every chunk the first stream's id and created time; strips usage the caller did not ask for. */
-  private shapeChunk(chunk: ChatCompletionChunk, identity: { id: string; created: number }, wantsUsage: boolean, filter: ContinuationFilter | undefined, stripRole: boolean): ChatCompletionChunk | undefined {
-    if (!wantsUsage && chunk.choices.length === 0) return undefined;
-    const shaped: ChatCompletionChunk = { ...chunk, id: identity.id, created: identity.created };
-    if (!wantsUsage) delete shaped.usage;
-    if (!filter && !stripRole) return shaped;
-    shaped.choices = shaped.choices.map((choice) => {
-      const { role, ...rest } = choice.delta;
-      const delta = stripRole ? rest : { ...rest, ...(role ? { role } : {}) };
-      if (filter && choice.index === 0 && typeof delta.content === "string") delta.content = filter.push(delta.content);
-      return { ...choice, delta };
-    });
-    const empty = shaped.choices.every((choice) => !choice.finish_reason && !choice.delta.content && !choice.delta.tool_calls && !choice.delta.refusal && !choice.delta.role);
-    return empty && !shaped.usage ? undefined : shaped;
-  }
-
-  private textChunk(identity: { id: string; created: number }, model: string, text: string): ChatCompletionChunk {
-    return { id: identity.id, object: "chat.completion.chunk", created: identity.created, model, choices: [{ index: 0, delta: { content: text }, finish_reason: null, logprobs: null }] };
   }
 
   private applyChunkMiddleware(chunk: ChatCompletionChunk, context: MiddlewareContext): ChatCompletionChunk {

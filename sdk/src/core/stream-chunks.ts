@@ -85,3 +85,27 @@ export function assembleCompletion(chunks: readonly ChatCompletionChunk[], model
     ...(usage ? { usage } : {}),
   };
 }
+
+  /**
+ * Makes a chunk part of the one stream the caller sees: the first stream's id and created time, no usage the caller
+ * did not ask for, no second role delta, and no text a continuing model repeats.
+ */
+export function shapeChunk(chunk: ChatCompletionChunk, identity: { id: string; created: number }, wantsUsage: boolean, filter: ContinuationFilter | undefined, stripRole: boolean): ChatCompletionChunk | undefined {
+    if (!wantsUsage && chunk.choices.length === 0) return undefined;
+    const shaped: ChatCompletionChunk = { ...chunk, id: identity.id, created: identity.created };
+    if (!wantsUsage) delete shaped.usage;
+    if (!filter && !stripRole) return shaped;
+    shaped.choices = shaped.choices.map((choice) => {
+      const { role, ...rest } = choice.delta;
+      const delta = stripRole ? rest : { ...rest, ...(role ? { role } : {}) };
+      if (filter && choice.index === 0 && typeof delta.content === "string") delta.content = filter.push(delta.content);
+      return { ...choice, delta };
+    });
+    const empty = shaped.choices.every((choice) => !choice.finish_reason && !choice.delta.content && !choice.delta.tool_calls && !choice.delta.refusal && !choice.delta.role);
+    return empty && !shaped.usage ? undefined : shaped;
+  }
+
+/** A content-only chunk (text a continuation held back until its stream ended). */
+export function textChunk(identity: { id: string; created: number }, model: string, text: string): ChatCompletionChunk {
+    return { id: identity.id, object: "chat.completion.chunk", created: identity.created, model, choices: [{ index: 0, delta: { content: text }, finish_reason: null, logprobs: null }] };
+  }
