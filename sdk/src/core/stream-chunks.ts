@@ -86,7 +86,7 @@ export function assembleCompletion(chunks: readonly ChatCompletionChunk[], model
   };
 }
 
-  /**
+/**
  * Makes a chunk part of the one stream the caller sees: the first stream's id and created time, no usage the caller
  * did not ask for, no second role delta, and no text a continuing model repeats.
  */
