@@ -186,6 +186,24 @@ describe("routing over real HTTP", () => {
     await mesh.close();
   });
 
+  it("lets exactly one of many concurrent requests probe a half-open model", async () => {
+    const { mesh, clock } = client({ strategy: "priority", strategy_config: { priorities: ["alpha", "beta"] }, deactivation: { failure_threshold: 1 }, recovery: { cooldown_ms: 1000 } });
+    pair.a.enqueue({ kind: "error", status: 500 });
+    await mesh.chat.completions.create({ model: "chat", messages: hello });
+    expect(mesh.poolStatus().chat).toEqual({ active: 1, standby: 1, total: 2 });
+    clock.advance(1001);
+    pair.a.reset();
+    // The probe answers slowly, so the other nine requests arrive while it is in flight.
+    pair.a.enqueue({ kind: "slow", delayMs: 150 });
+    const responses = await Promise.all(Array.from({ length: 10 }, () => mesh.chat.completions.create({ model: "chat", messages: hello })));
+    expect(pair.a.requests).toHaveLength(1);
+    expect(responses.filter((response) => response.model.startsWith("alpha"))).toHaveLength(1);
+    expect(responses.filter((response) => response.model.startsWith("beta"))).toHaveLength(9);
+    // The probe succeeded: alpha, first in priority, serves again.
+    expect((await mesh.chat.completions.create({ model: "chat", messages: hello })).model).toMatch(/^alpha/);
+    await mesh.close();
+  });
+
   it("filters candidates by request features (tools, vision, JSON mode, context window)", async () => {
     pair.a.reset();
     const config = pairConfig(pair) as Record<string, any>;
