@@ -80,9 +80,8 @@ export interface RelayOptions {
   resolve?: (hostname: string) => Promise<string[]>;
 }
 
-// Hop-by-hop headers (RFC 9110 §7.6.1) plus what must not cross: the browser's cookies and identity, the proxy's
-// own token, and forwarding headers a client could use to impersonate someone else upstream.
-const REQUEST_DROP = new Set([
+// Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection, never the next one.
+const HOP_BY_HOP = [
   "connection",
   "keep-alive",
   "proxy-authenticate",
@@ -92,6 +91,12 @@ const REQUEST_DROP = new Set([
   "trailer",
   "transfer-encoding",
   "upgrade",
+];
+
+// Plus what must not cross upward: the browser's cookies and identity, the proxy's own token, and forwarding
+// headers a client could use to impersonate someone else upstream.
+const REQUEST_DROP = new Set([
+  ...HOP_BY_HOP,
   "host",
   "cookie",
   "cookie2",
@@ -106,15 +111,7 @@ const REQUEST_DROP = new Set([
 ]);
 
 const RESPONSE_DROP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
+  ...HOP_BY_HOP,
   "set-cookie",
   "set-cookie2",
   "alt-svc",

@@ -10,6 +10,15 @@ afterEach(async () => {
   await pair.close();
 });
 
+/** What a caching middleware would hand back when every provider fails. */
+const fallback: ChatCompletion = {
+  id: "fallback",
+  object: "chat.completion",
+  created: 1,
+  model: "cache",
+  choices: [{ index: 0, message: { role: "assistant", content: "cached answer", refusal: null }, finish_reason: "stop", logprobs: null }],
+};
+
 class Recorder extends Middleware {
   constructor(
     private readonly name: string,
@@ -54,13 +63,6 @@ describe("middleware", () => {
   });
 
   it("lets onError return a fallback response instead of failing over", async () => {
-    const fallback: ChatCompletion = {
-      id: "fallback",
-      object: "chat.completion",
-      created: 1,
-      model: "cache",
-      choices: [{ index: 0, message: { role: "assistant", content: "cached answer", refusal: null }, finish_reason: "stop", logprobs: null }],
-    };
     const mesh = create({ config: pairConfig(pair), clock: testClock(), middleware: [{ onError: async () => fallback }] });
     pair.a.enqueue({ kind: "error", status: 500 });
     const response = await mesh.chat.completions.create({ model: "chat", messages: hello });
@@ -70,13 +72,6 @@ describe("middleware", () => {
   });
 
   it("streams a fallback completion from onError when a streaming request fails", async () => {
-    const fallback: ChatCompletion = {
-      id: "fallback",
-      object: "chat.completion",
-      created: 1,
-      model: "cache",
-      choices: [{ index: 0, message: { role: "assistant", content: "cached answer", refusal: null }, finish_reason: "stop", logprobs: null }],
-    };
     const mesh = create({ config: pairConfig(pair), clock: testClock(), middleware: [{ onError: async () => fallback }] });
     pair.a.enqueue({ kind: "error", status: 500 });
     let text = "";

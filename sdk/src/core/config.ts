@@ -388,11 +388,6 @@ export async function loadConfig(source: string | MeshConfigObject): Promise<Mes
   return parseConfigText(text, source);
 }
 
-/** Returns true when the (synchronously known) source needs async loading first. */
-export function needsAsyncLoad(source: string | MeshConfigObject | undefined): boolean {
-  return typeof source === "string" && !source.trim().startsWith("{");
-}
-
 /** Parses JSON text synchronously (the async path handles YAML and files). */
 export function loadConfigSync(source: string | MeshConfigObject): MeshConfigObject {
   if (typeof source !== "string") return source;

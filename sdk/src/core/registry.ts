@@ -44,13 +44,6 @@ export function isRegistered(name: string): boolean {
   return entries.has(name);
 }
 
-/** Every registered id (short names excluded) of one kind, sorted. */
-export function registeredConnectors(kind: ConnectorKind): string[] {
-  const ids = new Set<string>();
-  for (const entry of entries.values()) if (entry.kind === kind) ids.add(entry.id);
-  return [...ids].sort();
-}
-
 /** Every registered connector class of one kind, by id. */
 export function listConnectors(kind: ConnectorKind): Array<{ id: string; connector: ConnectorClass }> {
   const seen = new Map<string, ConnectorClass>();

@@ -92,7 +92,7 @@ function usageCounts(usage: CompletionUsage | { prompt_tokens?: number; total_to
 }
 
 /** USD cost of one request from the model's price table (0 when it has none). */
-export function costOf(state: ModelState, usage: UsageCounts | undefined): number {
+function costOf(state: ModelState, usage: UsageCounts | undefined): number {
   const pricing = state.info.pricing;
   if (!pricing) return 0;
   const tokens = usage ? ((pricing.input ?? 0) * usage.promptTokens + (pricing.output ?? 0) * usage.completionTokens) / 1_000_000 : 0;
