@@ -2,7 +2,7 @@
 
 // Client
 export { create } from "./client/create.js";
-export { MeshClient } from "./client/mesh-client.js";
+export { MeshClient, type MeshClientState, type MeshDescription, type MeshExplanation } from "./client/mesh-client.js";
 export { MeshStream } from "./client/mesh-stream.js";
 export type { ChatCompletions, ChatCompletionCreateParamsStreaming, ChatCompletionCreateParamsNonStreaming } from "./client/chat-completions.js";
 export type { Embeddings } from "./client/embeddings.js";
@@ -11,7 +11,8 @@ export type { Transcriptions } from "./client/audio-transcriptions.js";
 export type { Images } from "./client/images.js";
 
 // The mesh and its configuration
-export { ModelMesh, type CreateOptions, type ConnectorOption } from "./core/mesh.js";
+export { ModelMesh } from "./core/builtin-mesh.js";
+export type { CreateOptions, ConnectorOption } from "./core/options.js";
 export {
   MeshConfig,
   DEFAULT_POOL_SETTINGS,
@@ -27,7 +28,7 @@ export {
   type StreamFailoverMode,
 } from "./core/config.js";
 export { capabilities, resolveCapability, capabilityCovers, type CapabilityNode } from "./core/capabilities.js";
-export { registerConnector, type ConnectorKind, type ConnectorClass } from "./core/registry.js";
+export { registerConnector, registerConnectorLoader, registerConnectors, type ConnectorKind, type ConnectorClass, type ConnectorDescription, type ConnectorLoader } from "./core/registry.js";
 export { Middleware, type MiddlewareContext, type MiddlewareLike } from "./core/middleware.js";
 export type { RequestOptions } from "./core/router.js";
 export type { ModelState, ModelStatus } from "./core/model-state.js";

@@ -1,7 +1,9 @@
 import { ModelMeshError } from "../core/errors.js";
-import { ModelMesh, type CreateOptions } from "../core/mesh.js";
+import type { ModelMesh } from "../core/mesh.js";
+import type { CreateOptions } from "../core/options.js";
 import { chatFeatures, simpleFeatures } from "../core/pool.js";
 import { capabilities } from "../core/capabilities.js";
+import { checkConnector } from "../core/registry.js";
 import type { UsageSummary } from "../core/usage.js";
 import type { ResolvedConfig } from "../core/config.js";
 import type { ClientContext } from "./context.js";
@@ -12,6 +14,26 @@ import { Transcriptions } from "./audio-transcriptions.js";
 import { Images } from "./images.js";
 
 type Operation = Parameters<ClientContext["defaultTarget"]>[0];
+
+/**
+ * How a client gets its mesh: `validate` runs in `create()` (synchronous, no I/O), `start` in the background.
+ * The `modelmesh` entry loads the mesh's code with `import()`; `modelmesh/static` links it statically.
+ */
+export interface MeshSetup {
+  validate(options: CreateOptions): ResolvedConfig | undefined;
+  start(options: CreateOptions, validated: ResolvedConfig | undefined): Promise<ModelMesh>;
+}
+
+/** `"starting"` until configuration, connectors, secrets and saved state are loaded; then `"ready"`, or `"failed"`. */
+export type MeshClientState = "starting" | "ready" | "failed";
+
+/** `describe()`: the mesh's description plus the client's state (empty pools and no models while starting). */
+export type MeshDescription = ReturnType<ModelMesh["describe"]> & { state: MeshClientState };
+
+/** `explain()`: which model a request would go to and why; `selectedModel` is null while starting. */
+export type MeshExplanation = ReturnType<ModelMesh["router"]["explain"]> & { state: MeshClientState };
+
+const STARTING_REASON = "the mesh is still starting (loading configuration, connectors, secrets and saved state): no model is in service yet; await client.ready()";
 
 /** Which operation a capability is for, so `create("text-embeddings")` sets the embeddings default. */
 function operationOf(capability: string): Operation {
@@ -26,6 +48,8 @@ function operationOf(capability: string): Operation {
 /**
  * A client with the official OpenAI SDK's call shape, backed by a ModelMesh. Made by `create()`.
  * The mesh starts in the background; every call waits for it, and `ready()` lets you wait first.
+ * Until then `state` is `"starting"` and `poolStatus()`, `describe()` and `explain()` answer from the
+ * configuration: its pools, with no model in service (`active: 0`) and no model selected.
  * @example
  * const client = create("chat-completion");
  * const reply = await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hello!" }] });
@@ -40,12 +64,15 @@ export class MeshClient {
   #error: unknown;
   #starting: Promise<ModelMesh>;
   #capability: string | undefined;
+  #config: ResolvedConfig | undefined;
 
-  constructor(capability: string | undefined, options: CreateOptions = {}) {
+  /** Use `create()`; `setup` is how the entry point (`modelmesh` or `modelmesh/static`) provides the mesh. */
+  constructor(capability: string | undefined, options: CreateOptions, setup: MeshSetup) {
     this.#capability = capability;
-    // Object and JSON configuration is checked now, so a typo fails at create(), not at the first call.
-    const validated: ResolvedConfig | undefined = ModelMesh.validate(options);
-    this.#starting = ModelMesh.start(options, validated).then(
+    // Object and JSON configuration is checked now, so a typo (a key, a connector name) fails at create(), not at the first call.
+    const validated = setup.validate(options);
+    this.#config = validated;
+    this.#starting = setup.start(options, validated).then(
       (mesh) => (this.#mesh = mesh),
       (error: unknown) => {
         this.#error = error;
@@ -75,26 +102,51 @@ export class MeshClient {
     return this.started();
   }
 
-  /** `{ [pool]: { active, standby, total } }`. */
+  /** `"starting"`, `"ready"` or `"failed"` (then every call rejects with the start-up error). */
+  get state(): MeshClientState {
+    return this.#mesh ? "ready" : this.#error ? "failed" : "starting";
+  }
+
+  /** `{ [pool]: { active, standby, total } }`; while starting, the configuration's pools with no model in service. */
   poolStatus(): Record<string, { active: number; standby: number; total: number }> {
+    if (!this.ready_()) return Object.fromEntries(Object.keys(this.startingPools()).map((name) => [name, { active: 0, standby: 0, total: 0 }]));
     return this.started().poolStatus();
   }
 
-  /** Providers, pools, their strategies and every model's state, as a plain object. */
-  describe(): ReturnType<ModelMesh["describe"]> {
-    return this.started().describe();
+  /** Providers, pools, their strategies and every model's state, as a plain object, with the client's `state`. */
+  describe(): MeshDescription {
+    if (!this.ready_()) {
+      const config = this.#config;
+      return {
+        state: "starting",
+        providers: (config?.providers ?? [])
+          .filter((spec) => spec.enabled)
+          .map((spec) => {
+            const instance = spec.instance as { id?: string; connectorId?: string } | undefined;
+            return { id: instance?.id ?? spec.name, connector: instance?.connectorId ?? checkConnector("provider", spec.connector, spec.path), models: 0 };
+          }),
+        pools: Object.fromEntries(
+          Object.entries(this.startingPools()).map(([name, pool]) => [name, { ...pool, active: 0, standby: 0, total: 0, models: [] }]),
+        ),
+      };
+    }
+    return { state: "ready", ...this.started().describe() };
   }
 
-  /** Which model a request for `model` would go to now, and why. Sends nothing. */
-  explain(request: { model?: string; messages?: unknown[]; tools?: unknown[]; user?: string; session?: string } = {}) {
-    const mesh = this.started();
+  /** Which model a request for `model` would go to now, and why. Sends nothing. While starting, none (`selectedModel: null`). */
+  explain(request: { model?: string; messages?: unknown[]; tools?: unknown[]; user?: string; session?: string } = {}): MeshExplanation {
     const target = request.model || this.#capability || "chat-completion";
+    if (!this.ready_()) {
+      const pool = this.startingPools()[target];
+      return { state: "starting", pool: target, strategy: pool?.strategy ?? this.strategyName(this.#config?.defaults.strategy), selectedModel: null, selectedProvider: null, reason: STARTING_REASON, candidates: [] };
+    }
+    const mesh = this.started();
     const operation = operationOf(target);
     const features =
       operation === "chat"
         ? chatFeatures({ model: target, messages: (request.messages ?? []) as never, ...(request.tools ? { tools: request.tools as never } : {}) })
         : simpleFeatures(operation, "");
-    return mesh.router.explain(target, features, request, request.session ?? request.user);
+    return { state: "ready", ...mesh.router.explain(target, features, request, request.session ?? request.user) };
   }
 
   /** Requests, tokens and cost per model, provider and pool (restored across restarts with storage). */
@@ -106,6 +158,31 @@ export class MeshClient {
   async close(): Promise<void> {
     const mesh = await this.#starting.catch(() => undefined);
     await mesh?.close();
+  }
+
+  /** False while starting; throws the start-up error once start failed. */
+  private ready_(): boolean {
+    if (this.#mesh) return true;
+    if (this.#error) throw this.#error;
+    return false;
+  }
+
+  /** The pools the configuration declares, and the client's capability when no declared pool serves it: what start will build. */
+  private startingPools(): Record<string, { capability: string; strategy: string; configured: boolean }> {
+    const config = this.#config;
+    const pools: Record<string, { capability: string; strategy: string; configured: boolean }> = {};
+    for (const pool of config?.pools ?? []) pools[pool.name] = { capability: pool.capability, strategy: this.strategyName(pool.strategy), configured: true };
+    const capability = this.#capability;
+    if (capability && !pools[capability] && capabilities.isKnown(capability)) {
+      const path = capabilities.resolve(capability);
+      if (!Object.values(pools).some((pool) => pool.capability === path)) pools[capability] = { capability: path, strategy: this.strategyName(config?.defaults.strategy), configured: false };
+    }
+    return pools;
+  }
+
+  private strategyName(strategy: unknown): string {
+    if (typeof strategy === "string") return checkConnector("rotation", strategy, "defaults.strategy");
+    return (strategy as { id?: string } | undefined)?.id ?? "modelmesh.stick-until-failure.v1";
   }
 
   private started(): ModelMesh {

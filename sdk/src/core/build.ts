@@ -1,11 +1,11 @@
 /** Building connectors from configuration blocks: the registry lookup, secrets and code-level overrides. */
 import { ConfigError, ModelMeshError } from "./errors.js";
-import { interpolateSecrets, secretReferences, type ConnectorSpec, type ProviderSpec, type ResolvedConfig } from "./config.js";
-import { resolveConnector, type ConnectorKind } from "./registry.js";
-import { DEFAULT_SECRET_STORE } from "./builtins.js";
+import { interpolateSecrets, loadConfigSync, resolveConfig, secretReferences, type ConnectorSpec, type ProviderSpec, type ResolvedConfig } from "./config.js";
+import { checkConnector, loadConnector, resolveConnector, type ConnectorKind } from "./registry.js";
+import { DEFAULT_SECRET_STORE } from "./connector-ids.js";
 import type { BaseRotationPolicy } from "../rotation/rotation.js";
 import type { SecretStore } from "../secrets/secret-store.js";
-import type { ConnectorOption, CreateOptions } from "./mesh.js";
+import type { ConnectorOption, CreateOptions } from "./options.js";
 
 export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`);
@@ -74,4 +74,43 @@ export async function resolveSecrets(store: SecretStore, specs: Array<ConnectorS
 export function interpolate<T extends ConnectorSpec | undefined>(spec: T, values: ReadonlyMap<string, string>): T {
   if (!spec || values.size === 0) return spec;
   return { ...spec, config: interpolateSecrets(spec.config, values) };
+}
+
+/**
+ * Checks what can be checked without I/O: an object or JSON configuration, the code-level options, and that every
+ * connector they name is registered (a static table: nothing is loaded). Throws ConfigError with the path at once;
+ * returns undefined when the configuration is YAML text or a file path (checked when it has been read).
+ */
+export function validateOptions(options: CreateOptions): ResolvedConfig | undefined {
+  const source = options.config;
+  let config: ResolvedConfig;
+  if (source === undefined || typeof source === "object") config = applyOptions(resolveConfig(source ?? {}), options);
+  else if (source.trim().startsWith("{")) config = applyOptions(resolveConfig(loadConfigSync(source)), options);
+  else return undefined;
+  for (const { kind, name, path } of namedConnectors(config)) checkConnector(kind, name, path);
+  return config;
+}
+
+/** Every connector a configuration names by id or short name, with the path of the key that names it. */
+export function namedConnectors(config: ResolvedConfig, providers: ProviderSpec[] = config.providers): Array<{ kind: ConnectorKind; name: string; path: string }> {
+  const named: Array<{ kind: ConnectorKind; name: string; path: string }> = [];
+  const block = (kind: ConnectorKind, spec: ConnectorSpec | undefined) => {
+    if (spec && !spec.instance) named.push({ kind, name: spec.connector, path: `${spec.path}.${kind === "secrets" ? "store" : "connector"}` });
+  };
+  block("secrets", config.secrets ?? { connector: DEFAULT_SECRET_STORE, config: {}, path: "secrets" });
+  block("storage", config.storage);
+  config.observability.forEach((spec) => block("observability", spec));
+  block("discovery", config.discovery);
+  for (const spec of providers) if (spec.enabled && !spec.instance) named.push({ kind: "provider", name: spec.connector, path: `${spec.path}.connector` });
+  const strategy = (value: unknown, path: string) => {
+    if (typeof value === "string") named.push({ kind: "rotation", name: value, path });
+  };
+  strategy(config.defaults.strategy, "defaults.strategy");
+  for (const pool of config.pools) strategy(pool.strategy, `${pool.path}.strategy`);
+  return named;
+}
+
+/** Loads (once, in parallel) the code of every connector a configuration names, so the mesh can build them synchronously. */
+export async function loadConnectors(config: ResolvedConfig, providers?: ProviderSpec[]): Promise<void> {
+  await Promise.all(namedConnectors(config, providers).map(({ kind, name, path }) => loadConnector(kind, name, path)));
 }

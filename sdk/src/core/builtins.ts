@@ -1,68 +1,52 @@
-import { registerConnector, isRegistered, type ConnectorClass, type ConnectorKind } from "./registry.js";
-import { StickUntilFailurePolicy } from "../rotation/stick-until-failure.js";
-import { CostFirstPolicy } from "../rotation/cost-first.js";
-import { LatencyFirstPolicy } from "../rotation/latency-first.js";
-import { RoundRobinPolicy } from "../rotation/round-robin.js";
-import { PrioritySelectionPolicy } from "../rotation/priority-selection.js";
-import { SessionStickinessPolicy } from "../rotation/session-stickiness.js";
-import { RateLimitAwarePolicy } from "../rotation/rate-limit-aware.js";
-import { LoadBalancedPolicy } from "../rotation/load-balanced.js";
-import { EnvSecretStore } from "../secrets/env.js";
-import { MemorySecretStore } from "../secrets/memory-secrets.js";
-import { JsonSecretStore } from "../secrets/json-secrets.js";
-import { MemoryStorage } from "../storage/memory.js";
-import { LocalStorageStorage } from "../storage/localstorage.js";
-import { SessionStorageStorage } from "../storage/sessionstorage.js";
-import { NullObservability } from "../observability/null.js";
-import { ConsoleObservability } from "../observability/console.js";
-import { JsonLogObservability } from "../observability/json-log.js";
-import { CallbackObservability } from "../observability/callback.js";
-import { PrometheusObservability } from "../observability/prometheus.js";
-import { AutoDiscovery } from "../discovery/auto-discovery.js";
-import { OpenAIProvider } from "../provider/openai.js";
-import { OpenAICompatibleProvider } from "../provider/openai-compatible.js";
-import { BrowserBaseProvider } from "../provider/browser.js";
+import { isRegistered, registerConnectorLoader, type ConnectorClass, type ConnectorLoader } from "./registry.js";
+import { BUILTIN_CONNECTORS, type BuiltinConnectorId } from "./connector-ids.js";
 
-export const DEFAULT_SECRET_STORE = EnvSecretStore.connectorId;
-
-type Described = ConnectorClass & { connectorId: string; shortName?: string };
-
-/** Built-ins nameable from configuration. Registered on first use, never at import time. */
-const BUILTINS: Array<[ConnectorKind, Described, string[]]> = [
-  ["provider", OpenAIProvider as unknown as Described, []],
-  ["provider", OpenAICompatibleProvider as unknown as Described, []],
-  ["provider", BrowserBaseProvider as unknown as Described, []],
-  ["rotation", StickUntilFailurePolicy, []],
-  ["rotation", CostFirstPolicy, []],
-  ["rotation", LatencyFirstPolicy, []],
-  ["rotation", RoundRobinPolicy, []],
-  ["rotation", PrioritySelectionPolicy, ["priority-selection"]],
-  ["rotation", SessionStickinessPolicy, []],
-  ["rotation", RateLimitAwarePolicy, []],
-  ["rotation", LoadBalancedPolicy, []],
-  ["secrets", EnvSecretStore, ["env"]],
-  ["secrets", MemorySecretStore, ["memory-secrets"]],
-  ["secrets", JsonSecretStore, ["json-secrets"]],
-  ["storage", MemoryStorage, ["memory"]],
-  ["storage", LocalStorageStorage, ["localstorage"]],
-  ["storage", SessionStorageStorage, ["sessionstorage"]],
-  ["observability", NullObservability, ["null"]],
-  ["observability", ConsoleObservability, ["console"]],
-  ["observability", JsonLogObservability, ["json-log", "jsonlog", "modelmesh.jsonlog.v1"]],
-  ["observability", CallbackObservability, ["callback"]],
-  ["observability", PrometheusObservability, ["prometheus"]],
-  ["discovery", AutoDiscovery, ["auto-discovery"]],
-];
+// One loader per built-in: a bundler with code splitting makes each its own chunk, fetched only when a
+// configuration names it. `Record<BuiltinConnectorId, ...>` makes the compiler check this list against the id table.
+// To add a built-in: one line in connector-ids.ts, one line here.
+const as = (connector: unknown) => connector as ConnectorClass;
+const LOADERS: Record<BuiltinConnectorId, ConnectorLoader> = {
+  "openai.llm.v1": () => import("../provider/openai.js").then((module) => as(module.OpenAIProvider)),
+  "modelmesh.openai-compatible.v1": () => import("../provider/openai-compatible.js").then((module) => as(module.OpenAICompatibleProvider)),
+  "modelmesh.browser-provider.v1": () => import("../provider/browser.js").then((module) => as(module.BrowserBaseProvider)),
+  "modelmesh.stick-until-failure.v1": () => import("../rotation/stick-until-failure.js").then((module) => as(module.StickUntilFailurePolicy)),
+  "modelmesh.cost-first.v1": () => import("../rotation/cost-first.js").then((module) => as(module.CostFirstPolicy)),
+  "modelmesh.latency-first.v1": () => import("../rotation/latency-first.js").then((module) => as(module.LatencyFirstPolicy)),
+  "modelmesh.round-robin.v1": () => import("../rotation/round-robin.js").then((module) => as(module.RoundRobinPolicy)),
+  "modelmesh.priority-selection.v1": () => import("../rotation/priority-selection.js").then((module) => as(module.PrioritySelectionPolicy)),
+  "modelmesh.session-stickiness.v1": () => import("../rotation/session-stickiness.js").then((module) => as(module.SessionStickinessPolicy)),
+  "modelmesh.rate-limit-aware.v1": () => import("../rotation/rate-limit-aware.js").then((module) => as(module.RateLimitAwarePolicy)),
+  "modelmesh.load-balanced.v1": () => import("../rotation/load-balanced.js").then((module) => as(module.LoadBalancedPolicy)),
+  "modelmesh.env.v1": () => import("../secrets/env.js").then((module) => as(module.EnvSecretStore)),
+  "modelmesh.memory-secrets.v1": () => import("../secrets/memory-secrets.js").then((module) => as(module.MemorySecretStore)),
+  "modelmesh.json-secrets.v1": () => import("../secrets/json-secrets.js").then((module) => as(module.JsonSecretStore)),
+  "modelmesh.memory.v1": () => import("../storage/memory.js").then((module) => as(module.MemoryStorage)),
+  "modelmesh.localstorage.v1": () => import("../storage/localstorage.js").then((module) => as(module.LocalStorageStorage)),
+  "modelmesh.sessionstorage.v1": () => import("../storage/sessionstorage.js").then((module) => as(module.SessionStorageStorage)),
+  "modelmesh.null.v1": () => import("../observability/null.js").then((module) => as(module.NullObservability)),
+  "modelmesh.console.v1": () => import("../observability/console.js").then((module) => as(module.ConsoleObservability)),
+  "modelmesh.json-log.v1": () => import("../observability/json-log.js").then((module) => as(module.JsonLogObservability)),
+  "modelmesh.callback.v1": () => import("../observability/callback.js").then((module) => as(module.CallbackObservability)),
+  "modelmesh.prometheus.v1": () => import("../observability/prometheus.js").then((module) => as(module.PrometheusObservability)),
+  "modelmesh.auto-discovery.v1": () => import("../discovery/auto-discovery.js").then((module) => as(module.AutoDiscovery)),
+};
 
 let registered = false;
 
-/** Idempotent; called by the mesh, never at import time (the package has no side effects). */
+/**
+ * Makes every built-in connector nameable from configuration without loading any of them: each one's module is
+ * fetched the first time a configuration names it. Idempotent; `create()` and `ModelMesh.start()` of the
+ * `modelmesh` entry call it, never an import (the package has no side effects).
+ * @example
+ * registerBuiltins();
+ * await loadConnector("provider", "openai", "providers[0]"); // fetches the OpenAI provider's chunk
+ */
 export function registerBuiltins(): void {
   if (registered) return;
   registered = true;
-  for (const [kind, connector, aliases] of BUILTINS) {
+  for (const description of BUILTIN_CONNECTORS) {
     // A user's registerConnector() of the same id wins over the built-in.
-    if (isRegistered(connector.connectorId)) continue;
-    registerConnector(connector.connectorId, connector, { kind, aliases: [...(connector.shortName ? [connector.shortName] : []), ...aliases] });
+    if (isRegistered(description.id)) continue;
+    registerConnectorLoader(description, LOADERS[description.id]);
   }
 }

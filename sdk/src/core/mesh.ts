@@ -1,19 +1,22 @@
 import { ConfigError, ModelMeshError, NoCapableModelError } from "./errors.js";
-import { loadConfig, loadConfigSync, resolveConfig, type ConnectorSpec, type MeshConfigObject, type PoolSettings, type ProviderSpec, type ResolvedConfig } from "./config.js";
+import { loadConfigSync, resolveConfig, type ConnectorSpec, type MeshConfigObject, type PoolSettings, type ProviderSpec, type ResolvedConfig } from "./config.js";
 import { capabilities, capabilityCovers, resolveCapability } from "./capabilities.js";
 import { createModelState, type ModelState } from "./model-state.js";
 import { STATE_KEY, pickPersisted, type PersistedState } from "./model-state-snapshot.js";
-import { applyOptions, buildConnector, buildSecretStore, globToRegExp, interpolate, isRotationPolicy, resolveSecrets } from "./build.js";
+import { applyOptions, buildConnector, buildSecretStore, globToRegExp, interpolate, isRotationPolicy, loadConnectors, resolveSecrets, validateOptions } from "./build.js";
 import { Pool } from "./pool.js";
 import { Router } from "./router.js";
 import { UsageTracker, type UsageSummary } from "./usage.js";
-import { resolveConnector } from "./registry.js";
-import { registerBuiltins } from "./builtins.js";
+import { isRegistered, registerConnectors, resolveConnector } from "./registry.js";
+import { BUILTIN_CONNECTORS } from "./connector-ids.js";
+import type { CreateOptions } from "./options.js";
 import type { EventSink } from "./events.js";
-import type { Middleware, MiddlewareLike } from "./middleware.js";
+import type { MiddlewareLike } from "./middleware.js";
 import type { Provider, ProviderOperation } from "../provider/provider.js";
 import type { BaseRotationPolicy } from "../rotation/rotation.js";
 import type { SecretStore } from "../secrets/secret-store.js";
+import { StickUntilFailurePolicy } from "../rotation/stick-until-failure.js";
+import { EnvSecretStore } from "../secrets/env.js";
 import type { BaseStorage } from "../storage/storage.js";
 import { MemoryStorage } from "../storage/memory.js";
 import { MultiSink } from "../observability/multi.js";
@@ -24,26 +27,7 @@ import type { BaseDiscovery } from "../discovery/discovery.js";
 import { seededRandom } from "../internal/random.js";
 import { sleep as abortableSleep } from "../internal/sleep.js";
 
-export type ConnectorOption = { connector: string; config?: Record<string, unknown> } | { instance: unknown };
-
-/** Everything `create()` accepts besides the capability. */
-export interface CreateOptions {
-  /** YAML or JSON text, a parsed object, or (Node only) a path ending .yaml/.yml/.json. */
-  config?: string | MeshConfigObject;
-  providers?: Array<string | { connector?: string; name?: string; config?: Record<string, unknown>; instance?: Provider }>;
-  /** Default strategy for pools that do not name one: id, short name, or an instance. */
-  strategy?: string | BaseRotationPolicy;
-  middleware?: Array<Middleware | MiddlewareLike>;
-  storage?: ConnectorOption;
-  secrets?: { store: string; config?: Record<string, unknown> } | { instance: SecretStore };
-  observability?: ConnectorOption | ConnectorOption[];
-  /** Transport for every provider (tests, proxies). */
-  fetch?: typeof fetch;
-  /** Clock, sleep and random source: injected in tests for determinism. */
-  clock?: { now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void>; random?: () => number };
-  /** How long model state may wait before it is written to storage (default 1000 ms). */
-  persistDelayMs?: number;
-}
+export type { ConnectorOption, CreateOptions } from "./options.js";
 
 /** What one configuration builds; swapped whole on reconfigure, so in-flight requests keep theirs. */
 interface Runtime {
@@ -94,7 +78,8 @@ export class ModelMesh {
   readonly random: () => number;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
-  private constructor(options: CreateOptions, seed: number | undefined) {
+  // Protected so the `modelmesh` entry's ModelMesh (every built-in, YAML) can extend this one (`modelmesh/static`).
+  protected constructor(options: CreateOptions, seed: number | undefined) {
     this.#options = options;
     this.middleware = options.middleware ?? [];
     this.now = options.clock?.now ?? Date.now;
@@ -102,20 +87,36 @@ export class ModelMesh {
     this.sleep = options.clock?.sleep ?? abortableSleep;
   }
 
-  /** Checks what can be checked without I/O (an object or JSON config): throws ConfigError at once. */
-  static validate(options: CreateOptions): ResolvedConfig | undefined {
-    registerBuiltins();
-    const source = options.config;
-    if (source === undefined || typeof source === "object") return applyOptions(resolveConfig(source ?? {}), options);
-    if (source.trim().startsWith("{")) return applyOptions(resolveConfig(loadConfigSync(source)), options);
-    return undefined;
+  /**
+   * Makes the connectors this mesh can name known to the registry. Here: the defaults every mesh uses when a
+   * configuration names none, as classes (no `import()`, for service workers); the `modelmesh` entry adds every
+   * built-in as a lazy loader.
+   */
+  protected static prepare(): void {
+    for (const connector of [StickUntilFailurePolicy, EnvSecretStore, MemoryStorage, NullObservability, AutoDiscovery]) {
+      // A loader or a user's class already registered under the id wins.
+      if (!isRegistered(connector.connectorId)) registerConnectors([connector], BUILTIN_CONNECTORS);
+    }
   }
 
-  /** Loads configuration and secrets, builds every connector and restores saved state. */
+  /** Reads configuration text. This one reads objects and JSON only: no YAML parser and no file system reach its bundle. */
+  protected static async readConfig(source: string | MeshConfigObject): Promise<MeshConfigObject> {
+    if (typeof source !== "string" || source.trim().startsWith("{")) return loadConfigSync(source);
+    throw new ConfigError("", 'this ModelMesh (modelmesh/static) reads configuration objects and JSON only; parse YAML first (import { parse } from "yaml"; create({ config: parse(text) })) or use the "modelmesh" entry');
+  }
+
+  /** Checks what can be checked without I/O (an object or JSON config, connector names): throws ConfigError at once. */
+  static validate(options: CreateOptions): ResolvedConfig | undefined {
+    this.prepare();
+    return validateOptions(options);
+  }
+
+  /** Loads configuration and secrets, loads and builds every connector and restores saved state. */
   static async start(options: CreateOptions = {}, validated?: ResolvedConfig): Promise<ModelMesh> {
-    registerBuiltins();
-    const config = validated ?? applyOptions(resolveConfig(await loadConfig(options.config ?? {})), options);
-    const mesh = new ModelMesh(options, config.seed);
+    this.prepare();
+    const config = validated ?? applyOptions(resolveConfig(await this.readConfig(options.config ?? {})), options);
+    await loadConnectors(config);
+    const mesh = new this(options, config.seed);
     mesh.#secrets = buildSecretStore(config.secrets);
     const connectorSecrets = await resolveSecrets(mesh.#secrets, [config.storage, ...config.observability, config.discovery]);
     mesh.#storage = buildConnector<BaseStorage>("storage", interpolate(config.storage, connectorSecrets)) ?? new MemoryStorage();
@@ -129,6 +130,7 @@ export class ModelMesh {
     // Built even when providers are configured, so a misspelt discovery connector is still reported.
     const discovery = buildConnector<BaseDiscovery>("discovery", config.discovery) ?? new AutoDiscovery();
     const providerSpecs = config.providers.length ? config.providers : await discovery.discover(this.#secrets);
+    await loadConnectors(config, providerSpecs);
     if (providerSpecs.length === 0) {
       throw new ConfigError("providers", "no providers: none is configured and discovery found none (set OPENAI_API_KEY or another provider's key, or list providers in the configuration)");
     }
@@ -349,7 +351,8 @@ export class ModelMesh {
    */
   async reconfigure(source: string | MeshConfigObject): Promise<string[]> {
     try {
-      const config = applyOptions(resolveConfig(await loadConfig(source)), this.#options);
+      const config = applyOptions(resolveConfig(await (this.constructor as typeof ModelMesh).readConfig(source)), this.#options);
+      await loadConnectors(config);
       const runtime = await this.buildRuntime(config, this.#runtime);
       this.#runtime = runtime;
       this.#sink.emit({ type: "config-reloaded", severity: "info", component: "mesh", timestamp: this.now(), pools: [...runtime.pools.keys()] });

@@ -6,15 +6,39 @@ export type ConnectorKind = "provider" | "rotation" | "secrets" | "storage" | "o
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ConnectorClass = new (config?: any) => unknown;
 
+/** Loads a connector's module on first use (`() => import("../provider/openai.js").then(...)`). */
+export type ConnectorLoader = () => Promise<ConnectorClass>;
+
+/** What the registry knows about a connector before its code is loaded. */
+export interface ConnectorDescription {
+  id: string;
+  kind?: ConnectorKind;
+  /** Short names (`"openai"`, `"cost-first"`) that resolve to `id`. */
+  aliases?: readonly string[];
+  /** Provider keys auto-discovery looks for (`OPENAI_API_KEY`). */
+  envVars?: readonly string[];
+}
+
 interface RegistryEntry {
   id: string;
   kind: ConnectorKind | undefined;
-  connector: ConnectorClass;
+  envVars: readonly string[];
+  connector?: ConnectorClass;
+  load?: ConnectorLoader;
+  loading?: Promise<ConnectorClass>;
 }
 
-// One registry for every kind. Built-in providers add themselves when their module is imported, so a
-// browser bundle holds only the providers it imports; small built-ins are added by `builtins.ts`.
+// One registry for every kind, filled at call time (never on import: the package has no side effects).
+// An entry holds a class, or a loader that fetches the class's module the first time a configuration names it,
+// so the set of known names is small static data while the code behind each stays in its own lazy chunk.
 const entries = new Map<string, RegistryEntry>();
+
+const staticsOf = (connector: ConnectorClass) => connector as unknown as { connectorId?: unknown; shortName?: unknown; envVars?: readonly string[] };
+
+function add(entry: RegistryEntry, aliases: readonly string[]): void {
+  entries.set(entry.id, entry);
+  for (const alias of aliases) entries.set(alias, entry);
+}
 
 /**
  * Makes a connector class known by id (and optional short names), so configuration can name it.
@@ -24,29 +48,89 @@ const entries = new Map<string, RegistryEntry>();
  */
 export function registerConnector(id: string, connector: ConnectorClass, options: { kind?: ConnectorKind; aliases?: string[] } = {}): void {
   if (!id || typeof connector !== "function") throw new ConfigError("", "registerConnector(id, Class) needs an id and a class");
-  const entry = { id, kind: options.kind, connector };
-  entries.set(id, entry);
-  for (const alias of options.aliases ?? []) entries.set(alias, entry);
+  add({ id, kind: options.kind, envVars: staticsOf(connector).envVars ?? [], connector }, options.aliases ?? []);
 }
 
-/** Finds a connector by id or short name; a kind mismatch or an unknown name is a ConfigError at `path`. */
-export function resolveConnector(kind: ConnectorKind, name: string, path: string): { id: string; connector: ConnectorClass } {
+/**
+ * Makes a connector known by id without loading its code: `load` runs the first time a configuration names it.
+ * @example
+ * registerConnectorLoader({ id: "corp.llm.v1", kind: "provider", aliases: ["corp"] }, () => import("./corp-provider.js").then((module) => module.CorpProvider));
+ */
+export function registerConnectorLoader(description: ConnectorDescription, load: ConnectorLoader): void {
+  if (!description.id || typeof load !== "function") throw new ConfigError("", "registerConnectorLoader(description, load) needs an id and a loader");
+  add({ id: description.id, kind: description.kind, envVars: description.envVars ?? [], load }, description.aliases ?? []);
+}
+
+/**
+ * Registers connector classes by their own `connectorId` (and `shortName`), statically: the way to name
+ * connectors from configuration in a bundle that must not use `import()` (an MV3 service worker).
+ * `known` adds kinds and short names for ids it lists (the built-in catalogue).
+ * @example
+ * registerConnectors([OpenAIProvider, CostFirstPolicy]);
+ * create("chat-completion", { providers: ["openai"], strategy: "cost-first" });
+ */
+export function registerConnectors(connectors: readonly ConnectorClass[], known: readonly ConnectorDescription[] = []): void {
+  for (const connector of connectors) {
+    const statics = staticsOf(connector);
+    if (typeof connector !== "function" || typeof statics.connectorId !== "string" || statics.connectorId === "") {
+      throw new ConfigError("", `registerConnectors() needs connector classes with a static connectorId; got ${typeof connector === "function" ? connector.name || "a class" : typeof connector} without one (use registerConnector(id, Class) instead)`);
+    }
+    const description = known.find((item) => item.id === statics.connectorId);
+    const aliases = [...(typeof statics.shortName === "string" ? [statics.shortName] : []), ...(description?.aliases ?? [])];
+    add({ id: statics.connectorId, kind: description?.kind, envVars: statics.envVars ?? description?.envVars ?? [], connector }, aliases);
+  }
+}
+
+function lookup(kind: ConnectorKind, name: string, path: string): RegistryEntry {
   const entry = entries.get(name);
   if (!entry) {
     const known = [...entries.entries()].filter(([, e]) => e.kind === kind || e.kind === undefined).map(([key]) => key);
     throw new ConfigError(path, `unknown ${kind} connector "${name}"${known.length ? ` (known: ${known.sort().join(", ")})` : ""}; register a custom one with registerConnector()`);
   }
   if (entry.kind && entry.kind !== kind) throw new ConfigError(path, `"${name}" is a ${entry.kind} connector, not a ${kind} connector`);
+  return entry;
+}
+
+/** Checks, synchronously and without loading anything, that `name` is a known connector of `kind`; returns its id. */
+export function checkConnector(kind: ConnectorKind, name: string, path: string): string {
+  return lookup(kind, name, path).id;
+}
+
+/** Finds a loaded connector by id or short name; a kind mismatch or an unknown name is a ConfigError at `path`. */
+export function resolveConnector(kind: ConnectorKind, name: string, path: string): { id: string; connector: ConnectorClass } {
+  const entry = lookup(kind, name, path);
+  // The mesh loads every connector a configuration names before it builds any; reaching this is a bug, not bad input.
+  if (!entry.connector) throw new ConfigError(path, `${kind} connector "${name}" is not loaded yet (await loadConnector() first)`);
   return { id: entry.id, connector: entry.connector };
+}
+
+/** Finds a connector by id or short name, loading its module on first use (once, however many ask). */
+export async function loadConnector(kind: ConnectorKind, name: string, path: string): Promise<{ id: string; connector: ConnectorClass }> {
+  const entry = lookup(kind, name, path);
+  if (!entry.connector) {
+    entry.loading ??= entry.load!().then(
+      (connector) => (entry.connector = connector),
+      (error: unknown) => {
+        entry.loading = undefined;
+        throw new ConfigError(path, `cannot load ${kind} connector "${name}": ${error instanceof Error ? error.message : String(error)}`);
+      },
+    );
+    await entry.loading;
+  }
+  return { id: entry.id, connector: entry.connector! };
 }
 
 export function isRegistered(name: string): boolean {
   return entries.has(name);
 }
 
-/** Every registered connector class of one kind, by id. */
-export function listConnectors(kind: ConnectorKind): Array<{ id: string; connector: ConnectorClass }> {
-  const seen = new Map<string, ConnectorClass>();
-  for (const entry of entries.values()) if (entry.kind === kind && !seen.has(entry.id)) seen.set(entry.id, entry.connector);
-  return [...seen].map(([id, connector]) => ({ id, connector }));
+/** Every registered connector of one kind, by id, in registration order, with what is known before loading it. */
+export function listConnectors(kind: ConnectorKind): Array<{ id: string; aliases: string[]; envVars: readonly string[] }> {
+  const seen = new Map<RegistryEntry, string[]>();
+  for (const [name, entry] of entries) {
+    if (entry.kind !== kind) continue;
+    if (!seen.has(entry)) seen.set(entry, []);
+    if (name !== entry.id) seen.get(entry)!.push(name);
+  }
+  return [...seen].map(([entry, aliases]) => ({ id: entry.id, aliases, envVars: entry.envVars }));
 }

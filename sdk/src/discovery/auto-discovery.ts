@@ -3,11 +3,6 @@ import { listConnectors } from "../core/registry.js";
 import type { SecretStore } from "../secrets/secret-store.js";
 import { BaseDiscovery, type DiscoveryConfig } from "./discovery.js";
 
-interface ProviderClassMeta {
-  shortName?: string;
-  envVars?: readonly string[];
-}
-
 /**
  * Finds providers by the secrets they are known by (`OPENAI_API_KEY`, ...), in the order the
  * providers were registered; `providers` limits which are considered.
@@ -25,11 +20,11 @@ export class AutoDiscovery extends BaseDiscovery {
   override async discover(secrets: SecretStore): Promise<ProviderSpec[]> {
     const wanted = this.config.providers;
     const found: ProviderSpec[] = [];
-    for (const { id, connector } of listConnectors("provider")) {
-      const meta = connector as unknown as ProviderClassMeta;
-      const name = meta.shortName ?? id;
+    // The registry knows each provider's keys before its code is loaded (providers are lazy chunks in browsers).
+    for (const { id, aliases, envVars } of listConnectors("provider")) {
+      const name = aliases[0] ?? id;
       if (wanted && !wanted.includes(name) && !wanted.includes(id)) continue;
-      for (const key of meta.envVars ?? []) {
+      for (const key of envVars) {
         if (await secrets.has(key)) {
           found.push({ name, connector: id, config: {}, enabled: true, path: `discovery.${name}` });
           break;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../core/errors.js";
 import type { MeshEvent } from "../core/events.js";
-import { resolveConnector } from "../core/registry.js";
+import { loadConnector } from "../core/registry.js";
 import { registerBuiltins } from "../core/builtins.js";
 import { create } from "../client/create.js";
 import { sampleEvents } from "../../test/contracts/observability.contract.js";
@@ -16,10 +16,10 @@ function samples(text: string, name: string): string[] {
 }
 
 describe("PrometheusObservability", () => {
-  it("is registered as modelmesh.prometheus.v1 with the short name prometheus", () => {
+  it("is registered as modelmesh.prometheus.v1 with the short name prometheus", async () => {
     registerBuiltins();
-    expect(resolveConnector("observability", "prometheus", "observability.connector").connector).toBe(PrometheusObservability);
-    expect(resolveConnector("observability", "modelmesh.prometheus.v1", "observability.connector").connector).toBe(PrometheusObservability);
+    expect((await loadConnector("observability", "prometheus", "observability.connector")).connector).toBe(PrometheusObservability);
+    expect((await loadConnector("observability", "modelmesh.prometheus.v1", "observability.connector")).connector).toBe(PrometheusObservability);
     expect(new PrometheusObservability().id).toMatch(/^[a-z0-9-]+(\.[a-z0-9-]+)+\.v\d+$/);
   });
 

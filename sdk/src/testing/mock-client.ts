@@ -1,4 +1,5 @@
 import { MeshClient } from "../client/mesh-client.js";
+import { BUILTIN_MESH_SETUP } from "../client/create.js";
 import type { CreateOptions } from "../core/mesh.js";
 import { MockProvider, type MockResponse, type RecordedCall } from "./mock-provider.js";
 
@@ -23,7 +24,7 @@ export class MockMeshClient extends MeshClient {
       // Scripted failures surface at once: no backoff waits and no extra rounds in unit tests.
       config: { defaults: { retry: { maxRetries: 0 } } },
       clock: { sleep: async () => {} },
-    });
+    }, BUILTIN_MESH_SETUP);
     this.provider = provider;
     // Each call starts with the mock models healthy, so a scripted error shapes only its own call.
     // (To test cooldowns and recovery, put a MockProvider in a real create() instead.)

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { BaseDiscovery } from "../../src/discovery/discovery.js";
 import { MemorySecretStore } from "../../src/secrets/memory-secrets.js";
 import { registerBuiltins } from "../../src/core/builtins.js";
-import { resolveConnector } from "../../src/core/registry.js";
+import { checkConnector } from "../../src/core/registry.js";
 
 /** What every discovery connector owes the mesh: provider specs that name registered connectors, and only for keys that exist. */
 export function discoveryContract(name: string, make: (config?: Record<string, unknown>) => BaseDiscovery, keys: Record<string, string>): void {
@@ -12,7 +12,7 @@ export function discoveryContract(name: string, make: (config?: Record<string, u
       const specs = await make().discover(new MemorySecretStore({ secrets: keys }));
       expect(specs.length).toBeGreaterThan(0);
       for (const spec of specs) {
-        expect(() => resolveConnector("provider", spec.connector, spec.path)).not.toThrow();
+        expect(() => checkConnector("provider", spec.connector, spec.path)).not.toThrow();
         expect(spec.enabled).toBe(true);
         expect(JSON.stringify(spec)).not.toContain(Object.values(keys)[0]!);
       }

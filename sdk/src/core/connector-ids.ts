@@ -1,0 +1,41 @@
+import type { ConnectorDescription } from "./registry.js";
+
+/**
+ * Every built-in connector as configuration names it: id, kind, short names and (providers) the keys discovery
+ * looks for. Plain data, so create() checks names synchronously while each connector's code stays in its own
+ * chunk (`builtins.ts` holds the loaders; `modelmesh/static` registers classes against this table).
+ * The first alias is the connector's `shortName`.
+ * @example
+ * BUILTIN_CONNECTORS.find((connector) => connector.aliases?.includes("openai"))?.id; // "openai.llm.v1"
+ */
+export const BUILTIN_CONNECTORS = [
+  { id: "openai.llm.v1", kind: "provider", aliases: ["openai"], envVars: ["OPENAI_API_KEY"] },
+  { id: "modelmesh.openai-compatible.v1", kind: "provider", aliases: ["openai-compatible"] },
+  { id: "modelmesh.browser-provider.v1", kind: "provider", aliases: ["browser"] },
+  { id: "modelmesh.stick-until-failure.v1", kind: "rotation", aliases: ["stick-until-failure"] },
+  { id: "modelmesh.cost-first.v1", kind: "rotation", aliases: ["cost-first"] },
+  { id: "modelmesh.latency-first.v1", kind: "rotation", aliases: ["latency-first"] },
+  { id: "modelmesh.round-robin.v1", kind: "rotation", aliases: ["round-robin"] },
+  { id: "modelmesh.priority-selection.v1", kind: "rotation", aliases: ["priority", "priority-selection"] },
+  { id: "modelmesh.session-stickiness.v1", kind: "rotation", aliases: ["session-stickiness"] },
+  { id: "modelmesh.rate-limit-aware.v1", kind: "rotation", aliases: ["rate-limit-aware"] },
+  { id: "modelmesh.load-balanced.v1", kind: "rotation", aliases: ["load-balanced"] },
+  { id: "modelmesh.env.v1", kind: "secrets", aliases: ["env"] },
+  { id: "modelmesh.memory-secrets.v1", kind: "secrets", aliases: ["memory-secrets"] },
+  { id: "modelmesh.json-secrets.v1", kind: "secrets", aliases: ["json-secrets"] },
+  { id: "modelmesh.memory.v1", kind: "storage", aliases: ["memory"] },
+  { id: "modelmesh.localstorage.v1", kind: "storage", aliases: ["localstorage"] },
+  { id: "modelmesh.sessionstorage.v1", kind: "storage", aliases: ["sessionstorage"] },
+  { id: "modelmesh.null.v1", kind: "observability", aliases: ["null"] },
+  { id: "modelmesh.console.v1", kind: "observability", aliases: ["console"] },
+  { id: "modelmesh.json-log.v1", kind: "observability", aliases: ["json-log", "jsonlog", "modelmesh.jsonlog.v1"] },
+  { id: "modelmesh.callback.v1", kind: "observability", aliases: ["callback"] },
+  { id: "modelmesh.prometheus.v1", kind: "observability", aliases: ["prometheus"] },
+  { id: "modelmesh.auto-discovery.v1", kind: "discovery", aliases: ["auto-discovery"] },
+] as const satisfies readonly ConnectorDescription[];
+
+/** The id of a built-in connector. */
+export type BuiltinConnectorId = (typeof BUILTIN_CONNECTORS)[number]["id"];
+
+/** The secret store used when a configuration names none. */
+export const DEFAULT_SECRET_STORE: BuiltinConnectorId = "modelmesh.env.v1";

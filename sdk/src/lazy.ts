@@ -1,0 +1,37 @@
+// `modelmesh/lazy`: create() for web apps. Nothing here imports a connector, so a bundler ships only the client and
+// the configuration check up front; the mesh and each connector a configuration names are fetched with import() when
+// create() starts. (The root entry also exports every connector class; esbuild then keeps them all up front.)
+
+export { create } from "./client/create.js";
+export type { MeshClient, MeshClientState, MeshDescription, MeshExplanation } from "./client/mesh-client.js";
+export type { MeshStream } from "./client/mesh-stream.js";
+export type { ChatCompletions, ChatCompletionCreateParamsStreaming, ChatCompletionCreateParamsNonStreaming } from "./client/chat-completions.js";
+export type { ModelMesh } from "./core/builtin-mesh.js";
+export type { CreateOptions, ConnectorOption } from "./core/options.js";
+export type { MeshConfigObject, ResolvedConfig } from "./core/config.js";
+export { capabilities, resolveCapability, capabilityCovers, type CapabilityNode } from "./core/capabilities.js";
+export { registerConnector, registerConnectorLoader, registerConnectors, type ConnectorKind, type ConnectorClass, type ConnectorDescription, type ConnectorLoader } from "./core/registry.js";
+export { Middleware, type MiddlewareContext, type MiddlewareLike } from "./core/middleware.js";
+export type { RequestOptions } from "./core/router.js";
+export type { UsageSummary, UsageEntry } from "./core/usage.js";
+export type * from "./core/types.js";
+export {
+  ModelMeshError,
+  ConfigError,
+  ProviderError,
+  AuthenticationError,
+  RateLimitError,
+  TimeoutError,
+  ConnectionError,
+  BudgetExceededError,
+  InvalidRequestError,
+  NoCapableModelError,
+  SecretNotFoundError,
+  StorageError,
+  StreamInterruptedError,
+  AllProvidersExhaustedError,
+  isModelMeshError,
+  isSerializedError,
+  type SerializedError,
+  type Attempt,
+} from "./core/errors.js";
