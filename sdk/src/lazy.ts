@@ -1,12 +1,12 @@
 // `modelmesh/lazy`: create() for web apps. Nothing here imports a connector, so a bundler ships only the client and
 // the configuration check up front; the mesh and each connector a configuration names are fetched with import() when
-// create() starts. (The root entry also exports every connector class; esbuild then keeps them all up front.)
+// create() starts. (The root entry links every connector statically: it exports them all, so a bundler keeps them.)
 
-export { create } from "./client/create.js";
+export { create } from "./client/lazy-create.js";
 export type { MeshClient, MeshClientState, MeshDescription, MeshExplanation } from "./client/mesh-client.js";
 export type { MeshStream } from "./client/mesh-stream.js";
 export type { ChatCompletions, ChatCompletionCreateParamsStreaming, ChatCompletionCreateParamsNonStreaming } from "./client/chat-completions.js";
-export type { ModelMesh } from "./core/builtin-mesh.js";
+export type { LazyModelMesh } from "./core/lazy-mesh.js";
 export type { CreateOptions, ConnectorOption } from "./core/options.js";
 export type { MeshConfigObject, ResolvedConfig } from "./core/config.js";
 export { capabilities, resolveCapability, capabilityCovers, type CapabilityNode } from "./core/capabilities.js";

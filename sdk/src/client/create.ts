@@ -1,20 +1,11 @@
 import type { CreateOptions } from "../core/options.js";
-import { validateOptions } from "../core/build.js";
-import { registerBuiltins } from "../core/builtins.js";
+import { ModelMesh } from "../core/builtin-mesh.js";
 import { MeshClient, type MeshSetup } from "./mesh-client.js";
 
-// The mesh's code (router, pools, retry, connectors) is its own chunk: a page that calls create() downloads it
-// while the client starts, not before the page runs. Connectors load when a configuration names them.
-/** The `modelmesh` entry's setup: every built-in nameable, loaded on first use; YAML parsed on demand. */
+/** The `modelmesh` entry's setup: every built-in linked and nameable; YAML parsed on demand. */
 export const BUILTIN_MESH_SETUP: MeshSetup = {
-  validate(options) {
-    registerBuiltins();
-    return validateOptions(options);
-  },
-  async start(options, validated) {
-    const { ModelMesh } = await import("../core/builtin-mesh.js");
-    return ModelMesh.start(options, validated);
-  },
+  validate: (options) => ModelMesh.validate(options),
+  start: (options, validated) => ModelMesh.start(options, validated),
 };
 
 /**

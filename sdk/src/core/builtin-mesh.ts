@@ -1,18 +1,78 @@
 import { ModelMesh as StaticModelMesh } from "./mesh.js";
 import { loadConfig, type MeshConfigObject } from "./config.js";
-import { registerBuiltins } from "./builtins.js";
+import { isRegistered, registerConnectors, type ConnectorClass } from "./registry.js";
+import { BUILTIN_CONNECTORS } from "./connector-ids.js";
+import { OpenAIProvider } from "../provider/openai.js";
+import { OpenAICompatibleProvider } from "../provider/openai-compatible.js";
+import { BrowserBaseProvider } from "../provider/browser.js";
+import { StickUntilFailurePolicy } from "../rotation/stick-until-failure.js";
+import { CostFirstPolicy } from "../rotation/cost-first.js";
+import { LatencyFirstPolicy } from "../rotation/latency-first.js";
+import { RoundRobinPolicy } from "../rotation/round-robin.js";
+import { PrioritySelectionPolicy } from "../rotation/priority-selection.js";
+import { SessionStickinessPolicy } from "../rotation/session-stickiness.js";
+import { RateLimitAwarePolicy } from "../rotation/rate-limit-aware.js";
+import { LoadBalancedPolicy } from "../rotation/load-balanced.js";
+import { EnvSecretStore } from "../secrets/env.js";
+import { MemorySecretStore } from "../secrets/memory-secrets.js";
+import { JsonSecretStore } from "../secrets/json-secrets.js";
+import { MemoryStorage } from "../storage/memory.js";
+import { LocalStorageStorage } from "../storage/localstorage.js";
+import { SessionStorageStorage } from "../storage/sessionstorage.js";
+import { NullObservability } from "../observability/null.js";
+import { ConsoleObservability } from "../observability/console.js";
+import { JsonLogObservability } from "../observability/json-log.js";
+import { CallbackObservability } from "../observability/callback.js";
+import { PrometheusObservability } from "../observability/prometheus.js";
+import { AutoDiscovery } from "../discovery/auto-discovery.js";
 
 /**
- * The mesh of the `modelmesh` entry: every built-in connector can be named from configuration and its code is
- * loaded the first time one is named; configuration may be YAML text or (Node) a file path, the YAML parser
- * loading only when YAML is given. `modelmesh/static` exports the base class instead (no `import()` at all).
+ * Every built-in connector class, linked statically: the root entry exports them all anyway, and a bundler that
+ * splits code would otherwise add a chunk per class to the page's first load (esbuild keeps every chunk a barrel
+ * file re-exports). `modelmesh/lazy` loads them one by one instead (`builtins.ts`).
+ * @example
+ * BUILTIN_CLASSES.includes(OpenAIProvider); // true
+ */
+export const BUILTIN_CLASSES: readonly ConnectorClass[] = [
+  OpenAIProvider,
+  OpenAICompatibleProvider,
+  BrowserBaseProvider,
+  StickUntilFailurePolicy,
+  CostFirstPolicy,
+  LatencyFirstPolicy,
+  RoundRobinPolicy,
+  PrioritySelectionPolicy,
+  SessionStickinessPolicy,
+  RateLimitAwarePolicy,
+  LoadBalancedPolicy,
+  EnvSecretStore,
+  MemorySecretStore,
+  JsonSecretStore,
+  MemoryStorage,
+  LocalStorageStorage,
+  SessionStorageStorage,
+  NullObservability,
+  ConsoleObservability,
+  JsonLogObservability,
+  CallbackObservability,
+  PrometheusObservability,
+  AutoDiscovery,
+] as unknown as readonly ConnectorClass[];
+
+/**
+ * The mesh of the `modelmesh` entry: every built-in connector can be named from configuration; configuration may be
+ * YAML text or (Node) a file path, the YAML parser loading only when YAML is given.
  * @example
  * const mesh = await ModelMesh.start({ config: "modelmesh.yaml" });
  * const errors = await mesh.reconfigure(newYamlText); // [] when applied
  */
 export class ModelMesh extends StaticModelMesh {
   protected static override prepare(): void {
-    registerBuiltins();
+    // A user's registerConnector() of the same id wins over the built-in.
+    for (const connector of BUILTIN_CLASSES) {
+      const id = (connector as unknown as { connectorId: string }).connectorId;
+      if (!isRegistered(id)) registerConnectors([connector], BUILTIN_CONNECTORS);
+    }
     super.prepare();
   }
 

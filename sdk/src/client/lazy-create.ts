@@ -1,0 +1,31 @@
+import type { CreateOptions } from "../core/options.js";
+import { validateOptions } from "../core/build.js";
+import { registerBuiltins } from "../core/builtins.js";
+import { MeshClient, type MeshSetup } from "./mesh-client.js";
+
+// The mesh's code (router, pools, retry) is its own chunk: a page that calls create() downloads it while the client
+// starts, not before the page runs. Each connector is its own chunk too, fetched when a configuration names it.
+const LAZY_MESH_SETUP: MeshSetup = {
+  validate(options) {
+    registerBuiltins();
+    return validateOptions(options);
+  },
+  async start(options, validated) {
+    const { LazyModelMesh } = await import("../core/lazy-mesh.js");
+    return LazyModelMesh.start(options, validated);
+  },
+};
+
+/**
+ * `create()` of `modelmesh/lazy`: same call shape and checks as the root entry's, but only the client ships up
+ * front; the mesh and the connectors its configuration names are fetched (`import()`) when it starts.
+ * @example
+ * import { create } from "modelmesh/lazy";
+ * const client = create("chat-completion", { providers: [{ connector: "openai.llm.v1", config: { apiKey } }] });
+ */
+export function create(capability?: string, options?: CreateOptions): MeshClient;
+export function create(options: CreateOptions): MeshClient;
+export function create(capabilityOrOptions?: string | CreateOptions, options: CreateOptions = {}): MeshClient {
+  if (typeof capabilityOrOptions === "object" && capabilityOrOptions !== null) return new MeshClient(undefined, capabilityOrOptions, LAZY_MESH_SETUP);
+  return new MeshClient(capabilityOrOptions, options, LAZY_MESH_SETUP);
+}
