@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { builtinModules } from "node:module";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createContext, runInContext } from "node:vm";
+import { gzipSync } from "node:zlib";
+import { build, type Metafile, type Plugin } from "esbuild";
+import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai.js";
+
+// What an app's bundler makes of the three entries, built from source (the `modelmesh-source` condition) so the test
+// needs no `npm run build`. `bench/bundle-size.ts` measures the same against the built package.
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const BUDGET_BYTES = 15 * 1024;
+
+/** Records Node built-ins instead of failing the build, so the test can name them. */
+function recordNodeBuiltins(found: string[]): Plugin {
+  const names = new Set(builtinModules);
+  return {
+    name: "record-node-builtins",
+    setup(builder) {
+      builder.onResolve({ filter: /.*/ }, (args) => {
+        const bare = args.path.startsWith("node:") ? args.path.slice(5) : args.path;
+        if (!args.path.startsWith("node:") && !names.has(bare.split("/")[0] ?? "")) return undefined;
+        found.push(`${args.path} (from ${relative(root, args.importer)})`);
+        return { path: args.path, external: true };
+      });
+    },
+  };
+}
+
+async function bundle(directory: string, name: string, source: string, options: { splitting: boolean; format: "esm" | "iife" }) {
+  const entry = join(directory, `${name}.js`);
+  await writeFile(entry, source);
+  const nodeBuiltins: string[] = [];
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    platform: "browser",
+    write: false,
+    metafile: true,
+    logLevel: "silent",
+    outdir: join(directory, `out-${name}`),
+    absWorkingDir: root,
+    nodePaths: [join(root, "node_modules")],
+    conditions: ["modelmesh-source"],
+    plugins: [recordNodeBuiltins(nodeBuiltins)],
+    ...options,
+  });
+  return { result, nodeBuiltins, entryOutput: Object.keys(result.metafile.outputs).find((path) => result.metafile.outputs[path]!.entryPoint === relative(root, entry))! };
+}
+
+/** The entry chunk and every chunk it imports statically: what a page loads before its code runs. */
+function upFront(metafile: Metafile, entryOutput: string): Set<string> {
+  const found = new Set<string>();
+  const pending = [entryOutput];
+  while (pending.length > 0) {
+    const path = pending.pop()!;
+    if (found.has(path)) continue;
+    found.add(path);
+    for (const imported of metafile.outputs[path]!.imports) if (imported.kind === "import-statement" && !imported.external) pending.push(imported.path);
+  }
+  return found;
+}
+
+describe("bundling modelmesh for browsers", () => {
+  let directory: string;
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), "modelmesh-bundle-"));
+  });
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it("modelmesh/lazy: create + the OpenAI provider by id loads at most 15 KB gzip up front; connectors, the mesh and YAML are lazy chunks", async () => {
+    const { result, nodeBuiltins, entryOutput } = await bundle(
+      directory,
+      "lazy",
+      `import { create } from "modelmesh/lazy";\nexport const client = create("chat-completion", { providers: [{ connector: "openai.llm.v1", config: { apiKey: "k" } }] });\n`,
+      { splitting: true, format: "esm" },
+    );
+    const eager = upFront(result.metafile, entryOutput);
+    const files = new Map(result.outputFiles.map((file) => [relative(root, file.path), file.contents]));
+    const gzipBytes = [...eager].reduce((sum, path) => sum + gzipSync(files.get(path)!, { level: 9 }).byteLength, 0);
+    expect(gzipBytes).toBeLessThanOrEqual(BUDGET_BYTES);
+    const eagerInputs = [...eager].flatMap((path) => Object.keys(result.metafile.outputs[path]!.inputs));
+    // The connectors (and the router, and the YAML parser) are not in what loads up front...
+    for (const lazy of ["sdk/src/provider/openai.ts", "sdk/src/provider/base-provider.ts", "sdk/src/core/router.ts", "sdk/src/observability/prometheus.ts", "sdk/src/rotation/cost-first.ts"]) {
+      expect(eagerInputs, lazy).not.toContain(lazy);
+    }
+    expect(eagerInputs.some((input) => input.includes("node_modules/yaml/"))).toBe(false);
+    // ...but each is its own chunk that an import() reaches.
+    const dynamicEntries = Object.values(result.metafile.outputs).map((output) => output.entryPoint).filter(Boolean);
+    for (const chunk of ["sdk/src/provider/openai.ts", "sdk/src/observability/prometheus.ts", "sdk/src/rotation/cost-first.ts", "sdk/src/core/lazy-mesh.ts"]) expect(dynamicEntries, chunk).toContain(chunk);
+    expect(nodeBuiltins).toEqual([]);
+  });
+
+  describe("modelmesh/static in a service-worker-like scope", () => {
+    let fake: FakeOpenAI;
+    beforeAll(async () => {
+      fake = await startFakeOpenAI({ name: "openai" });
+    });
+    afterAll(async () => {
+      await fake.close();
+    });
+
+    it("bundles with no import() and no Node built-in, and answers a chat request through the registered provider", async () => {
+      const { result, nodeBuiltins } = await bundle(
+        directory,
+        "static",
+        `import { create, registerConnectors, OpenAIProvider, ConfigError } from "modelmesh/static";
+registerConnectors([OpenAIProvider]);
+globalThis.run = async (baseUrl) => {
+  let unknown = "";
+  try { create({ providers: [{ connector: "anthropic" }] }); } catch (error) { unknown = error instanceof ConfigError ? error.path : "wrong class"; }
+  const client = create("chat-completion", { providers: [{ connector: "openai", config: { apiKey: "sk-static-0000000000", baseUrl } }] });
+  const reply = await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "from the worker" }] });
+  await client.close();
+  return { unknown, content: reply.choices[0].message.content };
+};
+`,
+        { splitting: false, format: "iife" },
+      );
+      const code = result.outputFiles[0]!.text;
+      expect(code).not.toMatch(/\bimport\(/);
+      expect(nodeBuiltins).toEqual([]);
+      const shipped = Object.values(result.metafile.outputs).flatMap((output) => Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([path]) => path));
+      expect(shipped.some((input) => input.includes("node_modules/yaml/"))).toBe(false);
+      expect(shipped).not.toContain("sdk/src/observability/prometheus.ts");
+      // What an MV3 service worker has, and none of what it lacks (process, window, document, storage globals).
+      const scope = createContext({ console, URL, TextEncoder, TextDecoder, AbortController, AbortSignal, Headers, Request, Response, ReadableStream, fetch, setTimeout, clearTimeout, structuredClone, crypto: globalThis.crypto });
+      runInContext(code, scope);
+      const outcome = await (scope as unknown as { run: (url: string) => Promise<{ unknown: string; content: string }> }).run(fake.url);
+      expect(outcome.unknown).toBe("providers[0].connector");
+      expect(outcome.content).toContain("from the worker");
+      expect(fake.requests.filter((request) => request.path.endsWith("/chat/completions"))).toHaveLength(1);
+      expect(fake.requests[0]!.headers.authorization).toBe("Bearer sk-static-0000000000");
+      for (const forbidden of ["process", "window", "document", "localStorage", "indexedDB", "chrome"]) expect(forbidden in scope).toBe(false);
+    });
+  });
+});
