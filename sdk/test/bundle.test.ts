@@ -125,6 +125,11 @@ globalThis.run = async (baseUrl) => {
       );
       const code = result.outputFiles[0]!.text;
       expect(code).not.toMatch(/\bimport\(/);
+      // esbuild inlines an import() when it does not split; a bundler that splits (Vite, Rollup) would emit a chunk and
+      // a real import() call. Splitting the same entry must therefore leave none. (esbuild still writes an unused chunk
+      // for the YAML parser, whose import() it dropped with the code around it: evanw/esbuild#3252.)
+      const split = await bundle(directory, "static-split", `import { create, registerConnectors, OpenAIProvider } from "modelmesh/static";\nregisterConnectors([OpenAIProvider]);\nexport const client = () => create("chat-completion", { providers: ["openai"] });\n`, { splitting: true, format: "esm" });
+      for (const file of split.result.outputFiles) expect(file.text, relative(root, file.path)).not.toMatch(/\bimport\(/);
       expect(nodeBuiltins).toEqual([]);
       const shipped = Object.values(result.metafile.outputs).flatMap((output) => Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([path]) => path));
       expect(shipped.some((input) => input.includes("node_modules/yaml/"))).toBe(false);
