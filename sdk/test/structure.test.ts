@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync, readdirSync } from "node:fs";
+import { posix } from "node:path";
 import { fileURLToPath } from "node:url";
+import ts from "typescript";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const read = (path: string) => readFileSync(`${root}${path}`, "utf8");
@@ -59,5 +61,121 @@ describe("the repository's structure", () => {
     };
     walk("sdk/src");
     expect(offenders).toEqual([]);
+  });
+});
+
+// The layers of ../DESIGN.md, bottom to top: an import may point down, or sideways within its own folder.
+// Files are placed where they are to live (PLANNED_HOME); until they move, they are checked as if they had.
+const LAYERS: Record<string, number> = { wire: 0, internal: 1, provider: 2, rotation: 2, secrets: 2, storage: 2, observability: 2, discovery: 2, core: 3, client: 4, testing: 5, entry: 6 };
+
+/** Files in the wrong folder today, and the folder each must move to (the integrator moves them; imports then follow). */
+const PLANNED_HOME: Record<string, string> = {
+  "core/types.ts": "wire", // OpenAI wire types
+  "core/errors.ts": "wire", // the error tree every layer throws
+  "core/events.ts": "wire", // event types sinks receive
+  "core/capabilities.ts": "wire", // the capability tree
+  "core/sse.ts": "wire", // SSE framing of the OpenAI wire (public: formatSseEvent), parsed by providers
+  "core/model-state.ts": "wire", // the record rotation strategies and internal/pool-order read
+};
+
+/** Interface files: they import only wire/ and internal/, never their own folder's implementations. */
+const INTERFACES = ["provider/provider.ts", "rotation/rotation.ts", "secrets/secret-store.ts", "storage/storage.ts", "observability/sink.ts", "discovery/discovery.ts"];
+
+/**
+ * Upward or sideways imports that remain once PLANNED_HOME is applied, each with what removes it. The list only
+ * shrinks: a new violation fails, and so does an entry here that no longer exists.
+ */
+const KNOWN_VIOLATIONS: Record<string, string> = {
+  "core/model-state.ts -> provider/provider.ts": "ModelInfo/ModelFeatures/ModelPricing/RateLimitSnapshot types move to wire/models.ts (provider.ts re-exports them)",
+  "provider/error-factory.ts -> core/retry.ts": "HeadersLike, readHeader, parseDuration, resetTime, parseRetryAfter move to internal/headers.ts (retry.ts imports them)",
+  "provider/rate-limit-headers.ts -> core/retry.ts": "same: internal/headers.ts",
+  "discovery/discovery.ts -> core/config.ts": "ProviderSpec/ConnectorSpec types move to wire/config-types.ts (config.ts re-exports them)",
+  "discovery/auto-discovery.ts -> core/config.ts": "same: wire/config-types.ts",
+  "discovery/auto-discovery.ts -> core/registry.ts": "the mesh passes the registered providers (id, short name, env vars) to discover() instead",
+  "discovery/discovery.ts -> provider/provider.ts": "via wire/models.ts once ModelInfo moves there",
+  "discovery/discovery.ts -> secrets/secret-store.ts": "the SecretStore interface (types only) moves to wire/secret-store.ts",
+  "discovery/auto-discovery.ts -> secrets/secret-store.ts": "same: wire/secret-store.ts",
+  "observability/sink.ts -> observability/redact.ts": "an interface file importing an implementation: redact.ts moves to internal/redact.ts",
+};
+
+/** Every relative import (static, re-export, type-only and import()) of every source file, comments ignored. */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  const walk = (directory: string) => {
+    for (const entry of readdirSync(`${root}sdk/src/${directory}`, { withFileTypes: true })) {
+      const path = directory ? `${directory}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts")) {
+        const imports = ts.preProcessFile(read(`sdk/src/${path}`), true, true).importedFiles.map((file) => file.fileName).filter((name) => name.startsWith("."));
+        graph.set(path, imports.map((name) => posix.normalize(posix.join(posix.dirname(path), name)).replace(/\.js$/, ".ts")));
+      }
+    }
+  };
+  walk("");
+  return graph;
+}
+
+function folderOf(path: string): string {
+  const home = PLANNED_HOME[path];
+  if (home) return home;
+  return path.includes("/") ? path.split("/")[0]! : "entry";
+}
+
+describe("the layers", () => {
+  const graph = importGraph();
+
+  it("parses the imports of every source file", () => {
+    expect(graph.size).toBeGreaterThan(80);
+    expect(graph.get("core/mesh.ts")).toContain("core/router.ts");
+    // import() counts: the lazy loaders are imports too.
+    expect(graph.get("core/builtins.ts")).toContain("provider/openai.ts");
+  });
+
+  it("has no import that climbs a layer or crosses to another folder of the same layer, beyond the known list", () => {
+    const found: string[] = [];
+    for (const [from, targets] of graph) {
+      for (const to of targets) {
+        const source = folderOf(from);
+        const target = folderOf(to);
+        const interfaceBreach = INTERFACES.includes(from) && target === source;
+        const climbs = LAYERS[target]! > LAYERS[source]! || (LAYERS[target] === LAYERS[source] && target !== source);
+        if (climbs || interfaceBreach) found.push(`${from} -> ${to}`);
+      }
+    }
+    expect(found.filter((edge) => !(edge in KNOWN_VIOLATIONS)), "new imports that climb a layer").toEqual([]);
+    expect(Object.keys(KNOWN_VIOLATIONS).filter((edge) => !found.includes(edge)), "fixed: remove these from KNOWN_VIOLATIONS").toEqual([]);
+  });
+
+  it("has no import cycle", () => {
+    // Tarjan's strongly connected components; a component of more than one file (or a self-import) is a cycle.
+    const index = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const cycles: string[][] = [];
+    let counter = 0;
+    const visit = (node: string) => {
+      index.set(node, counter);
+      low.set(node, counter);
+      counter += 1;
+      stack.push(node);
+      for (const next of graph.get(node) ?? []) {
+        if (!graph.has(next)) continue;
+        if (!index.has(next)) {
+          visit(next);
+          low.set(node, Math.min(low.get(node)!, low.get(next)!));
+        } else if (stack.includes(next)) low.set(node, Math.min(low.get(node)!, index.get(next)!));
+      }
+      if (low.get(node) === index.get(node)) {
+        const component: string[] = [];
+        let member: string;
+        do {
+          member = stack.pop()!;
+          component.push(member);
+        } while (member !== node);
+        if (component.length > 1 || graph.get(node)!.includes(node)) cycles.push(component.sort());
+      }
+    };
+    for (const node of graph.keys()) if (!index.has(node)) visit(node);
+    expect(cycles).toEqual([]);
   });
 });

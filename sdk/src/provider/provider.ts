@@ -92,37 +92,3 @@ export interface Provider {
   images?(request: ImageGenerateParams, options?: ProviderCallOptions): Promise<ProviderResult<ImagesResponse>>;
   close?(): Promise<void>;
 }
-
-// The CDK base class and its config helpers live in base-provider.ts; re-exported so `provider.ts` stays the one
-// place to import the provider contract from.
-export {
-  BaseProvider,
-  createBaseProviderConfig,
-  completionToChunks,
-  DEFAULT_TIMEOUT_MS,
-  fingerprint,
-  joinUrl,
-  mergeHeaders,
-  mergeModels,
-  normalizeChatCompletion,
-  normalizeChatCompletionChunk,
-  normalizeEmbeddingResponse,
-  normalizeImagesResponse,
-  normalizeFinishReason,
-  normalizeModelInfo,
-  normalizeUsage,
-  parseOpenAIRateLimitHeaders,
-  toMultipartForm,
-  withProxy,
-} from "./base-provider.js";
-export type {
-  BaseProviderConfig,
-  BaseProviderConfigInput,
-  ChatCompletionDraft,
-  ChunkDraftResult,
-  ModelInfoInput,
-  SendOptions,
-  SentRequest,
-  StreamContext,
-  TransferControl,
-} from "./base-provider.js";
