@@ -26,6 +26,22 @@ describe("the modelmesh package", () => {
     // No custom condition here: this is what a user of the built package gets.
     const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], { cwd: root });
     expect(JSON.parse(stdout)).toEqual({ content: "built", path: "generation.text-generation.chat-completion", configError: "pools.chat.capability", create: "function" });
+    expect(existsSync(`${root}sdk/dist/lazy.d.ts`)).toBe(true);
+    expect(existsSync(`${root}sdk/dist/static.d.ts`)).toBe(true);
+    // The two subpaths, as a user of the built package imports them: each checks connector names in create().
+    const subpaths = `
+      import { create as lazyCreate, ConfigError } from "modelmesh/lazy";
+      import { create as staticCreate, registerConnectors, OpenAIProvider, ConfigError as StaticConfigError } from "modelmesh/static";
+      const pathOf = (run, Class) => { try { run(); return "no error"; } catch (error) { return error instanceof Class ? error.path : "wrong class"; } };
+      // Static first: both entries share one registry in a process, and the lazy create() registers every built-in.
+      const before = pathOf(() => staticCreate({ providers: ["openai"] }), StaticConfigError);
+      registerConnectors([OpenAIProvider]);
+      const after = pathOf(() => staticCreate({ providers: [{ connector: "openai", config: { apiKey: "k" } }] }), StaticConfigError);
+      const lazy = pathOf(() => lazyCreate({ providers: ["acme"] }), ConfigError);
+      console.log(JSON.stringify({ lazy, before, after }));
+    `;
+    const subpathRun = await run(process.execPath, ["--input-type=module", "-e", subpaths], { cwd: root });
+    expect(JSON.parse(subpathRun.stdout)).toEqual({ lazy: "providers[0].connector", before: "providers[0].connector", after: "no error" });
   }, 60_000);
 
   it("bundles for the browser with no Node built-in, and loads in a service-worker-like scope", async () => {

@@ -85,7 +85,7 @@ function lookup(kind: ConnectorKind, name: string, path: string): RegistryEntry 
   const entry = entries.get(name);
   if (!entry) {
     const known = [...entries.entries()].filter(([, e]) => e.kind === kind || e.kind === undefined).map(([key]) => key);
-    throw new ConfigError(path, `unknown ${kind} connector "${name}"${known.length ? ` (known: ${known.sort().join(", ")})` : ""}; register a custom one with registerConnector()`);
+    throw new ConfigError(path, `unknown ${kind} connector "${name}"${known.length ? ` (known: ${known.sort().join(", ")})` : ""}; register it with registerConnector(id, Class), or with registerConnectors([Class]) in modelmesh/static`);
   }
   if (entry.kind && entry.kind !== kind) throw new ConfigError(path, `"${name}" is a ${entry.kind} connector, not a ${kind} connector`);
   return entry;
