@@ -28,7 +28,7 @@ export {
   type StreamFailoverMode,
 } from "./core/config.js";
 export { capabilities, resolveCapability, capabilityCovers, type CapabilityNode } from "./core/capabilities.js";
-export { registerConnector, registerConnectorLoader, registerConnectors, type ConnectorKind, type ConnectorClass, type ConnectorDescription, type ConnectorLoader } from "./core/registry.js";
+export { registerConnector, registerConnectorLoader, type ConnectorKind, type ConnectorClass, type ConnectorDescription, type ConnectorLoader } from "./core/registry.js";
 export { Middleware, type MiddlewareContext, type MiddlewareLike } from "./core/middleware.js";
 export type { RequestOptions } from "./core/router.js";
 export type { ModelState, ModelStatus } from "./core/model-state.js";
