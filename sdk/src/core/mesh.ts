@@ -78,7 +78,7 @@ export class ModelMesh {
   readonly random: () => number;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
-  // Protected so the `modelmesh` entry's ModelMesh (every built-in, YAML) can extend this one (`modelmesh/static`).
+  // Protected so the `modelmesh` and `modelmesh/lazy` meshes (every built-in, YAML) can extend this one (`modelmesh/static`).
   protected constructor(options: CreateOptions, seed: number | undefined) {
     this.#options = options;
     this.middleware = options.middleware ?? [];
@@ -89,8 +89,8 @@ export class ModelMesh {
 
   /**
    * Makes the connectors this mesh can name known to the registry. Here: the defaults every mesh uses when a
-   * configuration names none, as classes (no `import()`, for service workers); the `modelmesh` entry adds every
-   * built-in as a lazy loader.
+   * configuration names none, as classes (no `import()`, for service workers). The `modelmesh` entry adds every
+   * built-in class; `modelmesh/lazy` adds every built-in as a loader of its own chunk.
    */
   protected static prepare(): void {
     for (const connector of [StickUntilFailurePolicy, EnvSecretStore, MemoryStorage, NullObservability, AutoDiscovery]) {
