@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { CallbackObservability, ConfigError, create, PrometheusObservability, type MeshClient, type MeshEvent } from "modelmesh";
+import { CallbackObservability, ConfigError, create, isModelMeshErrorOf, PrometheusObservability, type MeshClient, type MeshEvent } from "modelmesh";
 import { describeRunning, loadInvocation, serve, stopOnSignals, withSink } from "./cli.js";
 import { startOfflineProviders, type OfflineProviders } from "../../sdk/test/fakes/demo-providers.js";
 
@@ -39,7 +39,7 @@ async function hasProviders(client: MeshClient): Promise<boolean> {
   try {
     await client.ready();
   } catch (error) {
-    if (error instanceof ConfigError && error.path === "providers") return false;
+    if (isModelMeshErrorOf(error, ConfigError) && error.path === "providers") return false;
     throw error;
   }
   return client.mesh.describe().providers.length > 0;

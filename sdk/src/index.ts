@@ -52,6 +52,8 @@ export {
   StreamInterruptedError,
   AllProvidersExhaustedError,
   isModelMeshError,
+  isModelMeshErrorOf,
+  exhaustedError,
   isSerializedError,
   type SerializedError,
   type Attempt,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mockClient } from "../src/testing/index.js";
-import { AllProvidersExhaustedError, RateLimitError, Middleware } from "../src/index.js";
+import { RateLimitError, Middleware } from "../src/index.js";
 
 describe("mockClient (modelmesh/testing)", () => {
   it("answers the FAQ's example in order and records every call", async () => {
@@ -36,10 +36,13 @@ describe("mockClient (modelmesh/testing)", () => {
   });
 
   it("raises scripted errors the way the real client does, and honours delay", async () => {
-    const client = mockClient({ responses: [{ error: new RateLimitError("slow down", { providerId: "mock", retryAfter: 3 }) }, { content: "late", delay: 30 }] });
-    const error = (await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hi" }] }).catch((caught: unknown) => caught)) as AllProvidersExhaustedError;
-    expect(error).toBeInstanceOf(AllProvidersExhaustedError);
-    expect((error.lastError as RateLimitError).retryAfter).toBe(3);
+    const scripted = new RateLimitError("slow down", { providerId: "mock", retryAfter: 3 });
+    const client = mockClient({ responses: [{ error: scripted }, { content: "late", delay: 30 }] });
+    const error = (await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hi" }] }).catch((caught: unknown) => caught)) as RateLimitError;
+    // A scripted error keeps its class, as the FAQ's `e instanceof RateLimitError` expects.
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error.retryAfter).toBe(3);
+    expect(error.errors[0]).toBe(scripted);
     const started = Date.now();
     const late = await client.chat.completions.create({ model: "mock-model", messages: [{ role: "user", content: "Hi" }] });
     expect(late.choices[0]?.message.content).toBe("late");
