@@ -314,7 +314,8 @@ export function resolveConfig(raw: MeshConfigObject): ResolvedConfig {
   const providers = parseProviders(root.raw("providers"), root.at("providers"));
   const pools = parsePools(root.object("pools"), defaults);
   const names = new Set(providers.map((provider) => provider.name));
-  for (const pool of pools) {
+  // With no providers configured they are discovered at start-up; the mesh checks pool `providers` against those.
+  for (const pool of providers.length ? pools : []) {
     for (const provider of pool.providers ?? []) {
       if (!names.has(provider)) throw new ConfigError(`${pool.path}.providers`, `names provider "${provider}", which is not configured (configured: ${[...names].join(", ") || "none"})`);
     }

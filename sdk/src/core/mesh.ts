@@ -1,5 +1,5 @@
 import { ConfigError, InvalidRequestError, ModelMeshError, NoCapableModelError } from "./errors.js";
-import { loadConfig, loadConfigSync, resolveConfig, type ConnectorSpec, type MeshConfigObject, type PoolSettings, type ProviderSpec, type ResolvedConfig } from "./config.js";
+import { MeshConfig, loadConfig, loadConfigSync, resolveConfig, type ConnectorSpec, type MeshConfigObject, type PoolSettings, type ProviderSpec, type ResolvedConfig } from "./config.js";
 import { capabilities, capabilityCovers, resolveCapability } from "./capabilities.js";
 import { createModelState, type ModelState } from "./model-state.js";
 import { STATE_KEY, pickPersisted, type PersistedState } from "./model-state-snapshot.js";
@@ -28,8 +28,8 @@ export type ConnectorOption = { connector: string; config?: Record<string, unkno
 
 /** Everything `create()` accepts besides the capability. */
 export interface CreateOptions {
-  /** YAML or JSON text, a parsed object, or (Node only) a path ending .yaml/.yml/.json. */
-  config?: string | MeshConfigObject;
+  /** YAML or JSON text, a parsed object, a `MeshConfig`, or (Node only) a path ending .yaml/.yml/.json. */
+  config?: string | MeshConfigObject | MeshConfig;
   providers?: Array<string | { connector?: string; name?: string; config?: Record<string, unknown>; instance?: Provider }>;
   /** Default strategy for pools that do not name one: id, short name, or an instance. */
   strategy?: string | BaseRotationPolicy;
@@ -79,6 +79,11 @@ const OPERATION_NAMES: Record<ProviderOperation, string> = {
   transcription: "transcriptions",
   images: "image generation",
 };
+
+/** Configuration as the loaders take it: a `MeshConfig` gives its raw object (validated again with the options). */
+function configSource<T>(source: T | MeshConfig): T | MeshConfigObject {
+  return source instanceof MeshConfig ? source.raw : source;
+}
 
 /** Longer than any pool, capability path or model id; a longer `model` is refused before any lookup. */
 const MAX_MODEL_NAME_LENGTH = 256;
@@ -135,7 +140,7 @@ export class ModelMesh {
   /** Checks what can be checked without I/O (an object or JSON config): throws ConfigError at once. */
   static validate(options: CreateOptions): ResolvedConfig | undefined {
     registerBuiltins();
-    const source = options.config;
+    const source = configSource(options.config);
     if (source === undefined || typeof source === "object") return applyOptions(resolveConfig(source ?? {}), options);
     if (source.trim().startsWith("{")) return applyOptions(resolveConfig(loadConfigSync(source)), options);
     return undefined;
@@ -144,7 +149,7 @@ export class ModelMesh {
   /** Loads configuration and secrets, builds every connector and restores saved state. */
   static async start(options: CreateOptions = {}, validated?: ResolvedConfig): Promise<ModelMesh> {
     registerBuiltins();
-    const config = validated ?? applyOptions(resolveConfig(await loadConfig(options.config ?? {})), options);
+    const config = validated ?? applyOptions(resolveConfig(await loadConfig(configSource(options.config) ?? {})), options);
     const mesh = new ModelMesh(options, config.seed);
     mesh.#secrets = buildSecretStore(config.secrets);
     const connectorSecrets = await resolveSecrets(mesh.#secrets, [config.storage, ...config.observability, config.discovery]);
@@ -167,6 +172,12 @@ export class ModelMesh {
     for (const spec of providerSpecs.filter((item) => item.enabled)) {
       const provider = await this.buildProvider(interpolate(spec, values)!);
       providers.set(provider.id, provider);
+    }
+    for (const spec of config.pools) {
+      const unknown = (spec.providers ?? []).filter((name) => !providers.has(name));
+      if (unknown.length) {
+        throw new ConfigError(`${spec.path}.providers`, `names provider(s) ${unknown.map((name) => `"${name}"`).join(", ")}, which ${config.providers.length ? "are not configured" : "discovery did not find"} (providers: ${[...providers.keys()].join(", ") || "none"})`);
+      }
     }
     const patterns = this.discoveryPatterns(config.discovery);
     const states = new Map<string, ModelState>();
@@ -410,9 +421,9 @@ export class ModelMesh {
    * replaces the old one. Requests already running finish on the old configuration.
    * @returns the errors; empty when the new configuration is in force.
    */
-  async reconfigure(source: string | MeshConfigObject): Promise<string[]> {
+  async reconfigure(source: string | MeshConfigObject | MeshConfig): Promise<string[]> {
     try {
-      const config = applyOptions(resolveConfig(await loadConfig(source)), this.#options);
+      const config = applyOptions(resolveConfig(await loadConfig(configSource(source)!)), this.#options);
       const runtime = await this.buildRuntime(config, this.#runtime);
       this.#runtime = runtime;
       this.#sink.emit({ type: "config-reloaded", severity: "info", component: "mesh", timestamp: this.now(), pools: [...runtime.pools.keys()] });
