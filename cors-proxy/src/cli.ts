@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { create, ConfigError, MeshConfig, PrometheusObservability, type MeshClient, type MeshConfigObject } from "modelmesh";
+import { create, ConfigError, isModelMeshErrorOf, MeshConfig, PrometheusObservability, type MeshClient, type MeshConfigObject } from "modelmesh";
 import { mergeSettings, readEnvironment, readProxySection, type ProxySettings, type ProxySettingsLayer } from "./config.js";
 import { requireTokenBeyondLoopback } from "./auth.js";
 import { startProxyServer, type ProxyServer } from "./node-adapter.js";
@@ -184,7 +184,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const client = create({ config: withSink(raw, metrics) });
   try {
     await client.ready().catch((error: unknown) => {
-      if (error instanceof ConfigError && error.path === "providers") throw noProviders();
+      if (isModelMeshErrorOf(error, ConfigError) && error.path === "providers") throw noProviders();
       throw error;
     });
     if (client.mesh.describe().providers.length === 0) throw noProviders();

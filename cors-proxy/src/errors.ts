@@ -14,6 +14,8 @@ import {
   RateLimitError,
   StreamInterruptedError,
   TimeoutError,
+  isModelMeshError,
+  isModelMeshErrorOf,
 } from "modelmesh";
 import { jsonResponse } from "./responses.js";
 
@@ -66,44 +68,46 @@ function providerParam(error: ProviderError): string | null {
 }
 
 function exhausted(error: AllProvidersExhaustedError, message: string): ErrorReply {
-  const errors = error.attempts.map((attempt) => attempt.error);
+  const errors = error.errors;
   const every = (test: (item: ModelMeshError) => boolean) => errors.length > 0 && errors.every(test);
-  if (every((item) => item instanceof RateLimitError)) {
+  if (every((item) => isModelMeshErrorOf(item, RateLimitError))) {
     const waits = errors.map((item) => (item as RateLimitError).retryAfter).filter((value): value is number => typeof value === "number");
     return { status: 429, message, type: "requests", param: null, code: "rate_limit_exceeded", headers: { "retry-after": retryAfterSeconds(waits.length ? Math.min(...waits) : undefined) } };
   }
-  if (every((item) => item instanceof BudgetExceededError)) return { status: 402, message, type: "insufficient_quota", param: null, code: "budget_exceeded" };
-  if (every((item) => item instanceof TimeoutError)) return { status: 504, message, type: "server_error", param: null, code: "timeout" };
+  if (every((item) => isModelMeshErrorOf(item, BudgetExceededError))) return { status: 402, message, type: "insufficient_quota", param: null, code: "budget_exceeded" };
+  if (every((item) => isModelMeshErrorOf(item, TimeoutError))) return { status: 504, message, type: "server_error", param: null, code: "timeout" };
   // Some provider answered with an HTTP error: a bad gateway. None answered at all (refused, reset, DNS): unavailable.
-  const answered = errors.some((item) => item instanceof ProviderError && item.status !== undefined && !(item instanceof TimeoutError));
+  const answered = errors.some((item) => isModelMeshErrorOf(item, ProviderError) && item.status !== undefined && !(isModelMeshErrorOf(item, TimeoutError)));
   return { status: answered ? 502 : 503, message, type: "server_error", param: null, code: "all_providers_exhausted" };
 }
 
 /**
- * The status and body for anything a route threw. `redact` scrubs keys from messages (provider messages can quote
+ * The status and body for anything a route threw. Errors are classified by name (`isModelMeshErrorOf`), never by
+ * `instanceof`: the proxy may run beside an app's own copy of `modelmesh`, whose error classes are other objects.
+ * `redact` scrubs keys from messages (provider messages can quote
  * a key); `isKnownModel` tells an unknown model (404) from a known one no model can serve (400).
  * @example
  * const reply = errorReplyFor(error, (text) => text, () => false);
  */
 export function errorReplyFor(error: unknown, redact: (text: string) => string, isKnownModel: (name: string) => boolean): ErrorReply {
   if (error instanceof ProxyRequestError) return error.reply;
-  if (!(error instanceof ModelMeshError)) {
+  if (!isModelMeshError(error)) {
     return { status: 500, message: "the proxy failed while handling this request", type: "server_error", param: null, code: "internal_error" };
   }
   const message = redact(error.message);
-  if (error instanceof InvalidRequestError) return { status: 400, message, type: "invalid_request_error", param: error.param, code: "invalid_request" };
-  if (error instanceof NoCapableModelError) {
+  if (isModelMeshErrorOf(error, InvalidRequestError)) return { status: 400, message, type: "invalid_request_error", param: error.param, code: "invalid_request" };
+  if (isModelMeshErrorOf(error, NoCapableModelError)) {
     if (error.retryable) return { status: 503, message, type: "server_error", param: null, code: "no_model_available", headers: { "retry-after": "1" } };
     if (!isKnownModel(error.target)) return { status: 404, message, type: "invalid_request_error", param: "model", code: "model_not_found" };
     return { status: 400, message, type: "invalid_request_error", param: "model", code: "no_capable_model" };
   }
-  if (error instanceof AllProvidersExhaustedError) return exhausted(error, message);
-  if (error instanceof BudgetExceededError) return { status: 402, message, type: "insufficient_quota", param: null, code: "budget_exceeded" };
-  if (error instanceof RateLimitError) return { status: 429, message, type: "requests", param: null, code: "rate_limit_exceeded", headers: { "retry-after": retryAfterSeconds(error.retryAfter) } };
-  if (error instanceof TimeoutError) return { status: 504, message, type: "server_error", param: null, code: "timeout" };
+  if (isModelMeshErrorOf(error, AllProvidersExhaustedError)) return exhausted(error, message);
+  if (isModelMeshErrorOf(error, BudgetExceededError)) return { status: 402, message, type: "insufficient_quota", param: null, code: "budget_exceeded" };
+  if (isModelMeshErrorOf(error, RateLimitError)) return { status: 429, message, type: "requests", param: null, code: "rate_limit_exceeded", headers: { "retry-after": retryAfterSeconds(error.retryAfter) } };
+  if (isModelMeshErrorOf(error, TimeoutError)) return { status: 504, message, type: "server_error", param: null, code: "timeout" };
   // The provider's key is the operator's problem, not the caller's: never answer 401, which would blame the caller's token.
-  if (error instanceof AuthenticationError) return { status: 502, message, type: "server_error", param: null, code: "upstream_authentication_failed" };
-  if (error instanceof ProviderError) {
+  if (isModelMeshErrorOf(error, AuthenticationError)) return { status: 502, message, type: "server_error", param: null, code: "upstream_authentication_failed" };
+  if (isModelMeshErrorOf(error, ProviderError)) {
     const status = error.status ?? 502;
     // The router surfaces a provider error only when the request itself was refused (400, 413, 422): pass that on.
     if (status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429) {
@@ -111,8 +115,8 @@ export function errorReplyFor(error: unknown, redact: (text: string) => string, 
     }
     return { status: 502, message, type: "server_error", param: null, code: error.code };
   }
-  if (error instanceof StreamInterruptedError) return { status: 502, message, type: "server_error", param: null, code: error.code };
-  if (error instanceof ConfigError) return { status: 500, message, type: "server_error", param: null, code: "config_error" };
+  if (isModelMeshErrorOf(error, StreamInterruptedError)) return { status: 502, message, type: "server_error", param: null, code: error.code };
+  if (isModelMeshErrorOf(error, ConfigError)) return { status: 500, message, type: "server_error", param: null, code: "config_error" };
   if (error.code === "not_ready") return { status: 503, message, type: "server_error", param: null, code: "not_ready", headers: { "retry-after": "1" } };
   return { status: 500, message, type: "server_error", param: null, code: error.code };
 }

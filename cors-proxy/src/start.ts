@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { CallbackObservability, ConfigError, create, PrometheusObservability, type MeshClient, type MeshEvent } from "modelmesh";
+import { CallbackObservability, ConfigError, create, isModelMeshErrorOf, PrometheusObservability, type MeshClient, type MeshEvent } from "modelmesh";
 import { describeRunning, loadInvocation, serve, stopOnSignals, withSink } from "./cli.js";
 import { startOfflineProviders, type OfflineProviders } from "../../sdk/test/fakes/demo-providers.js";
 
@@ -39,21 +39,53 @@ async function hasProviders(client: MeshClient): Promise<boolean> {
   try {
     await client.ready();
   } catch (error) {
-    if (error instanceof ConfigError && error.path === "providers") return false;
+    if (isModelMeshErrorOf(error, ConfigError) && error.path === "providers") return false;
     throw error;
   }
   return client.mesh.describe().providers.length > 0;
 }
 
-/** The lines after the server's own: how to call it, and where the web app and the extension are (if built). */
-export function nextSteps(url: string, hasToken: boolean): string[] {
+const CHAT_CAPABILITY = "generation.text-generation.chat-completion";
+
+/**
+ * The pool a first chat request should name: a configured chat pool, else the implicit one per capability
+ * ("chat-completion"), else any text-generation pool; undefined when the mesh serves no chat at all.
+ * @example
+ * chatPoolOf(client.describe()); // "chat-completion" with only OPENAI_API_KEY set
+ */
+export function chatPoolOf(description: { pools: Record<string, { capability: string; configured: boolean; total: number }> }): string | undefined {
+  const pools = Object.entries(description.pools).filter(([, pool]) => pool.total > 0);
+  const chat = pools.filter(([, pool]) => pool.capability === CHAT_CAPABILITY);
+  const pick = chat.find(([, pool]) => pool.configured) ?? chat[0] ?? pools.find(([, pool]) => pool.capability.startsWith("generation.text-generation."));
+  return pick?.[0];
+}
+
+/**
+ * Names (never values) of the provider keys set in the environment, so a person sees which of their keys were used.
+ * @example
+ * foundKeys({ OPENAI_API_KEY: "sk-...", HOME: "/root" }); // ["OPENAI_API_KEY"]
+ */
+export function foundKeys(env: Record<string, string | undefined>): string[] {
+  return Object.keys(env)
+    .filter((name) => /_API_KEY$/.test(name) && (env[name] ?? "").trim() !== "")
+    .sort();
+}
+
+/**
+ * The lines after the server's own: how to call it (naming a chat pool that exists), and where the web app and the
+ * extension are (if built).
+ */
+export function nextSteps(url: string, hasToken: boolean, chatPool: string | undefined = "chat"): string[] {
   // A placeholder, never the token itself: console output ends up in logs.
   const auth = hasToken ? ' -H "Authorization: Bearer <your proxy token>"' : "";
   const extension = firstExisting(EXTENSION_BUILDS);
   const webApp = firstExisting(WEB_APP_PAGES);
+  const call = chatPool
+    ? `  curl ${url}/v1/chat/completions -H "Content-Type: application/json"${auth} -d '${JSON.stringify({ model: chatPool, messages: [{ role: "user", content: "Hello" }] })}'`
+    : `  curl ${url}/v1/models${auth}   (no chat model was found; this lists what the mesh serves)`;
   return [
     "Try it:",
-    `  curl ${url}/v1/chat/completions -H "Content-Type: application/json"${auth} -d '{"model":"chat","messages":[{"role":"user","content":"Hello"}]}'`,
+    call,
     `  or any OpenAI client with baseURL ${url}/v1`,
     `Demo web app: ${webApp ?? "not built yet"}`,
     `Browser extension: ${extension ? `${extension.replace(/manifest\.json$/, "")} (load it as an unpacked extension)` : "not built yet"}`,
@@ -99,6 +131,9 @@ export async function start(argv: string[], env: Record<string, string | undefin
     events.length = 0;
   } else {
     log(`ModelMesh proxy with providers from ${path ?? "the environment"}: ${client.mesh.describe().providers.map((provider) => provider.id).join(", ")}`);
+    const keys = foundKeys(env);
+    if (keys.length) log(`  keys found in the environment: ${keys.join(", ")}`);
+    log(`  pools: ${Object.entries(client.poolStatus()).map(([name, status]) => `${name} (${status.active}/${status.total} models active)`).join(", ") || "none"}`);
   }
   let running;
   try {
@@ -115,7 +150,7 @@ export async function start(argv: string[], env: Record<string, string | undefin
     await offline?.close();
   };
   for (const line of describeRunning(running)) log(line);
-  for (const line of nextSteps(running.server.url, settings.tokens.length > 0)) log(line);
+  for (const line of nextSteps(running.server.url, settings.tokens.length > 0, chatPoolOf(client.mesh.describe()))) log(line);
   return running;
 }
 

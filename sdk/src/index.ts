@@ -53,6 +53,8 @@ export {
   StreamInterruptedError,
   AllProvidersExhaustedError,
   isModelMeshError,
+  isModelMeshErrorOf,
+  exhaustedError,
   isSerializedError,
   type SerializedError,
   type Attempt,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { mockClient } from "../src/testing/index.js";
-import { AllProvidersExhaustedError, RateLimitError, Middleware } from "../src/index.js";
+import { AuthenticationError, ProviderError, RateLimitError, Middleware } from "../src/index.js";
 
 describe("mockClient (modelmesh/testing)", () => {
   it("answers the FAQ's example in order and records every call", async () => {
@@ -18,6 +18,9 @@ describe("mockClient (modelmesh/testing)", () => {
     expect(second.choices[0]?.message.content).toBe("World!");
     expect(client.calls.length).toBe(2);
     expect(client.calls[0]!.messages![0]!.content).toBe("Hi");
+    // What the caller asked for; the provider saw the model the router picked.
+    expect(client.calls.map((call) => call.model)).toEqual(["chat-completion", "chat-completion"]);
+    expect(client.provider.calls.map((call) => call.model)).toEqual(["mock-model", "mock-model"]);
     expect(client.usage.requests).toBe(2);
     expect(client.poolStatus()["chat-completion"]).toEqual({ active: 1, standby: 0, total: 1 });
     expect(client.explain({ model: "chat-completion" }).selectedModel).toBe("mock-model");
@@ -36,14 +39,25 @@ describe("mockClient (modelmesh/testing)", () => {
   });
 
   it("raises scripted errors the way the real client does, and honours delay", async () => {
-    const client = mockClient({ responses: [{ error: new RateLimitError("slow down", { providerId: "mock", retryAfter: 3 }) }, { content: "late", delay: 30 }] });
-    const error = (await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hi" }] }).catch((caught: unknown) => caught)) as AllProvidersExhaustedError;
-    expect(error).toBeInstanceOf(AllProvidersExhaustedError);
-    expect((error.lastError as RateLimitError).retryAfter).toBe(3);
+    const scripted = new RateLimitError("slow down", { providerId: "mock", retryAfter: 3 });
+    const client = mockClient({ responses: [{ error: scripted }, { content: "late", delay: 30 }] });
+    const error = (await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hi" }] }).catch((caught: unknown) => caught)) as RateLimitError;
+    // A scripted error keeps its class, as the FAQ's `e instanceof RateLimitError` expects.
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error.retryAfter).toBe(3);
+    expect(error.errors[0]).toBe(scripted);
     const started = Date.now();
     const late = await client.chat.completions.create({ model: "mock-model", messages: [{ role: "user", content: "Hi" }] });
     expect(late.choices[0]?.message.content).toBe("late");
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+  });
+
+  it("rethrows any scripted error with its own class", async () => {
+    const scripted = [new AuthenticationError("bad key", { providerId: "mock", status: 401 }), new ProviderError("boom", { providerId: "mock", status: 500 })];
+    const client = mockClient({ responses: scripted.map((error) => ({ error })) });
+    for (const error of scripted) {
+      await expect(client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hi" }] })).rejects.toBe(error);
+    }
   });
 
   it("says clearly when the script has run out", async () => {

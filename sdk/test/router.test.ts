@@ -115,9 +115,9 @@ describe("routing over real HTTP", () => {
     pair.b.setMode({ kind: "error", status: 500 });
     const error = (await mesh.chat.completions.create({ model: "chat", messages: hello }).catch((caught: unknown) => caught)) as AllProvidersExhaustedError;
     expect(error).toBeInstanceOf(AllProvidersExhaustedError);
-    expect(error.attempts.map((attempt) => `${attempt.provider}/${attempt.model}`)).toEqual(["a/alpha", "b/beta", "a/alpha", "b/beta"]);
-    expect(error.attempts.every((attempt) => attempt.error instanceof ProviderError)).toBe(true);
-    expect(error.lastError).toBe(error.attempts[3]!.error);
+    expect(error.failures.map((attempt) => `${attempt.provider}/${attempt.model}`)).toEqual(["a/alpha", "b/beta", "a/alpha", "b/beta"]);
+    expect(error.failures.every((attempt) => attempt.error instanceof ProviderError)).toBe(true);
+    expect(error.lastError).toBe(error.failures[3]!.error);
     expect(error.errors).toHaveLength(4);
     expect(error.retryable).toBe(true);
     // One backoff between the two rounds.
@@ -138,10 +138,12 @@ describe("routing over real HTTP", () => {
   it("does not wait when the server asks for longer than max_retry_after_ms", async () => {
     const { mesh, clock } = client({ models: ["alpha"], retry: { max_retries: 2, max_retry_after_ms: 1000 } });
     pair.a.enqueue({ kind: "error", status: 429, headers: { "retry-after": "30" } });
-    const error = (await mesh.chat.completions.create({ model: "chat", messages: hello }).catch((caught: unknown) => caught)) as AllProvidersExhaustedError;
-    expect(error).toBeInstanceOf(AllProvidersExhaustedError);
+    const error = (await mesh.chat.completions.create({ model: "chat", messages: hello }).catch((caught: unknown) => caught)) as RateLimitError;
+    // Every attempt was rate limited: the caller gets one RateLimitError summing them up.
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error.attempts).toBe(1);
     expect(error.lastError).toBeInstanceOf(RateLimitError);
-    expect((error.lastError as RateLimitError).retryAfter).toBe(30);
+    expect(error.retryAfter).toBe(30);
     expect(clock.sleeps).toEqual([]);
     await mesh.close();
   });

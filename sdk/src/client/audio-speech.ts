@@ -3,6 +3,7 @@ import type { RequestOptions } from "../core/router.js";
 import type { SpeechCreateParams } from "../core/types.js";
 import { InvalidRequestError } from "../core/errors.js";
 import type { ClientContext } from "./context.js";
+import { requireModel, surfaced } from "./caller-error.js";
 import { requireObject, validateModel } from "./validate.js";
 
 /** `client.audio.speech`. */
@@ -18,18 +19,21 @@ export class Speech {
   async create(body: SpeechCreateParams, options: RequestOptions = {}): Promise<Response> {
     requireObject(body, "the speech request");
     validateModel(body as unknown as Record<string, unknown>);
+    requireModel(body);
     if (typeof body.input !== "string" || body.input === "") throw new InvalidRequestError("input must be a non-empty string", "input");
     const mesh = await this.client.mesh();
-    const target = body.model || this.client.defaultTarget("speech") || "text-to-speech";
-    return mesh.router.run<Response>(
-      "speech",
-      target,
-      body as unknown as Record<string, unknown>,
-      simpleFeatures("speech", body.input),
-      options,
-      (provider, request, callOptions) => provider.speech!(request as unknown as SpeechCreateParams, callOptions),
-      // Speech is priced per character; the count stands in the token fields.
-      () => ({ promptTokens: body.input.length, completionTokens: 0, totalTokens: body.input.length }),
+    const target = body.model;
+    return surfaced(
+      mesh.router.run<Response>(
+        "speech",
+        target,
+        body as unknown as Record<string, unknown>,
+        simpleFeatures("speech", body.input),
+        options,
+        (provider, request, callOptions) => provider.speech!(request as unknown as SpeechCreateParams, callOptions),
+        // Speech is priced per character; the count stands in the token fields.
+        () => ({ promptTokens: body.input.length, completionTokens: 0, totalTokens: body.input.length }),
+      ),
     );
   }
 }

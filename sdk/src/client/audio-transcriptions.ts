@@ -3,6 +3,7 @@ import type { RequestOptions } from "../core/router.js";
 import type { Transcription, TranscriptionCreateParams } from "../core/types.js";
 import { InvalidRequestError } from "../core/errors.js";
 import type { ClientContext } from "./context.js";
+import { requireModel, surfaced } from "./caller-error.js";
 import { requireObject, validateModel } from "./validate.js";
 
 /** `client.audio.transcriptions`. */
@@ -16,17 +17,20 @@ export class Transcriptions {
   async create(body: TranscriptionCreateParams, options: RequestOptions = {}): Promise<Transcription> {
     requireObject(body, "the transcription request");
     validateModel(body as unknown as Record<string, unknown>);
+    requireModel(body);
     if (!(body.file instanceof Blob)) throw new InvalidRequestError("file must be a Blob or File", "file");
     const mesh = await this.client.mesh();
-    const target = body.model || this.client.defaultTarget("transcription") || "speech-to-text";
-    return mesh.router.run<Transcription>(
-      "transcription",
-      target,
-      body as unknown as Record<string, unknown>,
-      simpleFeatures("transcription", ""),
-      options,
-      (provider, request, callOptions) => provider.transcription!(request as unknown as TranscriptionCreateParams, callOptions),
-      () => undefined,
+    const target = body.model;
+    return surfaced(
+      mesh.router.run<Transcription>(
+        "transcription",
+        target,
+        body as unknown as Record<string, unknown>,
+        simpleFeatures("transcription", ""),
+        options,
+        (provider, request, callOptions) => provider.transcription!(request as unknown as TranscriptionCreateParams, callOptions),
+        () => undefined,
+      ),
     );
   }
 }

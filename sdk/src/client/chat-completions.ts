@@ -4,6 +4,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, C
 import type { ClientContext } from "./context.js";
 import { MeshStream } from "./mesh-stream.js";
 import { validateChatRequest } from "./validate.js";
+import { callerError, requireModel, surfaced } from "./caller-error.js";
 
 export type ChatCompletionCreateParamsStreaming = ChatCompletionCreateParams & { stream: true };
 export type ChatCompletionCreateParamsNonStreaming = ChatCompletionCreateParams & { stream?: false | null };
@@ -25,18 +26,21 @@ export class ChatCompletions {
   create(body: ChatCompletionCreateParams, options?: RequestOptions): Promise<ChatCompletion | MeshStream<ChatCompletionChunk>>;
   async create(body: ChatCompletionCreateParams, options: RequestOptions = {}): Promise<ChatCompletion | MeshStream<ChatCompletionChunk>> {
     validateChatRequest(body);
+    requireModel(body);
     const mesh = await this.client.mesh();
-    const target = body.model || this.client.defaultTarget("chat") || "chat-completion";
+    const target = body.model;
     const features = chatFeatures(body);
     if (body.stream === true) return this.stream(mesh.router, target, body, features, options);
-    return mesh.router.run<ChatCompletion>(
-      "chat",
-      target,
-      body,
-      features,
-      options,
-      (provider, request, callOptions) => provider.chat(request as ChatCompletionCreateParams, callOptions),
-      (response) => usageCounts(response.usage),
+    return surfaced(
+      mesh.router.run<ChatCompletion>(
+        "chat",
+        target,
+        body,
+        features,
+        options,
+        (provider, request, callOptions) => provider.chat(request as ChatCompletionCreateParams, callOptions),
+        (response) => usageCounts(response.usage),
+      ),
     );
   }
 
@@ -58,13 +62,15 @@ export class ChatCompletions {
       first = await generator.next();
     } catch (error) {
       options.signal?.removeEventListener("abort", onAbort);
-      throw error;
+      throw callerError(error);
     }
     return new MeshStream<ChatCompletionChunk>(async function* () {
       try {
         if (first.done) return;
         yield first.value;
         yield* generator;
+      } catch (error) {
+        throw callerError(error);
       } finally {
         options.signal?.removeEventListener("abort", onAbort);
         await generator.return(undefined);

@@ -3,6 +3,7 @@ import type { RequestOptions } from "../core/router.js";
 import type { CreateEmbeddingResponse, EmbeddingCreateParams } from "../core/types.js";
 import { InvalidRequestError } from "../core/errors.js";
 import type { ClientContext } from "./context.js";
+import { requireModel, surfaced } from "./caller-error.js";
 import { requireObject, validateModel } from "./validate.js";
 
 /** `client.embeddings`. */
@@ -16,18 +17,21 @@ export class Embeddings {
   async create(body: EmbeddingCreateParams, options: RequestOptions = {}): Promise<CreateEmbeddingResponse> {
     requireObject(body, "the embeddings request");
     validateModel(body as unknown as Record<string, unknown>);
+    requireModel(body);
     const input = body.input;
     if (input === undefined || input === null || (Array.isArray(input) && input.length === 0) || input === "") throw new InvalidRequestError("input must be a non-empty string or array", "input");
     const mesh = await this.client.mesh();
-    const target = body.model || this.client.defaultTarget("embeddings") || "text-embeddings";
-    return mesh.router.run<CreateEmbeddingResponse>(
-      "embeddings",
-      target,
-      body as unknown as Record<string, unknown>,
-      simpleFeatures("embeddings", input),
-      options,
-      (provider, request, callOptions) => provider.embeddings!(request as unknown as EmbeddingCreateParams, callOptions),
-      (response) => ({ promptTokens: response.usage?.prompt_tokens ?? 0, completionTokens: 0, totalTokens: response.usage?.total_tokens ?? 0 }),
+    const target = body.model;
+    return surfaced(
+      mesh.router.run<CreateEmbeddingResponse>(
+        "embeddings",
+        target,
+        body as unknown as Record<string, unknown>,
+        simpleFeatures("embeddings", input),
+        options,
+        (provider, request, callOptions) => provider.embeddings!(request as unknown as EmbeddingCreateParams, callOptions),
+        (response) => ({ promptTokens: response.usage?.prompt_tokens ?? 0, completionTokens: 0, totalTokens: response.usage?.total_tokens ?? 0 }),
+      ),
     );
   }
 }

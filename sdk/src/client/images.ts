@@ -3,6 +3,7 @@ import type { RequestOptions } from "../core/router.js";
 import type { ImageGenerateParams, ImagesResponse } from "../core/types.js";
 import { InvalidRequestError } from "../core/errors.js";
 import type { ClientContext } from "./context.js";
+import { requireModel, surfaced } from "./caller-error.js";
 import { requireObject, validateModel } from "./validate.js";
 
 /** `client.images`. */
@@ -16,17 +17,20 @@ export class Images {
   async generate(body: ImageGenerateParams, options: RequestOptions = {}): Promise<ImagesResponse> {
     requireObject(body, "the image request");
     validateModel(body);
+    requireModel(body);
     if (typeof body.prompt !== "string" || body.prompt === "") throw new InvalidRequestError("prompt must be a non-empty string", "prompt");
     const mesh = await this.client.mesh();
-    const target = body.model || this.client.defaultTarget("images") || "text-to-image";
-    return mesh.router.run<ImagesResponse>(
-      "images",
-      target,
-      body,
-      simpleFeatures("images", body.prompt),
-      options,
-      (provider, request, callOptions) => provider.images!(request as ImageGenerateParams, callOptions),
-      () => undefined,
+    const target = body.model;
+    return surfaced(
+      mesh.router.run<ImagesResponse>(
+        "images",
+        target,
+        body,
+        simpleFeatures("images", body.prompt),
+        options,
+        (provider, request, callOptions) => provider.images!(request as ImageGenerateParams, callOptions),
+        () => undefined,
+      ),
     );
   }
 }

@@ -1,6 +1,6 @@
 /** Building connectors from configuration blocks: the registry lookup, secrets and code-level overrides. */
 import { ConfigError, ModelMeshError } from "./errors.js";
-import { interpolateSecrets, loadConfigSync, resolveConfig, secretReferences, type ConnectorSpec, type ProviderSpec, type ResolvedConfig } from "./config.js";
+import { configSource, interpolateSecrets, loadConfigSync, resolveConfig, secretReferences, type ConnectorSpec, type ProviderSpec, type ResolvedConfig } from "./config.js";
 import { checkConnector, loadConnector, resolveConnector, type ConnectorKind } from "./registry.js";
 import { DEFAULT_SECRET_STORE } from "./connector-ids.js";
 import type { BaseRotationPolicy } from "../rotation/rotation.js";
@@ -82,7 +82,7 @@ export function interpolate<T extends ConnectorSpec | undefined>(spec: T, values
  * returns undefined when the configuration is YAML text or a file path (checked when it has been read).
  */
 export function validateOptions(options: CreateOptions): ResolvedConfig | undefined {
-  const source = options.config;
+  const source = configSource(options.config);
   let config: ResolvedConfig;
   if (source === undefined || typeof source === "object") config = applyOptions(resolveConfig(source ?? {}), options);
   else if (source.trim().startsWith("{")) config = applyOptions(resolveConfig(loadConfigSync(source)), options);

@@ -314,7 +314,8 @@ export function resolveConfig(raw: MeshConfigObject): ResolvedConfig {
   const providers = parseProviders(root.raw("providers"), root.at("providers"));
   const pools = parsePools(root.object("pools"), defaults);
   const names = new Set(providers.map((provider) => provider.name));
-  for (const pool of pools) {
+  // With no providers configured they are discovered at start-up; the mesh checks pool `providers` against those.
+  for (const pool of providers.length ? pools : []) {
     for (const provider of pool.providers ?? []) {
       if (!names.has(provider)) throw new ConfigError(`${pool.path}.providers`, `names provider "${provider}", which is not configured (configured: ${[...names].join(", ") || "none"})`);
     }
@@ -416,6 +417,17 @@ export function interpolateSecrets<T>(value: T, values: ReadonlyMap<string, stri
   return value;
 }
 
+const MESH_CONFIG_BRAND = "__modelmeshConfig";
+
+/**
+ * The configuration object a `MeshConfig` holds, or the source unchanged.
+ * @example
+ * resolveConfig(configSource(options.config) ?? {});
+ */
+export function configSource<T>(source: T | MeshConfig): T | MeshConfigObject {
+  return typeof source === "object" && source !== null && (source as Record<string, unknown>)[MESH_CONFIG_BRAND] === true ? (source as MeshConfig).raw : (source as T);
+}
+
 /**
  * A validated configuration.
  * @example
@@ -428,6 +440,9 @@ export class MeshConfig {
   constructor(raw: MeshConfigObject) {
     this.raw = raw;
     this.resolved = resolveConfig(raw);
+    // A brand instead of `instanceof` at the call sites: importing the class there would keep its YAML and file
+    // loaders in bundles that never parse YAML (modelmesh/static), and would fail across two copies of the package.
+    Object.defineProperty(this, MESH_CONFIG_BRAND, { value: true });
   }
   static async fromYaml(text: string): Promise<MeshConfig> {
     return new MeshConfig(await parseConfigText(text));

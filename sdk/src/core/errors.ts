@@ -102,16 +102,41 @@ export class AuthenticationError extends ProviderError {
   }
 }
 
-/** 429 (and quota errors): `retryAfter` is in seconds, read from the provider's own headers. */
+/**
+ * 429 (and quota errors): `retryAfter` is in seconds, read from the provider's own headers. A request whose every
+ * attempt was rate limited also ends in a RateLimitError (not AllProvidersExhaustedError): `attempts` counts the
+ * tries, `errors` holds each provider's own RateLimitError, and `retryAfter` is the shortest wait any of them named.
+ * @example
+ * catch (error) { if (error instanceof RateLimitError) console.log(`retry after ${error.retryAfter}s, ${error.attempts} attempt(s)`) }
+ */
 export class RateLimitError extends ProviderError {
   override name = "RateLimitError" as const;
   readonly retryAfter: number | undefined;
-  constructor(message: string, fields: ProviderErrorFields & { retryAfter?: number }, options: ModelMeshErrorOptions = {}) {
+  /** How many attempts were rate limited: 1 for a provider's own answer, more when every model of a pool was. */
+  readonly attempts: number;
+  /** Each attempt's RateLimitError, in order, when this error sums up several; empty for a single answer. */
+  readonly failures: readonly Attempt[];
+  constructor(message: string, fields: ProviderErrorFields & { retryAfter?: number; failures?: readonly Attempt[] }, options: ModelMeshErrorOptions = {}) {
     super(message, fields, { code: "rate_limit_exceeded", retryable: true, ...options });
     this.retryAfter = fields.retryAfter;
+    this.failures = fields.failures ?? [];
+    this.attempts = Math.max(1, this.failures.length);
+  }
+  /** The errors of every attempt (`AllProvidersExhaustedError`'s field of the same name). */
+  get errors(): ModelMeshError[] {
+    return this.failures.map((attempt) => attempt.error);
+  }
+  /** The last attempt's error, or undefined for a single answer. */
+  get lastError(): ModelMeshError | undefined {
+    return this.failures.at(-1)?.error;
   }
   protected override details() {
-    return { ...super.details(), retryAfter: this.retryAfter };
+    return {
+      ...super.details(),
+      retryAfter: this.retryAfter,
+      attempts: this.attempts,
+      ...(this.failures.length ? { failures: this.failures.map((a) => ({ provider: a.provider, model: a.model, error: a.error.toJSON() })) } : {}),
+    };
   }
 }
 
@@ -228,29 +253,61 @@ export interface Attempt {
   error: ModelMeshError;
 }
 
-/** Every candidate failed. `attempts` lists each try in order; `lastError` is the final one. */
+/**
+ * Every candidate failed. `attempts` is how many tries were made (a number, as in the FAQ's
+ * `` `All ${e.attempts} attempts failed` ``); `errors` holds each try's error in order, `lastError` the final one, and
+ * `failures` the same tries with the provider and model each went to.
+ * @example
+ * catch (error) { if (error instanceof AllProvidersExhaustedError) console.log(`All ${error.attempts} attempts failed`, error.lastError?.message) }
+ */
 export class AllProvidersExhaustedError extends ModelMeshError {
   override name = "AllProvidersExhaustedError" as const;
-  readonly attempts: Attempt[];
-  constructor(target: string, attempts: Attempt[], options: ModelMeshErrorOptions = {}) {
-    const summary = attempts.map((a) => `${a.provider}/${a.model}: ${a.error.message}`).join("; ");
-    super(`every model for "${target}" failed after ${attempts.length} attempt(s): ${summary}`, {
+  /** The pool, capability or model the request asked for. */
+  readonly target: string;
+  readonly attempts: number;
+  readonly failures: readonly Attempt[];
+  constructor(target: string, failures: readonly Attempt[], options: ModelMeshErrorOptions = {}) {
+    const summary = failures.map((a) => `${a.provider}/${a.model}: ${a.error.message}`).join("; ");
+    super(`every model for "${target}" failed after ${failures.length} attempt(s): ${summary}`, {
       code: "all_providers_exhausted",
-      retryable: attempts.some((a) => a.error.retryable),
-      cause: attempts.at(-1)?.error,
+      retryable: failures.some((a) => a.error.retryable),
+      cause: failures.at(-1)?.error,
       ...options,
     });
-    this.attempts = attempts;
+    this.target = target;
+    this.failures = failures;
+    this.attempts = failures.length;
   }
   get lastError(): ModelMeshError | undefined {
-    return this.attempts.at(-1)?.error;
+    return this.failures.at(-1)?.error;
   }
   get errors(): ModelMeshError[] {
-    return this.attempts.map((a) => a.error);
+    return this.failures.map((a) => a.error);
   }
   protected override details() {
-    return { attempts: this.attempts.map((a) => ({ provider: a.provider, model: a.model, error: a.error.toJSON() })) };
+    return { target: this.target, attempts: this.attempts, failures: this.failures.map((a) => ({ provider: a.provider, model: a.model, error: a.error.toJSON() })) };
   }
+}
+
+/**
+ * The error for a request whose every attempt failed: a `RateLimitError` when each one was rate limited (so
+ * `instanceof RateLimitError` and its `retryAfter`, the shortest wait named, work as the FAQ shows), otherwise
+ * `AllProvidersExhaustedError`.
+ * @example
+ * throw exhaustedError("chat", attempts);
+ */
+export function exhaustedError(target: string, failures: readonly Attempt[]): RateLimitError | AllProvidersExhaustedError {
+  const limited = failures.length > 0 && failures.every((attempt) => isModelMeshErrorOf(attempt.error, RateLimitError));
+  if (!limited) return new AllProvidersExhaustedError(target, failures);
+  const waits = failures.map((attempt) => (attempt.error as RateLimitError).retryAfter).filter((value): value is number => typeof value === "number");
+  const retryAfter = waits.length ? Math.min(...waits) : undefined;
+  const soonest = failures.find((attempt) => (attempt.error as RateLimitError).retryAfter === retryAfter) ?? failures.at(-1)!;
+  const where = [...new Set(failures.map((attempt) => `${attempt.provider}/${attempt.model}`))].join(", ");
+  return new RateLimitError(
+    `every model for "${target}" is rate limited (${failures.length} attempt(s): ${where})${retryAfter === undefined ? "" : `; the soonest accepts requests again in ${retryAfter}s`}`,
+    { providerId: soonest.provider, modelId: soonest.model, retryAfter, failures },
+    { cause: failures.at(-1)!.error },
+  );
 }
 
 const str = (value: unknown) => (typeof value === "string" ? value : "");
@@ -267,13 +324,17 @@ const withMessage = <E extends ModelMeshError>(error: E, json: SerializedError):
   return error;
 };
 const keep = (json: SerializedError) => ({ code: json.code, retryable: json.retryable });
+function reviveFailures(value: unknown): Attempt[] {
+  if (!Array.isArray(value)) return [];
+  return (value as Array<{ provider: string; model: string; error: SerializedError }>).map((a) => ({ provider: a.provider, model: a.model, error: ModelMeshError.fromJSON(a.error) }));
+}
 
 const revivers: Record<string, (json: SerializedError) => ModelMeshError> = {
   ModelMeshError: (json) => new ModelMeshError(json.message, keep(json)),
   ConfigError: (json) => withMessage(new ConfigError(str(json.path), json.message, keep(json)), json),
   ProviderError: (json) => new ProviderError(json.message, providerFields(json), keep(json)),
   AuthenticationError: (json) => new AuthenticationError(json.message, providerFields(json), keep(json)),
-  RateLimitError: (json) => new RateLimitError(json.message, { ...providerFields(json), retryAfter: num(json.retryAfter) }, keep(json)),
+  RateLimitError: (json) => new RateLimitError(json.message, { ...providerFields(json), retryAfter: num(json.retryAfter), failures: reviveFailures(json.failures) }, keep(json)),
   TimeoutError: (json) => new TimeoutError(json.message, { ...providerFields(json), timeoutMs: num(json.timeoutMs) }, keep(json)),
   ConnectionError: (json) => new ConnectionError(json.message, providerFields(json), keep(json)),
   BudgetExceededError: (json) =>
@@ -284,16 +345,58 @@ const revivers: Record<string, (json: SerializedError) => ModelMeshError> = {
   StorageError: (json) => new StorageError(json.message, keep(json)),
   StreamInterruptedError: (json) =>
     withMessage(new StreamInterruptedError({ deliveredText: str(json.deliveredText), modelId: str(json.modelId) }, keep(json)), json),
-  AllProvidersExhaustedError: (json) => {
-    const attempts = Array.isArray(json.attempts) ? (json.attempts as Array<{ provider: string; model: string; error: SerializedError }>) : [];
-    const revived = attempts.map((a) => ({ provider: a.provider, model: a.model, error: ModelMeshError.fromJSON(a.error) }));
-    return withMessage(new AllProvidersExhaustedError("", revived, keep(json)), json);
-  },
+  // Older serialisations carried the list under `attempts`.
+  AllProvidersExhaustedError: (json) => withMessage(new AllProvidersExhaustedError(str(json.target), reviveFailures(json.failures ?? json.attempts), keep(json)), json),
 };
 
-/** True for any ModelMesh error, including one revived from JSON in another realm. */
+/** Every error class by its literal `name`, to recognise errors made by another copy of this package. */
+const ERROR_CLASSES: Record<string, abstract new (...args: never[]) => ModelMeshError> = {
+  ModelMeshError,
+  ConfigError,
+  ProviderError,
+  AuthenticationError,
+  RateLimitError,
+  TimeoutError,
+  ConnectionError,
+  BudgetExceededError,
+  InvalidRequestError,
+  NoCapableModelError,
+  SecretNotFoundError,
+  StorageError,
+  StreamInterruptedError,
+  AllProvidersExhaustedError,
+};
+
+/** An Error-like object with ModelMeshError's fields, whatever copy of the package made it. */
+function looksLikeMeshError(value: unknown): value is ModelMeshError {
+  // Error instances only: a plain `toJSON()` object has no methods; revive it with ModelMeshError.fromJSON.
+  if (!(value instanceof Error)) return false;
+  const record = value as unknown as Record<string, unknown>;
+  return typeof record.name === "string" && Object.hasOwn(ERROR_CLASSES, record.name) && typeof record.code === "string" && typeof record.retryable === "boolean" && typeof record.message === "string";
+}
+
+/**
+ * True for any ModelMesh error, including one thrown by another copy of the package (an app's own `modelmesh`
+ * beside the proxy's, a bundle that inlined it): those fail `instanceof`, so they are recognised by `name`, `code`,
+ * `retryable` and `message`.
+ * @example
+ * if (isModelMeshError(error) && error.retryable) scheduleRetry();
+ */
 export function isModelMeshError(value: unknown): value is ModelMeshError {
-  return value instanceof ModelMeshError;
+  return value instanceof ModelMeshError || looksLikeMeshError(value);
+}
+
+/**
+ * `value instanceof ErrorClass`, also across copies of the package: decided by the error's `name`, with subclasses
+ * counted (a `RateLimitError` is a `ProviderError`).
+ * @example
+ * if (isModelMeshErrorOf(error, RateLimitError)) console.log(error.retryAfter);
+ */
+export function isModelMeshErrorOf<T extends ModelMeshError>(value: unknown, errorClass: abstract new (...args: never[]) => T): value is T {
+  if (value instanceof errorClass) return true;
+  if (!looksLikeMeshError(value)) return false;
+  const local = ERROR_CLASSES[value.name]!;
+  return local === errorClass || local.prototype instanceof errorClass;
 }
 
 /** True for a plain object that came from `ModelMeshError.prototype.toJSON()`. */

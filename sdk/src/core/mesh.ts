@@ -1,5 +1,6 @@
-import { ConfigError, ModelMeshError, NoCapableModelError } from "./errors.js";
-import { loadConfigSync, resolveConfig, type ConnectorSpec, type MeshConfigObject, type PoolSettings, type ProviderSpec, type ResolvedConfig } from "./config.js";
+import { ConfigError, InvalidRequestError, ModelMeshError, NoCapableModelError } from "./errors.js";
+import { configSource, loadConfigSync, resolveConfig, type ConnectorSpec, type MeshConfigObject, type PoolSettings, type ProviderSpec, type ResolvedConfig } from "./config.js";
+import type { MeshConfig } from "./config.js";
 import { capabilities, capabilityCovers, resolveCapability } from "./capabilities.js";
 import { createModelState, type ModelState } from "./model-state.js";
 import { STATE_KEY, pickPersisted, type PersistedState } from "./model-state-snapshot.js";
@@ -11,7 +12,7 @@ import { isRegistered, registerConnectors, resolveConnector } from "./registry.j
 import { BUILTIN_CONNECTORS } from "./connector-ids.js";
 import type { CreateOptions } from "./options.js";
 import type { EventSink } from "./events.js";
-import type { MiddlewareLike } from "./middleware.js";
+import { withCompletionView, type MiddlewareLike } from "./middleware.js";
 import type { Provider, ProviderOperation } from "../provider/provider.js";
 import type { BaseRotationPolicy } from "../rotation/rotation.js";
 import type { SecretStore } from "../secrets/secret-store.js";
@@ -56,6 +57,36 @@ const OPERATION_CAPABILITY_ROOTS: Record<ProviderOperation, string[]> = {
   images: ["generation.image-generation"],
 };
 
+const OPERATION_NAMES: Record<ProviderOperation, string> = {
+  chat: "chat completions",
+  embeddings: "embeddings",
+  speech: "speech",
+  transcription: "transcriptions",
+  images: "image generation",
+};
+
+
+/** Longer than any pool, capability path or model id; a longer `model` is refused before any lookup. */
+const MAX_MODEL_NAME_LENGTH = 256;
+
+/** A name as error messages may quote it: whole when short, else its start and its length (never megabytes). */
+function quoted(name: string): string {
+  return name.length <= 80 ? `"${name}"` : `"${name.slice(0, 60)}…" (${name.length} characters)`;
+}
+
+/** True when a capability (or a model tagged with it) is of the kind an operation needs. */
+function servesOperation(capability: string, operation: ProviderOperation): boolean {
+  return OPERATION_CAPABILITY_ROOTS[operation].some((root) => capabilityCovers(root, capability));
+}
+
+function wrongKind(name: string, capability: string, operation: ProviderOperation): InvalidRequestError {
+  const wanted = OPERATION_CAPABILITY_ROOTS[operation][0]!;
+  return new InvalidRequestError(
+    `${quoted(name)} serves ${capability}, which cannot answer ${OPERATION_NAMES[operation]}: name a pool, capability or model under ${wanted}`,
+    "model",
+  );
+}
+
 /**
  * The running mesh: providers, model state, pools, the router, storage and observability.
  * `create()` wraps one in a client with the OpenAI call shape; use it directly to reconfigure.
@@ -81,7 +112,8 @@ export class ModelMesh {
   // Protected so the `modelmesh` and `modelmesh/lazy` meshes (every built-in, YAML) can extend this one (`modelmesh/static`).
   protected constructor(options: CreateOptions, seed: number | undefined) {
     this.#options = options;
-    this.middleware = options.middleware ?? [];
+    // Hooks see chat answers in the FAQ's camelCase too; what they return goes on in the wire shape.
+    this.middleware = (options.middleware ?? []).map(withCompletionView);
     this.now = options.clock?.now ?? Date.now;
     this.random = options.clock?.random ?? (seed === undefined ? Math.random : seededRandom(seed));
     this.sleep = options.clock?.sleep ?? abortableSleep;
@@ -114,7 +146,7 @@ export class ModelMesh {
   /** Loads configuration and secrets, loads and builds every connector and restores saved state. */
   static async start(options: CreateOptions = {}, validated?: ResolvedConfig): Promise<ModelMesh> {
     this.prepare();
-    const config = validated ?? applyOptions(resolveConfig(await this.readConfig(options.config ?? {})), options);
+    const config = validated ?? applyOptions(resolveConfig(await this.readConfig(configSource(options.config) ?? {})), options);
     await loadConnectors(config);
     const mesh = new this(options, config.seed);
     mesh.#secrets = buildSecretStore(config.secrets);
@@ -139,6 +171,12 @@ export class ModelMesh {
     for (const spec of providerSpecs.filter((item) => item.enabled)) {
       const provider = await this.buildProvider(interpolate(spec, values)!);
       providers.set(provider.id, provider);
+    }
+    for (const spec of config.pools) {
+      const unknown = (spec.providers ?? []).filter((name) => !providers.has(name));
+      if (unknown.length) {
+        throw new ConfigError(`${spec.path}.providers`, `names provider(s) ${unknown.map((name) => `"${name}"`).join(", ")}, which ${config.providers.length ? "are not configured" : "discovery did not find"} (providers: ${[...providers.keys()].join(", ") || "none"})`);
+      }
     }
     const patterns = this.discoveryPatterns(config.discovery);
     const states = new Map<string, ModelState>();
@@ -250,35 +288,68 @@ export class ModelMesh {
     };
   }
 
-  /** `target` is a pool name, a capability alias or path, or a model id (`gpt-4o` or `openai/gpt-4o`). */
+  /**
+   * `target` is a pool name, a capability alias or path, or a model id (`gpt-4o` or `openai/gpt-4o`).
+   * Lookup is by canonical name and nothing is remembered for a name that serves nothing, so whatever callers send,
+   * the pools (and with them `poolStatus()`, `describe()` and usage) stay bounded by the configuration.
+   */
   private resolvePool(runtime: Runtime, target: string | undefined, operation: ProviderOperation): Pool {
     const name = target || OPERATION_DEFAULTS[operation];
+    if (name.length > MAX_MODEL_NAME_LENGTH) {
+      throw new InvalidRequestError(`model must be a pool, capability or model id of at most ${MAX_MODEL_NAME_LENGTH} characters (got ${name.length}: ${quoted(name)})`, "model");
+    }
     const configured = runtime.pools.get(name) ?? runtime.implicitPools.get(name);
-    if (configured) return configured;
+    if (configured) return this.checkKind(configured, name, operation);
     if (capabilities.isKnown(name)) {
       const path = resolveCapability(name);
+      if (!servesOperation(path, operation)) throw wrongKind(name, path, operation);
       const byCapability = [...runtime.pools.values()].find((pool) => pool.capability === path);
-      return byCapability ?? this.implicitPool(runtime, path, name);
+      if (byCapability) return byCapability;
+      // Every spelling of a capability ("chat-completion", its full path, a tail of it) shares one pool.
+      const alias = path.split(".").at(-1)!;
+      const existing = runtime.implicitPools.get(alias);
+      if (existing?.capability === path) return existing;
+      const members = [...runtime.states.values()].filter((state) => state.info.capabilities.some((item) => capabilityCovers(path, item)));
+      if (members.length === 0) {
+        throw new NoCapableModelError(name, `no configured model offers ${path} (pools: ${this.knownPools(runtime)})`);
+      }
+      return existing ? this.buildImplicitPool(path, path, members, runtime) : this.implicitPool(runtime, path, alias);
     }
     const members = [...runtime.states.values()].filter((state) => state.modelId === name || state.key === name);
     if (members.length > 0) {
-      const capability = members[0]!.info.capabilities.find((item) => OPERATION_CAPABILITY_ROOTS[operation].some((root) => capabilityCovers(root, item))) ?? members[0]!.info.capabilities[0] ?? "";
+      const serving = members.filter((state) => state.info.capabilities.some((item) => servesOperation(item, operation)));
+      if (serving.length === 0) throw wrongKind(name, members[0]!.info.capabilities[0] ?? "no capability", operation);
+      const capability = serving[0]!.info.capabilities.find((item) => servesOperation(item, operation))!;
       // A model asked for by id keeps the retry and recovery settings of the configured pool it is in.
-      const home = [...runtime.pools.values()].find((pool) => pool.members.some((member) => members.includes(member)));
+      const home = [...runtime.pools.values()].find((pool) => pool.members.some((member) => serving.includes(member)));
       const settings = home?.settings ?? runtime.config.defaults;
-      const pool = new Pool(name, capability, members, this.buildPolicy(settings, home ? `pools.${home.name}.strategy` : "defaults.strategy"), settings, true);
+      const pool = new Pool(name, capability, serving, this.buildPolicy(settings, home ? `pools.${home.name}.strategy` : "defaults.strategy"), settings, true);
       runtime.implicitPools.set(name, pool);
       return pool;
     }
-    const known = [...runtime.pools.keys(), ...runtime.implicitPools.keys()];
-    throw new NoCapableModelError(name, `"${name}" is not a pool, a capability or a model id known to this mesh (pools: ${known.join(", ") || "none"})`);
+    throw new NoCapableModelError(name.slice(0, MAX_MODEL_NAME_LENGTH), `${quoted(name)} is not a pool, a capability or a model id known to this mesh (pools: ${this.knownPools(runtime)})`);
+  }
+
+  /** A pool asked for by name must be of the request's kind: a chat request to an embeddings pool is refused. */
+  private checkKind(pool: Pool, name: string, operation: ProviderOperation): Pool {
+    if (servesOperation(pool.capability, operation)) return pool;
+    // A model-id pool may list a model offering several kinds; only its capability for this pool was checked.
+    throw wrongKind(name, pool.capability, operation);
+  }
+
+  private knownPools(runtime: Runtime): string {
+    return [...runtime.pools.keys(), ...runtime.implicitPools.keys()].join(", ") || "none";
+  }
+
+  private buildImplicitPool(name: string, capability: string, members: ModelState[], runtime: Runtime): Pool {
+    const pool = new Pool(name, capability, members, this.buildPolicy(runtime.config.defaults, "defaults.strategy"), runtime.config.defaults, true);
+    runtime.implicitPools.set(name, pool);
+    return pool;
   }
 
   private implicitPool(runtime: Runtime, capability: string, name: string): Pool {
     const members = [...runtime.states.values()].filter((state) => state.info.capabilities.some((item) => capabilityCovers(capability, item)));
-    const pool = new Pool(name, capability, members, this.buildPolicy(runtime.config.defaults, "defaults.strategy"), runtime.config.defaults, true);
-    runtime.implicitPools.set(name, pool);
-    return pool;
+    return this.buildImplicitPool(name, capability, members, runtime);
   }
 
   get router(): Router {
@@ -349,9 +420,9 @@ export class ModelMesh {
    * replaces the old one. Requests already running finish on the old configuration.
    * @returns the errors; empty when the new configuration is in force.
    */
-  async reconfigure(source: string | MeshConfigObject): Promise<string[]> {
+  async reconfigure(source: string | MeshConfigObject | MeshConfig): Promise<string[]> {
     try {
-      const config = applyOptions(resolveConfig(await (this.constructor as typeof ModelMesh).readConfig(source)), this.#options);
+      const config = applyOptions(resolveConfig(await (this.constructor as typeof ModelMesh).readConfig(configSource(source))), this.#options);
       await loadConnectors(config);
       const runtime = await this.buildRuntime(config, this.#runtime);
       this.#runtime = runtime;

@@ -1,4 +1,4 @@
-import type { MeshConfigObject } from "./config.js";
+import type { MeshConfig, MeshConfigObject } from "./config.js";
 import type { Middleware, MiddlewareLike } from "./middleware.js";
 import type { Provider } from "../provider/provider.js";
 import type { BaseRotationPolicy } from "../rotation/rotation.js";
@@ -19,8 +19,8 @@ export type ConnectorOption = { connector: string; config?: Record<string, unkno
  * const options: CreateOptions = { providers: ["openai"], strategy: "cost-first" };
  */
 export interface CreateOptions {
-  /** YAML or JSON text, a parsed object, or (Node only) a path ending .yaml/.yml/.json. */
-  config?: string | MeshConfigObject;
+  /** YAML or JSON text, a parsed object, a `MeshConfig`, or (Node only) a path ending .yaml/.yml/.json. */
+  config?: string | MeshConfigObject | MeshConfig;
   providers?: Array<string | { connector?: string; name?: string; config?: Record<string, unknown>; instance?: Provider }>;
   /** Default strategy for pools that do not name one: id, short name, or an instance. */
   strategy?: string | BaseRotationPolicy;

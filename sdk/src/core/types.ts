@@ -230,6 +230,48 @@ export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
 
-/** FAQ names for the chat shapes, kept so examples written against them compile. */
+/** The FAQ's name for a chat request: the OpenAI wire body itself (`messages`, `model`, `temperature`...). */
 export type CompletionRequest = ChatCompletionCreateParams;
-export type CompletionResponse = ChatCompletion;
+
+/** The FAQ's camelCase token counts (`usage.totalTokens`); the wire shape says `total_tokens`. */
+export type TokenUsage = {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+};
+
+/** One message of the FAQ's `CompletionResponse`. */
+export type ChatMessage = {
+  role: "assistant";
+  content: string | null;
+  refusal?: string | null;
+  toolCalls?: ChatCompletionMessageToolCall[];
+};
+
+/** One choice of the FAQ's `CompletionResponse` (`finishReason`, not `finish_reason`). */
+export type CompletionChoice = {
+  index: number;
+  message: ChatMessage;
+  finishReason: FinishReason | null;
+};
+
+/**
+ * The FAQ's CDK shape of a chat answer, in camelCase: what a custom provider's `_parseResponse` may return and what a
+ * middleware's `afterResponse` may read (`response.usage?.totalTokens`). ModelMesh converts it to the OpenAI wire
+ * shape (`ChatCompletion`, snake_case) before any caller sees it, so OpenAI-shaped code never meets these names.
+ * @example
+ * const response: CompletionResponse = {
+ *   id: "r1", model: "corp-llm",
+ *   choices: [{ index: 0, message: { role: "assistant", content: "Hi" }, finishReason: "stop" }],
+ *   usage: { promptTokens: 3, completionTokens: 1, totalTokens: 4 },
+ * };
+ */
+export type CompletionResponse = {
+  id: string;
+  model: string;
+  object?: "chat.completion";
+  created?: number;
+  choices: CompletionChoice[];
+  usage?: TokenUsage;
+  systemFingerprint?: string | null;
+};

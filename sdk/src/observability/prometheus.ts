@@ -136,6 +136,16 @@ export class PrometheusObservability extends BaseObservability {
 
   constructor(config: PrometheusObservabilityConfig = {}) {
     super(config);
+    // The FAQ's YAML shows `port`/`path`, but this sink only renders text: it never listens. Refuse the keys rather
+    // than accept a setting that does nothing.
+    for (const key of ["port", "path"] as const) {
+      if ((config as Record<string, unknown>)[key] !== undefined) {
+        throw new ConfigError(
+          `observability.config.${key}`,
+          `${PrometheusObservability.connectorId} does not listen on a port of its own: serve render() from your server, or run the ModelMesh proxy, which serves these metrics at /metrics on its own port`,
+        );
+      }
+    }
     const prefix = config.prefix ?? "modelmesh";
     if (typeof prefix !== "string" || !METRIC_NAME.test(prefix)) {
       throw new ConfigError("observability.config.prefix", `must be a Prometheus metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*), got ${JSON.stringify(prefix)}`);

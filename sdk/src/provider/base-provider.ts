@@ -6,7 +6,7 @@
  * the OpenAI wire format, so an OpenAI-compatible service needs none of them.
  */
 import { ConfigError, ConnectionError, ModelMeshError } from "../core/errors.js";
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams } from "../core/types.js";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionResponse } from "../core/types.js";
 import { isDoneSentinel, parseSse } from "../core/sse.js";
 import type { SseEvent } from "../core/sse.js";
 import { fromResponse, malformedResponse } from "./error-factory.js";
@@ -131,8 +131,12 @@ export abstract class BaseProvider implements Provider {
     return payload;
   }
 
-  /** Translates a 2xx JSON body into a chat completion (missing OpenAI fields are filled in afterwards). */
-  protected _parseResponse(data: Record<string, unknown>): ChatCompletionDraft {
+  /**
+   * Translates a 2xx JSON body into a chat completion: OpenAI's snake_case draft, or the FAQ's camelCase
+   * `CompletionResponse` (`finishReason`, `usage.promptTokens`). Either way missing OpenAI fields are filled in and
+   * camelCase names become the wire's snake_case before any caller sees the answer.
+   */
+  protected _parseResponse(data: Record<string, unknown>): ChatCompletionDraft | CompletionResponse {
     return data;
   }
 

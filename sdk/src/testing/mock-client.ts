@@ -1,5 +1,6 @@
 import { MeshClient } from "../client/mesh-client.js";
 import { BUILTIN_MESH_SETUP } from "../client/create.js";
+import { AllProvidersExhaustedError } from "../core/errors.js";
 import type { CreateOptions } from "../core/mesh.js";
 import { MockProvider, type MockResponse, type RecordedCall } from "./mock-provider.js";
 
@@ -12,9 +13,23 @@ export interface MockClientOptions {
   strategy?: CreateOptions["strategy"];
 }
 
-/** A MeshClient whose provider is scripted; `calls` holds every request it received. */
+/**
+ * A single scripted failure reaches the caller as the error that was scripted, whatever its class: a test that
+ * scripts `new AuthenticationError(...)` catches an AuthenticationError, not the router's summary of one attempt.
+ */
+function scriptedError(error: unknown): never {
+  if (error instanceof AllProvidersExhaustedError && error.attempts === 1) throw error.errors[0];
+  throw error;
+}
+
+/**
+ * A MeshClient whose provider is scripted. `calls` holds every request as the caller made it (`calls[0].model` is
+ * what the caller asked for, e.g. "chat-completion"); `provider.calls` holds what the router sent on (the model it
+ * picked).
+ */
 export class MockMeshClient extends MeshClient {
   readonly provider: MockProvider;
+  readonly #calls: RecordedCall[] = [];
   constructor(options: MockClientOptions) {
     const provider = new MockProvider({ responses: options.responses, models: options.models });
     super("chat-completion", {
@@ -34,20 +49,32 @@ export class MockMeshClient extends MeshClient {
     };
     const chat = this.chat.completions;
     const chatCreate = chat.create.bind(chat);
+    // A copy of the caller's body, so later changes by the caller (or by middleware) do not rewrite history.
+    const record = (operation: RecordedCall["operation"], body: unknown) => {
+      let copy: Record<string, unknown>;
+      try {
+        copy = structuredClone(body) as Record<string, unknown>;
+      } catch {
+        copy = { ...(body as Record<string, unknown>) };
+      }
+      this.#calls.push({ ...copy, operation });
+    };
     chat.create = (async (body: Parameters<typeof chatCreate>[0], requestOptions?: Parameters<typeof chatCreate>[1]) => {
+      record("chat", body);
       await fresh();
-      return chatCreate(body, requestOptions);
+      return chatCreate(body, requestOptions).catch(scriptedError);
     }) as typeof chat.create;
     const embeddingsCreate = this.embeddings.create.bind(this.embeddings);
     this.embeddings.create = async (body, requestOptions) => {
+      record("embeddings", body);
       await fresh();
-      return embeddingsCreate(body, requestOptions);
+      return embeddingsCreate(body, requestOptions).catch(scriptedError);
     };
   }
 
-  /** Every request received, in order: `calls[0].messages[0].content`. */
+  /** Every request the caller made, in order and as made: `calls[0].model`, `calls[0].messages[0].content`. */
   get calls(): RecordedCall[] {
-    return this.provider.calls;
+    return this.#calls;
   }
 }
 

@@ -26,7 +26,7 @@ export interface MockResponse {
   finishReason?: "stop" | "length" | "tool_calls" | "content_filter";
 }
 
-/** A request the mock received, as the router sent it (`model` is the model it picked). */
+/** A recorded request: in `mockClient().calls` as the caller made it, in `MockProvider.calls` as the router sent it (`model` is the model it picked). */
 export type RecordedCall = Record<string, unknown> & { operation: ProviderOperation; messages?: ChatCompletionCreateParams["messages"] };
 
 const CHAT = "generation.text-generation.chat-completion";
