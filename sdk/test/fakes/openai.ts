@@ -32,6 +32,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   body: any;
   at: number;
+  /** True once the client hung up before the response was complete (the fake's own break-stream does not count). */
+  clientAborted: boolean;
 }
 
 export interface FakeOpenAIOptions {
@@ -335,13 +337,16 @@ type Route = (exchange: Exchange, mode: FakeMode) => Promise<void> | void;
 
 async function handleRequest(state: FakeState, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const exchange = await openExchange(state, request, response);
-  state.requests.push({
+  const recorded: RecordedRequest = {
     method: exchange.method,
     path: exchange.path,
     headers: flattenHeaders(request.headers),
     body: recordedBody(exchange.body),
     at: exchange.startedAt,
-  });
+    clientAborted: exchange.signal.aborted && !hungUp.has(response),
+  };
+  exchange.signal.addEventListener("abort", () => (recorded.clientAborted = !hungUp.has(response)), { once: true });
+  state.requests.push(recorded);
 
   const imagePath = exchange.method === "GET" && /^\/fake-images\/[\w-]+\.png$/.test(exchange.path);
   if (imagePath) return serveImage(exchange);
@@ -358,6 +363,14 @@ async function handleRequest(state: FakeState, request: IncomingMessage, respons
   if (mode.kind === "error") return sendError(exchange, modeError(exchange, mode));
   if (mode.kind === "slow" && !(await sleep(mode.delayMs, exchange.signal))) return;
   await route(exchange, mode);
+}
+
+/** Responses the fake cut off on purpose (break-stream), so their close is not taken for the client leaving. */
+const hungUp = new WeakSet<ServerResponse>();
+
+function hangUp(response: ServerResponse): void {
+  hungUp.add(response);
+  response.destroy();
 }
 
 async function openExchange(state: FakeState, request: IncomingMessage, response: ServerResponse): Promise<Exchange> {
@@ -736,7 +749,7 @@ async function sendJsonUnderMode(exchange: Exchange, body: unknown, mode: FakeMo
     responseHeaders(exchange, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) }),
   );
   await write(exchange.response, half);
-  exchange.response.destroy();
+  hangUp(exchange.response);
 }
 
 function write(response: ServerResponse, data: string | Buffer): Promise<void> {
@@ -1327,9 +1340,9 @@ async function writeFrames(exchange: Exchange, frames: StreamFrame[], mode: Fake
       }
     }
     if (frame.isContent) contentSent += 1;
-    if (mode.kind === "break-stream" && contentSent >= mode.afterChunks) return void response.destroy();
+    if (mode.kind === "break-stream" && contentSent >= mode.afterChunks) return void hangUp(response);
   }
-  if (mode.kind === "break-stream") return void response.destroy();
+  if (mode.kind === "break-stream") return void hangUp(response);
   if (exchange.signal.aborted || response.destroyed) return;
   response.end("data: [DONE]\n\n");
 }
@@ -1440,7 +1453,7 @@ async function writeBinaryInParts(exchange: Exchange, bytes: Buffer, mode: FakeM
   for (let part = 0; part < parts; part += 1) {
     if (!(await pauseBeforePart(mode, part, exchange.signal)) || exchange.response.destroyed) return;
     await write(exchange.response, bytes.subarray(part * partSize, (part + 1) * partSize));
-    if (mode.kind === "break-stream" && part + 1 >= mode.afterChunks) return void exchange.response.destroy();
+    if (mode.kind === "break-stream" && part + 1 >= mode.afterChunks) return void hangUp(exchange.response);
   }
   exchange.response.end();
 }
