@@ -180,7 +180,7 @@ describe("recovery is prompt", () => {
     pair.a.setMode({ kind: "error", status: 503 });
     const servedBy: Array<{ at: number; model: string }> = [];
     const start = clock.time;
-    const recoversAt = 40_000;
+    const recoversAt = 50_000;
     let longestRest = 0;
     for (let elapsed = 0; elapsed <= 76_000; elapsed += 2_000) {
       clock.time = start + elapsed;
@@ -212,6 +212,11 @@ describe("a stream that cannot be completed ends with a typed error", () => {
     expect(error).toBeInstanceOf(StreamInterruptedError);
     expect((error as StreamInterruptedError).deliveredText).toBe("one two");
     expect(text(chunks)).toBe("one two");
+    expect(chats(pair.b)).toHaveLength(0);
+    // The same after a finish followed by a transient (server_error) event: the caller had its finish already.
+    pair.a.enqueue({ kind: "stream-error", afterChunks: 2, finishReason: "length" });
+    const again = await drain(await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true }));
+    expect(again.error).toBeInstanceOf(StreamInterruptedError);
     expect(chats(pair.b)).toHaveLength(0);
     await mesh.close();
   });
