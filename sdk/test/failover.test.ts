@@ -4,6 +4,7 @@ import { AllProvidersExhaustedError, ProviderError, RateLimitError, TimeoutError
 import { estimateTokens } from "../src/core/pool.js";
 import type { MeshEvent } from "../src/core/events.js";
 import { CallbackObservability } from "../src/observability/callback.js";
+import type { FakeOpenAI } from "./fakes/openai.js";
 import { hello, pairConfig, startPair, testClock } from "./support/mesh.js";
 
 // Failover that ends, waits when it should and comes back: every assertion is on what the fake servers received
@@ -29,7 +30,7 @@ function client(pool: Record<string, unknown> = {}, clock = testClock()) {
   return { mesh, clock, events };
 }
 
-const chats = (fake: { requests: Array<{ path: string }> }) => fake.requests.filter((request) => request.path === "/v1/chat/completions");
+const chats = (fake: FakeOpenAI) => fake.requests.filter((request) => request.path === "/v1/chat/completions");
 const text = (chunks: ChatCompletionChunk[]) => chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("");
 const modelOf = (mesh: ReturnType<typeof client>["mesh"], model: string) => mesh.describe().pools["chat"]!.models.find((entry) => entry.model === model)!;
 
@@ -54,7 +55,7 @@ describe("every attempt counts", () => {
     expect(text(chunks)).toBe("one two three");
     // One first attempt and two retries, each a restart of the same request; then nothing more.
     expect(chats(pair.a)).toHaveLength(3);
-    expect(chats(pair.a).every((request: any) => request.body.messages.length === 1)).toBe(true);
+    expect(chats(pair.a).every((request) => request.body.messages.length === 1)).toBe(true);
     expect(clock.sleeps).toEqual([100, 200]);
     expect(modelOf(mesh, "alpha")).toMatchObject({ requests: 3, failures: 3 });
     await mesh.close();
@@ -125,7 +126,7 @@ describe("three timeouts per attempt", () => {
     expect(error).toBeUndefined();
     expect(text(chunks)).toBe("B answers something else entirely");
     expect(Date.now() - started).toBeLessThan(5_000);
-    const failed = events.find((event) => event.type === "attempt-end" && !(event as { ok: boolean }).ok) as { error: { name: string; timeoutMs: number } };
+    const failed = events.find((event) => event.type === "attempt-end" && !(event as { ok: boolean }).ok) as unknown as { error: { name: string; timeoutMs: number } };
     expect(failed.error).toMatchObject({ name: "TimeoutError", timeoutMs: 300 });
     expect(chats(pair.a)[0]!.clientAborted).toBe(true);
     await mesh.close();
@@ -229,7 +230,7 @@ describe("a stream that cannot be completed ends with a typed error", () => {
     expect(text(chunks)).toBe("one two three");
     expect(chunks.every((chunk) => chunk.choices.every((choice) => choice.finish_reason === null))).toBe(true);
     // Beta got the original request (no partial reply, no instruction) and its different answer was not forwarded.
-    expect((chats(pair.b)[0] as any).body.messages).toEqual(hello);
+    expect(chats(pair.b)[0]!.body.messages).toEqual(hello);
     await mesh.close();
   });
 
@@ -241,7 +242,7 @@ describe("a stream that cannot be completed ends with a typed error", () => {
     const { chunks, error } = await drain(await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true }));
     expect(error).toBeUndefined();
     expect(text(chunks)).toBe(REPLY);
-    expect((chats(pair.b)[0] as any).body.messages).toEqual(hello);
+    expect(chats(pair.b)[0]!.body.messages).toEqual(hello);
     await mesh.close();
   });
 
@@ -254,7 +255,7 @@ describe("a stream that cannot be completed ends with a typed error", () => {
     pair.a.enqueue({ kind: "break-stream", afterChunks: 3 });
     const { chunks } = await drain(await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true }));
     expect(text(chunks)).toBe(REPLY);
-    expect((chats(pair.b)[0] as any).body.messages).toEqual(hello);
+    expect(chats(pair.b)[0]!.body.messages).toEqual(hello);
     await mesh.close();
   });
 });
