@@ -260,6 +260,30 @@ describe("a stream that cannot be completed ends with a typed error", () => {
   });
 });
 
+describe("streams that cannot be resumed", () => {
+  it("a stream that was emitting tool calls raises StreamInterruptedError and is not sent elsewhere", async () => {
+    const { mesh } = client({ retry: { max_retries: 0 } });
+    const tools = [{ type: "function" as const, function: { name: "lookup", parameters: { type: "object", properties: { city: { type: "string" } } } } }];
+    pair.a.enqueue({ kind: "break-stream", afterChunks: 2 });
+    const { chunks, error } = await drain(await mesh.chat.completions.create({ model: "chat", messages: hello, tools, stream: true }));
+    expect(chunks.some((chunk) => chunk.choices[0]?.delta.tool_calls?.length)).toBe(true);
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect((error as Error).message).toContain("tool calls cannot be resumed");
+    expect(chats(pair.b)).toHaveLength(0);
+    await mesh.close();
+  });
+
+  it("a stream with n > 1 raises StreamInterruptedError after text was delivered", async () => {
+    const { mesh } = client({ retry: { max_retries: 0 } });
+    pair.a.enqueue({ kind: "break-stream", afterChunks: 2 });
+    const { error } = await drain(await mesh.chat.completions.create({ model: "chat", messages: hello, n: 2, stream: true }));
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect((error as Error).message).toContain("n > 1");
+    expect(chats(pair.b)).toHaveLength(0);
+    await mesh.close();
+  });
+});
+
 describe("accounting across failover", () => {
   it("counts the broken attempt (estimated) and the restart in client.usage, cost and the caller's usage chunk", async () => {
     await pair.close();

@@ -656,7 +656,7 @@ export class Router {
   }
 
   private unavailableReason(state: ModelState, now: number): string {
-    if (state.status === "disabled") return "its API key was rejected";
+    if (state.status === "disabled") return `its API key was rejected (probed again in ${Math.max(0, Math.ceil((state.cooldownUntil - now) / 1000))}s)`;
     if (state.probing) return "a recovery probe is in flight";
     if (state.status === "cooldown") return `cooling down for ${Math.max(0, Math.ceil((state.cooldownUntil - now) / 1000))}s`;
     return "declined by the strategy";
