@@ -284,6 +284,22 @@ describe("streams that cannot be resumed", () => {
   });
 });
 
+describe("a continuation the next model refuses", () => {
+  it("raises StreamInterruptedError with the delivered text, not the refusal alone", async () => {
+    // Configured as able to continue a prefix, but the service (plain OpenAI wire) rejects the `prefix` key with a 400.
+    const config = pairConfig(pair, { retry: { max_retries: 0 } }) as Record<string, any>;
+    config.providers.b.config.models[0].features.assistant_prefix = true;
+    const mesh = create({ config, clock: testClock() });
+    pair.a.enqueue({ kind: "break-stream", afterChunks: 2 });
+    const { error } = await drain(await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true }));
+    expect(error).toBeInstanceOf(StreamInterruptedError);
+    expect((error as StreamInterruptedError).deliveredText).toBe("one two");
+    expect(((error as Error).cause as ProviderError).status).toBe(400);
+    expect(chats(pair.b)[0]!.body.messages.at(-1)).toEqual({ role: "assistant", content: "one two", prefix: true });
+    await mesh.close();
+  });
+});
+
 describe("accounting across failover", () => {
   it("counts the broken attempt (estimated) and the restart in client.usage, cost and the caller's usage chunk", async () => {
     await pair.close();

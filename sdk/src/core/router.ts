@@ -208,7 +208,13 @@ export class Router {
         try {
           opened = await this.openStream(route, state, attempt, request, prefix);
         } catch (error) {
-          this.afterFailure(route, state, attempt, started, error);
+          try {
+            lastFailure = this.afterFailure(route, state, attempt, started, error);
+          } catch (stop) {
+            // A resumed request the next model refuses outright still leaves the caller with partial text.
+            if (delivered && stop instanceof ModelMeshError) throw this.interrupted(delivered, state.modelId, stop.message, stop);
+            throw stop;
+          }
           continue;
         }
         const latencyMs = this.deps.now() - started;
