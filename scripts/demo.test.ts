@@ -17,8 +17,8 @@ describe("the offline demo (npm start)", () => {
     }
     const output = lines.join("\n");
     expect(output).toContain("served by alpha-chat");
-    expect(output).toMatch(/fails over at once: .*served by beta-chat/);
-    expect(output).toContain("fake-alpha/alpha-chat server_error -> fake-beta/beta-chat ok");
+    expect(output).toMatch(/then fails over: .*served by beta-chat/);
+    expect(output).toContain("fake-alpha/alpha-chat server_error -> fake-alpha/alpha-chat server_error -> fake-beta/beta-chat ok");
     expect(output).toContain('"chat":{"active":2,"standby":0,"total":2}');
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The offline demo: a mesh over two local fake OpenAI-compatible providers, a few routed requests, one
- * failover and the pool status. Nothing leaves 127.0.0.1. `npm start` runs it before serving.
+ * retried failure, one failover and the pool status. Nothing leaves 127.0.0.1. `npm start` runs it before serving.
  */
 import { pathToFileURL } from "node:url";
 import { CallbackObservability, create, type MeshClient, type MeshEvent } from "modelmesh";
@@ -14,10 +14,11 @@ export async function runDemo(client: MeshClient, providers: OfflineProviders, l
     return `${response.choices[0]?.message.content} (served by ${response.model})`;
   };
   log(`1. A routed request: ${await ask("What is ModelMesh?")}`);
-  alpha!.enqueue({ kind: "error", status: 503 });
+  // The demo pool retries a model once (max_retries: 1): two 503s use up alpha's tries.
+  for (let time = 0; time < 2; time++) alpha!.enqueue({ kind: "error", status: 503 });
   const before = events.length;
-  log("2. fake-alpha will now answer 503 (overloaded) once...");
-  log(`   The same request fails over at once: ${await ask("Are you still there?")}`);
+  log("2. fake-alpha will now answer 503 (overloaded) twice...");
+  log(`   The request is retried on alpha after a backoff, then fails over: ${await ask("Are you still there?")}`);
   const attempts = events.slice(before).filter((event) => event.type === "attempt-end");
   log(`   Attempts: ${attempts.map((event) => `${event.provider}/${event.model} ${event.ok ? "ok" : (event.error?.code ?? "failed")}`).join(" -> ")}`);
   let streamed = "";

@@ -43,7 +43,7 @@ class Recorder extends Middleware {
 describe("middleware", () => {
   it("runs in onion order around every attempt, and its request changes reach the provider", async () => {
     const log: string[] = [];
-    const mesh = create({ config: pairConfig(pair), clock: testClock(), middleware: [new Recorder("outer", log), new Recorder("inner", log)] });
+    const mesh = create({ config: pairConfig(pair, { retry: { max_retries: 0 } }), clock: testClock(), middleware: [new Recorder("outer", log), new Recorder("inner", log)] });
     pair.a.enqueue({ kind: "error", status: 500 });
     const response = await mesh.chat.completions.create({ model: "chat", messages: hello });
     expect(response.choices[0]?.message.content).toBe("from beta");
@@ -88,7 +88,7 @@ describe("middleware", () => {
 
   it("an onError that returns nothing rethrows (the router then fails over)", async () => {
     const seen: string[] = [];
-    const mesh = create({ config: pairConfig(pair), clock: testClock(), middleware: [{ onError: async (error: Error) => void seen.push(error.name) }] });
+    const mesh = create({ config: pairConfig(pair, { retry: { max_retries: 0 } }), clock: testClock(), middleware: [{ onError: async (error: Error) => void seen.push(error.name) }] });
     pair.a.enqueue({ kind: "error", status: 500 });
     const response = await mesh.chat.completions.create({ model: "chat", messages: hello });
     expect(response.choices[0]?.message.content).toBe("from beta");
@@ -100,7 +100,7 @@ describe("middleware", () => {
     const log: string[] = [];
     let assembled: ChatCompletion | undefined;
     const mesh = create({
-      config: pairConfig(pair),
+      config: pairConfig(pair, { retry: { max_retries: 0 } }),
       clock: testClock(),
       middleware: [
         {

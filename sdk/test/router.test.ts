@@ -61,7 +61,8 @@ describe("routing over real HTTP", () => {
   });
 
   it("fails over within the same request when a model returns 500, and lists nothing to the caller", async () => {
-    const { mesh, events } = client();
+    // No same-model retries: the failover itself is under test.
+    const { mesh, events } = client({ retry: { max_retries: 0 } });
     pair.a.enqueue({ kind: "error", status: 500 });
     const response = await mesh.chat.completions.create({ model: "chat", messages: hello });
     expect(response.model).toMatch(/^beta/);
@@ -115,13 +116,16 @@ describe("routing over real HTTP", () => {
     pair.b.setMode({ kind: "error", status: 500 });
     const error = (await mesh.chat.completions.create({ model: "chat", messages: hello }).catch((caught: unknown) => caught)) as AllProvidersExhaustedError;
     expect(error).toBeInstanceOf(AllProvidersExhaustedError);
-    expect(error.failures.map((attempt) => `${attempt.provider}/${attempt.model}`)).toEqual(["a/alpha", "b/beta", "a/alpha", "b/beta"]);
+    // Each model is retried once (max_retries: 1) before the request moves on: (1 + 1) × 2 attempts, no more.
+    expect(error.failures.map((attempt) => `${attempt.provider}/${attempt.model}`)).toEqual(["a/alpha", "a/alpha", "b/beta", "b/beta"]);
+    expect(pair.a.requests).toHaveLength(2);
+    expect(pair.b.requests).toHaveLength(2);
     expect(error.failures.every((attempt) => attempt.error instanceof ProviderError)).toBe(true);
     expect(error.lastError).toBe(error.failures[3]!.error);
     expect(error.errors).toHaveLength(4);
     expect(error.retryable).toBe(true);
-    // One backoff between the two rounds.
-    expect(clock.sleeps).toEqual([100]);
+    // One backoff before each same-model retry.
+    expect(clock.sleeps).toEqual([100, 100]);
     await mesh.close();
   });
 
@@ -148,8 +152,8 @@ describe("routing over real HTTP", () => {
     await mesh.close();
   });
 
-  it("retries the same model with backoff when same_model_retries is set", async () => {
-    const { mesh, clock } = client({ retry: { max_retries: 0, same_model_retries: 2, base_delay_ms: 40, jitter: "none" } });
+  it("retries the same model with exponential backoff before moving on", async () => {
+    const { mesh, clock } = client({ retry: { max_retries: 2, base_delay_ms: 40, jitter: "none" } });
     pair.a.enqueue({ kind: "error", status: 502 });
     pair.a.enqueue({ kind: "error", status: 503 });
     const response = await mesh.chat.completions.create({ model: "chat", messages: hello });
@@ -161,7 +165,7 @@ describe("routing over real HTTP", () => {
   });
 
   it("cools a model down after the failure threshold and brings it back through a real probe", async () => {
-    const { mesh, clock, events } = client({ strategy: "round-robin", deactivation: { failure_threshold: 2 }, recovery: { cooldown_ms: 10_000 } });
+    const { mesh, clock, events } = client({ strategy: "round-robin", retry: { max_retries: 0 }, deactivation: { failure_threshold: 2 }, recovery: { cooldown_ms: 10_000 } });
     pair.a.setMode({ kind: "error", status: 500 });
     await mesh.chat.completions.create({ model: "chat", messages: hello });
     expect(mesh.poolStatus().chat!.active).toBe(2);
@@ -189,7 +193,7 @@ describe("routing over real HTTP", () => {
   });
 
   it("lets exactly one of many concurrent requests probe a half-open model", async () => {
-    const { mesh, clock } = client({ strategy: "priority", strategy_config: { priorities: ["alpha", "beta"] }, deactivation: { failure_threshold: 1 }, recovery: { cooldown_ms: 1000 } });
+    const { mesh, clock } = client({ strategy: "priority", strategy_config: { priorities: ["alpha", "beta"] }, retry: { max_retries: 0 }, deactivation: { failure_threshold: 1 }, recovery: { cooldown_ms: 1000 } });
     pair.a.enqueue({ kind: "error", status: 500 });
     await mesh.chat.completions.create({ model: "chat", messages: hello });
     expect(mesh.poolStatus().chat).toEqual({ active: 1, standby: 1, total: 2 });
@@ -272,7 +276,7 @@ describe("routing over real HTTP", () => {
   });
 
   it("passes timeouts as TimeoutError and fails over", async () => {
-    const { mesh } = client({ timeout_ms: 200 });
+    const { mesh } = client({ timeout_ms: 200, retry: { max_retries: 0 } });
     pair.a.enqueue({ kind: "hang" });
     const response = await mesh.chat.completions.create({ model: "chat", messages: hello });
     expect(response.model).toMatch(/^beta/);
@@ -293,7 +297,7 @@ describe("routing over real HTTP", () => {
   });
 
   it("treats a malformed body as a provider failure and fails over", async () => {
-    const { mesh } = client();
+    const { mesh } = client({ retry: { max_retries: 0 } });
     pair.a.enqueue({ kind: "malformed" });
     const response = await mesh.chat.completions.create({ model: "chat", messages: hello });
     expect(response.model).toMatch(/^beta/);

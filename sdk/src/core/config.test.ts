@@ -108,6 +108,34 @@ describe("configuration", () => {
     expect(error.message).toContain('"b"');
   });
 
+  it("reads the attempt limit, the three stream timeouts, the key re-probe and restart mode", () => {
+    const resolved = resolveConfig({
+      pools: {
+        chat: {
+          capability: "chat-completion",
+          retry: { max_retries: 1, max_attempts: 3 },
+          recovery: { key_probe_ms: 60_000 },
+          timeout_ms: 90_000,
+          connect_timeout_ms: 5_000,
+          first_token_timeout_ms: 20_000,
+          stall_timeout_ms: 10_000,
+          stream_failover: "restart",
+        },
+      },
+    });
+    const pool = resolved.pools[0]!;
+    expect(pool.retry).toMatchObject({ maxRetries: 1, maxAttempts: 3 });
+    expect(pool.recovery.keyProbeMs).toBe(60_000);
+    expect(pool.timeouts).toEqual({ timeoutMs: 90_000, connectTimeoutMs: 5_000, firstTokenTimeoutMs: 20_000, stallTimeoutMs: 10_000 });
+    expect(pool.streamFailover).toBe("restart");
+    // Defaults: the official client's retries, a bounded recovery, timeouts short enough to fail over.
+    expect(DEFAULT_POOL_SETTINGS.retry).toMatchObject({ maxRetries: 2, baseDelayMs: 500, maxDelayMs: 8_000, jitter: "full" });
+    expect(DEFAULT_POOL_SETTINGS.recovery).toMatchObject({ cooldownMs: 5_000, maxCooldownMs: 30_000, keyProbeMs: 300_000 });
+    expect(DEFAULT_POOL_SETTINGS.timeouts).toEqual({ connectTimeoutMs: 15_000, firstTokenTimeoutMs: 30_000, stallTimeoutMs: 30_000 });
+    expect(configError(() => resolveConfig({ pools: { chat: { capability: "chat-completion", stall_timeout_ms: 0 } } })).path).toBe("pools.chat.stall_timeout_ms");
+    expect(configError(() => resolveConfig({ pools: { chat: { capability: "chat-completion", retry: { max_attempts: 0 } } } })).path).toBe("pools.chat.retry.max_attempts");
+  });
+
   it("refuses a key given both in snake_case and camelCase", () => {
     const error = configError(() => resolveConfig({ pools: { chat: { capability: "chat-completion", retry: { max_retries: 1, maxRetries: 2 } } } }));
     expect(error.path).toBe("pools.chat.retry.max_retries");

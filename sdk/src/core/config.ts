@@ -23,14 +23,20 @@ export interface ProviderSpec extends ConnectorSpec {
 }
 
 export interface RetrySettings {
-  /** Extra rounds over the pool after every candidate failed (default 2). */
+  /**
+   * Retries of the same model after a transient failure (connection error, timeout, 408/409/429/5xx/529, a stream
+   * that broke), with backoff, before the request moves to the next model (default 2, as the official OpenAI client).
+   */
   maxRetries: number;
-  /** Retries of the same model (with backoff) before moving to the next one (default 0: fail over at once). */
-  sameModelRetries: number;
+  /**
+   * Upstream attempts one request may make in all, continuations of a broken stream included. Unset: (max_retries + 1)
+   * × the number of models that can serve the request, which is also the most it can ever be.
+   */
+  maxAttempts?: number;
   baseDelayMs: number;
   maxDelayMs: number;
   jitter: "full" | "equal" | "none";
-  /** A server asking to wait longer than this is not waited for: the request fails over or fails. */
+  /** A server asking to wait longer than this is not waited for: the model rests that long and the request fails over. */
   maxRetryAfterMs: number;
 }
 
@@ -40,14 +46,34 @@ export interface DeactivationSettings {
 }
 
 export interface RecoverySettings {
-  /** First cooldown after deactivation (default 30 s). */
+  /** First cooldown after deactivation (default 5 s). */
   cooldownMs: number;
   /** A failed half-open probe multiplies the cooldown by this, up to `maxCooldownMs`. */
   backoffMultiplier: number;
+  /** The longest a model rests between probes, however often it failed (default 30 s). */
   maxCooldownMs: number;
+  /** A key the service rejected (401) is probed again after this long (default 5 min), unless it changes first. */
+  keyProbeMs: number;
 }
 
-export type StreamFailoverMode = "continue" | "error";
+/**
+ * What happens when a stream breaks after text was delivered: `continue` on a model that can extend an assistant
+ * prefix (else restart), `restart` the request on the next model and forward only what extends the delivered text,
+ * or raise `StreamInterruptedError` (`error`).
+ */
+export type StreamFailoverMode = "continue" | "restart" | "error";
+
+/** Per-attempt time limits, in ms; each is also a `create()` option (`timeout`, `connectTimeout`, ...). */
+export interface TimeoutSettings {
+  /** The whole attempt. Unset: the provider's `timeout_ms` (60 s) for a plain answer, 10 min for a stream. */
+  timeoutMs?: number;
+  /** A stream's response headers (default 15 s). A plain answer's headers come with the answer: `timeoutMs` covers them. */
+  connectTimeoutMs: number;
+  /** From a stream's headers to its first content (text, tool call, refusal) (default 30 s). */
+  firstTokenTimeoutMs: number;
+  /** Between one content chunk and the next, counting only time spent waiting on the network (default 30 s). */
+  stallTimeoutMs: number;
+}
 
 export interface PoolSettings {
   strategy: string | object;
@@ -55,10 +81,10 @@ export interface PoolSettings {
   retry: RetrySettings;
   deactivation: DeactivationSettings;
   recovery: RecoverySettings;
-  /** After chunks were delivered: continue on the next model (default) or raise StreamInterruptedError. */
+  /** After text was delivered: `continue` (default; restarts where the next model cannot continue), `restart` or `error`. */
   streamFailover: StreamFailoverMode;
-  /** Per-attempt timeout handed to providers, when set. */
-  timeoutMs?: number;
+  /** Per-attempt time limits. */
+  timeouts: TimeoutSettings;
 }
 
 export interface PoolSpec extends PoolSettings {
@@ -86,10 +112,11 @@ export interface ResolvedConfig {
 export const DEFAULT_POOL_SETTINGS: PoolSettings = {
   strategy: "modelmesh.stick-until-failure.v1",
   strategyConfig: {},
-  retry: { maxRetries: 2, sameModelRetries: 0, baseDelayMs: 250, maxDelayMs: 8_000, jitter: "full", maxRetryAfterMs: 60_000 },
+  retry: { maxRetries: 2, baseDelayMs: 500, maxDelayMs: 8_000, jitter: "full", maxRetryAfterMs: 8_000 },
   deactivation: { failureThreshold: 3 },
-  recovery: { cooldownMs: 30_000, backoffMultiplier: 2, maxCooldownMs: 600_000 },
+  recovery: { cooldownMs: 5_000, backoffMultiplier: 2, maxCooldownMs: 30_000, keyProbeMs: 300_000 },
   streamFailover: "continue",
+  timeouts: { connectTimeoutMs: 15_000, firstTokenTimeoutMs: 30_000, stallTimeoutMs: 30_000 },
 };
 
 const TOP_LEVEL = ["secrets", "storage", "observability", "discovery", "providers", "pools", "defaults", "routing", "proxy", "version"];
@@ -198,10 +225,11 @@ function connectorBlock(section: Section, connectorKey: "connector" | "store"): 
 
 function parseRetry(section: Section | undefined, base: RetrySettings): RetrySettings {
   if (!section) return base;
-  section.allow(["maxRetries", "sameModelRetries", "baseDelayMs", "maxDelayMs", "jitter", "maxRetryAfterMs"]);
+  section.allow(["maxRetries", "maxAttempts", "baseDelayMs", "maxDelayMs", "jitter", "maxRetryAfterMs"]);
+  const maxAttempts = section.number("maxAttempts", { min: 1, integer: true }) ?? base.maxAttempts;
   return {
     maxRetries: section.number("maxRetries", { min: 0, integer: true }) ?? base.maxRetries,
-    sameModelRetries: section.number("sameModelRetries", { min: 0, integer: true }) ?? base.sameModelRetries,
+    ...(maxAttempts === undefined ? {} : { maxAttempts }),
     baseDelayMs: section.number("baseDelayMs", { min: 0 }) ?? base.baseDelayMs,
     maxDelayMs: section.number("maxDelayMs", { min: 0 }) ?? base.maxDelayMs,
     jitter: section.oneOf("jitter", ["full", "equal", "none"] as const) ?? base.jitter,
@@ -211,7 +239,7 @@ function parseRetry(section: Section | undefined, base: RetrySettings): RetrySet
 
 function parseSettings(section: Section, base: PoolSettings): PoolSettings {
   const deactivation = section.object("deactivation")?.allow(["failureThreshold"]);
-  const recovery = section.object("recovery")?.allow(["cooldownMs", "backoffMultiplier", "maxCooldownMs"]);
+  const recovery = section.object("recovery")?.allow(["cooldownMs", "backoffMultiplier", "maxCooldownMs", "keyProbeMs"]);
   const instance = section.raw("strategyInstance");
   const strategyValue = section.raw("strategy");
   const strategy = instance ?? (typeof strategyValue === "object" && strategyValue !== null ? strategyValue : section.string("strategy"));
@@ -224,13 +252,36 @@ function parseSettings(section: Section, base: PoolSettings): PoolSettings {
       cooldownMs: recovery?.number("cooldownMs", { min: 0 }) ?? base.recovery.cooldownMs,
       backoffMultiplier: recovery?.number("backoffMultiplier", { min: 1 }) ?? base.recovery.backoffMultiplier,
       maxCooldownMs: recovery?.number("maxCooldownMs", { min: 0 }) ?? base.recovery.maxCooldownMs,
+      keyProbeMs: recovery?.number("keyProbeMs", { min: 0 }) ?? base.recovery.keyProbeMs,
     },
-    streamFailover: section.oneOf("streamFailover", ["continue", "error"] as const) ?? base.streamFailover,
-    timeoutMs: section.number("timeoutMs", { min: 1 }) ?? base.timeoutMs,
+    streamFailover: section.oneOf("streamFailover", ["continue", "restart", "error"] as const) ?? base.streamFailover,
+    timeouts: parseTimeouts(section, base.timeouts),
   };
 }
 
-const SETTINGS_KEYS = ["strategy", "strategyConfig", "strategyInstance", "retry", "deactivation", "recovery", "streamFailover", "timeoutMs"];
+function parseTimeouts(section: Section, base: TimeoutSettings): TimeoutSettings {
+  const timeoutMs = section.number("timeoutMs", { min: 1 }) ?? base.timeoutMs;
+  return {
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    connectTimeoutMs: section.number("connectTimeoutMs", { min: 1 }) ?? base.connectTimeoutMs,
+    firstTokenTimeoutMs: section.number("firstTokenTimeoutMs", { min: 1 }) ?? base.firstTokenTimeoutMs,
+    stallTimeoutMs: section.number("stallTimeoutMs", { min: 1 }) ?? base.stallTimeoutMs,
+  };
+}
+
+const SETTINGS_KEYS = [
+  "strategy",
+  "strategyConfig",
+  "strategyInstance",
+  "retry",
+  "deactivation",
+  "recovery",
+  "streamFailover",
+  "timeoutMs",
+  "connectTimeoutMs",
+  "firstTokenTimeoutMs",
+  "stallTimeoutMs",
+];
 const BUDGET_KEYS = ["budget", "onBudgetExceeded"];
 
 function rejectBudget(section: Section): void {

@@ -8,7 +8,7 @@ import {
   RateLimitError,
   TimeoutError,
 } from "./errors.js";
-import { backoffDelay, DEFAULT_BACKOFF, failureAction, parseDuration, parseRetryAfter, resetTime, retryDelay } from "./retry.js";
+import { backoffDelay, countsAgainstModel, DEFAULT_BACKOFF, failureAction, isContentRejection, parseDuration, parseRetryAfter, resetTime, retryDelay } from "./retry.js";
 import { sleep } from "../internal/sleep.js";
 
 const NOW = Date.parse("2026-03-01T12:00:00Z");
@@ -140,6 +140,8 @@ describe("retryDelay", () => {
 describe("failureAction", () => {
   it.each([
     ["AuthenticationError", "disable-key", new AuthenticationError("bad key", fields)],
+    ["403 region", "failover", new AuthenticationError("region", { ...fields, status: 403, body: { error: { message: "Country, region, or territory not supported", type: "request_forbidden", code: "unsupported_country_region_territory" } } }, { code: "permission_denied" })],
+    ["403 content filter", "fatal", new AuthenticationError("filtered", { ...fields, status: 403, body: { error: { message: "filtered", code: "content_filter" } } }, { code: "permission_denied" })],
     ["RateLimitError", "retry", new RateLimitError("slow down", { ...fields, retryAfter: 2 })],
     ["quota RateLimitError", "failover", new RateLimitError("pay up", fields, { code: "insufficient_quota", retryable: false })],
     ["TimeoutError", "retry", new TimeoutError("slow", fields)],
@@ -167,6 +169,30 @@ describe("failureAction", () => {
     expect(failureAction(revived)).toBe("disable-key");
     const quota = ModelMeshError.fromJSON(new RateLimitError("pay", fields, { code: "insufficient_quota", retryable: false }).toJSON());
     expect(failureAction(quota)).toBe("failover");
+  });
+});
+
+describe("what blames a model", () => {
+  const withBody = (status: number, body: unknown, code = "invalid_request") => new ProviderError("refused", { ...fields, status, body }, { code });
+  it.each([
+    ["Azure content_filter code", withBody(400, { error: { code: "content_filter", message: "The response was filtered" } }), true],
+    ["Azure innererror", withBody(400, { error: { code: "invalid_request_error", message: "x", innererror: { code: "ResponsibleAIPolicyViolation" } } }), true],
+    ["OpenAI images policy", withBody(400, { error: { code: "content_policy_violation", message: "Your request was rejected as a result of our safety system." } }), true],
+    ["moderation wording", withBody(403, { error: { message: "Your input was flagged by moderation" } }), true],
+    ["region 403", withBody(403, { error: { message: "Country, region, or territory not supported", code: "unsupported_country_region_territory" } }), false],
+    ["plain 400", withBody(400, { error: { message: "Invalid 'messages[0].content'", code: "string_above_max_length" } }), false],
+  ])("isContentRejection: %s → %s", (_, error, expected) => {
+    expect(isContentRejection(error)).toBe(expected);
+  });
+
+  it.each([
+    ["server error", new ProviderError("boom", { ...fields, status: 500 }, { code: "server_error", retryable: true }), true],
+    ["model not found", new ProviderError("missing", { ...fields, status: 404 }, { code: "model_not_found" }), true],
+    ["context length", new ProviderError("too long", { ...fields, status: 400 }, { code: "context_length_exceeded" }), false],
+    ["unsupported parameter", new ProviderError("no", { ...fields, status: 400 }, { code: "unsupported_parameter" }), false],
+    ["plain 400", new ProviderError("bad", { ...fields, status: 400 }, { code: "invalid_request" }), false],
+  ])("countsAgainstModel: %s → %s", (_, error, expected) => {
+    expect(countsAgainstModel(error)).toBe(expected);
   });
 });
 

@@ -34,6 +34,14 @@ export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({ baseDel
  */
 export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 
+/**
+ * Failover codes that say "this model rejects this particular request" rather than "this model is unwell": the
+ * request moves on, but the model is not cooled down and the failure does not count against it.
+ * @example
+ * if (REQUEST_SPECIFIC_CODES.has(error.code)) failOverWithoutBlame();
+ */
+export const REQUEST_SPECIFIC_CODES: ReadonlySet<string> = new Set(["context_length_exceeded", "unsupported_parameter", "unsupported_value", "request_too_large"]);
+
 /** What the router should do after a failed attempt. */
 export type FailureAction = "retry" | "failover" | "disable-key" | "fatal";
 
@@ -209,22 +217,63 @@ export function retryDelay(
   return backoffDelay(attempt, options, random);
 }
 
+/** Upstream codes and wording that mean "refused because of what the request says" (moderation, content policy). */
+const CONTENT_CODES = /^(content_filter|content_policy_violation|content_management_policy|responsibleaipolicyviolation|moderation_blocked|safety|flagged)/i;
+const CONTENT_WORDS = /content (management )?polic|content[ _]filter|moderation|safety system|flagged|responsible ?ai/i;
+
+function fieldsOf(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+/**
+ * True when a provider refused the request because of its content (OpenAI's `content_policy_violation` and safety
+ * system wording, Azure's `content_filter` / `ResponsibleAIPolicyViolation`, moderation blocks): another model may
+ * answer, but the model that refused is not unwell and its key is not bad.
+ * @example
+ * isContentRejection(error); // true for a 403 whose body says "content_filter"
+ */
+export function isContentRejection(error: unknown): boolean {
+  if (!(error instanceof ProviderError)) return false;
+  const envelope = fieldsOf(error.body);
+  const detail = fieldsOf(envelope.error ?? envelope);
+  const inner = fieldsOf(detail.innererror ?? detail.inner_error);
+  const codes = [detail.code, detail.type, inner.code, envelope.code].filter((value): value is string => typeof value === "string");
+  if (codes.some((code) => CONTENT_CODES.test(code))) return true;
+  return CONTENT_WORDS.test(typeof detail.message === "string" ? detail.message : error.message);
+}
+
 /**
  * Decides what a failed attempt means for the router:
- * - `disable-key`: 401/403 — the key is bad for every model it serves, until it changes;
- * - `failover`: this model cannot serve this request (404, model not found, context too long, a parameter this
- *   model rejects, quota/billing exhausted) — try another model now, do not retry this one;
- * - `retry`: transient (network, timeout, 408, 409, 429, 5xx, 529, malformed response) — retry, then fail over;
- * - `fatal`: the request itself is wrong (400, 413, 422), or it is not a ModelMesh error (a bug, or the caller's
- *   own abort) — no other model would do better, surface it.
+ * - `disable-key`: 401 — the key is bad for every model it serves, until it changes or a slow re-probe succeeds;
+ * - `failover`: this model cannot serve this request (404, model not found, a 403 not about content, context too
+ *   long, a parameter this model rejects, quota/billing exhausted) — try another model now, do not retry this one;
+ * - `retry`: transient (network, timeout, 408, 409, 429, 5xx, 529, malformed response, a broken stream) — retry the
+ *   same model with backoff, then fail over;
+ * - `fatal`: the request itself is wrong (400, 413, 422, a refusal because of its content), or it is not a ModelMesh
+ *   error (a bug, or the caller's own abort) — no other model would do better, surface it.
  * @example
  * switch (failureAction(error)) { case "retry": ...; case "failover": ...; }
  */
 export function failureAction(error: unknown): FailureAction {
   if (!(error instanceof ModelMeshError)) return "fatal";
-  if (error instanceof AuthenticationError || error.name === "AuthenticationError") return "disable-key";
+  if (error instanceof AuthenticationError || error.name === "AuthenticationError") {
+    if (error.code !== "permission_denied") return "disable-key";
+    // 403 is about one model (no access, region) or about the content, never about the whole key.
+    return isContentRejection(error) ? "fatal" : "failover";
+  }
   if (FAILOVER_CODES.has(error.code)) return "failover";
   if (error.retryable) return "retry";
   if (error instanceof ProviderError && error.status === 404) return "failover";
   return "fatal";
+}
+
+/**
+ * Whether a failure says something about the model's health (and so counts towards cooling it down). A request the
+ * model rejects for what it asks (too long, an unsupported parameter, its content) or a fatal error does not.
+ * @example
+ * if (countsAgainstModel(error)) state.consecutiveFailures += 1;
+ */
+export function countsAgainstModel(error: ModelMeshError, action: FailureAction = failureAction(error)): boolean {
+  if (action === "fatal") return false;
+  return !REQUEST_SPECIFIC_CODES.has(error.code);
 }

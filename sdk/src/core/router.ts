@@ -5,25 +5,32 @@ import {
   ProviderError,
   RateLimitError,
   StreamInterruptedError,
+  InvalidRequestError,
   type Attempt,
 } from "./errors.js";
-import { failureAction, retryDelay, type FailureAction } from "./retry.js";
+import { countsAgainstModel, failureAction, retryDelay, type FailureAction } from "./retry.js";
 import { runMiddleware, type MiddlewareContext, type MiddlewareLike } from "./middleware.js";
-import { unfitReason, type Pool, type RequestFeatures } from "./pool.js";
+import { estimateTokens, unfitReason, type Pool, type RequestFeatures } from "./pool.js";
 import type { ModelState } from "./model-state.js";
 import type { EventSink, MeshEvent, UsageCounts } from "./events.js";
 import type { UsageTracker } from "./usage.js";
 import type { Provider, ProviderCallOptions, ProviderOperation, ProviderResult, RateLimitSnapshot } from "../provider/provider.js";
 import type { SelectionContext } from "../rotation/rotation.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from "./types.js";
-import { ContinuationFilter, assembleCompletion, continuationRequest, shapeChunk, textChunk } from "./stream-chunks.js";
+import { RestartFilter, assembleCompletion, continuationRequest, shapeChunk } from "./stream-chunks.js";
 import { completionToChunks } from "../provider/normalize.js";
 
 /** Per-call options, the second argument of every `create()` (as in the official client). */
 export interface RequestOptions {
   signal?: AbortSignal;
-  /** Per-attempt timeout in ms. */
+  /** The whole of each attempt, in ms (pool `timeout_ms`; default: 60 s for a plain answer, 10 min for a stream). */
   timeout?: number;
+  /** A stream's wait for the response headers, per attempt (pool `connect_timeout_ms`, default 15 s). */
+  connectTimeout?: number;
+  /** A stream's wait from the headers to its first content, per attempt (pool `first_token_timeout_ms`, default 30 s). */
+  firstTokenTimeout?: number;
+  /** A stream's longest pause between content chunks (pool `stall_timeout_ms`, default 30 s). */
+  stallTimeout?: number;
   /** Session key for session-stickiness (defaults to the request's `user`). */
   session?: string;
   /** Extra headers sent to the provider. */
@@ -57,9 +64,19 @@ interface Route {
   options: RequestOptions;
   signal: AbortSignal | undefined;
   attempts: Attempt[];
+  /** Models the request has moved away from (each model is a candidate once; its retries follow at once). */
   tried: Set<string>;
   attemptCount: number;
   started: number;
+  fitting: ModelState[] | undefined;
+  /** Upstream attempts allowed in all, continuations included. */
+  maxAttempts: number;
+  /** The model of the latest attempt and how many retries it had. */
+  current: ModelState | undefined;
+  retriesOfCurrent: number;
+  /** Set after a transient failure: wait this long, then retry the same model. */
+  retryInMs: number | undefined;
+  callOptions: ProviderCallOptions | undefined;
 }
 
 interface OpenedStream {
@@ -73,6 +90,8 @@ interface OpenedStream {
 type EventInput = MeshEvent extends infer Event ? (Event extends MeshEvent ? Omit<Event, "timestamp"> & { timestamp?: number } : never) : never;
 
 const LATENCY_SMOOTHING = 0.3;
+/** A stream's overall limit when none is configured: the official OpenAI client's 10 minutes. */
+const STREAM_TOTAL_TIMEOUT_MS = 600_000;
 let requestCounter = 0;
 
 function newRequestId(): string {
@@ -91,6 +110,12 @@ function usageCounts(usage: CompletionUsage | { prompt_tokens?: number; total_to
   return { promptTokens: prompt, completionTokens: completion, totalTokens: usage.total_tokens ?? prompt + completion };
 }
 
+function addCounts(left: UsageCounts | undefined, right: UsageCounts | undefined): UsageCounts | undefined {
+  if (!left) return right;
+  if (!right) return left;
+  return { promptTokens: left.promptTokens + right.promptTokens, completionTokens: left.completionTokens + right.completionTokens, totalTokens: left.totalTokens + right.totalTokens };
+}
+
 /** USD cost of one request from the model's price table (0 when it has none). */
 function costOf(state: ModelState, usage: UsageCounts | undefined): number {
   const pricing = state.info.pricing;
@@ -99,10 +124,13 @@ function costOf(state: ModelState, usage: UsageCounts | undefined): number {
   return tokens + (pricing.perRequest ?? 0);
 }
 
+const TIMEOUT_OPTIONS = ["timeout", "connectTimeout", "firstTokenTimeout", "stallTimeout"] as const;
+
 /**
- * The attempt loop: pick a model with the pool's strategy, call it through the middleware, and on
- * failure decide between retry, failover, taking a key out, or giving up. Streams get one wrapper
- * that knows what was already delivered, so failover also works mid-stream.
+ * The attempt loop: pick a model with the pool's strategy, call it through the middleware, and on failure decide
+ * between retrying the same model (with backoff), moving to the next model, taking a key out, or giving up. Every
+ * upstream request is an attempt, a stream's continuation included, and a request makes at most `max_attempts`.
+ * Streams get one wrapper that knows what was already delivered, so failover also works mid-stream.
  */
 export class Router {
   constructor(private readonly deps: RouterDependencies) {}
@@ -120,21 +148,28 @@ export class Router {
     const route = this.route(operation, target, body, features, options, options.signal);
     this.emitRequestStart(route);
     try {
-      const { result, state } = await this.failover(route, async (state, attempt) => {
-        const context = () => this.middlewareContext(route, state, attempt);
+      for (;;) {
+        const state = await this.nextModel(route);
+        if (!state) throw this.exhausted(route);
+        const attempt = this.beginAttempt(route, state);
         const started = this.deps.now();
-        const send = async (request: unknown) => {
-          const { body: responseBody, rateLimit } = await call(this.provider(state), request as Record<string, unknown>, this.callOptions(route));
-          this.noteRateLimit(state, rateLimit);
-          return responseBody;
-        };
-        const request = { ...body, model: state.modelId };
-        const response = this.deps.middleware.length ? await runMiddleware(this.deps.middleware, request, context(), send) : await send(request);
-        return { value: response as T, latencyMs: this.deps.now() - started };
-      });
-      const usage = usageOf(result);
-      this.finish(route, state, usage, true);
-      return result;
+        try {
+          const send = async (request: unknown) => {
+            const { body: responseBody, rateLimit } = await call(this.provider(state), request as Record<string, unknown>, this.callOptions(route));
+            this.noteRateLimit(state, rateLimit);
+            return responseBody;
+          };
+          const request = { ...body, model: state.modelId };
+          const result = (this.deps.middleware.length ? await runMiddleware(this.deps.middleware, request, this.middlewareContext(route, state, attempt), send) : await send(request)) as T;
+          const latencyMs = this.deps.now() - started;
+          this.recordSuccess(state, route, latencyMs);
+          this.emitAttemptEnd(route, state, attempt, latencyMs);
+          this.finish(route, state, usageOf(result), true);
+          return result;
+        } catch (error) {
+          this.afterFailure(route, state, attempt, started, error);
+        }
+      }
     } catch (error) {
       this.fail(route, error);
       throw error;
@@ -146,63 +181,116 @@ export class Router {
     const route = this.route("chat", target, body, features, options, signal);
     this.emitRequestStart(route);
     const wantsUsage = body.stream_options?.include_usage === true;
+    const mode = route.pool.settings.streamFailover;
     let delivered = "";
     let toolCallsDelivered = false;
+    let finishDelivered = false;
     let identity: { id: string; created: number } | undefined;
-    let request: ChatCompletionCreateParams = body;
+    /** Tokens of earlier attempts of this request, added to the usage the caller sees. */
+    let billedBefore: UsageCounts | undefined;
+    let lastModel: string | undefined;
+    let lastFailure: ModelMeshError | undefined;
     const received: ChatCompletionChunk[] = [];
     try {
       for (;;) {
-        const { result: opened, state } = await this.failover(route, async (state, attempt) => {
-          const value = await this.openStream(route, state, attempt, request);
-          return { value, latencyMs: this.deps.now() - value.started };
-        });
-        const filter = delivered ? new ContinuationFilter(delivered) : undefined;
+        const state = await this.nextModel(route);
+        if (!state) {
+          if (delivered) throw this.interrupted(delivered, lastModel ?? "", `no model could finish it after ${route.attemptCount} attempt(s)`, this.exhausted(route));
+          throw this.exhausted(route);
+        }
+        const resume = delivered !== "";
+        const prefix = resume && mode === "continue" && state.info.features?.assistantPrefix === true;
+        const request = prefix ? continuationRequest(body, delivered) : body;
+        const filter = resume && !prefix ? new RestartFilter(delivered) : undefined;
+        const attempt = this.beginAttempt(route, state);
+        const started = this.deps.now();
+        let opened: OpenedStream;
+        try {
+          opened = await this.openStream(route, state, attempt, request, prefix);
+        } catch (error) {
+          try {
+            lastFailure = this.afterFailure(route, state, attempt, started, error);
+          } catch (stop) {
+            // A resumed request the next model refuses outright still leaves the caller with partial text.
+            if (delivered && stop instanceof ModelMeshError) throw this.interrupted(delivered, state.modelId, stop.message, stop);
+            throw stop;
+          }
+          continue;
+        }
+        const latencyMs = this.deps.now() - started;
+        lastModel = state.modelId;
         // The caller has had its role delta already when this is a second stream.
         const stripRole = received.length > 0;
         let usage: CompletionUsage | undefined;
-        let finished = false;
+        let attemptText = "";
+        /** The upstream iterator reached its end (nothing to cancel). */
+        let drained = false;
+        /** The attempt's outcome is recorded. */
+        let booked = false;
         try {
           let next: IteratorResult<ChatCompletionChunk> = { done: false, value: opened.first };
           for (; !next.done; next = await opened.iterator.next()) {
             const chunk = next.value;
             identity ??= { id: chunk.id, created: chunk.created };
             if (chunk.usage) usage = chunk.usage;
+            for (const choice of chunk.choices) if (choice.index === 0 && typeof choice.delta.content === "string") attemptText += choice.delta.content;
             const shaped = shapeChunk(chunk, identity, wantsUsage, filter, stripRole);
+            if (shaped === null) {
+              // The restarted answer is a different answer: joining it to the delivered text would splice two.
+              booked = true;
+              this.bookServedButUnused(route, state, attempt, latencyMs, this.attemptUsage(usage, request, attemptText));
+              throw this.interrupted(delivered, state.modelId, `${state.modelId} answered differently when the request was restarted`, lastFailure);
+            }
             if (!shaped) continue;
+            if (shaped.usage && billedBefore) shaped.usage = withEarlierUsage(shaped.usage, billedBefore);
             received.push(shaped);
             for (const choice of shaped.choices) {
               if (choice.index === 0 && typeof choice.delta.content === "string") delivered += choice.delta.content;
               if (choice.delta.tool_calls?.length) toolCallsDelivered = true;
+              if (choice.finish_reason) finishDelivered = true;
             }
             yield this.applyChunkMiddleware(shaped, opened.context);
           }
-          finished = true;
-          const tail = filter?.flush();
-          if (tail && identity) yield this.applyChunkMiddleware(textChunk(identity, state.modelId, tail), opened.context);
-        } catch (error) {
-          if (signal.aborted) throw abortReason(signal);
-          const meshError = this.toMeshError(error, state);
-          route.attempts.push({ provider: state.providerId, model: state.modelId, error: meshError });
-          // The attempt was counted as a request when its stream opened; now it counts as a failure too.
-          this.recordFailure(state, meshError, failureAction(meshError), route, false);
-          if (!delivered && !toolCallsDelivered) continue;
-          if (route.pool.settings.streamFailover === "error" || toolCallsDelivered || (body.n ?? 1) > 1) {
-            throw new StreamInterruptedError(
-              { deliveredText: delivered, modelId: state.modelId, reason: toolCallsDelivered ? "tool calls cannot be resumed" : meshError.message },
-              { cause: meshError },
-            );
+          drained = true;
+          booked = true;
+          if (filter && !filter.finish()) {
+            this.bookServedButUnused(route, state, attempt, latencyMs, this.attemptUsage(usage, request, attemptText));
+            throw this.interrupted(delivered, state.modelId, `${state.modelId} gave a shorter answer when the request was restarted`, lastFailure);
           }
+        } catch (error) {
+          if (booked) throw error;
+          booked = true;
+          if (signal.aborted) {
+            // The caller's own abort says nothing about the model.
+            state.probing = false;
+            throw abortReason(signal);
+          }
+          const counts = this.attemptUsage(usage, request, attemptText);
+          let meshError: ModelMeshError;
+          try {
+            meshError = this.afterFailure(route, state, attempt, started, error, counts);
+          } catch (stop) {
+            // Even a failure no other model would avoid (an in-band 400) leaves the caller with partial text: say so.
+            if ((delivered || finishDelivered) && stop instanceof ModelMeshError) throw this.interrupted(delivered, state.modelId, stop.message, stop);
+            throw stop;
+          }
+          lastFailure = meshError;
+          billedBefore = addCounts(billedBefore, counts);
+          if (!delivered && !toolCallsDelivered && !finishDelivered) continue;
+          const cannotResume = toolCallsDelivered ? "tool calls cannot be resumed" : finishDelivered ? "the answer had already finished" : (body.n ?? 1) > 1 ? "n > 1 cannot be resumed" : undefined;
+          if (mode === "error" || cannotResume) throw this.interrupted(delivered, state.modelId, cannotResume ?? meshError.message, meshError);
           this.emit({ type: "stream-failover", severity: "warning", component: "router", requestId: route.requestId, pool: route.pool.name, fromModel: state.key, deliveredChars: delivered.length });
-          request = continuationRequest(body, delivered);
           continue;
         } finally {
-          // Leaving early (the caller stopped reading) must cancel the upstream body; a finished one needs nothing.
-          if (!finished) await opened.iterator.return?.().catch(() => {});
+          // Leaving early (the caller stopped reading, or a splice was refused) must cancel the upstream body.
+          if (!drained) await opened.iterator.return?.().catch(() => {});
+          // The model served until the caller stopped reading: a request, not a failure.
+          if (!booked) this.recordSuccess(state, route, latencyMs);
         }
-        const counts = usageCounts(usage);
+        this.recordSuccess(state, route, latencyMs);
+        this.emitAttemptEnd(route, state, attempt, latencyMs);
         await this.afterStream(opened.context, received, state.modelId);
-        this.finish(route, state, counts, true);
+        this.finish(route, state, usageCounts(usage), true);
         return;
       }
     } catch (error) {
@@ -245,6 +333,12 @@ export class Router {
   }
 
   private route(operation: ProviderOperation, target: string, body: unknown, features: RequestFeatures, options: RequestOptions, signal: AbortSignal | undefined): Route {
+    for (const name of TIMEOUT_OPTIONS) {
+      const value = options[name];
+      if (value !== undefined && !(typeof value === "number" && value > 0 && Number.isFinite(value))) {
+        throw new InvalidRequestError(`the ${name} option must be a positive number of milliseconds, got ${String(value)}`, name);
+      }
+    }
     return {
       requestId: newRequestId(),
       target,
@@ -257,96 +351,131 @@ export class Router {
       tried: new Set(),
       attemptCount: 0,
       started: this.deps.now(),
+      fitting: undefined,
+      maxAttempts: 0,
+      current: undefined,
+      retriesOfCurrent: 0,
+      retryInMs: undefined,
+      callOptions: undefined,
     };
   }
 
-  private async failover<R>(route: Route, tryOne: (state: ModelState, attempt: number) => Promise<{ value: R; latencyMs: number }>): Promise<{ result: R; state: ModelState }> {
+  /**
+   * The model for the next attempt: the same one again after a transient failure (once its backoff has passed),
+   * else the strategy's pick among the candidates not tried yet; `undefined` when the request has used its attempts
+   * or no candidate is left.
+   */
+  private async nextModel(route: Route): Promise<ModelState | undefined> {
     const { pool, signal } = route;
-    const { retry } = pool.settings;
-    const fitting = pool.fitting(route.features, (state, operation) => this.provider(state).supports(operation));
-    if (fitting.length === 0) throw this.noCapableModel(route);
-    for (let round = 0; ; round++) {
-      for (;;) {
-        if (signal?.aborted) throw abortReason(signal);
-        const state = pool.policy.pick(
-          fitting.filter((candidate) => !route.tried.has(candidate.key)),
-          route.body,
-          this.selectionContext(pool, route.features, route.body, route.options),
-        );
-        if (!state) break;
-        route.tried.add(state.key);
-        for (let sameModel = 0; ; sameModel++) {
-          const attempt = ++route.attemptCount;
-          if (state.status === "cooldown") state.probing = true;
-          if (this.deps.observing()) this.emit({ type: "attempt-start", severity: "debug", component: "router", requestId: route.requestId, pool: pool.name, provider: state.providerId, model: state.modelId, attempt });
-          const started = this.deps.now();
-          try {
-            const { value, latencyMs } = await tryOne(state, attempt);
-            this.recordSuccess(state, route, latencyMs);
-            if (this.deps.observing()) this.emit({ type: "attempt-end", severity: "debug", component: "router", requestId: route.requestId, pool: pool.name, provider: state.providerId, model: state.modelId, attempt, ok: true, latencyMs });
-            return { result: value, state };
-          } catch (error) {
-            state.probing = false;
-            if (signal?.aborted) throw abortReason(signal);
-            const meshError = this.toMeshError(error, state);
-            const action = this.actionFor(meshError, error);
-            this.emit({
-              type: "attempt-end",
-              severity: "warning",
-              component: "router",
-              requestId: route.requestId,
-              pool: pool.name,
-              provider: state.providerId,
-              model: state.modelId,
-              attempt,
-              ok: false,
-              latencyMs: this.deps.now() - started,
-              error: meshError.toJSON(),
-            });
-            // A request the service rejects as malformed fails the same way everywhere: say so at once.
-            if (action === "fatal") throw meshError;
-            route.attempts.push({ provider: state.providerId, model: state.modelId, error: meshError });
-            this.recordFailure(state, meshError, action, route);
-            if (action === "retry" && sameModel < retry.sameModelRetries && pool.policy.isAvailable(state, this.deps.now())) {
-              const delay = retryDelay(sameModel, retry, this.deps.random, this.retryAfterMs(meshError), retry.maxRetryAfterMs);
-              if (delay !== undefined) {
-                await this.deps.sleep(delay, signal);
-                continue;
-              }
-            }
-            break;
-          }
-        }
-      }
-      const delay = round < retry.maxRetries ? this.roundDelay(route, fitting, round) : undefined;
-      if (delay === undefined) break;
-      await this.deps.sleep(delay, signal);
-      route.tried.clear();
+    if (signal?.aborted) throw abortReason(signal);
+    if (!route.fitting) {
+      route.fitting = pool.fitting(route.features, (state, operation) => this.provider(state).supports(operation));
+      if (route.fitting.length === 0) throw this.noCapableModel(route);
+      const { retry } = pool.settings;
+      route.maxAttempts = Math.min(retry.maxAttempts ?? Number.POSITIVE_INFINITY, (retry.maxRetries + 1) * route.fitting.length);
     }
-    if (route.attempts.length === 0) throw this.noCapableModel(route, fitting);
-    throw new AllProvidersExhaustedError(route.target, route.attempts);
-  }
-
-  /** Wait before the next round, or undefined to give up: only transient failures earn another round. */
-  private roundDelay(route: Route, fitting: ModelState[], round: number): number | undefined {
-    const { retry } = route.pool.settings;
-    const transient = route.attempts.some((attempt) => failureAction(attempt.error) === "retry");
-    const nothingTried = route.attempts.length === 0;
-    if (!transient && !nothingTried) return undefined;
+    if (route.attemptCount >= route.maxAttempts) return undefined;
+    const retryIn = route.retryInMs;
+    if (retryIn !== undefined && route.current) {
+      route.retryInMs = undefined;
+      if (retryIn > 0) await this.deps.sleep(retryIn, signal);
+      if (signal?.aborted) throw abortReason(signal);
+      route.retriesOfCurrent += 1;
+      if (route.current.status === "cooldown") route.current.probing = true;
+      return route.current;
+    }
     const now = this.deps.now();
-    const retryAfter = route.attempts.map((attempt) => this.retryAfterMs(attempt.error)).filter((ms): ms is number => ms !== undefined);
-    const backoff = retryDelay(round, retry, this.deps.random, retryAfter.length ? Math.min(...retryAfter) : undefined, retry.maxRetryAfterMs);
-    if (backoff === undefined) return undefined;
-    if (fitting.some((state) => route.pool.policy.isAvailable(state, now + backoff))) return backoff;
-    // Everything is cooling down: wait for the first to come back, if that is soon enough. A server
-    // that named the time (retry-after) may be waited for up to max_retry_after_ms; a model resting
-    // after failures only up to max_delay_ms.
-    const soonest = Math.min(...fitting.filter((state) => state.status === "cooldown").map((state) => state.cooldownUntil));
-    const cap = retryAfter.length ? retry.maxRetryAfterMs : retry.maxDelayMs;
-    return Number.isFinite(soonest) && soonest - now <= cap ? Math.max(backoff, soonest - now) : undefined;
+    for (const state of route.fitting) this.thawKey(state, now);
+    const state = pool.policy.pick(
+      route.fitting.filter((candidate) => !route.tried.has(candidate.key)),
+      route.body,
+      this.selectionContext(pool, route.features, route.body, route.options),
+    );
+    if (!state) return undefined;
+    // Marked in the same turn as the pick: concurrent requests must not all take a half-open model.
+    if (state.status === "cooldown") state.probing = true;
+    route.tried.add(state.key);
+    route.current = state;
+    route.retriesOfCurrent = 0;
+    return state;
   }
 
-  private async openStream(route: Route, state: ModelState, attempt: number, request: ChatCompletionCreateParams): Promise<OpenedStream> {
+  /** A key taken out by a 401 is probed again once its wait is over: nothing is disabled forever by one answer. */
+  private thawKey(state: ModelState, now: number): void {
+    if (state.status === "disabled" && now >= state.cooldownUntil) {
+      state.status = "cooldown";
+      state.probing = false;
+    }
+  }
+
+  private beginAttempt(route: Route, state: ModelState): number {
+    const attempt = ++route.attemptCount;
+    if (this.deps.observing()) this.emit({ type: "attempt-start", severity: "debug", component: "router", requestId: route.requestId, pool: route.pool.name, provider: state.providerId, model: state.modelId, attempt });
+    return attempt;
+  }
+
+  private emitAttemptEnd(route: Route, state: ModelState, attempt: number, latencyMs: number): void {
+    if (this.deps.observing()) this.emit({ type: "attempt-end", severity: "debug", component: "router", requestId: route.requestId, pool: route.pool.name, provider: state.providerId, model: state.modelId, attempt, ok: true, latencyMs });
+  }
+
+  /**
+   * Books a failed attempt and decides what comes next (sets `route.retryInMs` for a same-model retry). Throws when
+   * the request must stop here: the caller aborted, or the failure is the request's own (`fatal`).
+   */
+  private afterFailure(route: Route, state: ModelState, attempt: number, started: number, error: unknown, usage?: UsageCounts): ModelMeshError {
+    state.probing = false;
+    if (route.signal?.aborted) throw abortReason(route.signal);
+    const meshError = this.toMeshError(error, state);
+    const action = this.actionFor(meshError, error);
+    this.emit({
+      type: "attempt-end",
+      severity: "warning",
+      component: "router",
+      requestId: route.requestId,
+      pool: route.pool.name,
+      provider: state.providerId,
+      model: state.modelId,
+      attempt,
+      ok: false,
+      latencyMs: this.deps.now() - started,
+      error: meshError.toJSON(),
+    });
+    route.attempts.push({ provider: state.providerId, model: state.modelId, error: meshError });
+    if (countsAgainstModel(meshError, action)) this.recordFailure(state, meshError, action, route, usage);
+    else if (usage) this.finishAttempt(route, state, usage, false);
+    // A request the service rejects as malformed (or for its content) fails the same way everywhere: say so at once.
+    if (action === "fatal") throw meshError;
+    const { retry } = route.pool.settings;
+    if (action === "retry" && route.retriesOfCurrent < retry.maxRetries) {
+      const delay = retryDelay(route.retriesOfCurrent, retry, this.deps.random, this.retryAfterMs(meshError), retry.maxRetryAfterMs);
+      // Only while the model is still in: a cooldown it earned (threshold, failed probe) is not waited out here,
+      // but the rest a server asked for is, when it is within max_retry_after_ms.
+      const now = this.deps.now();
+      const usable = state.status === "active" || (state.status === "cooldown" && delay !== undefined && state.cooldownUntil <= now + delay);
+      if (delay !== undefined && usable) route.retryInMs = delay;
+    }
+    return meshError;
+  }
+
+  private exhausted(route: Route): ModelMeshError {
+    if (route.attempts.length === 0) return this.noCapableModel(route, route.fitting);
+    return new AllProvidersExhaustedError(route.target, route.attempts);
+  }
+
+  private interrupted(delivered: string, modelId: string, reason: string, cause: ModelMeshError | undefined): StreamInterruptedError {
+    return new StreamInterruptedError({ deliveredText: delivered, modelId, reason }, cause ? { cause } : {});
+  }
+
+  /** What one stream attempt cost: the service's own usage when it sent any, else an estimate (4 characters a token). */
+  private attemptUsage(usage: CompletionUsage | undefined, request: ChatCompletionCreateParams, text: string): UsageCounts | undefined {
+    const counted = usageCounts(usage);
+    if (counted) return counted;
+    const promptTokens = estimateTokens(request.messages);
+    const completionTokens = estimateTokens(text);
+    return { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens };
+  }
+
+  private async openStream(route: Route, state: ModelState, attempt: number, request: ChatCompletionCreateParams, continueAssistant: boolean): Promise<OpenedStream> {
     const context = this.middlewareContext(route, state, attempt);
     const started = this.deps.now();
     const opened = await runMiddleware(
@@ -354,7 +483,8 @@ export class Router {
       { ...request, model: state.modelId } as ChatCompletionCreateParams,
       context,
       async (attemptRequest): Promise<unknown> => {
-        const { body: iterable, rateLimit } = await this.provider(state).chatStream(attemptRequest, this.callOptions(route));
+        const callOptions = this.callOptions(route);
+        const { body: iterable, rateLimit } = await this.provider(state).chatStream(attemptRequest, continueAssistant ? { ...callOptions, continueAssistant } : callOptions);
         this.noteRateLimit(state, rateLimit);
         return iterable;
       },
@@ -402,30 +532,52 @@ export class Router {
     state.latencyMs = state.latencyMs === undefined ? latencyMs : state.latencyMs + LATENCY_SMOOTHING * (latencyMs - state.latencyMs);
     state.latencySamples += 1;
     route.pool.policy.onSuccess(state, this.selectionContext(route.pool, route.features, route.body, route.options), latencyMs);
-    if (recovered) this.emit({ type: "model-recovered", severity: "info", component: "pool", provider: state.providerId, model: state.modelId });
+    if (recovered) {
+      // A success with a key that was taken out proves the key works: its other models come back too.
+      for (const member of this.deps.statesOfKey(state.keyId)) {
+        if (member.status === "disabled") {
+          member.status = "active";
+          member.cooldownUntil = 0;
+        }
+      }
+      this.emit({ type: "model-recovered", severity: "info", component: "pool", provider: state.providerId, model: state.modelId });
+    }
     this.deps.changed();
   }
 
-  private recordFailure(state: ModelState, error: ModelMeshError, action: FailureAction, route: Route, newRequest = true): void {
+  /** A restarted stream the model answered in full but that could not be joined to the delivered text. */
+  private bookServedButUnused(route: Route, state: ModelState, attempt: number, latencyMs: number, usage: UsageCounts | undefined): void {
+    this.recordSuccess(state, route, latencyMs);
+    this.emitAttemptEnd(route, state, attempt, latencyMs);
+    this.bookUsage(route, state, usage, false);
+  }
+
+  private recordFailure(state: ModelState, error: ModelMeshError, action: FailureAction, route: Route, usage?: UsageCounts): void {
     const now = this.deps.now();
     const { recovery } = route.pool.settings;
     const wasProbe = state.status === "cooldown";
     state.probing = false;
-    if (newRequest) state.totalRequests += 1;
+    state.totalRequests += 1;
     state.totalFailures += 1;
-    this.deps.usage.record({ pool: route.pool.name, provider: state.providerId, modelKey: state.key }, undefined, 0, false);
+    this.bookUsage(route, state, usage, false);
     state.consecutiveFailures += 1;
     state.lastUsedAt = now;
     state.lastError = { code: error.code, message: error.message, at: now };
     route.pool.policy.onFailure(state, this.selectionContext(route.pool, route.features, route.body, route.options));
     if (action === "disable-key") {
+      // Out until the key changes (reconfigure) or a probe after key_probe_ms succeeds.
       const affected = this.deps.statesOfKey(state.keyId);
-      for (const member of affected) member.status = "disabled";
+      for (const member of affected) {
+        member.status = "disabled";
+        member.probing = false;
+        member.cooldownUntil = now + recovery.keyProbeMs;
+      }
       this.emit({ type: "key-disabled", severity: "error", component: "pool", provider: state.providerId, models: affected.map((member) => member.modelId), reason: error.message });
     } else if (error instanceof RateLimitError && error.retryAfter !== undefined) {
       // The service said when it will take requests again: rest exactly that long.
       this.coolDown(state, Math.max(error.retryAfter * 1000, 1), now, `rate limited (${error.retryAfter}s)`, false);
-    } else if (action === "failover" && error.code === "model_not_found") {
+    } else if (action === "failover" && (error.code === "model_not_found" || error.code === "permission_denied")) {
+      // This model (not the key) is unavailable: rest as long as the longest cooldown, then probe again.
       this.coolDown(state, recovery.maxCooldownMs, now, error.message, true);
     } else if (wasProbe) {
       const next = Math.min(Math.max(state.cooldownMs, recovery.cooldownMs) * recovery.backoffMultiplier, recovery.maxCooldownMs);
@@ -443,12 +595,23 @@ export class Router {
     this.emit({ type: "model-deactivated", severity: "warning", component: "pool", provider: state.providerId, model: state.modelId, reason, cooldownUntil: state.cooldownUntil });
   }
 
-  private finish(route: Route, state: ModelState, usage: UsageCounts | undefined, ok: boolean): void {
-    const cost = costOf(state, usage);
+  /** Books one attempt's tokens and cost on the model and in `client.usage` (`ok` counts it as a served request). */
+  private bookUsage(route: Route, state: ModelState, usage: UsageCounts | undefined, ok: boolean): number {
+    const cost = ok || usage ? costOf(state, usage) : 0;
     state.totalTokens += usage?.totalTokens ?? 0;
     state.totalCost += cost;
     this.deps.usage.record({ pool: route.pool.name, provider: state.providerId, modelKey: state.key }, usage, cost, ok);
     this.deps.changed();
+    return cost;
+  }
+
+  /** Books an attempt whose failure says nothing about the model (its tokens still count). */
+  private finishAttempt(route: Route, state: ModelState, usage: UsageCounts | undefined, ok: boolean): void {
+    this.bookUsage(route, state, usage, ok);
+  }
+
+  private finish(route: Route, state: ModelState, usage: UsageCounts | undefined, ok: boolean): void {
+    const cost = this.bookUsage(route, state, usage, ok);
     if (!this.deps.observing()) return;
     this.emit({
       type: "request-end",
@@ -499,7 +662,7 @@ export class Router {
   }
 
   private unavailableReason(state: ModelState, now: number): string {
-    if (state.status === "disabled") return "its API key was rejected";
+    if (state.status === "disabled") return `its API key was rejected (probed again in ${Math.max(0, Math.ceil((state.cooldownUntil - now) / 1000))}s)`;
     if (state.probing) return "a recovery probe is in flight";
     if (state.status === "cooldown") return `cooling down for ${Math.max(0, Math.ceil((state.cooldownUntil - now) / 1000))}s`;
     return "declined by the strategy";
@@ -531,9 +694,22 @@ export class Router {
     return provider;
   }
 
+  /** Built once per request: the call options every attempt of it shares. */
   private callOptions(route: Route): ProviderCallOptions {
-    const timeoutMs = route.options.timeout ?? route.pool.settings.timeoutMs;
-    return { signal: route.signal, ...(timeoutMs ? { timeoutMs } : {}), ...(route.options.headers ? { headers: route.options.headers } : {}) };
+    if (route.callOptions) return route.callOptions;
+    const { options } = route;
+    const timeouts = route.pool.settings.timeouts;
+    const timeoutMs = options.timeout ?? timeouts.timeoutMs ?? (route.features.stream ? STREAM_TOTAL_TIMEOUT_MS : undefined);
+    const callOptions: ProviderCallOptions = { signal: route.signal };
+    if (timeoutMs !== undefined) callOptions.timeoutMs = timeoutMs;
+    if (route.features.stream) {
+      callOptions.connectTimeoutMs = options.connectTimeout ?? timeouts.connectTimeoutMs;
+      callOptions.firstTokenTimeoutMs = options.firstTokenTimeout ?? timeouts.firstTokenTimeoutMs;
+      callOptions.stallTimeoutMs = options.stallTimeout ?? timeouts.stallTimeoutMs;
+    }
+    if (options.headers) callOptions.headers = options.headers;
+    route.callOptions = callOptions;
+    return callOptions;
   }
 
   private selectionContext(pool: Pool, features: RequestFeatures, body: unknown, options: Pick<RequestOptions, "session">): SelectionContext {
@@ -578,4 +754,14 @@ export class Router {
 
 function isAsyncIterable<T>(value: unknown): value is AsyncIterable<T> {
   return typeof value === "object" && value !== null && Symbol.asyncIterator in value;
+}
+
+/** The usage the caller sees on its usage chunk: this attempt's plus every earlier billed attempt of the request. */
+function withEarlierUsage(usage: CompletionUsage, earlier: UsageCounts): CompletionUsage {
+  return {
+    ...usage,
+    prompt_tokens: usage.prompt_tokens + earlier.promptTokens,
+    completion_tokens: usage.completion_tokens + earlier.completionTokens,
+    total_tokens: usage.total_tokens + earlier.totalTokens,
+  };
 }

@@ -1,45 +1,45 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, FinishReason } from "./types.js";
 
-/** Why the continuation asks in words: not every service continues a trailing assistant message by itself. */
-const CONTINUE_INSTRUCTION = "Your previous reply was cut off. Continue it from exactly where it stopped, without repeating any of it.";
-
 /**
- * The request that resumes a broken stream on another model: the original conversation, the text
- * already delivered as the assistant's partial reply, and an instruction to go on from there.
+ * The request that resumes a broken stream on a model that extends an assistant prefix
+ * (`features.assistantPrefix`): the original conversation with the text already delivered as the assistant's
+ * partial reply, and nothing else (no instruction in words: the provider marks the message as a prefix).
+ * @example
+ * provider.chatStream(continuationRequest(body, delivered), { continueAssistant: true });
  */
 export function continuationRequest(body: ChatCompletionCreateParams, delivered: string): ChatCompletionCreateParams {
-  return {
-    ...body,
-    messages: [...body.messages, { role: "assistant", content: delivered }, { role: "user", content: CONTINUE_INSTRUCTION }],
-  };
+  return { ...body, messages: [...body.messages, { role: "assistant", content: delivered }] };
 }
 
 /**
- * Drops text a continuing model repeats. Models asked to continue sometimes start over; until the new
- * text either diverges from what was delivered or runs past it, it is held back, then released
- * without the repeated part.
+ * Lets a restarted answer through only where it provably extends what the caller already has: text is held back
+ * while it repeats the delivered text, then released without the repeated part. An answer that departs from the
+ * delivered text (or ends before reaching its end) cannot be joined to it: `push`/`finish` return `null`.
+ * @example
+ * const filter = new RestartFilter("The quick");
+ * filter.push("The qu");      // "" (held back)
+ * filter.push("ick brown");   // " brown"
  */
-export class ContinuationFilter {
+export class RestartFilter {
   #pending = "";
   #decided = false;
   constructor(private readonly delivered: string) {}
 
-  push(text: string): string {
+  /** The new part of `text`, "" while still repeating, or `null` once the answer diverged. */
+  push(text: string): string | null {
     if (this.#decided) return text;
     this.#pending += text;
     const pending = this.#pending;
-    if (pending.length < this.delivered.length && this.delivered.startsWith(pending)) return "";
+    if (pending.length <= this.delivered.length) return this.delivered.startsWith(pending) ? "" : null;
+    if (!pending.startsWith(this.delivered)) return null;
     this.#decided = true;
     this.#pending = "";
-    return pending.startsWith(this.delivered) ? pending.slice(this.delivered.length) : pending;
+    return pending.slice(this.delivered.length);
   }
 
-  /** Text still held back when the stream ended (a continuation shorter than what was delivered). */
-  flush(): string {
-    if (this.#decided) return "";
-    this.#decided = true;
-    // It was a prefix of what the caller already has: nothing new.
-    return "";
+  /** At the end of the restarted answer: true when it reached (at least) the end of the delivered text. */
+  finish(): boolean {
+    return this.#decided || this.#pending === this.delivered;
   }
 }
 
@@ -88,24 +88,28 @@ export function assembleCompletion(chunks: readonly ChatCompletionChunk[], model
 
 /**
  * Makes a chunk part of the one stream the caller sees: the first stream's id and created time, no usage the caller
- * did not ask for, no second role delta, and no text a continuing model repeats.
+ * did not ask for, no second role delta, and no text a restarted answer repeats. `undefined`: nothing to send;
+ * `null`: a restarted answer departed from the delivered text.
  */
-export function shapeChunk(chunk: ChatCompletionChunk, identity: { id: string; created: number }, wantsUsage: boolean, filter: ContinuationFilter | undefined, stripRole: boolean): ChatCompletionChunk | undefined {
+export function shapeChunk(chunk: ChatCompletionChunk, identity: { id: string; created: number }, wantsUsage: boolean, filter: RestartFilter | undefined, stripRole: boolean): ChatCompletionChunk | undefined | null {
     if (!wantsUsage && chunk.choices.length === 0) return undefined;
     const shaped: ChatCompletionChunk = { ...chunk, id: identity.id, created: identity.created };
     if (!wantsUsage) delete shaped.usage;
     if (!filter && !stripRole) return shaped;
+    let diverged = false;
     shaped.choices = shaped.choices.map((choice) => {
       const { role, ...rest } = choice.delta;
       const delta = stripRole ? rest : { ...rest, ...(role ? { role } : {}) };
-      if (filter && choice.index === 0 && typeof delta.content === "string") delta.content = filter.push(delta.content);
+      if (filter && choice.index === 0 && typeof delta.content === "string") {
+        const kept = filter.push(delta.content);
+        if (kept === null) diverged = true;
+        else delta.content = kept;
+      }
       return { ...choice, delta };
     });
+    if (diverged) return null;
     const empty = shaped.choices.every((choice) => !choice.finish_reason && !choice.delta.content && !choice.delta.tool_calls && !choice.delta.refusal && !choice.delta.role);
     return empty && !shaped.usage ? undefined : shaped;
   }
 
-/** A content-only chunk (text a continuation held back until its stream ended). */
-export function textChunk(identity: { id: string; created: number }, model: string, text: string): ChatCompletionChunk {
-    return { id: identity.id, object: "chat.completion.chunk", created: identity.created, model, choices: [{ index: 0, delta: { content: text }, finish_reason: null, logprobs: null }] };
-  }
+

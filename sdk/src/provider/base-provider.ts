@@ -32,6 +32,8 @@ export interface SendOptions {
   call?: ProviderCallOptions;
   modelId?: string;
   accept?: string;
+  /** A streamed answer: the headers get `connectTimeoutMs` and the total limit applies only when one was given. */
+  stream?: boolean;
 }
 
 /** A successful (2xx) exchange whose body is not read yet; the timeout keeps running until it is. */
@@ -151,6 +153,19 @@ export abstract class BaseProvider implements Provider {
     return data as ChatCompletionDraft;
   }
 
+  /**
+   * Marks the trailing assistant message as a prefix to extend (`ProviderCallOptions.continueAssistant`). The default
+   * is DeepSeek's and Mistral's `prefix: true`; a service that continues a trailing assistant message by itself
+   * overrides this to return the payload unchanged.
+   */
+  protected _markAssistantPrefix(payload: Record<string, unknown>): Record<string, unknown> {
+    const messages = payload.messages;
+    if (!Array.isArray(messages) || messages.length === 0) return payload;
+    const last = messages[messages.length - 1] as Record<string, unknown>;
+    if (last?.role !== "assistant") return payload;
+    return { ...payload, messages: [...messages.slice(0, -1), { ...last, prefix: true }] };
+  }
+
   /** Reads quota headers into a snapshot (default: the `x-ratelimit-*` family); `undefined` when there are none. */
   protected _parseRateLimitHeaders(headers: Headers): RateLimitSnapshot | undefined {
     return parseOpenAIRateLimitHeaders(headers);
@@ -194,14 +209,19 @@ export abstract class BaseProvider implements Provider {
     // With a proxy, a refused connection is the proxy's: name the host really dialled.
     const host = new URL(target).host;
     const modelField = options.modelId === undefined ? {} : { modelId: options.modelId };
-    const transfer = new Transfer(options.call?.signal, options.call?.timeoutMs ?? this._config.timeoutMs, { providerId: this.id, host, secrets: this._secrets(), ...modelField });
+    const call = options.call;
+    // A plain answer's headers arrive with the answer, so one total limit covers it; a stream's headers come before
+    // generation starts, so they get their own (short) limit and the stream's length is bounded by its phases.
+    const limits = options.stream
+      ? { headersMs: call?.connectTimeoutMs ?? this._config.timeoutMs, ...(call?.timeoutMs === undefined ? {} : { totalMs: call.timeoutMs }) }
+      : { totalMs: call?.timeoutMs ?? this._config.timeoutMs };
+    const transfer = new Transfer(call?.signal, limits, { providerId: this.id, host, secrets: this._secrets(), ...modelField });
     const headers = mergeHeaders({ Accept: options.accept ?? "application/json" }, this._buildHeaders(), this._config.headers, options.call?.headers);
     if (typeof FormData !== "undefined" && options.body instanceof FormData) {
       // multipart needs fetch's own Content-Type, which carries the boundary.
       for (const name of Object.keys(headers)) if (name.toLowerCase() === "content-type") delete headers[name];
     }
     const fetchImplementation = this._config.fetch ?? globalThis.fetch.bind(globalThis);
-    transfer.arm();
     let response: Response;
     try {
       response = await fetchImplementation(target, {
@@ -215,6 +235,7 @@ export abstract class BaseProvider implements Provider {
       transfer.stop();
       throw classified;
     }
+    transfer.headersReceived();
     const read = async <T>(reader: (response: Response) => Promise<T>): Promise<T> => {
       try {
         const result = await reader(response);
@@ -310,7 +331,8 @@ export abstract class BaseProvider implements Provider {
 
   async chat(request: ChatCompletionCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<ChatCompletion>> {
     const chatRequest = request.stream ? { ...request, stream: false } : request;
-    const payload = this._buildRequestPayload(chatRequest);
+    const built = this._buildRequestPayload(chatRequest);
+    const payload = options?.continueAssistant ? this._markAssistantPrefix(built) : built;
     const { data, headers } = await this._requestJson(this._getCompletionEndpoint(chatRequest), payload, options, request.model);
     const completion = this._parse(request.model, data, () => {
       if (!isRecord(data)) throw new TypeError("the body is not a JSON object");
@@ -322,13 +344,15 @@ export abstract class BaseProvider implements Provider {
 
   async chatStream(request: ChatCompletionCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<AsyncIterable<ChatCompletionChunk>>> {
     const streamRequest: ChatCompletionCreateParams = { ...request, stream: true };
-    const payload = this._buildRequestPayload(streamRequest);
+    const built = this._buildRequestPayload(streamRequest);
+    const payload = options?.continueAssistant ? this._markAssistantPrefix(built) : built;
     const sent = await this._send({
       url: this._getCompletionEndpoint(streamRequest),
       body: JSON.stringify(payload),
       call: options,
       modelId: request.model,
       accept: "text/event-stream",
+      stream: true,
     });
     const { response, transfer } = sent;
     const contentType = response.headers.get("content-type") ?? "";
@@ -348,23 +372,25 @@ export abstract class BaseProvider implements Provider {
       );
     }
     const context: StreamContext = { request: streamRequest, modelId: request.model, state: {} };
+    transfer.beginStream(options?.firstTokenTimeoutMs ?? this._config.timeoutMs, options?.stallTimeoutMs ?? this._config.timeoutMs);
     return this._result(this._iterate(response.body, transfer, context), response.headers);
   }
 
   /**
-   * Chunks as they arrive. The timer runs only while waiting on the network (and from the headers until the consumer
-   * first asks), so a stalled stream fails with `TimeoutError` but a slow consumer never does. Leaving early aborts
-   * the request; a body that ends with no finish reason and no end marker is a truncated stream (`ConnectionError`).
+   * Chunks as they arrive. The first-token and stall windows count only time spent waiting on the network, and only
+   * content (text, tool calls, refusal, a finish) restarts the stall window: keep-alive comments and empty role
+   * chunks do not, so a service that holds the connection open without answering still times out, while a slow
+   * consumer never does. Leaving early aborts the request; a body that ends with no finish reason and no end marker
+   * is a truncated stream (`ConnectionError`).
    */
   private _iterate(body: ReadableStream<Uint8Array>, transfer: TransferControl, context: StreamContext): AsyncIterableIterator<ChatCompletionChunk> {
     const stream = { id: `chatcmpl-${randomId()}`, created: Math.floor(Date.now() / 1000), model: context.modelId };
     let identified = false;
-    transfer.arm();
     const generate = async function* (this: BaseProvider): AsyncGenerator<ChatCompletionChunk, void, undefined> {
       let completed = false;
       let finished = false;
       try {
-        for await (const event of parseSse(body, { onWait: (waiting) => (waiting ? transfer.arm() : transfer.disarm()) })) {
+        for await (const event of parseSse(body, { onWait: (waiting) => transfer.waiting(waiting) })) {
           const result = this._parse(context.modelId, event.data, () => this._parseSseChunk(event, context));
           if (result === "done") {
             finished = true;
@@ -380,6 +406,7 @@ export abstract class BaseProvider implements Provider {
               identified = true;
             }
             if (chunk.choices.some((choice) => choice.finish_reason !== null)) finished = true;
+            if (finished || chunk.choices.some(carriesContent)) transfer.progress();
             yield chunk;
           }
         }
@@ -412,4 +439,18 @@ export abstract class BaseProvider implements Provider {
       },
     };
   }
+}
+
+/**
+ * True when a chunk's choice carries something generated (not only a role): text, tool calls, a refusal, or the
+ * reasoning text that DeepSeek (`reasoning_content`) and OpenRouter (`reasoning`) stream before the answer.
+ */
+function carriesContent(choice: ChatCompletionChunk["choices"][number]): boolean {
+  const delta = choice.delta as Record<string, unknown>;
+  if ((choice.delta.tool_calls?.length ?? 0) > 0) return true;
+  for (const field of ["content", "refusal", "reasoning_content", "reasoning"]) {
+    const value = delta[field];
+    if (typeof value === "string" && value !== "") return true;
+  }
+  return false;
 }

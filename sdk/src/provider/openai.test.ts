@@ -403,7 +403,8 @@ describe("error mapping over HTTP", () => {
     [502, "ProviderError", "retry"],
     [503, "ProviderError", "retry"],
     [504, "ProviderError", "retry"],
-    [403, "AuthenticationError", "disable-key"],
+    // A 403 is about one model (here: the region), never the whole key.
+    [403, "AuthenticationError", "failover"],
     [422, "ProviderError", "fatal"],
   ])("HTTP %d → %s (%s)", async (status, name, action) => {
     fake.enqueue({ kind: "error", status });

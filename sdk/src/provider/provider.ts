@@ -17,6 +17,11 @@ export interface ModelFeatures {
   vision?: boolean;
   jsonMode?: boolean;
   streaming?: boolean;
+  /**
+   * Extends a trailing assistant message instead of answering it (DeepSeek and Mistral: `prefix: true` on that
+   * message). A broken stream is continued on such a model; on others it is restarted (YAML `assistant_prefix`).
+   */
+  assistantPrefix?: boolean;
 }
 
 /** USD prices. Tokens are per million; audio and images use the per-unit fields. */
@@ -54,8 +59,19 @@ export interface RateLimitSnapshot {
 
 export interface ProviderCallOptions {
   signal?: AbortSignal;
-  /** Overrides the provider's `timeoutMs` for this call. */
+  /** The whole exchange; overrides the provider's `timeoutMs` (for a stream, unset means no overall limit). */
   timeoutMs?: number;
+  /** Streams: the wait for the response headers. */
+  connectTimeoutMs?: number;
+  /** Streams: from the headers to the first content (text, tool call, refusal); keep-alive comments do not count. */
+  firstTokenTimeoutMs?: number;
+  /** Streams: between content chunks, counting only time spent waiting on the network. */
+  stallTimeoutMs?: number;
+  /**
+   * The last message is the assistant's partial reply, to be extended rather than answered (only sent to models whose
+   * `features.assistantPrefix` is true). The provider marks it as its service expects (`prefix: true` by default).
+   */
+  continueAssistant?: boolean;
   /** Extra headers for this call only. */
   headers?: Record<string, string>;
 }

@@ -1,16 +1,33 @@
-/** One HTTP exchange's timer and signals, shared by every HTTP provider. */
+/** One HTTP exchange's timers and signals, shared by every HTTP provider. */
 import { ConnectionError, ModelMeshError, TimeoutError } from "../core/errors.js";
 import { combineSignals, InternalAbortReason } from "../internal/abort.js";
 import type { CombinedSignal } from "../internal/abort.js";
 import { redactSecrets } from "./error-factory.js";
 
-/** Control over one exchange's timer and signals (see `SentRequest.transfer`). */
+/** The limits of one exchange, in ms; an unset limit does not apply. */
+export interface TransferLimits {
+  /** The whole exchange, from sending until the body is read (or the stream ends). */
+  totalMs?: number;
+  /** Sending until the response headers arrive. */
+  headersMs?: number;
+}
+
+/** Control over one exchange's timers and signals (see `SentRequest.transfer`). */
 export interface TransferControl {
   readonly signal: AbortSignal;
-  /** (Re)starts the timeout window. */
-  arm(): void;
+  /**
+   * A stream's body begins: from now on the phase timer allows `firstTokenMs` until the first `progress()`, then
+   * `stallMs` between one `progress()` and the next. Time counts only while `waiting(true)` (a slow consumer never
+   * times a stream out).
+   */
+  beginStream(firstTokenMs: number | undefined, stallMs: number | undefined): void;
+  /** The reader is about to wait on the network (true) or got bytes back (false). */
+  waiting(on: boolean): void;
+  /** Content arrived: the stall window starts again. */
+  progress(): void;
+  /** Stops every timer (the body is handed on unread, or the exchange is done). */
   disarm(): void;
-  /** Done normally: stop the timer and let go of the caller's signal. */
+  /** Done normally: stop the timers and let go of the caller's signal. */
   finish(): void;
   /** Done early: abort the request (closes the connection) and let go. */
   stop(): void;
@@ -18,36 +35,89 @@ export interface TransferControl {
   classify(error: unknown, phase: string): unknown;
 }
 
+type Phase = "headers" | "first token" | "stall";
+
+const PHASE_WORDS: Record<Phase | "total", string> = {
+  headers: "sent no response headers",
+  "first token": "sent no content",
+  stall: "sent nothing more",
+  total: "did not finish",
+};
+
 /**
- * One HTTP exchange's signals and timer. The caller's signal, a timeout and our own stop are combined; which one
- * fired decides the error: the caller's abort is rethrown as the caller's reason (never made retryable), a timeout
- * becomes `TimeoutError`, anything else from the network becomes `ConnectionError`.
+ * One HTTP exchange's signals and timers: a total deadline, and one phase timer re-armed as the exchange moves from
+ * headers to first token to stall watch (never a new controller per chunk). The caller's signal, the timers and our
+ * own stop are combined; which one fired decides the error: the caller's abort is rethrown as the caller's reason
+ * (never made retryable), a timeout becomes `TimeoutError` naming the limit, anything else from the network
+ * becomes `ConnectionError`.
+ * @example
+ * const transfer = new Transfer(signal, { totalMs: 60_000, headersMs: 15_000 }, { providerId: "openai", host, secrets: [] });
  */
 export class Transfer implements TransferControl {
   private readonly controller = new AbortController();
   private readonly combined: CombinedSignal;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private totalTimer: ReturnType<typeof setTimeout> | undefined;
+  private phaseTimer: ReturnType<typeof setTimeout> | undefined;
+  private phase: Phase = "headers";
+  /** What is left of the current phase's window (streams), and since when the reader has been waiting. */
+  private remainingMs = Number.POSITIVE_INFINITY;
+  private waitingSince = 0;
+  private stallMs: number | undefined;
+  private phaseWindowMs = 0;
+  private firedLimit: { phase: Phase | "total"; ms: number } | undefined;
 
   constructor(
     private readonly callerSignal: AbortSignal | undefined,
-    readonly timeoutMs: number,
+    readonly limits: TransferLimits,
     private readonly where: { providerId: string; modelId?: string; host: string; secrets: string[] },
   ) {
     this.combined = combineSignals([callerSignal, this.controller.signal]);
+    if (limits.totalMs !== undefined) this.totalTimer = globalThis.setTimeout(() => this.expire("total", limits.totalMs!), limits.totalMs);
+    if (limits.headersMs !== undefined) this.phaseTimer = globalThis.setTimeout(() => this.expire("headers", limits.headersMs!), limits.headersMs);
   }
 
   get signal(): AbortSignal {
     return this.combined.signal;
   }
 
-  arm(): void {
-    this.disarm();
-    this.timer = globalThis.setTimeout(() => this.controller.abort(new InternalAbortReason("timeout")), this.timeoutMs);
+  /** The longest single limit, for messages and `TimeoutError.timeoutMs` when no limit has fired. */
+  get timeoutMs(): number | undefined {
+    return this.limits.totalMs ?? this.limits.headersMs;
+  }
+
+  beginStream(firstTokenMs: number | undefined, stallMs: number | undefined): void {
+    this.clearPhase();
+    this.phase = "first token";
+    this.remainingMs = firstTokenMs ?? Number.POSITIVE_INFINITY;
+    this.phaseWindowMs = firstTokenMs ?? 0;
+    this.stallMs = stallMs;
+  }
+
+  waiting(on: boolean): void {
+    if (on) {
+      if (!Number.isFinite(this.remainingMs)) return;
+      this.waitingSince = Date.now();
+      const { phase, phaseWindowMs } = this;
+      this.clearPhase();
+      this.phaseTimer = globalThis.setTimeout(() => this.expire(phase, phaseWindowMs), Math.max(0, this.remainingMs));
+      return;
+    }
+    if (this.phaseTimer === undefined) return;
+    this.clearPhase();
+    this.remainingMs -= Date.now() - this.waitingSince;
+  }
+
+  progress(): void {
+    this.phase = "stall";
+    this.remainingMs = this.stallMs ?? Number.POSITIVE_INFINITY;
+    this.phaseWindowMs = this.stallMs ?? 0;
   }
 
   disarm(): void {
-    if (this.timer !== undefined) globalThis.clearTimeout(this.timer);
-    this.timer = undefined;
+    this.clearPhase();
+    if (this.totalTimer !== undefined) globalThis.clearTimeout(this.totalTimer);
+    this.totalTimer = undefined;
+    this.remainingMs = Number.POSITIVE_INFINITY;
   }
 
   finish(): void {
@@ -66,11 +136,27 @@ export class Transfer implements TransferControl {
     if (this.callerSignal?.aborted) return this.callerSignal.reason ?? error;
     const fields = { providerId: this.where.providerId, ...(this.where.modelId === undefined ? {} : { modelId: this.where.modelId }) };
     const reason: unknown = this.controller.signal.reason;
-    if (reason instanceof InternalAbortReason && reason.kind === "timeout") {
-      return new TimeoutError(`${this.where.providerId} did not answer within ${this.timeoutMs} ms (${phase})`, { ...fields, timeoutMs: this.timeoutMs }, { cause: error });
+    if (reason instanceof InternalAbortReason && reason.kind === "timeout" && this.firedLimit) {
+      const { phase: limit, ms } = this.firedLimit;
+      return new TimeoutError(`${this.where.providerId} ${PHASE_WORDS[limit]} within ${ms} ms (${phase})`, { ...fields, timeoutMs: ms }, { cause: error });
     }
     const detail = error instanceof Error ? (error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message) : String(error);
     const message = redactSecrets(`${this.where.providerId}: connection to ${this.where.host} failed (${phase}): ${detail}`, this.where.secrets);
     return new ConnectionError(message, fields, { cause: error });
+  }
+
+  /** The response headers are in: the headers limit no longer applies. */
+  headersReceived(): void {
+    if (this.phase === "headers") this.clearPhase();
+  }
+
+  private expire(phase: Phase | "total", ms: number): void {
+    this.firedLimit = { phase, ms };
+    this.controller.abort(new InternalAbortReason("timeout"));
+  }
+
+  private clearPhase(): void {
+    if (this.phaseTimer !== undefined) globalThis.clearTimeout(this.phaseTimer);
+    this.phaseTimer = undefined;
   }
 }

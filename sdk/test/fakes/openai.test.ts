@@ -382,6 +382,86 @@ describe("transport modes", () => {
     await expect(client.embeddings.create({ model: "text-embedding-3-small", input: "x" })).rejects.toThrow();
   });
 
+  it("stream-error sends chunks, an optional finish with usage, then an in-band error event the official client raises", async () => {
+    fake.enqueue({ kind: "stream-error", afterChunks: 2, finishReason: "length", usage: true, error: { message: "Token limit reached", type: null, code: 400 } });
+    const raw = await (await rawPost("/chat/completions", { model: "gpt-4o-mini", messages: hello, stream: true })).text();
+    const events = raw.split("\n\n").filter((event) => event.startsWith("data: ")).map((event) => event.slice(6));
+    // As OpenRouter ends it: the error event, then [DONE].
+    expect(events.at(-1)).toBe("[DONE]");
+    expect(events.at(-2)).toBe('{"error":{"message":"Token limit reached","type":null,"param":null,"code":400}}');
+    const finishing = JSON.parse(events.at(-3)!);
+    expect(finishing.choices[0].finish_reason).toBe("length");
+    expect(finishing.usage.total_tokens).toBeGreaterThan(0);
+    expectWire("response.chunk", finishing);
+
+    fake.enqueue({ kind: "stream-error", afterChunks: 1 });
+    const stream = await client.chat.completions.create({ model: "gpt-4o-mini", messages: hello, stream: true });
+    const received: string[] = [];
+    const failure = await caught(
+      (async () => {
+        for await (const chunk of stream) received.push(chunk.choices[0]?.delta.content ?? "");
+      })(),
+    );
+    expect(received).toEqual(["", "Hello"]);
+    expect(failure.message).toContain("The server had an error processing your request.");
+    expectWire("response.error", { error: failure.error });
+  });
+
+  it("keep-alive sends SSE comments after the role chunk, which the official client reads past", async () => {
+    fake.enqueue({ kind: "keep-alive", comments: 2, intervalMs: 5 });
+    const raw = await (await rawPost("/chat/completions", { model: "gpt-4o-mini", messages: hello, stream: true })).text();
+    expect(raw.match(/^: keep-alive$/gm)).toHaveLength(2);
+    fake.enqueue({ kind: "keep-alive", comments: 2, intervalMs: 5 });
+    const stream = await client.chat.completions.create({ model: "gpt-4o-mini", messages: hello, stream: true });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe("Hello from gpt-4o-mini: hi there");
+  });
+
+  it("usageOnFinish puts usage on the finishing chunk and sends no usage chunk", async () => {
+    const mistralLike = await startFakeOpenAI({ name: "fake-m", usageOnFinish: true });
+    try {
+      const stream = await new OpenAI({ apiKey: KEY, baseURL: mistralLike.url, maxRetries: 0 }).chat.completions.create({ model: "gpt-4o-mini", messages: hello, stream: true });
+      const chunks = [];
+      for await (const chunk of stream) chunks.push(chunk);
+      const last = chunks.at(-1)!;
+      expect(last.choices[0]?.finish_reason).toBe("stop");
+      expect(last.usage?.total_tokens).toBeGreaterThan(0);
+      expect(chunks.filter((chunk) => chunk.choices.length === 0)).toEqual([]);
+      for (const chunk of chunks) expectWire("response.chunk", chunk);
+    } finally {
+      await mistralLike.close();
+    }
+  });
+
+  it("502 and 504 bodies are valid OpenAI error bodies", async () => {
+    for (const status of [502, 504]) {
+      fake.enqueue({ kind: "error", status });
+      const response = await rawPost("/chat/completions", { model: "gpt-4o-mini", messages: hello });
+      expect(response.status).toBe(status);
+      const body = await response.json();
+      expect(body.error.code).toBeNull();
+      expectWire("response.error", body);
+    }
+  });
+
+  it("assistantPrefix accepts prefix: true on a trailing assistant message only", async () => {
+    const prefixing = await startFakeOpenAI({ name: "fake-d", assistantPrefix: true, reply: (body) => (body.messages.at(-1).prefix ? " continued" : "fresh") });
+    try {
+      const post = (messages: unknown[]) =>
+        fetch(`${prefixing.url}/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" }, body: JSON.stringify({ model: "gpt-4o-mini", messages }) });
+      const continued = await (await post([...hello, { role: "assistant", content: "Once", prefix: true }])).json();
+      expect(continued.choices[0].message.content).toBe(" continued");
+      const misplaced = await post([{ role: "assistant", content: "x", prefix: true }, ...hello]);
+      expect(misplaced.status).toBe(400);
+      // The plain fake refuses the key, as OpenAI does.
+      const plain = await rawPost("/chat/completions", { model: "gpt-4o-mini", messages: [...hello, { role: "assistant", content: "Once", prefix: true }] });
+      expect(plain.status).toBe(400);
+    } finally {
+      await prefixing.close();
+    }
+  });
+
   it("malformed sends 200 with a body that is not JSON, streaming or not", async () => {
     fake.enqueue({ kind: "malformed" });
     await expect(client.chat.completions.create({ model: "gpt-4o-mini", messages: hello })).rejects.toThrow();

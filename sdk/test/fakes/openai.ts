@@ -14,6 +14,15 @@ export type FakeMode =
   | { kind: "slow"; delayMs: number }
   | { kind: "slow-stream"; chunkDelayMs: number }
   | { kind: "break-stream"; afterChunks: number }
+  /**
+   * A stream that reports a failure in band after `afterChunks` content chunks, as compatible services do once the
+   * 200 is sent (OpenRouter's recorded `{"error":{"code":400,"message":"Token limit reached"}}` event): optionally a
+   * chunk finishing with `finishReason` first (with usage when `usage` is true), then `data: {"error": ...}`, then
+   * `data: [DONE]`.
+   */
+  | { kind: "stream-error"; afterChunks: number; finishReason?: string; usage?: boolean; error?: { message: string; type?: string | null; code?: string | number | null } }
+  /** After the role chunk, `comments` SSE keep-alive comments (`: keep-alive`), `intervalMs` apart, then the answer. */
+  | { kind: "keep-alive"; comments: number; intervalMs: number }
   | { kind: "malformed" }
   | { kind: "hang" };
 
@@ -23,6 +32,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   body: any;
   at: number;
+  /** True once the client hung up before the response was complete (the fake's own break-stream does not count). */
+  clientAborted: boolean;
 }
 
 export interface FakeOpenAIOptions {
@@ -37,6 +48,16 @@ export interface FakeOpenAIOptions {
   rateLimit?: { limitRequests?: number; limitTokens?: number };
   /** label used in model names / logs, e.g. "fake-a" */
   name?: string;
+  /**
+   * Usage on the chunk that finishes the stream, always sent, and no separate usage chunk (as Mistral and DeepSeek
+   * stream it), instead of OpenAI's trailing `choices: []` chunk sent only for `stream_options.include_usage`.
+   */
+  usageOnFinish?: boolean;
+  /**
+   * Accept `prefix: true` on a trailing assistant message and continue it (DeepSeek's and Mistral's prefix
+   * completion); the reply function sees the messages, prefix included.
+   */
+  assistantPrefix?: boolean;
 }
 
 export interface FakeOpenAI {
@@ -316,13 +337,16 @@ type Route = (exchange: Exchange, mode: FakeMode) => Promise<void> | void;
 
 async function handleRequest(state: FakeState, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const exchange = await openExchange(state, request, response);
-  state.requests.push({
+  const recorded: RecordedRequest = {
     method: exchange.method,
     path: exchange.path,
     headers: flattenHeaders(request.headers),
     body: recordedBody(exchange.body),
     at: exchange.startedAt,
-  });
+    clientAborted: exchange.signal.aborted && !hungUp.has(response),
+  };
+  exchange.signal.addEventListener("abort", () => (recorded.clientAborted = !hungUp.has(response)), { once: true });
+  state.requests.push(recorded);
 
   const imagePath = exchange.method === "GET" && /^\/fake-images\/[\w-]+\.png$/.test(exchange.path);
   if (imagePath) return serveImage(exchange);
@@ -339,6 +363,14 @@ async function handleRequest(state: FakeState, request: IncomingMessage, respons
   if (mode.kind === "error") return sendError(exchange, modeError(exchange, mode));
   if (mode.kind === "slow" && !(await sleep(mode.delayMs, exchange.signal))) return;
   await route(exchange, mode);
+}
+
+/** Responses the fake cut off on purpose (break-stream), so their close is not taken for the client leaving. */
+const hungUp = new WeakSet<ServerResponse>();
+
+function hangUp(response: ServerResponse): void {
+  hungUp.add(response);
+  response.destroy();
 }
 
 async function openExchange(state: FakeState, request: IncomingMessage, response: ServerResponse): Promise<Exchange> {
@@ -588,8 +620,8 @@ function defaultErrorFor(exchange: Exchange, status: number, code: string | unde
         code ?? null,
       );
     case 502:
-      // Cloudflare's edge answers with a numeric code here, unlike every other OpenAI error.
-      return openAIError(502, "Bad gateway.", "cf_bad_gateway", null, 502);
+      // Cloudflare's edge type; the code is null as in every other code-less OpenAI error (the schema wants a string or null).
+      return openAIError(502, "Bad gateway.", "cf_bad_gateway", null, null);
     case 503:
       return openAIError(
         503,
@@ -600,7 +632,7 @@ function defaultErrorFor(exchange: Exchange, status: number, code: string | unde
         code ?? null,
       );
     case 504:
-      return openAIError(504, "Gateway timeout.", "cf_gateway_timeout", null, 504);
+      return openAIError(504, "Gateway timeout.", "cf_gateway_timeout", null, null);
     default:
       // Statuses without a known OpenAI body still get the standard envelope.
       const type = status >= 500 ? "server_error" : "invalid_request_error";
@@ -717,7 +749,7 @@ async function sendJsonUnderMode(exchange: Exchange, body: unknown, mode: FakeMo
     responseHeaders(exchange, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) }),
   );
   await write(exchange.response, half);
-  exchange.response.destroy();
+  hangUp(exchange.response);
 }
 
 function write(response: ServerResponse, data: string | Buffer): Promise<void> {
@@ -804,7 +836,9 @@ interface ChatPlan {
 async function createChatCompletion(exchange: Exchange, mode: FakeMode): Promise<void> {
   const body = jsonBody(exchange);
   if ("status" in body) return sendError(exchange, body);
-  const invalid = validateChatRequest(body.value);
+  const prefixError = exchange.state.options.assistantPrefix ? checkAssistantPrefix(body.value) : undefined;
+  if (prefixError) return sendError(exchange, prefixError);
+  const invalid = validateChatRequest(exchange.state.options.assistantPrefix ? withoutPrefixFlag(body.value) : body.value);
   if (invalid) return sendError(exchange, invalid);
   const model = body.value["model"] as string;
   if (!exchange.state.models.includes(model)) return sendError(exchange, modelNotFound(model));
@@ -813,6 +847,28 @@ async function createChatCompletion(exchange: Exchange, mode: FakeMode): Promise
   exchange.tokens = plan.promptTokens + plan.completionTokens;
   if (body.value["stream"] === true) return streamChat(exchange, plan, body.value, mode);
   await sendJsonUnderMode(exchange, chatCompletionObject(plan), mode);
+}
+
+/** DeepSeek's rule for prefix completion: `prefix: true` only on the last message, which must be the assistant's. */
+function checkAssistantPrefix(body: Record<string, unknown>): WireError | undefined {
+  const messages = Array.isArray(body["messages"]) ? (body["messages"] as unknown[]) : [];
+  for (const [index, message] of messages.entries()) {
+    if (!isRecord(message) || message["prefix"] === undefined) continue;
+    if (message["prefix"] !== true || message["role"] !== "assistant" || index !== messages.length - 1) {
+      return invalidRequest("The last message of deepseek-reasoner must be a user message, or an assistant message with prefix mode on", `messages[${index}].prefix`);
+    }
+  }
+  return undefined;
+}
+
+function withoutPrefixFlag(body: Record<string, unknown>): Record<string, unknown> {
+  if (!Array.isArray(body["messages"])) return body;
+  const messages = (body["messages"] as unknown[]).map((message) => {
+    if (!isRecord(message) || message["prefix"] === undefined) return message;
+    const { prefix: _prefix, ...rest } = message;
+    return rest;
+  });
+  return { ...body, messages };
 }
 
 function jsonBody(exchange: Exchange): { value: Record<string, unknown> } | WireError {
@@ -1180,15 +1236,16 @@ interface StreamFrame {
 
 async function streamChat(exchange: Exchange, plan: ChatPlan, body: Record<string, unknown>, mode: FakeMode): Promise<void> {
   const options: Record<string, unknown> = isRecord(body["stream_options"]) ? body["stream_options"] : {};
-  const frames = chatFrames(plan, options["include_usage"] === true, options["include_obfuscation"] !== false);
-  const sent = mode.kind === "malformed" ? malformedFrames(frames) : frames;
+  const usageOnFinish = exchange.state.options.usageOnFinish === true;
+  const frames = chatFrames(plan, options["include_usage"] === true && !usageOnFinish, options["include_obfuscation"] !== false, usageOnFinish);
+  const sent = mode.kind === "malformed" ? malformedFrames(frames) : mode.kind === "stream-error" ? inBandErrorFrames(plan, frames, mode) : frames;
   const headers = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" };
   exchange.response.writeHead(200, responseHeaders(exchange, headers));
   exchange.response.flushHeaders();
   await writeFrames(exchange, sent, mode);
 }
 
-function chatFrames(plan: ChatPlan, includeUsage: boolean, includeObfuscation: boolean): StreamFrame[] {
+function chatFrames(plan: ChatPlan, includeUsage: boolean, includeObfuscation: boolean, usageOnFinish = false): StreamFrame[] {
   const chunk = (choices: unknown[], usage?: unknown): string => {
     const object: Record<string, unknown> = {
       id: plan.id,
@@ -1200,6 +1257,7 @@ function chatFrames(plan: ChatPlan, includeUsage: boolean, includeObfuscation: b
       choices,
     };
     if (includeUsage) object["usage"] = usage ?? null;
+    else if (usage !== undefined) object["usage"] = usage;
     // OpenAI pads each chunk with random characters so chunk sizes do not leak token lengths.
     if (includeObfuscation) object["obfuscation"] = obfuscation(JSON.stringify(choices));
     return JSON.stringify(object);
@@ -1211,7 +1269,8 @@ function chatFrames(plan: ChatPlan, includeUsage: boolean, includeObfuscation: b
       const logprobs = plan.logprobs && choice.kind === "text" ? { content: [tokenLogprob(piece, position, plan.topLogprobs)], refusal: null } : null;
       frames.push({ data: chunk([streamChoice(index, pieceDelta(choice, piece), null, logprobs)]), isContent: true });
     }
-    frames.push({ data: chunk([streamChoice(index, {}, choice.finishReason)]), isContent: false });
+    const last = index === plan.choices.length - 1;
+    frames.push({ data: chunk([streamChoice(index, {}, choice.finishReason)], usageOnFinish && last ? usageObject(plan) : undefined), isContent: false });
   }
   if (includeUsage) frames.push({ data: chunk([], usageObject(plan)), isContent: false });
   return frames;
@@ -1241,6 +1300,26 @@ function obfuscation(payload: string): string {
   return randomAlphanumeric(length);
 }
 
+/** The first `afterChunks` content frames (with the role frame), then an optional finishing chunk, then the error event. */
+function inBandErrorFrames(plan: ChatPlan, frames: StreamFrame[], mode: Extract<FakeMode, { kind: "stream-error" }>): StreamFrame[] {
+  const kept: StreamFrame[] = [];
+  let content = 0;
+  for (const frame of frames) {
+    if (frame.isContent && content >= mode.afterChunks) break;
+    if (frame.isContent) content += 1;
+    kept.push(frame);
+  }
+  const base = { id: plan.id, object: "chat.completion.chunk", created: plan.created, model: plan.model, system_fingerprint: plan.fingerprint };
+  if (mode.finishReason !== undefined) {
+    const finishing: Record<string, unknown> = { ...base, choices: [streamChoice(0, { content: "" }, mode.finishReason)] };
+    if (mode.usage) finishing["usage"] = usageObject(plan);
+    kept.push({ data: JSON.stringify(finishing), isContent: false });
+  }
+  const error = { message: "The server had an error processing your request.", type: "server_error", code: null, ...mode.error };
+  kept.push({ data: JSON.stringify({ error: { message: error.message, type: error.type ?? null, param: null, code: error.code ?? null } }), isContent: false });
+  return kept;
+}
+
 /** Keeps the role chunk, then a data line cut mid-JSON; the stream still ends properly with [DONE]. */
 function malformedFrames(frames: StreamFrame[]): StreamFrame[] {
   const [first, second] = frames;
@@ -1254,10 +1333,16 @@ async function writeFrames(exchange: Exchange, frames: StreamFrame[], mode: Fake
   for (const [index, frame] of frames.entries()) {
     if (!(await pauseBeforePart(mode, index, exchange.signal)) || response.destroyed) return;
     await write(response, `data: ${frame.data}\n\n`);
+    if (index === 0 && mode.kind === "keep-alive") {
+      for (let comment = 0; comment < mode.comments; comment++) {
+        if (!(await sleep(mode.intervalMs, exchange.signal)) || response.destroyed) return;
+        await write(response, ": keep-alive\n\n");
+      }
+    }
     if (frame.isContent) contentSent += 1;
-    if (mode.kind === "break-stream" && contentSent >= mode.afterChunks) return void response.destroy();
+    if (mode.kind === "break-stream" && contentSent >= mode.afterChunks) return void hangUp(response);
   }
-  if (mode.kind === "break-stream") return void response.destroy();
+  if (mode.kind === "break-stream") return void hangUp(response);
   if (exchange.signal.aborted || response.destroyed) return;
   response.end("data: [DONE]\n\n");
 }
@@ -1368,7 +1453,7 @@ async function writeBinaryInParts(exchange: Exchange, bytes: Buffer, mode: FakeM
   for (let part = 0; part < parts; part += 1) {
     if (!(await pauseBeforePart(mode, part, exchange.signal)) || exchange.response.destroyed) return;
     await write(exchange.response, bytes.subarray(part * partSize, (part + 1) * partSize));
-    if (mode.kind === "break-stream" && part + 1 >= mode.afterChunks) return void exchange.response.destroy();
+    if (mode.kind === "break-stream" && part + 1 >= mode.afterChunks) return void hangUp(exchange.response);
   }
   exchange.response.end();
 }

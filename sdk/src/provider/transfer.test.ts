@@ -1,0 +1,94 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { TimeoutError } from "../core/errors.js";
+import { Transfer } from "./transfer.js";
+
+const where = { providerId: "fake", modelId: "m", host: "127.0.0.1", secrets: [] };
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function timedOut(transfer: Transfer): TimeoutError | undefined {
+  if (!transfer.signal.aborted) return undefined;
+  return transfer.classify(new Error("aborted"), "streaming") as TimeoutError;
+}
+
+describe("Transfer's timers", () => {
+  it("gives the headers their own limit, cleared once they arrive", () => {
+    const transfer = new Transfer(undefined, { headersMs: 100 }, where);
+    vi.advanceTimersByTime(99);
+    expect(transfer.signal.aborted).toBe(false);
+    transfer.headersReceived();
+    vi.advanceTimersByTime(1_000);
+    expect(transfer.signal.aborted).toBe(false);
+    const late = new Transfer(undefined, { headersMs: 100 }, where);
+    vi.advanceTimersByTime(100);
+    expect(timedOut(late)).toMatchObject({ name: "TimeoutError", timeoutMs: 100 });
+    expect(timedOut(late)!.message).toContain("sent no response headers within 100 ms");
+  });
+
+  it("counts the first-token window only while waiting on the network, and keep-alive reads do not restart it", () => {
+    const transfer = new Transfer(undefined, { headersMs: 50 }, where);
+    transfer.headersReceived();
+    transfer.beginStream(300, 1_000);
+    // A read that returns bytes but no content (a keep-alive comment) after 200 ms of waiting...
+    transfer.waiting(true);
+    vi.advanceTimersByTime(200);
+    transfer.waiting(false);
+    // ...and a slow consumer, whose time does not count...
+    vi.advanceTimersByTime(5_000);
+    expect(transfer.signal.aborted).toBe(false);
+    // ...leave 100 ms of the window for the next wait.
+    transfer.waiting(true);
+    vi.advanceTimersByTime(99);
+    expect(transfer.signal.aborted).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(timedOut(transfer)).toMatchObject({ timeoutMs: 300 });
+    expect(timedOut(transfer)!.message).toContain("sent no content within 300 ms");
+  });
+
+  it("after content, allows the stall window between chunks, restarted by each chunk", () => {
+    const transfer = new Transfer(undefined, {}, where);
+    transfer.beginStream(300, 100);
+    transfer.waiting(true);
+    vi.advanceTimersByTime(250);
+    transfer.waiting(false);
+    transfer.progress();
+    for (let chunk = 0; chunk < 5; chunk++) {
+      transfer.waiting(true);
+      vi.advanceTimersByTime(90);
+      transfer.waiting(false);
+      transfer.progress();
+    }
+    expect(transfer.signal.aborted).toBe(false);
+    transfer.waiting(true);
+    vi.advanceTimersByTime(100);
+    expect(timedOut(transfer)).toMatchObject({ timeoutMs: 100 });
+    expect(timedOut(transfer)!.message).toContain("sent nothing more within 100 ms");
+  });
+
+  it("bounds the whole exchange with the total limit, whatever the phases", () => {
+    const transfer = new Transfer(undefined, { totalMs: 1_000 }, where);
+    transfer.beginStream(10_000, 10_000);
+    transfer.waiting(true);
+    vi.advanceTimersByTime(1_000);
+    expect(timedOut(transfer)).toMatchObject({ timeoutMs: 1_000 });
+    expect(timedOut(transfer)!.message).toContain("did not finish within 1000 ms");
+  });
+
+  it("finish() stops every timer; the caller's abort is returned as the caller's reason", () => {
+    const done = new Transfer(undefined, { totalMs: 100, headersMs: 50 }, where);
+    done.finish();
+    vi.advanceTimersByTime(1_000);
+    expect(done.signal.aborted).toBe(false);
+    const controller = new AbortController();
+    const aborted = new Transfer(controller.signal, { totalMs: 100 }, where);
+    const reason = new Error("caller left");
+    controller.abort(reason);
+    expect(aborted.classify(new Error("x"), "streaming")).toBe(reason);
+    aborted.finish();
+  });
+});
