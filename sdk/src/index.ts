@@ -64,6 +64,9 @@ export { BaseProvider, createBaseProviderConfig, type BaseProviderConfig, type B
 export { OpenAICompatibleProvider, createOpenAICompatibleConfig, type OpenAICompatibleConfig, type OpenAICompatibleConfigInput } from "./provider/openai-compatible.js";
 export { OpenAIProvider } from "./provider/openai.js";
 export { BrowserBaseProvider, createBrowserProviderConfig, type BrowserProviderConfigInput } from "./provider/browser.js";
+// Providers for other services (one file or folder each)
+export { ANTHROPIC_MODELS } from "./provider/anthropic/models.js";
+export { AnthropicProvider, ANTHROPIC_VERSION, type AnthropicConfigInput } from "./provider/anthropic/provider.js";
 
 // Rotation (CDK and built-ins)
 export { BaseRotationPolicy, BaseSelectionStrategy, type RotationConfig, type SelectionContext } from "./rotation/rotation.js";
