@@ -67,6 +67,8 @@ export { BrowserBaseProvider, createBrowserProviderConfig, type BrowserProviderC
 // Providers for other services (one file or folder each)
 export { ANTHROPIC_MODELS } from "./provider/anthropic/models.js";
 export { AnthropicProvider, ANTHROPIC_VERSION, type AnthropicConfigInput } from "./provider/anthropic/provider.js";
+export { GEMINI_MODELS } from "./provider/gemini/models.js";
+export { GeminiProvider } from "./provider/gemini/provider.js";
 
 // Rotation (CDK and built-ins)
 export { BaseRotationPolicy, BaseSelectionStrategy, type RotationConfig, type SelectionContext } from "./rotation/rotation.js";
