@@ -126,7 +126,8 @@ export function write(response: ServerResponse, data: string): Promise<void> {
 export async function writeFrames(response: ServerResponse, frames: string[], mode: WireFakeMode, record: ReceivedRequest, signal: AbortSignal): Promise<void> {
   record.eventsPlanned = frames.length;
   for (const [index, frame] of frames.entries()) {
-    if (mode.kind === "slow-stream" && index > 0) {
+    // Comment frames (OpenRouter's processing notes) go out at once, as the service sends them while it waits.
+    if (mode.kind === "slow-stream" && index > 0 && !frame.startsWith(":")) {
       if (!(await sleep(mode.chunkDelayMs, signal))) return;
     } else {
       await new Promise((resolve) => setImmediate(resolve));
