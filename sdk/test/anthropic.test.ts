@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { AnthropicProvider, AuthenticationError, ProviderError, RateLimitError, create, registerConnector } from "../src/index.js";
 import type { ChatCompletionChunk, ChatCompletionCreateParams } from "../src/index.js";
 import { startFakeAnthropic, type FakeAnthropic } from "./fakes/anthropic.js";
@@ -131,6 +131,8 @@ describe("request mapping (what the service receives)", () => {
       .chat({ model: "claude-haiku-4-5", messages: [{ role: "assistant", content: null, tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{oops" } }] }, { role: "user", content: "x" }] })
       .catch((error: unknown) => error);
     expect((badArguments as { name: string }).name).toBe("InvalidRequestError");
+    const json = await provider.chat({ model: "claude-haiku-4-5", messages: [{ role: "user", content: "x" }], response_format: { type: "json_object" } }).catch((error: unknown) => error);
+    expect((json as ProviderError).code).toBe("unsupported_parameter");
     expect(fake.requests).toHaveLength(0);
   });
 
@@ -142,6 +144,18 @@ describe("request mapping (what the service receives)", () => {
     expect(last().headers["anthropic-dangerous-direct-browser-access"]).toBe("true");
     expect(new AnthropicProvider({ baseUrl: `${fake.origin}/v1/` }).toJSON().baseUrl).toBe(fake.url);
     expect(new AnthropicProvider().toJSON().baseUrl).toBe("https://api.anthropic.com/v1");
+  });
+});
+
+describe("in a browser", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("sends anthropic-dangerous-direct-browser-access by default where there is a document, unless configured off", async () => {
+    vi.stubGlobal("document", {});
+    await provider.chat({ model: "claude-haiku-4-5", messages: [{ role: "user", content: "Hi" }] });
+    expect(last().headers["anthropic-dangerous-direct-browser-access"]).toBe("true");
+    await new AnthropicProvider({ baseUrl: fake.url, apiKey, directBrowserAccess: false }).chat({ model: "claude-haiku-4-5", messages: [{ role: "user", content: "Hi" }] });
+    expect(last().headers["anthropic-dangerous-direct-browser-access"]).toBeUndefined();
   });
 });
 

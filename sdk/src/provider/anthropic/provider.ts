@@ -24,7 +24,7 @@ export const ANTHROPIC_VERSION = "2023-06-01";
 export interface AnthropicConfigInput extends BaseProviderConfigInput {
   /**
    * Sends `anthropic-dangerous-direct-browser-access: true`, without which Anthropic refuses CORS requests from a
-   * page. Default: on when running in a browser or extension and no `proxyUrl` is set, off in Node.
+   * page (a CORS proxy that forwards the page's Origin needs it too). Default: on in a browser or extension, off in Node.
    */
   directBrowserAccess?: boolean;
   /** `max_tokens` for requests that give none and models the list does not know (default 4096). */
@@ -33,8 +33,7 @@ export interface AnthropicConfigInput extends BaseProviderConfigInput {
 
 /** True in a page, a web worker or an extension service worker; checked per call, never at import. */
 function inBrowser(): boolean {
-  const scope = globalThis as { document?: unknown; WorkerGlobalScope?: unknown; process?: { versions?: { node?: string } } };
-  if (scope.process?.versions?.node) return false;
+  const scope = globalThis as { document?: unknown; WorkerGlobalScope?: unknown };
   return scope.document !== undefined || scope.WorkerGlobalScope !== undefined;
 }
 
@@ -68,7 +67,7 @@ export class AnthropicProvider extends BaseProvider {
   protected override _buildHeaders(): Record<string, string> {
     const headers: Record<string, string> = { "Content-Type": "application/json", "anthropic-version": ANTHROPIC_VERSION };
     if (this._config.apiKey) headers["x-api-key"] = this._config.apiKey;
-    const direct = this._config.directBrowserAccess ?? (this._config.proxyUrl === undefined && inBrowser());
+    const direct = this._config.directBrowserAccess ?? inBrowser();
     if (direct === true) headers["anthropic-dangerous-direct-browser-access"] = "true";
     return headers;
   }

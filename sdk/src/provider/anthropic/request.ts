@@ -15,7 +15,7 @@
  * | `tool_choice` auto / required / none / `{function:{name}}` | `{type:"auto"}` / `{type:"any"}` / `{type:"none"}` / `{type:"tool",name}` |
  * | `parallel_tool_calls: false`             | `tool_choice.disable_parallel_tool_use: true`                    |
  * | `user`                                   | `metadata.user_id`                                               |
- * | `n > 1`, `logprobs`, `audio` parts       | not offered by the Messages API → `unsupported_parameter` (fail over) |
+ * | `n > 1`, `logprobs`, `audio` parts, `response_format` json_object / json_schema | not offered by the Messages API → `unsupported_parameter` (fail over) |
  * | `seed`, `frequency_penalty`, `presence_penalty`, `logit_bias`, `response_format` text | no equivalent; dropped (hints, not contracts) |
  * Consecutive turns of the same role are merged, since the Messages API alternates user and assistant.
  */
@@ -99,6 +99,8 @@ export function toAnthropicRequest(request: ChatCompletionCreateParams, options:
   const { providerId } = options;
   if (typeof request.n === "number" && request.n > 1) throw unsupported(providerId, "n > 1 (one choice per request)");
   if (request.logprobs === true) throw unsupported(providerId, "logprobs");
+  // No JSON mode in the Messages API: a JSON-mode request is refused here rather than answered with free text.
+  if (request.response_format?.type === "json_object" || request.response_format?.type === "json_schema") throw unsupported(providerId, `response_format ${request.response_format.type}`);
   const system: string[] = [];
   const messages: AnthropicMessage[] = [];
   const push = (role: "user" | "assistant", blocks: AnthropicBlock[]) => {
