@@ -136,6 +136,9 @@ describe("Mistral", () => {
     const { body } = await mistral.chat({ model: "mistral-small-latest", messages: [{ role: "user", content: "Hi" }] });
     if (wire) expect(wire.validate("response.chat", body)).toEqual([]);
     expect("tool_calls" in body.choices[0]!.message).toBe(false);
+    const called = await mistral.chat({ model: "mistral-small-latest", messages: [{ role: "user", content: "Weather?" }], tools: [weatherTool] });
+    if (wire) expect(wire.validate("response.chat", called.body)).toEqual([]);
+    expect(called.body.choices[0]?.message.tool_calls?.[0]?.type).toBe("function");
     const chunks = await collect(mistral, { model: "mistral-small-latest", messages: [{ role: "user", content: "Weather?" }], tools: [weatherTool] });
     validChunks(chunks);
     const calls = chunks.flatMap((chunk) => chunk.choices[0]?.delta.tool_calls ?? []);

@@ -1,14 +1,15 @@
 /**
  * Groq (`groq.api.v1`): configuration of `OpenAICompatibleProvider`. Chat and Whisper transcription on Groq's
- * OpenAI-compatible API (`https://api.groq.com/openai/v1`, with or without `/v1`). Quirk: older streams report the
- * usage in `x_groq.usage` on the last chunk rather than in `usage`; it is moved where OpenAI callers read it.
+ * OpenAI-compatible API (`https://api.groq.com/openai/v1`, with or without `/v1`). Quirks: streams may report the
+ * usage only in `x_groq.usage` on the last chunk; it is moved where OpenAI callers read it. `service_tier` is Groq's
+ * own (`on_demand`), outside OpenAI's enum: `on_demand` becomes `default`, other unknown tiers are dropped.
  * Prices: USD per million tokens (Whisper per hour of audio, stored per second), groq.com/pricing as quoted by
  * third-party price trackers on the `readAt` date.
  */
 import type { SseEvent } from "../core/sse.js";
 import { configWithVersion } from "./content-parts.js";
 import { OpenAICompatibleProvider, type OpenAICompatibleConfigInput } from "./openai-compatible.js";
-import { isRecord, type ChunkDraftResult, type StreamContext } from "./provider-config.js";
+import { isRecord, type ChatCompletionDraft, type ChunkDraftResult, type StreamContext } from "./provider-config.js";
 import type { ModelInfo } from "./provider.js";
 
 const CHAT = "generation.text-generation.chat-completion";
@@ -60,10 +61,27 @@ export class GroqProvider extends OpenAICompatibleProvider {
     return GROQ_MODELS.map((model) => ({ ...model }));
   }
 
+  protected override _parseResponse(data: Record<string, unknown>): ChatCompletionDraft {
+    return withOpenAIServiceTier(data);
+  }
+
   protected override _parseSseChunk(event: SseEvent, context: StreamContext): ChunkDraftResult {
     const result = super._parseSseChunk(event, context);
-    if (!isRecord(result) || result.usage !== undefined && result.usage !== null) return result;
-    const groq = result.x_groq;
-    return isRecord(groq) && isRecord(groq.usage) ? { ...result, usage: groq.usage } : result;
+    if (!isRecord(result)) return result;
+    const chunk = withOpenAIServiceTier(result);
+    if (chunk.usage !== undefined && chunk.usage !== null) return chunk;
+    const groq = chunk.x_groq;
+    return isRecord(groq) && isRecord(groq.usage) ? { ...chunk, usage: groq.usage } : chunk;
   }
+}
+
+/** OpenAI's `service_tier` values; Groq answers with its own (`on_demand`, `flex`, `performance`). */
+const OPENAI_SERVICE_TIERS = new Set(["auto", "default", "flex", "scale", "priority", "fast"]);
+
+/** Groq's `on_demand` is its default tier; a tier OpenAI's schema does not know is dropped (the value is in `x_groq` callers' logs anyway). */
+function withOpenAIServiceTier(data: ChatCompletionDraft): ChatCompletionDraft {
+  const tier = data.service_tier;
+  if (tier === undefined || tier === null || (typeof tier === "string" && OPENAI_SERVICE_TIERS.has(tier))) return data;
+  const { service_tier: _groqTier, ...rest } = data;
+  return tier === "on_demand" ? { ...rest, service_tier: "default" } : rest;
 }

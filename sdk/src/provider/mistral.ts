@@ -9,8 +9,8 @@
  * | `max_completion_tokens`                 | `max_tokens`                              |
  * | `stream_options`, `user`, `logit_bias`, `logprobs`, `store`, ... | dropped (not in the schema) |
  * | message `name` (user/system/assistant), `refusal` | dropped                       |
- * And back: stream tool-call deltas come without `index` and `type` (filled in, as OpenAI's schema requires), and
- * answers carry `tool_calls: null` (removed). Prices: USD per million tokens, mistral.ai/pricing, as quoted by
+ * And back: tool calls come without `type` (and stream deltas without `index`), both filled in as OpenAI's schema
+ * requires; answers without calls carry `tool_calls: null` (removed). Prices: USD per million tokens, mistral.ai/pricing, as quoted by
  * third-party price trackers on the `readAt` date.
  */
 import type { SseEvent } from "../core/sse.js";
@@ -99,9 +99,11 @@ export class MistralProvider extends OpenAICompatibleProvider {
   protected override _parseResponse(data: Record<string, unknown>): ChatCompletionDraft {
     if (!Array.isArray(data.choices)) return data;
     const choices = data.choices.map((choice) => {
-      if (!isRecord(choice) || !isRecord(choice.message) || choice.message.tool_calls !== null) return choice;
-      const { tool_calls: _none, ...message } = choice.message;
-      return { ...choice, message };
+      if (!isRecord(choice) || !isRecord(choice.message)) return choice;
+      const { tool_calls: calls, ...message } = choice.message;
+      if (calls === null || calls === undefined) return { ...choice, message };
+      const typed = Array.isArray(calls) ? calls.map((call) => (isRecord(call) ? { type: "function", ...call } : call)) : calls;
+      return { ...choice, message: { ...message, tool_calls: typed } };
     });
     return { ...data, choices };
   }

@@ -220,7 +220,8 @@ function usage(plan: ChatPlan): Record<string, number> {
 function completion(profile: ServiceProfile, plan: ChatPlan): Record<string, unknown> {
   const message: Record<string, unknown> = { role: "assistant", content: plan.call ? (profile === "mistral" ? "" : null) : plan.text };
   if (plan.reasoning) message.reasoning_content = plan.reasoning;
-  if (plan.call) message.tool_calls = [{ id: plan.call.id, type: "function", function: { name: plan.call.name, arguments: plan.call.arguments }, ...(profile === "mistral" ? { index: 0 } : {}) }];
+  // Mistral's recorded answers name no `type` on their tool calls.
+  if (plan.call) message.tool_calls = [{ id: plan.call.id, ...(profile === "mistral" ? {} : { type: "function" }), function: { name: plan.call.name, arguments: plan.call.arguments } }];
   else if (profile === "mistral") message.tool_calls = null;
   return {
     id: plan.id,
