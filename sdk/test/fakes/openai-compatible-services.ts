@@ -230,7 +230,7 @@ function completion(profile: ServiceProfile, plan: ChatPlan): Record<string, unk
     model: plan.model,
     choices: [{ index: 0, message, logprobs: null, finish_reason: plan.call ? "tool_calls" : "stop" }],
     usage: usage(plan),
-    ...(profile === "groq" ? { system_fingerprint: "fp_f8b414701e", x_groq: { id: `req_${randomToken(26)}` } } : {}),
+    ...(profile === "groq" ? { system_fingerprint: "fp_f8b414701e", service_tier: "on_demand", x_groq: { id: `req_${randomToken(26)}` } } : {}),
     ...(profile === "openrouter" ? { provider: "OpenAI" } : {}),
   };
 }
