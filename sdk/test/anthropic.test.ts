@@ -314,6 +314,12 @@ describe("in a mesh", () => {
       let streamed = "";
       for await (const chunk of stream) streamed += chunk.choices[0]?.delta.content ?? "";
       expect(streamed).toMatch(/^Hello from claude-[a-z0-9-]+: Hi$/);
+      // Both calls' tokens (the stream's from message_start and message_delta) reach cost tracking at Claude's prices.
+      const expected = fake.requests
+        .slice(-2)
+        .reduce((total, request) => total + Math.ceil(JSON.stringify(request.body.messages).length / 4) + Math.ceil(`Hello from ${request.body.model}: Hi`.length / 4), 0);
+      expect(client.usage.totalTokens).toBe(expected);
+      expect(client.usage.totalCost).toBeGreaterThan(0);
     } finally {
       await client.close();
     }
