@@ -303,6 +303,22 @@ describe("errors", () => {
   });
 });
 
+describe("model list", () => {
+  it("fetchModelList reads GET /v1/models with the key; unknown ids become chat models", async () => {
+    const listing = await startFakeAnthropic({ models: ["claude-haiku-4-5", "claude-new-9"] });
+    try {
+      const models = await new AnthropicProvider({ baseUrl: listing.url, apiKey }).fetchModelList();
+      expect(listing.requests[0]).toMatchObject({ method: "GET", url: "/v1/models?limit=1000" });
+      expect(listing.requests[0]?.headers["x-api-key"]).toBe(apiKey);
+      expect(models.map((model) => model.id)).toEqual(["claude-haiku-4-5", "claude-new-9"]);
+      expect(models[0]?.pricing?.input).toBe(1);
+      expect(models[1]?.capabilities).toEqual(["generation.text-generation.chat-completion"]);
+    } finally {
+      await listing.close();
+    }
+  });
+});
+
 describe("in a mesh", () => {
   it("create() routes chat-completion to an Anthropic instance, streamed and not", async () => {
     const client = create("chat-completion", { providers: [{ instance: new AnthropicProvider({ baseUrl: fake.url, apiKey, models: [{ id: "claude-haiku-4-5" }] }) }] });

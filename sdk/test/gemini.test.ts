@@ -235,6 +235,16 @@ describe("errors", () => {
   });
 });
 
+describe("model list", () => {
+  it("fetchModelList reads GET /models: generateContent → chat, embedContent → embeddings, other methods skipped", async () => {
+    const models = await provider.fetchModelList();
+    expect(last()).toMatchObject({ method: "GET", url: "/v1beta/models?pageSize=1000" });
+    expect(last().headers["x-goog-api-key"]).toBe(apiKey);
+    expect(models.map((model) => model.id)).toEqual(["gemini-2.5-flash", "gemini-2.5-pro", "gemini-embedding-001"]);
+    expect(models.find((model) => model.id === "gemini-embedding-001")?.capabilities).toEqual(["representation.embeddings.text-embeddings"]);
+  });
+});
+
 describe("in a mesh", () => {
   it("create() routes chat-completion to a Gemini instance", async () => {
     const client = create("chat-completion", { providers: [{ instance: new GeminiProvider({ baseUrl: fake.url, apiKey }) }] });

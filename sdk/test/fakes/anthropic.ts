@@ -129,11 +129,16 @@ async function handle(request: IncomingMessage, response: ServerResponse, state:
   const record: ReceivedRequest = { method: request.method ?? "GET", url, path, headers: flattenHeaders(request.headers), body: body ?? text, eventsSent: 0, eventsPlanned: 0 };
   state.requests.push(record);
   const signal = clientGone(response);
-  if (request.method !== "POST" || path !== "/v1/messages") return sendJson(response, 404, errorBody("not_found_error", "Not Found"));
+  const listing = request.method === "GET" && path === "/v1/models";
+  if (!listing && (request.method !== "POST" || path !== "/v1/messages")) return sendJson(response, 404, errorBody("not_found_error", "Not Found"));
   const key = record.headers["x-api-key"] ?? "";
   if (key === "") return sendJson(response, 401, errorBody("authentication_error", "x-api-key header is required"));
   if (state.options.apiKeys && !state.options.apiKeys.includes(key)) return sendJson(response, 401, errorBody("authentication_error", "invalid x-api-key"));
   if (!record.headers["anthropic-version"]) return sendJson(response, 400, errorBody("invalid_request_error", "anthropic-version: header is required"));
+  if (listing) {
+    const data = (state.options.models ?? DEFAULT_MODELS).map((id) => ({ type: "model", id, display_name: id, created_at: "2025-10-15T00:00:00Z" }));
+    return sendJson(response, 200, { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+  }
   const mode = state.modes.take();
   if (mode.kind === "error") {
     const error = modeError(mode.status, mode.body, mode.headers, state);

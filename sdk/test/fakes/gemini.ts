@@ -109,6 +109,15 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
   const record: ReceivedRequest = { method: request.method ?? "GET", url, path, headers: flattenHeaders(request.headers), body: body ?? text, eventsSent: 0, eventsPlanned: 0 };
   requests.push(record);
   const signal = clientGone(response);
+  if (request.method === "GET" && path === "/v1beta/models") {
+    if (!(record.headers["x-goog-api-key"] ?? parsedUrl.searchParams.get("key"))) return sendJson(response, 403, errorFor(403, ""));
+    const models = (options.models ?? DEFAULT_MODELS).map((id) =>
+      id.includes("embedding")
+        ? { name: `models/${id}`, version: "001", displayName: id, inputTokenLimit: 2048, outputTokenLimit: 1, supportedGenerationMethods: ["embedContent", "countTextTokens", "countTokens"] }
+        : { name: `models/${id}`, version: "001", displayName: id, inputTokenLimit: 1_048_576, outputTokenLimit: 65_536, supportedGenerationMethods: ["generateContent", "countTokens", "createCachedContent", "batchGenerateContent"] },
+    );
+    return sendJson(response, 200, { models: [...models, { name: "models/aqa", displayName: "Model that performs Attributed Question Answering.", supportedGenerationMethods: ["generateAnswer"] }] });
+  }
   const route = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent|batchEmbedContents)$/.exec(path);
   if (request.method !== "POST" || !route) return sendJson(response, 404, googleError(404, "NOT_FOUND", `Requested entity was not found.`));
   const model = decodeURIComponent(route[1] ?? "");

@@ -6,7 +6,8 @@ import type { ChatCompletionCreateParams } from "../../core/types.js";
 import type { SseEvent } from "../../core/sse.js";
 import { BaseProvider, joinUrl, type BaseProviderConfigInput, type ChatCompletionDraft, type ChunkDraftResult, type StreamContext } from "../base-provider.js";
 import { configWithVersion } from "../content-parts.js";
-import type { ModelInfo, RateLimitSnapshot } from "../provider.js";
+import { isRecord } from "../provider-config.js";
+import type { ModelInfo, ProviderCallOptions, RateLimitSnapshot } from "../provider.js";
 import { anthropicStreamError, parseAnthropicRateLimitHeaders } from "./errors.js";
 import { ANTHROPIC_MODELS } from "./models.js";
 import { DEFAULT_MAX_TOKENS, toAnthropicRequest } from "./request.js";
@@ -88,5 +89,21 @@ export class AnthropicProvider extends BaseProvider {
 
   protected override _parseRateLimitHeaders(headers: Headers): RateLimitSnapshot | undefined {
     return parseAnthropicRateLimitHeaders(headers);
+  }
+
+  /**
+   * The models this key can use (`GET /v1/models`, first page of up to 1000), for discovery; ids the built-in list
+   * does not know are chat models without prices.
+   * @example
+   * const models = await new AnthropicProvider({ apiKey }).fetchModelList();
+   */
+  async fetchModelList(options?: ProviderCallOptions): Promise<ModelInfo[]> {
+    const { data } = await this._requestJson("/models?limit=1000", undefined, options, undefined, "GET");
+    const ids = this._parse(undefined, data, () => {
+      if (!isRecord(data) || !Array.isArray(data.data)) throw new TypeError("the body has no data array");
+      return data.data.flatMap((entry) => (isRecord(entry) && typeof entry.id === "string" ? [entry.id] : []));
+    });
+    const known = new Map(this.listModels().map((model) => [model.id, model]));
+    return ids.map((id) => known.get(id) ?? { id, capabilities: ["generation.text-generation.chat-completion"], features: { tools: true, vision: true, jsonMode: false, streaming: true } });
   }
 }

@@ -7,6 +7,7 @@ import type * as Wire from "../../core/types.js";
 import type { SseEvent } from "../../core/sse.js";
 import { BaseProvider, joinUrl, type BaseProviderConfigInput, type ChatCompletionDraft, type ChunkDraftResult, type SendOptions, type SentRequest, type StreamContext } from "../base-provider.js";
 import { configWithVersion } from "../content-parts.js";
+import { isRecord } from "../provider-config.js";
 import type { ModelInfo, ProviderCallOptions, ProviderResult, RateLimitSnapshot } from "../provider.js";
 import { fromEmbeddingsResponse, toBatchEmbedRequest } from "./embeddings.js";
 import { asAuthenticationError, geminiStreamError } from "./errors.js";
@@ -90,6 +91,35 @@ export class GeminiProvider extends BaseProvider {
     this.signatures.set(call.id, call.signature);
     if (this.signatures.size > SIGNATURES_KEPT) this.signatures.delete(this.signatures.keys().next().value as string);
   };
+
+  /**
+   * The models this key can use (`GET /models`, first page of up to 1000), for discovery: `generateContent` models
+   * are chat models, `embedContent` models embedding models, with the token limits the service reports.
+   * @example
+   * const models = await new GeminiProvider({ apiKey }).fetchModelList();
+   */
+  async fetchModelList(options?: ProviderCallOptions): Promise<ModelInfo[]> {
+    const { data } = await this._requestJson("/models?pageSize=1000", undefined, options, undefined, "GET");
+    const entries = this._parse(undefined, data, () => {
+      if (!isRecord(data) || !Array.isArray(data.models)) throw new TypeError("the body has no models array");
+      return data.models.filter((entry): entry is Record<string, unknown> => isRecord(entry) && typeof entry.name === "string");
+    });
+    const known = new Map(this.listModels().map((model) => [model.id, model]));
+    return entries.flatMap((entry): ModelInfo[] => {
+      const id = String(entry.name).replace(/^models\//, "");
+      const methods = Array.isArray(entry.supportedGenerationMethods) ? entry.supportedGenerationMethods : [];
+      const capabilities = [
+        ...(methods.includes("generateContent") ? ["generation.text-generation.chat-completion"] : []),
+        ...(methods.includes("embedContent") ? ["representation.embeddings.text-embeddings"] : []),
+      ];
+      if (capabilities.length === 0) return [];
+      const limits = {
+        ...(typeof entry.inputTokenLimit === "number" ? { contextWindow: entry.inputTokenLimit } : {}),
+        ...(typeof entry.outputTokenLimit === "number" && methods.includes("generateContent") ? { maxOutputTokens: entry.outputTokenLimit } : {}),
+      };
+      return [known.get(id) ?? { id, capabilities, ...limits }];
+    });
+  }
 
   /** Text embeddings through `batchEmbedContents` (one request for every input). */
   async embeddings(request: Wire.EmbeddingCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<Wire.CreateEmbeddingResponse>> {
