@@ -67,9 +67,9 @@ export { BrowserBaseProvider, createBrowserProviderConfig, type BrowserProviderC
 // Providers for other services (one file or folder each)
 export { ANTHROPIC_MODELS } from "./provider/anthropic/models.js";
 export { AnthropicProvider, ANTHROPIC_VERSION, type AnthropicConfigInput } from "./provider/anthropic/provider.js";
+export { DEEPSEEK_MODELS, DeepSeekProvider } from "./provider/deepseek.js";
 export { GEMINI_MODELS } from "./provider/gemini/models.js";
 export { GeminiProvider } from "./provider/gemini/provider.js";
-export { DEEPSEEK_MODELS, DeepSeekProvider } from "./provider/deepseek.js";
 export { GROQ_MODELS, GroqProvider } from "./provider/groq.js";
 export { MISTRAL_MODELS, MistralProvider } from "./provider/mistral.js";
 export { OPENROUTER_MODELS, OpenRouterProvider, type OpenRouterConfigInput } from "./provider/openrouter.js";

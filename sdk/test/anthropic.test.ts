@@ -67,8 +67,9 @@ describe("request mapping (what the service receives)", () => {
   });
 
   it("the caller's max_completion_tokens wins; unknown models get the configured default", async () => {
-    await provider.chat({ model: "claude-haiku-4-5", messages: [{ role: "user", content: "Hi" }], max_completion_tokens: 50 });
+    await provider.chat({ model: "claude-haiku-4-5", messages: [{ role: "user", content: "Hi" }], max_completion_tokens: 50, temperature: 1.7 });
     expect(last().body.max_tokens).toBe(50);
+    expect(last().body.temperature).toBe(1);
     const custom = new AnthropicProvider({ baseUrl: fake.url, apiKey, default_max_tokens: 1234, models: [{ id: "claude-sonnet-4-5", max_output_tokens: undefined as never }] });
     fake.reset();
     await custom.chat({ model: "claude-sonnet-4-5", messages: [{ role: "user", content: "Hi" }], max_tokens: 7 });

@@ -10,7 +10,7 @@
  * | `messages[role=tool]`                    | user turn `{type:"tool_result", tool_use_id, content}` (merged)  |
  * | `max_completion_tokens` / `max_tokens`   | `max_tokens` (required: the model's maximum output when absent)  |
  * | `stop` (string or array)                 | `stop_sequences`                                                  |
- * | `temperature`, `top_p`, `stream`         | same names                                                       |
+ * | `temperature` (0–2), `top_p`, `stream`   | same names (`temperature` capped at Anthropic's maximum, 1)      |
  * | `tools[].function{name,description,parameters}` | `tools[]{name, description, input_schema}`               |
  * | `tool_choice` auto / required / none / `{function:{name}}` | `{type:"auto"}` / `{type:"any"}` / `{type:"none"}` / `{type:"tool",name}` |
  * | `parallel_tool_calls: false`             | `tool_choice.disable_parallel_tool_use: true`                    |
@@ -121,7 +121,8 @@ export function toAnthropicRequest(request: ChatCompletionCreateParams, options:
   const body: AnthropicRequest = { model: request.model, max_tokens: maxTokens, messages };
   if (system.length > 0) body.system = system.join("\n\n");
   if (request.stream === true) body.stream = true;
-  if (typeof request.temperature === "number") body.temperature = request.temperature;
+  // Anthropic takes 0–1 where OpenAI takes 0–2: above 1 is sent as 1 (the most random Anthropic allows) rather than refused.
+  if (typeof request.temperature === "number") body.temperature = Math.min(request.temperature, 1);
   if (typeof request.top_p === "number") body.top_p = request.top_p;
   if (typeof request.stop === "string") body.stop_sequences = [request.stop];
   else if (Array.isArray(request.stop) && request.stop.length > 0) body.stop_sequences = request.stop;
