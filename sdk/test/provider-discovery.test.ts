@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   AnthropicProvider,
   AutoDiscovery,
@@ -108,6 +108,54 @@ describe("auto-discovery of the new providers", () => {
       expect(viaOpenAI.model).toMatch(/^gpt-4o-mini/);
       expect(viaAnthropic.choices[0]?.message.content).toBe("Hello from claude-haiku-4-5: Hi");
     } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("the FAQ's failover and browser examples", () => {
+  let anthropic: FakeAnthropic;
+  let gemini: FakeGemini;
+  let openai: FakeOpenAI;
+  beforeAll(async () => {
+    registerAll();
+    registerConnector(OpenAIProvider.connectorId, OpenAIProvider, { kind: "provider", aliases: ["openai"] });
+    [anthropic, gemini, openai] = await Promise.all([startFakeAnthropic(), startFakeGemini(), startFakeOpenAI()]);
+  });
+  afterAll(() => Promise.all([anthropic.close(), gemini.close(), openai.close()]));
+
+  it("OpenAI failing, then Anthropic overloaded: the caller gets Gemini's answer", async () => {
+    openai.setMode({ kind: "error", status: 500 });
+    anthropic.setMode({ kind: "error", status: 529 });
+    const secrets = new MemorySecretStore({
+      secrets: {
+        OPENAI_API_KEY: "sk-openai-failover-0123456789", OPENAI_BASE_URL: openai.url,
+        ANTHROPIC_API_KEY: "sk-ant-failover-0123456789", ANTHROPIC_BASE_URL: anthropic.origin,
+        GOOGLE_API_KEY: "AIzaFailover0123456789abcdefghijklmno", GEMINI_BASE_URL: gemini.origin,
+      },
+    });
+    const client = create({ config: { pools: { chat: { capability: "chat-completion", strategy: "priority", retry: { max_retries: 0 } } } }, secrets: { instance: secrets } });
+    try {
+      const completion = await client.chat.completions.create({ model: "chat", messages: [{ role: "user", content: "Hello" }] });
+      expect(completion.model).toMatch(/^gemini-/);
+      expect(completion.choices[0]?.message.content).toBe(`Hello from ${completion.model}: Hello`);
+      expect(openai.requests.length).toBeGreaterThan(0);
+      expect(anthropic.requests.length).toBeGreaterThan(0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('providers: [{ connector: "anthropic.llm.v1", config: { apiKey } }] in a browser sends the direct-access header', async () => {
+    vi.stubGlobal("document", {});
+    anthropic.reset();
+    const client = create("chat-completion", { providers: [{ connector: "anthropic.llm.v1", config: { apiKey: "sk-ant-browser-0123456789", baseUrl: anthropic.url } }] });
+    try {
+      const completion = await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hello from the browser!" }] });
+      expect(completion.choices[0]?.message.content).toBe(`Hello from ${completion.model}: Hello from the browser!`);
+      expect(anthropic.requests.at(-1)?.headers["anthropic-dangerous-direct-browser-access"]).toBe("true");
+    } finally {
+      vi.unstubAllGlobals();
       await client.close();
     }
   });
