@@ -108,6 +108,16 @@ describe("responses", () => {
     expect(body.usage?.prompt_tokens).toBe(Math.ceil((JSON.stringify(last().body.contents) + '""').length / 4));
   });
 
+  it("a prompt blocked before any candidate → one empty choice with content_filter", async () => {
+    const blocked = JSON.stringify({ promptFeedback: { blockReason: "PROHIBITED_CONTENT" }, usageMetadata: { promptTokenCount: 7, totalTokenCount: 7 }, modelVersion: "gemini-2.5-flash", responseId: "r1" });
+    const replay: typeof fetch = async () => new Response(blocked, { status: 200, headers: { "content-type": "application/json" } });
+    const { body } = await new GeminiProvider({ apiKey, fetch: replay }).chat({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "x" }] });
+    if (wire) expect(wire.validate("response.chat", body)).toEqual([]);
+    expect(body.choices).toHaveLength(1);
+    expect(body.choices[0]?.finish_reason).toBe("content_filter");
+    expect(body.usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 0 });
+  });
+
   it("MAX_TOKENS → length", async () => {
     const { body } = await provider.chat({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "a question long enough to be cut off" }], max_tokens: 2 });
     expect(body.choices[0]?.finish_reason).toBe("length");
