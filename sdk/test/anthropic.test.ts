@@ -5,7 +5,7 @@ import { startFakeAnthropic, type FakeAnthropic } from "./fakes/anthropic.js";
 import { providerContract } from "./contracts/provider.contract.js";
 import { wireValidator } from "./wire-schema.js";
 
-const apiKey = "sk-ant-api03-contractKEY0123456789abcdefghijklmnop";
+const apiKey = "sk-ant-contract-KEY-0123";
 const wire = wireValidator();
 const weatherTool = {
   type: "function" as const,
@@ -270,7 +270,7 @@ describe("errors", () => {
   it("401 → AuthenticationError without the key", async () => {
     const strict = await startFakeAnthropic({ apiKeys: [apiKey] });
     try {
-      const error = await new AnthropicProvider({ baseUrl: strict.url, apiKey: "sk-ant-wrongKEY00000000000000000000" })
+      const error = await new AnthropicProvider({ baseUrl: strict.url, apiKey: "sk-ant-wrongKEY-00000" })
         .chat({ model: "claude-haiku-4-5", messages: [{ role: "user", content: "x" }] })
         .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(AuthenticationError);

@@ -13,7 +13,7 @@ const wire = wireValidator();
 const KEYS: Record<ServiceProfile, string> = {
   groq: "gsk_contractKEY0123456789abcdefghijklmnopqrstu",
   mistral: "mistralContractKEY0123456789abcdef",
-  deepseek: "sk-deepseekContractKEY0123456789abcdef",
+  deepseek: "sk-deepseek-contract-KEY-0123",
   openrouter: "sk-or-v1-contractKEY0123456789abcdefghijklmnop",
 };
 const weatherTool = { type: "function" as const, function: { name: "get_weather", parameters: { type: "object", properties: { location: { type: "string" } } } } };

@@ -73,12 +73,12 @@ describe("auto-discovery of the new providers", () => {
   });
 
   it('with only ANTHROPIC_API_KEY set, create("chat-completion") answers through Anthropic', async () => {
-    const secrets = new MemorySecretStore({ secrets: { ANTHROPIC_API_KEY: "sk-ant-discovered-0123456789", ANTHROPIC_BASE_URL: anthropic.origin } });
+    const secrets = new MemorySecretStore({ secrets: { ANTHROPIC_API_KEY: "sk-ant-found-0123456789", ANTHROPIC_BASE_URL: anthropic.origin } });
     const client = create("chat-completion", { secrets: { instance: secrets } });
     try {
       const completion = await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hi" }] });
       expect(completion.choices[0]?.message.content).toMatch(/^Hello from claude-[a-z0-9-]+: Hi$/);
-      expect(anthropic.requests.at(-1)?.headers["x-api-key"]).toBe("sk-ant-discovered-0123456789");
+      expect(anthropic.requests.at(-1)?.headers["x-api-key"]).toBe("sk-ant-found-0123456789");
     } finally {
       await client.close();
     }
@@ -98,7 +98,7 @@ describe("auto-discovery of the new providers", () => {
 
   it('providers: ["openai", "anthropic"] builds both and serves from either', async () => {
     const secrets = new MemorySecretStore({
-      secrets: { OPENAI_API_KEY: "sk-openai-discovered-0123456789", OPENAI_BASE_URL: openai.url, ANTHROPIC_API_KEY: "sk-ant-discovered-0123456789", ANTHROPIC_BASE_URL: anthropic.origin },
+      secrets: { OPENAI_API_KEY: "sk-openai-discovered-0123456789", OPENAI_BASE_URL: openai.url, ANTHROPIC_API_KEY: "sk-ant-found-0123456789", ANTHROPIC_BASE_URL: anthropic.origin },
     });
     registerConnector(OpenAIProvider.connectorId, OpenAIProvider, { kind: "provider", aliases: ["openai"] });
     const client = create("chat-completion", { providers: ["openai", "anthropic"], secrets: { instance: secrets } });
@@ -163,6 +163,6 @@ describe("the FAQ's failover and browser examples", () => {
 
 describe("contract", () => {
   beforeAll(registerAll);
-  discoveryContract("AutoDiscovery (Anthropic key)", (config) => new AutoDiscovery(config), { ANTHROPIC_API_KEY: "sk-ant-discovery-000000000000000" });
+  discoveryContract("AutoDiscovery (Anthropic key)", (config) => new AutoDiscovery(config), { ANTHROPIC_API_KEY: "sk-ant-discovery-00000" });
   discoveryContract("AutoDiscovery (Gemini key)", (config) => new AutoDiscovery(config), { GEMINI_API_KEY: "AIza-discovery-000000000000000000" });
 });
