@@ -67,6 +67,15 @@ export { BaseProvider, createBaseProviderConfig, type BaseProviderConfig, type B
 export { OpenAICompatibleProvider, createOpenAICompatibleConfig, type OpenAICompatibleConfig, type OpenAICompatibleConfigInput } from "./provider/openai-compatible.js";
 export { OpenAIProvider } from "./provider/openai.js";
 export { BrowserBaseProvider, createBrowserProviderConfig, type BrowserProviderConfigInput } from "./provider/browser.js";
+// Providers for other services (one file or folder each)
+export { ANTHROPIC_MODELS } from "./provider/anthropic/models.js";
+export { AnthropicProvider, ANTHROPIC_VERSION, type AnthropicConfigInput } from "./provider/anthropic/provider.js";
+export { DEEPSEEK_MODELS, DeepSeekProvider } from "./provider/deepseek.js";
+export { GEMINI_MODELS } from "./provider/gemini/models.js";
+export { GeminiProvider } from "./provider/gemini/provider.js";
+export { GROQ_MODELS, GroqProvider } from "./provider/groq.js";
+export { MISTRAL_MODELS, MistralProvider } from "./provider/mistral.js";
+export { OPENROUTER_MODELS, OpenRouterProvider, type OpenRouterConfigInput } from "./provider/openrouter.js";
 
 // Rotation (CDK and built-ins)
 export { BaseRotationPolicy, BaseSelectionStrategy, type RotationConfig, type SelectionContext } from "./rotation/rotation.js";

@@ -27,7 +27,8 @@ describe("the built-in connector table", () => {
   it("lists every connector class in sdk/src (by its connectorId), and the root entry links each of them", () => {
     const ids: string[] = [];
     for (const kind of ["provider", "rotation", "secrets", "storage", "observability", "discovery"]) {
-      for (const file of readdirSync(`${root}sdk/src/${kind}`)) {
+      // A non-OpenAI wire format is a folder (provider/anthropic/): its class lives one level down.
+      for (const file of readdirSync(`${root}sdk/src/${kind}`, { recursive: true }) as string[]) {
         if (!file.endsWith(".ts") || file.endsWith(".test.ts")) continue;
         const id = /^\s*static (?:readonly |override )*connectorId(?::\s*string)?\s*=\s*"([^"]+)"/m.exec(readFileSync(`${root}sdk/src/${kind}/${file}`, "utf8"))?.[1];
         if (id) ids.push(id);

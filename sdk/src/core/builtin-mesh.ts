@@ -3,6 +3,12 @@ import { loadConfig, type MeshConfigObject } from "./config.js";
 import { isRegistered, registerConnectors, type ConnectorClass } from "./registry.js";
 import { BUILTIN_CONNECTORS } from "./connector-ids.js";
 import { OpenAIProvider } from "../provider/openai.js";
+import { AnthropicProvider } from "../provider/anthropic/provider.js";
+import { GeminiProvider } from "../provider/gemini/provider.js";
+import { GroqProvider } from "../provider/groq.js";
+import { MistralProvider } from "../provider/mistral.js";
+import { DeepSeekProvider } from "../provider/deepseek.js";
+import { OpenRouterProvider } from "../provider/openrouter.js";
 import { OpenAICompatibleProvider } from "../provider/openai-compatible.js";
 import { BrowserBaseProvider } from "../provider/browser.js";
 import { StickUntilFailurePolicy } from "../rotation/stick-until-failure.js";
@@ -35,6 +41,12 @@ import { AutoDiscovery } from "../discovery/auto-discovery.js";
  */
 export const BUILTIN_CLASSES: readonly ConnectorClass[] = [
   OpenAIProvider,
+  AnthropicProvider,
+  GeminiProvider,
+  GroqProvider,
+  MistralProvider,
+  DeepSeekProvider,
+  OpenRouterProvider,
   OpenAICompatibleProvider,
   BrowserBaseProvider,
   StickUntilFailurePolicy,

@@ -7,6 +7,12 @@ import { BUILTIN_CONNECTORS, type BuiltinConnectorId } from "./connector-ids.js"
 const as = (connector: unknown) => connector as ConnectorClass;
 const LOADERS: Record<BuiltinConnectorId, ConnectorLoader> = {
   "openai.llm.v1": () => import("../provider/openai.js").then((module) => as(module.OpenAIProvider)),
+  "anthropic.llm.v1": () => import("../provider/anthropic/provider.js").then((module) => as(module.AnthropicProvider)),
+  "google.gemini.v1": () => import("../provider/gemini/provider.js").then((module) => as(module.GeminiProvider)),
+  "groq.api.v1": () => import("../provider/groq.js").then((module) => as(module.GroqProvider)),
+  "mistral.api.v1": () => import("../provider/mistral.js").then((module) => as(module.MistralProvider)),
+  "deepseek.api.v1": () => import("../provider/deepseek.js").then((module) => as(module.DeepSeekProvider)),
+  "openrouter.gateway.v1": () => import("../provider/openrouter.js").then((module) => as(module.OpenRouterProvider)),
   "modelmesh.openai-compatible.v1": () => import("../provider/openai-compatible.js").then((module) => as(module.OpenAICompatibleProvider)),
   "modelmesh.browser-provider.v1": () => import("../provider/browser.js").then((module) => as(module.BrowserBaseProvider)),
   "modelmesh.stick-until-failure.v1": () => import("../rotation/stick-until-failure.js").then((module) => as(module.StickUntilFailurePolicy)),

@@ -10,6 +10,12 @@ import type { ConnectorDescription } from "./registry.js";
  */
 export const BUILTIN_CONNECTORS = [
   { id: "openai.llm.v1", kind: "provider", aliases: ["openai"], envVars: ["OPENAI_API_KEY"] },
+  { id: "anthropic.llm.v1", kind: "provider", aliases: ["anthropic", "anthropic.claude.v1"], envVars: ["ANTHROPIC_API_KEY"] },
+  { id: "google.gemini.v1", kind: "provider", aliases: ["gemini"], envVars: ["GOOGLE_API_KEY", "GEMINI_API_KEY"] },
+  { id: "groq.api.v1", kind: "provider", aliases: ["groq", "groq.llm.v1"], envVars: ["GROQ_API_KEY"] },
+  { id: "mistral.api.v1", kind: "provider", aliases: ["mistral", "mistral.llm.v1"], envVars: ["MISTRAL_API_KEY"] },
+  { id: "deepseek.api.v1", kind: "provider", aliases: ["deepseek", "deepseek.llm.v1"], envVars: ["DEEPSEEK_API_KEY"] },
+  { id: "openrouter.gateway.v1", kind: "provider", aliases: ["openrouter", "openrouter.llm.v1"], envVars: ["OPENROUTER_API_KEY"] },
   { id: "modelmesh.openai-compatible.v1", kind: "provider", aliases: ["openai-compatible"] },
   { id: "modelmesh.browser-provider.v1", kind: "provider", aliases: ["browser"] },
   { id: "modelmesh.stick-until-failure.v1", kind: "rotation", aliases: ["stick-until-failure"] },

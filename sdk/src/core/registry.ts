@@ -36,6 +36,9 @@ const entries = new Map<string, RegistryEntry>();
 const staticsOf = (connector: ConnectorClass) => connector as unknown as { connectorId?: unknown; shortName?: unknown; envVars?: readonly string[] };
 
 function add(entry: RegistryEntry, aliases: readonly string[]): void {
+  // Re-registering an id replaces it under every name it had, so no alias keeps pointing at the old entry.
+  const previous = entries.get(entry.id);
+  if (previous) for (const [name, existing] of entries) if (existing === previous) entries.set(name, entry);
   entries.set(entry.id, entry);
   for (const alias of aliases) entries.set(alias, entry);
 }

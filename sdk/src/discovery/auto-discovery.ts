@@ -4,8 +4,9 @@ import type { SecretStore } from "../secrets/secret-store.js";
 import { BaseDiscovery, type DiscoveryConfig } from "./discovery.js";
 
 /**
- * Finds providers by the secrets they are known by (`OPENAI_API_KEY`, ...), in the order the
- * providers were registered; `providers` limits which are considered.
+ * Finds providers by the secrets they are known by (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, `GOOGLE_API_KEY`, ...):
+ * every registered provider in registration order (the registry knows each one's `envVars` before its code is
+ * loaded); `providers` limits which are considered.
  * @example
  * create({ config: { discovery: { connector: "modelmesh.auto-discovery.v1", config: { providers: ["openai"], exclude_patterns: ["*-mini"] } } } });
  */

@@ -1,0 +1,276 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { startLocalServer } from "./http.js";
+import {
+  clientGone,
+  estimateTokens,
+  flattenHeaders,
+  isRecord,
+  ModeQueue,
+  parseJson,
+  pieces,
+  randomToken,
+  readBody,
+  sleep,
+  writeFrames,
+  type FakeControls,
+  type ReceivedRequest,
+  type WireFakeMode,
+} from "./fake-kit.js";
+
+// Fakes of OpenAI-compatible services, each with the quirks its recorded traffic shows (vercel/ai __fixtures__ for
+// Groq, Mistral and DeepSeek; pydantic-ai cassettes for OpenRouter):
+// - groq: base /openai/v1; usage also in `x_groq.usage` on the last chunk; first delta `content: null`;
+//   x-ratelimit-* with Go durations; 429 with retry-after (console.groq.com/docs/rate-limits).
+// - mistral: closed request schema (unknown keys → 422 with pydantic details), stream tool calls without
+//   `index`/`type` and finished in the same chunk, `tool_calls: null` in answers, 401 `{detail}`; embeddings.
+// - deepseek: `reasoning_content` in answers and deltas for deepseek-reasoner; 400 when an input message carries
+//   `reasoning_content` (api-docs.deepseek.com/guides/reasoning_model); `usage: null` on every chunk until the last.
+// - openrouter: base /api/v1; `: OPENROUTER PROCESSING` comments; usage on a trailing chunk whose choice is empty;
+//   errors `{error:{code,message,metadata}}`, mid-stream errors as a chunk with `error`.
+
+export type ServiceProfile = "groq" | "mistral" | "deepseek" | "openrouter";
+
+export interface FakeServiceOptions {
+  models?: string[];
+  apiKeys?: string[];
+}
+
+export type FakeService = FakeControls;
+
+const PREFIX: Record<ServiceProfile, string> = { groq: "/openai/v1", mistral: "/v1", deepseek: "/v1", openrouter: "/api/v1" };
+const MODELS: Record<ServiceProfile, string[]> = {
+  groq: ["llama-3.3-70b-versatile", "whisper-large-v3"],
+  mistral: ["mistral-small-latest", "mistral-embed"],
+  deepseek: ["deepseek-chat", "deepseek-reasoner"],
+  openrouter: ["openai/gpt-4o-mini", "google/gemini-2.5-flash"],
+};
+const MISTRAL_KEYS = new Set([
+  "model", "temperature", "top_p", "max_tokens", "stream", "stop", "random_seed", "metadata", "messages", "response_format", "tools",
+  "tool_choice", "presence_penalty", "frequency_penalty", "n", "prediction", "parallel_tool_calls", "prompt_mode", "reasoning_effort",
+  "guardrails", "prompt_cache_key", "safe_prompt",
+]);
+
+/**
+ * Starts a fake of one OpenAI-compatible service on 127.0.0.1; `url` includes the service's path prefix.
+ * @example
+ * const fake = await startFakeService("groq");
+ * const groq = new GroqProvider({ baseUrl: fake.url, apiKey: "gsk_test" });
+ */
+export async function startFakeService(profile: ServiceProfile, options: FakeServiceOptions = {}): Promise<FakeService> {
+  const modes = new ModeQueue();
+  const requests: ReceivedRequest[] = [];
+  const local = await startLocalServer((request, response) => handle(request, response, profile, options, modes, requests));
+  return {
+    url: `${local.url}${PREFIX[profile]}`,
+    origin: local.url,
+    requests,
+    enqueue: (mode) => modes.enqueue(mode),
+    setMode: (mode) => modes.set(mode),
+    reset() {
+      modes.reset();
+      requests.length = 0;
+    },
+    close: () => local.close(),
+  };
+}
+
+interface WireError {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+function openAIError(status: number, message: string, type: string, code: string | null = null): WireError {
+  return { status, body: { error: { message, type, param: null, code } } };
+}
+
+/** Each service's error body for a status. */
+function errorFor(profile: ServiceProfile, status: number, model: string): WireError {
+  if (profile === "mistral") {
+    if (status === 401) return { status, body: { detail: "Unauthorized" } };
+    const message = status === 429 ? "Requests rate limit exceeded" : status === 404 ? `Invalid model: ${model}` : status >= 500 ? "Service unavailable." : "Bad request";
+    return { status, body: { object: "error", message, type: status === 429 ? "rate_limited" : status >= 500 ? "service_unavailable" : "invalid_request_error", param: null, code: String(status) } };
+  }
+  if (profile === "openrouter") {
+    const message = status === 401 ? "No auth credentials found" : status === 429 ? "Provider returned error" : status === 404 ? `No endpoints found for ${model}.` : status >= 500 ? "Internal Server Error" : "Bad request";
+    return { status, body: { error: { code: status, message, ...(status === 429 ? { metadata: { provider_name: "Google", raw: `${model} is temporarily rate-limited upstream. Please retry shortly.` } } : {}) } } };
+  }
+  if (status === 401) return openAIError(401, profile === "groq" ? "Invalid API Key" : "Authentication Fails, Your api key: ****abcd is invalid", profile === "groq" ? "invalid_request_error" : "authentication_error", "invalid_api_key");
+  if (status === 404) return openAIError(404, `The model \`${model}\` does not exist or you do not have access to it.`, "invalid_request_error", "model_not_found");
+  if (status === 429) {
+    const error = openAIError(429, `Rate limit reached for model \`${model}\` on requests per minute (RPM): Limit 30, Used 30, Requested 1. Please try again in 2s.`, "requests", "rate_limit_exceeded");
+    return { ...error, headers: { "retry-after": "2", "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "2s" } };
+  }
+  if (status >= 500) return openAIError(status, "Service Unavailable", "internal_server_error");
+  return openAIError(status, "Invalid request", "invalid_request_error");
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (response.destroyed) return;
+  response.writeHead(status, { "content-type": "application/json", ...headers });
+  response.end(JSON.stringify(body));
+}
+
+function quotaHeaders(profile: ServiceProfile): Record<string, string> {
+  if (profile === "groq" || profile === "mistral") {
+    return { "x-ratelimit-limit-requests": "1000", "x-ratelimit-remaining-requests": "999", "x-ratelimit-reset-requests": "1m26.4s", "x-ratelimit-limit-tokens": "12000", "x-ratelimit-remaining-tokens": "11900", "x-ratelimit-reset-tokens": "500ms" };
+  }
+  if (profile === "openrouter") return { "x-ratelimit-limit": "20", "x-ratelimit-remaining": "19", "x-ratelimit-reset": String(Date.now() + 60_000) };
+  return {};
+}
+
+async function handle(request: IncomingMessage, response: ServerResponse, profile: ServiceProfile, options: FakeServiceOptions, modes: ModeQueue, requests: ReceivedRequest[]): Promise<void> {
+  const text = await readBody(request);
+  const url = request.url ?? "/";
+  const path = url.split("?")[0] ?? "/";
+  const body = request.headers["content-type"]?.startsWith("multipart/") ? { multipart: true } : parseJson(text);
+  const record: ReceivedRequest = { method: request.method ?? "GET", url, path, headers: flattenHeaders(request.headers), body: body ?? text, eventsSent: 0, eventsPlanned: 0 };
+  requests.push(record);
+  const signal = clientGone(response);
+  const key = /^Bearer\s+(.+)$/i.exec(record.headers.authorization ?? "")?.[1] ?? "";
+  const model = isRecord(body) && typeof body.model === "string" ? body.model : "";
+  if (key === "" || (options.apiKeys && !options.apiKeys.includes(key))) {
+    const error = errorFor(profile, 401, model);
+    return sendJson(response, error.status, error.body);
+  }
+  const route = path.slice(PREFIX[profile].length);
+  if (!path.startsWith(PREFIX[profile]) || !["/chat/completions", "/embeddings", "/audio/transcriptions", "/models"].includes(route)) {
+    return sendJson(response, 404, { error: { message: `Unknown request URL: ${request.method} ${path}`, type: "invalid_request_error" } });
+  }
+  if (route === "/models") return sendJson(response, 200, { object: "list", data: (options.models ?? MODELS[profile]).map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: profile })) });
+  const mode = modes.take();
+  if (mode.kind === "error") {
+    const error = errorFor(profile, mode.status, model);
+    return sendJson(response, mode.status, mode.body ?? error.body, { ...error.headers, ...mode.headers });
+  }
+  if (mode.kind === "hang") return void (await sleep(600_000, signal));
+  if (mode.kind === "slow" && !(await sleep(mode.delayMs, signal))) return;
+  if (route === "/audio/transcriptions") {
+    return sendJson(response, 200, { text: "Transcript by the fake.", x_groq: { id: `req_${randomToken(26)}` } }, quotaHeaders(profile));
+  }
+  if (!isRecord(body)) return sendJson(response, 400, openAIError(400, "We could not parse the JSON body of your request.", "invalid_request_error").body);
+  if (!(options.models ?? MODELS[profile]).includes(model)) {
+    const error = errorFor(profile, 404, model);
+    return sendJson(response, error.status, error.body);
+  }
+  if (route === "/embeddings") return embeddings(response, body, model);
+  const invalid = validate(profile, body);
+  if (invalid) return sendJson(response, invalid.status, invalid.body);
+  const plan = planChat(profile, body);
+  if (body.stream === true) {
+    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", ...quotaHeaders(profile) });
+    return writeFrames(response, streamFrames(profile, plan, body, mode), mode, record, signal);
+  }
+  if (mode.kind === "malformed") {
+    response.writeHead(200, { "content-type": "application/json" });
+    return void response.end(JSON.stringify(completion(profile, plan)).slice(0, 40));
+  }
+  sendJson(response, 200, completion(profile, plan), quotaHeaders(profile));
+}
+
+function validate(profile: ServiceProfile, body: Record<string, any>): WireError | undefined {
+  if (!Array.isArray(body.messages) || body.messages.length === 0) return openAIError(400, "messages: field required", "invalid_request_error");
+  if (profile === "mistral") {
+    const extra = Object.keys(body).filter((key) => !MISTRAL_KEYS.has(key));
+    if (extra.length > 0) {
+      const detail = extra.map((key) => ({ type: "extra_forbidden", loc: ["body", key], msg: "Extra inputs are not permitted", input: body[key] }));
+      return { status: 422, body: { object: "error", message: { detail }, type: "invalid_request_message_error", param: null, code: null } };
+    }
+  }
+  if (profile === "deepseek" && body.messages.some((message: unknown) => isRecord(message) && "reasoning_content" in message)) {
+    return openAIError(400, "The reasoning_content is an intermediate result for display purposes only and will not be included in the context for inference. Please remove the reasoning_content from your message to reduce network traffic.", "invalid_request_error");
+  }
+  return undefined;
+}
+
+interface ChatPlan {
+  id: string;
+  created: number;
+  model: string;
+  text: string;
+  reasoning?: string;
+  call?: { id: string; name: string; arguments: string };
+  promptTokens: number;
+  completionTokens: number;
+}
+
+function contentText(content: unknown): string {
+  if (typeof content === "string") return content;
+  return Array.isArray(content) ? content.map((part) => (isRecord(part) && typeof part.text === "string" ? part.text : "")).join("") : "";
+}
+
+function planChat(profile: ServiceProfile, body: Record<string, any>): ChatPlan {
+  const last = body.messages.at(-1) as Record<string, unknown>;
+  const promptTokens = estimateTokens(JSON.stringify(body.messages));
+  const id = profile === "openrouter" ? `gen-${Math.floor(Date.now() / 1000)}-${randomToken(20)}` : profile === "groq" ? `chatcmpl-${randomToken(8)}-${randomToken(4)}` : randomToken(32).toLowerCase();
+  const base = { id, created: Math.floor(Date.now() / 1000), model: body.model as string, promptTokens };
+  if (Array.isArray(body.tools) && body.tools.length > 0 && last.role !== "tool" && body.tool_choice !== "none") {
+    const name = String(body.tools[0].function.name);
+    return { ...base, text: "", call: { id: profile === "mistral" ? randomToken(9) : `call_${randomToken(24)}`, name, arguments: '{"location":"Paris"}' }, completionTokens: 15 };
+  }
+  const text = last.role === "tool" ? `The tool said: ${contentText(last.content)}` : `Hello from ${body.model}: ${contentText(last.content)}`;
+  const reasoning = profile === "deepseek" && body.model === "deepseek-reasoner" ? `The user wrote "${contentText(last.content)}". I should greet them.` : undefined;
+  return { ...base, text, ...(reasoning ? { reasoning } : {}), completionTokens: estimateTokens(text) + estimateTokens(reasoning ?? "") };
+}
+
+function usage(plan: ChatPlan): Record<string, number> {
+  return { prompt_tokens: plan.promptTokens, completion_tokens: plan.completionTokens, total_tokens: plan.promptTokens + plan.completionTokens };
+}
+
+function completion(profile: ServiceProfile, plan: ChatPlan): Record<string, unknown> {
+  const message: Record<string, unknown> = { role: "assistant", content: plan.call ? (profile === "mistral" ? "" : null) : plan.text };
+  if (plan.reasoning) message.reasoning_content = plan.reasoning;
+  // Mistral's recorded answers name no `type` on their tool calls.
+  if (plan.call) message.tool_calls = [{ id: plan.call.id, ...(profile === "mistral" ? {} : { type: "function" }), function: { name: plan.call.name, arguments: plan.call.arguments } }];
+  else if (profile === "mistral") message.tool_calls = null;
+  return {
+    id: plan.id,
+    object: "chat.completion",
+    created: plan.created,
+    model: plan.model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: plan.call ? "tool_calls" : "stop" }],
+    usage: usage(plan),
+    ...(profile === "groq" ? { system_fingerprint: "fp_f8b414701e", service_tier: "on_demand", x_groq: { id: `req_${randomToken(26)}` } } : {}),
+    ...(profile === "openrouter" ? { provider: "OpenAI" } : {}),
+  };
+}
+
+function streamFrames(profile: ServiceProfile, plan: ChatPlan, body: Record<string, any>, mode: WireFakeMode): string[] {
+  const wantsUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
+  const head = { id: plan.id, object: "chat.completion.chunk", created: plan.created, model: plan.model, ...(profile === "openrouter" ? { provider: "OpenAI" } : {}) };
+  const perChunk = profile === "deepseek" && wantsUsage ? { usage: null } : {};
+  const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) =>
+    `data: ${JSON.stringify({ ...head, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...perChunk, ...extra })}\n\n`;
+  const frames: string[] = [];
+  if (profile === "openrouter") frames.push(": OPENROUTER PROCESSING\n\n", ": OPENROUTER PROCESSING\n\n");
+  frames.push(chunk({ role: "assistant", content: profile === "groq" ? null : "" }, null));
+  for (const part of plan.reasoning ? pieces(plan.reasoning) : []) frames.push(chunk({ content: null, reasoning_content: part }, null));
+  const finalUsage = usage(plan);
+  if (plan.call) {
+    const call = profile === "mistral" ? { id: plan.call.id, function: { name: plan.call.name, arguments: plan.call.arguments } } : { index: 0, id: plan.call.id, type: "function", function: { name: plan.call.name, arguments: plan.call.arguments } };
+    if (profile === "mistral") frames.push(chunk({ content: null, tool_calls: [call] }, "tool_calls", { usage: finalUsage }));
+    else frames.push(chunk({ tool_calls: [call] }, null));
+  } else {
+    for (const part of pieces(plan.text)) frames.push(chunk({ content: part }, null));
+  }
+  const finish = plan.call ? "tool_calls" : "stop";
+  if (profile === "groq") frames.push(chunk({}, finish, { x_groq: { id: `req_${randomToken(26)}`, usage: { queue_time: 0.04, ...finalUsage } }, ...(wantsUsage ? { usage: finalUsage } : {}) }));
+  else if (profile === "mistral") {
+    if (!plan.call) frames.push(chunk({ content: "" }, finish, { usage: finalUsage }));
+  } else frames.push(chunk({}, finish));
+  if (profile === "openrouter") frames.push(chunk({ role: "assistant", content: "" }, null, { usage: { ...finalUsage, cost: 0.0000123, is_byok: false } }));
+  if (profile === "deepseek" && wantsUsage) frames.push(`data: ${JSON.stringify({ ...head, choices: [], usage: finalUsage })}\n\n`);
+  if (mode.kind === "in-band-error") {
+    const error = `data: ${JSON.stringify({ ...head, error: { code: 502, message: "Provider disconnected" }, choices: [{ index: 0, delta: { content: "" }, finish_reason: null }] })}\n\n`;
+    return [...frames.slice(0, mode.afterEvents), error, "data: [DONE]\n\n"];
+  }
+  if (mode.kind === "malformed") return [...frames.slice(0, 2), 'data: {"id":"x","choices":[{"delta":{"con\n\n'];
+  return [...frames, "data: [DONE]\n\n"];
+}
+
+function embeddings(response: ServerResponse, body: Record<string, any>, model: string): void {
+  const inputs: string[] = typeof body.input === "string" ? [body.input] : Array.isArray(body.input) ? body.input : [];
+  const data = inputs.map((text, index) => ({ object: "embedding", embedding: Array.from({ length: 8 }, (_, position) => Number(Math.cos(text.length + position).toFixed(6))), index }));
+  const tokens = inputs.reduce((total, text) => total + estimateTokens(text), 0);
+  sendJson(response, 200, { id: randomToken(32).toLowerCase(), object: "list", data, model, usage: { prompt_tokens: tokens, total_tokens: tokens, completion_tokens: 0 } });
+}
