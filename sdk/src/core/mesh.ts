@@ -12,7 +12,8 @@ import { isRegistered, registerConnectors, resolveConnector } from "./registry.j
 import { BUILTIN_CONNECTORS } from "./connector-ids.js";
 import type { CreateOptions } from "./options.js";
 import type { EventSink } from "./events.js";
-import { withCompletionView, type MiddlewareLike } from "./middleware.js";
+import type { MiddlewareLike } from "./middleware.js";
+import { withCompletionView } from "./middleware-view.js";
 import type { Provider, ProviderOperation } from "../provider/provider.js";
 import type { BaseRotationPolicy } from "../rotation/rotation.js";
 import type { SecretStore } from "../secrets/secret-store.js";
