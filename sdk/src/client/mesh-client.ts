@@ -10,6 +10,7 @@ import { Embeddings } from "./embeddings.js";
 import { Speech } from "./audio-speech.js";
 import { Transcriptions } from "./audio-transcriptions.js";
 import { Images } from "./images.js";
+import { resolveRequestLimits } from "./validate.js";
 
 type Operation = Parameters<ClientContext["defaultTarget"]>[0];
 
@@ -45,6 +46,7 @@ export class MeshClient {
     this.#capability = capability;
     // Object and JSON configuration is checked now, so a typo fails at create(), not at the first call.
     const validated: ResolvedConfig | undefined = ModelMesh.validate(options);
+    const limits = resolveRequestLimits(options.limits);
     this.#starting = ModelMesh.start(options, validated).then(
       (mesh) => (this.#mesh = mesh),
       (error: unknown) => {
@@ -57,6 +59,7 @@ export class MeshClient {
     const context: ClientContext = {
       mesh: () => this.#starting,
       defaultTarget: (operation) => (this.#capability && operationOf(this.#capability) === operation ? this.#capability : undefined),
+      limits,
     };
     this.chat = { completions: new ChatCompletions(context) };
     this.embeddings = new Embeddings(context);

@@ -23,6 +23,7 @@ import { AutoDiscovery } from "../discovery/auto-discovery.js";
 import type { BaseDiscovery } from "../discovery/discovery.js";
 import { seededRandom } from "../internal/random.js";
 import { sleep as abortableSleep } from "../internal/sleep.js";
+import type { RequestLimits } from "../client/validate.js";
 
 export type ConnectorOption = { connector: string; config?: Record<string, unknown> } | { instance: unknown };
 
@@ -43,6 +44,8 @@ export interface CreateOptions {
   clock?: { now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void>; random?: () => number };
   /** How long model state may wait before it is written to storage (default 1000 ms). */
   persistDelayMs?: number;
+  /** Limits every request is checked against before routing (depth, bytes, model name length); see `RequestLimits`. */
+  limits?: Partial<RequestLimits>;
 }
 
 /** What one configuration builds; swapped whole on reconfigure, so in-flight requests keep theirs. */
