@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_REQUEST_LIMITS, InvalidRequestError, create, type MeshClient } from "../src/index.js";
+import { ConfigError, DEFAULT_REQUEST_LIMITS, InvalidRequestError, create, type ChatCompletionCreateParamsNonStreaming, type MeshClient } from "../src/index.js";
 import { MAX_USAGE_KEYS, USAGE_OVERFLOW_KEY, UsageTracker, type UsageSummary } from "../src/core/usage.js";
 import { CHAT, hello, pairConfig, startPair, testClock } from "./support/mesh.js";
 
@@ -79,7 +79,7 @@ describe("request bodies no service could take are refused before routing", () =
   it("takes a body exactly 64 levels deep and refuses 65 (the body itself is level 1)", async () => {
     // body (1) > response_format (2) > json_schema (3) > schema (4) > 60 more levels = 64.
     const format = (levels: number) => ({ type: "json_schema", json_schema: { name: "deep", schema: nested(levels) } });
-    const served = await client.chat.completions.create({ model: "chat", messages: hello, response_format: format(61) } as never);
+    const served = await client.chat.completions.create({ model: "chat", messages: hello, response_format: format(61) } as ChatCompletionCreateParamsNonStreaming);
     expect(served.choices).toHaveLength(1);
     expect(pair.a.requests.at(-1)?.body.response_format).toEqual(format(61));
     await expectRefusedWithoutSideEffects(() => client.chat.completions.create({ model: "chat", messages: hello, response_format: format(62) } as never), {
@@ -145,7 +145,7 @@ describe("request bodies no service could take are refused before routing", () =
 
   it("keeps the same object used twice side by side (not a cycle) and serves it", async () => {
     const shared = { type: "text", text: "again" };
-    const served = await client.chat.completions.create({ model: "chat", messages: [{ role: "user", content: [shared, shared] }] } as never);
+    const served = await client.chat.completions.create({ model: "chat", messages: [{ role: "user", content: [shared, shared] }] } as ChatCompletionCreateParamsNonStreaming);
     expect(served.choices).toHaveLength(1);
     expect(pair.a.requests.at(-1)?.body.messages[0].content).toEqual([shared, shared]);
   });
