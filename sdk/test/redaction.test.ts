@@ -193,7 +193,7 @@ describe("errors keep no credential, however they are printed", () => {
         },
         pools: { chat: { capability: "chat-completion", retry: { max_retries: 0 } } },
       },
-      observability: { instance: new CallbackObservability({ callback: (event) => void events.push(event as MeshEvent), minSeverity: "debug", logLevel: "full" } as never) },
+      observability: { instance: new CallbackObservability({ callback: (event: unknown) => void events.push(event as MeshEvent), minSeverity: "debug", logLevel: "full" } as never) },
     });
     try {
       await client.ready();
