@@ -61,24 +61,13 @@ export function requireObject(body: unknown, what: string): asserts body is Reco
   if (typeof body !== "object" || body === null || Array.isArray(body)) throw new InvalidRequestError(`${what} must be an object`);
 }
 
-interface Frame {
-  value: object;
-  depth: number;
-  parent: Frame | undefined;
-  key: string | number;
-  /** Set on the second visit, after the children: the object leaves the current path. */
-  leaving?: boolean;
-}
-
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** `messages[0].content`, as OpenAI names a parameter; long names are cut so the path itself stays small. */
-function pathOf(frame: Frame | undefined, last?: string | number): string | null {
-  const parts: Array<string | number> = last === undefined ? [] : [last];
-  for (let current = frame; current?.parent; current = current.parent) parts.push(current.key);
+function pathOf(parts: ReadonlyArray<string | number>): string | null {
   if (parts.length === 0) return null;
   let path = "";
-  for (const part of parts.reverse()) {
+  for (const part of parts) {
     if (typeof part === "number") path += `[${part}]`;
     else {
       const name = part.length > 40 ? `${part.slice(0, 40)}…` : part;
@@ -89,20 +78,89 @@ function pathOf(frame: Frame | undefined, last?: string | number): string | null
   return path;
 }
 
+// Read once: in Node these globals are lazy getters, and reading them per value made checking 20 times slower.
+const OPAQUE_TYPES: ReadonlyArray<abstract new (...args: never[]) => object> = [
+  ArrayBuffer,
+  Date,
+  Map,
+  Set,
+  Promise,
+  ...(typeof Blob === "undefined" ? [] : [Blob]),
+  ...(typeof ReadableStream === "undefined" ? [] : [ReadableStream]),
+];
+
 // Binary values travel as multipart or are not JSON at all; their bytes are limited by whoever reads them.
 function isOpaque(value: object): boolean {
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return true;
-  if (typeof Blob !== "undefined" && value instanceof Blob) return true;
-  if (typeof ReadableStream !== "undefined" && value instanceof ReadableStream) return true;
-  return value instanceof Date || value instanceof Map || value instanceof Set || value instanceof Promise;
+  // Plain objects and arrays, nearly every value in a request, are never opaque.
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype === Object.prototype || prototype === null || Array.isArray(value)) return false;
+  if (ArrayBuffer.isView(value)) return true;
+  return OPAQUE_TYPES.some((type) => value instanceof type);
+}
+
+type Problem = "depth" | "bigint" | "number";
+
+/** A problem found by the fast scan, located: the path to it, and whether a too-deep path is really a cycle. */
+interface Found {
+  problem: Problem | "cycle";
+  path: Array<string | number>;
+  value?: unknown;
+}
+
+/**
+ * Finds where `problem` is, once the fast scan knows there is one. Recursive, but never deeper than `maxDepth + 1`
+ * frames, so it cannot overflow; a path that comes back to one of its own ancestors is reported as a cycle.
+ */
+function locate(body: object, problem: Problem, maxDepth: number): Found | undefined {
+  const ancestors: object[] = [];
+  const path: Array<string | number> = [];
+  const visit = (value: object, depth: number): Found | undefined => {
+    if (depth > maxDepth) return { problem: "depth", path: [...path] };
+    ancestors.push(value);
+    try {
+      const isArray = Array.isArray(value);
+      const keys: Array<string | number> = isArray ? Array.from({ length: (value as unknown[]).length }, (_, index) => index) : Object.keys(value);
+      for (const key of keys) {
+        const child: unknown = (value as Record<string | number, unknown>)[key];
+        path.push(key);
+        if (problem === "bigint" && typeof child === "bigint") return { problem, path: [...path] };
+        if (problem === "number" && typeof child === "number" && !Number.isFinite(child)) return { problem, path: [...path], value: child };
+        if (typeof child === "object" && child !== null && !isOpaque(child)) {
+          if (ancestors.includes(child)) return { problem: "cycle", path: [...path] };
+          const found = visit(child, depth + 1);
+          if (found) return found;
+        }
+        path.pop();
+      }
+      return undefined;
+    } finally {
+      ancestors.pop();
+    }
+  };
+  return visit(body, 1);
+}
+
+function refusal(found: Found | undefined, what: string, limits: RequestLimits): InvalidRequestError {
+  const param = found ? pathOf(found.path) : null;
+  switch (found?.problem) {
+    case "cycle":
+      return new InvalidRequestError(`${param} refers back to an object that contains it (a cycle JSON cannot write)`, param);
+    case "bigint":
+      return new InvalidRequestError(`${param} is a BigInt, which JSON cannot carry; pass a number or a string`, param);
+    case "number":
+      return new InvalidRequestError(`${param} must be a finite number (JSON has no ${String(found.value)})`, param);
+    default:
+      return new InvalidRequestError(`${what} is nested deeper than ${limits.maxDepth} levels`, param, { code: "request_too_deep" });
+  }
 }
 
 /**
  * Walks a request body without recursion (so a body nested 100,000 levels deep cannot overflow the stack while being
  * checked) and throws `InvalidRequestError` naming the offending parameter for: nesting deeper than `maxDepth`, a
- * BigInt, a non-finite number, a cycle, or (when `json`) a body whose UTF-8 JSON is larger than `maxBytes`.
- * Cheap on ordinary requests: one pass over the values, and the body is serialised only when its size cannot be
- * bounded without doing so.
+ * cycle, a BigInt, a non-finite number, or (when `json`) a body whose UTF-8 JSON is larger than `maxBytes`.
+ * Cheap on ordinary requests: one pass over the values with no bookkeeping per value beyond its depth (a cycle shows
+ * up as a path deeper than `maxDepth`, and only then are paths worked out), and the body is serialised only when its
+ * size cannot be bounded without doing so.
  * @example
  * checkRequestBody(body, "the chat request", resolveRequestLimits(options.limits));
  */
@@ -113,68 +171,63 @@ export function checkRequestBody(body: unknown, what: string, limits: RequestLim
   let lowest = 0;
   let highest = 0;
   let mustSerialise = false;
-  const onPath = new Set<object>();
-  const stack: Frame[] = [{ value: body, depth: 1, parent: undefined, key: "" }];
+  let problem: Problem | undefined;
+  const values: object[] = [body];
+  const depths: number[] = [1];
   try {
-    while (stack.length > 0) {
-      const frame = stack.pop()!;
-      if (frame.leaving) {
-        onPath.delete(frame.value);
-        continue;
+    scan: while (values.length > 0) {
+      const value = values.pop()!;
+      const depth = depths.pop()!;
+      if (depth > limits.maxDepth) {
+        problem = "depth";
+        break;
       }
-      if (frame.depth > limits.maxDepth) {
-        throw new InvalidRequestError(`${what} is nested deeper than ${limits.maxDepth} levels`, pathOf(frame.parent, frame.key), { code: "request_too_deep" });
-      }
-      onPath.add(frame.value);
-      stack.push({ ...frame, leaving: true });
-      const isArray = Array.isArray(frame.value);
-      const keys: Array<string | number> = isArray ? [] : Object.keys(frame.value);
-      const count = isArray ? (frame.value as unknown[]).length : keys.length;
+      const isArray = Array.isArray(value);
+      const keys = isArray ? undefined : Object.keys(value);
+      const count = keys === undefined ? (value as unknown[]).length : keys.length;
       lowest += 2;
-      highest += 2 + Math.max(0, count - 1);
+      highest += 2 + count;
       for (let index = 0; index < count; index++) {
-        const key = isArray ? index : (keys[index] as string);
-        const value: unknown = (frame.value as Record<string | number, unknown>)[key];
+        const key = keys === undefined ? index : keys[index]!;
+        const child: unknown = (value as Record<string | number, unknown>)[key];
+        const type = typeof child;
         // JSON leaves such fields out of an object (and writes null for them in an array).
-        if (!isArray && (value === undefined || typeof value === "function" || typeof value === "symbol")) continue;
-        if (!isArray) {
+        if (keys !== undefined && (child === undefined || type === "function" || type === "symbol")) continue;
+        if (keys !== undefined) {
           lowest += (key as string).length + 3;
           highest += (key as string).length * 6 + 3;
         }
-        switch (typeof value) {
-          case "string":
-            lowest += value.length + 2;
-            highest += value.length * 6 + 2;
-            break;
-          case "number":
-            if (!Number.isFinite(value)) throw new InvalidRequestError(`${pathOf(frame, key)} must be a finite number (JSON has no ${value})`, pathOf(frame, key));
-            lowest += 1;
-            highest += 24;
-            break;
-          case "bigint":
-            throw new InvalidRequestError(`${pathOf(frame, key)} is a BigInt, which JSON cannot carry; pass a number or a string`, pathOf(frame, key));
-          case "object":
-            if (value === null) {
-              lowest += 4;
-              highest += 4;
-            } else if (onPath.has(value)) {
-              throw new InvalidRequestError(`${pathOf(frame, key)} refers back to an object that contains it (a cycle JSON cannot write)`, pathOf(frame, key));
-            } else if (isOpaque(value)) {
-              // A Date's toJSON is a short string; other opaque values are not part of a JSON body's size.
-              highest += 32;
-            } else {
-              if (typeof (value as { toJSON?: unknown }).toJSON === "function") mustSerialise = true;
-              stack.push({ value, depth: frame.depth + 1, parent: frame, key });
-            }
-            break;
-          default:
-            // booleans; undefined, functions and symbols are left out by JSON (or become null in arrays).
-            lowest += 1;
-            highest += 5;
+        if (type === "string") {
+          lowest += (child as string).length + 2;
+          highest += (child as string).length * 6 + 2;
+        } else if (type === "number") {
+          if (!Number.isFinite(child)) {
+            problem = "number";
+            break scan;
+          }
+          lowest += 1;
+          highest += 24;
+        } else if (type === "object" && child !== null) {
+          if (isOpaque(child as object)) {
+            // A Date's toJSON is a short string; binary values are not part of a JSON body's size.
+            highest += 32;
+          } else {
+            if (typeof (child as { toJSON?: unknown }).toJSON === "function") mustSerialise = true;
+            values.push(child as object);
+            depths.push(depth + 1);
+          }
+        } else if (type === "bigint") {
+          problem = "bigint";
+          break scan;
+        } else {
+          // null, booleans, and what JSON writes as null in an array.
+          lowest += 1;
+          highest += 5;
         }
-        if (json && lowest > limits.maxBytes) throw tooLarge();
       }
+      if (json && lowest > limits.maxBytes) throw tooLarge();
     }
+    if (problem) throw refusal(locate(body, problem, limits.maxDepth), what, limits);
   } catch (error) {
     if (error instanceof InvalidRequestError) throw error;
     // A getter that throws, a proxy object, a stack overflow in someone else's code: still the caller's request.
