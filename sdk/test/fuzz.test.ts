@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import fc from "fast-check";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
-import { ConfigError, ModelMeshError, OpenAICompatibleProvider } from "../src/index.js";
+import { ConfigError, ModelMeshError, OpenAICompatibleProvider, create } from "../src/index.js";
 import { parseConfigText, resolveConfig } from "../src/core/config.js";
 import { ModelMesh } from "../src/core/mesh.js";
 import { parseSse, type SseEvent } from "../src/core/sse.js";
@@ -321,5 +321,74 @@ describe("fuzz: caller requests", () => {
       }),
       runs(500),
     );
+  });
+});
+
+describe("fuzz: caller requests through a running mesh", () => {
+  it("any request gives a completion or a typed error, and never counts against a model that always answers", async () => {
+    let sent = 0;
+    let served = 0;
+    const answer = JSON.stringify({ id: "chatcmpl-1", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }] });
+    const client = create("chat-completion", {
+      config: {
+        providers: { fuzz: { connector: "openai-compatible", config: { base_url: "http://fuzz.invalid/v1", api_key: "fuzz-key-0123456789", models: [{ id: "m", capabilities: ["chat-completion"], context_window: 1_000_000 }] } } },
+        pools: { chat: { capability: "chat-completion", retry: { max_retries: 0 } } },
+      },
+      fetch: async () => {
+        sent += 1;
+        return new Response(answer, { status: 200, headers: { "content-type": "application/json" } });
+      },
+      limits: { maxDepth: 8, maxBytes: 2_000, maxModelLength: 16 },
+    });
+    await client.ready();
+    const word = fc.constantFrom("user", "assistant", "system", "tool", "chat", "m", "text", "image_url", "json_object", "hi");
+    const { tree } = fc.letrec<{ tree: unknown }>((tie) => ({
+      tree: fc.oneof(
+        { depthSize: "small", withCrossShrink: true },
+        fc.oneof(word, fc.string({ maxLength: 6 }), fc.double(), fc.integer(), fc.bigInt(), fc.boolean(), fc.constant(null), fc.constant(undefined)),
+        fc.array(tie("tree"), { maxLength: 3 }),
+        fc.dictionary(fc.constantFrom("role", "content", "type", "text", "image_url", "url", "tools", "function", "name", "parameters", "max_tokens", "response_format", "stream", "stream_options", "user", "n"), tie("tree"), { maxKeys: 4 }),
+      ),
+    }));
+    // Mostly well-formed messages with hostile contents, so most requests pass validation and reach the provider.
+    const message = fc.oneof(
+      { weight: 5, arbitrary: fc.record({ role: fc.constantFrom("user", "assistant", "system", "developer", "tool"), content: tree, name: tree }, { requiredKeys: ["role"] }) },
+      { weight: 1, arbitrary: tree },
+    );
+    const request = fc.record(
+      {
+        model: fc.oneof({ weight: 4, arbitrary: fc.constantFrom("chat", "m", "chat-completion") }, { weight: 1, arbitrary: fc.oneof(word, fc.string({ maxLength: 30 }), fc.integer()) }),
+        messages: fc.oneof({ weight: 5, arbitrary: fc.array(message, { minLength: 1, maxLength: 3 }) }, { weight: 1, arbitrary: tree }),
+        extra: tree,
+      },
+      { requiredKeys: ["messages"] },
+    );
+    try {
+      await fc.assert(
+        fc.asyncProperty(request, async ({ extra, ...body }) => {
+          const before = { sent, described: JSON.stringify(client.describe()) };
+          const withExtra = typeof extra === "object" && extra !== null && !Array.isArray(extra) ? { ...(extra as object), ...body } : body;
+          try {
+            const result = await client.chat.completions.create(withExtra as never);
+            served += 1;
+            if (Symbol.asyncIterator in (result as object)) for await (const _chunk of result as AsyncIterable<unknown>) void _chunk;
+          } catch (error) {
+            expectOnly(error, ModelMeshError);
+            if (error instanceof InvalidRequestError) {
+              expect(sent).toBe(before.sent);
+              expect(JSON.stringify(client.describe())).toBe(before.described);
+            }
+          }
+          const model = client.describe().pools.chat!.models[0]!;
+          expect(model.failures, model.lastError).toBe(0);
+          expect(model.status).toBe("active");
+        }),
+        runs(300),
+      );
+      // The property means little unless many requests got through validation to the provider.
+      expect(served).toBeGreaterThan(10);
+    } finally {
+      await client.close();
+    }
   });
 });

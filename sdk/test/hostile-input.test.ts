@@ -131,6 +131,14 @@ describe("request bodies no service could take are refused before routing", () =
     await expectRefusedWithoutSideEffects(() => client.embeddings.create({ model: "text-embeddings", input: [[1, Number.POSITIVE_INFINITY]] as never }), { param: "input[0][1]" });
   });
 
+  it("refuses parameters of the wrong type that the router reads to pick a model (found by fuzzing: max_tokens: {} threw a TypeError)", async () => {
+    await expectRefusedWithoutSideEffects(() => client.chat.completions.create({ model: "chat", messages: hello, max_tokens: Object.create(null) } as never), { param: "max_tokens" });
+    await expectRefusedWithoutSideEffects(() => client.chat.completions.create({ model: "chat", messages: hello, max_completion_tokens: "5" } as never), { param: "max_completion_tokens" });
+    await expectRefusedWithoutSideEffects(() => client.chat.completions.create({ model: "chat", messages: hello, tools: { type: "function" } } as never), { param: "tools" });
+    await expectRefusedWithoutSideEffects(() => client.chat.completions.create({ model: "chat", messages: hello, stream: "yes" } as never), { param: "stream" });
+    await expectRefusedWithoutSideEffects(() => client.chat.completions.create({ model: "chat", messages: hello, response_format: "json" } as never), { param: "response_format" });
+  });
+
   it("refuses a body whose getters or toJSON throw, as the caller's error", async () => {
     const trap = Object.defineProperty({ role: "user" }, "content", {
       enumerable: true,

@@ -274,4 +274,16 @@ export function validateChatRequest(body: unknown, limits: RequestLimits = DEFAU
     if (typeof role !== "string" || !ROLES.has(role)) throw new InvalidRequestError(`messages[${index}].role must be one of ${[...ROLES].join(", ")}`, `messages[${index}].role`);
   });
   if (body.stream_options != null && body.stream !== true) throw new InvalidRequestError("stream_options is only allowed when stream is true", "stream_options");
+  // The router reads these to pick a model (token budget against context windows, tools, JSON mode, streaming), so a
+  // wrong type would misroute or crash before any provider could reject it (found by fuzzing: `max_tokens: {}`).
+  for (const name of ["max_tokens", "max_completion_tokens", "n"]) {
+    const value = body[name];
+    if (value != null && !(typeof value === "number" && Number.isSafeInteger(value) && value >= 0)) throw new InvalidRequestError(`${name} must be a whole number of at least 0`, name);
+  }
+  if (body.stream != null && typeof body.stream !== "boolean") throw new InvalidRequestError("stream must be true or false", "stream");
+  if (body.tools != null && !Array.isArray(body.tools)) throw new InvalidRequestError("tools must be an array", "tools");
+  const format = body.response_format;
+  if (format != null && (typeof format !== "object" || Array.isArray(format) || typeof (format as { type?: unknown }).type !== "string")) {
+    throw new InvalidRequestError('response_format must be an object with a "type"', "response_format");
+  }
 }
