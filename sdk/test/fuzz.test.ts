@@ -62,7 +62,7 @@ describe("fuzz: configuration", () => {
           }
         }
       }),
-      runs(400),
+      runs(250),
     );
   });
 
@@ -84,7 +84,7 @@ describe("fuzz: configuration", () => {
           expectOnly(error, ConfigError);
         }
       }),
-      runs(300),
+      runs(200),
     );
   });
 });
@@ -141,7 +141,7 @@ describe("fuzz: SSE parser", () => {
           for (const event of whole) expect(typeof event.data).toBe("string");
         },
       ),
-      runs(300),
+      runs(200),
     );
   });
 });
@@ -199,7 +199,7 @@ describe("fuzz: response normalisation through a provider", () => {
           expectOnly(error, ModelMeshError);
         }
       }),
-      runs(300),
+      runs(200),
     );
   });
 
@@ -220,7 +220,7 @@ describe("fuzz: response normalisation through a provider", () => {
           expectOnly(error, ModelMeshError);
         }
       }),
-      runs(300),
+      runs(200),
     );
   });
 
@@ -242,7 +242,7 @@ describe("fuzz: response normalisation through a provider", () => {
           expectOnly(error, ModelMeshError);
         }
       }),
-      runs(200),
+      runs(120),
     );
   });
 });
@@ -293,7 +293,7 @@ describe("fuzz: error factory", () => {
           }
         },
       ),
-      runs(500),
+      runs(300),
     );
   });
 });
@@ -319,7 +319,7 @@ describe("fuzz: caller requests", () => {
           expectOnly(error, InvalidRequestError);
         }
       }),
-      runs(500),
+      runs(300),
     );
   });
 });
@@ -383,7 +383,7 @@ describe("fuzz: caller requests through a running mesh", () => {
           expect(model.failures, model.lastError).toBe(0);
           expect(model.status).toBe("active");
         }),
-        runs(300),
+        runs(200),
       );
       // The property means little unless many requests got through validation to the provider.
       expect(served).toBeGreaterThan(10);
