@@ -209,6 +209,45 @@ describe("errors keep no credential, however they are printed", () => {
     }
   });
 
+  it("a transport failure quoting a credential (a custom fetch, a proxy) is clean, cause included", async () => {
+    const failing = new OpenAICompatibleProvider({
+      id: "corp",
+      baseUrl: `${upstream.url}/v1`,
+      apiKey: KEY,
+      headers: { "X-Corp-Token": CORP_TOKEN },
+      models: [{ id: "corp-llm" }],
+      fetch: async (_url, init) => {
+        const headers = new Headers(init?.headers);
+        throw new TypeError("fetch failed", { cause: new Error(`proxy refused x-corp-token=${headers.get("x-corp-token")} key ${KEY.slice(0, 30)}`) });
+      },
+    });
+    const error = await failure(() => failing.chat({ model: "corp-llm", messages: hello }));
+    expect((error as ModelMeshError).code).toBe("connection_error");
+    expectEverySurfaceClean(error);
+  });
+
+  it("a foreign error a connector throws is wrapped by the router without the key it quotes", async () => {
+    const client = create("chat-completion", {
+      config: {
+        providers: {
+          corp: { connector: "openai-compatible", config: { base_url: `${upstream.url}/v1`, api_key: KEY, headers: { "X-Corp-Token": CORP_TOKEN }, models: [{ id: "corp-llm", capabilities: ["chat-completion"] }] } },
+        },
+        pools: { chat: { capability: "chat-completion", retry: { max_retries: 0 } } },
+      },
+      fetch: async () => {
+        throw new RangeError(`internal state broke while sending token ${CORP_TOKEN}`);
+      },
+    });
+    try {
+      await client.ready();
+      const error = await failure(() => client.chat.completions.create({ model: "chat", messages: hello }));
+      expectEverySurfaceClean(error);
+      expectClean(JSON.stringify(client.describe()), "describe()");
+    } finally {
+      await client.close();
+    }
+  });
+
   it("a ProviderError built directly by a connector is scrubbed by its constructor too", () => {
     const cause = new Error(`upstream said ${KEY}`, { cause: new Error(`deeper ${CORP_TOKEN}`) });
     const error = new ProviderError(
@@ -280,11 +319,21 @@ describe("the redactor", () => {
   });
 
   it("notices a secret added after it was built (the list is re-read, and re-prepared only when it changed)", () => {
+    const fresh = "fresh9secret8never7configured6";
     const secrets: string[] = [];
     const redact = createRedactor(() => secrets);
-    expect(redact({ reason: KEY })).toEqual({ reason: KEY });
-    secrets.push(KEY);
-    expect(redact({ reason: KEY })).toEqual({ reason: "[REDACTED]" });
+    expect(redact({ reason: fresh })).toEqual({ reason: fresh });
+    secrets.push(fresh);
+    expect(redact({ reason: fresh })).toEqual({ reason: "[REDACTED]" });
+  });
+
+  it("scrubs every credential a provider was configured with, even when its owner never listed it", () => {
+    const headerSecret = "literal9header8secret7in6config";
+    const redact = createRedactor(() => []);
+    expect(redact({ reason: headerSecret })).toEqual({ reason: headerSecret });
+    new OpenAICompatibleProvider({ id: "lit", baseUrl: "http://127.0.0.1:1/v1", headers: { "X-Custom-Auth": `Token ${headerSecret}` }, models: [{ id: "m" }] });
+    expect(redact({ reason: `saw ${headerSecret}` })).toEqual({ reason: "saw [REDACTED]" });
+    expect(new ProviderError(`echo ${headerSecret}`, { providerId: "other" }).message).toBe("echo [REDACTED]");
   });
 
   it("redactAndTruncate never leaves a piece of a key at the cut, and cuts a key shape it cannot see whole", () => {

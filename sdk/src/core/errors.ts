@@ -5,9 +5,10 @@
  *
  * A `ProviderError` holds text a remote service chose (message, body, headers, the error it was built from), so its
  * constructor keeps only scrubbed, bounded copies: whatever builds one (the error factory, a connector, `fromJSON`),
- * `toJSON()`, `JSON.stringify`, `util.inspect` and the `cause` chain never show a credential.
+ * `toJSON()`, `JSON.stringify`, `util.inspect` and the `cause` chain never show a credential (those given in
+ * `options.secrets`, those any provider was configured with, and well-known key shapes).
  */
-import { prepareSecrets, redactAndTruncate, redactBounded, redactText, type PreparedSecrets } from "../observability/redact.js";
+import { prepareSecrets, redactAndTruncate, redactBounded, redactText, rememberedSecretValues, type PreparedSecrets } from "../observability/redact.js";
 
 export interface SerializedError {
   name: string;
@@ -142,7 +143,9 @@ export class ProviderError extends ModelMeshError {
    * throw new ProviderError("corp returned HTTP 500", { providerId: "corp", status: 500, body }, { secrets: [apiKey] });
    */
   constructor(message: string, fields: ProviderErrorFields, options: ModelMeshErrorOptions = {}) {
-    const secrets = prepareSecrets(options.secrets ?? []);
+    // Its own secrets, and every credential a provider in this process was configured with: errors are often built
+    // where the key is not known (the router wrapping a connector's exception, a transport error's cause).
+    const secrets = prepareSecrets([...(options.secrets ?? []), ...rememberedSecretValues()]);
     const { secrets: _secrets, ...rest } = options;
     super(redactAndTruncate(String(message), secrets, MAX_PROVIDER_MESSAGE), {
       code: "provider_error",

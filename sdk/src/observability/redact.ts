@@ -55,6 +55,43 @@ const SCHEME_AND_QUERY = /\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/=-]+|([?&](?:key|a
 // Cheap pre-checks: a string holding none of these characters cannot match any shape above.
 const MIGHT_HOLD_SHAPE = /[-_=]|AIza|AKIA|bearer|basic/i;
 
+// Every credential a provider was configured with in this process. Errors can be built far from the provider that
+// knows its key (the router wrapping a connector's exception, a transport error's cause, a connector's own
+// ProviderError), and logs may never have been told about a header secret; all of them scrub these too.
+// Bounded: oldest forgotten first, so reconfiguring with new keys forever cannot grow it without end.
+const rememberedSecrets = new Set<string>();
+const MAX_REMEMBERED_SECRETS = 256;
+// Placeholder keys for local servers ("ollama", "lm-studio", "EMPTY") are short and also name things; scrubbing them
+// everywhere would blank provider and model names. Real keys are 20 characters or more.
+const MINIMUM_REMEMBERED_LENGTH = 12;
+let rememberedVersion = 0;
+
+/**
+ * Adds credentials (trimmed, 12 characters or more) to the process-wide list every redactor and every
+ * `ProviderError` scrubs. Called by provider configuration for the API key and credential headers.
+ * @example
+ * rememberSecrets([config.apiKey]);
+ */
+export function rememberSecrets(values: readonly unknown[]): void {
+  for (const value of values) {
+    if (typeof value !== "string") continue;
+    const trimmed = value.trim();
+    if (trimmed.length < MINIMUM_REMEMBERED_LENGTH || rememberedSecrets.has(trimmed)) continue;
+    rememberedSecrets.add(trimmed);
+    rememberedVersion += 1;
+    if (rememberedSecrets.size > MAX_REMEMBERED_SECRETS) rememberedSecrets.delete(rememberedSecrets.values().next().value as string);
+  }
+}
+
+/**
+ * The credentials `rememberSecrets` was given (most recent 256).
+ * @example
+ * redactText(message, rememberedSecretValues());
+ */
+export function rememberedSecretValues(): string[] {
+  return [...rememberedSecrets];
+}
+
 /** Secrets ready for scrubbing: trimmed, long enough, distinct, longest first. */
 export interface PreparedSecrets {
   readonly values: readonly string[];
@@ -211,25 +248,29 @@ function scrub(value: unknown, secrets: PreparedSecrets, seen: WeakSet<object>):
  * read with a trailing newline still matches) replaced by `[REDACTED]`, well-known key shapes (`sk-…`, `sk-ant-…`,
  * `gsk_…`, `AIza…`, `Bearer …`, `?key=…`) scrubbed, and header-like fields (`authorization`, `x-api-key`,
  * `api-key`, `x-goog-api-key`, `apiKey`, `api_key`, …) blanked whatever they hold. The input is never modified.
- * The secret list is prepared again only when it changed, and strings that cannot hold a key shape skip the scan.
+ * Credentials providers were configured with (`rememberSecrets`) are scrubbed too, whether or not `secretValues`
+ * lists them. The secret list is prepared again only when it changed, and strings that cannot hold a key shape
+ * skip the scan.
  * @example
  * const redact = createRedactor(() => secretStore.knownValues?.() ?? []);
  * sink.emit(redact(event));
  */
 export function createRedactor(secretValues: () => readonly string[] = () => []): Redactor {
   let lastValues: readonly string[] = [];
+  let lastVersion = -1;
   let prepared: PreparedSecrets = NO_SECRETS;
   const current = (): PreparedSecrets => {
     let values: readonly string[];
     try {
       values = secretValues();
     } catch {
-      return NO_SECRETS;
+      values = [];
     }
-    if (!Array.isArray(values)) return NO_SECRETS;
-    if (values.length !== lastValues.length || values.some((value, index) => value !== lastValues[index])) {
+    if (!Array.isArray(values)) values = [];
+    if (lastVersion !== rememberedVersion || values.length !== lastValues.length || values.some((value, index) => value !== lastValues[index])) {
       lastValues = [...values];
-      prepared = prepareSecrets(values);
+      lastVersion = rememberedVersion;
+      prepared = prepareSecrets([...values, ...rememberedSecrets]);
     }
     return prepared;
   };

@@ -1,5 +1,6 @@
 /** Provider configuration: what a provider accepts (camelCase or snake_case), normalised once. */
 import { ConfigError } from "../core/errors.js";
+import { rememberSecrets } from "../observability/redact.js";
 import type { ChatCompletionCreateParams } from "../core/types.js";
 import type { ModelFeatures, ModelInfo, ModelPricing } from "./provider.js";
 
@@ -167,7 +168,7 @@ export function createBaseProviderConfig(input: BaseProviderConfigInput = {}): B
       headers[name] = String(value).trim();
     }
   }
-  return {
+  const config: BaseProviderConfig = {
     ...camel,
     baseUrl: typeof camel.baseUrl === "string" ? camel.baseUrl.trim() : "",
     apiKey: typeof camel.apiKey === "string" ? camel.apiKey.trim() : "",
@@ -175,6 +176,9 @@ export function createBaseProviderConfig(input: BaseProviderConfigInput = {}): B
     headers,
     models: models.map((model) => normalizeModelInfo(model)),
   };
+  // Every error and log line in this process scrubs them from now on, wherever it is built.
+  rememberSecrets(configSecrets(config));
+  return config;
 }
 
 /**
