@@ -344,4 +344,13 @@ describe("the redactor", () => {
     const shaped = redactAndTruncate(`${"y ".repeat(45)}${OTHER_KEY}`, [], 100);
     expect(shaped).not.toMatch(/sk-proj/);
   });
+
+  it("scrubs pieces of a long token (a 2 KB JWT-like secret) in linear time", () => {
+    const token = Array.from({ length: 2_000 }, (_, index) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[(index * 7919) % 62]).join("");
+    const text = `start ${token.slice(100, 400)} middle ${token.slice(1_500, 1_512)} end ${"z".repeat(3_000)}`;
+    const started = performance.now();
+    const scrubbed = redactAndTruncate(text, [token], 4_000);
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(scrubbed.startsWith("start [REDACTED] middle [REDACTED] end zzz")).toBe(true);
+  });
 });

@@ -135,26 +135,49 @@ function scrubString(text: string, secrets: PreparedSecrets): string {
   return scrubShapes(result);
 }
 
-function scrubFragments(text: string, secrets: PreparedSecrets): string {
-  let result = text;
+// Every 12-character piece of the prepared secrets, built once per secret list. Capped: past this many pieces (only
+// with hundreds of very long secrets) the rest are still scrubbed whole, just not as pieces.
+const MAX_FRAGMENTS = 100_000;
+const fragmentSets = new WeakMap<PreparedSecrets, Set<string>>();
+
+function fragmentsOf(secrets: PreparedSecrets): Set<string> {
+  let fragments = fragmentSets.get(secrets);
+  if (fragments) return fragments;
+  fragments = new Set();
   for (const secret of secrets.values) {
-    if (secret.length < MINIMUM_FRAGMENT_LENGTH) continue;
-    // Any cut piece of `secret` of MINIMUM_FRAGMENT_LENGTH or more contains one of these windows.
-    for (let start = 0; start + MINIMUM_FRAGMENT_LENGTH <= secret.length; start++) {
-      const window = secret.slice(start, start + MINIMUM_FRAGMENT_LENGTH);
-      let at = result.indexOf(window);
-      while (at >= 0) {
-        // Widen to the whole run of the secret's characters around the window, then blank it.
-        let from = at;
-        let to = at + window.length;
-        while (from > 0 && secret.includes(result[from - 1]!)) from--;
-        while (to < result.length && secret.includes(result[to]!)) to++;
-        result = `${result.slice(0, from)}${REDACTED}${result.slice(to)}`;
-        at = result.indexOf(window, from + REDACTED.length);
-      }
+    for (let start = 0; start + MINIMUM_FRAGMENT_LENGTH <= secret.length && fragments.size < MAX_FRAGMENTS; start++) {
+      fragments.add(secret.slice(start, start + MINIMUM_FRAGMENT_LENGTH));
     }
   }
-  return result;
+  fragmentSets.set(secrets, fragments);
+  return fragments;
+}
+
+/**
+ * Blanks every run of the text made of 12-character pieces of a secret: any cut piece of 12 characters or more is
+ * covered whole, since each of its characters lies in a 12-character window that is itself a piece. One pass over
+ * the text with a set lookup per position: linear, whatever the number and length of the secrets.
+ */
+function scrubFragments(text: string, secrets: PreparedSecrets): string {
+  if (text.length < MINIMUM_FRAGMENT_LENGTH || secrets.values.length === 0) return text;
+  const fragments = fragmentsOf(secrets);
+  if (fragments.size === 0) return text;
+  let result = "";
+  let copied = 0;
+  let runStart = -1;
+  let runEnd = -1;
+  for (let index = 0; index + MINIMUM_FRAGMENT_LENGTH <= text.length; index++) {
+    if (!fragments.has(text.slice(index, index + MINIMUM_FRAGMENT_LENGTH))) continue;
+    if (runStart >= 0 && index > runEnd) {
+      result += `${text.slice(copied, runStart)}${REDACTED}`;
+      copied = runEnd;
+      runStart = -1;
+    }
+    if (runStart < 0) runStart = index;
+    runEnd = index + MINIMUM_FRAGMENT_LENGTH;
+  }
+  if (runStart < 0) return copied === 0 ? text : result + text.slice(copied);
+  return `${result}${text.slice(copied, runStart)}${REDACTED}${text.slice(runEnd)}`;
 }
 
 /**
