@@ -261,6 +261,17 @@ describe("errors keep no credential, however they are printed", () => {
   });
 });
 
+/** The fastest of three runs in ms: on a loaded machine one run can be descheduled; a super-linear one stays slow. */
+function fastest(run: () => void): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const started = performance.now();
+    run();
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
+}
+
 describe("hostile upstream text is handled in linear time", () => {
   // Measured on a 2-core machine shared with other jobs: about 0.5 ms (200 KB) and 1-5 ms (1 MB) per error;
   // before, one regular expression took 3.6 s on 195 KB and 56 s on 1 MB. The bound is for a loaded machine.
@@ -275,11 +286,12 @@ describe("hostile upstream text is handled in linear time", () => {
   it.each([200 * 1024, 1024 * 1024])("fromResponse on %i bytes of each adversarial message takes well under 200 ms", (bytes) => {
     for (const [name, message] of Object.entries(adversarial(bytes))) {
       for (const body of [{ error: { message } }, message]) {
-        const started = performance.now();
-        const error = fromResponse(400, body, { "x-request-id": "r" }, { providerId: "p", modelId: "m", secrets: [KEY] });
-        const elapsed = performance.now() - started;
+        let error: unknown;
+        const elapsed = fastest(() => {
+          error = fromResponse(400, body, { "x-request-id": "r" }, { providerId: "p", modelId: "m", secrets: [KEY] });
+        });
         expect(error, name).toBeInstanceOf(ProviderError);
-        expect(error.message.length).toBeLessThanOrEqual(1_001);
+        expect((error as ProviderError).message.length).toBeLessThanOrEqual(1_001);
         expect(elapsed, `${name}: ${elapsed.toFixed(1)} ms`).toBeLessThan(200);
       }
     }
@@ -288,10 +300,10 @@ describe("hostile upstream text is handled in linear time", () => {
   it("redactText and the event redactor on 1 MB of each adversarial text take well under 200 ms", () => {
     const redact = createRedactor(() => [KEY]);
     for (const [name, text] of Object.entries(adversarial(1024 * 1024))) {
-      const started = performance.now();
-      redactText(text, [KEY]);
-      redact({ type: "request-end", reason: text });
-      const elapsed = performance.now() - started;
+      const elapsed = fastest(() => {
+        redactText(text, [KEY]);
+        redact({ type: "request-end", reason: text });
+      });
       expect(elapsed, `${name}: ${elapsed.toFixed(1)} ms`).toBeLessThan(200);
     }
   });
