@@ -9,6 +9,7 @@ export type { Embeddings } from "./client/embeddings.js";
 export type { Speech } from "./client/audio-speech.js";
 export type { Transcriptions } from "./client/audio-transcriptions.js";
 export type { Images } from "./client/images.js";
+export { DEFAULT_REQUEST_LIMITS, type RequestLimits } from "./client/validate.js";
 
 // The mesh and its configuration
 export { ModelMesh } from "./core/builtin-mesh.js";

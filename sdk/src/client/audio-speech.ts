@@ -18,7 +18,7 @@ export class Speech {
    */
   async create(body: SpeechCreateParams, options: RequestOptions = {}): Promise<Response> {
     requireObject(body, "the speech request");
-    validateModel(body as unknown as Record<string, unknown>);
+    validateModel(body as unknown as Record<string, unknown>, this.client.limits);
     requireModel(body);
     if (typeof body.input !== "string" || body.input === "") throw new InvalidRequestError("input must be a non-empty string", "input");
     const mesh = await this.client.mesh();

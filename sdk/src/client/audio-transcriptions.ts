@@ -16,7 +16,7 @@ export class Transcriptions {
    */
   async create(body: TranscriptionCreateParams, options: RequestOptions = {}): Promise<Transcription> {
     requireObject(body, "the transcription request");
-    validateModel(body as unknown as Record<string, unknown>);
+    validateModel(body as unknown as Record<string, unknown>, this.client.limits, false);
     requireModel(body);
     if (!(body.file instanceof Blob)) throw new InvalidRequestError("file must be a Blob or File", "file");
     const mesh = await this.client.mesh();

@@ -25,7 +25,7 @@ export class ChatCompletions {
   create(body: ChatCompletionCreateParamsNonStreaming, options?: RequestOptions): Promise<ChatCompletion>;
   create(body: ChatCompletionCreateParams, options?: RequestOptions): Promise<ChatCompletion | MeshStream<ChatCompletionChunk>>;
   async create(body: ChatCompletionCreateParams, options: RequestOptions = {}): Promise<ChatCompletion | MeshStream<ChatCompletionChunk>> {
-    validateChatRequest(body);
+    validateChatRequest(body, this.client.limits);
     requireModel(body);
     const mesh = await this.client.mesh();
     const target = body.model;

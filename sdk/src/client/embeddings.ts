@@ -16,7 +16,7 @@ export class Embeddings {
    */
   async create(body: EmbeddingCreateParams, options: RequestOptions = {}): Promise<CreateEmbeddingResponse> {
     requireObject(body, "the embeddings request");
-    validateModel(body as unknown as Record<string, unknown>);
+    validateModel(body as unknown as Record<string, unknown>, this.client.limits);
     requireModel(body);
     const input = body.input;
     if (input === undefined || input === null || (Array.isArray(input) && input.length === 0) || input === "") throw new InvalidRequestError("input must be a non-empty string or array", "input");

@@ -16,7 +16,7 @@ export class Images {
    */
   async generate(body: ImageGenerateParams, options: RequestOptions = {}): Promise<ImagesResponse> {
     requireObject(body, "the image request");
-    validateModel(body);
+    validateModel(body, this.client.limits);
     requireModel(body);
     if (typeof body.prompt !== "string" || body.prompt === "") throw new InvalidRequestError("prompt must be a non-empty string", "prompt");
     const mesh = await this.client.mesh();

@@ -12,6 +12,7 @@ import { Embeddings } from "./embeddings.js";
 import { Speech } from "./audio-speech.js";
 import { Transcriptions } from "./audio-transcriptions.js";
 import { Images } from "./images.js";
+import { resolveRequestLimits } from "./validate.js";
 
 type Operation = Parameters<ClientContext["defaultTarget"]>[0];
 
@@ -72,6 +73,7 @@ export class MeshClient {
     // Object and JSON configuration is checked now, so a typo (a key, a connector name) fails at create(), not at the first call.
     const validated = setup.validate(options);
     this.#config = validated;
+    const limits = resolveRequestLimits(options.limits);
     this.#starting = setup.start(options, validated).then(
       (mesh) => (this.#mesh = mesh),
       (error: unknown) => {
@@ -84,6 +86,7 @@ export class MeshClient {
     const context: ClientContext = {
       mesh: () => this.#starting,
       defaultTarget: (operation) => (this.#capability && operationOf(this.#capability) === operation ? this.#capability : undefined),
+      limits,
     };
     this.chat = { completions: new ChatCompletions(context) };
     this.embeddings = new Embeddings(context);

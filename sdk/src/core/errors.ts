@@ -2,7 +2,13 @@
  * The ModelMesh error tree. Every error has a literal `name`, a stable `code`, a `retryable` flag and a
  * `toJSON()`/`fromJSON()` pair, because `instanceof` does not survive a structured-clone boundary
  * (the extension's message port, a worker). Messages say what failed and where, never a key.
+ *
+ * A `ProviderError` holds text a remote service chose (message, body, headers, the error it was built from), so its
+ * constructor keeps only scrubbed, bounded copies: whatever builds one (the error factory, a connector, `fromJSON`),
+ * `toJSON()`, `JSON.stringify`, `util.inspect` and the `cause` chain never show a credential (those given in
+ * `options.secrets`, those any provider was configured with, and well-known key shapes).
  */
+import { prepareSecrets, redactAndTruncate, redactBounded, redactText, rememberedSecretValues, type PreparedSecrets } from "../observability/redact.js";
 
 export interface SerializedError {
   name: string;
@@ -16,6 +22,11 @@ export interface ModelMeshErrorOptions {
   code?: string;
   retryable?: boolean;
   cause?: unknown;
+  /**
+   * Values to scrub from what a `ProviderError` keeps (the API key in use, secret header values); used while
+   * building the error, never stored on it.
+   */
+  secrets?: readonly string[];
 }
 
 /**
@@ -73,6 +84,49 @@ export interface ProviderErrorFields {
   headers?: Record<string, string>;
 }
 
+// A message longer than this is upstream text pasted whole; the start says what went wrong.
+const MAX_PROVIDER_MESSAGE = 4_000;
+// Response header names that can carry a credential (rate-limit headers mention "tokens" and are kept).
+const SENSITIVE_HEADER = /authorization|api[-_]?key|secret|cookie|password|credential|session|token/i;
+const RATE_LIMIT_HEADER = /ratelimit|rate-limit|retry-after/i;
+const MAX_KEPT_HEADERS = 64;
+const MAX_HEADER_VALUE = 1_000;
+const MAX_CAUSE_DEPTH = 4;
+
+function keptHeaders(headers: Record<string, string> | undefined, secrets: PreparedSecrets): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (typeof headers !== "object" || headers === null) return result;
+  let count = 0;
+  for (const name of Object.keys(headers)) {
+    if (count >= MAX_KEPT_HEADERS) break;
+    const lower = name.toLowerCase();
+    if (lower.length > 200 || lower === "__proto__" || (SENSITIVE_HEADER.test(lower) && !RATE_LIMIT_HEADER.test(lower))) continue;
+    result[lower] = redactAndTruncate(String(headers[name]), secrets, MAX_HEADER_VALUE);
+    count += 1;
+  }
+  return result;
+}
+
+/**
+ * A copy of a foreign error that caused a provider failure, scrubbed: its message can quote the response (a JSON
+ * parse error shows the start of the body), so quoted excerpts are blanked as well as keys. Name, `code` and stack
+ * frames are kept for debugging; ModelMesh errors are already clean and kept as they are.
+ */
+function scrubbedCause(cause: unknown, secrets: PreparedSecrets, depth = 0): unknown {
+  if (cause === undefined || cause instanceof ModelMeshError) return cause;
+  if (!(cause instanceof Error)) return redactBounded(cause, secrets);
+  let message = redactAndTruncate(String(cause.message), secrets, MAX_PROVIDER_MESSAGE);
+  if (cause instanceof SyntaxError) message = message.replace(/"[^"\n]{0,200}"(?:\.\.\.)?/g, '"…"');
+  const copy = new Error(message);
+  copy.name = redactText(String(cause.name), secrets);
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === "string" || typeof code === "number") (copy as { code?: unknown }).code = typeof code === "string" ? redactText(code, secrets) : code;
+  const frames = typeof cause.stack === "string" ? cause.stack.split("\n").filter((line) => /^\s+at /.test(line)).slice(0, 20) : [];
+  copy.stack = [`${copy.name}: ${message}`, ...frames.map((line) => redactText(line, secrets))].join("\n");
+  if (cause.cause !== undefined && depth < MAX_CAUSE_DEPTH) copy.cause = scrubbedCause(cause.cause, secrets, depth + 1);
+  return copy;
+}
+
 /** A provider answered with an error, or with something that is not its wire format. */
 export class ProviderError extends ModelMeshError {
   override name: string = "ProviderError";
@@ -81,13 +135,28 @@ export class ProviderError extends ModelMeshError {
   readonly status: number | undefined;
   readonly body: unknown;
   readonly headers: Record<string, string>;
+  /**
+   * `message`, `fields.body`, `fields.headers` and `options.cause` are kept as scrubbed, bounded copies: known
+   * `options.secrets` and key-shaped strings become `[REDACTED]`, credential headers are dropped, the body is cut to
+   * 8 levels, 50 items and 2,000 characters a string.
+   * @example
+   * throw new ProviderError("corp returned HTTP 500", { providerId: "corp", status: 500, body }, { secrets: [apiKey] });
+   */
   constructor(message: string, fields: ProviderErrorFields, options: ModelMeshErrorOptions = {}) {
-    super(message, { code: "provider_error", ...options });
+    // Its own secrets, and every credential a provider in this process was configured with: errors are often built
+    // where the key is not known (the router wrapping a connector's exception, a transport error's cause).
+    const secrets = prepareSecrets([...(options.secrets ?? []), ...rememberedSecretValues()]);
+    const { secrets: _secrets, ...rest } = options;
+    super(redactAndTruncate(String(message), secrets, MAX_PROVIDER_MESSAGE), {
+      code: "provider_error",
+      ...rest,
+      ...(options.cause === undefined ? {} : { cause: scrubbedCause(options.cause, secrets) }),
+    });
     this.providerId = fields.providerId;
     this.modelId = fields.modelId;
     this.status = fields.status;
-    this.body = fields.body;
-    this.headers = fields.headers ?? {};
+    this.body = fields.body === undefined ? undefined : redactBounded(fields.body, secrets);
+    this.headers = keptHeaders(fields.headers, secrets);
   }
   protected override details(): Record<string, unknown> {
     return { providerId: this.providerId, modelId: this.modelId, status: this.status, body: this.body, headers: this.headers };

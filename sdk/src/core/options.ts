@@ -34,4 +34,25 @@ export interface CreateOptions {
   clock?: { now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void>; random?: () => number };
   /** How long model state may wait before it is written to storage (default 1000 ms). */
   persistDelayMs?: number;
+  /** Limits every request is checked against before routing (depth, bytes, model name length); see `RequestLimits`. */
+  limits?: Partial<RequestLimits>;
+}
+
+/** Limits on what a caller may send; every request is checked against them before routing. */
+export interface RequestLimits {
+  /**
+   * Deepest nesting of objects and arrays in a request body, the body itself being level 1 (default 64).
+   * The deepest legitimate shape in the OpenAI API is a JSON schema in `response_format` or `tools`, which OpenAI
+   * caps at 10 schema levels (about 3 JSON levels each, plus 4 for the body around it); 64 leaves twice that, and
+   * stays far below where recursive serialisers give up (V8's `JSON.stringify` overflows at a few thousand levels).
+   */
+  maxDepth: number;
+  /**
+   * Largest JSON request body, in UTF-8 bytes as it would be sent (default 32 MiB: Anthropic's documented request
+   * limit, above the CORS proxy's 25 MB default, and room for several base64 images). File uploads (transcription)
+   * are not JSON and are not counted.
+   */
+  maxBytes: number;
+  /** Longest `model` name (default 256): real ids are under 100 characters, and a name is kept in logs and state. */
+  maxModelLength: number;
 }

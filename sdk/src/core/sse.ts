@@ -44,6 +44,7 @@ export async function* parseSse(stream: ReadableStream<Uint8Array>, options: Par
     },
   });
   const decoder = new TextDecoder("utf-8");
+  const lineEnds = { afterCR: false };
   const reader = stream.getReader();
   let finished = false;
   try {
@@ -56,10 +57,10 @@ export async function* parseSse(stream: ReadableStream<Uint8Array>, options: Par
         options.onWait?.(false);
       }
       if (result.done) break;
-      parser.feed(decoder.decode(result.value, { stream: true }));
+      parser.feed(toLineFeeds(decoder.decode(result.value, { stream: true }), lineEnds));
       while (pending.length > 0) yield pending.shift() as SseEvent;
     }
-    parser.feed(decoder.decode());
+    parser.feed(toLineFeeds(decoder.decode(), lineEnds));
     while (pending.length > 0) yield pending.shift() as SseEvent;
     finished = true;
   } finally {
@@ -69,6 +70,21 @@ export async function* parseSse(stream: ReadableStream<Uint8Array>, options: Par
     }
     reader.releaseLock();
   }
+}
+
+/**
+ * Rewrites CR and CRLF line ends as LF before the parser sees them. A CR that ends a network chunk cannot be told
+ * apart from the first half of a CRLF until the next byte arrives; eventsource-parser 3.1 then keeps it pending until
+ * some later chunk brings a line break, so the event it ends is delayed, and lost if the stream closes first
+ * (found by fuzzing: `data: x\n` `\r` ` ` dispatched nothing, `data: x\n\r ` in one chunk dispatched the event).
+ * Here the CR counts as a line end at once, and an LF that follows it in the next chunk is dropped.
+ * SSE data cannot hold a raw CR (it always ends a line), so nothing else changes.
+ */
+function toLineFeeds(text: string, state: { afterCR: boolean }): string {
+  if (text === "") return text;
+  const input = state.afterCR && text.charCodeAt(0) === 10 ? text.slice(1) : text;
+  state.afterCR = input.length > 0 && input.charCodeAt(input.length - 1) === 13;
+  return input.includes("\r") ? input.replace(/\r\n?/g, "\n") : input;
 }
 
 /**

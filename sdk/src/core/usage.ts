@@ -19,38 +19,111 @@ export interface UsageSummary {
   byPool: Record<string, UsageEntry>;
 }
 
+/**
+ * Most rows one table keeps. Keys are configured pool, provider and model names, so a real mesh stays far below;
+ * the cap is what keeps memory, storage and every `usage` copy bounded if a key ever comes from a caller (a model id
+ * asked for by name, a future per-scope table). Rows past it are counted under `USAGE_OVERFLOW_KEY`.
+ * @example
+ * Object.keys(client.usage.byModel).length <= MAX_USAGE_KEYS + 1; // always
+ */
+export const MAX_USAGE_KEYS = 1_000;
+
+/**
+ * The row that counts everything past `MAX_USAGE_KEYS` distinct keys (or a key longer than `MAX_USAGE_KEY_LENGTH`).
+ * @example
+ * client.usage.byModel[USAGE_OVERFLOW_KEY]?.requests ?? 0;
+ */
+export const USAGE_OVERFLOW_KEY = "(other)";
+
+/** Longest key kept as its own row. */
+export const MAX_USAGE_KEY_LENGTH = 256;
+
 const emptyEntry = (): UsageEntry => ({ requests: 0, failures: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, cost: 0 });
 
-/** Counts requests, tokens and cost per model (`provider/model`), provider and pool. */
+// A provider's usage numbers are upstream text: a negative, NaN or infinite count would poison every total after it.
+const amount = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) && value > 0 ? value : 0);
+
+type Table = Map<string, UsageEntry>;
+
+/** Counts requests, tokens and cost per model (`provider/model`), provider and pool; each table is capped. */
 export class UsageTracker {
-  #summary: UsageSummary = { totalCost: 0, totalTokens: 0, requests: 0, byModel: {}, byProvider: {}, byPool: {} };
+  #totals = { totalCost: 0, totalTokens: 0, requests: 0 };
+  #byModel: Table = new Map();
+  #byProvider: Table = new Map();
+  #byPool: Table = new Map();
 
   record(where: { pool: string; provider: string; modelKey: string }, usage: UsageCounts | undefined, cost: number, ok: boolean): void {
-    const summary = this.#summary;
-    if (ok) summary.requests += 1;
-    summary.totalTokens += usage?.totalTokens ?? 0;
-    summary.totalCost += cost;
+    const prompt = amount(usage?.promptTokens);
+    const completion = amount(usage?.completionTokens);
+    const total = amount(usage?.totalTokens);
+    const spent = amount(cost);
+    if (ok) this.#totals.requests += 1;
+    this.#totals.totalTokens += total;
+    this.#totals.totalCost += spent;
     for (const [table, key] of [
-      [summary.byModel, where.modelKey],
-      [summary.byProvider, where.provider],
-      [summary.byPool, where.pool],
+      [this.#byModel, where.modelKey],
+      [this.#byProvider, where.provider],
+      [this.#byPool, where.pool],
     ] as const) {
-      const entry = (table[key] ??= emptyEntry());
+      const entry = rowOf(table, key);
       if (ok) entry.requests += 1;
       else entry.failures += 1;
-      entry.promptTokens += usage?.promptTokens ?? 0;
-      entry.completionTokens += usage?.completionTokens ?? 0;
-      entry.totalTokens += usage?.totalTokens ?? 0;
-      entry.cost += cost;
+      entry.promptTokens += prompt;
+      entry.completionTokens += completion;
+      entry.totalTokens += total;
+      entry.cost += spent;
     }
   }
 
   /** A deep copy, so callers cannot change the counters. */
   summary(): UsageSummary {
-    return structuredClone(this.#summary);
+    return { ...this.#totals, byModel: plain(this.#byModel), byProvider: plain(this.#byProvider), byPool: plain(this.#byPool) };
   }
 
+  /** Takes totals saved by `summary()`; anything malformed (storage is outside our control) is skipped, and caps apply. */
   restore(snapshot: UsageSummary | undefined): void {
-    if (snapshot && typeof snapshot === "object" && typeof snapshot.requests === "number") this.#summary = structuredClone(snapshot);
+    if (!snapshot || typeof snapshot !== "object" || typeof snapshot.requests !== "number") return;
+    this.#totals = { totalCost: amount(snapshot.totalCost), totalTokens: amount(snapshot.totalTokens), requests: amount(snapshot.requests) };
+    this.#byModel = tableFrom(snapshot.byModel);
+    this.#byProvider = tableFrom(snapshot.byProvider);
+    this.#byPool = tableFrom(snapshot.byPool);
   }
+}
+
+function rowOf(table: Table, key: unknown): UsageEntry {
+  const name = typeof key === "string" && key.length <= MAX_USAGE_KEY_LENGTH ? key : USAGE_OVERFLOW_KEY;
+  let entry = table.get(name);
+  if (entry) return entry;
+  if (table.size >= MAX_USAGE_KEYS) {
+    entry = table.get(USAGE_OVERFLOW_KEY);
+    if (entry) return entry;
+  }
+  entry = emptyEntry();
+  table.set(table.size >= MAX_USAGE_KEYS ? USAGE_OVERFLOW_KEY : name, entry);
+  return entry;
+}
+
+// defineProperty, so a key named "__proto__" is an ordinary row and never an object's prototype.
+function plain(table: Table): Record<string, UsageEntry> {
+  const result: Record<string, UsageEntry> = {};
+  for (const [key, entry] of table) Object.defineProperty(result, key, { value: { ...entry }, enumerable: true, writable: true, configurable: true });
+  return result;
+}
+
+function tableFrom(value: unknown): Table {
+  const table: Table = new Map();
+  if (typeof value !== "object" || value === null) return table;
+  for (const key of Object.keys(value)) {
+    const saved = (value as Record<string, unknown>)[key];
+    if (typeof saved !== "object" || saved === null) continue;
+    const row = saved as Record<string, unknown>;
+    const entry = rowOf(table, key);
+    entry.requests += amount(row.requests);
+    entry.failures += amount(row.failures);
+    entry.promptTokens += amount(row.promptTokens);
+    entry.completionTokens += amount(row.completionTokens);
+    entry.totalTokens += amount(row.totalTokens);
+    entry.cost += amount(row.cost);
+  }
+  return table;
 }

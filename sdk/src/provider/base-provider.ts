@@ -11,7 +11,7 @@ import { isDoneSentinel, parseSse } from "../core/sse.js";
 import type { SseEvent } from "../core/sse.js";
 import { fromResponse, malformedResponse } from "./error-factory.js";
 import type { ModelInfo, Provider, ProviderCallOptions, ProviderOperation, ProviderResult, RateLimitSnapshot } from "./provider.js";
-import { createBaseProviderConfig, fingerprint, isRecord, joinUrl, mergeHeaders, mergeModels, withProxy, type BaseProviderConfig, type BaseProviderConfigInput, type ChatCompletionDraft, type ChunkDraftResult, type StreamContext } from "./provider-config.js";
+import { configSecrets, createBaseProviderConfig, fingerprint, isRecord, joinUrl, mergeHeaders, mergeModels, withProxy, type BaseProviderConfig, type BaseProviderConfigInput, type ChatCompletionDraft, type ChunkDraftResult, type StreamContext } from "./provider-config.js";
 import { completionToChunks, normalizeChatCompletion, normalizeChatCompletionChunk, randomId } from "./normalize.js";
 import { parseOpenAIRateLimitHeaders } from "./rate-limit-headers.js";
 import { Transfer, type TransferControl } from "./transfer.js";
@@ -197,7 +197,7 @@ export abstract class BaseProvider implements Provider {
 
   /** Values that must never leave in an error. */
   protected _secrets(): string[] {
-    return this._config.apiKey ? [this._config.apiKey] : [];
+    return configSecrets(this._config);
   }
 
   /**
@@ -275,7 +275,7 @@ export abstract class BaseProvider implements Provider {
     try {
       return { data: JSON.parse(text), headers: sent.response.headers };
     } catch (error) {
-      throw malformedResponse(this.id, modelId, "the body is not JSON", text, error);
+      throw malformedResponse(this.id, modelId, "the body is not JSON", text, error, this._secrets());
     }
   }
 
@@ -285,7 +285,7 @@ export abstract class BaseProvider implements Provider {
       return parse();
     } catch (error) {
       if (error instanceof ModelMeshError) throw error;
-      throw malformedResponse(this.id, modelId, error instanceof Error ? error.message : String(error), body, error);
+      throw malformedResponse(this.id, modelId, error instanceof Error ? error.message : String(error), body, error, this._secrets());
     }
   }
 

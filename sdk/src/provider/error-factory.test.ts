@@ -239,12 +239,12 @@ describe("fromResponse: what is kept", () => {
     const error = fromResponse(401, body, {}, { ...context, secrets: [key] }) as ProviderError;
     expect(error.message).not.toContain(key);
     expect(JSON.stringify(error.toJSON())).not.toContain(key);
-    expect(error.message).toContain("[redacted]");
+    expect(error.message).toContain("[REDACTED]");
   });
 
   it("redacts key-shaped strings even when the key is not known", () => {
-    expect(redactSecrets("got AIzaSyA1234567890abcdefghijklmnopqrstuv and gsk_abcdefghijklmnopqrstuvwx")).toBe("got [redacted] and [redacted]");
-    expect(redactSecrets("Authorization: Bearer abc.def.ghi-123")).toBe("Authorization: Bearer [redacted]");
+    expect(redactSecrets("got AIzaSyA1234567890abcdefghijklmnopqrstuv and gsk_abcdefghijklmnopqrstuvwx")).toBe("got [REDACTED] and [REDACTED]");
+    expect(redactSecrets("Authorization: Bearer abc.def.ghi-123")).toBe("Authorization: Bearer [REDACTED]");
   });
 
   it("keeps the parsed body and the status", () => {

@@ -15,6 +15,7 @@ import {
 } from "../core/errors.js";
 import type { HeadersLike } from "../core/retry.js";
 import { parseDuration, parseRetryAfter } from "../core/retry.js";
+import { prepareSecrets, redactAndTruncate, redactThoroughly } from "../observability/redact.js";
 
 /** Where an error came from, for its message and fields. */
 export interface ErrorContext {
@@ -49,6 +50,13 @@ export interface ErrorDetails {
 export const QUOTA_COOLDOWN_SECONDS = 3_600;
 
 const MAX_MESSAGE_LENGTH = 1_000;
+// Classifying reads the start of a message only: a provider says "context length" in its first sentence, and a
+// hostile megabyte must cost what a few kilobytes cost.
+const MAX_CLASSIFIED_LENGTH = 4_096;
+// pydantic lists one entry per bad field; the first few say enough.
+const MAX_DETAIL_ITEMS = 20;
+// Gemini wraps its error body in one array; anything nested deeper is not an error body.
+const MAX_ARRAY_UNWRAP = 2;
 
 const text = (value: unknown): string | undefined => {
   if (typeof value === "string" && value.trim() !== "") return value.trim();
@@ -61,10 +69,10 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 function formatDetail(detail: unknown): string | undefined {
   if (typeof detail === "string") return text(detail);
   if (!Array.isArray(detail)) return undefined;
-  const parts = detail.map((item) => {
+  const parts = detail.slice(0, MAX_DETAIL_ITEMS).map((item) => {
     if (!isRecord(item)) return text(item);
     const location = Array.isArray(item.loc) ? item.loc.filter((part) => part !== "body").join(".") : undefined;
-    const message = text(item.msg) ?? (Array.isArray(item.msg) ? item.msg.join(", ") : undefined);
+    const message = text(item.msg) ?? (Array.isArray(item.msg) ? item.msg.slice(0, MAX_DETAIL_ITEMS).map(String).join(", ") : undefined);
     return location && message ? `${location}: ${message}` : message;
   });
   return parts.filter(Boolean).join("; ") || undefined;
@@ -82,18 +90,22 @@ function messageOf(value: unknown): string | undefined {
  * // { message: "Overloaded", type: "overloaded_error" }
  */
 export function extractErrorDetails(body: unknown): ErrorDetails {
+  return extractAt(body, 0);
+}
+
+function extractAt(body: unknown, unwrapped: number): ErrorDetails {
   if (typeof body === "string") {
     const trimmed = body.trim();
-    if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+    if (unwrapped === 0 && (trimmed.startsWith("{") || trimmed.startsWith("["))) {
       try {
-        return extractErrorDetails(JSON.parse(trimmed));
+        return extractAt(JSON.parse(trimmed), unwrapped + 1);
       } catch {
         // Not JSON after all: fall through and use the text.
       }
     }
     return trimmed === "" ? {} : { message: trimmed };
   }
-  if (Array.isArray(body)) return body.length > 0 ? extractErrorDetails(body[0]) : {};
+  if (Array.isArray(body)) return body.length > 0 && unwrapped < MAX_ARRAY_UNWRAP ? extractAt(body[0], unwrapped + 1) : {};
   if (!isRecord(body)) return {};
   const details: ErrorDetails = {};
   const error = body.error;
@@ -151,38 +163,23 @@ function collect(headers: Headers): Array<[string, string]> {
   return pairs;
 }
 
-const KEY_PATTERNS: RegExp[] = [
-  /\bsk-[A-Za-z0-9_-]{16,}/g, // OpenAI, Anthropic (sk-ant-), DeepSeek, OpenRouter (sk-or-)
-  /\bAIza[0-9A-Za-z_-]{30,}/g, // Google API keys
-  /\bgsk_[A-Za-z0-9]{20,}/g, // Groq
-  /\bxai-[A-Za-z0-9]{20,}/g, // xAI
-  /(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g,
-];
-
 /**
- * Removes the given secrets and anything shaped like a well-known API key from a text.
+ * Removes the given secrets (trimmed, and any cut piece of 12 characters or more) and anything shaped like a
+ * well-known API key from a short text. Linear in the text's length.
  * @example
- * redactSecrets("bad key sk-abcdefghijklmnopqrstu", []); // "bad key [redacted]"
+ * redactSecrets("bad key sk-abcdefghijklmnopqrstu", []); // "bad key [REDACTED]"
  */
 export function redactSecrets(value: string, secrets: readonly string[] = []): string {
-  let result = value;
-  for (const secret of secrets) if (secret.length >= 4) result = result.split(secret).join("[redacted]");
-  for (const pattern of KEY_PATTERNS) {
-    result = result.replace(pattern, (match, prefix: unknown) => (typeof prefix === "string" && match.startsWith(prefix) ? `${prefix}[redacted]` : "[redacted]"));
-  }
-  return result;
+  return redactThoroughly(value, secrets);
 }
 
-function redactDeep(value: unknown, secrets: readonly string[]): unknown {
-  if (typeof value === "string") return redactSecrets(value, secrets);
-  if (Array.isArray(value)) return value.map((item) => redactDeep(item, secrets));
-  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactDeep(item, secrets)]));
-  return value;
-}
-
-const CONTEXT_LENGTH = /maximum context length|context[_ ]length|context window|too many tokens|prompt is too long|exceeds the maximum number of tokens|input token count.*exceeds|reduce the length of the (messages|prompt)/i;
+// No unbounded `.*` between two literals: on a message repeating the first literal without the second, such a
+// pattern rescans the rest of the text from every occurrence (a 195 KB message took 3.6 s, 1 MB took 56 s).
+const CONTEXT_LENGTH = /maximum context length|context[_ ]length|context window|too many tokens|prompt is too long|exceeds the maximum number of tokens|input token count[^\n]{0,120}exceeds|reduce the length of the (?:messages|prompt)/i;
 const UNSUPPORTED = /not supported (with|by|for) this model|unsupported parameter|does not support|is not supported for this model/i;
 const QUOTA_EXHAUSTED = /credit balance is too low|insufficient (credits|balance|funds)|exceeded your current quota, please check your plan and billing/i;
+
+const classifiable = (details: ErrorDetails): string => (details.message ?? "").slice(0, MAX_CLASSIFIED_LENGTH);
 
 function isQuotaExhausted(details: ErrorDetails): boolean {
   return (
@@ -190,7 +187,7 @@ function isQuotaExhausted(details: ErrorDetails): boolean {
     details.type === "insufficient_quota" ||
     details.detailCode === "enforced_spend_limit_reached" ||
     details.type === "billing_error" ||
-    QUOTA_EXHAUSTED.test(details.message ?? "")
+    QUOTA_EXHAUSTED.test(classifiable(details))
   );
 }
 
@@ -198,11 +195,12 @@ function isQuotaExhausted(details: ErrorDetails): boolean {
 function modelSpecificCode(status: number, details: ErrorDetails): string | undefined {
   const upstream = details.code?.toLowerCase();
   if (upstream === "model_not_found" || upstream === "model_not_supported") return upstream;
-  if (upstream === "context_length_exceeded" || CONTEXT_LENGTH.test(details.message ?? "")) return "context_length_exceeded";
+  const message = classifiable(details);
+  if (upstream === "context_length_exceeded" || CONTEXT_LENGTH.test(message)) return "context_length_exceeded";
   if (upstream === "unsupported_parameter" || upstream === "unsupported_value") return upstream;
-  if (UNSUPPORTED.test(details.message ?? "")) return "unsupported_parameter";
+  if (UNSUPPORTED.test(message)) return "unsupported_parameter";
   // Groq answers 413 when one request exceeds the model's tokens-per-minute tier; a larger model can take it.
-  if (status === 413 && (upstream === "rate_limit_exceeded" || /tokens per minute|request too large for model/i.test(details.message ?? ""))) return "request_too_large";
+  if (status === 413 && (upstream === "rate_limit_exceeded" || /tokens per minute|request too large for model/i.test(message))) return "request_too_large";
   return undefined;
 }
 
@@ -213,50 +211,54 @@ function modelSpecificCode(status: number, details: ErrorDetails): string | unde
  * 402 → `insufficient_quota`; 408 → `TimeoutError`; 404 → `model_not_found`; a 4xx about context length or a
  * parameter this model rejects → `context_length_exceeded` / `unsupported_parameter` (fail over); other 400/413/422
  * → `invalid_request` (not retryable); 409 → `conflict`, 5xx → `server_error`, 529 → `overloaded` (all retryable).
- * Headers are kept lower-cased without credentials; the message never contains `context.secrets`.
+ * Headers are kept lower-cased without credentials; the message, body and headers never contain `context.secrets`
+ * (scrubbed before the message is cut to 1,000 characters, so no half key survives), and the body kept is bounded
+ * (see `ProviderError`). Linear in the size of the body, whatever it holds.
  * @example
  * if (!response.ok) throw fromResponse(response.status, await response.text(), response.headers, { providerId: "openai", modelId: "gpt-4o" });
  */
 export function fromResponse(status: number, body: unknown, headers: HeadersLike, context: ErrorContext): ModelMeshError {
-  const secrets = context.secrets ?? [];
+  const secrets = prepareSecrets(context.secrets ?? []).values;
   const details = extractErrorDetails(body);
   const now = context.now ?? Date.now();
   const described = details.message ?? (status >= 500 ? "the service failed" : "the request was rejected");
   const where = context.modelId ? `${context.providerId} (${context.modelId})` : context.providerId;
   // A machine name helps whoever reads the message; a numeric code only repeats the status.
   const upstream = [details.code, details.type].find((value) => value !== undefined && !/^\d+$/.test(value));
-  let message = `${where} returned HTTP ${status}${upstream && !described.includes(upstream) ? ` ${upstream}` : ""}: ${described}`;
-  message = redactSecrets(message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH)}…` : message, secrets);
+  const named = upstream && !described.slice(0, MAX_CLASSIFIED_LENGTH).includes(upstream) ? ` ${upstream.slice(0, 100)}` : "";
+  const message = redactAndTruncate(`${where} returned HTTP ${status}${named}: ${described}`, secrets, MAX_MESSAGE_LENGTH);
+  // The constructor scrubs and bounds the body and headers with the same secrets.
   const fields = {
     providerId: context.providerId,
     ...(context.modelId === undefined ? {} : { modelId: context.modelId }),
     status,
-    body: redactDeep(body, secrets),
+    body,
     headers: safeHeaders(headers),
   };
+  const options = { secrets };
 
-  if (status === 401 || status === 403) return new AuthenticationError(message, fields, { code: status === 403 ? "permission_denied" : "authentication_error" });
+  if (status === 401 || status === 403) return new AuthenticationError(message, fields, { ...options, code: status === 403 ? "permission_denied" : "authentication_error" });
   const retryAfterMs = parseRetryAfter(headers, now) ?? details.retryDelayMs;
   const retryAfter = retryAfterMs === undefined ? undefined : retryAfterMs / 1_000;
   if (status === 429 || (status === 402 && isQuotaExhausted(details))) {
     if (isQuotaExhausted(details) || status === 402) {
-      return new RateLimitError(message, { ...fields, retryAfter: Math.max(retryAfter ?? 0, QUOTA_COOLDOWN_SECONDS) }, { code: "insufficient_quota", retryable: false });
+      return new RateLimitError(message, { ...fields, retryAfter: Math.max(retryAfter ?? 0, QUOTA_COOLDOWN_SECONDS) }, { ...options, code: "insufficient_quota", retryable: false });
     }
-    return new RateLimitError(message, { ...fields, ...(retryAfter === undefined ? {} : { retryAfter }) });
+    return new RateLimitError(message, { ...fields, ...(retryAfter === undefined ? {} : { retryAfter }) }, options);
   }
-  if (status === 402) return new ProviderError(message, fields, { code: "insufficient_quota", retryable: false });
-  if (status === 408) return new TimeoutError(message, fields);
-  if (status === 404) return new ProviderError(message, fields, { code: "model_not_found", retryable: false });
-  if (status === 409) return new ProviderError(message, fields, { code: "conflict", retryable: true });
-  if (status === 529 || details.type === "overloaded_error") return new ProviderError(message, fields, { code: "overloaded", retryable: true });
-  if (status >= 500) return new ProviderError(message, fields, { code: "server_error", retryable: true });
+  if (status === 402) return new ProviderError(message, fields, { ...options, code: "insufficient_quota", retryable: false });
+  if (status === 408) return new TimeoutError(message, fields, options);
+  if (status === 404) return new ProviderError(message, fields, { ...options, code: "model_not_found", retryable: false });
+  if (status === 409) return new ProviderError(message, fields, { ...options, code: "conflict", retryable: true });
+  if (status === 529 || details.type === "overloaded_error") return new ProviderError(message, fields, { ...options, code: "overloaded", retryable: true });
+  if (status >= 500) return new ProviderError(message, fields, { ...options, code: "server_error", retryable: true });
   if (status >= 400) {
-    if (isQuotaExhausted(details)) return new ProviderError(message, fields, { code: "insufficient_quota", retryable: false });
+    if (isQuotaExhausted(details)) return new ProviderError(message, fields, { ...options, code: "insufficient_quota", retryable: false });
     const code = modelSpecificCode(status, details);
-    if (code) return new ProviderError(message, fields, { code, retryable: false });
-    return new ProviderError(message, fields, { code: status === 413 ? "payload_too_large" : "invalid_request", retryable: false });
+    if (code) return new ProviderError(message, fields, { ...options, code, retryable: false });
+    return new ProviderError(message, fields, { ...options, code: status === 413 ? "payload_too_large" : "invalid_request", retryable: false });
   }
-  return new ProviderError(message, fields, { code: "unexpected_status", retryable: false });
+  return new ProviderError(message, fields, { ...options, code: "unexpected_status", retryable: false });
 }
 
 /**
@@ -265,12 +267,13 @@ export function fromResponse(status: number, body: unknown, headers: HeadersLike
  * @example
  * throw malformedResponse("openai", "gpt-4o", "body is not JSON", text);
  */
-export function malformedResponse(providerId: string, modelId: string | undefined, reason: string, body?: unknown, cause?: unknown): ProviderError {
+export function malformedResponse(providerId: string, modelId: string | undefined, reason: string, body?: unknown, cause?: unknown, secrets: readonly string[] = []): ProviderError {
   const where = modelId ? `${providerId} (${modelId})` : providerId;
-  const excerpt = typeof body === "string" ? body.slice(0, 200) : body;
+  // Scrubbed before it is cut, so a key the body starts with cannot survive as a half.
+  const excerpt = typeof body === "string" ? redactAndTruncate(body, secrets, 200) : body;
   return new ProviderError(
     `${where} sent a malformed response: ${reason}`,
     { providerId, ...(modelId === undefined ? {} : { modelId }), body: excerpt },
-    { code: "malformed_response", retryable: true, cause },
+    { code: "malformed_response", retryable: true, cause, secrets },
   );
 }

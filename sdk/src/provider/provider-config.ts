@@ -1,5 +1,6 @@
 /** Provider configuration: what a provider accepts (camelCase or snake_case), normalised once. */
 import { ConfigError } from "../core/errors.js";
+import { rememberSecrets } from "../observability/redact.js";
 import type { ChatCompletionCreateParams } from "../core/types.js";
 import type { ModelFeatures, ModelInfo, ModelPricing } from "./provider.js";
 
@@ -118,9 +119,36 @@ export function mergeModels(builtIn: readonly ModelInfo[], overrides: readonly M
   return [...merged.values()];
 }
 
+// Header names whose values are credentials (`X-Corp-Token`, `api-key`, `Authorization`, `Ocp-Apim-Subscription-Key`).
+const SECRET_HEADER = /auth|key|token|secret|cookie|password|credential|session|signature/i;
+// An auth scheme before the credential (`Bearer abc`): the credential alone is what a service may echo.
+const AUTH_SCHEME = /^(?:bearer|basic|token|apikey|key)\s+/i;
+
+/**
+ * Every credential a provider's configuration holds, trimmed: the API key and the values of credential headers
+ * (`headers: { "X-Corp-Token": "..." }`), with and without their auth scheme. Errors and logs scrub these.
+ * @example
+ * configSecrets(createBaseProviderConfig({ api_key: "k1-abcdef", headers: { "X-Corp-Token": "Bearer t0k3n-xyz" } }));
+ * // ["k1-abcdef", "Bearer t0k3n-xyz", "t0k3n-xyz"]
+ */
+export function configSecrets(config: BaseProviderConfig): string[] {
+  const values = new Set<string>();
+  if (config.apiKey) values.add(config.apiKey.trim());
+  for (const [name, value] of Object.entries(config.headers ?? {})) {
+    if (typeof value !== "string" || !SECRET_HEADER.test(name)) continue;
+    const trimmed = value.trim();
+    if (trimmed) values.add(trimmed);
+    const credential = trimmed.replace(AUTH_SCHEME, "");
+    if (credential && credential !== trimmed) values.add(credential);
+  }
+  return [...values];
+}
+
 /**
  * Normalises provider configuration: snake_case keys become camelCase, defaults are applied, models are normalised.
- * Keys it does not know are kept (subclasses read them).
+ * Keys it does not know are kept (subclasses read them). The API key and header values are trimmed: a key read
+ * from a file or an environment variable often ends in a newline, which would otherwise be sent (or rejected by
+ * `fetch`) and would make the same key look like a different one.
  * @example
  * const config = createBaseProviderConfig({ base_url: "https://llm.corp/v1", api_key: key, timeout_ms: 30000 });
  * config.baseUrl; // "https://llm.corp/v1"
@@ -132,14 +160,25 @@ export function createBaseProviderConfig(input: BaseProviderConfigInput = {}): B
   if (typeof timeoutMs !== "number" || !(timeoutMs > 0)) throw new ConfigError("timeout_ms", "must be a positive number of milliseconds");
   if (camel.fetch !== undefined && typeof camel.fetch !== "function") throw new ConfigError("fetch", "must be a fetch function");
   const models = Array.isArray(camel.models) ? (camel.models as ModelInfoInput[]) : [];
-  return {
+  const headers: Record<string, string> = {};
+  if (isRecord(camel.headers)) {
+    for (const [name, value] of Object.entries(camel.headers)) {
+      if (value === undefined || value === null) continue;
+      if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") throw new ConfigError(`headers.${name}`, "must be a string");
+      headers[name] = String(value).trim();
+    }
+  }
+  const config: BaseProviderConfig = {
     ...camel,
-    baseUrl: typeof camel.baseUrl === "string" ? camel.baseUrl : "",
-    apiKey: typeof camel.apiKey === "string" ? camel.apiKey : "",
+    baseUrl: typeof camel.baseUrl === "string" ? camel.baseUrl.trim() : "",
+    apiKey: typeof camel.apiKey === "string" ? camel.apiKey.trim() : "",
     timeoutMs,
-    headers: isRecord(camel.headers) ? (camel.headers as Record<string, string>) : {},
+    headers,
     models: models.map((model) => normalizeModelInfo(model)),
   };
+  // Every error and log line in this process scrubs them from now on, wherever it is built.
+  rememberSecrets(configSecrets(config));
+  return config;
 }
 
 /**
