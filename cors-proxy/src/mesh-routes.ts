@@ -5,6 +5,7 @@
 import { SSE_DONE, capabilities, formatSseEvent, type MeshClient } from "modelmesh";
 import { badRequest, errorReplyFor, payloadTooLarge, ProxyRequestError } from "./errors.js";
 import { jsonResponse, knownRequestBody } from "./responses.js";
+import { parseJsonObject } from "./json-body.js";
 
 /** What a route needs besides the request. */
 export interface RouteContext {
@@ -53,18 +54,8 @@ async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
   return bytes;
 }
 
-const decoder = new TextDecoder();
-
 async function readJson(request: Request, limit: number): Promise<Record<string, unknown>> {
-  const text = decoder.decode(await readBytes(request, limit));
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw badRequest("We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.");
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw badRequest("the request body must be a JSON object");
-  return value as Record<string, unknown>;
+  return parseJsonObject(await readBytes(request, limit));
 }
 
 /** An SSE body from a MeshStream: each chunk is stringified once; a failure after the first chunk ends as an error event. */
