@@ -127,12 +127,17 @@ const transcriptions: Route = async (client, request, context) => {
   } catch {
     throw badRequest("the multipart body could not be parsed", "file");
   }
-  const fields: Record<string, unknown> = {};
+  // No prototype: a field named `toString[]` or `__proto__` is just a field, not a method to call or a prototype to set.
+  const fields: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of form) {
     if (key === "file") continue;
-    // Arrays travel as repeated `key[]` fields (timestamp_granularities[]).
-    if (key.endsWith("[]")) ((fields[key.slice(0, -2)] ??= []) as unknown[]).push(value);
-    else fields[key] = value;
+    // Arrays travel as repeated `key[]` fields (timestamp_granularities[]); a plain field of the same name is replaced.
+    if (key.endsWith("[]")) {
+      const name = key.slice(0, -2);
+      const list = fields[name];
+      if (Array.isArray(list)) list.push(value);
+      else fields[name] = [value];
+    } else fields[key] = value;
   }
   const file = form.get("file");
   if (!(file instanceof Blob)) throw badRequest("file is required (an audio file in the multipart body)", "file");

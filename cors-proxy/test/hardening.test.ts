@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConfigError, create } from "modelmesh";
 import { startLocalServer, type LocalServer } from "../../sdk/test/fakes/http.js";
 import { createProxy } from "../src/handler.js";
-import { startProxyServer, type ProxyServer } from "../src/node-adapter.js";
+import { startProxyServer } from "../src/node-adapter.js";
 import { mergeSettings, readProxySection } from "../src/config.js";
 import { serve } from "../src/cli.js";
 import { CHAT, startMeshProxy, TOKEN, type MeshProxy } from "./support.js";
@@ -359,7 +359,7 @@ describe("9. relayed responses cannot be sniffed or set cookies", () => {
 
 describe("11. bad input is refused before routing and costs other callers nothing", () => {
   const post = (path: string, body: string | Uint8Array, token = TOKEN) =>
-    fetch(`${running!.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body });
+    fetch(`${running!.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body as BodyInit });
 
   it("answers 400 for deeply nested, malformed or non-object JSON, 413 for oversized, and no provider hears of it", async () => {
     running = await startMeshProxy({ maxBodyBytes: 64 * 1024, tokens: [TOKEN, OTHER_TOKEN] });
