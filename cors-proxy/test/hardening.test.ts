@@ -183,6 +183,22 @@ describe("2. relay upstream timeouts", () => {
     await closed;
   });
 
+  it("over HTTP: a body that goes silent after the headers ends as an aborted response, not a hang", async () => {
+    const upstream: LocalServer = await startLocalServer((_request: IncomingMessage, response: ServerResponse) => {
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      response.write("data: first\n\n"); // and then nothing, ever
+    });
+    servers.push(upstream);
+    const server = await startProxyServer({ port: 0, tokens: [TOKEN], relay: { allowPrivate: [`127.0.0.1:${upstream.port}`], idleTimeoutMs: 300 } });
+    servers.push(server);
+    const response = await fetch(`${server.url}/proxy/http://127.0.0.1:${upstream.port}/v1/stream`, { headers: { "x-modelmesh-proxy-token": TOKEN } });
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("data: first\n\n");
+    // The status line is out, so the only honest signal left is a connection that ends without a complete body.
+    await expect(reader.read()).rejects.toThrow();
+  });
+
   it("reads the timeouts from the YAML and refuses ones that are not positive", () => {
     expect(readProxySection({ relay: { timeout_ms: 30_000, idle_timeout_ms: 5_000 } }).relay).toEqual({ timeoutMs: 30_000, idleTimeoutMs: 5_000 });
     expect(() => readProxySection({ relay: { timeout_ms: 0 } })).toThrow(/proxy\.relay\.timeout_ms/);
