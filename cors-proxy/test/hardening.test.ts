@@ -11,6 +11,7 @@ import { mergeSettings, readProxySection } from "../src/config.js";
 import { serve } from "../src/cli.js";
 import { CHAT, startMeshProxy, TOKEN, type MeshProxy } from "./support.js";
 import type { RelayRequest, RelayTransport } from "../src/relay.js";
+import { exceedsJsonDepth } from "../src/json-body.js";
 
 const local = { host: "127.0.0.1" };
 const OTHER_TOKEN = "other-proxy-token-9876543210";
@@ -398,6 +399,16 @@ describe("11. bad input is refused before routing and costs other callers nothin
     expect(running.a.requests.length + running.b.requests.length).toBe(1);
     // The other caller is served as before.
     expect((await post("/v1/chat/completions", JSON.stringify({ model: "chat", messages: [{ role: "user", content: "still fine" }] }), OTHER_TOKEN)).status).toBe(200);
+  });
+
+  it("counts nesting exactly: brackets inside strings, escaped quotes and escaped backslashes do not fool it", () => {
+    expect(exceedsJsonDepth("[[[]]]", 3)).toBe(false);
+    expect(exceedsJsonDepth("[[[]]]", 2)).toBe(true);
+    expect(exceedsJsonDepth('{"a":"[[[[[[{{{{"}', 2)).toBe(false);
+    expect(exceedsJsonDepth('{"a":"\\"[[[[[["}', 2)).toBe(false);
+    expect(exceedsJsonDepth('{"a":"\\\\","b":[[[[]]]]}', 3)).toBe(true);
+    expect(exceedsJsonDepth('[{"x":[{"y":[1]}]},{"z":[]}]', 5)).toBe(false);
+    expect(exceedsJsonDepth('[{"x":[{"y":[1]}]},{"z":[]}]', 4)).toBe(true);
   });
 
   it("does not echo an unknown model name whole, in the answer or in /metrics", async () => {
