@@ -6,7 +6,7 @@
 import { createRedactor, type MeshClient } from "modelmesh";
 import { bearerToken, requireTokenBeyondLoopback, TokenSet } from "./auth.js";
 import { CorsPolicy, requireTokenForAnyOrigin, type CorsSettings } from "./cors.js";
-import { errorReplyFor, errorResponse, type ErrorReply } from "./errors.js";
+import { errorReplyFor, errorResponse, quoteName, type ErrorReply } from "./errors.js";
 import { createMeshRoutes, knownModelNames, MESH_ROUTE_NAMES, type RouteContext } from "./mesh-routes.js";
 import { ProxyMetrics } from "./metrics.js";
 import { RateLimiter } from "./rate-limit.js";
@@ -129,7 +129,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     if (pathname === "/ready") return { route: "/ready", response: ready(mesh) };
     const isRelay = pathname.startsWith("/proxy/") || pathname === "/proxy";
     const isMesh = pathname.startsWith("/v1/");
-    if (pathname !== "/metrics" && !isRelay && !isMesh) return { route: "not_found", response: errorResponse(deny(404, `Invalid URL (${request.method} ${redactText(pathname)})`, "not_found")) };
+    if (pathname !== "/metrics" && !isRelay && !isMesh) return { route: "not_found", response: errorResponse(deny(404, `Invalid URL (${quoteName(request.method)} ${redactText(quoteName(pathname, 200))})`, "not_found")) };
     const routeName = isRelay ? "/proxy" : pathname === "/metrics" ? "/metrics" : pathname.startsWith("/v1/models") ? "/v1/models" : MESH_ROUTE_NAMES.has(pathname) ? pathname : "not_found";
     const presented = presentedToken(request.headers, isRelay);
     let caller = `address:${context.remoteAddress ?? "unknown"}`;
@@ -158,7 +158,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     const routeContext: RouteContext = { signal, maxBodyBytes, redact: redactText };
     try {
       const response = await routes(request.method, pathname, request, routeContext);
-      return { route: routeName, response: response ?? errorResponse(deny(404, `Invalid URL (${request.method} ${redactText(pathname)})`, "not_found")) };
+      return { route: routeName, response: response ?? errorResponse(deny(404, `Invalid URL (${quoteName(request.method)} ${redactText(quoteName(pathname, 200))})`, "not_found")) };
     } catch (error) {
       // 499 (nginx's "client closed request"): nobody reads this answer, but metrics should not call it a failure.
       if (signal.aborted) return { route: routeName, response: new Response(null, { status: 499 }) };
@@ -191,7 +191,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     const host = request.headers.get("host") ?? hostOfUrl(request.url);
     if (tokens.size === 0 && host && !localHosts.has(hostnameOf(host))) {
       // Without a token the proxy is for this machine only; a foreign Host header is a DNS-rebinding page talking to it.
-      response = errorResponse(deny(403, `requests for host ${hostnameOf(host)} are refused: without a token this proxy serves localhost only`, "host_not_allowed"));
+      response = errorResponse(deny(403, `requests for host ${quoteName(hostnameOf(host))} are refused: without a token this proxy serves localhost only`, "host_not_allowed"));
     } else if (request.method === "OPTIONS") {
       name = "preflight";
       response = origin && cors.allows(origin) && request.headers.has("access-control-request-method")
@@ -199,7 +199,7 @@ export function createProxy(options: ProxyOptions): Proxy {
         : errorResponse(deny(403, "CORS preflight refused: this origin is not allowed", "origin_not_allowed"));
     } else if (origin && !cors.allows(origin)) {
       // A page of an origin not on the list must not drive the proxy at all, not merely be unable to read the reply.
-      response = errorResponse(deny(403, `origin ${origin} is not allowed to use this proxy`, "origin_not_allowed"));
+      response = errorResponse(deny(403, `origin ${quoteName(origin)} is not allowed to use this proxy`, "origin_not_allowed"));
     } else {
       const routed = await route(request, pathAndQuery(request.url), context);
       name = routed.route;

@@ -3,7 +3,7 @@
  * client with the OpenAI call shape, and writes the answer once (a stream: one JSON.stringify per chunk).
  */
 import { SSE_DONE, capabilities, formatSseEvent, type MeshClient } from "modelmesh";
-import { badRequest, errorReplyFor, payloadTooLarge, ProxyRequestError } from "./errors.js";
+import { badRequest, errorReplyFor, payloadTooLarge, ProxyRequestError, quoteName } from "./errors.js";
 import { jsonResponse, knownRequestBody } from "./responses.js";
 import { parseJsonObject } from "./json-body.js";
 
@@ -217,7 +217,7 @@ export function createMeshRoutes(client: MeshClient, created: number) {
         throw badRequest("the model id in the URL is not valid percent-encoding", "model");
       }
       const entry = modelList(client, created).find((model) => model.id === id);
-      if (!entry) throw new ProxyRequestError({ status: 404, message: `The model '${context.redact(id)}' does not exist`, type: "invalid_request_error", param: "model", code: "model_not_found" });
+      if (!entry) throw new ProxyRequestError({ status: 404, message: `The model '${context.redact(quoteName(id))}' does not exist`, type: "invalid_request_error", param: "model", code: "model_not_found" });
       return jsonResponse(entry);
     }
     return undefined;

@@ -426,6 +426,29 @@ describe("11. bad input is refused before routing and costs other callers nothin
   });
 });
 
+describe("caller-chosen names are quoted short", () => {
+  it("in 404s for paths and model ids, and in 403s for hosts and origins", async () => {
+    running = await startMeshProxy({ cors: { enabled: true, allowedOrigins: ["https://app.example"] } });
+    const long = "q".repeat(5_000);
+    const answers = [
+      await fetch(`${running.url}/${long}`, { headers: { authorization: `Bearer ${TOKEN}` } }),
+      await fetch(`${running.url}/v1/${long}`, { headers: { authorization: `Bearer ${TOKEN}` } }),
+      await fetch(`${running.url}/v1/models/${long}`, { headers: { authorization: `Bearer ${TOKEN}` } }),
+      await fetch(`${running.url}/health`, { headers: { origin: `https://${long}.example` } }),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([404, 404, 404, 403]);
+    for (const answer of answers) {
+      const message: string = (await answer.json()).error.message;
+      expect(message).toContain("qqqq");
+      expect(message.length).toBeLessThan(400);
+    }
+    const tokenless = createProxy({ listening: local });
+    const foreign = await tokenless.handle(new Request("http://localhost/health", { headers: { host: `${long}.example` } }));
+    expect(foreign.status).toBe(403);
+    expect(((await foreign.json()).error.message as string).length).toBeLessThan(400);
+  });
+});
+
 describe("the handler never crashes", () => {
   it("answers a failure inside a check with a typed 500, never a rejected promise", async () => {
     const proxy = createProxy({
