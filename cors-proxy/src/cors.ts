@@ -25,7 +25,7 @@ export interface CorsSettings {
  */
 export function requireTokenForAnyOrigin(settings: CorsSettings | undefined, tokens: readonly string[], warn: (line: string) => void): void {
   if (!settings?.enabled || tokens.length > 0) return;
-  const any = settings.allowedOrigins.find((origin) => origin.trim() === "*" || origin.trim().toLowerCase() === "null");
+  const any = (settings.allowedOrigins ?? []).find((origin) => origin.trim() === "*" || origin.trim().toLowerCase() === "null");
   if (any === undefined) return;
   if (settings.allowAnyOriginWithoutToken !== true) {
     throw new ConfigError(
