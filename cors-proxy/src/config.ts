@@ -15,7 +15,7 @@ export interface ProxySettings {
   maxBodyBytes: number;
   /** Per token (or per client address without tokens); absent means unlimited. */
   rateLimit: { requestsPerMinute: number } | undefined;
-  relay: { enabled: boolean; allowHosts: string[]; allowPrivate: string[] };
+  relay: { enabled: boolean; allowHosts: string[]; allowPrivate: string[]; timeoutMs?: number; idleTimeoutMs?: number };
 }
 
 /** A layer: any subset of the settings. */
@@ -89,10 +89,15 @@ export function readProxySection(value: unknown): ProxySettingsLayer {
   if (maxBodyBytes !== undefined) layer.maxBodyBytes = maxBodyBytes;
   const cors = root.get("cors");
   if (cors && cors[0] != null) {
-    const entries = section(cors[0], cors[1], ["enabled", "allowedOrigins"]);
+    const entries = section(cors[0], cors[1], ["enabled", "allowedOrigins", "allowAnyOriginWithoutToken"]);
     const origins = strings(entries.get("allowedOrigins"));
+    const anyWithoutToken = flag(entries.get("allowAnyOriginWithoutToken"));
     // Listing origins is a request to allow them; `enabled: false` still switches CORS off.
-    layer.cors = { enabled: flag(entries.get("enabled")) ?? origins !== undefined, ...(origins ? { allowedOrigins: origins } : {}) };
+    layer.cors = {
+      enabled: flag(entries.get("enabled")) ?? origins !== undefined,
+      ...(origins ? { allowedOrigins: origins } : {}),
+      ...(anyWithoutToken !== undefined ? { allowAnyOriginWithoutToken: anyWithoutToken } : {}),
+    };
   }
   const rateLimit = root.get("rateLimit");
   if (rateLimit && rateLimit[0] != null) {
@@ -102,7 +107,7 @@ export function readProxySection(value: unknown): ProxySettingsLayer {
   }
   const relay = root.get("relay");
   if (relay && relay[0] != null) {
-    const entries = section(relay[0], relay[1], ["enabled", "allowHosts", "allowPrivate"]);
+    const entries = section(relay[0], relay[1], ["enabled", "allowHosts", "allowPrivate", "timeoutMs", "idleTimeoutMs"]);
     layer.relay = {};
     const enabled = flag(entries.get("enabled"));
     if (enabled !== undefined) layer.relay.enabled = enabled;
@@ -110,6 +115,10 @@ export function readProxySection(value: unknown): ProxySettingsLayer {
     if (allowHosts) layer.relay.allowHosts = allowHosts;
     const allowPrivate = strings(entries.get("allowPrivate"));
     if (allowPrivate) layer.relay.allowPrivate = allowPrivate;
+    const timeoutMs = integer(entries.get("timeoutMs"), 1);
+    if (timeoutMs !== undefined) layer.relay.timeoutMs = timeoutMs;
+    const idleTimeoutMs = integer(entries.get("idleTimeoutMs"), 1);
+    if (idleTimeoutMs !== undefined) layer.relay.idleTimeoutMs = idleTimeoutMs;
   }
   return layer;
 }

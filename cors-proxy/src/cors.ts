@@ -3,11 +3,37 @@
  * usable setting: it lets any page read responses, which is what a public relay wants and nothing more.
  */
 
+import { ConfigError } from "modelmesh";
+
 /** `proxy.cors` as the proxy uses it. */
 export interface CorsSettings {
   enabled: boolean;
   /** Exact origins (`https://app.example.com`) or `*`. */
   allowedOrigins: string[];
+  /**
+   * Accept `*` (or `null`) on a proxy without a token. Off by default: the proxy refuses to start, because every
+   * page open in a browser on this machine could then call it and spend its provider keys.
+   */
+  allowAnyOriginWithoutToken?: boolean;
+}
+
+/**
+ * Refuses CORS for any origin on a proxy without a token (ConfigError), unless explicitly accepted, then warns.
+ * `null` counts as any origin: every site can send it from a sandboxed iframe.
+ * @example
+ * requireTokenForAnyOrigin({ enabled: true, allowedOrigins: ["*"] }, [], console.warn); // throws ConfigError
+ */
+export function requireTokenForAnyOrigin(settings: CorsSettings | undefined, tokens: readonly string[], warn: (line: string) => void): void {
+  if (!settings?.enabled || tokens.length > 0) return;
+  const any = (settings.allowedOrigins ?? []).find((origin) => origin.trim() === "*" || origin.trim().toLowerCase() === "null");
+  if (any === undefined) return;
+  if (settings.allowAnyOriginWithoutToken !== true) {
+    throw new ConfigError(
+      "proxy.cors.allowed_origins",
+      `"${any}" without a token lets every web page open in a browser on this machine call the proxy and spend its provider keys: set proxy.token (or MODELMESH_PROXY_TOKEN, --token), list exact origins, or, if that is really wanted, set proxy.cors.allow_any_origin_without_token: true`,
+    );
+  }
+  warn(`WARNING: proxy.cors.allow_any_origin_without_token is set: ANY web page open in a browser on this machine can call this proxy and use its provider keys ("${any}" allowed, no token). Set proxy.token to close it.`);
 }
 
 const ALLOWED_METHODS = "GET, POST, OPTIONS";

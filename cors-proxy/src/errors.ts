@@ -38,13 +38,31 @@ export class ProxyRequestError extends Error {
   }
 }
 
+/** Longest message an error answer carries: whatever a caller sent, quoted back, cannot grow an answer past this. */
+export const MAX_MESSAGE_CHARS = 2_000;
+/** Longest caller-chosen name (a model, a path) quoted whole in a message. */
+export const MAX_QUOTED_NAME_CHARS = 64;
+
+/**
+ * A caller-chosen name as a message may quote it: whole when short, else its start and its length.
+ * @example
+ * quoteName("x".repeat(10_000)); // "xxxx…(10000 characters)" with the first 64 characters
+ */
+export function quoteName(name: string, limit = MAX_QUOTED_NAME_CHARS): string {
+  return name.length <= limit ? name : `${name.slice(0, limit)}…(${name.length} characters)`;
+}
+
+function capped(message: string): string {
+  return message.length <= MAX_MESSAGE_CHARS ? message : `${message.slice(0, MAX_MESSAGE_CHARS)}…`;
+}
+
 /**
  * An OpenAI-shaped error response.
  * @example
  * return errorResponse({ status: 401, message: "invalid proxy token", type: "invalid_request_error", param: null, code: "invalid_api_key" });
  */
 export function errorResponse(reply: ErrorReply): Response {
-  return jsonResponse({ error: { message: reply.message, type: reply.type, param: reply.param, code: reply.code } }, reply.status, reply.headers);
+  return jsonResponse({ error: { message: capped(reply.message), type: reply.type, param: reply.param, code: reply.code } }, reply.status, reply.headers);
 }
 
 /** 400 for a request that is not what the endpoint takes. */
@@ -98,7 +116,11 @@ export function errorReplyFor(error: unknown, redact: (text: string) => string, 
   if (isModelMeshErrorOf(error, InvalidRequestError)) return { status: 400, message, type: "invalid_request_error", param: error.param, code: "invalid_request" };
   if (isModelMeshErrorOf(error, NoCapableModelError)) {
     if (error.retryable) return { status: 503, message, type: "server_error", param: null, code: "no_model_available", headers: { "retry-after": "1" } };
-    if (!isKnownModel(error.target)) return { status: 404, message, type: "invalid_request_error", param: "model", code: "model_not_found" };
+    if (!isKnownModel(error.target)) {
+      // Not the router's message, which quotes the name whole: a caller's junk is not echoed back in full.
+      const unknown = `The model '${redact(quoteName(String(error.target)))}' does not exist on this proxy (GET /v1/models lists the names it serves)`;
+      return { status: 404, message: unknown, type: "invalid_request_error", param: "model", code: "model_not_found" };
+    }
     return { status: 400, message, type: "invalid_request_error", param: "model", code: "no_capable_model" };
   }
   if (isModelMeshErrorOf(error, AllProvidersExhaustedError)) return exhausted(error, message);

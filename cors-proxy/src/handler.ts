@@ -5,14 +5,14 @@
  */
 import { createRedactor, type MeshClient } from "modelmesh";
 import { bearerToken, requireTokenBeyondLoopback, TokenSet } from "./auth.js";
-import { CorsPolicy, type CorsSettings } from "./cors.js";
-import { errorReplyFor, errorResponse, type ErrorReply } from "./errors.js";
+import { CorsPolicy, requireTokenForAnyOrigin, type CorsSettings } from "./cors.js";
+import { errorReplyFor, errorResponse, quoteName, type ErrorReply } from "./errors.js";
 import { createMeshRoutes, knownModelNames, MESH_ROUTE_NAMES, type RouteContext } from "./mesh-routes.js";
 import { ProxyMetrics } from "./metrics.js";
 import { RateLimiter } from "./rate-limit.js";
 import { Relay, RELAY_TOKEN_HEADER, type RelayOptions } from "./relay.js";
 import { DEFAULT_MAX_BODY_BYTES } from "./config.js";
-import { jsonResponse } from "./responses.js";
+import { jsonResponse, knownRequestBody } from "./responses.js";
 
 /** Options of `createProxy`. */
 export interface ProxyOptions {
@@ -31,6 +31,13 @@ export interface ProxyOptions {
   /** Mesh metrics appended to `/metrics` (a `PrometheusObservability` given to the mesh). */
   meshMetrics?: { render(): string };
   now?: () => number;
+  /** Where start-up warnings go (default `console.warn`). */
+  warn?: (line: string) => void;
+}
+
+/** Reads request headers by lower-case name: a `Headers`, or a server's own header map behind the same method. */
+export interface HeaderSource {
+  get(name: string): string | null;
 }
 
 /** Per-request facts only the server knows. */
@@ -43,6 +50,11 @@ export interface RequestContext {
 /** A running proxy. */
 export interface Proxy {
   handle(request: Request, context?: RequestContext): Promise<Response>;
+  /**
+   * False when a request with these headers would be refused for its token, so a server adapter must not read its
+   * body first (it streams it instead, and `handle` refuses without reading it). True on a proxy without tokens.
+   */
+  admits(headers: HeaderSource, path: string): boolean;
   readonly metrics: ProxyMetrics;
   /** Marks the proxy closed: later requests get 503. The mesh is the caller's to close. */
   close(): Promise<void>;
@@ -93,6 +105,7 @@ function deny(status: number, message: string, code: string, headers?: Record<st
  */
 export function createProxy(options: ProxyOptions): Proxy {
   requireTokenBeyondLoopback(options.listening.host, options.tokens ?? []);
+  requireTokenForAnyOrigin(options.cors, options.tokens ?? [], options.warn ?? console.warn);
   const tokens = new TokenSet(options.tokens ?? []);
   const now = options.now ?? Date.now;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -100,7 +113,7 @@ export function createProxy(options: ProxyOptions): Proxy {
   const limiter = options.rateLimit ? new RateLimiter(options.rateLimit.requestsPerMinute, now) : undefined;
   const metrics = new ProxyMetrics();
   const mesh = options.mesh;
-  const relay = options.relay?.enabled === false ? undefined : new Relay(options.relay ?? {}, maxBodyBytes, () => (mesh ? providerHosts(mesh) : []));
+  const relay = options.relay?.enabled === false ? undefined : new Relay(options.relay ?? {}, maxBodyBytes, mesh ? providerHostsOf(mesh) : () => []);
   const routes = mesh ? createMeshRoutes(mesh, Math.floor(now() / 1000)) : undefined;
   const isKnownModel = mesh ? knownModelNames(mesh) : () => false;
   const localHosts = new Set([...LOCAL_HOST_NAMES, options.listening.host.toLowerCase()]);
@@ -116,10 +129,9 @@ export function createProxy(options: ProxyOptions): Proxy {
     if (pathname === "/ready") return { route: "/ready", response: ready(mesh) };
     const isRelay = pathname.startsWith("/proxy/") || pathname === "/proxy";
     const isMesh = pathname.startsWith("/v1/");
-    if (pathname !== "/metrics" && !isRelay && !isMesh) return { route: "not_found", response: errorResponse(deny(404, `Invalid URL (${request.method} ${redactText(pathname)})`, "not_found")) };
+    if (pathname !== "/metrics" && !isRelay && !isMesh) return { route: "not_found", response: errorResponse(deny(404, `Invalid URL (${quoteName(request.method)} ${redactText(quoteName(pathname, 200))})`, "not_found")) };
     const routeName = isRelay ? "/proxy" : pathname === "/metrics" ? "/metrics" : pathname.startsWith("/v1/models") ? "/v1/models" : MESH_ROUTE_NAMES.has(pathname) ? pathname : "not_found";
-    // Relay requests carry the provider's key in Authorization, so the proxy's own token travels in its own header.
-    const presented = isRelay ? (request.headers.get(RELAY_TOKEN_HEADER) ?? "") : bearerToken(request.headers.get("authorization")) || (request.headers.get(RELAY_TOKEN_HEADER) ?? "");
+    const presented = presentedToken(request.headers, isRelay);
     let caller = `address:${context.remoteAddress ?? "unknown"}`;
     if (tokens.size > 0) {
       const index = presented ? tokens.match(presented) : -1;
@@ -146,7 +158,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     const routeContext: RouteContext = { signal, maxBodyBytes, redact: redactText };
     try {
       const response = await routes(request.method, pathname, request, routeContext);
-      return { route: routeName, response: response ?? errorResponse(deny(404, `Invalid URL (${request.method} ${redactText(pathname)})`, "not_found")) };
+      return { route: routeName, response: response ?? errorResponse(deny(404, `Invalid URL (${quoteName(request.method)} ${redactText(quoteName(pathname, 200))})`, "not_found")) };
     } catch (error) {
       // 499 (nginx's "client closed request"): nobody reads this answer, but metrics should not call it a failure.
       if (signal.aborted) return { route: routeName, response: new Response(null, { status: 499 }) };
@@ -157,6 +169,20 @@ export function createProxy(options: ProxyOptions): Proxy {
   async function handle(request: Request, context: RequestContext = {}): Promise<Response> {
     const started = now();
     metrics.started();
+    let name = "rejected";
+    let response: Response;
+    try {
+      ({ name, response } = await answer(request, context));
+    } catch {
+      // Whatever a route or a check threw: the caller gets a typed answer, never a dropped connection.
+      name = "error";
+      response = errorResponse({ status: 500, message: "the proxy failed while handling this request", type: "server_error", param: null, code: "internal_error" });
+    }
+    metrics.finished(name, response.status, (now() - started) / 1000);
+    return response;
+  }
+
+  async function answer(request: Request, context: RequestContext): Promise<{ name: string; response: Response }> {
     const incomingId = request.headers.get("x-request-id");
     const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : newRequestId();
     const origin = request.headers.get("origin");
@@ -165,7 +191,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     const host = request.headers.get("host") ?? hostOfUrl(request.url);
     if (tokens.size === 0 && host && !localHosts.has(hostnameOf(host))) {
       // Without a token the proxy is for this machine only; a foreign Host header is a DNS-rebinding page talking to it.
-      response = errorResponse(deny(403, `requests for host ${hostnameOf(host)} are refused: without a token this proxy serves localhost only`, "host_not_allowed"));
+      response = errorResponse(deny(403, `requests for host ${quoteName(hostnameOf(host))} are refused: without a token this proxy serves localhost only`, "host_not_allowed"));
     } else if (request.method === "OPTIONS") {
       name = "preflight";
       response = origin && cors.allows(origin) && request.headers.has("access-control-request-method")
@@ -173,7 +199,7 @@ export function createProxy(options: ProxyOptions): Proxy {
         : errorResponse(deny(403, "CORS preflight refused: this origin is not allowed", "origin_not_allowed"));
     } else if (origin && !cors.allows(origin)) {
       // A page of an origin not on the list must not drive the proxy at all, not merely be unable to read the reply.
-      response = errorResponse(deny(403, `origin ${origin} is not allowed to use this proxy`, "origin_not_allowed"));
+      response = errorResponse(deny(403, `origin ${quoteName(origin)} is not allowed to use this proxy`, "origin_not_allowed"));
     } else {
       const routed = await route(request, pathAndQuery(request.url), context);
       name = routed.route;
@@ -181,12 +207,21 @@ export function createProxy(options: ProxyOptions): Proxy {
     }
     response.headers.set("x-request-id", requestId);
     if (origin && cors.allows(origin) && request.method !== "OPTIONS") for (const [header, value] of cors.responseHeaders(origin)) response.headers.set(header, value);
-    metrics.finished(name, response.status, (now() - started) / 1000);
-    return response;
+    // Refused with its body unread (no token, too large, ...): close the connection after the answer, or the server
+    // would go on reading and discarding whatever the client sends, for as long as it sends it.
+    if (response.status >= 400 && request.body && !request.bodyUsed && !knownRequestBody(request)) response.headers.set("connection", "close");
+    return { name, response };
+  }
+
+  function admits(headers: HeaderSource, path: string): boolean {
+    if (tokens.size === 0) return true;
+    const presented = presentedToken(headers, path.startsWith("/proxy/") || path === "/proxy" || path.startsWith("/proxy?"));
+    return presented !== "" && tokens.match(presented) >= 0;
   }
 
   return {
     handle,
+    admits,
     metrics,
     close: async () => {
       closed = true;
@@ -225,16 +260,39 @@ function metricsResponse(metrics: ProxyMetrics, meshMetrics: { render(): string 
 }
 
 /**
- * Hosts of the mesh's configured providers: the relay may reach them too (the private-address rule still applies).
- * Undefined while the mesh is starting, so the relay asks again later.
+ * The proxy token a request presents: in relay mode only `x-modelmesh-proxy-token` (Authorization belongs to the
+ * provider); in mesh mode `Authorization: Bearer <token>` (RFC 6750 §2.1, scheme case-insensitive per RFC 7235
+ * §2.1) or that header. Basic, Token or a bare value in Authorization never count.
  */
-function providerHosts(mesh: MeshClient): string[] | undefined {
-  let providers;
-  try {
-    providers = mesh.mesh.config.providers;
-  } catch {
-    return undefined;
-  }
+function presentedToken(headers: HeaderSource, isRelay: boolean): string {
+  if (isRelay) return headers.get(RELAY_TOKEN_HEADER) ?? "";
+  return bearerToken(headers.get("authorization")) || (headers.get(RELAY_TOKEN_HEADER) ?? "");
+}
+
+/**
+ * Hosts of the mesh's providers, for the relay: the same array while the mesh keeps its configuration, a new one
+ * after `reconfigure()` (providers added or removed change what is relayable). Undefined while the mesh is starting.
+ */
+function providerHostsOf(mesh: MeshClient): () => string[] | undefined {
+  let seen: unknown;
+  let hosts: string[] | undefined;
+  return () => {
+    let config;
+    try {
+      config = mesh.mesh.config;
+    } catch {
+      return undefined;
+    }
+    if (config !== seen) {
+      seen = config;
+      hosts = providerHosts(config.providers);
+    }
+    return hosts;
+  };
+}
+
+/** Hosts of configured providers: the relay may reach them too (the private-address rule still applies). */
+function providerHosts(providers: ReadonlyArray<{ config: Record<string, unknown> }>): string[] {
   const hosts: string[] = [];
   for (const provider of providers) {
     const base = provider.config.baseUrl ?? provider.config.base_url;

@@ -3,8 +3,9 @@
  * client with the OpenAI call shape, and writes the answer once (a stream: one JSON.stringify per chunk).
  */
 import { SSE_DONE, capabilities, formatSseEvent, type MeshClient } from "modelmesh";
-import { badRequest, errorReplyFor, payloadTooLarge, ProxyRequestError } from "./errors.js";
+import { badRequest, errorReplyFor, payloadTooLarge, ProxyRequestError, quoteName } from "./errors.js";
 import { jsonResponse, knownRequestBody } from "./responses.js";
+import { parseJsonObject } from "./json-body.js";
 
 /** What a route needs besides the request. */
 export interface RouteContext {
@@ -53,18 +54,8 @@ async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
   return bytes;
 }
 
-const decoder = new TextDecoder();
-
 async function readJson(request: Request, limit: number): Promise<Record<string, unknown>> {
-  const text = decoder.decode(await readBytes(request, limit));
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw badRequest("We could not parse the JSON body of your request. The OpenAI API expects a JSON payload.");
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw badRequest("the request body must be a JSON object");
-  return value as Record<string, unknown>;
+  return parseJsonObject(await readBytes(request, limit));
 }
 
 /** An SSE body from a MeshStream: each chunk is stringified once; a failure after the first chunk ends as an error event. */
@@ -136,12 +127,17 @@ const transcriptions: Route = async (client, request, context) => {
   } catch {
     throw badRequest("the multipart body could not be parsed", "file");
   }
-  const fields: Record<string, unknown> = {};
+  // No prototype: a field named `toString[]` or `__proto__` is just a field, not a method to call or a prototype to set.
+  const fields: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of form) {
     if (key === "file") continue;
-    // Arrays travel as repeated `key[]` fields (timestamp_granularities[]).
-    if (key.endsWith("[]")) ((fields[key.slice(0, -2)] ??= []) as unknown[]).push(value);
-    else fields[key] = value;
+    // Arrays travel as repeated `key[]` fields (timestamp_granularities[]); a plain field of the same name is replaced.
+    if (key.endsWith("[]")) {
+      const name = key.slice(0, -2);
+      const list = fields[name];
+      if (Array.isArray(list)) list.push(value);
+      else fields[name] = [value];
+    } else fields[key] = value;
   }
   const file = form.get("file");
   if (!(file instanceof Blob)) throw badRequest("file is required (an audio file in the multipart body)", "file");
@@ -221,7 +217,7 @@ export function createMeshRoutes(client: MeshClient, created: number) {
         throw badRequest("the model id in the URL is not valid percent-encoding", "model");
       }
       const entry = modelList(client, created).find((model) => model.id === id);
-      if (!entry) throw new ProxyRequestError({ status: 404, message: `The model '${context.redact(id)}' does not exist`, type: "invalid_request_error", param: "model", code: "model_not_found" });
+      if (!entry) throw new ProxyRequestError({ status: 404, message: `The model '${context.redact(quoteName(id))}' does not exist`, type: "invalid_request_error", param: "model", code: "model_not_found" });
       return jsonResponse(entry);
     }
     return undefined;

@@ -24,6 +24,10 @@ function headerPairs(incoming: IncomingMessage): Array<[string, string]> {
   return headers;
 }
 
+function nodeHeaders(incoming: IncomingMessage): { get(name: string): string | null } {
+  return { get: (name) => (typeof incoming.headers[name] === "string" ? (incoming.headers[name] as string) : null) };
+}
+
 function readSmallBody(incoming: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
@@ -36,12 +40,13 @@ function readSmallBody(incoming: IncomingMessage): Promise<Buffer> {
 
 // The abort signal travels in the request context, not in the Request: a Request given a signal builds a second,
 // following signal of its own, measurable on every request.
-async function toRequest(incoming: IncomingMessage, origin: string): Promise<Request> {
+async function toRequest(incoming: IncomingMessage, origin: string, admits: Proxy["admits"]): Promise<Request> {
   const url = `${origin}${incoming.url ?? "/"}`;
   const method = incoming.method ?? "GET";
   if (BODYLESS_METHODS.has(method)) return new Request(url, { method, headers: headerPairs(incoming) });
   const declared = Number(incoming.headers["content-length"] ?? Number.NaN);
-  if (declared <= PREREAD_LIMIT && incoming.url?.startsWith(MESH_PREFIX)) {
+  // Never read the body of a request its token will get refused: stream it, and the handler refuses it unread.
+  if (declared <= PREREAD_LIMIT && incoming.url?.startsWith(MESH_PREFIX) && admits(nodeHeaders(incoming), incoming.url)) {
     const bytes = await readSmallBody(incoming);
     const request = new Request(url, { method, headers: headerPairs(incoming), body: bytes as unknown as BodyInit });
     rememberRequestBody(request, bytes);
@@ -103,7 +108,7 @@ export function createNodeListener(proxy: Proxy, origin: string | (() => string)
     outgoing.once("close", () => {
       if (!outgoing.writableFinished) controller.abort();
     });
-    toRequest(incoming, originOf())
+    toRequest(incoming, originOf(), proxy.admits)
       .then(
         (request) => proxy.handle(request, { remoteAddress: incoming.socket.remoteAddress, signal: controller.signal }),
         () => {

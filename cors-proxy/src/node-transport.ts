@@ -121,5 +121,6 @@ export function createNodeTransport(options: NodeTransportOptions = {}): RelayTr
       else outgoing.end();
     });
   transport.passesEncodedBodies = true;
+  transport.checksAddresses = true;
   return transport;
 }

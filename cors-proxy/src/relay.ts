@@ -2,8 +2,9 @@
  * Relay mode: `/proxy/<full target URL>`, the form the SDK's `proxyUrl` produces. The browser holds the provider
  * key and sends it in its own headers; the proxy only moves bytes, to an allow-list of hosts, streaming both ways.
  */
+import { ConfigError } from "modelmesh";
 import { errorResponse, payloadTooLarge, type ErrorReply } from "./errors.js";
-import { isIpLiteral, isPrivateAddress, isPrivateHostname, matchesHost, matchesHostAnyPort, parseHostPattern, type HostPattern } from "./addresses.js";
+import { isIpLiteral, isPrivateHost, isPublicAddress, matchesHost, matchesHostAnyPort, normalizeHostname, parseHostPattern, type HostPattern } from "./addresses.js";
 
 /**
  * Hosts of the built-in providers and tools: what a browser may reach through the relay without configuration.
@@ -48,11 +49,14 @@ export interface RelayRequest {
 
 /**
  * Sends one relayed request. `passesEncodedBodies`: the transport hands compressed bytes through untouched (so
- * `content-encoding` stays true); fetch-based transports decode, so those headers must go.
+ * `content-encoding` stays true); fetch-based transports decode, so those headers must go. `checksAddresses`: the
+ * transport refuses, at connect time, every resolved address that is not public (unless `allowPrivateAddresses`),
+ * throwing BlockedAddressError; without it the relay must check names itself or refuse them.
  */
 export interface RelayTransport {
   (target: URL, request: RelayRequest): Promise<Response>;
   passesEncodedBodies?: boolean;
+  checksAddresses?: boolean;
 }
 
 /** Thrown by a transport (or the resolver check) when a name resolves to an address the relay must not reach. */
@@ -76,9 +80,26 @@ export interface RelayOptions {
   allowPrivate?: string[];
   /** Default: `fetch` (decoding, no DNS check); the node adapter installs one that checks every resolved address. */
   transport?: RelayTransport;
-  /** Resolves a name before a fetch-based transport is used, so names pointing at private addresses are refused. */
+  /**
+   * Resolves a name before a transport that does not check addresses is used, so names pointing at private
+   * addresses are refused (a check before the connection, not at it: prefer a transport with `checksAddresses`).
+   */
   resolve?: (hostname: string) => Promise<string[]>;
+  /**
+   * Relay to names whose addresses nobody checks (a transport without `checksAddresses` and no `resolve`). Only for
+   * runtimes whose own fetch cannot reach private networks (e.g. an edge worker). Default false: such targets get 503.
+   */
+  allowUncheckedAddresses?: boolean;
+  /** Milliseconds the upstream has to send its response headers (connection and DNS included). Default 300 000. */
+  timeoutMs?: number;
+  /** Milliseconds the upstream may stay silent while sending its body; the stream is then cut. Default 120 000. */
+  idleTimeoutMs?: number;
 }
+
+/** Five minutes: a non-streamed answer of a reasoning model can take minutes before its headers. */
+export const DEFAULT_RELAY_TIMEOUT_MS = 300_000;
+/** Two minutes of silence inside a body: streams of slow models pause, but not that long. */
+export const DEFAULT_RELAY_IDLE_TIMEOUT_MS = 120_000;
 
 // Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection, never the next one.
 const HOP_BY_HOP = [
@@ -115,7 +136,24 @@ const RESPONSE_DROP = new Set([
   "set-cookie",
   "set-cookie2",
   "alt-svc",
+  // The proxy's origin is not the provider's: its HSTS, Clear-Site-Data or reporting rules must not apply here.
+  "strict-transport-security",
+  "clear-site-data",
+  "report-to",
+  "nel",
 ]);
+
+// Relayed bytes are the provider's, served from the proxy's origin: a browser must not sniff them into HTML or
+// script, and a page opened from a relayed URL gets no script, plugins or same-origin access at all.
+const RESPONSE_SAFETY: ReadonlyArray<readonly [string, string]> = [
+  ["x-content-type-options", "nosniff"],
+  ["content-security-policy", "default-src 'none'; sandbox"],
+];
+
+/** Why the relay stopped waiting for its upstream. */
+class UpstreamTimeout extends Error {
+  override name = "UpstreamTimeout" as const;
+}
 
 const SCHEME_REPAIR = /^(https?):\/(?!\/)/i;
 const ENCODED_SCHEME = /^https?%3a/i;
@@ -135,20 +173,46 @@ function refusal(status: number, message: string, code: string): ErrorReply {
 export class Relay {
   readonly #allowHosts: HostPattern[];
   readonly #extraHosts: () => readonly string[] | undefined;
-  #extraPatterns: HostPattern[] | undefined;
+  #extraSource: readonly string[] | undefined;
+  #extraPatterns: HostPattern[] = [];
   readonly #allowPrivate: HostPattern[];
   readonly #transport: RelayTransport;
   readonly #resolve: ((hostname: string) => Promise<string[]>) | undefined;
+  readonly #allowUnchecked: boolean;
   readonly #maxBodyBytes: number;
+  readonly #timeoutMs: number;
+  readonly #idleTimeoutMs: number;
 
-  /** `extraHosts`: more allowed hosts (the mesh's providers), asked for until it answers (undefined = not known yet). */
+  /**
+   * `extraHosts`: more allowed hosts (the mesh's providers), asked for on every request (undefined = not known yet);
+   * a new array (the mesh was reconfigured) is parsed again, the same array is not.
+   */
   constructor(options: RelayOptions, maxBodyBytes: number, extraHosts: () => readonly string[] | undefined = () => []) {
-    this.#allowHosts = [...BUILTIN_RELAY_HOSTS, ...(options.allowHosts ?? [])].map(parseHostPattern);
+    this.#allowHosts = [...BUILTIN_RELAY_HOSTS.map((host) => parseHostPattern(host)), ...(options.allowHosts ?? []).map((host) => parseHostPattern(host, "proxy.relay.allow_hosts"))];
     this.#extraHosts = extraHosts;
-    this.#allowPrivate = (options.allowPrivate ?? []).map(parseHostPattern);
+    this.#allowPrivate = (options.allowPrivate ?? []).map((host) => parseHostPattern(host, "proxy.relay.allow_private"));
     this.#transport = options.transport ?? fetchTransport;
     this.#resolve = options.resolve;
+    this.#allowUnchecked = options.allowUncheckedAddresses === true;
     this.#maxBodyBytes = maxBodyBytes;
+    this.#timeoutMs = positive(options.timeoutMs, DEFAULT_RELAY_TIMEOUT_MS, "proxy.relay.timeout_ms");
+    this.#idleTimeoutMs = positive(options.idleTimeoutMs, DEFAULT_RELAY_IDLE_TIMEOUT_MS, "proxy.relay.idle_timeout_ms");
+  }
+
+  #currentExtraPatterns(): HostPattern[] {
+    const hosts = this.#extraHosts();
+    if (hosts !== this.#extraSource) {
+      this.#extraSource = hosts;
+      // A provider URL the mesh accepted but that names no usable host adds nothing rather than failing the relay.
+      this.#extraPatterns = (hosts ?? []).flatMap((host) => {
+        try {
+          return [parseHostPattern(host)];
+        } catch {
+          return [];
+        }
+      });
+    }
+    return this.#extraPatterns;
   }
 
   /**
@@ -157,22 +221,47 @@ export class Relay {
    */
   check(target: URL): { allowPrivateAddresses: boolean } | ErrorReply {
     if (target.username || target.password) return refusal(400, "the target URL must not carry credentials", "invalid_target");
-    const hostname = target.hostname.toLowerCase().replace(/\.$/, "");
+    const hostname = normalizeHostname(target.hostname);
     const port = target.port;
     const privateAllowed = this.#allowPrivate.some((pattern) => matchesHostAnyPort(pattern, hostname, port));
     if (target.protocol !== "https:" && !(target.protocol === "http:" && privateAllowed)) {
       return refusal(403, `the relay forwards only https URLs (got ${target.protocol})`, "target_not_allowed");
     }
     if (privateAllowed) return { allowPrivateAddresses: true };
-    if (isIpLiteral(hostname) ? isPrivateAddress(hostname) : isPrivateHostname(hostname)) {
+    if (isPrivateHost(hostname)) {
       return refusal(403, `the relay does not forward to loopback, private or link-local hosts (${hostname})`, "target_not_allowed");
     }
-    this.#extraPatterns ??= this.#extraHosts()?.map(parseHostPattern);
     const allowed = (pattern: HostPattern) => matchesHost(pattern, hostname, port);
-    if (!this.#allowHosts.some(allowed) && !this.#extraPatterns?.some(allowed)) {
+    if (!this.#allowHosts.some(allowed) && !this.#currentExtraPatterns().some(allowed)) {
       return refusal(403, `${target.host} is not on this relay's allow-list`, "target_not_allowed");
     }
     return { allowPrivateAddresses: false };
+  }
+
+  /**
+   * For a name (not an IP literal, already checked) whose addresses the transport will not check: resolve it and
+   * refuse unless every answer is public; with no resolver, refuse unless the operator accepted unchecked names.
+   */
+  async #checkAddresses(hostname: string): Promise<ErrorReply | undefined> {
+    if (this.#resolve) {
+      let addresses: string[];
+      try {
+        addresses = await this.#resolve(hostname);
+      } catch {
+        return { status: 502, message: `the relay could not resolve ${hostname}`, type: "server_error", param: null, code: "upstream_unreachable" };
+      }
+      if (addresses.length === 0) return { status: 502, message: `the relay could not resolve ${hostname}`, type: "server_error", param: null, code: "upstream_unreachable" };
+      const blocked = addresses.find((address) => !isPublicAddress(address));
+      return blocked === undefined ? undefined : refusal(403, new BlockedAddressError(hostname, blocked).message, "target_not_allowed");
+    }
+    if (this.#allowUnchecked) return undefined;
+    return {
+      status: 503,
+      message: "this relay cannot check where names resolve in this runtime, so it refuses them: use the Node server (startProxyServer), or pass relay.transport with checksAddresses, or relay.resolve",
+      type: "server_error",
+      param: null,
+      code: "relay_address_check_unavailable",
+    };
   }
 
   /** Relays `request` to `targetText` (everything after `/proxy/`, query included). */
@@ -184,31 +273,56 @@ export class Relay {
     if (!target) return errorResponse(refusal(400, "after /proxy/ give a full https URL, e.g. /proxy/https://api.openai.com/v1/models", "invalid_target"));
     const verdict = this.check(target);
     if ("status" in verdict) return errorResponse(verdict);
-    if (!verdict.allowPrivateAddresses && this.#resolve && !isIpLiteral(target.hostname)) {
-      const blocked = (await this.#resolve(target.hostname).catch(() => [])).find(isPrivateAddress);
-      if (blocked) return errorResponse(refusal(403, new BlockedAddressError(target.hostname, blocked).message, "target_not_allowed"));
+    if (!verdict.allowPrivateAddresses && !this.#transport.checksAddresses && !isIpLiteral(target.hostname)) {
+      const refused = await this.#checkAddresses(target.hostname);
+      if (refused) return errorResponse(refused);
     }
     const declared = Number(request.headers.get("content-length") ?? "0");
     if (declared > this.#maxBodyBytes) return errorResponse(payloadTooLarge(this.#maxBodyBytes).reply);
     const limited = request.body ? limitBody(request.body, this.#maxBodyBytes) : undefined;
+    // One controller for the upstream exchange: the client leaving, or the upstream being too slow, ends it.
+    const upstreamAbort = new AbortController();
+    const onClientAbort = () => upstreamAbort.abort(signal.reason);
+    if (signal.aborted) onClientAbort();
+    else signal.addEventListener("abort", onClientAbort, { once: true });
+    const headersTimer = setTimeout(() => upstreamAbort.abort(new UpstreamTimeout(`${target.host} sent no response headers within ${this.#timeoutMs / 1000} s`)), this.#timeoutMs);
     let upstream: Response;
     try {
       upstream = await this.#transport(target, {
         method: request.method,
         headers: this.forwardHeaders(request.headers),
         body: limited?.body ?? null,
-        signal,
+        signal: upstreamAbort.signal,
         allowPrivateAddresses: verdict.allowPrivateAddresses,
       });
     } catch (error) {
+      signal.removeEventListener("abort", onClientAbort);
       if (limited?.exceeded()) return errorResponse(payloadTooLarge(this.#maxBodyBytes).reply);
+      const reason: unknown = upstreamAbort.signal.reason;
+      // 499 (nginx's "client closed request"): nobody reads this answer, but metrics should not call it a failure.
+      if (signal.aborted) return new Response(null, { status: 499 });
+      if (reason instanceof UpstreamTimeout) return errorResponse({ status: 504, message: `the relay timed out: ${reason.message}`, type: "server_error", param: null, code: "timeout" });
       if (error instanceof BlockedAddressError || (error as { cause?: unknown })?.cause instanceof BlockedAddressError) {
         const blocked = error instanceof BlockedAddressError ? error : ((error as { cause: BlockedAddressError }).cause);
         return errorResponse(refusal(403, blocked.message, "target_not_allowed"));
       }
       return errorResponse({ status: 502, message: `the relay could not reach ${target.host}`, type: "server_error", param: null, code: "upstream_unreachable" });
+    } finally {
+      clearTimeout(headersTimer);
     }
-    return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers: this.returnHeaders(upstream.headers) });
+    const done = () => signal.removeEventListener("abort", onClientAbort);
+    const body = upstream.body ? idleGuard(upstream.body, this.#idleTimeoutMs, target.host, upstreamAbort, done) : null;
+    if (!body) done();
+    const headers = this.returnHeaders(upstream.headers);
+    let response: Response;
+    try {
+      response = new Response(body, { status: upstream.status, statusText: upstream.statusText, headers });
+    } catch {
+      // A status a Response cannot carry with a body (a 204 or 304 that sent one anyway): drop the body.
+      await body?.cancel().catch(() => {});
+      response = new Response(null, { status: upstream.status, headers });
+    }
+    return response;
   }
 
   private forwardHeaders(incoming: Headers): Array<[string, string]> {
@@ -234,8 +348,54 @@ export class Relay {
       // The proxy's own x-request-id names this exchange; the provider's stays available under another name.
       headers.append(name === "x-request-id" ? "x-upstream-request-id" : name, value);
     }
+    for (const [name, value] of RESPONSE_SAFETY) headers.set(name, value);
     return headers;
   }
+}
+
+function positive(value: number | undefined, fallback: number, path: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) throw new ConfigError(path, "must be a positive number of milliseconds");
+  return value;
+}
+
+/**
+ * The upstream body, cut when the upstream stays silent for `idleMs` while the client waits for more: the stream
+ * errors (the server adapter then aborts the client's connection, since the status line is already sent) and the
+ * upstream request is aborted. Only time spent waiting on the upstream counts, not a slow client's backpressure.
+ */
+function idleGuard(body: ReadableStream<Uint8Array>, idleMs: number, host: string, upstream: AbortController, done: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const silence = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new UpstreamTimeout(`${host} sent nothing for ${idleMs / 1000} s`)), idleMs);
+        });
+        try {
+          const { value, done: finished } = await Promise.race([reader.read(), silence]);
+          if (finished) {
+            done();
+            controller.close();
+          } else controller.enqueue(value);
+        } catch (error) {
+          done();
+          upstream.abort(error);
+          reader.cancel(error).catch(() => {});
+          controller.error(error);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      async cancel(reason) {
+        done();
+        upstream.abort(reason);
+        await reader.cancel(reason).catch(() => {});
+      },
+    },
+    { highWaterMark: 0 },
+  );
 }
 
 /** The target URL after `/proxy/`: raw, with `https:/` (a collapsed double slash) repaired, or percent-encoded. */

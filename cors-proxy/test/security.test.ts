@@ -56,7 +56,7 @@ describe("CORS only for configured origins", () => {
     const closed = createProxy({ listening: local });
     const preflight = new Request("http://localhost/health", { method: "OPTIONS", headers: { origin: "https://app.example", "access-control-request-method": "GET" } });
     expect((await closed.handle(preflight)).status).toBe(403);
-    const open = createProxy({ listening: local, cors: { enabled: true, allowedOrigins: ["*"] } });
+    const open = createProxy({ listening: local, tokens: [TOKEN], cors: { enabled: true, allowedOrigins: ["*"] } });
     const response = await open.handle(get("/health", { origin: "https://anyone.example" }));
     expect(response.headers.get("access-control-allow-origin")).toBe("*");
   });
