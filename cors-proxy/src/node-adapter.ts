@@ -5,7 +5,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { pipeline, Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { createProxy, type Proxy, type ProxyOptions } from "./handler.js";
 import { takeNodeBody } from "./node-body.js";
 import { createNodeTransport } from "./node-transport.js";
@@ -13,10 +13,10 @@ import { knownBody, rememberRequestBody, takeBodySource, type BodySource } from 
 
 const BODYLESS_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-// Mesh routes parse the whole body anyway, so a small one with a declared length is read here with plain Node
-// streams (far cheaper than a web stream per request); relay bodies and anything large or chunked stay streamed.
+// A small body with a declared length is read here with plain Node streams (far cheaper than web streams per
+// request: mesh routes parse it whole anyway, the relay sends it on in one write); anything large or chunked
+// stays streamed.
 const PREREAD_LIMIT = 1024 * 1024;
-const MESH_PREFIX = "/v1/";
 
 function headerPairs(incoming: IncomingMessage): Array<[string, string]> {
   const headers: Array<[string, string]> = [];
@@ -42,7 +42,7 @@ async function toRequest(incoming: IncomingMessage, origin: string): Promise<Req
   const method = incoming.method ?? "GET";
   if (BODYLESS_METHODS.has(method)) return new Request(url, { method, headers: headerPairs(incoming) });
   const declared = Number(incoming.headers["content-length"] ?? Number.NaN);
-  if (declared <= PREREAD_LIMIT && incoming.url?.startsWith(MESH_PREFIX)) {
+  if (declared <= PREREAD_LIMIT) {
     const bytes = await readSmallBody(incoming);
     const request = new Request(url, { method, headers: headerPairs(incoming), body: bytes as unknown as BodyInit });
     rememberRequestBody(request, bytes);
@@ -75,9 +75,23 @@ async function writeSource(source: BodySource, outgoing: ServerResponse): Promis
   }
 }
 
-/** A relayed upstream body, piped: a failure on either side destroys the other (the client sees a cut response). */
+/**
+ * A relayed upstream body, piped: a failure on either side destroys the other (the client sees a cut response, the
+ * upstream connection is released). Not `stream.pipeline`: it builds and aborts an AbortController per call.
+ */
 function pipeNodeBody(body: Readable, outgoing: ServerResponse): Promise<void> {
-  return new Promise((resolve) => pipeline(body, outgoing, () => resolve()));
+  return new Promise((resolve) => {
+    outgoing.once("close", () => {
+      if (!outgoing.writableFinished) body.destroy();
+      resolve();
+    });
+    body.once("close", () => {
+      if (!body.readableEnded) outgoing.destroy();
+    });
+    // The "close" above handles a failed body; without a listener its "error" would crash the process.
+    body.on("error", () => {});
+    body.pipe(outgoing);
+  });
 }
 
 async function writeResponse(response: Response, outgoing: ServerResponse): Promise<void> {

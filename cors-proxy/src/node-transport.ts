@@ -120,7 +120,8 @@ export function createNodeTransport(options: NodeTransportOptions = {}): RelayTr
         const body = empty ? null : nodeBodyStream(incoming, () => (request.signal.aborted ? request.signal.reason : undefined));
         resolve(new Response(body, { status, statusText: incoming.statusMessage ?? "", headers: responseHeaders(incoming) }));
       });
-      if (request.body) void sendBody(request.body, outgoing);
+      if (request.body instanceof Uint8Array) outgoing.end(request.body);
+      else if (request.body) void sendBody(request.body, outgoing);
       else outgoing.end();
     });
   transport.passesEncodedBodies = true;
