@@ -41,6 +41,8 @@ export function nodeBodyStream(source: Readable, abortReason?: () => unknown): R
         };
         source.once("error", cut);
         source.once("close", () => cut());
+        // A source someone paused (a reader that read ahead, then put the bytes back) stays paused on "data".
+        source.resume();
       },
       cancel() {
         source.destroy();

@@ -98,17 +98,32 @@ function webBody(source: Readable, signal: AbortSignal | undefined): ReadableStr
   return nodeBodyStream(source, () => (signal.aborted ? abortReason(signal) : undefined));
 }
 
-function readWhole(source: Readable, length: number): Promise<Buffer> {
+/**
+ * Reads a body whole, up to `limit` bytes. Past the limit it stops, puts back what it read (`unshift`) and
+ * resolves undefined: the caller then streams the body from its start.
+ */
+function readWhole(source: Readable, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let total = 0;
-    source.on("data", (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       parts.push(chunk);
       total += chunk.byteLength;
-    });
-    source.once("end", () => resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, total)));
+      if (total <= limit) return;
+      source.pause();
+      source.off("data", onData);
+      source.off("end", onEnd);
+      source.off("error", reject);
+      source.off("close", onClose);
+      source.unshift(Buffer.concat(parts, total));
+      resolve(undefined);
+    };
+    const onEnd = () => resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, total));
+    const onClose = () => reject(new Error(`the connection closed after ${total} bytes of the body`));
+    source.on("data", onData);
+    source.once("end", onEnd);
     source.once("error", reject);
-    source.once("close", () => reject(new Error(`the connection closed after ${total} of ${length} bytes`)));
+    source.once("close", onClose);
   });
 }
 
@@ -199,20 +214,23 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
         }
         const source = decoded(incoming, responseInit.headers);
         const declared = Number(incoming.headers["content-length"] ?? Number.NaN);
-        const streaming = (incoming.headers["content-type"] ?? "").includes("text/event-stream");
-        if (!streaming && source === incoming && declared <= bufferLimit) {
-          readWhole(source, declared).then((whole) => {
-            signal?.removeEventListener("abort", onAbort);
-            if (settled) return;
-            settled = true;
-            resolve(new Response(whole as unknown as BodyInit, responseInit));
-          }, fail);
-          return;
-        }
-        // From here the body stream watches the signal: the request promise is settled.
-        signal?.removeEventListener("abort", onAbort);
-        settled = true;
-        resolve(new Response(webBody(source, signal), responseInit));
+        const contentType = incoming.headers["content-type"] ?? "";
+        // JSON is read whole whatever its framing (a chunked answer may still be small); audio and SSE stream.
+        const whole = !contentType.includes("text/event-stream") && (declared <= bufferLimit || (Number.isNaN(declared) && contentType.includes("json")));
+        const streamed = () => {
+          // From here the body stream watches the signal: the request promise is settled.
+          signal?.removeEventListener("abort", onAbort);
+          settled = true;
+          resolve(new Response(webBody(source, signal), responseInit));
+        };
+        if (!whole) return streamed();
+        readWhole(source, bufferLimit).then((bytes) => {
+          if (settled) return;
+          if (!bytes) return streamed();
+          signal?.removeEventListener("abort", onAbort);
+          settled = true;
+          resolve(new Response(bytes as unknown as BodyInit, responseInit));
+        }, fail);
       });
       outgoing.end(bytes);
     });
