@@ -51,14 +51,14 @@ describe("createNodeFetch", () => {
   });
 
   it("takes headers as Headers or pairs and bytes as the body", async () => {
-    const { url, fetch } = await serve((_request, response) => response.end("done"));
+    const { url, fetch } = await serve((_request, response) => void response.end("done"));
     await fetch(url, { method: "POST", headers: new Headers({ "x-one": "1" }), body: new TextEncoder().encode("bytes") });
     await fetch(url, { method: "POST", headers: [["x-two", "2"]], body: new TextEncoder().encode("more").buffer });
     expect(received.map((entry) => [entry.headers["x-one"] ?? entry.headers["x-two"], entry.body])).toEqual([["1", "bytes"], ["2", "more"]]);
   });
 
   it("reuses one keep-alive connection for sequential requests", async () => {
-    const { url, fetch } = await serve((_request, response) => response.end("ok"));
+    const { url, fetch } = await serve((_request, response) => void response.end("ok"));
     for (let index = 0; index < 5; index++) await (await fetch(url)).text();
     expect(new Set(received.map((entry) => entry.port)).size).toBe(1);
   });
@@ -171,7 +171,7 @@ describe("createNodeFetch", () => {
 
   it("hands what it does not handle itself (FormData, a Request) to the fallback fetch", async () => {
     const fallback = vi.fn(async () => new Response("from fallback"));
-    const { url, fetch } = await serve((_request, response) => response.end("direct"), { fallback });
+    const { url, fetch } = await serve((_request, response) => void response.end("direct"), { fallback });
     const form = new FormData();
     form.set("field", "value");
     expect(await (await fetch(url, { method: "POST", body: form })).text()).toBe("from fallback");
