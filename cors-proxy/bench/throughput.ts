@@ -7,7 +7,7 @@
  * Run alone: npm run bench -- proxy-throughput
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startChild, runJsonChild, type Child } from "./children.js";
 import type { LoadPlan, LoadTarget, SequentialSample, ThroughputSample } from "./load-process.js";
@@ -61,7 +61,9 @@ async function verify(target: LoadTarget, kind: Kind): Promise<void> {
   if (!ok) throw new Error(`${target.name} (${kind}) answered ${response.status}: ${text.slice(0, 300)}`);
 }
 
-async function startContenders(upstreamUrl: string, directory: string): Promise<{ children: Child[]; bases: Record<(typeof CONTENDERS)[number] | "direct", string> }> {
+type Party = (typeof CONTENDERS)[number] | "direct";
+
+async function startContenders(upstreamUrl: string, directory: string): Promise<{ children: Child[]; bases: Record<Party, string>; pids: Partial<Record<Party, number>> }> {
   const upstream = new URL(upstreamUrl);
   const config = join(directory, "modelmesh.json");
   writeFileSync(
@@ -78,8 +80,10 @@ async function startContenders(upstreamUrl: string, directory: string): Promise<
     startChild(CLI, ["--config", config, "--port", "0"], { ready: listening }),
   ]);
   const [passThrough, mesh, relay] = children.map((child) => child.announced);
+  const pids = { "pass-through": children[0]!.process.pid, mesh: children[1]!.process.pid, relay: children[2]!.process.pid };
   return {
     children,
+    pids,
     bases: {
       direct: `${upstream.origin}/v1/chat/completions`,
       "pass-through": `${passThrough}/v1/chat/completions`,
@@ -106,6 +110,10 @@ function throughputRows(kind: Kind, samples: ThroughputSample[], connections: nu
       { section, name: `${name} ${kind} p99 − pass-through p99, ms (median, range)`, value: `${gap.toFixed(0)} (${range(gaps, 0)})`, goal: `≤ ${THROUGHPUT_GOALS.p99GapMs}`, pass: gap <= THROUGHPUT_GOALS.p99GapMs },
       { section, name: `${name} ${kind} errors + non-2xx`, value: String(failures), goal: "0", pass: failures === 0 },
     );
+  }
+  const cpu = (name: string) => median(of(name).map((sample) => sample.cpuUsPerRequest));
+  if (!Number.isNaN(cpu("pass-through"))) {
+    rows.push({ section, name: `CPU µs per request, pass-through / mesh / relay (medians; context, less noisy than rates)`, value: ["pass-through", "mesh", "relay"].map((name) => cpu(name).toFixed(0)).join(" / ") });
   }
   const baseFailures = base.reduce((sum, sample) => sum + sample.errors + sample.non2xx, 0);
   rows.push({ section, name: `pass-through ${kind} req/s, p50 ms, p99 ms, errors (medians; context)`, value: `${median(base.map((sample) => sample.requestsPerSecond)).toFixed(0)}, ${median(base.map((sample) => sample.p50Ms)).toFixed(0)}, ${median(base.map((sample) => sample.p99Ms)).toFixed(0)}, ${baseFailures}` });
@@ -150,14 +158,14 @@ export async function proxyThroughput(options: ThroughputOptions = {}): Promise<
     children.push(...started.children);
     const rows: ThroughputRow[] = [];
     for (const kind of ["json", "sse"] as Kind[]) {
-      const target = (name: keyof typeof started.bases): LoadTarget => ({ name, url: started.bases[name], body: BODIES[kind], headers: HEADERS });
+      const target = (name: Party): LoadTarget => ({ name, url: started.bases[name], body: BODIES[kind], headers: HEADERS, ...(started.pids[name] ? { pid: started.pids[name] } : {}) });
       for (const name of CONTENDERS) await verify(target(name), kind);
       const plan: LoadPlan = { kind: "throughput", targets: CONTENDERS.map(target), rounds: options.rounds ?? 4, seconds: options.seconds ?? 5, warmupSeconds: 2, connections };
       rows.push(...throughputRows(kind, await runJsonChild<ThroughputSample[]>("cors-proxy/bench/load-process.ts", [JSON.stringify(plan)]), connections));
       const sequential: LoadPlan = { kind: "sequential", targets: (["direct", ...CONTENDERS] as const).map(target), rounds: options.sequentialRounds ?? 5, requests: options.sequentialRequests ?? 300, warmup: 200 };
       rows.push(...sequentialRows(kind, await runJsonChild<SequentialSample[]>("cors-proxy/bench/load-process.ts", [JSON.stringify(sequential)])));
     }
-    rows.push({ section: "conditions", name: "load average (1, 5, 15 min) at the start, cores", value: `${load}, ${(await import("node:os")).cpus().length}` });
+    rows.push({ section: "conditions", name: "load average (1, 5, 15 min) at the start / at the end, cores", value: `${load} / ${loadavg().map((value) => value.toFixed(2)).join(" ")}, ${cpus().length}` });
     return rows;
   } finally {
     await Promise.all(children.map((child) => child.stop()));
