@@ -37,12 +37,12 @@ function readSmallBody(incoming: IncomingMessage): Promise<Buffer> {
 
 // The abort signal travels in the request context, not in the Request: a Request given a signal builds a second,
 // following signal of its own, measurable on every request.
-async function toRequest(incoming: IncomingMessage, origin: string): Promise<Request> {
+async function toRequest(incoming: IncomingMessage, origin: string, prereadLimit: number): Promise<Request> {
   const url = `${origin}${incoming.url ?? "/"}`;
   const method = incoming.method ?? "GET";
   if (BODYLESS_METHODS.has(method)) return new Request(url, { method, headers: headerPairs(incoming) });
   const declared = Number(incoming.headers["content-length"] ?? Number.NaN);
-  if (declared <= PREREAD_LIMIT) {
+  if (declared <= prereadLimit) {
     const bytes = await readSmallBody(incoming);
     const request = new Request(url, { method, headers: headerPairs(incoming), body: bytes as unknown as BodyInit });
     rememberRequestBody(request, bytes);
@@ -144,8 +144,10 @@ function simpleError(outgoing: ServerResponse, status: number, message: string):
  * @example
  * createServer(createNodeListener(proxy, "http://127.0.0.1:8787")).listen(8787, "127.0.0.1");
  */
-export function createNodeListener(proxy: Proxy, origin: string | (() => string), options: { bodyIdleMs?: number } = {}): (incoming: IncomingMessage, outgoing: ServerResponse) => void {
+export function createNodeListener(proxy: Proxy, origin: string | (() => string), options: { bodyIdleMs?: number; maxBodyBytes?: number } = {}): (incoming: IncomingMessage, outgoing: ServerResponse) => void {
   const originOf = typeof origin === "string" ? () => origin : origin;
+  // Never read ahead a body the proxy will refuse anyway (the handler answers 413 without reading it).
+  const prereadLimit = Math.min(PREREAD_LIMIT, options.maxBodyBytes ?? PREREAD_LIMIT);
   const bodyIdleMs = options.bodyIdleMs ?? 0;
   return (incoming, outgoing) => {
     if (!incoming.url?.startsWith("/")) return simpleError(outgoing, 400, "request target must be a path");
@@ -161,7 +163,7 @@ export function createNodeListener(proxy: Proxy, origin: string | (() => string)
     outgoing.once("close", () => {
       if (!outgoing.writableFinished) controller.abort();
     });
-    toRequest(incoming, originOf())
+    toRequest(incoming, originOf(), prereadLimit)
       .then(
         (request) => proxy.handle(request, { remoteAddress: incoming.socket.remoteAddress, signal: controller.signal }),
         () => {
@@ -239,7 +241,7 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
       // node:http enforces the two limits above on this sweep, so it must run well within the shorter one.
       connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(Math.min(timeouts.headersMs, timeouts.requestMs) / 4))),
     },
-    createNodeListener(proxy, () => origin, { bodyIdleMs: timeouts.bodyIdleMs }),
+    createNodeListener(proxy, () => origin, { bodyIdleMs: timeouts.bodyIdleMs, ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }) }),
   );
   server.on("connection", (socket) => {
     sockets.add(socket);
