@@ -158,7 +158,9 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
     } else if (method === "POST" || method === "PUT" || method === "PATCH") {
       headers["content-length"] = "0";
     }
+    // What Node's fetch sends when the caller says nothing; some gateways refuse requests without a user agent.
     headers.accept ??= "*/*";
+    headers["user-agent"] ??= "node";
     const secure = url.protocol === "https:";
     const requestOptions: RequestOptions = {
       protocol: url.protocol,

@@ -44,6 +44,7 @@ describe("createNodeFetch", () => {
     expect(received).toEqual([expect.objectContaining({ method: "POST", url: "/v1/chat/completions?x=1", body: '{"model":"m"}' })]);
     expect(received[0]!.headers).toMatchObject({ authorization: "Bearer sk-test", "content-type": "application/json", "content-length": "13" });
     expect(received[0]!.headers["accept-encoding"]).toBeUndefined();
+    expect(received[0]!.headers).toMatchObject({ accept: "*/*", "user-agent": "node" });
     expect(response).toBeInstanceOf(Response);
     expect([response.status, response.statusText, response.ok]).toEqual([201, "Created", true]);
     expect(response.headers.get("x-ratelimit-remaining-requests")).toBe("41");
