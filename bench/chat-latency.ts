@@ -4,12 +4,14 @@ import OpenAI from "openai";
 import { create } from "modelmesh";
 import type { MeshClient } from "modelmesh";
 import { startFakeOpenAI } from "../sdk/test/fakes/openai.js";
+import { startChild, type Child } from "../cors-proxy/bench/children.js";
 import type { BenchRow } from "./bundle-size.js";
 
-// Client-side cost of one chat request, measured three ways against the same fake OpenAI server on 127.0.0.1 in this
-// process: a bare fetch (the floor), the official `openai` client, and ModelMesh routing through its pool. The three
-// run in blocks whose order rotates every round, so warm-up, GC and CPU-frequency drift fall on all of them alike.
-// Only ratios to the fetch baseline of this same run are printed; absolute times depend on the machine.
+// Client-side cost of one chat request, measured three ways against the same fake OpenAI server on 127.0.0.1, the
+// fake running in a process of its own (so its work never counts against a contender): a bare fetch (the floor), the
+// official `openai` client, and ModelMesh routing through its pool. The three run in blocks whose order rotates
+// every round, so warm-up, GC and CPU-frequency drift fall on all of them alike. Measured sequentially (latency) and
+// with 50 requests in flight (throughput). Only ratios to the fetch baseline of this same run are printed.
 
 /** Loop sizes: bounded so the whole benchmark stays in seconds on a 2-core machine. */
 export interface ChatLatencyOptions {
@@ -17,6 +19,9 @@ export interface ChatLatencyOptions {
   requestsPerRound?: number;
   streamRequestsPerRound?: number;
   warmupRequests?: number;
+  /** Requests in flight for the throughput part, and how many each of them sends per block. */
+  concurrency?: number;
+  concurrentRequestsEach?: number;
 }
 
 /** The house goals for a routed, non-streaming chat request. */
@@ -49,13 +54,20 @@ interface Runners {
  * const rows = await chatLatency({ rounds: 4 });
  */
 export async function chatLatency(options: ChatLatencyOptions = {}): Promise<BenchRow[]> {
-  const rounds = options.rounds ?? 20;
+  const rounds = options.rounds ?? 10;
   const perRound = options.requestsPerRound ?? 200;
   const streamPerRound = options.streamRequestsPerRound ?? 60;
   const warmup = options.warmupRequests ?? 200;
 
+  const concurrency = options.concurrency ?? 50;
+  const each = options.concurrentRequestsEach ?? 20;
+
+  // Every contender is first checked against an in-process fake (its request log shows what each one sent), then
+  // measured against the fake in its own process.
   const fake = await startFakeOpenAI({ name: "bench", models: [MODEL] });
+  let upstream: Child | undefined;
   let mesh: MeshClient | undefined;
+  let checkMesh: MeshClient | undefined;
   // A contender that lost keep-alive would pay for TCP set-up on every request: count connections to be sure.
   const connections: Record<Contender, number> = { fetch: 0, openai: 0, modelmesh: 0 };
   let current: Contender = "fetch";
@@ -63,23 +75,11 @@ export async function chatLatency(options: ChatLatencyOptions = {}): Promise<Ben
     connections[current] += 1;
   };
   try {
-    mesh = create({
-      config: {
-        providers: {
-          bench: {
-            connector: "openai-compatible",
-            config: {
-              base_url: fake.url,
-              api_key: API_KEY,
-              models: [{ id: MODEL, capabilities: ["generation.text-generation.chat-completion"] }],
-            },
-          },
-        },
-      },
-    });
-    await mesh.ready();
-    const runners = makeRunners(fake.url, new OpenAI({ apiKey: API_KEY, baseURL: fake.url, maxRetries: 0 }), mesh);
-    await checkAnswers(runners, fake);
+    checkMesh = await meshOn(fake.url);
+    await checkAnswers(makeRunners(fake.url, new OpenAI({ apiKey: API_KEY, baseURL: fake.url, maxRetries: 0 }), checkMesh), fake);
+    upstream = await startChild("cors-proxy/bench/upstream-process.ts");
+    mesh = await meshOn(upstream.announced);
+    const runners = makeRunners(upstream.announced, new OpenAI({ apiKey: API_KEY, baseURL: upstream.announced, maxRetries: 0 }), mesh);
 
     for (const contender of CONTENDERS) {
       for (let index = 0; index < warmup; index += 1) await runners.chat[contender]();
@@ -112,9 +112,25 @@ export async function chatLatency(options: ChatLatencyOptions = {}): Promise<Ben
       }
       for (const contender of CONTENDERS) chat[contender].push(...roundChat[contender]);
       roundRatios.push(median(roundChat.modelmesh) / median(roundChat.fetch));
-      // Leave the fake's request log empty so memory stays flat however long the run.
-      fake.reset();
     }
+
+    // Connections are counted for the sequential part only: with 50 in flight the contenders share undici's pool,
+    // and whoever runs first opens the connections.
+    unsubscribe(CONNECTED_CHANNEL, onConnected);
+    // Throughput: `concurrency` loops each sending `each` requests; requests per second per contender and round.
+    const throughput = emptySamples();
+    for (let round = 0; round < Math.max(3, Math.ceil(rounds / 4)); round += 1) {
+      for (const contender of rotate(CONTENDERS, round)) {
+        current = contender;
+        const start = performance.now();
+        await Promise.all(Array.from({ length: concurrency }, async () => {
+          for (let index = 0; index < each; index += 1) await runners.chat[contender]();
+        }));
+        throughput[contender].push((concurrency * each) / ((performance.now() - start) / 1000));
+      }
+    }
+    const throughputSection = `chat, ${concurrency} requests in flight (${throughput.fetch.length} rounds × ${concurrency * each} requests; requests/s, bare fetch = 1.00)`;
+    const perRoundRatio = (contender: Contender, base: Contender) => throughput[contender].map((value, index) => value / throughput[base][index]!);
 
     return [
       ...comparisonRows(`chat, non-streaming (${rounds} rounds × ${perRound} requests each; bare fetch = 1.00)`, chat),
@@ -135,13 +151,35 @@ export async function chatLatency(options: ChatLatencyOptions = {}): Promise<Ben
         name: "new connections while measuring: fetch / openai / modelmesh",
         value: `${connections.fetch} / ${connections.openai} / ${connections.modelmesh}`,
       },
-      ...goalRows(chat),
+      { section: throughputSection, name: "openai / fetch throughput (median, range)", value: ratioWithRange(perRoundRatio("openai", "fetch")) },
+      { section: throughputSection, name: "modelmesh / fetch throughput (median, range)", value: ratioWithRange(perRoundRatio("modelmesh", "fetch")) },
+      { section: throughputSection, name: "modelmesh / openai throughput (median, range)", value: ratioWithRange(perRoundRatio("modelmesh", "openai")) },
+      { section: throughputSection, name: "baseline (fetch) requests/s (context)", value: median(throughput.fetch).toFixed(0) },
+      ...goalRows(chat, median(perRoundRatio("modelmesh", "fetch")), median(perRoundRatio("modelmesh", "openai"))),
     ];
   } finally {
     unsubscribe(CONNECTED_CHANNEL, onConnected);
     await mesh?.close();
+    await checkMesh?.close();
+    await upstream?.stop();
     await fake.close();
   }
+}
+
+async function meshOn(url: string): Promise<MeshClient> {
+  const client = create({
+    config: {
+      providers: {
+        bench: { connector: "openai-compatible", config: { base_url: url, api_key: API_KEY, models: [{ id: MODEL, capabilities: ["generation.text-generation.chat-completion"] }] } },
+      },
+    },
+  });
+  await client.ready();
+  return client;
+}
+
+function ratioWithRange(ratios: number[]): string {
+  return `${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
 }
 
 function makeRunners(url: string, openai: OpenAI, mesh: MeshClient): Runners {
@@ -263,11 +301,27 @@ function comparisonRows(section: string, samples: Record<Contender, number[]>): 
   ];
 }
 
-function goalRows(chat: Record<Contender, number[]>): BenchRow[] {
+function goalRows(chat: Record<Contender, number[]>, throughputVersusFetch: number, throughputVersusOpenAI: number): BenchRow[] {
   const versusFetch = median(chat.modelmesh) / median(chat.fetch);
   const versusOpenAI = median(chat.modelmesh) / median(chat.openai);
   const section = "goals";
+  // Throughput goals mirror the latency ones: at most 1.15× fetch's time per request means at least 1 / 1.15 of its rate.
+  const minimumVersusFetch = 1 / LATENCY_GOALS.versusFetch;
   return [
+    {
+      section,
+      name: "routed chat throughput (50 in flight) vs fetch",
+      value: throughputVersusFetch.toFixed(2),
+      goal: `≥ ${minimumVersusFetch.toFixed(2)}`,
+      pass: throughputVersusFetch >= minimumVersusFetch,
+    },
+    {
+      section,
+      name: "routed chat throughput (50 in flight) vs openai",
+      value: throughputVersusOpenAI.toFixed(2),
+      goal: `≥ ${LATENCY_GOALS.versusOpenAI.toFixed(2)}`,
+      pass: throughputVersusOpenAI >= LATENCY_GOALS.versusOpenAI,
+    },
     {
       section,
       name: "routed chat vs fetch",

@@ -1,16 +1,16 @@
 /**
- * The proxy in mesh mode against a bare node:http pass-through, both in front of the same fake provider, in this
- * process, in this run (the house rule: ratios, never bare times). Two measurements:
- *  - throughput: 50 connections in a closed loop, blocks alternating so drift falls on both alike;
- *  - latency under load: a paired open loop (both contenders at each tick) at half the pass-through's capacity.
- * Goals: throughput ratio ≥ 0.80, p99 gap ≤ 5 ms. Same row shape as bench/ (`{ section, name, value, goal?, pass? }`).
- * Run alone: npx tsx --conditions=modelmesh-source cors-proxy/bench/throughput.ts
+ * The proxy against the fastest plausible alternative, a bare node:http pass-through (pipe + keep-alive agent), all
+ * in front of the same fake provider. Every party runs in its own process: the fake upstream, each contender (the
+ * pass-through, the real `modelmesh-proxy` CLI serving /v1 (mesh mode), another serving /proxy/ (relay mode)) and
+ * the load generator (autocannon, 50 connections). Blocks alternate (A B C, B C A, ...); each round yields one
+ * ratio per contender, and the table gives the median ratio and the range over the rounds.
+ * Run alone: npm run bench -- proxy-throughput
  */
-import { createServer, type Server } from "node:http";
-import { pathToFileURL } from "node:url";
-import { create, type MeshClient } from "modelmesh";
-import { startFakeOpenAI, type FakeOpenAI } from "../../sdk/test/fakes/openai.js";
-import type { ProxyServer } from "../src/node-adapter.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { startChild, runJsonChild, type Child } from "./children.js";
+import type { LoadPlan, LoadTarget, SequentialSample, ThroughputSample } from "./load-process.js";
 
 /** One printed line, as bench/run.ts prints them. */
 export interface ThroughputRow {
@@ -21,156 +21,154 @@ export interface ThroughputRow {
   pass?: boolean;
 }
 
+/** Knobs, mostly to make a quick run (the defaults take about two minutes). */
 export interface ThroughputOptions {
   connections?: number;
-  /** Closed-loop blocks per contender, and each block's length. */
   rounds?: number;
-  blockMs?: number;
-  /** Open-loop phase length per contender. */
-  pacedMs?: number;
+  /** Length of one autocannon block. */
+  seconds?: number;
+  sequentialRounds?: number;
+  sequentialRequests?: number;
 }
 
-export const THROUGHPUT_GOALS = { ratio: 0.8, p99GapMs: 5 } as const;
+export const THROUGHPUT_GOALS = { ratio: 0.8, p99GapMs: 5, sequentialAddedRatio: 1.25 } as const;
 
-const SECTION = "proxy throughput (mesh mode vs node:http pass-through, same fake provider, 127.0.0.1)";
 const MODEL = "gpt-4o-mini";
-const BODY = JSON.stringify({ model: "chat", messages: [{ role: "user", content: "Hello there, how are you today?" }] });
-const UPSTREAM_BODY = BODY.replace('"model":"chat"', `"model":"${MODEL}"`);
+const MESSAGES = [{ role: "user", content: "Hello there, how are you today?" }];
+const BODIES = {
+  json: JSON.stringify({ model: MODEL, messages: MESSAGES }),
+  // The mesh always asks for usage in a stream; everyone asks for it, so every contender moves the same bytes.
+  sse: JSON.stringify({ model: MODEL, messages: MESSAGES, stream: true, stream_options: { include_usage: true } }),
+};
+type Kind = keyof typeof BODIES;
+const HEADERS = { "content-type": "application/json", authorization: "Bearer sk-bench" };
+const CONTENDERS = ["pass-through", "mesh", "relay"] as const;
+const CLI = "cors-proxy/bin/modelmesh-proxy.js";
 
-type Contender = "pass-through" | "proxy";
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN;
+const range = (values: number[], digits: number) => `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
 
-/** The least a relay can do: read the body, forward it with fetch, copy status and body back. */
-async function startPassThrough(upstream: string): Promise<{ url: string; server: Server }> {
-  const server = createServer(async (request, response) => {
-    const parts: Buffer[] = [];
-    for await (const part of request) parts.push(part as Buffer);
-    const reply = await fetch(`${upstream}/chat/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: "Bearer sk-bench" },
-      body: parts.length ? UPSTREAM_BODY : "",
-    });
-    const text = await reply.text();
-    response.writeHead(reply.status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  return { url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`, server };
+/** Checks once that a contender answers what the upstream would: a completion, or a stream ending in [DONE]. */
+async function verify(target: LoadTarget, kind: Kind): Promise<void> {
+  const response = await fetch(target.url, { method: "POST", headers: target.headers, body: target.body });
+  const text = await response.text();
+  const ok = response.status === 200 && (kind === "json" ? (JSON.parse(text) as { choices?: Array<{ message?: { content?: string } }> }).choices?.[0]?.message?.content?.includes("Hello") === true : text.trimEnd().endsWith("data: [DONE]") && text.includes('"usage"'));
+  if (!ok) throw new Error(`${target.name} (${kind}) answered ${response.status}: ${text.slice(0, 300)}`);
 }
 
-async function send(url: string): Promise<number> {
-  const started = performance.now();
-  const response = await fetch(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: BODY });
-  await response.arrayBuffer();
-  if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
-  return performance.now() - started;
-}
+type Party = (typeof CONTENDERS)[number] | "direct";
 
-async function closedLoop(url: string, connections: number, ms: number): Promise<number> {
-  const until = performance.now() + ms;
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (performance.now() < until) {
-        await send(url);
-        done++;
-      }
+async function startContenders(upstreamUrl: string, directory: string): Promise<{ children: Child[]; bases: Record<Party, string>; pids: Partial<Record<Party, number>> }> {
+  const upstream = new URL(upstreamUrl);
+  const config = join(directory, "modelmesh.json");
+  writeFileSync(
+    config,
+    JSON.stringify({
+      providers: { bench: { connector: "openai-compatible", config: { base_url: upstreamUrl, api_key: "sk-bench", models: [{ id: MODEL, capabilities: ["generation.text-generation.chat-completion"] }] } } },
+      proxy: { relay: { allowPrivate: [upstream.host] } },
     }),
   );
-  return done;
+  const listening = /listening on (http:\/\/\S+)/;
+  const children = await Promise.all([
+    startChild("cors-proxy/bench/pass-through-process.ts", [upstream.origin]),
+    startChild(CLI, ["--config", config, "--port", "0"], { ready: listening }),
+    startChild(CLI, ["--config", config, "--port", "0"], { ready: listening }),
+  ]);
+  const [passThrough, mesh, relay] = children.map((child) => child.announced);
+  const pids = { "pass-through": children[0]!.process.pid, mesh: children[1]!.process.pid, relay: children[2]!.process.pid };
+  return {
+    children,
+    pids,
+    bases: {
+      direct: `${upstream.origin}/v1/chat/completions`,
+      "pass-through": `${passThrough}/v1/chat/completions`,
+      mesh: `${mesh}/v1/chat/completions`,
+      relay: `${relay}/proxy/${upstream.origin}/v1/chat/completions`,
+    },
+  };
 }
 
-/**
- * An open loop at `perSecond` requests per second to each contender, sent in pairs (one to each at every tick), so a
- * GC pause or a scheduling hiccup of this shared process lands on both alike and the p99 gap is the proxy's own.
- */
-async function pairedOpenLoop(urls: Record<Contender, string>, perSecond: number, ms: number): Promise<Record<Contender, number[]>> {
-  const latencies: Record<Contender, number[]> = { "pass-through": [], proxy: [] };
-  const pending: Promise<void>[] = [];
-  const interval = 1000 / perSecond;
-  const start = performance.now();
-  for (let index = 0; performance.now() - start < ms; index++) {
-    const wait = start + index * interval - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const first: Contender = index % 2 === 0 ? "pass-through" : "proxy";
-    for (const contender of [first, first === "proxy" ? "pass-through" : "proxy"] as Contender[]) {
-      pending.push(send(urls[contender]).then((latency) => void latencies[contender].push(latency)));
-    }
+function throughputRows(kind: Kind, samples: ThroughputSample[], connections: number): ThroughputRow[] {
+  const section = `proxy, ${kind === "json" ? "JSON chat" : "SSE stream"}, ${connections} connections (autocannon; pass-through = 1.00)`;
+  const of = (name: string) => samples.filter((sample) => sample.target === name).sort((a, b) => a.round - b.round);
+  const base = of("pass-through");
+  const rows: ThroughputRow[] = [];
+  for (const name of ["mesh", "relay"]) {
+    const mine = of(name);
+    const ratios = mine.map((sample, index) => sample.requestsPerSecond / base[index]!.requestsPerSecond);
+    const gaps = mine.map((sample, index) => sample.p99Ms - base[index]!.p99Ms);
+    const failures = mine.reduce((sum, sample) => sum + sample.errors + sample.non2xx, 0);
+    const ratio = median(ratios);
+    const gap = median(gaps);
+    rows.push(
+      { section, name: `${name} ${kind} throughput / pass-through (median, range)`, value: `${ratio.toFixed(2)} (${range(ratios, 2)})`, goal: `≥ ${THROUGHPUT_GOALS.ratio.toFixed(2)}`, pass: ratio >= THROUGHPUT_GOALS.ratio },
+      { section, name: `${name} ${kind} p99 − pass-through p99, ms (median, range)`, value: `${gap.toFixed(0)} (${range(gaps, 0)})`, goal: `≤ ${THROUGHPUT_GOALS.p99GapMs}`, pass: gap <= THROUGHPUT_GOALS.p99GapMs },
+      { section, name: `${name} ${kind} errors + non-2xx`, value: String(failures), goal: "0", pass: failures === 0 },
+    );
   }
-  await Promise.all(pending);
-  for (const list of Object.values(latencies)) list.sort((a, b) => a - b);
-  return latencies;
+  const cpu = (name: string) => median(of(name).map((sample) => sample.cpuUsPerRequest));
+  if (!Number.isNaN(cpu("pass-through"))) {
+    rows.push({ section, name: `CPU µs per request, pass-through / mesh / relay (medians; context, less noisy than rates)`, value: ["pass-through", "mesh", "relay"].map((name) => cpu(name).toFixed(0)).join(" / ") });
+  }
+  const baseFailures = base.reduce((sum, sample) => sum + sample.errors + sample.non2xx, 0);
+  rows.push({ section, name: `pass-through ${kind} req/s, p50 ms, p99 ms, errors (medians; context)`, value: `${median(base.map((sample) => sample.requestsPerSecond)).toFixed(0)}, ${median(base.map((sample) => sample.p50Ms)).toFixed(0)}, ${median(base.map((sample) => sample.p99Ms)).toFixed(0)}, ${baseFailures}` });
+  return rows;
 }
 
-const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
+function sequentialRows(kind: Kind, samples: SequentialSample[]): ThroughputRow[] {
+  const section = `proxy, ${kind === "json" ? "JSON chat" : "SSE stream"}, sequential (1 connection; latency added over calling the upstream directly)`;
+  const rounds = Math.max(...samples.map((sample) => sample.round)) + 1;
+  const at = (name: string, round: number, q: number) => percentile(samples.find((sample) => sample.target === name && sample.round === round)!.latenciesUs, q);
+  const added = (name: string, q: number) => Array.from({ length: rounds }, (_, round) => at(name, round, q) - at("direct", round, q));
+  const rows: ThroughputRow[] = [];
+  const passAdded = added("pass-through", 0.5);
+  for (const name of ["mesh", "relay"]) {
+    const mine = added(name, 0.5);
+    const ratios = mine.map((value, index) => value / passAdded[index]!);
+    const ratio = median(ratios);
+    rows.push(
+      { section, name: `${name} ${kind} added median µs (range)`, value: `${median(mine).toFixed(0)} (${range(mine, 0)})` },
+      { section, name: `${name} ${kind} added / pass-through added (median, range)`, value: `${ratio.toFixed(2)} (${range(ratios, 2)})`, goal: `≤ ${THROUGHPUT_GOALS.sequentialAddedRatio.toFixed(2)}`, pass: ratio <= THROUGHPUT_GOALS.sequentialAddedRatio },
+    );
+  }
+  const failures = samples.reduce((sum, sample) => sum + sample.failures, 0);
+  rows.push({ section, name: `direct median µs, pass-through added median µs, failures (context)`, value: `${median(Array.from({ length: rounds }, (_, round) => at("direct", round, 0.5))).toFixed(0)}, ${median(passAdded).toFixed(0)}, ${failures}` });
+  return rows;
+}
 
 /**
- * Measures both contenders and returns rows with the ratio and the p99 gap against their goals.
+ * Starts the processes, runs throughput then sequential latency for JSON and SSE, and returns rows with goal checks.
  * @example
- * for (const row of await proxyThroughput({ rounds: 2 })) console.log(row.name, row.value);
+ * for (const row of await proxyThroughput({ rounds: 1, seconds: 2 })) console.log(row.name, row.value);
  */
 export async function proxyThroughput(options: ThroughputOptions = {}): Promise<ThroughputRow[]> {
   const connections = options.connections ?? 50;
-  const rounds = options.rounds ?? 3;
-  const blockMs = options.blockMs ?? 1000;
-  const pacedMs = options.pacedMs ?? 2000;
-  const fake: FakeOpenAI = await startFakeOpenAI({ name: "bench", models: [MODEL], rateLimit: { limitRequests: 1e9, limitTokens: 1e9 } });
-  let client: MeshClient | undefined;
-  let proxy: ProxyServer | undefined;
-  let passThrough: { url: string; server: Server } | undefined;
+  const directory = mkdtempSync(join(tmpdir(), "modelmesh-bench-"));
+  const children: Child[] = [];
+  const load = loadavg().map((value) => value.toFixed(2)).join(" ");
   try {
-    passThrough = await startPassThrough(fake.url);
-    client = create({
-      config: {
-        providers: { bench: { connector: "openai-compatible", config: { base_url: fake.url, api_key: "sk-bench", models: [{ id: MODEL, capabilities: ["generation.text-generation.chat-completion"] }] } } },
-        pools: { chat: { capability: "chat-completion" } },
-      },
-    });
-    await client.ready();
-    const c = client;
-    const direct = createServer(async (request, response) => {
-      const parts: Buffer[] = [];
-      for await (const part of request) parts.push(part as Buffer);
-      const result = await c.chat.completions.create(JSON.parse(Buffer.concat(parts).toString("utf8")));
-      const text = JSON.stringify(result);
-      response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) }).end(text);
-    });
-    await new Promise<void>((resolve) => direct.listen(0, "127.0.0.1", resolve));
-    const urls: Record<Contender, string> = { "pass-through": passThrough.url, proxy: `http://127.0.0.1:${(direct.address() as { port: number }).port}` };
-    const order: Contender[] = ["pass-through", "proxy"];
-    for (const contender of order) await closedLoop(urls[contender], connections, 500);
-    const completed: Record<Contender, number> = { "pass-through": 0, proxy: 0 };
-    for (let round = 0; round < rounds; round++) {
-      for (const contender of round % 2 === 0 ? order : [...order].reverse()) completed[contender] += await closedLoop(urls[contender], connections, blockMs);
+    const upstream = await startChild("cors-proxy/bench/upstream-process.ts");
+    children.push(upstream);
+    const started = await startContenders(upstream.announced, directory);
+    children.push(...started.children);
+    const rows: ThroughputRow[] = [];
+    for (const kind of ["json", "sse"] as Kind[]) {
+      const target = (name: Party): LoadTarget => ({ name, url: started.bases[name], body: BODIES[kind], headers: HEADERS, ...(started.pids[name] ? { pid: started.pids[name] } : {}) });
+      for (const name of CONTENDERS) await verify(target(name), kind);
+      const plan: LoadPlan = { kind: "throughput", targets: CONTENDERS.map(target), rounds: options.rounds ?? 4, seconds: options.seconds ?? 5, warmupSeconds: 2, connections };
+      rows.push(...throughputRows(kind, await runJsonChild<ThroughputSample[]>("cors-proxy/bench/load-process.ts", [JSON.stringify(plan)]), connections));
+      const sequential: LoadPlan = { kind: "sequential", targets: (["direct", ...CONTENDERS] as const).map(target), rounds: options.sequentialRounds ?? 5, requests: options.sequentialRequests ?? 300, warmup: 200 };
+      rows.push(...sequentialRows(kind, await runJsonChild<SequentialSample[]>("cors-proxy/bench/load-process.ts", [JSON.stringify(sequential)])));
     }
-    const seconds = (rounds * blockMs) / 1000;
-    const rate = (contender: Contender) => completed[contender] / seconds;
-    const ratio = rate("proxy") / rate("pass-through");
-    // Half the pass-through's capacity in total (a quarter to each): loaded, but not queueing.
-    const paced = Math.max(10, Math.round(rate("pass-through") / 4));
-    const latencies = await pairedOpenLoop(urls, paced, pacedMs);
-    const p99 = (contender: Contender) => percentile(latencies[contender], 0.99);
-    const gap = p99("proxy") - p99("pass-through");
-    return [
-      { section: SECTION, name: `throughput at ${connections} connections, proxy / pass-through`, value: ratio.toFixed(2), goal: `≥ ${THROUGHPUT_GOALS.ratio.toFixed(2)}`, pass: ratio >= THROUGHPUT_GOALS.ratio },
-      { section: SECTION, name: `p99 at ${paced} req/s each (paired), proxy − pass-through (ms)`, value: gap.toFixed(2), goal: `≤ ${THROUGHPUT_GOALS.p99GapMs}`, pass: gap <= THROUGHPUT_GOALS.p99GapMs },
-      { section: SECTION, name: "baseline (pass-through) req/s, p99 ms", value: `${rate("pass-through").toFixed(0)}, ${p99("pass-through").toFixed(2)}` },
-    ];
+    rows.push({ section: "conditions", name: "load average (1, 5, 15 min) at the start / at the end, cores", value: `${load} / ${loadavg().map((value) => value.toFixed(2)).join(" ")}, ${cpus().length}` });
+    return rows;
   } finally {
-    await proxy?.close(100);
-    await client?.close();
-    passThrough?.server.close();
-    await fake.close();
+    await Promise.all(children.map((child) => child.stop()));
+    rmSync(directory, { recursive: true, force: true });
   }
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  proxyThroughput().then(
-    (rows) => {
-      for (const row of rows) console.log(`${row.name.padEnd(58)} ${row.value.padStart(12)}  ${row.goal ?? ""}${row.pass === undefined ? "" : row.pass ? "  pass" : "  MISSED"}`);
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
 }

@@ -9,6 +9,7 @@ import { create, ConfigError, isModelMeshErrorOf, MeshConfig, PrometheusObservab
 import { mergeSettings, readEnvironment, readProxySection, type ProxySettings, type ProxySettingsLayer } from "./config.js";
 import { requireTokenBeyondLoopback } from "./auth.js";
 import { startProxyServer, type ProxyServer } from "./node-adapter.js";
+import { createNodeFetch } from "./node-fetch.js";
 
 export const USAGE = `Usage: modelmesh-proxy [--config modelmesh.yaml] [--host 127.0.0.1] [--port 8787] [--token TOKEN ...]
 
@@ -181,7 +182,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   requireTokenBeyondLoopback(settings.host, settings.tokens);
   if (args.relayOnly) return serve(settings, undefined);
   const metrics = new PrometheusObservability({ minSeverity: "debug" });
-  const client = create({ config: withSink(raw, metrics) });
+  // Providers are reached over node:http (keep-alive), not undici's fetch: see node-fetch.ts for the measured cost.
+  const client = create({ config: withSink(raw, metrics), fetch: createNodeFetch() });
   try {
     await client.ready().catch((error: unknown) => {
       if (isModelMeshErrorOf(error, ConfigError) && error.path === "providers") throw noProviders();

@@ -4,7 +4,7 @@
  */
 import { SSE_DONE, capabilities, formatSseEvent, type MeshClient } from "modelmesh";
 import { badRequest, errorReplyFor, payloadTooLarge, ProxyRequestError, quoteName } from "./errors.js";
-import { jsonResponse, knownRequestBody } from "./responses.js";
+import { jsonResponse, knownRequestBody, streamOf, type BodySource } from "./responses.js";
 import { parseJsonObject } from "./json-body.js";
 
 /** What a route needs besides the request. */
@@ -18,9 +18,6 @@ type Route = (client: MeshClient, request: Request, context: RouteContext) => Pr
 
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
 const TEXT_FORMATS = new Set(["text", "srt", "vtt"]);
-const encoder = new TextEncoder();
-const DONE_BYTES = encoder.encode(SSE_DONE);
-
 
 /** The body as bytes, refusing more than `limit` whether or not a content-length was declared. */
 async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
@@ -58,32 +55,36 @@ async function readJson(request: Request, limit: number): Promise<Record<string,
   return parseJsonObject(await readBytes(request, limit));
 }
 
-/** An SSE body from a MeshStream: each chunk is stringified once; a failure after the first chunk ends as an error event. */
-function sseBody(stream: AsyncIterable<unknown>, context: RouteContext, isKnownModel: (name: string) => boolean): ReadableStream<Uint8Array> {
+/**
+ * SSE events from a MeshStream: each chunk is stringified once; a failure after the first chunk ends as an error
+ * event. A source rather than a web stream, so the node adapter writes each event straight to the socket.
+ */
+function sseSource(stream: AsyncIterable<unknown>, context: RouteContext, isKnownModel: (name: string) => boolean): BodySource {
   const iterator = stream[Symbol.asyncIterator]();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
+  let finished = false;
+  return {
+    async next() {
+      if (finished) return undefined;
       try {
         const { value, done } = await iterator.next();
-        if (done) {
-          controller.enqueue(DONE_BYTES);
-          controller.close();
-          return;
-        }
-        controller.enqueue(encoder.encode(formatSseEvent(JSON.stringify(value))));
+        if (!done) return formatSseEvent(JSON.stringify(value));
+        finished = true;
+        return SSE_DONE;
       } catch (error) {
-        if (context.signal.aborted) return controller.close();
+        finished = true;
+        if (context.signal.aborted) return undefined;
         // The status line is already sent; the official clients raise an APIError for a data event holding `error`.
         const reply = errorReplyFor(error, context.redact, isKnownModel);
-        controller.enqueue(encoder.encode(formatSseEvent(JSON.stringify({ error: { message: reply.message, type: reply.type, param: reply.param, code: reply.code } }))));
-        controller.close();
+        return formatSseEvent(JSON.stringify({ error: { message: reply.message, type: reply.type, param: reply.param, code: reply.code } }));
       }
     },
     async cancel() {
+      if (finished) return;
+      finished = true;
       // The client went away: leaving the iteration aborts the upstream request.
       await iterator.return?.();
     },
-  });
+  };
 }
 
 /** Every name a request's `model` may use: pools, capabilities and model ids (`model` and `provider/model`). */
@@ -103,7 +104,7 @@ const chatCompletions: Route = async (client, request, context) => {
   const body = await readJson(request, context.maxBodyBytes);
   if (body.stream === true) {
     const stream = await client.chat.completions.create(body as never, { signal: context.signal });
-    return new Response(sseBody(stream as AsyncIterable<unknown>, context, knownModelNames(client)), { status: 200, headers: SSE_HEADERS });
+    return new Response(streamOf(sseSource(stream as AsyncIterable<unknown>, context, knownModelNames(client))), { status: 200, headers: SSE_HEADERS });
   }
   return jsonResponse(await client.chat.completions.create(body as never, { signal: context.signal }));
 };

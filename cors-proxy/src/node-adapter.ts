@@ -7,15 +7,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import { createProxy, type Proxy, type ProxyOptions } from "./handler.js";
+import { takeNodeBody } from "./node-body.js";
 import { createNodeTransport } from "./node-transport.js";
-import { knownBody, rememberRequestBody } from "./responses.js";
+import { knownBody, rememberRequestBody, takeBodySource, type BodySource } from "./responses.js";
 
 const BODYLESS_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-// Mesh routes parse the whole body anyway, so a small one with a declared length is read here with plain Node
-// streams (far cheaper than a web stream per request); relay bodies and anything large or chunked stay streamed.
+// A small body with a declared length is read here with plain Node streams (far cheaper than web streams per
+// request: mesh routes parse it whole anyway, the relay sends it on in one write); anything large or chunked
+// stays streamed.
 const PREREAD_LIMIT = 1024 * 1024;
-const MESH_PREFIX = "/v1/";
 
 function headerPairs(incoming: IncomingMessage): Array<[string, string]> {
   const headers: Array<[string, string]> = [];
@@ -40,13 +41,13 @@ function readSmallBody(incoming: IncomingMessage): Promise<Buffer> {
 
 // The abort signal travels in the request context, not in the Request: a Request given a signal builds a second,
 // following signal of its own, measurable on every request.
-async function toRequest(incoming: IncomingMessage, origin: string, admits: Proxy["admits"]): Promise<Request> {
+async function toRequest(incoming: IncomingMessage, origin: string, prereadLimit: number, admits: Proxy["admits"]): Promise<Request> {
   const url = `${origin}${incoming.url ?? "/"}`;
   const method = incoming.method ?? "GET";
   if (BODYLESS_METHODS.has(method)) return new Request(url, { method, headers: headerPairs(incoming) });
   const declared = Number(incoming.headers["content-length"] ?? Number.NaN);
   // Never read the body of a request its token will get refused: stream it, and the handler refuses it unread.
-  if (declared <= PREREAD_LIMIT && incoming.url?.startsWith(MESH_PREFIX) && admits(nodeHeaders(incoming), incoming.url)) {
+  if (declared <= prereadLimit && admits(nodeHeaders(incoming), incoming.url ?? "/")) {
     const bytes = await readSmallBody(incoming);
     const request = new Request(url, { method, headers: headerPairs(incoming), body: bytes as unknown as BodyInit });
     rememberRequestBody(request, bytes);
@@ -55,20 +56,68 @@ async function toRequest(incoming: IncomingMessage, origin: string, admits: Prox
   return new Request(url, { method, headers: headerPairs(incoming), body: Readable.toWeb(incoming) as unknown as ReadableStream<Uint8Array>, duplex: "half" } as RequestInit);
 }
 
+/** Resolves when the socket can take more, or is gone. */
+function drained(outgoing: ServerResponse): Promise<unknown> {
+  return Promise.race([once(outgoing, "drain"), once(outgoing, "close")]);
+}
+
+/** Pieces the proxy produced itself (SSE events), written as they come; the source stops if the client leaves. */
+async function writeSource(source: BodySource, outgoing: ServerResponse): Promise<void> {
+  const onClose = () => {
+    if (!outgoing.writableFinished) void source.cancel().catch(() => {});
+  };
+  outgoing.once("close", onClose);
+  try {
+    for (let piece = await source.next(); piece !== undefined; piece = await source.next()) {
+      if (outgoing.destroyed) return;
+      if (!outgoing.write(piece)) await drained(outgoing);
+    }
+    outgoing.end();
+  } catch {
+    outgoing.destroy();
+  } finally {
+    outgoing.off("close", onClose);
+  }
+}
+
+/**
+ * A relayed upstream body, piped: a failure on either side destroys the other (the client sees a cut response, the
+ * upstream connection is released). Not `stream.pipeline`: it builds and aborts an AbortController per call.
+ */
+function pipeNodeBody(body: Readable, outgoing: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    outgoing.once("close", () => {
+      if (!outgoing.writableFinished) body.destroy();
+      resolve();
+    });
+    body.once("close", () => {
+      if (!body.readableEnded) outgoing.destroy();
+    });
+    // The "close" above handles a failed body; without a listener its "error" would crash the process.
+    body.on("error", () => {});
+    body.pipe(outgoing);
+  });
+}
+
 async function writeResponse(response: Response, outgoing: ServerResponse): Promise<void> {
   const headers: string[] = [];
   for (const [name, value] of response.headers) headers.push(name, value);
   // Headers go out with the first body bytes (Node buffers them until the first write), so a JSON answer is one packet.
   outgoing.writeHead(response.status, response.statusText || undefined, headers);
-  const bytes = knownBody(response);
-  if (bytes) {
-    outgoing.end(bytes);
+  const text = knownBody(response);
+  if (text !== undefined) {
+    outgoing.end(text);
     return;
   }
   if (!response.body) {
     outgoing.end();
     return;
   }
+  // Bodies that are Node streams or the proxy's own pieces skip the web stream entirely.
+  const nodeBody = takeNodeBody(response);
+  if (nodeBody) return pipeNodeBody(nodeBody, outgoing);
+  const source = takeBodySource(response);
+  if (source) return writeSource(source, outgoing);
   const reader = response.body.getReader();
   const onClose = () => void reader.cancel().catch(() => {});
   outgoing.once("close", onClose);
@@ -77,7 +126,7 @@ async function writeResponse(response: Response, outgoing: ServerResponse): Prom
       const { value, done } = await reader.read();
       if (done) break;
       if (outgoing.destroyed) return;
-      if (!outgoing.write(value)) await Promise.race([once(outgoing, "drain"), once(outgoing, "close")]);
+      if (!outgoing.write(value)) await drained(outgoing);
     }
     outgoing.end();
   } catch {
@@ -100,15 +149,26 @@ function simpleError(outgoing: ServerResponse, status: number, message: string):
  * @example
  * createServer(createNodeListener(proxy, "http://127.0.0.1:8787")).listen(8787, "127.0.0.1");
  */
-export function createNodeListener(proxy: Proxy, origin: string | (() => string)): (incoming: IncomingMessage, outgoing: ServerResponse) => void {
+export function createNodeListener(proxy: Proxy, origin: string | (() => string), options: { bodyIdleMs?: number; maxBodyBytes?: number } = {}): (incoming: IncomingMessage, outgoing: ServerResponse) => void {
   const originOf = typeof origin === "string" ? () => origin : origin;
+  // Never read ahead a body the proxy will refuse anyway (the handler answers 413 without reading it).
+  const prereadLimit = Math.min(PREREAD_LIMIT, options.maxBodyBytes ?? PREREAD_LIMIT);
+  const bodyIdleMs = options.bodyIdleMs ?? 0;
   return (incoming, outgoing) => {
     if (!incoming.url?.startsWith("/")) return simpleError(outgoing, 400, "request target must be a path");
+    if (bodyIdleMs > 0 && !incoming.complete) {
+      // A client that stops sending its body mid-way must not hold the socket (and the request) forever. With no
+      // timeout listener, node:http destroys the socket when it fires; once the body is in, the wait for the
+      // answer (a slow model) is not the client's fault, so the timer stops.
+      const socket = incoming.socket;
+      socket.setTimeout(bodyIdleMs);
+      incoming.once("end", () => socket.setTimeout(0));
+    }
     const controller = new AbortController();
     outgoing.once("close", () => {
       if (!outgoing.writableFinished) controller.abort();
     });
-    toRequest(incoming, originOf(), proxy.admits)
+    toRequest(incoming, originOf(), prereadLimit, proxy.admits)
       .then(
         (request) => proxy.handle(request, { remoteAddress: incoming.socket.remoteAddress, signal: controller.signal }),
         () => {
@@ -124,12 +184,27 @@ export function createNodeListener(proxy: Proxy, origin: string | (() => string)
   };
 }
 
+/** How long a client may take to send its request; past these, node:http answers 408 or closes the socket. */
+export interface ServerTimeouts {
+  /** Until the whole header block arrived (default 20 s). */
+  headersMs?: number;
+  /** Until the whole request, body included, arrived (default 120 s: a 25 MiB upload on a slow link). */
+  requestMs?: number;
+  /** Longest silence while the body is being received (default 30 s). */
+  bodyIdleMs?: number;
+}
+
+/** The defaults of `ServerTimeouts`. */
+export const DEFAULT_SERVER_TIMEOUTS: Required<ServerTimeouts> = { headersMs: 20_000, requestMs: 120_000, bodyIdleMs: 30_000 };
+
 /** Options of `startProxyServer`: the proxy's options plus where to listen. */
 export interface ProxyServerOptions extends Omit<ProxyOptions, "listening"> {
   /** Default 127.0.0.1; anything beyond loopback requires `tokens`. */
   host?: string;
   /** Default 8787; 0 picks a free port. */
   port?: number;
+  /** Bounds on slow clients (slowloris): see `ServerTimeouts`. */
+  timeouts?: ServerTimeouts;
 }
 
 /** A listening proxy. */
@@ -161,7 +236,18 @@ export async function startProxyServer(options: ProxyServerOptions): Promise<Pro
   const proxy = createProxy({ ...options, listening: { host }, relay: { ...options.relay, transport: options.relay?.transport ?? createNodeTransport() } });
   let origin = `http://${displayHost(host)}`;
   const sockets = new Set<Socket>();
-  const server = createServer({ noDelay: true, keepAliveTimeout: 65_000 }, createNodeListener(proxy, () => origin));
+  const timeouts = { ...DEFAULT_SERVER_TIMEOUTS, ...options.timeouts };
+  const server = createServer(
+    {
+      noDelay: true,
+      keepAliveTimeout: 65_000,
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      // node:http enforces the two limits above on this sweep, so it must run well within the shorter one.
+      connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(Math.min(timeouts.headersMs, timeouts.requestMs) / 4))),
+    },
+    createNodeListener(proxy, () => origin, { bodyIdleMs: timeouts.bodyIdleMs, ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }) }),
+  );
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));

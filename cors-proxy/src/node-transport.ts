@@ -9,8 +9,8 @@ import { once } from "node:events";
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { LookupFunction } from "node:net";
-import { Readable } from "node:stream";
 import { isPrivateAddress } from "./addresses.js";
+import { nodeBodyStream } from "./node-body.js";
 import { BlockedAddressError, type RelayRequest, type RelayTransport } from "./relay.js";
 
 /** One resolved address, as `dns.lookup(name, { all: true })` gives it. */
@@ -88,7 +88,9 @@ async function sendBody(body: ReadableStream<Uint8Array>, outgoing: ClientReques
 export function createNodeTransport(options: NodeTransportOptions = {}): RelayTransport {
   const resolveName = options.resolve ?? systemResolve;
   const lookups = { checked: guardedLookup(resolveName, false), unchecked: guardedLookup(resolveName, true) };
-  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+  // A finite socket timeout lets the agent honour the server's `Keep-Alive: timeout=N` hint (it closes idle sockets
+  // a second before the server would), so a request is never sent on a socket the server is closing.
+  const agents = { http: new HttpAgent({ keepAlive: true, timeout: 60_000 }), https: new HttpsAgent({ keepAlive: true, timeout: 60_000 }) };
   const transport: RelayTransport = (target: URL, request: RelayRequest) =>
     new Promise<Response>((resolve, reject) => {
       const secure = target.protocol === "https:";
@@ -114,10 +116,12 @@ export function createNodeTransport(options: NodeTransportOptions = {}): RelayTr
         }
         const empty = NULL_BODY_STATUSES.has(status) || request.method === "HEAD";
         if (empty) incoming.resume();
-        const body = empty ? null : (Readable.toWeb(incoming) as unknown as ReadableStream<Uint8Array>);
+        // Lazy: the node adapter pipes `incoming` itself when nobody read the stream (no web stream per chunk).
+        const body = empty ? null : nodeBodyStream(incoming, () => (request.signal.aborted ? request.signal.reason : undefined));
         resolve(new Response(body, { status, statusText: incoming.statusMessage ?? "", headers: responseHeaders(incoming) }));
       });
-      if (request.body) void sendBody(request.body, outgoing);
+      if (request.body instanceof Uint8Array) outgoing.end(request.body);
+      else if (request.body) void sendBody(request.body, outgoing);
       else outgoing.end();
     });
   transport.passesEncodedBodies = true;

@@ -5,6 +5,7 @@
 import { ConfigError } from "modelmesh";
 import { errorResponse, payloadTooLarge, type ErrorReply } from "./errors.js";
 import { isIpLiteral, isPrivateHost, isPublicAddress, matchesHost, matchesHostAnyPort, normalizeHostname, parseHostPattern, type HostPattern } from "./addresses.js";
+import { knownRequestBody } from "./responses.js";
 
 /**
  * Hosts of the built-in providers and tools: what a browser may reach through the relay without configuration.
@@ -41,7 +42,8 @@ export const RELAY_TOKEN_HEADER = "x-modelmesh-proxy-token";
 export interface RelayRequest {
   method: string;
   headers: Array<[string, string]>;
-  body: ReadableStream<Uint8Array> | null;
+  /** Bytes when the server adapter already read a small body whole (no stream needed), else a stream or null. */
+  body: ReadableStream<Uint8Array> | Uint8Array | null;
   signal: AbortSignal;
   /** The operator named this host as an allowed private destination: do not check its addresses. */
   allowPrivateAddresses: boolean;
@@ -279,7 +281,9 @@ export class Relay {
     }
     const declared = Number(request.headers.get("content-length") ?? "0");
     if (declared > this.#maxBodyBytes) return errorResponse(payloadTooLarge(this.#maxBodyBytes).reply);
-    const limited = request.body ? limitBody(request.body, this.#maxBodyBytes) : undefined;
+    // A body the adapter already read whole was bounded by its declared length (checked above): no counting stream.
+    const known = knownRequestBody(request);
+    const limited = !known && request.body ? limitBody(request.body, this.#maxBodyBytes) : undefined;
     // One controller for the upstream exchange: the client leaving, or the upstream being too slow, ends it.
     const upstreamAbort = new AbortController();
     const onClientAbort = () => upstreamAbort.abort(signal.reason);
@@ -291,7 +295,7 @@ export class Relay {
       upstream = await this.#transport(target, {
         method: request.method,
         headers: this.forwardHeaders(request.headers),
-        body: limited?.body ?? null,
+        body: known ?? limited?.body ?? null,
         signal: upstreamAbort.signal,
         allowPrivateAddresses: verdict.allowPrivateAddresses,
       });
@@ -445,5 +449,5 @@ export const fetchTransport: RelayTransport = (target, request) =>
     body: request.body,
     signal: request.signal,
     redirect: "manual",
-    ...(request.body ? { duplex: "half" } : {}),
+    ...(request.body instanceof ReadableStream ? { duplex: "half" } : {}),
   } as RequestInit);

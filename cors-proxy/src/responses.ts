@@ -1,5 +1,3 @@
-const encoder = new TextEncoder();
-
 // Bytes of responses the proxy built itself. A server adapter may write these directly instead of reading the
 // Response's stream: same bytes, without a stream reader and its promises on every request.
 const knownBodies = new WeakMap<Response, string>();
@@ -11,8 +9,8 @@ const knownBodies = new WeakMap<Response, string>();
  */
 export function jsonResponse(value: unknown, status = 200, headers?: Record<string, string>): Response {
   const text = JSON.stringify(value);
-  const bytes = encoder.encode(text);
-  const response = new Response(bytes, { status, headers: { "content-type": "application/json", "content-length": String(bytes.byteLength), ...headers } });
+  // The string itself is the body: encoding it here would be done again by whoever reads the Response.
+  const response = new Response(text, { status, headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers } });
   knownBodies.set(response, text);
   return response;
 }
@@ -36,4 +34,54 @@ export function rememberRequestBody(request: Request, bytes: Uint8Array): void {
 export function knownRequestBody(request: Request): Uint8Array | undefined {
   if (request.bodyUsed) return undefined;
   return knownRequestBodies.get(request);
+}
+
+/** Pieces of a body the proxy produces itself, one at a time (SSE events), and how to stop producing them. */
+export interface BodySource {
+  /** The next piece, or undefined at the end. A failure must already be turned into a last piece by the source. */
+  next(): Promise<string | Uint8Array | undefined>;
+  /** The reader went away: stop and release what the source holds (the upstream request). */
+  cancel(): Promise<void>;
+}
+
+// Bodies a server adapter may pull piece by piece and write straight to its socket, instead of reading the
+// Response's web stream (a stream, a reader and several promises per piece).
+const bodySources = new WeakMap<ReadableStream<Uint8Array>, BodySource>();
+
+/**
+ * A web stream over `source` (for any reader of the Response), registered so a server adapter can read `source`
+ * directly while nobody has touched the stream.
+ * @example
+ * return new Response(streamOf(source), { headers: { "content-type": "text/event-stream" } });
+ */
+export function streamOf(source: BodySource): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const piece = await source.next();
+        if (piece === undefined) controller.close();
+        else controller.enqueue(typeof piece === "string" ? encoder.encode(piece) : piece);
+      },
+      cancel: () => source.cancel(),
+    },
+    { highWaterMark: 0 },
+  );
+  bodySources.set(stream, source);
+  return stream;
+}
+
+/**
+ * The source behind a Response's body while its stream is untouched (not locked, not read); otherwise undefined.
+ * Reading it takes the body: the caller must not read the Response afterwards.
+ * @example
+ * const source = takeBodySource(response);
+ * if (source) for (let piece = await source.next(); piece !== undefined; piece = await source.next()) socket.write(piece);
+ */
+export function takeBodySource(response: Response): BodySource | undefined {
+  const body = response.body;
+  if (!body || body.locked || response.bodyUsed) return undefined;
+  const source = bodySources.get(body);
+  if (source) bodySources.delete(body);
+  return source;
 }

@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CallbackObservability, ConfigError, create, isModelMeshErrorOf, PrometheusObservability, type MeshClient, type MeshEvent } from "modelmesh";
 import { describeRunning, loadInvocation, serve, stopOnSignals, withSink } from "./cli.js";
+import { createNodeFetch } from "./node-fetch.js";
 import { startOfflineProviders, type OfflineProviders } from "../../sdk/test/fakes/demo-providers.js";
 
 const REPOSITORY = fileURLToPath(new URL("../../", import.meta.url));
@@ -105,7 +106,7 @@ export async function start(argv: string[], env: Record<string, string | undefin
   let offline: OfflineProviders | undefined;
   let client: MeshClient | undefined;
   if (env.MODELMESH_OFFLINE !== "1") {
-    client = create({ config: withSink(raw, metrics) });
+    client = create({ config: withSink(raw, metrics), fetch: createNodeFetch() });
     if (!(await hasProviders(client))) {
       await client.close();
       client = undefined;
@@ -120,7 +121,7 @@ export async function start(argv: string[], env: Record<string, string | undefin
     let collecting = true;
     const recorder = new CallbackObservability({ callback: (event) => void (collecting && events.push(event)), minSeverity: "debug" });
     const config = withSink(offline.config, metrics);
-    client = create({ config: { ...config, observability: [...(config.observability as object[]), { instance: recorder }] } });
+    client = create({ config: { ...config, observability: [...(config.observability as object[]), { instance: recorder }] }, fetch: createNodeFetch() });
     await client.ready();
     const runDemo = env.MODELMESH_SKIP_DEMO === "1" ? undefined : await loadDemo();
     if (runDemo) {

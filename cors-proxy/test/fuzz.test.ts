@@ -36,10 +36,10 @@ let client: MeshClient;
 const relayed: URL[] = [];
 
 const transport: RelayTransport = Object.assign(
-  async (target: URL, request: { body: ReadableStream<Uint8Array> | null }) => {
+  async (target: URL, request: { body: ReadableStream<Uint8Array> | Uint8Array | null }) => {
     relayed.push(target);
     // Read what the relay sends up, as a real upstream would (and so its size limit is exercised).
-    if (request.body) await new Response(request.body).arrayBuffer();
+    if (request.body) await new Response(request.body as BodyInit).arrayBuffer();
     return new Response('{"ok":true}', { headers: { "content-type": "application/json", "set-cookie": "a=b" } });
   },
   { checksAddresses: true },

@@ -386,7 +386,8 @@ describe("11. bad input is refused before routing and costs other callers nothin
     expect((await nested.json()).error).toMatchObject({ type: "invalid_request_error", message: "the JSON body nests deeper than 128 levels" });
     // 128 levels are fine: a real request with a deep tool schema still goes through.
     let schema: Record<string, unknown> = { type: "string" };
-    for (let level = 0; level < 55; level++) schema = { type: "object", properties: { inner: schema } };
+    // 25 schema levels (about 55 JSON levels): deeper than any real schema, within the SDK's own limit of 64.
+    for (let level = 0; level < 25; level++) schema = { type: "object", properties: { inner: schema } };
     const tools = [{ type: "function", function: { name: "deep", parameters: schema } }];
     expect((await post("/v1/chat/completions", JSON.stringify({ model: "chat", messages: [{ role: "user", content: "hi" }], tools }))).status).toBe(200);
     expect(running.a.requests.length + running.b.requests.length).toBe(1);
@@ -413,13 +414,22 @@ describe("11. bad input is refused before routing and costs other callers nothin
 
   it("does not echo an unknown model name whole, in the answer or in /metrics", async () => {
     running = await startMeshProxy();
-    const name = `junk-${"x".repeat(20_000)}`;
+    // Longer than any model id: refused before any lookup, without being echoed.
+    const huge = `junk-${"x".repeat(20_000)}`;
+    const refused = await post("/v1/chat/completions", JSON.stringify({ model: huge, messages: [{ role: "user", content: "hi" }] }));
+    expect(refused.status).toBe(400);
+    const refusal = (await refused.json()).error;
+    expect(refusal).toMatchObject({ type: "invalid_request_error", param: "model" });
+    expect(refusal.message).toContain("20005");
+    expect(refusal.message.length).toBeLessThan(300);
+    // A name of a plausible length that matches nothing: 404, quoted short.
+    const name = `junk-${"x".repeat(200)}`;
     const response = await post("/v1/chat/completions", JSON.stringify({ model: name, messages: [{ role: "user", content: "hi" }] }));
     expect(response.status).toBe(404);
     const { error } = await response.json();
     expect(error).toMatchObject({ code: "model_not_found", param: "model" });
     expect(error.message).toContain("junk-xxxx");
-    expect(error.message).toContain("(20005 characters)");
+    expect(error.message).toContain("(205 characters)");
     expect(error.message.length).toBeLessThan(300);
     const metrics = await (await fetch(`${running.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
     expect(metrics).not.toContain("junk-");

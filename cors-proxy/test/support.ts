@@ -3,6 +3,7 @@ import OpenAI from "openai";
 import { create, PrometheusObservability, type MeshClient } from "modelmesh";
 import { startFakeOpenAI, type FakeOpenAI } from "../../sdk/test/fakes/openai.js";
 import { startProxyServer, type ProxyServer, type ProxyServerOptions } from "../src/node-adapter.js";
+import { createNodeFetch } from "../src/node-fetch.js";
 
 export const CHAT = "generation.text-generation.chat-completion";
 const EMBEDDINGS = "representation.embeddings.text-embeddings";
@@ -57,7 +58,8 @@ export interface MeshProxy {
 export async function startMeshProxy(options: Partial<ProxyServerOptions> = {}): Promise<MeshProxy> {
   const fakes = await startMeshFakes();
   const metrics = new PrometheusObservability({ minSeverity: "debug" });
-  const client = create({ config: fakes.config, observability: { instance: metrics } });
+  // The providers' transport the CLI gives the mesh, so every proxy test runs the production stack.
+  const client = create({ config: fakes.config, observability: { instance: metrics }, fetch: createNodeFetch() });
   await client.ready();
   const server = await startProxyServer({ mesh: client, port: 0, meshMetrics: metrics, tokens: [TOKEN], ...options });
   return {

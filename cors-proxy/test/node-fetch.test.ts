@@ -1,0 +1,194 @@
+import type { IncomingMessage } from "node:http";
+import { gzipSync } from "node:zlib";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { startLocalServer, type LocalServer, type RequestHandler } from "../../sdk/test/fakes/http.js";
+import { createNodeFetch, type NodeFetch } from "../src/node-fetch.js";
+
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingMessage["headers"];
+  body: string;
+  port: number;
+}
+
+let server: LocalServer | undefined;
+let nodeFetch: NodeFetch | undefined;
+const received: Received[] = [];
+
+afterEach(async () => {
+  nodeFetch?.close();
+  await server?.close();
+  server = undefined;
+  nodeFetch = undefined;
+  received.length = 0;
+});
+
+async function serve(handler: RequestHandler, options: Parameters<typeof createNodeFetch>[0] = {}): Promise<{ url: string; fetch: NodeFetch }> {
+  server = await startLocalServer(async (request, response) => {
+    const parts: Buffer[] = [];
+    for await (const part of request) parts.push(part as Buffer);
+    received.push({ method: request.method!, url: request.url!, headers: request.headers, body: Buffer.concat(parts).toString(), port: request.socket.remotePort! });
+    await handler(request, response);
+  });
+  nodeFetch = createNodeFetch(options);
+  return { url: server.url, fetch: nodeFetch };
+}
+
+describe("createNodeFetch", () => {
+  it("sends method, path, headers and a string body, and answers status, headers and body like fetch", async () => {
+    const { url, fetch } = await serve((_request, response) => {
+      response.writeHead(201, "Created", { "content-type": "application/json", "x-ratelimit-remaining-requests": "41" }).end('{"ok":true}');
+    });
+    const response = await fetch(`${url}/v1/chat/completions?x=1`, { method: "POST", headers: { Authorization: "Bearer sk-test", "Content-Type": "application/json" }, body: '{"model":"m"}' });
+    expect(received).toEqual([expect.objectContaining({ method: "POST", url: "/v1/chat/completions?x=1", body: '{"model":"m"}' })]);
+    expect(received[0]!.headers).toMatchObject({ authorization: "Bearer sk-test", "content-type": "application/json", "content-length": "13" });
+    expect(received[0]!.headers["accept-encoding"]).toBeUndefined();
+    expect(received[0]!.headers).toMatchObject({ accept: "*/*", "user-agent": "node" });
+    expect(response).toBeInstanceOf(Response);
+    expect([response.status, response.statusText, response.ok]).toEqual([201, "Created", true]);
+    expect(response.headers.get("x-ratelimit-remaining-requests")).toBe("41");
+    expect(await response.json()).toEqual({ ok: true });
+  });
+
+  it("takes headers as Headers or pairs and bytes as the body", async () => {
+    const { url, fetch } = await serve((_request, response) => void response.end("done"));
+    await fetch(url, { method: "POST", headers: new Headers({ "x-one": "1" }), body: new TextEncoder().encode("bytes") });
+    await fetch(url, { method: "POST", headers: [["x-two", "2"]], body: new TextEncoder().encode("more").buffer });
+    expect(received.map((entry) => [entry.headers["x-one"] ?? entry.headers["x-two"], entry.body])).toEqual([["1", "bytes"], ["2", "more"]]);
+  });
+
+  it("reuses one keep-alive connection for sequential requests", async () => {
+    const { url, fetch } = await serve((_request, response) => void response.end("ok"));
+    for (let index = 0; index < 5; index++) await (await fetch(url)).text();
+    expect(new Set(received.map((entry) => entry.port)).size).toBe(1);
+  });
+
+  it("reads a chunked JSON answer whole, also past the buffer limit (then streamed from its start)", async () => {
+    const big = JSON.stringify({ data: "x".repeat(5000) });
+    const { url, fetch } = await serve(async (_request, response) => {
+      response.writeHead(200, { "content-type": "application/json" });
+      for (let index = 0; index < big.length; index += 1000) {
+        response.write(big.slice(index, index + 1000));
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      response.end();
+    }, { bufferLimit: 1500 });
+    expect(await (await fetch(url)).text()).toBe(big);
+    expect(JSON.parse(await (await fetch(url)).text())).toEqual({ data: "x".repeat(5000) });
+  });
+
+  it("streams an SSE body: the first event is readable before the server sends the second", async () => {
+    let sendSecond: () => void = () => {};
+    const second = new Promise<void>((resolve) => (sendSecond = resolve));
+    const { url, fetch } = await serve(async (_request, response) => {
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      response.write("data: one\n\n");
+      await second;
+      response.end("data: two\n\n");
+    });
+    const response = await fetch(url, { method: "POST", body: "{}" });
+    const reader = response.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("data: one\n\n");
+    sendSecond();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("data: two\n\n");
+    expect((await reader.read()).done).toBe(true);
+  });
+
+  it("decodes a body the server compressed anyway", async () => {
+    const { url, fetch } = await serve((_request, response) => {
+      response.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" }).end(gzipSync('{"zipped":true}'));
+    });
+    const response = await fetch(url);
+    expect(response.headers.get("content-encoding")).toBeNull();
+    expect(await response.json()).toEqual({ zipped: true });
+  });
+
+  it("rejects with the signal's reason, before the answer and in the middle of a stream, and closes the connection", async () => {
+    let closed = 0;
+    const { url, fetch } = await serve(async (request, response) => {
+      request.socket.once("close", () => closed++);
+      if (request.url === "/stream") {
+        response.writeHead(200, { "content-type": "text/event-stream" });
+        response.write("data: one\n\n");
+      }
+      // Otherwise never answers.
+    });
+    const early = new AbortController();
+    const pending = fetch(`${url}/hang`, { signal: early.signal });
+    await vi.waitFor(() => expect(received).toHaveLength(1));
+    early.abort(new Error("caller gave up"));
+    await expect(pending).rejects.toThrow("caller gave up");
+
+    const late = new AbortController();
+    const response = await fetch(`${url}/stream`, { signal: late.signal });
+    const reader = response.body!.getReader();
+    await reader.read();
+    late.abort(new Error("stop streaming"));
+    await expect(reader.read()).rejects.toThrow("stop streaming");
+    await vi.waitFor(() => expect(closed).toBe(2));
+
+    const already = new AbortController();
+    already.abort(new Error("too late"));
+    await expect(fetch(url, { signal: already.signal })).rejects.toThrow("too late");
+    expect(received).toHaveLength(2);
+  });
+
+  it("a connection cut mid-body errors the stream ('terminated'); a refused connection is TypeError fetch failed", async () => {
+    const { url, fetch } = await serve((_request, response) => {
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      response.write("data: one\n\n", () => setTimeout(() => response.socket?.destroy(), 20));
+    });
+    const reader = (await fetch(url)).body!.getReader();
+    await reader.read();
+    await expect(reader.read()).rejects.toThrow("terminated");
+
+    const port = server!.port;
+    await server!.close();
+    server = undefined;
+    const failure = await fetch(`http://127.0.0.1:${port}/`).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TypeError);
+    expect((failure as TypeError).message).toBe("fetch failed");
+    expect(((failure as TypeError).cause as NodeJS.ErrnoException).code).toBe("ECONNREFUSED");
+  });
+
+  it("follows redirects: 307 keeps the method and body, 303 continues as a GET without body", async () => {
+    const { url, fetch } = await serve((request, response) => {
+      if (request.url === "/temporary") response.writeHead(307, { location: "/kept" }).end();
+      else if (request.url === "/see-other") response.writeHead(303, { location: `${url}/got` }).end();
+      else response.end(`at ${request.url}`);
+    });
+    expect(await (await fetch(`${url}/temporary`, { method: "POST", body: "payload", headers: { "content-type": "text/plain" } })).text()).toBe("at /kept");
+    expect(await (await fetch(`${url}/see-other`, { method: "POST", body: "payload", headers: { "content-type": "text/plain" } })).text()).toBe("at /got");
+    expect(received.map((entry) => [entry.method, entry.url, entry.body, entry.headers["content-type"]])).toEqual([
+      ["POST", "/temporary", "payload", "text/plain"],
+      ["POST", "/kept", "payload", "text/plain"],
+      ["POST", "/see-other", "payload", "text/plain"],
+      ["GET", "/got", "", undefined],
+    ]);
+    const manual = await fetch(`${url}/temporary`, { method: "POST", body: "x", redirect: "manual" });
+    expect([manual.status, manual.headers.get("location")]).toEqual([307, "/kept"]);
+  });
+
+  it("hands what it does not handle itself (FormData, a Request) to the fallback fetch", async () => {
+    const fallback = vi.fn(async () => new Response("from fallback"));
+    const { url, fetch } = await serve((_request, response) => void response.end("direct"), { fallback });
+    const form = new FormData();
+    form.set("field", "value");
+    expect(await (await fetch(url, { method: "POST", body: form })).text()).toBe("from fallback");
+    expect(await (await fetch(new Request(url))).text()).toBe("from fallback");
+    expect(fallback).toHaveBeenCalledTimes(2);
+    expect(received).toHaveLength(0);
+    expect(await (await fetch(url)).text()).toBe("direct");
+  });
+
+  it("gives a null body for 204 and HEAD", async () => {
+    const { url, fetch } = await serve((request, response) => {
+      if (request.method === "HEAD") response.writeHead(200, { "content-length": "5" }).end();
+      else response.writeHead(204).end();
+    });
+    expect((await fetch(url, { method: "DELETE" })).body).toBeNull();
+    const head = await fetch(url, { method: "HEAD" });
+    expect([head.status, head.body]).toEqual([200, null]);
+  });
+});
