@@ -10,7 +10,7 @@
  * the type check, which takes 10-20 s on this 2-core machine); `sdk/test/package.test.ts` covers the tsc build itself.
  */
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,11 +47,13 @@ describe("ModelMesh installed in another project", () => {
     const sources = join(root, "sdk/src");
     await build({ entryPoints: sourceFiles(sources), outdir: join(packageFolder, "dist"), outbase: sources, format: "esm", platform: "neutral", target: "es2022", logLevel: "silent" });
     cpSync(join(root, "sdk/package.json"), join(packageFolder, "package.json"));
-    // 2. npm pack it, and its two dependencies from this workspace, so nothing needs the registry.
+    // 2. npm pack it, and its dependencies from this workspace, so nothing needs the registry.
     const npm = (args: string[], cwd: string) => run("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], { cwd, env: { ...process.env, npm_config_update_notifier: "false" } });
-    const { stdout: packed } = await npm(["pack", packageFolder, join(root, "node_modules/yaml"), join(root, "node_modules/eventsource-parser"), "--pack-destination", work], work);
+    const manifest = JSON.parse(readFileSync(join(root, "sdk/package.json"), "utf8")) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+    const dependencies = Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies });
+    const { stdout: packed } = await npm(["pack", packageFolder, ...dependencies.map((name) => join(root, "node_modules", name)), "--pack-destination", work], work);
     const tarballs = packed.trim().split("\n").filter((line) => line.endsWith(".tgz"));
-    expect(tarballs).toHaveLength(3);
+    expect(tarballs).toHaveLength(dependencies.length + 1);
     // 3. A fresh project outside the repository installs the tarballs offline.
     const app = join(work, "app");
     cpSync(join(root, "sdk/test/faq/user-code/app-package.json"), join(app, "package.json"));
