@@ -191,7 +191,7 @@ export class BudgetLedger {
         return new BudgetExceededError({ limitType: breach.limitType, limitValue: breach.limitValue, scope: name, spent });
       }
     }
-    for (const item of applied) item.counter.reserved += amount;
+    for (const item of applied) item.counter.reserved = round(item.counter.reserved + amount);
     return { amount, cost: 0, billed: false, settled: false, applied, ...(price ? { price } : {}) };
   }
 
@@ -345,8 +345,9 @@ export class BudgetLedger {
 
   private breach(limits: BudgetLimits, counter: Counter, amount: number): { limitType: BudgetLimitType; limitValue: number } | undefined {
     if (limits.perRequestLimit !== undefined && amount > limits.perRequestLimit) return { limitType: "per-request", limitValue: limits.perRequestLimit };
-    if (limits.dailyLimit !== undefined && counter.daySpent + counter.reserved + amount > limits.dailyLimit) return { limitType: "daily", limitValue: limits.dailyLimit };
-    if (limits.monthlyLimit !== undefined && counter.monthSpent + counter.reserved + amount > limits.monthlyLimit) return { limitType: "monthly", limitValue: limits.monthlyLimit };
+    // Rounded to a billionth of a dollar, so 50 × $0.008 fits a $0.40 limit despite binary fractions.
+    if (limits.dailyLimit !== undefined && round(counter.daySpent + counter.reserved + amount) > limits.dailyLimit) return { limitType: "daily", limitValue: limits.dailyLimit };
+    if (limits.monthlyLimit !== undefined && round(counter.monthSpent + counter.reserved + amount) > limits.monthlyLimit) return { limitType: "monthly", limitValue: limits.monthlyLimit };
     return undefined;
   }
 
