@@ -79,13 +79,20 @@ describe("budgets that concurrent requests cannot overshoot", () => {
     await client.close();
   });
 
-  it("the worst case uses the model's max_output_tokens when the request sets no max_tokens", async () => {
-    // 100 output tokens at most: $0.1 worst case, over a $0.05 limit, though the real answer would cost $0.008.
-    const { client } = meshWith({ a: { max_output_tokens: 100 }, top: { budget: { per_request_limit: 0.05 } } });
-    const error = await refusal(client.chat.completions.create({ model: "chat", messages: hello }));
-    expect(error.limitType).toBe("per-request");
-    expect(sent(pair.a)).toBe(0);
-    await client.close();
+  it("the worst case uses the model's max_output_tokens when the request sets no max_tokens, else 4096 tokens", async () => {
+    // 100 output tokens at most: $0.1 worst case. It fits $0.15 (4096 tokens, $4.096, would not) and not $0.05,
+    // though the real answer would cost $0.008.
+    const fits = meshWith({ a: { max_output_tokens: 100 }, top: { budget: { per_request_limit: 0.15 } } });
+    await fits.client.chat.completions.create({ model: "chat", messages: hello });
+    expect(sent(pair.a)).toBe(1);
+    await fits.client.close();
+    const tight = meshWith({ a: { max_output_tokens: 100 }, top: { budget: { per_request_limit: 0.05 } } });
+    expect((await refusal(tight.client.chat.completions.create({ model: "chat", messages: hello }))).limitType).toBe("per-request");
+    await tight.client.close();
+    const unbounded = meshWith({ top: { budget: { per_request_limit: 4 } } });
+    expect((await refusal(unbounded.client.chat.completions.create({ model: "chat", messages: hello }))).limitValue).toBe(4);
+    expect(sent(pair.a)).toBe(1);
+    await unbounded.client.close();
   });
 
   it("a provider's budget (the FAQ's YAML) stops its requests at the daily limit; its spend is what the fake billed", async () => {
