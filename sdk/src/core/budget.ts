@@ -1,7 +1,6 @@
 import { BudgetExceededError, type BudgetLimitType } from "./errors.js";
 import type { UsageCounts } from "./events.js";
 import type { ModelState } from "./model-state.js";
-import type { RequestFeatures } from "./pool.js";
 import type { ModelPricing } from "../provider/provider.js";
 
 /**
@@ -99,6 +98,14 @@ export interface BudgetEvents {
   alert(event: { scope: string; limitType: string; limitValue: number; spent: number; threshold: number }): void;
 }
 
+/** What the worst case needs of a request (the router's `RequestFeatures`; not imported, so config.ts → budget.ts stays acyclic). */
+export interface CostFeatures {
+  operation: string;
+  estimatedInputTokens: number;
+  /** max_completion_tokens / max_tokens, 0 when the request sets none. */
+  reservedOutputTokens: number;
+}
+
 /** Output tokens reserved when neither the request nor the model says how long the answer may be. */
 export const DEFAULT_OUTPUT_TOKENS = 4_096;
 /** Distinct scopes counted at once; past it, stale ones are dropped, and a new scope is refused when none is stale. */
@@ -122,7 +129,7 @@ function priced(pricing: ModelPricing | undefined): pricing is ModelPricing {
  * @example
  * worstCaseCost({ input: 1, output: 2 }, features, undefined); // (input × 1 + output × 2) / 1e6
  */
-export function worstCaseCost(pricing: ModelPricing, features: RequestFeatures, maxOutputTokens: number | undefined): number {
+export function worstCaseCost(pricing: ModelPricing, features: CostFeatures, maxOutputTokens: number | undefined): number {
   const output = features.operation === "chat" ? features.reservedOutputTokens || maxOutputTokens || DEFAULT_OUTPUT_TOKENS : 0;
   return ((pricing.input ?? 0) * features.estimatedInputTokens + (pricing.output ?? 0) * output) / 1_000_000 + (pricing.perRequest ?? 0);
 }
@@ -164,7 +171,7 @@ export class BudgetLedger {
    * Checks the attempt's worst-case cost against every budget that applies and reserves it, or returns the
    * `BudgetExceededError` to raise (nothing reserved). Synchronous on purpose: see the class comment.
    */
-  reserve(where: { pool: string; scope?: string }, state: ModelState, features: RequestFeatures): Reservation | BudgetExceededError {
+  reserve(where: { pool: string; scope?: string }, state: ModelState, features: CostFeatures): Reservation | BudgetExceededError {
     const now = this.now();
     const applied = this.applicable(where, state, now);
     if (applied instanceof BudgetExceededError) return applied;
