@@ -239,6 +239,19 @@ describe("budgets that concurrent requests cannot overshoot", () => {
     await client.close();
   });
 
+  it("a stream the caller stops reading settles at what was generated until then, not at nothing", async () => {
+    const { client } = meshWith({ a: { pricing: { input: 1000, output: 1000 } }, top: { budget: { daily_limit: 1 } } });
+    const stream = await client.chat.completions.create({ ...ask, max_tokens: 20, stream: true });
+    for await (const _chunk of stream) break;
+    const daily = client.usage.budgets.global!.daily;
+    expect(daily.reserved).toBe(0);
+    // Estimated from the prompt (4 characters a token) and the text received: more than nothing, at most the worst case.
+    expect(daily.spent).toBeGreaterThan(0);
+    expect(daily.spent).toBeLessThanOrEqual(0.027); // (7 prompt + 20 output tokens) × $1000 per million
+    expect(sent(pair.a)).toBe(1);
+    await client.close();
+  });
+
   it("spend survives a restart through storage, counted once however often the mesh restarts", async () => {
     const storage = new MemoryStorage();
     const top = { budget: { daily_limit: 3 * COST } };
