@@ -220,7 +220,7 @@ describe("usage counters keyed by names stay bounded", () => {
   });
 
   it("restores saved totals within the same caps, skipping malformed rows", () => {
-    const saved: UsageSummary = { totalCost: 1, totalTokens: 10, requests: 2, byModel: {}, byProvider: { a: { requests: 2, failures: 0, promptTokens: 5, completionTokens: 5, totalTokens: 10, cost: 1 } }, byPool: {} };
+    const saved: Omit<UsageSummary, "byScope" | "budgets"> = { totalCost: 1, totalTokens: 10, requests: 2, byModel: {}, byProvider: { a: { requests: 2, failures: 0, promptTokens: 5, completionTokens: 5, totalTokens: 10, cost: 1 } }, byPool: {} };
     for (let index = 0; index < 5_000; index++) saved.byModel[`m-${index}`] = { requests: 1, failures: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, cost: 0 };
     (saved.byPool as Record<string, unknown>).junk = "not a row";
     const tracker = new UsageTracker();

@@ -142,9 +142,57 @@ describe("configuration", () => {
     expect(error.message).toContain("maxRetries");
   });
 
-  it("refuses budget keys rather than silently ignoring them", () => {
-    expect(configError(() => resolveConfig({ providers: { openai: { connector: "openai", budget: { daily_limit: 1 } } } })).path).toBe("providers.openai.budget");
-    expect(configError(() => resolveConfig({ pools: { chat: { capability: "chat-completion", on_budget_exceeded: "rotate" } } })).path).toBe("pools.chat.on_budget_exceeded");
+  it("reads the FAQ's budget YAML on providers, models, pools, the top level and scopes, with defaults", async () => {
+    const config = await MeshConfig.fromYaml(`
+budget:
+  monthly_limit: 500
+  default_price: { input: 5, output: 15 }
+  scopes:
+    site:example.com: { daily_limit: 1 }
+  scope_default: { daily_limit: 0.25, enforce: false }
+providers:
+  openai.llm.v1:
+    connector: openai.llm.v1
+    config:
+      api_key: sk-x
+      models:
+        - id: gpt-4o
+          budget: { per_request_limit: 0.05 }
+    budget:
+      daily_limit: 10.00
+      monthly_limit: 100.00
+      alert_threshold: 0.8
+      enforce: true
+defaults:
+  on_budget_exceeded: rotate
+pools:
+  chat:
+    capability: generation.text-generation.chat-completion
+    strategy: modelmesh.stick-until-failure.v1
+    on_budget_exceeded: error
+    budget: { daily_limit: 2 }
+`);
+    const { budget, providers, pools, defaults } = config.resolved;
+    expect(providers[0]?.budget).toEqual({ dailyLimit: 10, monthlyLimit: 100, alertThreshold: 0.8, enforce: true });
+    expect(providers[0]?.modelBudgets).toEqual({ "gpt-4o": { perRequestLimit: 0.05, alertThreshold: 0.8, enforce: true } });
+    expect(pools[0]).toMatchObject({ onBudgetExceeded: "error", budget: { dailyLimit: 2, alertThreshold: 0.8, enforce: true } });
+    expect(defaults.onBudgetExceeded).toBe("rotate");
+    expect(DEFAULT_POOL_SETTINGS.onBudgetExceeded).toBe("error");
+    expect(budget).toEqual({
+      monthlyLimit: 500,
+      alertThreshold: 0.8,
+      enforce: true,
+      defaultPrice: { input: 5, output: 15 },
+      scopes: { "site:example.com": { dailyLimit: 1, alertThreshold: 0.8, enforce: true } },
+      scopeDefault: { dailyLimit: 0.25, alertThreshold: 0.8, enforce: false },
+    });
+  });
+
+  it("refuses malformed budgets with the key's path", () => {
+    expect(configError(() => resolveConfig({ providers: { openai: { connector: "openai", budget: { daily_limt: 1 } } } })).path).toBe("providers.openai.budget.daily_limt");
+    expect(configError(() => resolveConfig({ budget: { daily_limit: -1 } })).path).toBe("budget.daily_limit");
+    expect(configError(() => resolveConfig({ budget: { alert_threshold: 80 } })).path).toBe("budget.alert_threshold");
+    expect(configError(() => resolveConfig({ pools: { chat: { capability: "chat-completion", on_budget_exceeded: "skip" } } })).path).toBe("pools.chat.on_budget_exceeded");
   });
 
   it("reports broken YAML and JSON as ConfigError", async () => {

@@ -1,5 +1,6 @@
 import { ConfigError } from "./errors.js";
 import { resolveCapability } from "./capabilities.js";
+import type { BudgetLimits, GlobalBudget } from "./budget.js";
 
 /**
  * Configuration as a person writes it: YAML/JSON or a plain object, snake_case or camelCase keys.
@@ -20,6 +21,10 @@ export interface ConnectorSpec {
 export interface ProviderSpec extends ConnectorSpec {
   name: string;
   enabled: boolean;
+  /** The provider's `budget:`. */
+  budget?: BudgetLimits;
+  /** `config.models[].budget`, by model id. */
+  modelBudgets?: Record<string, BudgetLimits>;
 }
 
 export interface RetrySettings {
@@ -85,6 +90,8 @@ export interface PoolSettings {
   streamFailover: StreamFailoverMode;
   /** Per-attempt time limits. */
   timeouts: TimeoutSettings;
+  /** A model whose budget would be breached: `error` (default) raises BudgetExceededError, `rotate` tries the next model. */
+  onBudgetExceeded: "error" | "rotate";
 }
 
 export interface PoolSpec extends PoolSettings {
@@ -93,6 +100,7 @@ export interface PoolSpec extends PoolSettings {
   providers?: string[];
   models?: string[];
   path: string;
+  budget?: BudgetLimits;
 }
 
 export interface ResolvedConfig {
@@ -107,6 +115,8 @@ export interface ResolvedConfig {
   seed?: number;
   /** The `proxy:` section, left for the proxy to read. */
   proxy?: Record<string, unknown>;
+  /** The top-level `budget:` (global limits, per-scope limits, the price of unpriced models). */
+  budget?: GlobalBudget;
 }
 
 export const DEFAULT_POOL_SETTINGS: PoolSettings = {
@@ -117,9 +127,10 @@ export const DEFAULT_POOL_SETTINGS: PoolSettings = {
   recovery: { cooldownMs: 5_000, backoffMultiplier: 2, maxCooldownMs: 30_000, keyProbeMs: 300_000 },
   streamFailover: "continue",
   timeouts: { connectTimeoutMs: 15_000, firstTokenTimeoutMs: 30_000, stallTimeoutMs: 30_000 },
+  onBudgetExceeded: "error",
 };
 
-const TOP_LEVEL = ["secrets", "storage", "observability", "discovery", "providers", "pools", "defaults", "routing", "proxy", "version"];
+const TOP_LEVEL = ["budget", "secrets", "storage", "observability", "discovery", "providers", "pools", "defaults", "routing", "proxy", "version"];
 
 /** `daily_limit` -> `dailyLimit`; ids such as `openai.llm.v1` and names such as `chat-fast` are untouched. */
 export function toCamelCase(key: string): string {
@@ -256,6 +267,7 @@ function parseSettings(section: Section, base: PoolSettings): PoolSettings {
     },
     streamFailover: section.oneOf("streamFailover", ["continue", "restart", "error"] as const) ?? base.streamFailover,
     timeouts: parseTimeouts(section, base.timeouts),
+    onBudgetExceeded: section.oneOf("onBudgetExceeded", ["error", "rotate"] as const) ?? base.onBudgetExceeded,
   };
 }
 
@@ -281,13 +293,67 @@ const SETTINGS_KEYS = [
   "connectTimeoutMs",
   "firstTokenTimeoutMs",
   "stallTimeoutMs",
+  "onBudgetExceeded",
 ];
-const BUDGET_KEYS = ["budget", "onBudgetExceeded"];
+const BUDGET_LIMIT_KEYS = ["dailyLimit", "monthlyLimit", "perRequestLimit", "alertThreshold", "enforce"];
 
-function rejectBudget(section: Section): void {
-  for (const key of BUDGET_KEYS) {
-    if (section.values.has(key)) throw new ConfigError(section.at(key), "budgets are not enforced by this version of ModelMesh yet; remove the key rather than rely on it");
+/** One `budget:` block: limits in US dollars (each optional), `alert_threshold` (default 0.8), `enforce` (default true). */
+function parseBudget(section: Section | undefined, extraKeys: readonly string[] = []): BudgetLimits | undefined {
+  if (!section) return undefined;
+  section.allow([...BUDGET_LIMIT_KEYS, ...extraKeys]);
+  const limits: BudgetLimits = {
+    alertThreshold: section.number("alertThreshold", { min: 0 }) ?? 0.8,
+    enforce: section.boolean("enforce") ?? true,
+  };
+  if (limits.alertThreshold > 1) throw new ConfigError(section.at("alertThreshold"), `must be a share of the limit between 0 and 1, got ${limits.alertThreshold}`);
+  for (const key of ["dailyLimit", "monthlyLimit", "perRequestLimit"] as const) {
+    const value = section.number(key, { min: 0 });
+    if (value !== undefined) limits[key] = value;
   }
+  return limits;
+}
+
+/** The top-level `budget:`: limits as any budget, plus `scopes`, `scope_default` and `default_price`. */
+function parseGlobalBudget(section: Section | undefined): GlobalBudget | undefined {
+  if (!section) return undefined;
+  const limits = parseBudget(section, ["scopes", "scopeDefault", "defaultPrice"])!;
+  const budget: GlobalBudget = { ...limits };
+  const scopes = section.object("scopes");
+  if (scopes) {
+    budget.scopes = {};
+    for (const name of scopes.values.keys()) {
+      // Scope names are the caller's own strings (a site, a token name): kept as written, never camelCased.
+      const written = scopes.written.get(name)!;
+      Object.defineProperty(budget.scopes, written, { value: parseBudget(scopes.object(name)), enumerable: true });
+    }
+  }
+  const scopeDefault = parseBudget(section.object("scopeDefault"));
+  if (scopeDefault) budget.scopeDefault = scopeDefault;
+  const price = section.object("defaultPrice")?.allow(["input", "output", "perRequest"]);
+  if (price) {
+    budget.defaultPrice = {};
+    for (const key of ["input", "output", "perRequest"] as const) {
+      const value = price.number(key, { min: 0 });
+      if (value !== undefined) budget.defaultPrice[key] = value;
+    }
+  }
+  return budget;
+}
+
+/** `config.models[].budget` of a provider, by model id (the connector ignores the key). */
+function parseModelBudgets(config: Section | undefined): Record<string, BudgetLimits> | undefined {
+  const models = config?.raw("models");
+  if (!Array.isArray(models)) return undefined;
+  let found: Record<string, BudgetLimits> | undefined;
+  models.forEach((model, index) => {
+    if (!isPlainObject(model) || !("budget" in model)) return;
+    const section = new Section(model, `${config!.at("models")}[${index}]`);
+    const id = section.string("id");
+    if (!id) throw new ConfigError(section.at("id"), "a model with a budget needs an id");
+    found ??= {};
+    found[id] = parseBudget(section.object("budget"))!;
+  });
+  return found;
 }
 
 function parseProviders(value: unknown, path: string): ProviderSpec[] {
@@ -303,12 +369,13 @@ function parseProviders(value: unknown, path: string): ProviderSpec[] {
     if (typeof item === "string") return { name: item, connector: item, config: {}, enabled: true, path: itemPath };
     if (!isPlainObject(item)) throw new ConfigError(itemPath, `must be a connector id or a mapping, got ${describe(item)}`);
     const section = new Section(item, itemPath);
-    rejectBudget(section);
-    section.allow(["connector", "config", "instance", "enabled", "name"]);
+    section.allow(["connector", "config", "instance", "enabled", "name", "budget"]);
     const instance = section.raw("instance") ?? undefined;
     const connector = section.string("connector") ?? (instance ? "" : name);
     if (!connector && !instance) throw new ConfigError(itemPath, `needs "connector" (e.g. openai.llm.v1) or "instance"`);
     const instanceId = typeof (instance as { id?: unknown } | undefined)?.id === "string" ? (instance as { id: string }).id : "";
+    const budget = parseBudget(section.object("budget"));
+    const modelBudgets = parseModelBudgets(section.object("config"));
     return {
       name: section.string("name") ?? (name || connector || instanceId),
       connector,
@@ -316,6 +383,8 @@ function parseProviders(value: unknown, path: string): ProviderSpec[] {
       instance,
       enabled: section.boolean("enabled") ?? true,
       path: itemPath,
+      ...(budget ? { budget } : {}),
+      ...(modelBudgets ? { modelBudgets } : {}),
     };
   });
   const seen = new Set<string>();
@@ -331,8 +400,7 @@ function parsePools(section: Section | undefined, defaults: PoolSettings): PoolS
   return [...section.values.keys()].map((name) => {
     const pool = section.object(name);
     if (!pool) throw new ConfigError(section.at(name), "must be a mapping with at least a capability");
-    rejectBudget(pool);
-    pool.allow(["capability", "providers", "models", ...SETTINGS_KEYS]);
+    pool.allow(["capability", "providers", "models", "budget", ...SETTINGS_KEYS]);
     const capabilityText = pool.string("capability");
     if (!capabilityText) throw new ConfigError(pool.at("capability"), "is required (e.g. generation.text-generation.chat-completion or chat-completion)");
     let capability: string;
@@ -343,7 +411,8 @@ function parsePools(section: Section | undefined, defaults: PoolSettings): PoolS
     }
     const providers = pool.strings("providers");
     const models = pool.strings("models");
-    return { name, capability, providers, models, path: pool.path, ...parseSettings(pool, defaults) };
+    const budget = parseBudget(pool.object("budget"));
+    return { name, capability, providers, models, path: pool.path, ...parseSettings(pool, defaults), ...(budget ? { budget } : {}) };
   });
 }
 
@@ -356,7 +425,6 @@ function parsePools(section: Section | undefined, defaults: PoolSettings): PoolS
 export function resolveConfig(raw: MeshConfigObject): ResolvedConfig {
   if (!isPlainObject(raw)) throw new ConfigError("", `configuration must be a mapping, got ${describe(raw)}`);
   const root = new Section(raw, "");
-  if (root.values.has("budget")) throw new ConfigError("budget", "budgets are not enforced by this version of ModelMesh yet; remove the key rather than rely on it");
   root.allow(TOP_LEVEL);
   const defaultsSection = root.object("defaults");
   defaultsSection?.allow(SETTINGS_KEYS);
@@ -394,6 +462,7 @@ export function resolveConfig(raw: MeshConfigObject): ResolvedConfig {
     defaults,
     seed: routing?.number("seed", { integer: true }),
     proxy: proxy ? (proxy.source as Record<string, unknown>) : undefined,
+    budget: parseGlobalBudget(root.object("budget")),
   };
 }
 

@@ -47,6 +47,7 @@ export type MeshEvent =
   | (EventBase & { type: "key-disabled"; provider: string; models: string[]; reason: string })
   | (EventBase & { type: "stream-failover"; pool: string; fromModel: string; toModel?: string; deliveredChars: number })
   | (EventBase & { type: "budget-exceeded"; scope: string; limitType: string; limitValue: number; spent: number })
+  | (EventBase & { type: "budget-alert"; scope: string; limitType: string; limitValue: number; spent: number; threshold: number })
   | (EventBase & { type: "state-saved" | "state-restored"; models: number; error?: string })
   | (EventBase & { type: "config-reloaded"; pools: string[] });
 

@@ -8,6 +8,7 @@ import { applyOptions, buildConnector, buildSecretStore, globToRegExp, interpola
 import { Pool } from "./pool.js";
 import { Router } from "./router.js";
 import { UsageTracker, type UsageSummary } from "./usage.js";
+import { BudgetLedger, type BudgetLimits, type BudgetPlan } from "./budget.js";
 import { isRegistered, registerConnectors, resolveConnector } from "./registry.js";
 import { BUILTIN_CONNECTORS } from "./connector-ids.js";
 import type { CreateOptions } from "./options.js";
@@ -40,6 +41,7 @@ interface Runtime {
   implicitPools: Map<string, Pool>;
   router: Router;
   secretValues: string[];
+  budgets: BudgetPlan;
 }
 
 const OPERATION_DEFAULTS: Record<ProviderOperation, string> = {
@@ -109,6 +111,8 @@ export class ModelMesh {
   readonly now: () => number;
   readonly random: () => number;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Budget counters; they outlive a reconfigure (limits change, spend does not) and are saved with the state. */
+  readonly budgetLedger: BudgetLedger;
 
   // Protected so the `modelmesh` and `modelmesh/lazy` meshes (every built-in, YAML) can extend this one (`modelmesh/static`).
   protected constructor(options: CreateOptions, seed: number | undefined) {
@@ -118,6 +122,10 @@ export class ModelMesh {
     this.now = options.clock?.now ?? Date.now;
     this.random = options.clock?.random ?? (seed === undefined ? Math.random : seededRandom(seed));
     this.sleep = options.clock?.sleep ?? abortableSleep;
+    this.budgetLedger = new BudgetLedger(this.now, {
+      exceeded: (event) => this.#sink?.emit({ type: "budget-exceeded", severity: "warning", component: "budget", timestamp: this.now(), ...event }),
+      alert: (event) => this.#sink?.emit({ type: "budget-alert", severity: "warning", component: "budget", timestamp: this.now(), ...event }),
+    });
   }
 
   /**
@@ -154,6 +162,7 @@ export class ModelMesh {
     const connectorSecrets = await resolveSecrets(mesh.#secrets, [config.storage, ...config.observability, config.discovery]);
     mesh.#storage = buildConnector<BaseStorage>("storage", interpolate(config.storage, connectorSecrets)) ?? new MemoryStorage();
     mesh.#runtime = await mesh.buildRuntime(config);
+    mesh.budgetLedger.configure(mesh.#runtime.budgets);
     mesh.#sink = mesh.buildSink(config.observability.map((spec) => interpolate(spec, connectorSecrets)!));
     await mesh.restore();
     return mesh;
@@ -205,7 +214,7 @@ export class ModelMesh {
       }
       pools.set(spec.name, new Pool(spec.name, spec.capability, members, this.buildPolicy(spec, `${spec.path}.strategy`), spec, false));
     }
-    const runtime: Runtime = { config, providers, states, pools, implicitPools: new Map(), router: undefined as unknown as Router, secretValues: [...values.values()] };
+    const runtime: Runtime = { config, providers, states, pools, implicitPools: new Map(), router: undefined as unknown as Router, secretValues: [...values.values()], budgets: budgetPlan(config, providerSpecs) };
     runtime.router = new Router({
       providers,
       sink: { emit: (event) => this.#sink?.emit(event) },
@@ -218,6 +227,7 @@ export class ModelMesh {
       changed: () => this.scheduleSave(),
       statesOfKey: (keyId) => [...runtime.states.values()].filter((state) => state.keyId === keyId),
       observing: () => !(this.#sink instanceof NullObservability),
+      budget: this.budgetLedger,
     });
     // Every capability some model offers gets a pool named by its alias, so poolStatus() shows it.
     for (const state of states.values()) {
@@ -408,7 +418,7 @@ export class ModelMesh {
   }
 
   get usage(): UsageSummary {
-    return this.usageTracker.summary();
+    return { ...this.usageTracker.summary(), budgets: this.budgetLedger.report() };
   }
 
   /** The resolved configuration in force (the proxy reads its `proxy` section from it). */
@@ -427,6 +437,7 @@ export class ModelMesh {
       await loadConnectors(config);
       const runtime = await this.buildRuntime(config, this.#runtime);
       this.#runtime = runtime;
+      this.budgetLedger.configure(runtime.budgets);
       this.#sink.emit({ type: "config-reloaded", severity: "info", component: "mesh", timestamp: this.now(), pools: [...runtime.pools.keys()] });
       this.scheduleSave();
       return [];
@@ -452,6 +463,7 @@ export class ModelMesh {
       models: Object.fromEntries([...this.#runtime.states].map(([key, state]) => [key, pickPersisted(state)])),
       usage: this.usageTracker.summary(),
       strategies: Object.fromEntries([...this.#runtime.pools].map(([name, pool]) => [name, pool.policy.snapshot()])),
+      budgets: this.budgetLedger.snapshot(),
     };
     this.#saving = this.#saving.then(
       () => this.#storage.save(STATE_KEY, { key: STATE_KEY, data: snapshot, updatedAt: this.now() } as never),
@@ -484,6 +496,7 @@ export class ModelMesh {
       Object.assign(state, pickPersisted(fields as ModelState));
     }
     this.usageTracker.restore(saved.usage);
+    this.budgetLedger.restore(saved.budgets);
     for (const [name, snapshot] of Object.entries(saved.strategies ?? {})) {
       if (snapshot !== undefined) this.#runtime.pools.get(name)?.policy.restore(snapshot);
     }
@@ -501,4 +514,17 @@ export class ModelMesh {
     await this.#sink.close?.();
     await Promise.all([...this.#runtime.providers.values()].map((provider) => provider.close?.()));
   }
+}
+
+/** Every budget of a configuration, by owner (providers by name, models by `provider/model`, pools by name). */
+function budgetPlan(config: ResolvedConfig, providerSpecs: readonly ProviderSpec[]): BudgetPlan {
+  const providers = new Map<string, BudgetLimits>();
+  const models = new Map<string, BudgetLimits>();
+  for (const spec of providerSpecs) {
+    if (spec.budget) providers.set(spec.name, spec.budget);
+    for (const [modelId, limits] of Object.entries(spec.modelBudgets ?? {})) models.set(`${spec.name}/${modelId}`, limits);
+  }
+  const pools = new Map<string, BudgetLimits>();
+  for (const spec of config.pools) if (spec.budget) pools.set(spec.name, spec.budget);
+  return { ...(config.budget ? { global: config.budget } : {}), providers, models, pools };
 }

@@ -1,5 +1,6 @@
 import type { ModelState } from "./model-state.js";
 import type { UsageSummary } from "./usage.js";
+import type { BudgetSnapshot } from "./budget.js";
 
 /** Where the mesh keeps its state in the storage connector. */
 export const STATE_KEY = "modelmesh/state";
@@ -7,8 +8,10 @@ export const STATE_KEY = "modelmesh/state";
 export interface PersistedState {
   version: 1;
   models: Record<string, Partial<ModelState>>;
-  usage: UsageSummary;
+  usage: Omit<UsageSummary, "budgets">;
   strategies: Record<string, unknown>;
+  /** Budget spend per budget and period (absent in state saved before budgets existed). */
+  budgets?: BudgetSnapshot;
 }
 
 /** The fields of a model's state that survive a restart (the rest is rebuilt from configuration). */

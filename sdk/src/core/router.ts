@@ -19,6 +19,8 @@ import type { SelectionContext } from "../rotation/rotation.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from "./types.js";
 import { RestartFilter, assembleCompletion, continuationRequest, shapeChunk } from "./stream-chunks.js";
 import { completionToChunks } from "../provider/normalize.js";
+import { BudgetExceededError } from "./errors.js";
+import { MAX_SCOPE_LENGTH, type BudgetLedger, type Reservation } from "./budget.js";
 
 /** Per-call options, the second argument of every `create()` (as in the official client). */
 export interface RequestOptions {
@@ -35,6 +37,8 @@ export interface RequestOptions {
   session?: string;
   /** Extra headers sent to the provider. */
   headers?: Record<string, string>;
+  /** Who the request is for (`"site:example.com"`, a proxy token's name): counted in `usage.byScope`, held to `budget.scopes`. */
+  scope?: string;
 }
 
 export interface RouterDependencies {
@@ -53,6 +57,8 @@ export interface RouterDependencies {
   statesOfKey: (keyId: string) => ModelState[];
   /** False when no sink listens: the hot path then builds no event objects at all. */
   observing: () => boolean;
+  /** Budget counters; each attempt reserves its worst case here before it is sent and settles after. */
+  budget?: BudgetLedger;
 }
 
 interface Route {
@@ -77,6 +83,8 @@ interface Route {
   /** Set after a transient failure: wait this long, then retry the same model. */
   retryInMs: number | undefined;
   callOptions: ProviderCallOptions | undefined;
+  /** The current attempt's budget reservation, settled when the next attempt reserves or the request ends. */
+  reservation?: Reservation | undefined;
 }
 
 interface OpenedStream {
@@ -151,6 +159,7 @@ export class Router {
       for (;;) {
         const state = await this.nextModel(route);
         if (!state) throw this.exhausted(route);
+        if (!this.reserve(route, state)) continue;
         const attempt = this.beginAttempt(route, state);
         const started = this.deps.now();
         try {
@@ -173,6 +182,8 @@ export class Router {
     } catch (error) {
       this.fail(route, error);
       throw error;
+    } finally {
+      this.settle(route);
     }
   }
 
@@ -198,6 +209,7 @@ export class Router {
           if (delivered) throw this.interrupted(delivered, lastModel ?? "", `no model could finish it after ${route.attemptCount} attempt(s)`, this.exhausted(route));
           throw this.exhausted(route);
         }
+        if (!this.reserve(route, state)) continue;
         const resume = delivered !== "";
         const prefix = resume && mode === "continue" && state.info.features?.assistantPrefix === true;
         const request = prefix ? continuationRequest(body, delivered) : body;
@@ -261,8 +273,9 @@ export class Router {
           if (booked) throw error;
           booked = true;
           if (signal.aborted) {
-            // The caller's own abort says nothing about the model.
+            // The caller's own abort says nothing about the model; what it generated until then is still billed.
             state.probing = false;
+            this.finishAttempt(route, state, this.attemptUsage(usage, request, attemptText), false);
             throw abortReason(signal);
           }
           const counts = this.attemptUsage(usage, request, attemptText);
@@ -284,8 +297,11 @@ export class Router {
         } finally {
           // Leaving early (the caller stopped reading, or a splice was refused) must cancel the upstream body.
           if (!drained) await opened.iterator.return?.().catch(() => {});
-          // The model served until the caller stopped reading: a request, not a failure.
-          if (!booked) this.recordSuccess(state, route, latencyMs);
+          // The model served until the caller stopped reading: a request, not a failure, and billed as far as it went.
+          if (!booked) {
+            this.recordSuccess(state, route, latencyMs);
+            this.bookUsage(route, state, this.attemptUsage(usage, request, attemptText), true);
+          }
         }
         this.recordSuccess(state, route, latencyMs);
         this.emitAttemptEnd(route, state, attempt, latencyMs);
@@ -296,6 +312,8 @@ export class Router {
     } catch (error) {
       this.fail(route, error);
       throw error;
+    } finally {
+      this.settle(route);
     }
   }
 
@@ -338,6 +356,10 @@ export class Router {
       if (value !== undefined && !(typeof value === "number" && value > 0 && Number.isFinite(value))) {
         throw new InvalidRequestError(`the ${name} option must be a positive number of milliseconds, got ${String(value)}`, name);
       }
+    }
+    const scope = options.scope;
+    if (scope !== undefined && !(typeof scope === "string" && scope.length > 0 && scope.length <= MAX_SCOPE_LENGTH)) {
+      throw new InvalidRequestError(`the scope option must be a non-empty string of at most ${MAX_SCOPE_LENGTH} characters`, "scope");
     }
     return {
       requestId: newRequestId(),
@@ -408,6 +430,33 @@ export class Router {
     }
   }
 
+  /**
+   * Holds the attempt's worst-case cost against every budget that applies, in one synchronous step. False when a
+   * budget refuses it and the pool rotates (the model is already marked tried); throws when the pool does not.
+   */
+  private reserve(route: Route, state: ModelState): boolean {
+    const budget = this.deps.budget;
+    if (!budget?.active) return true;
+    this.settle(route);
+    const reserved = budget.reserve({ pool: route.pool.name, scope: route.options.scope }, state, route.features);
+    if (!(reserved instanceof BudgetExceededError)) {
+      route.reservation = reserved;
+      return true;
+    }
+    if (route.pool.settings.onBudgetExceeded !== "rotate") throw reserved;
+    route.attempts.push({ provider: state.providerId, model: state.modelId, error: reserved });
+    state.probing = false;
+    route.retryInMs = undefined;
+    return false;
+  }
+
+  private settle(route: Route): void {
+    if (!route.reservation) return;
+    this.deps.budget?.settle(route.reservation);
+    route.reservation = undefined;
+    this.deps.changed();
+  }
+
   private beginAttempt(route: Route, state: ModelState): number {
     const attempt = ++route.attemptCount;
     if (this.deps.observing()) this.emit({ type: "attempt-start", severity: "debug", component: "router", requestId: route.requestId, pool: route.pool.name, provider: state.providerId, model: state.modelId, attempt });
@@ -459,6 +508,8 @@ export class Router {
 
   private exhausted(route: Route): ModelMeshError {
     if (route.attempts.length === 0) return this.noCapableModel(route, route.fitting);
+    // Every candidate was refused by a budget (on_budget_exceeded: rotate found none that fits): say which budget.
+    if (route.attempts.every((attempt) => attempt.error instanceof BudgetExceededError)) return route.attempts[0]!.error;
     return new AllProvidersExhaustedError(route.target, route.attempts);
   }
 
@@ -600,7 +651,8 @@ export class Router {
     const cost = ok || usage ? costOf(state, usage) : 0;
     state.totalTokens += usage?.totalTokens ?? 0;
     state.totalCost += cost;
-    this.deps.usage.record({ pool: route.pool.name, provider: state.providerId, modelKey: state.key }, usage, cost, ok);
+    this.deps.usage.record({ pool: route.pool.name, provider: state.providerId, modelKey: state.key, scope: route.options.scope }, usage, cost, ok);
+    if (route.reservation) this.deps.budget?.record(route.reservation, usage, cost, ok);
     this.deps.changed();
     return cost;
   }

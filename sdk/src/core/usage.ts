@@ -1,4 +1,5 @@
 import type { UsageCounts } from "./events.js";
+import type { BudgetReport } from "./budget.js";
 
 export interface UsageEntry {
   requests: number;
@@ -17,6 +18,13 @@ export interface UsageSummary {
   byModel: Record<string, UsageEntry>;
   byProvider: Record<string, UsageEntry>;
   byPool: Record<string, UsageEntry>;
+  /** By the `scope` call option; requests without one are not in it. */
+  byScope: Record<string, UsageEntry>;
+  /**
+   * Every configured budget (`global`, `provider:<name>`, `model:<provider/model>`, `pool:<name>`, `scope:<scope>`)
+   * with its limits, and per UTC day and month what is `spent`, `reserved` by requests in flight and `remaining`.
+   */
+  budgets: Record<string, BudgetReport>;
 }
 
 /**
@@ -51,8 +59,9 @@ export class UsageTracker {
   #byModel: Table = new Map();
   #byProvider: Table = new Map();
   #byPool: Table = new Map();
+  #byScope: Table = new Map();
 
-  record(where: { pool: string; provider: string; modelKey: string }, usage: UsageCounts | undefined, cost: number, ok: boolean): void {
+  record(where: { pool: string; provider: string; modelKey: string; scope?: string | undefined }, usage: UsageCounts | undefined, cost: number, ok: boolean): void {
     const prompt = amount(usage?.promptTokens);
     const completion = amount(usage?.completionTokens);
     const total = amount(usage?.totalTokens);
@@ -60,11 +69,13 @@ export class UsageTracker {
     if (ok) this.#totals.requests += 1;
     this.#totals.totalTokens += total;
     this.#totals.totalCost += spent;
-    for (const [table, key] of [
+    const tables: Array<readonly [Table, string]> = [
       [this.#byModel, where.modelKey],
       [this.#byProvider, where.provider],
       [this.#byPool, where.pool],
-    ] as const) {
+    ];
+    if (where.scope !== undefined) tables.push([this.#byScope, where.scope]);
+    for (const [table, key] of tables) {
       const entry = rowOf(table, key);
       if (ok) entry.requests += 1;
       else entry.failures += 1;
@@ -76,17 +87,18 @@ export class UsageTracker {
   }
 
   /** A deep copy, so callers cannot change the counters. */
-  summary(): UsageSummary {
-    return { ...this.#totals, byModel: plain(this.#byModel), byProvider: plain(this.#byProvider), byPool: plain(this.#byPool) };
+  summary(): Omit<UsageSummary, "budgets"> {
+    return { ...this.#totals, byModel: plain(this.#byModel), byProvider: plain(this.#byProvider), byPool: plain(this.#byPool), byScope: plain(this.#byScope) };
   }
 
   /** Takes totals saved by `summary()`; anything malformed (storage is outside our control) is skipped, and caps apply. */
-  restore(snapshot: UsageSummary | undefined): void {
+  restore(snapshot: Partial<UsageSummary> | undefined): void {
     if (!snapshot || typeof snapshot !== "object" || typeof snapshot.requests !== "number") return;
     this.#totals = { totalCost: amount(snapshot.totalCost), totalTokens: amount(snapshot.totalTokens), requests: amount(snapshot.requests) };
     this.#byModel = tableFrom(snapshot.byModel);
     this.#byProvider = tableFrom(snapshot.byProvider);
     this.#byPool = tableFrom(snapshot.byPool);
+    this.#byScope = tableFrom(snapshot.byScope);
   }
 }
 

@@ -55,6 +55,7 @@ export const SUMMARY_EVENT_TYPES: ReadonlySet<MeshEventType> = new Set<MeshEvent
   "model-recovered",
   "key-disabled",
   "budget-exceeded",
+  "budget-alert",
 ]);
 
 // Payload-carrying fields (a provider's error body, delivered stream text, request/response bodies);
