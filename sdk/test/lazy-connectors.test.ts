@@ -7,7 +7,8 @@ import { CostFirstPolicy } from "../src/static.js";
 import { BUILTIN_CONNECTORS } from "../src/core/connector-ids.js";
 import { BUILTIN_CLASSES } from "../src/core/builtin-mesh.js";
 import { registerBuiltins } from "../src/core/builtins.js";
-import { checkConnector, loadConnector } from "../src/core/registry.js";
+import { checkConnector } from "../src/core/registry.js";
+import { loadConnector } from "../src/core/registry-load.js";
 import { MockProvider } from "../src/testing/index.js";
 import { CHAT, hello, pairConfig, startPair } from "./support/mesh.js";
 

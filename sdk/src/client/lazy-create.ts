@@ -1,5 +1,5 @@
 import type { CreateOptions } from "../core/options.js";
-import { validateOptions } from "../core/build.js";
+import { validateOptions } from "../core/check-options.js";
 import { registerBuiltins } from "../core/builtins.js";
 import { MeshClient, type MeshSetup } from "./mesh-client.js";
 

@@ -1,7 +1,7 @@
 import { ModelMeshError } from "../core/errors.js";
 import type { ModelMesh } from "../core/mesh.js";
 import type { CreateOptions } from "../core/options.js";
-import { chatFeatures, simpleFeatures } from "../core/pool.js";
+import { chatFeatures, simpleFeatures } from "../core/features.js";
 import { capabilities } from "../core/capabilities.js";
 import { checkConnector } from "../core/registry.js";
 import type { UsageSummary } from "../core/usage.js";

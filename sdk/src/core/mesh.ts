@@ -8,7 +8,8 @@ import { applyOptions, buildConnector, buildSecretStore, globToRegExp, interpola
 import { Pool } from "./pool.js";
 import { Router } from "./router.js";
 import { UsageTracker, type UsageSummary } from "./usage.js";
-import { isRegistered, registerConnectors, resolveConnector } from "./registry.js";
+import { isRegistered, registerConnectors } from "./registry.js";
+import { resolveConnector } from "./registry-load.js";
 import { BUILTIN_CONNECTORS } from "./connector-ids.js";
 import type { CreateOptions } from "./options.js";
 import type { EventSink } from "./events.js";
