@@ -1,18 +1,19 @@
 import type { CreateOptions } from "../core/options.js";
-import { validateOptions } from "../core/check-options.js";
+import { outlineOptions } from "../core/config-outline.js";
 import { registerBuiltins } from "../core/builtins.js";
 import { MeshClient, type MeshSetup } from "./mesh-client.js";
 
 // The mesh's code (router, pools, retry) is its own chunk: a page that calls create() downloads it while the client
 // starts, not before the page runs. Each connector is its own chunk too, fetched when a configuration names it.
 const LAZY_MESH_SETUP: MeshSetup = {
+  // Connector names are checked now; the rest of the configuration when the mesh starts (see config-outline.ts).
   validate(options) {
     registerBuiltins();
-    return validateOptions(options);
+    return outlineOptions(options);
   },
-  async start(options, validated) {
+  async start(options) {
     const { LazyModelMesh } = await import("../core/lazy-mesh.js");
-    return LazyModelMesh.start(options, validated);
+    return LazyModelMesh.start(options);
   },
 };
 
