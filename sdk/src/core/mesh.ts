@@ -23,7 +23,7 @@ import { EnvSecretStore } from "../secrets/env.js";
 import type { BaseStorage } from "../storage/storage.js";
 import { MemoryStorage } from "../storage/memory.js";
 import { MultiSink } from "../observability/multi.js";
-import { createRedactor } from "../observability/redact.js";
+import { createRedactor } from "../observability/event-redactor.js";
 import { NullObservability } from "../observability/null.js";
 import { AutoDiscovery } from "../discovery/auto-discovery.js";
 import type { BaseDiscovery } from "../discovery/discovery.js";
