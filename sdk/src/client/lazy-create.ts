@@ -18,8 +18,11 @@ const LAZY_MESH_SETUP: MeshSetup = {
 };
 
 /**
- * `create()` of `modelmesh/lazy`: same call shape and checks as the root entry's, but only the client ships up
- * front; the mesh and the connectors its configuration names are fetched (`import()`) when it starts.
+ * `create()` of `modelmesh/lazy`: same call shape as the root entry's, but only the client ships up front; the mesh
+ * and the connectors its configuration names are fetched (`import()`) when it starts. An unknown connector name in an
+ * object or JSON configuration (or in the options) throws ConfigError with its path at once, as in `modelmesh`; any
+ * other configuration error (an unknown key, a bad number, malformed JSON) rejects `ready()` and every call with the
+ * same ConfigError, because the full check loads with the mesh.
  * @example
  * import { create } from "modelmesh/lazy";
  * const client = create("chat-completion", { providers: [{ connector: "openai.llm.v1", config: { apiKey } }] });
