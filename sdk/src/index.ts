@@ -108,7 +108,8 @@ export { ConsoleObservability, type ConsoleObservabilityConfig } from "./observa
 export { JsonLogObservability, type JsonLogObservabilityConfig } from "./observability/json-log.js";
 export { CallbackObservability, type CallbackObservabilityConfig } from "./observability/callback.js";
 export { MultiSink } from "./observability/multi.js";
-export { createRedactor, REDACTED } from "./observability/redact.js";
+export { REDACTED } from "./observability/redact.js";
+export { createRedactor } from "./observability/event-redactor.js";
 
 // Discovery
 export { BaseDiscovery, type DiscoveryConfig } from "./discovery/discovery.js";

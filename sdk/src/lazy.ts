@@ -1,6 +1,6 @@
 // `modelmesh/lazy`: create() for web apps. Nothing here imports a connector, so a bundler ships only the client and
-// the configuration check up front; the mesh and each connector a configuration names are fetched with import() when
-// create() starts. (The root entry links every connector statically: it exports them all, so a bundler keeps them.)
+// the connector-name check up front; the mesh (with the full configuration check) and each connector a configuration
+// names are fetched with import() when create() starts. (The root entry links every connector statically: it exports them all, so a bundler keeps them.)
 
 export { create } from "./client/lazy-create.js";
 export type { MeshClient, MeshClientState, MeshDescription, MeshExplanation } from "./client/mesh-client.js";

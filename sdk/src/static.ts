@@ -5,6 +5,7 @@
 import { ConfigError } from "./core/errors.js";
 import { ModelMesh } from "./core/mesh.js";
 import type { CreateOptions } from "./core/options.js";
+import type { ResolvedConfig } from "./core/config.js";
 import { BUILTIN_CONNECTORS } from "./core/connector-ids.js";
 import { registerConnectors as register, type ConnectorClass } from "./core/registry.js";
 import { MeshClient, type MeshSetup } from "./client/mesh-client.js";
@@ -12,7 +13,7 @@ import { MeshClient, type MeshSetup } from "./client/mesh-client.js";
 export * from "./index.js";
 export { ModelMesh };
 
-const STATIC_MESH_SETUP: MeshSetup = {
+const STATIC_MESH_SETUP: MeshSetup<ResolvedConfig> = {
   validate(options) {
     if (typeof options.config === "string" && !options.config.trim().startsWith("{")) {
       throw new ConfigError("", 'modelmesh/static reads configuration objects and JSON only; parse YAML first (import { parse } from "yaml"; create({ config: parse(text) })) or use the "modelmesh" entry');

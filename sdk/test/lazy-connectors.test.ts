@@ -1,13 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { ConfigError, create, registerConnectorLoader } from "../src/index.js";
+import { ConfigError, create, isModelMeshErrorOf, registerConnectorLoader } from "../src/index.js";
 import { create as createLazy } from "../src/lazy.js";
 import { CostFirstPolicy } from "../src/static.js";
 import { BUILTIN_CONNECTORS } from "../src/core/connector-ids.js";
 import { BUILTIN_CLASSES } from "../src/core/builtin-mesh.js";
 import { registerBuiltins } from "../src/core/builtins.js";
-import { checkConnector, loadConnector } from "../src/core/registry.js";
+import { checkConnector } from "../src/core/registry.js";
+import { loadConnector } from "../src/core/registry-load.js";
+import { resolveConfig } from "../src/core/config.js";
+import { namedConnectors, outlineConfig, outlineOptions } from "../src/core/config-outline.js";
 import { MockProvider } from "../src/testing/index.js";
 import { CHAT, hello, pairConfig, startPair } from "./support/mesh.js";
 
@@ -103,6 +106,55 @@ describe("create() checks connector names synchronously", () => {
     expect(() => createStatic({ config: "providers:\n  - openai\n" })).toThrow(FreshConfigError);
     registerStatic([FreshCostFirst]);
     expect(() => createStatic({ providers: [{ instance: new MockProvider({ responses: ["x"] }) }], strategy: "cost-first" })).not.toThrow();
+  });
+});
+
+describe("modelmesh/lazy checks an outline of the configuration in create(), the rest when the mesh starts", () => {
+  // Every shape resolveConfig accepts for naming a connector or a pool: lists and maps, snake_case keys, short names,
+  // strategies by name, object and `strategy_instance`, disabled providers, connector blocks and observability lists.
+  const shapes: Array<Record<string, unknown>> = [
+    { providers: ["openai", "anthropic"] },
+    { providers: { main: { connector: "openai-compatible", config: { base_url: "http://127.0.0.1:1" } }, openai: {}, off: { connector: "groq", enabled: false } } },
+    {
+      secrets: { store: "memory-secrets", config: { secrets: {} } },
+      storage: { connector: "memory" },
+      observability: [{ connector: "console" }, { connector: "json-log" }],
+      discovery: { connector: "auto-discovery" },
+      defaults: { strategy: "cost-first", retry: { max_retries: 2 } },
+      providers: [{ connector: "openai", name: "primary" }, "gemini"],
+      pools: { chat: { capability: "chat-completion", strategy: "round-robin", providers: ["primary"] }, vectors: { capability: "text-embeddings" } },
+    },
+    { observability: { connector: "null" }, pools: { fast: { capability: "generation.text-generation.chat-completion", strategy_instance: { id: "corp.policy.v1", pick: () => undefined } } } },
+  ];
+
+  it.each(shapes.map((shape, index) => [index, shape] as const))("shape %i: names, paths, pools and providers agree with resolveConfig", (_index, shape) => {
+    const full = resolveConfig(shape);
+    const outline = outlineConfig(shape);
+    // resolveConfig fills the default strategy in (a built-in, so there is nothing to check); the outline leaves it out.
+    const fullNames = namedConnectors(full).filter((named) => outline.defaults.strategy !== undefined || named.path !== "defaults.strategy");
+    expect(namedConnectors(outline)).toEqual(fullNames);
+    expect(outline.providers.map(({ name, connector, enabled, path }) => ({ name, connector, enabled, path }))).toEqual(full.providers.map(({ name, connector, enabled, path }) => ({ name, connector, enabled, path })));
+    expect(outline.pools.map(({ name, capability, path }) => ({ name, capability, path }))).toEqual(full.pools.map(({ name, capability, path }) => ({ name, capability, path })));
+    expect(outline.pools.map((pool) => pool.strategy ?? full.defaults.strategy)).toEqual(full.pools.map((pool) => pool.strategy));
+  });
+
+  it("a value of the wrong type is left for resolveConfig to report, never read as a connector name", () => {
+    expect(outlineOptions({ config: { providers: { p: { connector: 42 } }, secrets: { store: ["env"] } } })?.providers).toEqual([]);
+    expect(() => create({ config: { providers: { p: { connector: 42 } } } })).toThrow(/providers\.p\.connector: must be a non-empty string/);
+  });
+
+  it("other configuration errors reject ready() with the path in modelmesh/lazy, and throw in create() in modelmesh", async () => {
+    const config = { providers: ["openai"], pools: { chat: { capability: "chat-completion", retry: { max_retries: -1 } } } };
+    expect(() => create({ config })).toThrow(/pools\.chat\.retry\.max_retries: must be at least 0/);
+    const client = createLazy({ config });
+    expect(client.state).toBe("starting");
+    const error = await client.ready().then(() => undefined, (caught: unknown) => caught);
+    // By name: the mesh's chunk may be a fresh module graph here (vi.resetModules above), with its own ConfigError.
+    expect(isModelMeshErrorOf(error, ConfigError)).toBe(true);
+    expect((error as ConfigError).path).toBe("pools.chat.retry.max_retries");
+    expect(client.state).toBe("failed");
+    const malformed = createLazy({ config: '{ "providers": [' });
+    await expect(malformed.ready()).rejects.toMatchObject({ name: "ConfigError" });
   });
 });
 

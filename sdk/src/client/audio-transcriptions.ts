@@ -1,4 +1,4 @@
-import { simpleFeatures } from "../core/pool.js";
+import { simpleFeatures } from "../core/features.js";
 import type { RequestOptions } from "../core/router.js";
 import type { Transcription, TranscriptionCreateParams } from "../core/types.js";
 import { InvalidRequestError } from "../core/errors.js";

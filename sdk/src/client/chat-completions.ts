@@ -1,4 +1,4 @@
-import { chatFeatures } from "../core/pool.js";
+import { chatFeatures } from "../core/features.js";
 import type { RequestOptions } from "../core/router.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from "../core/types.js";
 import type { ClientContext } from "./context.js";

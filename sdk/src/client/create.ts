@@ -1,9 +1,10 @@
 import type { CreateOptions } from "../core/options.js";
+import type { ResolvedConfig } from "../core/config.js";
 import { ModelMesh } from "../core/builtin-mesh.js";
 import { MeshClient, type MeshSetup } from "./mesh-client.js";
 
 /** The `modelmesh` entry's setup: every built-in linked and nameable; YAML parsed on demand. */
-export const BUILTIN_MESH_SETUP: MeshSetup = {
+export const BUILTIN_MESH_SETUP: MeshSetup<ResolvedConfig> = {
   validate: (options) => ModelMesh.validate(options),
   start: (options, validated) => ModelMesh.start(options, validated),
 };

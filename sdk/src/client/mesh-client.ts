@@ -1,11 +1,11 @@
 import { ModelMeshError } from "../core/errors.js";
 import type { ModelMesh } from "../core/mesh.js";
 import type { CreateOptions } from "../core/options.js";
-import { chatFeatures, simpleFeatures } from "../core/pool.js";
+import { chatFeatures, simpleFeatures } from "../core/features.js";
 import { capabilities } from "../core/capabilities.js";
 import { checkConnector } from "../core/registry.js";
 import type { UsageSummary } from "../core/usage.js";
-import type { ResolvedConfig } from "../core/config.js";
+import type { ConfigOutline } from "../core/config-outline.js";
 import type { ClientContext } from "./context.js";
 import { ChatCompletions } from "./chat-completions.js";
 import { Embeddings } from "./embeddings.js";
@@ -20,9 +20,10 @@ type Operation = Parameters<ClientContext["defaultTarget"]>[0];
  * How a client gets its mesh: `validate` runs in `create()` (synchronous, no I/O), `start` in the background.
  * The `modelmesh` entry loads the mesh's code with `import()`; `modelmesh/static` links it statically.
  */
-export interface MeshSetup {
-  validate(options: CreateOptions): ResolvedConfig | undefined;
-  start(options: CreateOptions, validated: ResolvedConfig | undefined): Promise<ModelMesh>;
+export interface MeshSetup<Checked extends ConfigOutline = ConfigOutline> {
+  /** Throws ConfigError for what it finds wrong; returns what the client describes while starting (undefined: nothing yet). */
+  validate(options: CreateOptions): Checked | undefined;
+  start(options: CreateOptions, validated: Checked | undefined): Promise<ModelMesh>;
 }
 
 /** `"starting"` until configuration, connectors, secrets and saved state are loaded; then `"ready"`, or `"failed"`. */
@@ -65,7 +66,7 @@ export class MeshClient {
   #error: unknown;
   #starting: Promise<ModelMesh>;
   #capability: string | undefined;
-  #config: ResolvedConfig | undefined;
+  #config: ConfigOutline | undefined;
 
   /** Use `create()`; `setup` is how the entry point (`modelmesh` or `modelmesh/static`) provides the mesh. */
   constructor(capability: string | undefined, options: CreateOptions, setup: MeshSetup) {

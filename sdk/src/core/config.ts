@@ -1,6 +1,9 @@
 import { ConfigError } from "./errors.js";
 import { resolveCapability } from "./capabilities.js";
 import type { BudgetLimits, GlobalBudget } from "./budget.js";
+import { MESH_CONFIG_BRAND, configSource, toCamelCase } from "./config-source.js";
+
+export { configSource, toCamelCase };
 
 /**
  * Configuration as a person writes it: YAML/JSON or a plain object, snake_case or camelCase keys.
@@ -131,11 +134,6 @@ export const DEFAULT_POOL_SETTINGS: PoolSettings = {
 };
 
 const TOP_LEVEL = ["budget", "secrets", "storage", "observability", "discovery", "providers", "pools", "defaults", "routing", "proxy", "version"];
-
-/** `daily_limit` -> `dailyLimit`; ids such as `openai.llm.v1` and names such as `chat-fast` are untouched. */
-export function toCamelCase(key: string): string {
-  return key.replace(/_([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
-}
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
@@ -535,17 +533,6 @@ export function interpolateSecrets<T>(value: T, values: ReadonlyMap<string, stri
   if (Array.isArray(value)) return value.map((item) => interpolateSecrets(item, values)) as T;
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolateSecrets(item, values)])) as T;
   return value;
-}
-
-const MESH_CONFIG_BRAND = "__modelmeshConfig";
-
-/**
- * The configuration object a `MeshConfig` holds, or the source unchanged.
- * @example
- * resolveConfig(configSource(options.config) ?? {});
- */
-export function configSource<T>(source: T | MeshConfig): T | MeshConfigObject {
-  return typeof source === "object" && source !== null && (source as Record<string, unknown>)[MESH_CONFIG_BRAND] === true ? (source as MeshConfig).raw : (source as T);
 }
 
 /**

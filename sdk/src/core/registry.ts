@@ -19,7 +19,8 @@ export interface ConnectorDescription {
   envVars?: readonly string[];
 }
 
-interface RegistryEntry {
+/** What the registry holds for one connector (internal: registry-load.ts reads and fills it). */
+export interface RegistryEntry {
   id: string;
   kind: ConnectorKind | undefined;
   envVars: readonly string[];
@@ -32,6 +33,11 @@ interface RegistryEntry {
 // An entry holds a class, or a loader that fetches the class's module the first time a configuration names it,
 // so the set of known names is small static data while the code behind each stays in its own lazy chunk.
 const entries = new Map<string, RegistryEntry>();
+
+/** Every name the registry knows, with its entry (internal: registry-load.ts lists them). */
+export function registryEntries(): ReadonlyMap<string, RegistryEntry> {
+  return entries;
+}
 
 const staticsOf = (connector: ConnectorClass) => connector as unknown as { connectorId?: unknown; shortName?: unknown; envVars?: readonly string[] };
 
@@ -84,7 +90,8 @@ export function registerConnectors(connectors: readonly ConnectorClass[], known:
   }
 }
 
-function lookup(kind: ConnectorKind, name: string, path: string): RegistryEntry {
+/** The entry `name` names, checked to be of `kind`; a ConfigError at `path` otherwise. Internal (registry-load.ts). */
+export function lookup(kind: ConnectorKind, name: string, path: string): RegistryEntry {
   const entry = entries.get(name);
   if (!entry) {
     const known = [...entries.entries()].filter(([, e]) => e.kind === kind || e.kind === undefined).map(([key]) => key);
@@ -99,41 +106,7 @@ export function checkConnector(kind: ConnectorKind, name: string, path: string):
   return lookup(kind, name, path).id;
 }
 
-/** Finds a loaded connector by id or short name; a kind mismatch or an unknown name is a ConfigError at `path`. */
-export function resolveConnector(kind: ConnectorKind, name: string, path: string): { id: string; connector: ConnectorClass } {
-  const entry = lookup(kind, name, path);
-  // The mesh loads every connector a configuration names before it builds any; reaching this is a bug, not bad input.
-  if (!entry.connector) throw new ConfigError(path, `${kind} connector "${name}" is not loaded yet (await loadConnector() first)`);
-  return { id: entry.id, connector: entry.connector };
-}
-
-/** Finds a connector by id or short name, loading its module on first use (once, however many ask). */
-export async function loadConnector(kind: ConnectorKind, name: string, path: string): Promise<{ id: string; connector: ConnectorClass }> {
-  const entry = lookup(kind, name, path);
-  if (!entry.connector) {
-    entry.loading ??= entry.load!().then(
-      (connector) => (entry.connector = connector),
-      (error: unknown) => {
-        entry.loading = undefined;
-        throw new ConfigError(path, `cannot load ${kind} connector "${name}": ${error instanceof Error ? error.message : String(error)}`);
-      },
-    );
-    await entry.loading;
-  }
-  return { id: entry.id, connector: entry.connector! };
-}
-
 export function isRegistered(name: string): boolean {
   return entries.has(name);
 }
 
-/** Every registered connector of one kind, by id, in registration order, with what is known before loading it. */
-export function listConnectors(kind: ConnectorKind): Array<{ id: string; aliases: string[]; envVars: readonly string[] }> {
-  const seen = new Map<RegistryEntry, string[]>();
-  for (const [name, entry] of entries) {
-    if (entry.kind !== kind) continue;
-    if (!seen.has(entry)) seen.set(entry, []);
-    if (name !== entry.id) seen.get(entry)!.push(name);
-  }
-  return [...seen].map(([entry, aliases]) => ({ id: entry.id, aliases, envVars: entry.envVars }));
-}

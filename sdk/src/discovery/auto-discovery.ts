@@ -1,5 +1,5 @@
 import type { ProviderSpec } from "../core/config.js";
-import { listConnectors } from "../core/registry.js";
+import { listConnectors } from "../core/registry-load.js";
 import type { SecretStore } from "../secrets/secret-store.js";
 import { BaseDiscovery, type DiscoveryConfig } from "./discovery.js";
 

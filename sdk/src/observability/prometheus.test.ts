@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../core/errors.js";
 import type { MeshEvent } from "../core/events.js";
-import { loadConnector } from "../core/registry.js";
+import { loadConnector } from "../core/registry-load.js";
 import { registerBuiltins } from "../core/builtins.js";
 import { create } from "../client/create.js";
 import { sampleEvents } from "../../test/contracts/observability.contract.js";

@@ -1,6 +1,6 @@
 import { ConfigError } from "../core/errors.js";
 import type { MeshEvent } from "../core/events.js";
-import { createRedactor } from "./redact.js";
+import { createRedactor } from "./event-redactor.js";
 import type { Redactor } from "./redact.js";
 import { BaseObservability } from "./sink.js";
 import type { BaseObservabilityConfig } from "./sink.js";

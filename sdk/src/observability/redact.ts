@@ -93,6 +93,11 @@ export function rememberedSecretValues(): string[] {
   return [...rememberedSecrets];
 }
 
+/** Changes whenever `rememberSecrets` learns a credential, so a redactor knows to prepare its list again. */
+export function rememberedSecretsVersion(): number {
+  return rememberedVersion;
+}
+
 /** Secrets ready for scrubbing: trimmed, long enough, distinct, longest first. */
 export interface PreparedSecrets {
   readonly values: readonly string[];
@@ -128,7 +133,8 @@ function scrubShapes(text: string): string {
     );
 }
 
-function scrubString(text: string, secrets: PreparedSecrets): string {
+/** Full secrets and key shapes out of one string (internal: event-redactor.ts). */
+export function scrubString(text: string, secrets: PreparedSecrets): string {
   if (text.length < MINIMUM_SECRET_LENGTH) return text;
   let result = text;
   // `includes` is a linear substring search; split/join replaces every occurrence without building a RegExp.
@@ -232,73 +238,13 @@ export function redactThoroughly(text: string, secrets: readonly string[] | Prep
 const fieldVerdicts = new Map<string, boolean>();
 const MAX_REMEMBERED_FIELDS = 1_000;
 
-function isSensitiveField(name: string): boolean {
+/** True for a field name that holds a credential whatever its value (internal: event-redactor.ts). */
+export function isSensitiveField(name: string): boolean {
   const known = fieldVerdicts.get(name);
   if (known !== undefined) return known;
   const verdict = SENSITIVE_FIELDS.has(name.toLowerCase().replace(/[-_]/g, ""));
   if (fieldVerdicts.size < MAX_REMEMBERED_FIELDS && name.length <= 64) fieldVerdicts.set(name, verdict);
   return verdict;
-}
-
-function scrub(value: unknown, secrets: PreparedSecrets, seen: WeakSet<object>): unknown {
-  if (typeof value === "string") return scrubString(value, secrets);
-  if (typeof value !== "object" || value === null) {
-    return typeof value === "function" || typeof value === "symbol" ? undefined : value;
-  }
-  if (seen.has(value)) return "[Circular]";
-  seen.add(value);
-  try {
-    if (Array.isArray(value)) return value.map((item) => scrub(item, secrets, seen));
-    if (value instanceof Date) return new Date(value.getTime());
-    if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return `[${value.byteLength} bytes]`;
-    if (value instanceof Map) return scrub(Object.fromEntries(value), secrets, seen);
-    const source: Record<string, unknown> =
-      value instanceof Error ? { name: value.name, message: value.message, ...(value as unknown as Record<string, unknown>) } : (value as Record<string, unknown>);
-    const copy: Record<string, unknown> = {};
-    for (const field of Object.keys(source)) {
-      const fieldValue = source[field];
-      copy[field] = isSensitiveField(field) && fieldValue !== null && fieldValue !== undefined && fieldValue !== "" ? REDACTED : scrub(fieldValue, secrets, seen);
-    }
-    return copy;
-  } finally {
-    // Only ancestors count as cycles; the same object referenced twice side by side is copied twice.
-    seen.delete(value);
-  }
-}
-
-/**
- * Builds the redactor every sink applies before it formats or delivers an event: a deep copy with each
- * known secret value (from `secretValues`, called per event so newly resolved keys are covered; trimmed, so a key
- * read with a trailing newline still matches) replaced by `[REDACTED]`, well-known key shapes (`sk-…`, `sk-ant-…`,
- * `gsk_…`, `AIza…`, `Bearer …`, `?key=…`) scrubbed, and header-like fields (`authorization`, `x-api-key`,
- * `api-key`, `x-goog-api-key`, `apiKey`, `api_key`, …) blanked whatever they hold. The input is never modified.
- * Credentials providers were configured with (`rememberSecrets`) are scrubbed too, whether or not `secretValues`
- * lists them. The secret list is prepared again only when it changed, and strings that cannot hold a key shape
- * skip the scan.
- * @example
- * const redact = createRedactor(() => secretStore.knownValues?.() ?? []);
- * sink.emit(redact(event));
- */
-export function createRedactor(secretValues: () => readonly string[] = () => []): Redactor {
-  let lastValues: readonly string[] = [];
-  let lastVersion = -1;
-  let prepared: PreparedSecrets = NO_SECRETS;
-  const current = (): PreparedSecrets => {
-    let values: readonly string[];
-    try {
-      values = secretValues();
-    } catch {
-      values = [];
-    }
-    if (!Array.isArray(values)) values = [];
-    if (lastVersion !== rememberedVersion || values.length !== lastValues.length || values.some((value, index) => value !== lastValues[index])) {
-      lastValues = [...values];
-      lastVersion = rememberedVersion;
-      prepared = prepareSecrets([...values, ...rememberedSecrets]);
-    }
-    return prepared;
-  };
-  return <Value>(value: Value): Value => scrub(value, current(), new WeakSet()) as Value;
 }
 
 /** How much of an untrusted value `redactBounded` keeps. */

@@ -1,6 +1,6 @@
 import { ConfigError } from "../core/errors.js";
 import type { EventSink, MeshEvent, MeshEventType, Severity } from "../core/events.js";
-import { createRedactor } from "./redact.js";
+import { createRedactor } from "./event-redactor.js";
 import type { Redactor } from "./redact.js";
 
 /**
