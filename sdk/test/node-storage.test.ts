@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
@@ -8,6 +8,19 @@ import { StorageError } from "../src/core/errors.js";
 import { LocalFileStorage, SqliteStorage, SQLITE_SCHEMA } from "../src/node/index.js";
 import type { BaseStorage } from "../src/storage/storage.js";
 import { storageContract } from "./contracts/storage.contract.js";
+
+// A crash between writing the new file and putting it in place, simulated by a rename that dies; everything else is real.
+const crash = vi.hoisted(() => ({ beforeRename: false }));
+vi.mock("node:fs/promises", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("node:fs/promises")>();
+  return {
+    ...actual,
+    rename: async (from: string, to: string) => {
+      if (crash.beforeRename) throw new Error("simulated crash before rename");
+      return actual.rename(from, to);
+    },
+  };
+});
 
 let directory: string;
 let counter = 0;
@@ -43,6 +56,21 @@ describe("LocalFileStorage", () => {
     expect(await second.loadData("usage")).toEqual({ totalCost: 1 });
     await second.saveData("usage", { totalCost: 2 });
     expect(await new LocalFileStorage({ path }).loadData("usage")).toEqual({ totalCost: 2 });
+  });
+
+  it("keeps the previous complete file when a write dies before the new file is in place", async () => {
+    const path = fresh("json");
+    const storage = new LocalFileStorage({ path });
+    await storage.saveData("usage", { totalCost: 1 });
+    const before = await readFile(path, "utf8");
+    crash.beforeRename = true;
+    try {
+      await expect(storage.saveData("usage", { totalCost: 2, padding: "x".repeat(100_000) })).rejects.toBeInstanceOf(StorageError);
+    } finally {
+      crash.beforeRename = false;
+    }
+    expect(await readFile(path, "utf8")).toBe(before);
+    expect(await new LocalFileStorage({ path }).loadData("usage")).toEqual({ totalCost: 1 });
   });
 
   it("writes many small concurrent saves in few file writes, each save resolving once it is on disk", async () => {
