@@ -3,11 +3,14 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promis
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import sqlite from "node-sqlite3-wasm";
+import { createRequire } from "node:module";
 import { StorageError } from "../src/core/errors.js";
 import { LocalFileStorage, SqliteStorage, SQLITE_SCHEMA } from "../src/node/index.js";
 import type { BaseStorage } from "../src/storage/storage.js";
 import { storageContract } from "./contracts/storage.contract.js";
+
+// node-sqlite3-wasm is CommonJS: required, as a second, independent SQLite connection.
+const sqlite = createRequire(import.meta.url)("node-sqlite3-wasm") as typeof import("node-sqlite3-wasm");
 
 // A crash between writing the new file and putting it in place, simulated by a rename that dies; everything else is real.
 const crash = vi.hoisted(() => ({ beforeRename: false }));

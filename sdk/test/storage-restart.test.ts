@@ -3,12 +3,15 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import sqlite from "node-sqlite3-wasm";
+import { createRequire } from "node:module";
 import { MemoryStorage, StorageError, create, type StorageEntry } from "../src/index.js";
 import { create as createLazy } from "../src/lazy.js";
 import { hello, pairConfig, startPair } from "./support/mesh.js";
 import { restartScenario } from "./support/restart.js";
 import { createMapStorage } from "./contracts/storage.contract.js";
+
+// node-sqlite3-wasm is CommonJS: required, as a second, independent SQLite connection.
+const sqlite = createRequire(import.meta.url)("node-sqlite3-wasm") as typeof import("node-sqlite3-wasm");
 
 let directory: string;
 let counter = 0;

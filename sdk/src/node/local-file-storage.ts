@@ -1,6 +1,7 @@
 import { StorageError } from "../core/errors.js";
 import { BaseStorage, parseEntry, serializeEntry } from "../storage/storage.js";
 import type { BaseStorageConfig, StorageEntry } from "../storage/storage.js";
+import { directoryOf, loadFileSystem, processId, type FileHandleLike, type FileSystemLike } from "./node-modules.js";
 
 /**
  * Options of `modelmesh.local-file.v1` (YAML: `path`, `fsync`).
@@ -16,8 +17,6 @@ export interface LocalFileStorageConfig extends BaseStorageConfig {
 
 /** The file's format: `{ "format": "modelmesh.local-file.v1", "entries": { key: { data, updatedAt, version? } } }`. */
 const FORMAT = "modelmesh.local-file.v1";
-
-type FileSystem = typeof import("node:fs/promises");
 
 /**
  * Storage in one JSON file (`modelmesh.local-file.v1`, Node only, from `modelmesh/node`): simple, readable, one
@@ -94,7 +93,7 @@ export class LocalFileStorage extends BaseStorage {
   }
 
   private async read(): Promise<Map<string, string>> {
-    const fs: FileSystem = await import("node:fs/promises");
+    const fs = await loadFileSystem();
     let text: string;
     try {
       text = await fs.readFile(this.path, "utf8");
@@ -133,12 +132,12 @@ export class LocalFileStorage extends BaseStorage {
     const body: Record<string, unknown> = {};
     for (const [key, text] of [...entries].sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))) body[key] = JSON.parse(text);
     const text = `${JSON.stringify({ format: FORMAT, entries: body }, null, 1)}\n`;
-    const fs: FileSystem = await import("node:fs/promises");
-    const { dirname } = await import("node:path");
+    const fs = await loadFileSystem();
+    const directory = await directoryOf(this.path);
     // Unique per write: a temporary file a crash left behind is never reused or read.
-    const temporary = `${this.path}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
+    const temporary = `${this.path}.${processId()}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
     try {
-      await fs.mkdir(dirname(this.path), { recursive: true });
+      await fs.mkdir(directory, { recursive: true });
       const handle = await fs.open(temporary, "w", 0o600);
       try {
         await handle.writeFile(text, "utf8");
@@ -151,13 +150,13 @@ export class LocalFileStorage extends BaseStorage {
       await fs.rm(temporary, { force: true }).catch(() => undefined);
       throw new StorageError(`${this.id}: cannot write ${this.path}: ${(error as Error).message}`, { cause: error });
     }
-    if (this.fsync) await syncDirectory(fs, dirname(this.path));
+    if (this.fsync) await syncDirectory(fs, directory);
   }
 }
 
 // The rename is durable only once the folder's entry is on disk; Windows cannot open folders, so that is best effort.
-async function syncDirectory(fs: FileSystem, directory: string): Promise<void> {
-  let handle: Awaited<ReturnType<FileSystem["open"]>> | undefined;
+async function syncDirectory(fs: FileSystemLike, directory: string): Promise<void> {
+  let handle: FileHandleLike | undefined;
   try {
     handle = await fs.open(directory, "r");
     await handle.sync();

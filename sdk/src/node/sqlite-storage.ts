@@ -1,6 +1,7 @@
 import { StorageError } from "../core/errors.js";
 import { BaseStorage } from "../storage/storage.js";
 import type { BaseStorageConfig, StorageEntry } from "../storage/storage.js";
+import { directoryOf, loadFileSystem } from "./node-modules.js";
 
 /**
  * Options of `modelmesh.sqlite.v1` (YAML: `path`).
@@ -122,11 +123,11 @@ export class SqliteStorage extends BaseStorage {
     } catch (error) {
       throw new StorageError(`${this.id} needs the node-sqlite3-wasm package (an optional dependency of modelmesh): npm install node-sqlite3-wasm`, { cause: error });
     }
-    const { mkdir } = await import("node:fs/promises");
-    const { dirname } = await import("node:path");
+    const fs = await loadFileSystem();
+    const directory = await directoryOf(this.path);
     let db: Database | undefined;
     try {
-      await mkdir(dirname(this.path), { recursive: true });
+      await fs.mkdir(directory, { recursive: true });
       db = new module.Database(this.path);
       db.exec(`PRAGMA synchronous = FULL; ${SQLITE_SCHEMA}; PRAGMA user_version = 1;`);
       return db;
