@@ -132,6 +132,27 @@ describe("SqliteStorage", () => {
     }
   });
 
+  it("commits many small concurrent saves in few transactions, each save resolving once committed", async () => {
+    const path = fresh("db");
+    const storage = new SqliteStorage({ path });
+    let transactions = 0;
+    const watch = storage as unknown as { writePending: () => Promise<void> };
+    const writePending = watch.writePending.bind(storage);
+    watch.writePending = () => {
+      transactions += 1;
+      return writePending();
+    };
+    await Promise.all(Array.from({ length: 200 }, (_, index) => storage.saveData(`budget/${index}`, index)));
+    expect(transactions).toBeLessThanOrEqual(2);
+    const other = new sqlite.Database(path, { readOnly: true });
+    try {
+      expect(other.get("SELECT count(*) AS rows FROM modelmesh_entries")).toEqual({ rows: 200 });
+    } finally {
+      other.close();
+      await storage.close();
+    }
+  });
+
   it("is readable by the sqlite3 command-line tool where it is installed", async (context) => {
     let cli = true;
     try {

@@ -30,9 +30,10 @@ export const SQLITE_SCHEMA = `CREATE TABLE IF NOT EXISTS modelmesh_entries (
 /**
  * Storage in a real SQLite database file (`modelmesh.sqlite.v1`, Node only, from `modelmesh/node`), through
  * `node-sqlite3-wasm` (WebAssembly: no native build, no install script; an optional dependency of `modelmesh`).
- * One row per key in `modelmesh_entries` (see `SQLITE_SCHEMA`); each save is one statement, so one transaction,
- * committed (rollback journal, synchronous=FULL) before `save` resolves. That WASM build has no shared memory, so
- * no WAL: one process at a time. The `sqlite3` command-line tool reads the file.
+ * One row per key in `modelmesh_entries` (see `SQLITE_SCHEMA`). Saves made while a transaction is under way are
+ * written together in the next one (group commit: one fsync for many small saves, such as budget counters); each
+ * `save` resolves once its transaction is committed (rollback journal, synchronous=FULL). That WASM build has no
+ * shared memory, so no WAL: one process at a time. The `sqlite3` command-line tool reads the file.
  * @example
  * const storage = new SqliteStorage({ path: "./mesh-state.db" });
  * await storage.saveData("usage", { totalCost: 0.42 });
@@ -44,6 +45,9 @@ export class SqliteStorage extends BaseStorage {
   override readonly id: string = SqliteStorage.connectorId;
   readonly path: string;
   #database: Promise<Database> | undefined;
+  #pending = new Map<string, { data: string; updated_at: number; version: number | null }>();
+  #queued: Promise<void> | undefined;
+  #tail: Promise<void> = Promise.resolve();
 
   constructor(config: SqliteStorageConfig = {}) {
     super(config);
@@ -59,7 +63,9 @@ export class SqliteStorage extends BaseStorage {
   }
 
   async load(key: string): Promise<StorageEntry | null> {
-    const row = await this.attempt("read", key, (db) => db.get("SELECT data, updated_at, version FROM modelmesh_entries WHERE key = ?", [key]));
+    // A save waiting for its transaction is already what this key holds.
+    const pending = this.#pending.get(key);
+    const row = pending ?? (await this.attempt("read", key, (db) => db.get("SELECT data, updated_at, version FROM modelmesh_entries WHERE key = ?", [key])));
     if (!row) return null;
     let data: unknown;
     try {
@@ -83,28 +89,69 @@ export class SqliteStorage extends BaseStorage {
     }
     const updatedAt = typeof entry.updatedAt === "number" ? entry.updatedAt : this.now();
     const version = typeof entry.version === "number" ? entry.version : null;
-    await this.attempt("write", key, (db) =>
-      db.run("INSERT INTO modelmesh_entries (key, data, updated_at, version) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at, version = excluded.version", [key, data, updatedAt, version]),
-    );
+    this.#pending.set(key, { data, updated_at: updatedAt, version });
+    await this.commit();
   }
 
   async list(prefix = ""): Promise<string[]> {
+    await this.#tail;
     const rows = await this.attempt("list", prefix, (db) => db.all("SELECT key FROM modelmesh_entries WHERE substr(key, 1, length(?1)) = ?1", [prefix]));
     // SQLite orders by UTF-8 bytes, JavaScript by UTF-16 units: sort here so every backend lists in the same order.
     return rows.map((row) => String(row.key)).sort();
   }
 
   async delete(key: string): Promise<boolean> {
+    await this.#tail;
     const result = await this.attempt("delete", key, (db) => db.run("DELETE FROM modelmesh_entries WHERE key = ?", [key]));
     return result.changes > 0;
   }
 
+  override async flush(): Promise<void> {
+    await this.#tail;
+  }
+
   /** Closes the database (node-sqlite3-wasm leaks its WASM memory otherwise); the next use opens it again. */
   override async close(): Promise<void> {
+    await this.#tail;
     const opening = this.#database;
     this.#database = undefined;
     const db = await opening?.catch(() => undefined);
     if (db?.isOpen) db.close();
+  }
+
+  // Group commit: every save made before the queued transaction starts goes into it (one fsync for many small saves).
+  private commit(): Promise<void> {
+    if (!this.#queued) {
+      const run = this.#tail.then(() => {
+        this.#queued = undefined;
+        return this.writePending();
+      });
+      this.#queued = run;
+      this.#tail = run.catch(() => undefined);
+    }
+    return this.#queued;
+  }
+
+  private async writePending(): Promise<void> {
+    const rows = [...this.#pending];
+    if (rows.length === 0) return;
+    try {
+      await this.attempt("write", rows.map(([key]) => key).join('", "'), (db) => {
+        db.exec("BEGIN IMMEDIATE");
+        try {
+          for (const [key, row] of rows) {
+            db.run("INSERT INTO modelmesh_entries (key, data, updated_at, version) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at, version = excluded.version", [key, row.data, row.updated_at, row.version]);
+          }
+          db.exec("COMMIT");
+        } catch (error) {
+          if (db.inTransaction) db.exec("ROLLBACK");
+          throw error;
+        }
+      });
+    } finally {
+      // Written or rolled back: either way these rows no longer wait (a failed save rejects; nothing half-stored stays).
+      for (const [key, row] of rows) if (this.#pending.get(key) === row) this.#pending.delete(key);
+    }
   }
 
   private database(): Promise<Database> {
