@@ -37,9 +37,12 @@ describe("state survives a restart through every persistent backend", () => {
     await restartScenario(make, { connector, config: { path } });
   });
 
-  it("localstorage (over a Web Storage object standing in for the browser's)", async () => {
-    vi.stubGlobal("localStorage", createMapStorage({ quotaBytes: 5_000_000 }));
-    await restartScenario(create, { connector: "localstorage" });
+  it.each([
+    ["localstorage", "localStorage"],
+    ["sessionstorage", "sessionStorage"],
+  ])("%s (over a Web Storage object standing in for the browser's %s)", async (connector, global) => {
+    vi.stubGlobal(global, createMapStorage({ quotaBytes: 5_000_000 }));
+    await restartScenario(create, { connector });
   });
 });
 
