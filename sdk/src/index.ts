@@ -100,6 +100,7 @@ export { BaseStorage, type StorageEntry, type BaseStorageConfig } from "./storag
 export { MemoryStorage } from "./storage/memory.js";
 export { LocalStorageStorage } from "./storage/localstorage.js";
 export { SessionStorageStorage } from "./storage/sessionstorage.js";
+export { IndexedDBStorage, type IndexedDBStorageConfig } from "./storage/indexeddb.js";
 
 // Observability
 export { BaseObservability, type BaseObservabilityConfig, type LogLevel } from "./observability/sink.js";

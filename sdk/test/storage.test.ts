@@ -3,11 +3,25 @@ import { StorageError } from "../src/core/errors.js";
 import { LocalStorageStorage } from "../src/storage/localstorage.js";
 import { MemoryStorage } from "../src/storage/memory.js";
 import { SessionStorageStorage } from "../src/storage/sessionstorage.js";
+import type { BaseStorage } from "../src/storage/storage.js";
 import { createMapStorage, storageContract } from "./contracts/storage.contract.js";
 
+// Browsers give an origin about 5 MB of Web Storage; the map storage enforces that, counted in UTF-16 units.
+const BROWSER_QUOTA = 5_000_000;
+const stores = new WeakMap<BaseStorage, Storage>();
+const webStorage = (Backend: typeof LocalStorageStorage | typeof SessionStorageStorage) => ({
+  make: () => {
+    const storage = createMapStorage({ quotaBytes: BROWSER_QUOTA });
+    const backend = new Backend({ storage });
+    stores.set(backend, storage);
+    return backend;
+  },
+  reopen: (first: BaseStorage) => new Backend({ storage: stores.get(first)! }),
+});
+
 storageContract("MemoryStorage", () => new MemoryStorage());
-storageContract("LocalStorageStorage", () => new LocalStorageStorage({ storage: createMapStorage() }));
-storageContract("SessionStorageStorage", () => new SessionStorageStorage({ storage: createMapStorage() }));
+storageContract("LocalStorageStorage", webStorage(LocalStorageStorage).make, { reopen: webStorage(LocalStorageStorage).reopen });
+storageContract("SessionStorageStorage", webStorage(SessionStorageStorage).make, { reopen: webStorage(SessionStorageStorage).reopen });
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -55,6 +69,14 @@ describe("Web Storage backends", () => {
     const storage = new SessionStorageStorage({ storage: shared });
     await expect(storage.load("broken")).rejects.toThrow(/broken/);
     await expect(storage.load("alien")).rejects.toBeInstanceOf(StorageError);
+  });
+
+  it("fail open() (what the mesh calls at start) with a StorageError where the global is missing, as in Node", async () => {
+    expect((globalThis as { localStorage?: unknown }).localStorage).toBeUndefined();
+    await expect(new LocalStorageStorage().open()).rejects.toThrow(/localStorage is not available/);
+    await expect(new SessionStorageStorage().open()).rejects.toThrow(StorageError);
+    vi.stubGlobal("localStorage", createMapStorage());
+    await expect(new LocalStorageStorage().open()).resolves.toBeUndefined();
   });
 
   it("read the global storage only when used, and fail clearly where there is none", async () => {

@@ -25,6 +25,8 @@ import { JsonSecretStore } from "../secrets/json-secrets.js";
 import { MemoryStorage } from "../storage/memory.js";
 import { LocalStorageStorage } from "../storage/localstorage.js";
 import { SessionStorageStorage } from "../storage/sessionstorage.js";
+import { IndexedDBStorage } from "../storage/indexeddb.js";
+import { registerNodeConnectorLoaders } from "./node-connectors.js";
 import { NullObservability } from "../observability/null.js";
 import { ConsoleObservability } from "../observability/console.js";
 import { JsonLogObservability } from "../observability/json-log.js";
@@ -63,6 +65,7 @@ export const BUILTIN_CLASSES: readonly ConnectorClass[] = [
   MemoryStorage,
   LocalStorageStorage,
   SessionStorageStorage,
+  IndexedDBStorage,
   NullObservability,
   ConsoleObservability,
   JsonLogObservability,
@@ -85,6 +88,7 @@ export class ModelMesh extends StaticModelMesh {
       const id = (connector as unknown as { connectorId: string }).connectorId;
       if (!isRegistered(id)) registerConnectors([connector], BUILTIN_CONNECTORS);
     }
+    registerNodeConnectorLoaders();
     super.prepare();
   }
 

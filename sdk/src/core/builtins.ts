@@ -1,5 +1,6 @@
 import { isRegistered, registerConnectorLoader, type ConnectorClass, type ConnectorLoader } from "./registry.js";
 import { BUILTIN_CONNECTORS, type BuiltinConnectorId } from "./connector-ids.js";
+import { registerNodeConnectorLoaders } from "./node-connectors.js";
 
 // One loader per built-in: a bundler with code splitting makes each its own chunk, fetched only when a
 // configuration names it. `Record<BuiltinConnectorId, ...>` makes the compiler check this list against the id table.
@@ -29,6 +30,7 @@ const LOADERS: Record<BuiltinConnectorId, ConnectorLoader> = {
   "modelmesh.memory.v1": () => import("../storage/memory.js").then((module) => as(module.MemoryStorage)),
   "modelmesh.localstorage.v1": () => import("../storage/localstorage.js").then((module) => as(module.LocalStorageStorage)),
   "modelmesh.sessionstorage.v1": () => import("../storage/sessionstorage.js").then((module) => as(module.SessionStorageStorage)),
+  "modelmesh.indexeddb.v1": () => import("../storage/indexeddb.js").then((module) => as(module.IndexedDBStorage)),
   "modelmesh.null.v1": () => import("../observability/null.js").then((module) => as(module.NullObservability)),
   "modelmesh.console.v1": () => import("../observability/console.js").then((module) => as(module.ConsoleObservability)),
   "modelmesh.json-log.v1": () => import("../observability/json-log.js").then((module) => as(module.JsonLogObservability)),
@@ -55,4 +57,5 @@ export function registerBuiltins(): void {
     if (isRegistered(description.id)) continue;
     registerConnectorLoader(description, LOADERS[description.id]);
   }
+  registerNodeConnectorLoaders();
 }

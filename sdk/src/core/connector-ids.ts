@@ -32,6 +32,7 @@ export const BUILTIN_CONNECTORS = [
   { id: "modelmesh.memory.v1", kind: "storage", aliases: ["memory"] },
   { id: "modelmesh.localstorage.v1", kind: "storage", aliases: ["localstorage"] },
   { id: "modelmesh.sessionstorage.v1", kind: "storage", aliases: ["sessionstorage"] },
+  { id: "modelmesh.indexeddb.v1", kind: "storage", aliases: ["indexeddb"] },
   { id: "modelmesh.null.v1", kind: "observability", aliases: ["null"] },
   { id: "modelmesh.console.v1", kind: "observability", aliases: ["console"] },
   { id: "modelmesh.json-log.v1", kind: "observability", aliases: ["json-log", "jsonlog", "modelmesh.jsonlog.v1"] },
@@ -39,6 +40,17 @@ export const BUILTIN_CONNECTORS = [
   { id: "modelmesh.prometheus.v1", kind: "observability", aliases: ["prometheus"] },
   { id: "modelmesh.auto-discovery.v1", kind: "discovery", aliases: ["auto-discovery"] },
 ] as const satisfies readonly ConnectorDescription[];
+
+/**
+ * Built-in connectors that run in Node only (files, SQLite). Their classes live in `modelmesh/node`, never in a
+ * browser bundle; in Node the `modelmesh` and `modelmesh/lazy` entries load them by name (`node-connectors.ts`).
+ * @example
+ * NODE_CONNECTORS.find((connector) => connector.aliases.includes("sqlite"))?.id; // "modelmesh.sqlite.v1"
+ */
+export const NODE_CONNECTORS = [
+  { id: "modelmesh.local-file.v1", kind: "storage", aliases: ["local-file"], exportName: "LocalFileStorage" },
+  { id: "modelmesh.sqlite.v1", kind: "storage", aliases: ["sqlite"], exportName: "SqliteStorage" },
+] as const satisfies ReadonlyArray<ConnectorDescription & { exportName: string }>;
 
 /** The id of a built-in connector. */
 export type BuiltinConnectorId = (typeof BUILTIN_CONNECTORS)[number]["id"];

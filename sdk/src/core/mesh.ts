@@ -165,6 +165,8 @@ export class ModelMesh {
     mesh.#runtime = await mesh.buildRuntime(config);
     mesh.budgetLedger.configure(mesh.#runtime.budgets);
     mesh.#sink = mesh.buildSink(config.observability.map((spec) => interpolate(spec, connectorSecrets)!));
+    // A backend that cannot work here (no localStorage in Node, an unreadable file) fails start, not every save silently.
+    await mesh.#storage.open?.();
     await mesh.restore();
     return mesh;
   }
@@ -511,6 +513,8 @@ export class ModelMesh {
     this.#saveTimer = undefined;
     await this.save();
     this.#closed = true;
+    // Releases files and databases (node-sqlite3-wasm leaks without it); backends reopen if used again.
+    await this.#storage.close?.();
     await this.#sink.flush?.();
     await this.#sink.close?.();
     await Promise.all([...this.#runtime.providers.values()].map((provider) => provider.close?.()));

@@ -85,6 +85,13 @@ export abstract class BaseStorage {
     return removed;
   }
 
+  /**
+   * Checks the backend can work here and opens its handles (a file, a database); the mesh calls it once at start,
+   * so a backend that cannot work (no `localStorage` in Node, an unreadable file) fails `create()` instead of
+   * silently keeping nothing. Backends also open lazily on first use, and again after `close()`.
+   */
+  async open(): Promise<void> {}
+
   /** Write out anything buffered; backends that write through have nothing to do. */
   async flush(): Promise<void> {}
 

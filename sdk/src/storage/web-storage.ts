@@ -38,6 +38,11 @@ export abstract class BaseWebStorage extends BaseStorage {
   /** Which global holds the default `Storage`. */
   protected abstract _globalName(): "localStorage" | "sessionStorage";
 
+  /** Fails with a `StorageError` where the global `Storage` is missing or blocked (Node, service workers, sandboxed frames). */
+  override async open(): Promise<void> {
+    this.storage();
+  }
+
   async load(key: string): Promise<StorageEntry | null> {
     const text = this.attempt("read", key, (storage) => storage.getItem(this.prefix + key));
     return text === null ? null : parseEntry(key, text);

@@ -30,12 +30,19 @@ export function createMapStorage(options: { quotaBytes?: number } = {}): Storage
   return storage as Storage;
 }
 
+/** How a persistent backend is reopened: a new instance over the same file, database or `Storage`. */
+export interface StorageContractOptions {
+  /** A second instance over what `first` wrote (omit for backends that keep nothing, like memory). */
+  reopen?: (first: BaseStorage) => BaseStorage;
+}
+
 /**
  * The shared suite every storage backend runs; `make` returns a fresh, empty backend.
  * @example
  * storageContract("MemoryStorage", () => new MemoryStorage());
+ * storageContract("SqliteStorage", () => new SqliteStorage({ path: fresh() }), { reopen: (first) => new SqliteStorage({ path: (first as SqliteStorage).path }) });
  */
-export function storageContract(name: string, make: () => BaseStorage): void {
+export function storageContract(name: string, make: () => BaseStorage, options: StorageContractOptions = {}): void {
   const entry = (key: string, data: unknown, updatedAt = 1_700_000_000_000, version?: number): StorageEntry =>
     version === undefined ? { key, data, updatedAt } : { key, data, updatedAt, version };
 
@@ -150,6 +157,56 @@ export function storageContract(name: string, make: () => BaseStorage): void {
       expect(keys).toHaveLength(25);
       expect(await storage.loadData("key-24")).toBe(24);
     });
+
+    it("ends concurrent saves of one key with the last one issued", async () => {
+      const storage = make();
+      await Promise.all(Array.from({ length: 20 }, (_, index) => storage.saveData("counter", { value: index })));
+      expect(await storage.loadData("counter")).toEqual({ value: 19 });
+      expect(await storage.list()).toEqual(["counter"]);
+    });
+
+    it("round-trips large values (a 1 MB string, a 5,000-entry object)", async () => {
+      const storage = make();
+      const text = "é🔑x".repeat(250_000);
+      const table = Object.fromEntries(Array.from({ length: 5_000 }, (_, index) => [`openai/model-${index}`, { requests: index, latencyMs: index / 3, note: "ü" }]));
+      await storage.saveData("large-text", text);
+      await storage.saveData("large-table", table);
+      expect(await storage.loadData("large-text")).toBe(text);
+      expect(await storage.loadData("large-table")).toEqual(table);
+    });
+
+    it("keeps working after close (reopening on next use)", async () => {
+      const storage = make();
+      await storage.open();
+      await storage.saveData("before", 1);
+      await storage.close();
+      await storage.saveData("after", 2);
+      expect(await storage.list()).toEqual(["after", "before"]);
+      expect(await storage.loadData("before")).toBe(1);
+      await storage.close();
+    });
+
+    if (options.reopen) {
+      const reopen = options.reopen;
+      it("shows a reopened instance everything the first one wrote, deleted keys gone", async () => {
+        const first = make();
+        await first.save("model-state", entry("model-state", { "openai/gpt-4o": { status: "cooldown", cooldownUntil: 1_700_000_060_000 } }, 1234, 1));
+        await first.saveData("ünï/🔑", "ünïcode 🔑");
+        await first.saveData("gone", 1);
+        await first.delete("gone");
+        await first.flush();
+        const second = reopen(first);
+        expect(await second.load("model-state")).toEqual({ key: "model-state", data: { "openai/gpt-4o": { status: "cooldown", cooldownUntil: 1_700_000_060_000 } }, updatedAt: 1234, version: 1 });
+        expect(await second.loadData("ünï/🔑")).toBe("ünïcode 🔑");
+        expect(await second.list()).toEqual(["model-state", "ünï/🔑"]);
+        await second.saveData("from-second", true);
+        await second.close();
+        await first.close();
+        const third = reopen(first);
+        expect(await third.loadData("from-second")).toBe(true);
+        await third.close();
+      });
+    }
 
     it("flushes and closes without error", async () => {
       const storage = make();

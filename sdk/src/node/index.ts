@@ -1,0 +1,23 @@
+// `modelmesh/node`: the storage backends that need Node (a file, a SQLite database). Kept out of the other entries
+// so no browser bundle ever contains node: imports; in Node the `modelmesh` and `modelmesh/lazy` entries load them
+// by name from configuration, and `registerNodeConnectors()` does the same for an app bundled for Node.
+
+import { registerConnectors } from "../core/registry.js";
+import { NODE_CONNECTORS } from "../core/connector-ids.js";
+import { LocalFileStorage } from "./local-file-storage.js";
+import { SqliteStorage } from "./sqlite-storage.js";
+
+export { LocalFileStorage, type LocalFileStorageConfig } from "./local-file-storage.js";
+export { SqliteStorage, SQLITE_SCHEMA, type SqliteStorageConfig } from "./sqlite-storage.js";
+
+/**
+ * Registers the Node-only backends as classes (no `import()`), for apps bundled for Node, where a computed
+ * `import()` of the package's own files cannot be followed by the bundler.
+ * @example
+ * import { registerNodeConnectors } from "modelmesh/node";
+ * registerNodeConnectors();
+ * create({ config: { storage: { connector: "sqlite", config: { path: "./mesh-state.db" } } } });
+ */
+export function registerNodeConnectors(): void {
+  registerConnectors([LocalFileStorage, SqliteStorage], NODE_CONNECTORS);
+}
