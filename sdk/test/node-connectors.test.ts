@@ -8,7 +8,7 @@ import { createContext, runInContext } from "node:vm";
 import { build, type Plugin } from "esbuild";
 import { NODE_CONNECTORS } from "../src/core/connector-ids.js";
 import { registerBuiltins } from "../src/core/builtins.js";
-import { loadConnector } from "../src/core/registry.js";
+import { loadConnector } from "../src/core/registry-load.js";
 import * as nodeEntry from "../src/node/index.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));

@@ -183,7 +183,7 @@ describe("SqliteStorage", () => {
 describe("modelmesh/node", () => {
   it("registers both backends by class for apps bundled for Node", async () => {
     const { registerNodeConnectors } = await import("../src/node/index.js");
-    const { loadConnector } = await import("../src/core/registry.js");
+    const { loadConnector } = await import("../src/core/registry-load.js");
     registerNodeConnectors();
     expect((await loadConnector("storage", "sqlite", "storage.connector")).connector).toBe(SqliteStorage);
     expect((await loadConnector("storage", "local-file", "storage.connector")).connector).toBe(LocalFileStorage);
