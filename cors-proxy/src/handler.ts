@@ -244,6 +244,8 @@ function health(mesh: MeshClient | undefined): Response {
 
 function ready(mesh: MeshClient | undefined): Response {
   if (!mesh) return jsonResponse({ status: "ready" });
+  // A starting client answers poolStatus() from its configuration (every pool empty): say "starting", not "unavailable".
+  if (mesh.state === "starting") return jsonResponse({ status: "starting" }, 503);
   let pools: Record<string, { active: number; standby: number; total: number }>;
   try {
     pools = mesh.poolStatus();

@@ -32,6 +32,25 @@ describe("health, readiness and metrics", () => {
     expect(await health.json()).toMatchObject({ mesh: "failed" });
   });
 
+  it("/ready says \"starting\" (503) until the mesh has started, then 200", async () => {
+    const fake = await startLocalServer((request, response) => {
+      response.writeHead(404).end();
+      void request;
+    });
+    try {
+      const client = create("chat-completion", { config: { providers: { local: { connector: "openai-compatible", config: { base_url: `${fake.url}/v1`, models: [{ id: "m", capabilities: ["chat-completion"] }] } } } } });
+      const proxy = createProxy({ mesh: client, listening: { host: "127.0.0.1" } });
+      const starting = await proxy.handle(new Request("http://localhost/ready"));
+      expect(starting.status).toBe(503);
+      expect(await starting.json()).toEqual({ status: "starting" });
+      await client.ready();
+      expect((await proxy.handle(new Request("http://localhost/ready"))).status).toBe(200);
+      await client.close();
+    } finally {
+      await fake.close();
+    }
+  });
+
   it("/metrics serves proxy and mesh metrics in Prometheus text format", async () => {
     running = await startMeshProxy();
     const openai = running.openai();
