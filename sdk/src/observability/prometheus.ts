@@ -2,7 +2,7 @@ import { ConfigError } from "../core/errors.js";
 import type { MeshEvent } from "../core/events.js";
 import { createRedactor } from "./redact.js";
 import type { Redactor } from "./redact.js";
-import { BaseObservability } from "./sink.js";
+import { BaseObservability, markRedactingEmit } from "./sink.js";
 import type { BaseObservabilityConfig } from "./sink.js";
 
 /**
@@ -119,6 +119,10 @@ export class PrometheusObservability extends BaseObservability {
   /** The `Content-Type` of `render()`'s output. */
   static readonly contentType = "text/plain; version=0.0.4; charset=utf-8";
   override readonly id: string = PrometheusObservability.connectorId;
+  static {
+    // Metrics keep only label values, each scrubbed by `labels()` with every secret source: nothing else is kept.
+    markRedactingEmit(this.prototype.emit);
+  }
   readonly prefix: string;
   private readonly requests: Counter;
   private readonly attempts: Counter;
