@@ -98,6 +98,78 @@ function webBody(source: Readable, signal: AbortSignal | undefined): ReadableStr
   return nodeBodyStream(source, () => (signal.aborted ? abortReason(signal) : undefined));
 }
 
+function utf8Decode(bytes: Buffer): string {
+  // The Fetch standard's "UTF-8 decode" drops a leading byte order mark; Buffer's toString keeps it.
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.toString("utf8", 3) : bytes.toString("utf8");
+}
+
+/**
+ * A response whose body was read whole. `text()`, `json()`, `arrayBuffer()` and `bytes()` answer from the buffer
+ * (undici's Response would wrap it in a web stream and read that back: a stream, a reader and several promises for
+ * every JSON answer); anything else (`body`, `blob()`, `formData()`, `clone()`) goes to a real Response over the same
+ * bytes, built the first time it is needed. Reading twice fails as `fetch`'s does.
+ */
+class BufferedResponse extends Response {
+  #bytes: Buffer;
+  #read = false;
+  #full: Response | undefined;
+
+  constructor(bytes: Buffer, init: { status: number; statusText: string; headers: Headers }) {
+    super(null, init);
+    this.#bytes = bytes;
+  }
+
+  #whole(): Response {
+    this.#full ??= new Response(this.#bytes as unknown as BodyInit, { status: this.status, statusText: this.statusText, headers: this.headers });
+    return this.#full;
+  }
+
+  #take(): Buffer {
+    if (this.#read) throw new TypeError("Body is unusable: Body has already been read");
+    this.#read = true;
+    return this.#bytes;
+  }
+
+  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+    return this.#read ? null : (this.#whole().body);
+  }
+
+  override get bodyUsed(): boolean {
+    return this.#read || (this.#full?.bodyUsed ?? false);
+  }
+
+  override async text(): Promise<string> {
+    return this.#full ? this.#full.text() : utf8Decode(this.#take());
+  }
+
+  override async json(): Promise<unknown> {
+    return this.#full ? this.#full.json() : (JSON.parse(utf8Decode(this.#take())) as unknown);
+  }
+
+  override async arrayBuffer(): Promise<ArrayBuffer> {
+    if (this.#full) return this.#full.arrayBuffer();
+    const bytes = this.#take();
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+
+  override async bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    if (this.#full) return this.#full.bytes();
+    return new Uint8Array(await this.arrayBuffer());
+  }
+
+  override async blob(): Promise<Blob> {
+    return this.#whole().blob();
+  }
+
+  override async formData(): Promise<FormData> {
+    return this.#whole().formData();
+  }
+
+  override clone(): Response {
+    return this.#whole().clone();
+  }
+}
+
 /**
  * Reads a body whole, up to `limit` bytes. Past the limit it stops, puts back what it read (`unshift`) and
  * resolves undefined: the caller then streams the body from its start.
@@ -231,7 +303,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
           if (!bytes) return streamed();
           signal?.removeEventListener("abort", onAbort);
           settled = true;
-          resolve(new Response(bytes as unknown as BodyInit, responseInit));
+          resolve(new BufferedResponse(bytes, responseInit));
         }, fail);
       });
       outgoing.end(bytes);
