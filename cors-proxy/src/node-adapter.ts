@@ -9,7 +9,7 @@ import { Readable } from "node:stream";
 import { createProxy, type Proxy, type ProxyOptions } from "./handler.js";
 import { takeNodeBody } from "./node-body.js";
 import { createNodeTransport } from "./node-transport.js";
-import { knownBody, rememberRequestBody, takeBodySource, type BodySource } from "./responses.js";
+import { BufferedRequest, JsonReply, rememberRequestBody, takeBodySource, type BodySource, type ProxyRequest, type Reply } from "./responses.js";
 
 const BODYLESS_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -39,16 +39,40 @@ function readSmallBody(incoming: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/**
+ * Headers as a Web `Headers` reads them: every value of a repeated header, joined with ", " (node:http's own
+ * `headers` keeps only the first Authorization, Host, Content-Type, ..., which would let a second one go unseen).
+ */
+function distinctHeaders(incoming: IncomingMessage): { get(name: string): string | null; has(name: string): boolean } {
+  const distinct = incoming.headersDistinct;
+  return {
+    get: (name) => {
+      const values = distinct[name];
+      return values === undefined ? null : values.length === 1 ? values[0]! : values.join(", ");
+    },
+    has: (name) => distinct[name] !== undefined,
+  };
+}
+
+function isRelayPath(path: string): boolean {
+  return path.startsWith("/proxy/") || path === "/proxy" || path.startsWith("/proxy?");
+}
+
 // The abort signal travels in the request context, not in the Request: a Request given a signal builds a second,
-// following signal of its own, measurable on every request.
-async function toRequest(incoming: IncomingMessage, origin: string, prereadLimit: number, admits: Proxy["admits"]): Promise<Request> {
-  const url = `${origin}${incoming.url ?? "/"}`;
+// following signal of its own, measurable on every request. Everything but the relay gets a BufferedRequest when its
+// body is read (or absent): the checks and mesh routes read headers and whole bytes only, and undici's Request would
+// build a body stream, a header list and a signal for each one.
+async function toRequest(incoming: IncomingMessage, origin: string, prereadLimit: number, admits: Proxy["admits"]): Promise<ProxyRequest> {
+  const path = incoming.url ?? "/";
+  const url = `${origin}${path}`;
   const method = incoming.method ?? "GET";
-  if (BODYLESS_METHODS.has(method)) return new Request(url, { method, headers: headerPairs(incoming) });
+  const buffered = !isRelayPath(path);
+  if (BODYLESS_METHODS.has(method)) return buffered ? new BufferedRequest(method, url, distinctHeaders(incoming), null, () => headerPairs(incoming)) : new Request(url, { method, headers: headerPairs(incoming) });
   const declared = Number(incoming.headers["content-length"] ?? Number.NaN);
   // Never read the body of a request its token will get refused: stream it, and the handler refuses it unread.
-  if (declared <= prereadLimit && admits(nodeHeaders(incoming), incoming.url ?? "/")) {
+  if (declared <= prereadLimit && admits(nodeHeaders(incoming), path)) {
     const bytes = await readSmallBody(incoming);
+    if (buffered) return new BufferedRequest(method, url, distinctHeaders(incoming), bytes, () => headerPairs(incoming));
     const request = new Request(url, { method, headers: headerPairs(incoming), body: bytes as unknown as BodyInit });
     rememberRequestBody(request, bytes);
     return request;
@@ -99,14 +123,13 @@ function pipeNodeBody(body: Readable, outgoing: ServerResponse): Promise<void> {
   });
 }
 
-async function writeResponse(response: Response, outgoing: ServerResponse): Promise<void> {
+async function writeResponse(response: Reply, outgoing: ServerResponse): Promise<void> {
   const headers: string[] = [];
   for (const [name, value] of response.headers) headers.push(name, value);
   // Headers go out with the first body bytes (Node buffers them until the first write), so a JSON answer is one packet.
   outgoing.writeHead(response.status, response.statusText || undefined, headers);
-  const text = knownBody(response);
-  if (text !== undefined) {
-    outgoing.end(text);
+  if (response instanceof JsonReply) {
+    outgoing.end(response.text);
     return;
   }
   if (!response.body) {
@@ -170,7 +193,7 @@ export function createNodeListener(proxy: Proxy, origin: string | (() => string)
     });
     toRequest(incoming, originOf(), prereadLimit, proxy.admits)
       .then(
-        (request) => proxy.handle(request, { remoteAddress: incoming.socket.remoteAddress, signal: controller.signal }),
+        (request) => proxy.respond(request, { remoteAddress: incoming.socket.remoteAddress, signal: controller.signal }),
         () => {
           throw new UnreadableRequest();
         },
