@@ -62,31 +62,37 @@ function headerRecord(headers: HeadersInit | undefined): Record<string, string> 
   return record;
 }
 
-function responseHeaders(incoming: IncomingMessage): Headers {
-  const headers = new Headers();
+/**
+ * Copies the received headers into `response.headers` (a Response's own headers can be appended to), so each
+ * answer builds one header list, not a `Headers` that the Response constructor then copies. A body decoded here
+ * loses its content-encoding and content-length, as fetch's does.
+ */
+function withHeaders<Built extends Response>(response: Built, incoming: IncomingMessage, bodyDecoded: boolean): Built {
+  const headers = response.headers;
   const raw = incoming.rawHeaders;
   for (let index = 0; index + 1 < raw.length; index += 2) {
+    const name = raw[index]!;
+    if (bodyDecoded && /^content-(?:encoding|length)$/i.test(name)) continue;
     try {
-      headers.append(raw[index]!, raw[index + 1]!);
+      headers.append(name, raw[index + 1]!);
     } catch {
       // A header Headers cannot hold (invalid bytes) is dropped, as fetch would refuse the whole response.
     }
   }
-  return headers;
+  return response;
 }
 
-function decoded(incoming: IncomingMessage, headers: Headers): Readable {
-  const encoding = headers.get("content-encoding")?.trim().toLowerCase();
+/** The body, decompressed when the server compressed it anyway (then its length and encoding headers are dropped). */
+function decoded(incoming: IncomingMessage): { source: Readable; bodyDecoded: boolean } {
+  const encoding = incoming.headers["content-encoding"]?.trim().toLowerCase();
   const decoder = encoding === "gzip" || encoding === "x-gzip" ? createGunzip() : encoding === "deflate" ? createInflate() : encoding === "br" ? createBrotliDecompress() : undefined;
-  if (!decoder) return incoming;
-  headers.delete("content-encoding");
-  headers.delete("content-length");
+  if (!decoder) return { source: incoming, bodyDecoded: false };
   incoming.on("error", (error) => decoder.destroy(error));
   // A reader that stops early destroys the decoder; the connection under it must go too.
   decoder.once("close", () => {
     if (!incoming.complete) incoming.destroy();
   });
-  return incoming.pipe(decoder);
+  return { source: incoming.pipe(decoder), bodyDecoded: true };
 }
 
 /** The body as a web stream; an abort of `signal` cuts the connection and errors the stream with its reason. */
@@ -114,7 +120,7 @@ class BufferedResponse extends Response {
   #read = false;
   #full: Response | undefined;
 
-  constructor(bytes: Buffer, init: { status: number; statusText: string; headers: Headers }) {
+  constructor(bytes: Buffer, init: { status: number; statusText: string }) {
     super(null, init);
     this.#bytes = bytes;
   }
@@ -279,14 +285,14 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
           incoming.destroy();
           return fail(new Error(`unexpected status ${status}`));
         }
-        const responseInit = { status, statusText: incoming.statusMessage ?? "", headers: responseHeaders(incoming) };
+        const responseInit = { status, statusText: incoming.statusMessage ?? "" };
         if (NULL_BODY_STATUSES.has(status) || method === "HEAD") {
           incoming.resume();
           signal?.removeEventListener("abort", onAbort);
           settled = true;
-          return resolve(new Response(null, responseInit));
+          return resolve(withHeaders(new Response(null, responseInit), incoming, false));
         }
-        const source = decoded(incoming, responseInit.headers);
+        const { source, bodyDecoded } = decoded(incoming);
         const declared = Number(incoming.headers["content-length"] ?? Number.NaN);
         const contentType = incoming.headers["content-type"] ?? "";
         // JSON is read whole whatever its framing (a chunked answer may still be small); audio and SSE stream.
@@ -295,7 +301,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
           // From here the body stream watches the signal: the request promise is settled.
           signal?.removeEventListener("abort", onAbort);
           settled = true;
-          resolve(new Response(webBody(source, signal), responseInit));
+          resolve(withHeaders(new Response(webBody(source, signal), responseInit), incoming, bodyDecoded));
         };
         if (!whole) return streamed();
         readWhole(source, bufferLimit).then((bytes) => {
@@ -303,7 +309,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
           if (!bytes) return streamed();
           signal?.removeEventListener("abort", onAbort);
           settled = true;
-          resolve(new BufferedResponse(bytes, responseInit));
+          resolve(withHeaders(new BufferedResponse(bytes, responseInit), incoming, bodyDecoded));
         }, fail);
       });
       outgoing.end(bytes);
