@@ -85,21 +85,52 @@ function drained(outgoing: ServerResponse): Promise<unknown> {
   return Promise.race([once(outgoing, "drain"), once(outgoing, "close")]);
 }
 
-/** Pieces the proxy produced itself (SSE events), written as they come; the source stops if the client leaves. */
+// Past this many characters a batch of events is written at once, without waiting for the turn to end.
+const BATCH_LIMIT = 64 * 1024;
+
+/**
+ * Pieces the proxy produced itself (SSE events), written as they come; the source stops if the client leaves.
+ * Events that are ready in the same turn of the event loop (one upstream read often holds several) go out as one
+ * write: node:http flushes each write of a chunked body on its own (a chunk header, the data, a CRLF, a syscall).
+ * The batch is written when the turn ends (`setImmediate`), so no event waits for the next one to arrive.
+ */
 async function writeSource(source: BodySource, outgoing: ServerResponse): Promise<void> {
   const onClose = () => {
     if (!outgoing.writableFinished) void source.cancel().catch(() => {});
   };
   outgoing.once("close", onClose);
+  let batch = "";
+  let pending: NodeJS.Immediate | undefined;
+  const flush = () => {
+    if (pending) clearImmediate(pending);
+    pending = undefined;
+    if (batch === "" || outgoing.destroyed || outgoing.writableEnded) return;
+    const text = batch;
+    batch = "";
+    outgoing.write(text);
+  };
   try {
     for (let piece = await source.next(); piece !== undefined; piece = await source.next()) {
       if (outgoing.destroyed) return;
-      if (!outgoing.write(piece)) await drained(outgoing);
+      if (typeof piece === "string") {
+        batch += piece;
+        if (batch.length >= BATCH_LIMIT) flush();
+        else pending ??= setImmediate(flush);
+      } else {
+        flush();
+        outgoing.write(piece);
+      }
+      if (outgoing.writableNeedDrain) await drained(outgoing);
     }
-    outgoing.end();
+    if (pending) clearImmediate(pending);
+    pending = undefined;
+    const rest = batch;
+    batch = "";
+    outgoing.end(rest);
   } catch {
     outgoing.destroy();
   } finally {
+    if (pending) clearImmediate(pending);
     outgoing.off("close", onClose);
   }
 }
