@@ -17,7 +17,7 @@ import {
   isModelMeshError,
   isModelMeshErrorOf,
 } from "modelmesh";
-import { jsonResponse } from "./responses.js";
+import { jsonResponse, type JsonReply } from "./responses.js";
 
 /** Everything an error response needs. */
 export interface ErrorReply {
@@ -61,7 +61,7 @@ function capped(message: string): string {
  * @example
  * return errorResponse({ status: 401, message: "invalid proxy token", type: "invalid_request_error", param: null, code: "invalid_api_key" });
  */
-export function errorResponse(reply: ErrorReply): Response {
+export function errorResponse(reply: ErrorReply): JsonReply {
   return jsonResponse({ error: { message: capped(reply.message), type: reply.type, param: reply.param, code: reply.code } }, reply.status, reply.headers);
 }
 

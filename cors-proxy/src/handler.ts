@@ -12,7 +12,7 @@ import { ProxyMetrics } from "./metrics.js";
 import { RateLimiter } from "./rate-limit.js";
 import { Relay, RELAY_TOKEN_HEADER, type RelayOptions } from "./relay.js";
 import { DEFAULT_MAX_BODY_BYTES } from "./config.js";
-import { jsonResponse, knownRequestBody } from "./responses.js";
+import { BufferedRequest, jsonResponse, knownRequestBody, toResponse, type ProxyRequest, type Reply } from "./responses.js";
 
 /** Options of `createProxy`. */
 export interface ProxyOptions {
@@ -49,7 +49,12 @@ export interface RequestContext {
 
 /** A running proxy. */
 export interface Proxy {
-  handle(request: Request, context?: RequestContext): Promise<Response>;
+  handle(request: ProxyRequest, context?: RequestContext): Promise<Response>;
+  /**
+   * `handle` for server adapters: JSON answers the proxy wrote itself come back as a `JsonReply` (status, headers,
+   * text) rather than a `Response`, so the adapter can write them without a Web `Response` in between.
+   */
+  respond(request: ProxyRequest, context?: RequestContext): Promise<Reply>;
   /**
    * False when a request with these headers would be refused for its token, so a server adapter must not read its
    * body first (it streams it instead, and `handle` refuses without reading it). True on a proxy without tokens.
@@ -60,6 +65,8 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
+// The signal of a request built by an adapter that passed none of its own: nothing ever aborts it.
+const NEVER_ABORTED = new AbortController().signal;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 // Ids must be unique, not secret: a random per-process prefix and a counter cost less than a UUID per request.
 let idPrefix: string | undefined;
@@ -121,7 +128,7 @@ export function createProxy(options: ProxyOptions): Proxy {
   const redactText = (text: string) => redact(text);
   let closed = false;
 
-  async function route(request: Request, path: string, context: RequestContext): Promise<{ route: string; response: Response }> {
+  async function route(request: ProxyRequest, path: string, context: RequestContext): Promise<{ route: string; response: Reply }> {
     if (closed) return { route: "closed", response: errorResponse({ status: 503, message: "the proxy is shutting down", type: "server_error", param: null, code: "shutting_down" }) };
     const query = path.indexOf("?");
     const pathname = query < 0 ? path : path.slice(0, query);
@@ -151,10 +158,12 @@ export function createProxy(options: ProxyOptions): Proxy {
     }
     if (isRelay) {
       if (!relay) return { route: routeName, response: errorResponse(deny(404, "the relay is disabled on this proxy", "relay_disabled")) };
-      return { route: routeName, response: await relay.handle(request, path.slice("/proxy/".length), context.signal ?? request.signal) };
+      // The relay forwards headers and body as they are: it takes a real Request (an adapter sends it one anyway).
+      const relayed = request instanceof BufferedRequest ? request.toRequest() : request;
+      return { route: routeName, response: await relay.handle(relayed, path.slice("/proxy/".length), context.signal ?? relayed.signal) };
     }
     if (!routes) return { route: routeName, response: errorResponse(deny(404, "this proxy runs without a mesh (relay only)", "not_found")) };
-    const signal = context.signal ?? request.signal;
+    const signal = context.signal ?? (request instanceof BufferedRequest ? NEVER_ABORTED : request.signal);
     const routeContext: RouteContext = { signal, maxBodyBytes, redact: redactText };
     try {
       const response = await routes(request.method, pathname, request, routeContext);
@@ -166,11 +175,11 @@ export function createProxy(options: ProxyOptions): Proxy {
     }
   }
 
-  async function handle(request: Request, context: RequestContext = {}): Promise<Response> {
+  async function respond(request: ProxyRequest, context: RequestContext = {}): Promise<Reply> {
     const started = now();
     metrics.started();
     let name = "rejected";
-    let response: Response;
+    let response: Reply;
     try {
       ({ name, response } = await answer(request, context));
     } catch {
@@ -182,12 +191,12 @@ export function createProxy(options: ProxyOptions): Proxy {
     return response;
   }
 
-  async function answer(request: Request, context: RequestContext): Promise<{ name: string; response: Response }> {
+  async function answer(request: ProxyRequest, context: RequestContext): Promise<{ name: string; response: Reply }> {
     const incomingId = request.headers.get("x-request-id");
     const requestId = incomingId && REQUEST_ID.test(incomingId) ? incomingId : newRequestId();
     const origin = request.headers.get("origin");
     let name = "rejected";
-    let response: Response;
+    let response: Reply;
     const host = request.headers.get("host") ?? hostOfUrl(request.url);
     if (tokens.size === 0 && host && !localHosts.has(hostnameOf(host))) {
       // Without a token the proxy is for this machine only; a foreign Host header is a DNS-rebinding page talking to it.
@@ -220,7 +229,8 @@ export function createProxy(options: ProxyOptions): Proxy {
   }
 
   return {
-    handle,
+    handle: async (request, context) => toResponse(await respond(request, context)),
+    respond,
     admits,
     metrics,
     close: async () => {
@@ -229,7 +239,7 @@ export function createProxy(options: ProxyOptions): Proxy {
   };
 }
 
-function health(mesh: MeshClient | undefined): Response {
+function health(mesh: MeshClient | undefined): Reply {
   let state = "none";
   if (mesh) {
     try {
@@ -242,7 +252,7 @@ function health(mesh: MeshClient | undefined): Response {
   return jsonResponse({ status: "ok", mesh: state });
 }
 
-function ready(mesh: MeshClient | undefined): Response {
+function ready(mesh: MeshClient | undefined): Reply {
   if (!mesh) return jsonResponse({ status: "ready" });
   // A starting client answers poolStatus() from its configuration (every pool empty): say "starting", not "unavailable".
   if (mesh.state === "starting") return jsonResponse({ status: "starting" }, 503);

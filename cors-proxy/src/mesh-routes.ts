@@ -4,7 +4,7 @@
  */
 import { SSE_DONE, capabilities, formatSseEvent, type MeshClient } from "modelmesh";
 import { badRequest, errorReplyFor, payloadTooLarge, ProxyRequestError, quoteName } from "./errors.js";
-import { jsonResponse, knownRequestBody, streamOf, type BodySource } from "./responses.js";
+import { jsonResponse, knownRequestBody, streamOf, type BodySource, type ProxyRequest, type Reply } from "./responses.js";
 import { parseJsonObject } from "./json-body.js";
 
 /** What a route needs besides the request. */
@@ -14,18 +14,20 @@ export interface RouteContext {
   redact: (text: string) => string;
 }
 
-type Route = (client: MeshClient, request: Request, context: RouteContext) => Promise<Response>;
+type Route = (client: MeshClient, request: ProxyRequest, context: RouteContext) => Promise<Reply>;
 
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
 const TEXT_FORMATS = new Set(["text", "srt", "vtt"]);
 
 /** The body as bytes, refusing more than `limit` whether or not a content-length was declared. */
-async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
+async function readBytes(request: ProxyRequest, limit: number): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) throw payloadTooLarge(limit);
   const known = knownRequestBody(request);
   if (known) return known;
   if (!request.body) return new Uint8Array(0);
+  // A BufferedRequest always has its bytes known (above): from here on it is a Web Request.
+  if (!(request instanceof Request)) return new Uint8Array(0);
   // With a content-length the HTTP layer already bounds the body: read it in one go.
   if (declared !== null) return new Uint8Array(await request.arrayBuffer());
   const reader = request.body.getReader();
@@ -51,7 +53,7 @@ async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
   return bytes;
 }
 
-async function readJson(request: Request, limit: number): Promise<Record<string, unknown>> {
+async function readJson(request: ProxyRequest, limit: number): Promise<Record<string, unknown>> {
   return parseJsonObject(await readBytes(request, limit));
 }
 
@@ -199,7 +201,7 @@ export function createMeshRoutes(client: MeshClient, created: number) {
     "/v1/audio/transcriptions": transcriptions,
     "/v1/images/generations": images,
   };
-  return async (method: string, path: string, request: Request, context: RouteContext): Promise<Response | undefined> => {
+  return async (method: string, path: string, request: ProxyRequest, context: RouteContext): Promise<Reply | undefined> => {
     if (method === "POST") {
       const route = posts[path];
       return route ? route(client, request, context) : undefined;

@@ -9,7 +9,7 @@ import { Readable } from "node:stream";
 import { createProxy, type Proxy, type ProxyOptions } from "./handler.js";
 import { takeNodeBody } from "./node-body.js";
 import { createNodeTransport } from "./node-transport.js";
-import { knownBody, rememberRequestBody, takeBodySource, type BodySource } from "./responses.js";
+import { BufferedRequest, JsonReply, rememberRequestBody, takeBodySource, type BodySource, type ProxyRequest, type Reply } from "./responses.js";
 
 const BODYLESS_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -39,16 +39,40 @@ function readSmallBody(incoming: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/**
+ * Headers as a Web `Headers` reads them: every value of a repeated header, joined with ", " (node:http's own
+ * `headers` keeps only the first Authorization, Host, Content-Type, ..., which would let a second one go unseen).
+ */
+function distinctHeaders(incoming: IncomingMessage): { get(name: string): string | null; has(name: string): boolean } {
+  const distinct = incoming.headersDistinct;
+  return {
+    get: (name) => {
+      const values = distinct[name];
+      return values === undefined ? null : values.length === 1 ? values[0]! : values.join(", ");
+    },
+    has: (name) => distinct[name] !== undefined,
+  };
+}
+
+function isRelayPath(path: string): boolean {
+  return path.startsWith("/proxy/") || path === "/proxy" || path.startsWith("/proxy?");
+}
+
 // The abort signal travels in the request context, not in the Request: a Request given a signal builds a second,
-// following signal of its own, measurable on every request.
-async function toRequest(incoming: IncomingMessage, origin: string, prereadLimit: number, admits: Proxy["admits"]): Promise<Request> {
-  const url = `${origin}${incoming.url ?? "/"}`;
+// following signal of its own, measurable on every request. Everything but the relay gets a BufferedRequest when its
+// body is read (or absent): the checks and mesh routes read headers and whole bytes only, and undici's Request would
+// build a body stream, a header list and a signal for each one.
+async function toRequest(incoming: IncomingMessage, origin: string, prereadLimit: number, admits: Proxy["admits"]): Promise<ProxyRequest> {
+  const path = incoming.url ?? "/";
+  const url = `${origin}${path}`;
   const method = incoming.method ?? "GET";
-  if (BODYLESS_METHODS.has(method)) return new Request(url, { method, headers: headerPairs(incoming) });
+  const buffered = !isRelayPath(path);
+  if (BODYLESS_METHODS.has(method)) return buffered ? new BufferedRequest(method, url, distinctHeaders(incoming), null, () => headerPairs(incoming)) : new Request(url, { method, headers: headerPairs(incoming) });
   const declared = Number(incoming.headers["content-length"] ?? Number.NaN);
   // Never read the body of a request its token will get refused: stream it, and the handler refuses it unread.
-  if (declared <= prereadLimit && admits(nodeHeaders(incoming), incoming.url ?? "/")) {
+  if (declared <= prereadLimit && admits(nodeHeaders(incoming), path)) {
     const bytes = await readSmallBody(incoming);
+    if (buffered) return new BufferedRequest(method, url, distinctHeaders(incoming), bytes, () => headerPairs(incoming));
     const request = new Request(url, { method, headers: headerPairs(incoming), body: bytes as unknown as BodyInit });
     rememberRequestBody(request, bytes);
     return request;
@@ -61,21 +85,52 @@ function drained(outgoing: ServerResponse): Promise<unknown> {
   return Promise.race([once(outgoing, "drain"), once(outgoing, "close")]);
 }
 
-/** Pieces the proxy produced itself (SSE events), written as they come; the source stops if the client leaves. */
+// Past this many characters a batch of events is written at once, without waiting for the turn to end.
+const BATCH_LIMIT = 64 * 1024;
+
+/**
+ * Pieces the proxy produced itself (SSE events), written as they come; the source stops if the client leaves.
+ * Events that are ready in the same turn of the event loop (one upstream read often holds several) go out as one
+ * write: node:http flushes each write of a chunked body on its own (a chunk header, the data, a CRLF, a syscall).
+ * The batch is written when the turn ends (`setImmediate`), so no event waits for the next one to arrive.
+ */
 async function writeSource(source: BodySource, outgoing: ServerResponse): Promise<void> {
   const onClose = () => {
     if (!outgoing.writableFinished) void source.cancel().catch(() => {});
   };
   outgoing.once("close", onClose);
+  let batch = "";
+  let pending: NodeJS.Immediate | undefined;
+  const flush = () => {
+    if (pending) clearImmediate(pending);
+    pending = undefined;
+    if (batch === "" || outgoing.destroyed || outgoing.writableEnded) return;
+    const text = batch;
+    batch = "";
+    outgoing.write(text);
+  };
   try {
     for (let piece = await source.next(); piece !== undefined; piece = await source.next()) {
       if (outgoing.destroyed) return;
-      if (!outgoing.write(piece)) await drained(outgoing);
+      if (typeof piece === "string") {
+        batch += piece;
+        if (batch.length >= BATCH_LIMIT) flush();
+        else pending ??= setImmediate(flush);
+      } else {
+        flush();
+        outgoing.write(piece);
+      }
+      if (outgoing.writableNeedDrain) await drained(outgoing);
     }
-    outgoing.end();
+    if (pending) clearImmediate(pending);
+    pending = undefined;
+    const rest = batch;
+    batch = "";
+    outgoing.end(rest);
   } catch {
     outgoing.destroy();
   } finally {
+    if (pending) clearImmediate(pending);
     outgoing.off("close", onClose);
   }
 }
@@ -99,14 +154,13 @@ function pipeNodeBody(body: Readable, outgoing: ServerResponse): Promise<void> {
   });
 }
 
-async function writeResponse(response: Response, outgoing: ServerResponse): Promise<void> {
+async function writeResponse(response: Reply, outgoing: ServerResponse): Promise<void> {
   const headers: string[] = [];
   for (const [name, value] of response.headers) headers.push(name, value);
   // Headers go out with the first body bytes (Node buffers them until the first write), so a JSON answer is one packet.
   outgoing.writeHead(response.status, response.statusText || undefined, headers);
-  const text = knownBody(response);
-  if (text !== undefined) {
-    outgoing.end(text);
+  if (response instanceof JsonReply) {
+    outgoing.end(response.text);
     return;
   }
   if (!response.body) {
@@ -170,7 +224,7 @@ export function createNodeListener(proxy: Proxy, origin: string | (() => string)
     });
     toRequest(incoming, originOf(), prereadLimit, proxy.admits)
       .then(
-        (request) => proxy.handle(request, { remoteAddress: incoming.socket.remoteAddress, signal: controller.signal }),
+        (request) => proxy.respond(request, { remoteAddress: incoming.socket.remoteAddress, signal: controller.signal }),
         () => {
           throw new UnreadableRequest();
         },

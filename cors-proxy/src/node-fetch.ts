@@ -62,31 +62,37 @@ function headerRecord(headers: HeadersInit | undefined): Record<string, string> 
   return record;
 }
 
-function responseHeaders(incoming: IncomingMessage): Headers {
-  const headers = new Headers();
+/**
+ * Copies the received headers into `response.headers` (a Response's own headers can be appended to), so each
+ * answer builds one header list, not a `Headers` that the Response constructor then copies. A body decoded here
+ * loses its content-encoding and content-length, as fetch's does.
+ */
+function withHeaders<Built extends Response>(response: Built, incoming: IncomingMessage, bodyDecoded: boolean): Built {
+  const headers = response.headers;
   const raw = incoming.rawHeaders;
   for (let index = 0; index + 1 < raw.length; index += 2) {
+    const name = raw[index]!;
+    if (bodyDecoded && /^content-(?:encoding|length)$/i.test(name)) continue;
     try {
-      headers.append(raw[index]!, raw[index + 1]!);
+      headers.append(name, raw[index + 1]!);
     } catch {
       // A header Headers cannot hold (invalid bytes) is dropped, as fetch would refuse the whole response.
     }
   }
-  return headers;
+  return response;
 }
 
-function decoded(incoming: IncomingMessage, headers: Headers): Readable {
-  const encoding = headers.get("content-encoding")?.trim().toLowerCase();
+/** The body, decompressed when the server compressed it anyway (then its length and encoding headers are dropped). */
+function decoded(incoming: IncomingMessage): { source: Readable; bodyDecoded: boolean } {
+  const encoding = incoming.headers["content-encoding"]?.trim().toLowerCase();
   const decoder = encoding === "gzip" || encoding === "x-gzip" ? createGunzip() : encoding === "deflate" ? createInflate() : encoding === "br" ? createBrotliDecompress() : undefined;
-  if (!decoder) return incoming;
-  headers.delete("content-encoding");
-  headers.delete("content-length");
+  if (!decoder) return { source: incoming, bodyDecoded: false };
   incoming.on("error", (error) => decoder.destroy(error));
   // A reader that stops early destroys the decoder; the connection under it must go too.
   decoder.once("close", () => {
     if (!incoming.complete) incoming.destroy();
   });
-  return incoming.pipe(decoder);
+  return { source: incoming.pipe(decoder), bodyDecoded: true };
 }
 
 /** The body as a web stream; an abort of `signal` cuts the connection and errors the stream with its reason. */
@@ -96,6 +102,78 @@ function webBody(source: Readable, signal: AbortSignal | undefined): ReadableStr
   signal.addEventListener("abort", onAbort, { once: true });
   source.once("close", () => signal.removeEventListener("abort", onAbort));
   return nodeBodyStream(source, () => (signal.aborted ? abortReason(signal) : undefined));
+}
+
+function utf8Decode(bytes: Buffer): string {
+  // The Fetch standard's "UTF-8 decode" drops a leading byte order mark; Buffer's toString keeps it.
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.toString("utf8", 3) : bytes.toString("utf8");
+}
+
+/**
+ * A response whose body was read whole. `text()`, `json()`, `arrayBuffer()` and `bytes()` answer from the buffer
+ * (undici's Response would wrap it in a web stream and read that back: a stream, a reader and several promises for
+ * every JSON answer); anything else (`body`, `blob()`, `formData()`, `clone()`) goes to a real Response over the same
+ * bytes, built the first time it is needed. Reading twice fails as `fetch`'s does.
+ */
+class BufferedResponse extends Response {
+  #bytes: Buffer;
+  #read = false;
+  #full: Response | undefined;
+
+  constructor(bytes: Buffer, init: { status: number; statusText: string }) {
+    super(null, init);
+    this.#bytes = bytes;
+  }
+
+  #whole(): Response {
+    this.#full ??= new Response(this.#bytes as unknown as BodyInit, { status: this.status, statusText: this.statusText, headers: this.headers });
+    return this.#full;
+  }
+
+  #take(): Buffer {
+    if (this.#read) throw new TypeError("Body is unusable: Body has already been read");
+    this.#read = true;
+    return this.#bytes;
+  }
+
+  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+    return this.#read ? null : (this.#whole().body);
+  }
+
+  override get bodyUsed(): boolean {
+    return this.#read || (this.#full?.bodyUsed ?? false);
+  }
+
+  override async text(): Promise<string> {
+    return this.#full ? this.#full.text() : utf8Decode(this.#take());
+  }
+
+  override async json(): Promise<unknown> {
+    return this.#full ? this.#full.json() : (JSON.parse(utf8Decode(this.#take())) as unknown);
+  }
+
+  override async arrayBuffer(): Promise<ArrayBuffer> {
+    if (this.#full) return this.#full.arrayBuffer();
+    const bytes = this.#take();
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+
+  override async bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    if (this.#full) return this.#full.bytes();
+    return new Uint8Array(await this.arrayBuffer());
+  }
+
+  override async blob(): Promise<Blob> {
+    return this.#whole().blob();
+  }
+
+  override async formData(): Promise<FormData> {
+    return this.#whole().formData();
+  }
+
+  override clone(): Response {
+    return this.#whole().clone();
+  }
 }
 
 /**
@@ -207,14 +285,14 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
           incoming.destroy();
           return fail(new Error(`unexpected status ${status}`));
         }
-        const responseInit = { status, statusText: incoming.statusMessage ?? "", headers: responseHeaders(incoming) };
+        const responseInit = { status, statusText: incoming.statusMessage ?? "" };
         if (NULL_BODY_STATUSES.has(status) || method === "HEAD") {
           incoming.resume();
           signal?.removeEventListener("abort", onAbort);
           settled = true;
-          return resolve(new Response(null, responseInit));
+          return resolve(withHeaders(new Response(null, responseInit), incoming, false));
         }
-        const source = decoded(incoming, responseInit.headers);
+        const { source, bodyDecoded } = decoded(incoming);
         const declared = Number(incoming.headers["content-length"] ?? Number.NaN);
         const contentType = incoming.headers["content-type"] ?? "";
         // JSON is read whole whatever its framing (a chunked answer may still be small); audio and SSE stream.
@@ -223,7 +301,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
           // From here the body stream watches the signal: the request promise is settled.
           signal?.removeEventListener("abort", onAbort);
           settled = true;
-          resolve(new Response(webBody(source, signal), responseInit));
+          resolve(withHeaders(new Response(webBody(source, signal), responseInit), incoming, bodyDecoded));
         };
         if (!whole) return streamed();
         readWhole(source, bufferLimit).then((bytes) => {
@@ -231,7 +309,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
           if (!bytes) return streamed();
           signal?.removeEventListener("abort", onAbort);
           settled = true;
-          resolve(new Response(bytes as unknown as BodyInit, responseInit));
+          resolve(withHeaders(new BufferedResponse(bytes, responseInit), incoming, bodyDecoded));
         }, fail);
       });
       outgoing.end(bytes);

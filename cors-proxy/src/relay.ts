@@ -5,7 +5,7 @@
 import { ConfigError } from "modelmesh";
 import { errorResponse, payloadTooLarge, type ErrorReply } from "./errors.js";
 import { isIpLiteral, isPrivateHost, isPublicAddress, matchesHost, matchesHostAnyPort, normalizeHostname, parseHostPattern, type HostPattern } from "./addresses.js";
-import { knownRequestBody } from "./responses.js";
+import { knownRequestBody, type Reply } from "./responses.js";
 
 /**
  * Hosts of the built-in providers and tools: what a browser may reach through the relay without configuration.
@@ -267,7 +267,7 @@ export class Relay {
   }
 
   /** Relays `request` to `targetText` (everything after `/proxy/`, query included). */
-  async handle(request: Request, targetText: string, signal: AbortSignal = request.signal): Promise<Response> {
+  async handle(request: Request, targetText: string, signal: AbortSignal = request.signal): Promise<Reply> {
     if (request.method !== "GET" && request.method !== "POST") {
       return errorResponse(refusal(405, `the relay forwards GET and POST only (got ${request.method})`, "method_not_allowed"));
     }

@@ -1,25 +1,113 @@
-// Bytes of responses the proxy built itself. A server adapter may write these directly instead of reading the
-// Response's stream: same bytes, without a stream reader and its promises on every request.
-const knownBodies = new WeakMap<Response, string>();
+/** Headers of a `JsonReply`: the few `Headers` methods the proxy uses, names lower-cased as `Headers` does. */
+export class ReplyHeaders {
+  readonly #values = new Map<string, string>();
+
+  constructor(initial?: Record<string, string>) {
+    if (initial) for (const name of Object.keys(initial)) this.#values.set(name.toLowerCase(), initial[name]!);
+  }
+
+  get(name: string): string | null {
+    return this.#values.get(name.toLowerCase()) ?? null;
+  }
+
+  has(name: string): boolean {
+    return this.#values.has(name.toLowerCase());
+  }
+
+  set(name: string, value: string): void {
+    this.#values.set(name.toLowerCase(), value);
+  }
+
+  delete(name: string): void {
+    this.#values.delete(name.toLowerCase());
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.#values.entries();
+  }
+}
 
 /**
- * A JSON response with its length known, so the server sends it in one piece instead of chunked.
+ * A JSON answer the proxy wrote itself: status, headers and the text, without a Web `Response` (undici builds a
+ * body stream and a header list for each one). `handle()` turns it into a `Response`; the Node adapter writes it
+ * to the socket as it is.
+ * @example
+ * const reply = jsonResponse({ status: "ok" });
+ * outgoing.writeHead(reply.status, [...reply.headers].flat()).end(reply.text);
+ */
+export class JsonReply {
+  readonly headers: ReplyHeaders;
+  readonly statusText = "";
+
+  constructor(
+    readonly status: number,
+    readonly text: string,
+    headers?: Record<string, string>,
+  ) {
+    this.headers = new ReplyHeaders({ "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers });
+  }
+
+  /** A JSON answer has a body: a server must not treat it as bodyless. */
+  get body(): string {
+    return this.text;
+  }
+}
+
+/** What a route or check answers: a Web `Response`, or a `JsonReply` the proxy built itself. */
+export type Reply = Response | JsonReply;
+
+/**
+ * A JSON answer with its length known, so the server sends it in one piece instead of chunked.
  * @example
  * return jsonResponse({ status: "ok" });
  */
-export function jsonResponse(value: unknown, status = 200, headers?: Record<string, string>): Response {
-  const text = JSON.stringify(value);
-  // The string itself is the body: encoding it here would be done again by whoever reads the Response.
-  const response = new Response(text, { status, headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), ...headers } });
-  knownBodies.set(response, text);
-  return response;
+export function jsonResponse(value: unknown, status = 200, headers?: Record<string, string>): JsonReply {
+  return new JsonReply(status, JSON.stringify(value), headers);
 }
 
-/** The bytes of a response built by `jsonResponse`, while its body stream is untouched; otherwise undefined. */
-export function knownBody(response: Response): string | undefined {
-  if (response.bodyUsed) return undefined;
-  return knownBodies.get(response);
+/**
+ * `reply` as a Web `Response` (what `handle()` returns).
+ * @example
+ * const response = toResponse(jsonResponse({ status: "ok" }));
+ */
+export function toResponse(reply: Reply): Response {
+  if (!(reply instanceof JsonReply)) return reply;
+  return new Response(reply.text, { status: reply.status, headers: [...reply.headers] });
 }
+
+/**
+ * A request whose body an adapter already read whole (or that has none): the parts of a Web `Request` the proxy's
+ * checks and mesh routes read, without building one (undici builds a body stream, a header list and a signal).
+ * @example
+ * const request = new BufferedRequest("POST", "http://127.0.0.1:8787/v1/embeddings", { get: (name) => headers[name] ?? null, has: (name) => name in headers }, bytes);
+ */
+export class BufferedRequest {
+  readonly bodyUsed = false;
+
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    readonly headers: { get(name: string): string | null; has(name: string): boolean },
+    readonly bytes: Uint8Array | null,
+    /** Pairs of the headers as received, for `toRequest` (the relay needs a real `Request`). */
+    private readonly headerPairs: () => Array<[string, string]>,
+  ) {}
+
+  /** The body, or null when the request has none (as `Request.body`). */
+  get body(): Uint8Array | null {
+    return this.bytes;
+  }
+
+  /** A real `Request` with the same method, URL, headers and body. */
+  toRequest(): Request {
+    const request = new Request(this.url, { method: this.method, headers: this.headerPairs(), ...(this.bytes ? { body: this.bytes as unknown as BodyInit } : {}) });
+    if (this.bytes) rememberRequestBody(request, this.bytes);
+    return request;
+  }
+}
+
+/** What the proxy takes: a Web `Request`, or an adapter's `BufferedRequest`. */
+export type ProxyRequest = Request | BufferedRequest;
 
 // Bodies a server adapter already holds as bytes (it read them before building the Request): routes that parse the
 // whole body take them from here instead of reading the Request's stream again.
@@ -31,7 +119,8 @@ export function rememberRequestBody(request: Request, bytes: Uint8Array): void {
 }
 
 /** The bytes an adapter recorded for `request`, while its body stream is untouched; otherwise undefined. */
-export function knownRequestBody(request: Request): Uint8Array | undefined {
+export function knownRequestBody(request: ProxyRequest): Uint8Array | undefined {
+  if (request instanceof BufferedRequest) return request.bytes ?? undefined;
   if (request.bodyUsed) return undefined;
   return knownRequestBodies.get(request);
 }

@@ -177,6 +177,18 @@ describe("errors, as the official client sees them", () => {
     expect(error.code).toBe("all_providers_exhausted");
   });
 
+  it("a slow stream's events reach the client as they come, not held until the next one or the end", async () => {
+    proxy.a.setMode({ kind: "slow-stream", chunkDelayMs: 300 });
+    proxy.b.setMode({ kind: "slow-stream", chunkDelayMs: 300 });
+    const started = Date.now();
+    const stream = await openai.chat.completions.create({ model: "chat", messages: hello, stream: true });
+    const arrivals: number[] = [];
+    for await (const _chunk of stream) arrivals.push(Date.now() - started);
+    expect(arrivals.length).toBeGreaterThanOrEqual(3);
+    // The fake waits 300 ms before each later part: the first chunk must be out long before the last is even sent.
+    expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThanOrEqual(250);
+  });
+
   it("a stream that breaks after the first chunk ends with an error event the client raises", async () => {
     proxy.a.setMode({ kind: "break-stream", afterChunks: 2 });
     proxy.b.setMode({ kind: "error", status: 500 });

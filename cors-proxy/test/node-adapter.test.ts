@@ -67,3 +67,35 @@ describe("node adapter, relayed bodies", () => {
     await vi.waitFor(() => expect(upstreamClosed).toBe(true), { timeout: 5_000 });
   });
 });
+
+describe("node adapter, requests it reads itself", () => {
+  // node:http keeps only the first of repeated Authorization headers; a Web Request joins them, so the token no
+  // longer matches. The adapter's own request shape must read them as a Request would.
+  it("refuses a request with a valid token followed by a second Authorization header", async () => {
+    proxy = await startProxyServer({ port: 0, tokens: ["good-token-1234567890"] });
+    const status = (headers: string[]) =>
+      new Promise<number>((resolve, reject) => {
+        const outgoing = httpRequest(`${proxy!.url}/v1/models`, { method: "GET", headers: ["host", `127.0.0.1:${proxy!.port}`, ...headers] }, (incoming) => {
+          incoming.resume();
+          resolve(incoming.statusCode!);
+        });
+        outgoing.once("error", reject);
+        outgoing.end();
+      });
+    expect(await status(["authorization", "Bearer good-token-1234567890"])).toBe(404);
+    expect(await status(["authorization", "Bearer good-token-1234567890", "authorization", "Bearer other"])).toBe(401);
+  });
+
+  it("answers a POST with a JSON body through the same checks and routes (no mesh: 404 after the token check)", async () => {
+    proxy = await startProxyServer({ port: 0, tokens: ["good-token-1234567890"] });
+    const post = (token: string) =>
+      fetch(`${proxy!.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "x-request-id": "abc-1" }, body: "{}" });
+    const refused = await post("wrong");
+    expect([refused.status, refused.headers.get("x-request-id"), refused.headers.get("content-type")]).toEqual([401, "abc-1", "application/json"]);
+    const body = (await refused.json()) as { error: { code: string } };
+    expect(body.error.code).toBe("invalid_api_key");
+    const answered = await post("good-token-1234567890");
+    expect(answered.status).toBe(404);
+    expect(Number(answered.headers.get("content-length"))).toBe(Buffer.byteLength(await answered.text()));
+  });
+});

@@ -51,6 +51,24 @@ describe("createNodeFetch", () => {
     expect(await response.json()).toEqual({ ok: true });
   });
 
+  it("answers a body read whole like fetch: one read only, byte order mark dropped, and body, blob and clone still work", async () => {
+    const payload = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"text":"héllo"}')]);
+    const { url, fetch } = await serve((_request, response) => void response.writeHead(200, { "content-type": "application/json" }).end(payload));
+    const first = await fetch(url);
+    expect(first.bodyUsed).toBe(false);
+    expect(await first.json()).toEqual({ text: "héllo" });
+    expect(first.bodyUsed).toBe(true);
+    await expect(first.text()).rejects.toThrow(TypeError);
+    const second = await fetch(url);
+    expect(new Uint8Array(await second.arrayBuffer())).toEqual(new Uint8Array(payload));
+    await expect(second.arrayBuffer()).rejects.toThrow(TypeError);
+    const third = await fetch(url);
+    const copy = third.clone();
+    expect(await new Response(third.body).text()).toBe('{"text":"héllo"}');
+    expect(third.bodyUsed).toBe(true);
+    expect(await (await copy.blob()).text()).toBe('{"text":"héllo"}');
+  });
+
   it("takes headers as Headers or pairs and bytes as the body", async () => {
     const { url, fetch } = await serve((_request, response) => void response.end("done"));
     await fetch(url, { method: "POST", headers: new Headers({ "x-one": "1" }), body: new TextEncoder().encode("bytes") });

@@ -8,7 +8,8 @@ import { MultiSink } from "../src/observability/multi.js";
 import { NullObservability } from "../src/observability/null.js";
 import { REDACTED, redactText } from "../src/observability/redact.js";
 import { createRedactor } from "../src/observability/event-redactor.js";
-import { BaseObservability, SUMMARY_EVENT_TYPES } from "../src/observability/sink.js";
+import { BaseObservability, SUMMARY_EVENT_TYPES, redactsItself } from "../src/observability/sink.js";
+import { PrometheusObservability } from "../src/observability/prometheus.js";
 import type { BaseObservabilityConfig } from "../src/observability/sink.js";
 import { MemorySecretStore } from "../src/secrets/memory-secrets.js";
 import { observabilityContract, sampleEvents } from "./contracts/observability.contract.js";
@@ -498,5 +499,37 @@ describe("MultiSink", () => {
     expect(errors).toHaveLength(2);
     expect(sink.remove(failing)).toBe(true);
     expect(sink.remove(failing)).toBe(false);
+  });
+});
+
+describe("redactsItself (the mesh skips its own deep copy only for these)", () => {
+  it("is true for the package's sinks whose emit scrubs, false for a sink that overrides emit or a plain one", () => {
+    class OwnEmit extends CallbackObservability {
+      override emit(event: MeshEvent): void {
+        void event;
+      }
+    }
+    const callback = () => {};
+    expect(redactsItself(new CallbackObservability({ callback }))).toBe(true);
+    expect(redactsItself(new JsonLogObservability({ write: () => {} }))).toBe(true);
+    expect(redactsItself(new PrometheusObservability())).toBe(true);
+    expect(redactsItself(new OwnEmit({ callback }))).toBe(false);
+    expect(redactsItself({ emit: () => {} })).toBe(false);
+    expect(redactsItself(new MultiSink([new CallbackObservability({ callback })]))).toBe(false);
+  });
+
+  it("a sink scrubs with the secret source the mesh gives it, so an event it is handed raw leaves nothing behind", () => {
+    const secret = "storeOnlyValue-4f9a2c7e1b88";
+    const seen: string[] = [];
+    const sink = new CallbackObservability({ callback: (event) => void seen.push(JSON.stringify(event)), minSeverity: "debug" });
+    const metrics = new PrometheusObservability({ minSeverity: "debug" });
+    for (const target of [sink, metrics]) target.useSecretValues(() => [secret]);
+    const event = { type: "request-end", severity: "info", component: "router", timestamp: 1, requestId: "r", pool: "chat", provider: "p", model: `m-${secret}`, ok: true, latencyMs: 3, attempts: 1 } as MeshEvent;
+    sink.emit(event);
+    metrics.emit(event);
+    expect(seen.join("\n")).not.toContain(secret);
+    expect(seen.join("\n")).toContain(REDACTED);
+    expect(metrics.render()).not.toContain(secret);
+    expect(metrics.render()).toContain("modelmesh_requests_total");
   });
 });

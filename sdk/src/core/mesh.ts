@@ -13,7 +13,7 @@ import { isRegistered, registerConnectors } from "./registry.js";
 import { resolveConnector } from "./registry-load.js";
 import { BUILTIN_CONNECTORS } from "./connector-ids.js";
 import type { CreateOptions } from "./options.js";
-import type { EventSink } from "./events.js";
+import type { EventSink, MeshEvent } from "./events.js";
 import type { MiddlewareLike } from "./middleware.js";
 import { withCompletionView } from "./middleware-view.js";
 import type { Provider, ProviderOperation } from "../provider/provider.js";
@@ -25,6 +25,7 @@ import type { BaseStorage } from "../storage/storage.js";
 import { MemoryStorage } from "../storage/memory.js";
 import { MultiSink } from "../observability/multi.js";
 import { createRedactor } from "../observability/event-redactor.js";
+import { redactsItself } from "../observability/sink.js";
 import { NullObservability } from "../observability/null.js";
 import { AutoDiscovery } from "../discovery/auto-discovery.js";
 import type { BaseDiscovery } from "../discovery/discovery.js";
@@ -272,6 +273,8 @@ export class ModelMesh {
   }
 
   #providerKeys = new Set<string>();
+  // Sinks already given this mesh's secret values (a reconfigure rebuilds the fan-out with the same instances).
+  #secretsGiven = new WeakSet<EventSink>();
 
   private discoveryPatterns(spec: ConnectorSpec | undefined): (modelId: string) => boolean {
     const include = ((spec?.config.includePatterns as string[] | undefined) ?? []).map(globToRegExp);
@@ -292,11 +295,28 @@ export class ModelMesh {
   private buildSink(specs: ConnectorSpec[]): EventSink {
     const sinks = specs.map((spec) => buildConnector<EventSink>("observability", spec)!).filter(Boolean);
     if (sinks.length === 0) return new NullObservability();
-    // Redaction happens here, once, before any sink sees an event.
-    const redact = createRedactor(() => [...this.#providerKeys, ...this.#runtime.secretValues, ...(this.#secrets.knownValues?.() ?? [])]);
+    const secretValues = () => [...this.#providerKeys, ...this.#runtime.secretValues, ...(this.#secrets.knownValues?.() ?? [])];
+    // A sink that scrubs every event itself is given the mesh's secrets instead of a scrubbed deep copy of every event
+    // (Prometheus reads four labels of each); any other sink gets the copy, scrubbed here once, before it sees it.
+    for (const sink of sinks) {
+      if (!redactsItself(sink) || this.#secretsGiven.has(sink)) continue;
+      sink.useSecretValues(secretValues);
+      this.#secretsGiven.add(sink);
+    }
+    const redact = createRedactor(secretValues);
     const fanOut = new MultiSink(sinks);
     return {
-      emit: (event) => fanOut.emit(redact(event)),
+      emit: (event) => {
+        let redacted: MeshEvent | undefined;
+        for (const sink of sinks) {
+          try {
+            if (redactsItself(sink)) sink.emit(event);
+            else sink.emit((redacted ??= redact(event)));
+          } catch {
+            // One failing sink (or a redaction that failed: the event is dropped) never stops the others.
+          }
+        }
+      },
       flush: () => fanOut.flush?.() ?? Promise.resolve(),
       close: () => fanOut.close?.() ?? Promise.resolve(),
     };

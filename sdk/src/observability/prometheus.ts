@@ -2,7 +2,7 @@ import { ConfigError } from "../core/errors.js";
 import type { MeshEvent } from "../core/events.js";
 import { createRedactor } from "./event-redactor.js";
 import type { Redactor } from "./redact.js";
-import { BaseObservability } from "./sink.js";
+import { BaseObservability, markRedactingEmit } from "./sink.js";
 import type { BaseObservabilityConfig } from "./sink.js";
 
 /**
@@ -119,6 +119,10 @@ export class PrometheusObservability extends BaseObservability {
   /** The `Content-Type` of `render()`'s output. */
   static readonly contentType = "text/plain; version=0.0.4; charset=utf-8";
   override readonly id: string = PrometheusObservability.connectorId;
+  static {
+    // Metrics keep only label values, each scrubbed by `labels()` with every secret source: nothing else is kept.
+    markRedactingEmit(this.prototype.emit);
+  }
   readonly prefix: string;
   private readonly requests: Counter;
   private readonly attempts: Counter;
@@ -130,6 +134,7 @@ export class PrometheusObservability extends BaseObservability {
   private readonly streamFailovers: Counter;
   private readonly duration: Histogram;
   private readonly labelValues = new Map<string, string>();
+  private readonly labelSets = new Map<string, string>();
   private readonly secretSourceList: Array<() => readonly string[]> = [];
   private readonly redactLabel: Redactor;
   private readonly reportFailure: (error: unknown) => void;
@@ -182,6 +187,7 @@ export class PrometheusObservability extends BaseObservability {
     this.secretSourceList.push(source);
     // Values cached before this source existed may hold what it now knows to be secret.
     this.labelValues.clear();
+    this.labelSets.clear();
   }
 
   // The base class deep-copies and scrubs every event; metrics read a few fields, so only those are scrubbed.
@@ -255,7 +261,17 @@ export class PrometheusObservability extends BaseObservability {
   }
 
   private labels(...pairs: ReadonlyArray<readonly [string, string]>): string {
-    return `{${pairs.map(([name, value]) => `${name}="${this.labelValue(value)}"`).join(",")}}`;
+    // Every request records the same few label sets: build each one's text once (it is scrubbed and escaped).
+    let key = "";
+    // Length-prefixed, so no value (a provider may invent model names) can make two label sets share a key.
+    for (const [name, value] of pairs) key += `${name}=${value.length}:${value};`;
+    let text = this.labelSets.get(key);
+    if (text === undefined) {
+      text = `{${pairs.map(([name, value]) => `${name}="${this.labelValue(value)}"`).join(",")}}`;
+      if (this.labelSets.size >= LABEL_CACHE_LIMIT) this.labelSets.clear();
+      this.labelSets.set(key, text);
+    }
+    return text;
   }
 
   private labelValue(raw: string): string {

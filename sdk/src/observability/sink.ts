@@ -76,6 +76,31 @@ function checkOption<Value extends string>(value: Value | undefined, allowed: re
   }
 }
 
+// `emit` implementations known to redact every event with the sink's own redactor (secret sources included) before
+// anything else sees it. A subclass that overrides `emit` has a different function and is not on this list.
+const redactingEmits = new WeakSet<object>();
+
+/**
+ * Marks an `emit` implementation as one that scrubs every event itself before using it (with the secret sources
+ * given to `useSecretValues`), so the mesh may hand it events without scrubbing a deep copy first. Only for the
+ * sinks in this package: a sink wrongly marked would see raw events.
+ * @example
+ * markRedactingEmit(PrometheusObservability.prototype.emit);
+ */
+export function markRedactingEmit(emit: (event: MeshEvent) => void): void {
+  redactingEmits.add(emit);
+}
+
+/**
+ * True when `sink` scrubs every event itself (its `emit` is one marked by `markRedactingEmit`, not overridden)
+ * and accepts more secret sources; the mesh then gives it its secrets instead of a redacted copy of each event.
+ * @example
+ * if (redactsItself(sink)) sink.useSecretValues(meshSecrets);
+ */
+export function redactsItself(sink: EventSink): sink is EventSink & { useSecretValues(source: () => readonly string[]): void } {
+  return redactingEmits.has(sink.emit) && typeof (sink as { useSecretValues?: unknown }).useSecretValues === "function";
+}
+
 /**
  * Base of every observability sink (the CDK). `emit` drops events below `minSeverity`, applies
  * `logLevel`, redacts (always, before anything is formatted), then calls `_deliver`, which by default
@@ -91,6 +116,10 @@ function checkOption<Value extends string>(value: Value | undefined, allowed: re
  * const sink = new DatadogObservability({ logLevel: "metadata", minSeverity: "info" });
  */
 export abstract class BaseObservability implements EventSink {
+  static {
+    markRedactingEmit(this.prototype.emit);
+  }
+
   /** Connector id; custom sinks may keep the default. */
   readonly id: string = "custom.observability.v1";
   readonly logLevel: LogLevel;

@@ -1,7 +1,6 @@
 /** One HTTP exchange's timers and signals, shared by every HTTP provider. */
 import { ConnectionError, ModelMeshError, TimeoutError } from "../core/errors.js";
-import { combineSignals, InternalAbortReason } from "../internal/abort.js";
-import type { CombinedSignal } from "../internal/abort.js";
+import { InternalAbortReason } from "../internal/abort.js";
 import { redactSecrets } from "./error-factory.js";
 
 /** The limits of one exchange, in ms; an unset limit does not apply. */
@@ -55,7 +54,8 @@ const PHASE_WORDS: Record<Phase | "total", string> = {
  */
 export class Transfer implements TransferControl {
   private readonly controller = new AbortController();
-  private readonly combined: CombinedSignal;
+  /** Aborts our controller with the caller's reason; detached when the exchange ends. */
+  private followCaller: (() => void) | undefined;
   private totalTimer: ReturnType<typeof setTimeout> | undefined;
   private phaseTimer: ReturnType<typeof setTimeout> | undefined;
   private phase: Phase = "headers";
@@ -71,13 +71,23 @@ export class Transfer implements TransferControl {
     readonly limits: TransferLimits,
     private readonly where: { providerId: string; modelId?: string; host: string; secrets: string[] },
   ) {
-    this.combined = combineSignals([callerSignal, this.controller.signal]);
+    // Our controller follows the caller's signal (one listener) rather than both being combined into a third
+    // signal: one AbortController per attempt instead of two. Its reason is then the caller's, as a combination's.
+    if (callerSignal?.aborted) this.controller.abort(callerSignal.reason);
+    else if (callerSignal) {
+      const follow = () => {
+        this.followCaller = undefined;
+        this.controller.abort(callerSignal.reason);
+      };
+      this.followCaller = follow;
+      callerSignal.addEventListener("abort", follow, { once: true });
+    }
     if (limits.totalMs !== undefined) this.totalTimer = globalThis.setTimeout(() => this.expire("total", limits.totalMs!), limits.totalMs);
     if (limits.headersMs !== undefined) this.phaseTimer = globalThis.setTimeout(() => this.expire("headers", limits.headersMs!), limits.headersMs);
   }
 
   get signal(): AbortSignal {
-    return this.combined.signal;
+    return this.controller.signal;
   }
 
   /** The longest single limit, for messages and `TimeoutError.timeoutMs` when no limit has fired. */
@@ -122,13 +132,13 @@ export class Transfer implements TransferControl {
 
   finish(): void {
     this.disarm();
-    this.combined.dispose();
+    this.release();
   }
 
   stop(): void {
     this.disarm();
+    this.release();
     if (!this.controller.signal.aborted) this.controller.abort(new InternalAbortReason("stopped"));
-    this.combined.dispose();
   }
 
   classify(error: unknown, phase: string): unknown {
@@ -153,6 +163,11 @@ export class Transfer implements TransferControl {
   private expire(phase: Phase | "total", ms: number): void {
     this.firedLimit = { phase, ms };
     this.controller.abort(new InternalAbortReason("timeout"));
+  }
+
+  private release(): void {
+    if (this.followCaller) this.callerSignal?.removeEventListener("abort", this.followCaller);
+    this.followCaller = undefined;
   }
 
   private clearPhase(): void {
