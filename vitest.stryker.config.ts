@@ -1,0 +1,29 @@
+import { fileURLToPath } from "node:url";
+import { defineConfig, mergeConfig } from "vitest/config";
+import base from "./vite.config.js";
+
+// Stryker runs the suite in a sandbox copy of the repository, but node_modules is a symlink back to the
+// original checkout, so `import "modelmesh"` would load the unmutated sdk/src (and a second copy of every
+// class, breaking instanceof). The aliases point the package name at the sandbox's own sources.
+const sdkSource = (path: string) => fileURLToPath(new URL(`./sdk/src/${path}`, import.meta.url));
+
+const config = mergeConfig(
+  base,
+  defineConfig({
+    resolve: {
+      alias: [
+        { find: /^modelmesh\/testing$/, replacement: sdkSource("testing/index.ts") },
+        { find: /^modelmesh$/, replacement: sdkSource("index.ts") },
+      ],
+    },
+    test: {
+      // Left out: tests that spawn tsc or a child Node process. A child process runs without Stryker's
+      // instrumentation, so it cannot kill a mutant; it only makes every run slower.
+      exclude: ["sdk/test/package.test.ts", "cors-proxy/test/cli.test.ts", "scripts/**"],
+    },
+  }),
+);
+// mergeConfig concatenates arrays: replace the reporters instead (Stryker reads results itself).
+config.test = { ...config.test, reporters: ["dot"] };
+
+export default config;
