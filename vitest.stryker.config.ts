@@ -1,3 +1,5 @@
+import { realpathSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig, mergeConfig } from "vitest/config";
 import base from "./vite.config.js";
@@ -6,6 +8,10 @@ import base from "./vite.config.js";
 // original checkout, so `import "modelmesh"` would load the unmutated sdk/src (and a second copy of every
 // class, breaking instanceof). The aliases point the package name at the sandbox's own sources.
 const sdkSource = (path: string) => fileURLToPath(new URL(`./sdk/src/${path}`, import.meta.url));
+// The wire schemas live beside the original checkout (../shared/wire), which the sandbox is not: find the
+// checkout through the node_modules symlink.
+const checkout = dirname(realpathSync(fileURLToPath(new URL("./node_modules", import.meta.url))));
+const wireSchemas = process.env["MODELMESH_WIRE_SCHEMAS"] ?? resolve(checkout, "..", "shared", "wire", "openai-schemas.json");
 
 const config = mergeConfig(
   base,
@@ -17,6 +23,7 @@ const config = mergeConfig(
       ],
     },
     test: {
+      env: { MODELMESH_WIRE_SCHEMAS: wireSchemas },
       // Left out: tests that spawn tsc or a child Node process. A child process runs without Stryker's
       // instrumentation, so it cannot kill a mutant; it only makes every run slower.
       exclude: ["sdk/test/package.test.ts", "cors-proxy/test/cli.test.ts", "scripts/**"],

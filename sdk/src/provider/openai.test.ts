@@ -34,7 +34,7 @@ afterEach(() => {
 });
 afterAll(() => fake.close());
 
-/** Valid wire data by OpenAI's official schema; a no-op when ../shared is absent (plain clone). */
+/** Valid wire data by OpenAI's official schema (wireValidator throws when the schemas are missing). */
 function expectWire(kind: WireKind, value: unknown): void {
   if (validator) expect(validator.validate(kind, value)).toEqual([]);
 }
