@@ -186,34 +186,25 @@ describe("streaming", () => {
     const slowFake = await startFakeOpenAI({ reply: longReply });
     try {
       slowFake.setMode({ kind: "slow-stream", chunkDelayMs: 50 });
-      const signals: AbortSignal[] = [];
-      const spyFetch: typeof fetch = (input, init) => {
-        if (init?.signal) signals.push(init.signal);
-        return fetch(input, init);
-      };
-      const slow = new OpenAIProvider({ baseUrl: slowFake.url, apiKey: KEY, fetch: spyFetch });
+      const slow = new OpenAIProvider({ baseUrl: slowFake.url, apiKey: KEY });
       const { body } = await slow.chatStream({ model: "gpt-4o-mini", messages: hello });
       let seen = 0;
       for await (const _ of body) {
         if (++seen === 3) break;
       }
-      expect(signals[0]?.aborted).toBe(true);
+      // The server sees the connection go before its stream (over a second at 50 ms a chunk) is complete.
+      await vi.waitFor(() => expect(slowFake.requests[0]?.aborted).toBe(true), { timeout: 1_000 });
     } finally {
       await slowFake.close();
     }
   });
 
   it("a consumer that stops before the first chunk also releases the request", async () => {
-    const signals: AbortSignal[] = [];
-    const spyFetch: typeof fetch = (input, init) => {
-      if (init?.signal) signals.push(init.signal);
-      return fetch(input, init);
-    };
     fake.setMode({ kind: "slow-stream", chunkDelayMs: 50 });
-    const spied = new OpenAIProvider({ baseUrl: fake.url, apiKey: KEY, fetch: spyFetch });
-    const { body } = await spied.chatStream({ model: "gpt-4o-mini", messages: hello });
+    const { body } = await provider.chatStream({ model: "gpt-4o-mini", messages: hello });
+    expect(lastRequest().aborted).toBeUndefined();
     await (body as AsyncIterableIterator<ChatCompletionChunk>).return?.();
-    expect(signals[0]?.aborted).toBe(true);
+    await vi.waitFor(() => expect(lastRequest().aborted).toBe(true), { timeout: 1_000 });
   });
 
   it("the caller's abort mid-stream surfaces as the caller's abort, not a retryable error", async () => {
@@ -232,6 +223,7 @@ describe("streaming", () => {
       expect(error).not.toBeInstanceOf(ModelMeshError);
       expect((error as Error).name).toBe("AbortError");
       expect(failureAction(error)).toBe("fatal");
+      await vi.waitFor(() => expect(slowFake.requests[0]?.aborted).toBe(true), { timeout: 1_000 });
     } finally {
       await slowFake.close();
     }
@@ -317,6 +309,8 @@ describe("timeouts, aborts and connection failures", () => {
     const error = await caught(pending);
     expect(error).not.toBeInstanceOf(ModelMeshError);
     expect((error as Error).name).toBe("AbortError");
+    // The fake never answers (hang): only the client's abort can end the exchange it recorded.
+    await vi.waitFor(() => expect(lastRequest().aborted).toBe(true), { timeout: 1_000 });
     const reason = new Error("user left");
     const already = await caught(provider.chat({ model: "gpt-4o-mini", messages: hello }, { signal: AbortSignal.abort(reason) }));
     expect(already).toBe(reason);

@@ -23,6 +23,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   body: any;
   at: number;
+  /** true once the client went away before the response was complete (a cancelled request or stream) */
+  aborted?: boolean;
 }
 
 export interface FakeOpenAIOptions {
@@ -323,6 +325,7 @@ async function handleRequest(state: FakeState, request: IncomingMessage, respons
     body: recordedBody(exchange.body),
     at: exchange.startedAt,
   });
+  recordAbort(exchange.signal, state.requests.at(-1)!);
 
   const imagePath = exchange.method === "GET" && /^\/fake-images\/[\w-]+\.png$/.test(exchange.path);
   if (imagePath) return serveImage(exchange);
@@ -339,6 +342,11 @@ async function handleRequest(state: FakeState, request: IncomingMessage, respons
   if (mode.kind === "error") return sendError(exchange, modeError(exchange, mode));
   if (mode.kind === "slow" && !(await sleep(mode.delayMs, exchange.signal))) return;
   await route(exchange, mode);
+}
+
+function recordAbort(signal: AbortSignal, recorded: RecordedRequest): void {
+  if (signal.aborted) recorded.aborted = true;
+  else signal.addEventListener("abort", () => (recorded.aborted = true), { once: true });
 }
 
 async function openExchange(state: FakeState, request: IncomingMessage, response: ServerResponse): Promise<Exchange> {
