@@ -14,6 +14,7 @@ import { RoundRobinPolicy } from "../src/rotation/round-robin.js";
 import { SessionStickinessPolicy } from "../src/rotation/session-stickiness.js";
 import { StickUntilFailurePolicy } from "../src/rotation/stick-until-failure.js";
 import { MockProvider } from "../src/testing/index.js";
+import { makeState, recordFailure, recordSuccess } from "./contracts/model-states.js";
 import { CHAT, hello, pairConfig, startPair, testClock } from "./support/mesh.js";
 
 // Every strategy driven through the real router (create() → pool → strategy → provider), watching which model
@@ -226,5 +227,29 @@ describe("every strategy through the real router", () => {
     } finally {
       await pair.close();
     }
+  });
+
+  it("keeps the books the way the rotation contract's simulated router does", async () => {
+    // The contract (contracts/rotation.contract.ts) replays thousands of steps without a router, recording outcomes
+    // with recordSuccess/recordFailure; this pins those helpers to what the real router records.
+    const mesh = harness(new StickUntilFailurePolicy(), [{ id: "a", script: ["ok", "fail"], latencyMs: [120, 50] }, { id: "b" }]);
+    for (let index = 0; index < 4; index++) await mesh.ask();
+    const routed = mesh.client.describe().pools["chat"]?.models.find((model) => model.model === "a");
+    const simulated = makeState({ modelId: "a" });
+    recordSuccess(simulated, { latencyMs: 120 });
+    recordFailure(simulated);
+    expect(mesh.log).toEqual(["a", "a", "b", "b", "b"]);
+    expect(routed).toMatchObject({
+      requests: simulated.totalRequests,
+      failures: simulated.totalFailures,
+      consecutiveFailures: simulated.consecutiveFailures,
+      latencyMs: Math.round(simulated.latencyMs!),
+    });
+
+    const steady = harness(new StickUntilFailurePolicy(), [{ id: "a", latencyMs: [120, 300, 80] }]);
+    for (let index = 0; index < 3; index++) await steady.ask();
+    const replay = makeState({ modelId: "a" });
+    for (const latencyMs of [120, 300, 80]) recordSuccess(replay, { latencyMs });
+    expect(steady.client.describe().pools["chat"]?.models[0]).toMatchObject({ requests: 3, failures: 0, consecutiveFailures: 0, latencyMs: Math.round(replay.latencyMs!) });
   });
 });
