@@ -657,6 +657,30 @@ describe("configuration and identity", () => {
     expect(models).toHaveLength(OPENAI_MODELS.length + 1);
   });
 
+  it("ships chat models that differ where routing looks: o3-mini alone takes no images, smaller models cost less", () => {
+    const chatModels = OPENAI_MODELS.filter((model) => model.capabilities.includes("generation.text-generation.chat-completion"));
+    expect(chatModels.map((model) => model.id)).toEqual(["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o3-mini"]);
+    for (const model of chatModels) {
+      expect(model.features, model.id).toEqual({ tools: true, vision: model.id !== "o3-mini", jsonMode: true, streaming: true });
+      expect(model.pricing!.output!, model.id).toBeGreaterThan(model.pricing!.input!);
+      expect(model.maxOutputTokens!, model.id).toBeLessThan(model.contextWindow!);
+    }
+    const price = (id: string) => OPENAI_MODELS.find((model) => model.id === id)!.pricing!;
+    expect(price("gpt-4o-mini").input!).toBeLessThan(price("gpt-4o").input!);
+    expect(price("gpt-4.1-nano").input!).toBeLessThan(price("gpt-4.1-mini").input!);
+    expect(price("gpt-4.1-mini").input!).toBeLessThan(price("gpt-4.1").input!);
+    expect(price("text-embedding-3-small").input!).toBeLessThan(price("text-embedding-3-large").input!);
+    expect(price("tts-1").perCharacter!).toBeLessThan(price("tts-1-hd").perCharacter!);
+  });
+
+  it("gives each provider its own copy of the shipped models", () => {
+    const first = new OpenAIProvider({ apiKey: KEY });
+    const model = first.listModels().find((entry) => entry.id === "gpt-4o")!;
+    model.contextWindow = 1;
+    expect(OPENAI_MODELS.find((entry) => entry.id === "gpt-4o")?.contextWindow).toBe(128_000);
+    expect(new OpenAIProvider({ apiKey: KEY }).listModels().find((entry) => entry.id === "gpt-4o")?.contextWindow).toBe(128_000);
+  });
+
   it("rejects a configuration it cannot use", () => {
     expect(() => new OpenAICompatibleProvider({ apiKey: KEY })).toThrow(ConfigError);
     expect(() => new OpenAIProvider({ baseUrl: "ftp://example.com" })).toThrow(ConfigError);
