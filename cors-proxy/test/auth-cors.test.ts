@@ -10,7 +10,7 @@ describe("CorsPolicy", () => {
   });
 
   it("allows listed origins whatever their case or trailing slash in the configuration, and no others", () => {
-    const policy = new CorsPolicy({ enabled: true, allowedOrigins: ["HTTPS://App.Example/", "http://localhost:3000"] });
+    const policy = new CorsPolicy({ enabled: true, allowedOrigins: ["HTTPS://App.Example/", "http://localhost:3000//"] });
     expect(policy.allows("https://app.example")).toBe(true);
     expect(policy.allows("https://APP.example")).toBe(true);
     expect(policy.allows("http://localhost:3000")).toBe(true);
