@@ -25,6 +25,13 @@ type Clock = ReturnType<typeof testClock>;
 /** What one script step does when the router calls the model. */
 type Outcome = "ok" | "fail";
 
+interface ModelOptions {
+  script?: Outcome[];
+  latencyMs?: number | number[];
+  pricing?: { input?: number; output?: number };
+  features?: { tools?: boolean };
+}
+
 /**
  * One model behind its own mock provider. It logs every call it receives into a shared, ordered log and
  * answers by its script (then "ok" for ever); answering moves the shared clock on by its latency, which is
@@ -39,12 +46,12 @@ class ScriptedModel extends MockProvider {
     readonly modelId: string,
     private readonly log: string[],
     private readonly clock: Clock,
-    options: { script?: Outcome[]; latencyMs?: number | number[]; pricing?: { input?: number; output?: number } } = {},
+    options: ModelOptions = {},
   ) {
     super({
       id: `provider-${modelId}`,
       responses: Array.from({ length: 200 }, () => ({ content: `answer from ${modelId}` })),
-      models: [{ id: modelId, capabilities: [CHAT], ...(options.pricing ? { pricing: options.pricing } : {}) }],
+      models: [{ id: modelId, capabilities: [CHAT], ...(options.pricing ? { pricing: options.pricing } : {}), ...(options.features ? { features: options.features } : {}) }],
     });
     this.#script = options.script ?? [];
     this.#latencies = Array.isArray(options.latencyMs) ? options.latencyMs : [options.latencyMs ?? 10];
@@ -76,7 +83,7 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((client) => client.close()));
 });
 
-function harness(strategy: BaseRotationPolicy, models: Array<{ id: string; script?: Outcome[]; latencyMs?: number | number[]; pricing?: { input?: number; output?: number } }>): Harness {
+function harness(strategy: BaseRotationPolicy, models: Array<{ id: string } & ModelOptions>): Harness {
   const clock = testClock();
   const log: string[] = [];
   const providers = models.map(({ id, ...options }) => new ScriptedModel(id, log, clock, options));
@@ -105,6 +112,14 @@ describe("every strategy through the real router", () => {
     const attempts: string[][] = [];
     for (let index = 0; index < 7; index++) attempts.push(await mesh.ask());
     expect(attempts).toEqual([["a"], ["a"], ["a", "b"], ["b"], ["b", "c"], ["c"], ["c"]]);
+  });
+
+  it("stick-until-failure sends a request its model cannot serve elsewhere, and stays put for the next one", async () => {
+    const mesh = harness(new StickUntilFailurePolicy(), [{ id: "a", features: { tools: false } }, { id: "b" }]);
+    const tools = [{ type: "function" as const, function: { name: "lookup", parameters: { type: "object" } } }];
+    expect(await mesh.ask()).toEqual(["a"]);
+    expect(await mesh.ask({ tools })).toEqual(["b"]);
+    expect(await mesh.servedBy(2)).toEqual(["a", "a"]);
   });
 
   it("round-robin takes the models in turn, and a failover counts as the failed model's turn", async () => {
