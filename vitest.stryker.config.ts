@@ -1,4 +1,5 @@
 import { realpathSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig, mergeConfig } from "vitest/config";
@@ -9,8 +10,9 @@ import base from "./vite.config.js";
 // class, breaking instanceof). The aliases point the package name at the sandbox's own sources.
 const sdkSource = (path: string) => fileURLToPath(new URL(`./sdk/src/${path}`, import.meta.url));
 // The wire schemas live beside the original checkout (../shared/wire), which the sandbox is not: find the
-// checkout through the node_modules symlink.
-const checkout = dirname(realpathSync(fileURLToPath(new URL("./node_modules", import.meta.url))));
+// checkout through the real path of an installed package (the sandbox reaches node_modules by a symlink).
+const vitestPackage = realpathSync(createRequire(import.meta.url).resolve("vitest/package.json"));
+const checkout = resolve(dirname(vitestPackage), "..", "..");
 const wireSchemas = process.env["MODELMESH_WIRE_SCHEMAS"] ?? resolve(checkout, "..", "shared", "wire", "openai-schemas.json");
 
 const config = mergeConfig(
