@@ -72,6 +72,8 @@ describe("proxy authentication", () => {
     expect(tokens.match("second-token ")).toBe(-1);
     expect(tokens.match("")).toBe(-1);
     expect(new TokenSet([]).match("first-token")).toBe(-1);
+    // A token listed twice answers to its first place (callers are rate-limited by that index).
+    expect(new TokenSet(["same-token", "same-token"]).match("same-token")).toBe(0);
   });
 
   it("reads a bearer token case-insensitively and nothing else", () => {
