@@ -119,9 +119,11 @@ describe("RateLimiter (token bucket)", () => {
     let now = 0;
     const limiter = new RateLimiter(1, () => now);
     expect(limiter.take("steady")).toBe(0);
-    for (let index = 0; index < 10_050; index++) limiter.take(`passer-by-${index}`);
+    for (let index = 0; index < 10_000; index++) limiter.take(`passer-by-${index}`);
     now += 1_000;
-    // The steady caller's bucket is not full again (59 s to go), so pruning must keep it.
+    // New callers past 10 000 buckets make the limiter drop the full ones; the steady caller's is not full
+    // again (59 s to go), so pruning must keep it.
+    for (let index = 10_000; index < 10_050; index++) limiter.take(`passer-by-${index}`);
     expect(limiter.take("steady")).toBe(59);
   });
 });
