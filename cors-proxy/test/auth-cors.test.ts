@@ -59,7 +59,7 @@ describe("proxy authentication", () => {
     expect(() => requireTokenBeyondLoopback("0.0.0.0", ["a-long-enough-token"])).not.toThrow();
     expect(() => requireTokenBeyondLoopback("0.0.0.0", [])).toThrow(ConfigError);
     expect(() => requireTokenBeyondLoopback("0.0.0.0", [])).toThrow("proxy.token: listening on 0.0.0.0 makes the proxy reachable from other machines, so it needs a token");
-    for (const tokens of [[""], ["  "], ["fine-token", ""]]) {
+    for (const tokens of [[""], ["  "], ["fine-token", ""], [42 as unknown as string]]) {
       expect(() => requireTokenBeyondLoopback("127.0.0.1", tokens), JSON.stringify(tokens)).toThrow("proxy.token: tokens must be non-empty strings");
     }
   });
