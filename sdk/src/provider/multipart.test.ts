@@ -28,6 +28,11 @@ describe("toMultipartForm", () => {
     expect(nameOf("audio/x-m4a")).toBe("audio.m4a");
     expect(nameOf("audio/mp4")).toBe("audio.m4a");
     expect(nameOf("audio/webm")).toBe("audio.webm");
+    expect(nameOf("audio/mpeg")).toBe("audio.mp3");
+    expect(nameOf("audio/mp3")).toBe("audio.mp3");
+    expect(nameOf("audio/x-wav")).toBe("audio.wav");
+    expect(nameOf("audio/ogg")).toBe("audio.ogg");
+    expect(nameOf("audio/m4a")).toBe("audio.m4a");
     expect(nameOf("audio/something-new")).toBe("audio.mp3");
     expect(nameOf("")).toBe("audio.mp3");
     expect(toMultipartForm({ file: new File([new Uint8Array([1])], "", { type: "audio/flac" }) }).get("file")).toHaveProperty("name", "audio.flac");
