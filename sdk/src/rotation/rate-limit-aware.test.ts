@@ -166,6 +166,10 @@ describe("RateLimitAwarePolicy", () => {
     const strategy = new RateLimitAwarePolicy({ limits });
     const states = makeStates("p/a", "p/b");
     expect([serve(strategy, states), serve(strategy, states)]).toEqual(["p/a", "p/b"]);
+    const tokenLimits = { "p/a": { tokens_per_minute: 100 } } as unknown as Record<string, ConfiguredRateLimit>;
+    // 20 tokens a request (see serve): the sixth no longer fits in a's 100 a minute.
+    const byTokens = new RateLimitAwarePolicy({ prefer: "order", limits: tokenLimits });
+    expect(Array.from({ length: 6 }, () => serve(byTokens, states))).toEqual(["p/a", "p/a", "p/a", "p/a", "p/a", "p/b"]);
   });
 
   it("names the setting and the value it refuses, and accepts the bounds", () => {
