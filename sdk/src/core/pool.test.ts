@@ -43,6 +43,17 @@ describe("chatFeatures", () => {
     expect(chatFeatures({ model: "chat", messages: [], response_format: { type: "text" } }).jsonMode).toBe(false);
   });
 
+  it("sees an image in any part of any message, and none in text-only parts", () => {
+    const image = { type: "image_url" as const, image_url: { url: "x" } };
+    const text = { type: "text" as const, text: "look" };
+    const vision = (messages: unknown[]) => chatFeatures({ model: "chat", messages } as never).vision;
+    expect(vision([{ role: "system", content: "be brief" }, { role: "user", content: [text, image] }])).toBe(true);
+    expect(vision([{ role: "user", content: [text] }, { role: "user", content: "plain" }])).toBe(false);
+    // Malformed entries (null parts or messages) are not images and must not throw.
+    expect(vision([null, { role: "user", content: [null, image] }])).toBe(true);
+    expect(vision([{ role: "user", content: [null] }])).toBe(false);
+  });
+
   it("estimates the answer from max_completion_tokens, then max_tokens, else a typical length, and reserves only what was asked", () => {
     expect(chatFeatures({ model: "chat", messages: [], max_tokens: 100, max_completion_tokens: 40 })).toMatchObject({ estimatedOutputTokens: 40, reservedOutputTokens: 40 });
     expect(chatFeatures({ model: "chat", messages: [], max_tokens: 100 })).toMatchObject({ estimatedOutputTokens: 100, reservedOutputTokens: 100 });
