@@ -5,8 +5,9 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 
-// Optional check of what crosses the wire against OpenAI's official JSON schemas. The schema file lives outside
-// the repository (../shared/wire), so a plain clone has no validator and tests that use it simply skip the check.
+// Checks what crosses the wire against OpenAI's official JSON schemas. The schema file lives outside the
+// repository (../shared/wire, or the path in MODELMESH_WIRE_SCHEMAS); when it is missing the tests that use it
+// fail, naming the file, rather than passing without having checked anything.
 
 export type WireKind =
   | "request.chat"
@@ -32,27 +33,36 @@ interface SchemaFile {
   schema: { $id: string } & Record<string, unknown>;
 }
 
-let cached: WireValidator | null | undefined;
+const cached = new Map<string, WireValidator>();
 
 /**
- * Loads `<repoRoot>/../shared/wire/openai-schemas.json`; null when that file is absent.
+ * Loads OpenAI's schemas from `path` (default: `MODELMESH_WIRE_SCHEMAS`, else
+ * `<repoRoot>/../shared/wire/openai-schemas.json`). Throws, naming the file, when it is missing.
  *
  * @example
  * const validator = wireValidator();
- * if (validator) expect(validator.validate("response.chat", completion)).toEqual([]);
+ * expect(validator.validate("response.chat", completion)).toEqual([]);
  */
-export function wireValidator(): WireValidator | null {
-  if (cached === undefined) cached = loadValidator(schemaPath());
-  return cached;
+export function wireValidator(path: string = defaultSchemaPath()): WireValidator {
+  let validator = cached.get(path);
+  if (validator === undefined) {
+    validator = loadValidator(path);
+    cached.set(path, validator);
+  }
+  return validator;
 }
 
-function schemaPath(): string {
+function defaultSchemaPath(): string {
+  const configured = process.env["MODELMESH_WIRE_SCHEMAS"];
+  if (configured) return resolve(configured);
   const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
   return resolve(repositoryRoot, "..", "shared", "wire", "openai-schemas.json");
 }
 
-function loadValidator(path: string): WireValidator | null {
-  if (!existsSync(path)) return null;
+function loadValidator(path: string): WireValidator {
+  if (!existsSync(path)) {
+    throw new Error(`wire schemas not found at ${path}: the wire checks cannot run without OpenAI's schemas (set MODELMESH_WIRE_SCHEMAS to the file's path)`);
+  }
   const file = JSON.parse(readFileSync(path, "utf8")) as SchemaFile;
   const ajv = new Ajv2020({ allErrors: true, strict: false });
   addFormats(ajv);

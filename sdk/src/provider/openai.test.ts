@@ -34,7 +34,7 @@ afterEach(() => {
 });
 afterAll(() => fake.close());
 
-/** Valid wire data by OpenAI's official schema; a no-op when ../shared is absent (plain clone). */
+/** Valid wire data by OpenAI's official schema (wireValidator throws when the schemas are missing). */
 function expectWire(kind: WireKind, value: unknown): void {
   if (validator) expect(validator.validate(kind, value)).toEqual([]);
 }
@@ -186,34 +186,25 @@ describe("streaming", () => {
     const slowFake = await startFakeOpenAI({ reply: longReply });
     try {
       slowFake.setMode({ kind: "slow-stream", chunkDelayMs: 50 });
-      const signals: AbortSignal[] = [];
-      const spyFetch: typeof fetch = (input, init) => {
-        if (init?.signal) signals.push(init.signal);
-        return fetch(input, init);
-      };
-      const slow = new OpenAIProvider({ baseUrl: slowFake.url, apiKey: KEY, fetch: spyFetch });
+      const slow = new OpenAIProvider({ baseUrl: slowFake.url, apiKey: KEY });
       const { body } = await slow.chatStream({ model: "gpt-4o-mini", messages: hello });
       let seen = 0;
       for await (const _ of body) {
         if (++seen === 3) break;
       }
-      expect(signals[0]?.aborted).toBe(true);
+      // The server sees the connection go before its stream (over a second at 50 ms a chunk) is complete.
+      await vi.waitFor(() => expect(slowFake.requests[0]?.clientAborted).toBe(true), { timeout: 1_000 });
     } finally {
       await slowFake.close();
     }
   });
 
   it("a consumer that stops before the first chunk also releases the request", async () => {
-    const signals: AbortSignal[] = [];
-    const spyFetch: typeof fetch = (input, init) => {
-      if (init?.signal) signals.push(init.signal);
-      return fetch(input, init);
-    };
     fake.setMode({ kind: "slow-stream", chunkDelayMs: 50 });
-    const spied = new OpenAIProvider({ baseUrl: fake.url, apiKey: KEY, fetch: spyFetch });
-    const { body } = await spied.chatStream({ model: "gpt-4o-mini", messages: hello });
+    const { body } = await provider.chatStream({ model: "gpt-4o-mini", messages: hello });
+    expect(lastRequest().clientAborted).toBe(false);
     await (body as AsyncIterableIterator<ChatCompletionChunk>).return?.();
-    expect(signals[0]?.aborted).toBe(true);
+    await vi.waitFor(() => expect(lastRequest().clientAborted).toBe(true), { timeout: 1_000 });
   });
 
   it("the caller's abort mid-stream surfaces as the caller's abort, not a retryable error", async () => {
@@ -232,6 +223,7 @@ describe("streaming", () => {
       expect(error).not.toBeInstanceOf(ModelMeshError);
       expect((error as Error).name).toBe("AbortError");
       expect(failureAction(error)).toBe("fatal");
+      await vi.waitFor(() => expect(slowFake.requests[0]?.clientAborted).toBe(true), { timeout: 1_000 });
     } finally {
       await slowFake.close();
     }
@@ -317,6 +309,8 @@ describe("timeouts, aborts and connection failures", () => {
     const error = await caught(pending);
     expect(error).not.toBeInstanceOf(ModelMeshError);
     expect((error as Error).name).toBe("AbortError");
+    // The fake never answers (hang): only the client's abort can end the exchange it recorded.
+    await vi.waitFor(() => expect(lastRequest().clientAborted).toBe(true), { timeout: 1_000 });
     const reason = new Error("user left");
     const already = await caught(provider.chat({ model: "gpt-4o-mini", messages: hello }, { signal: AbortSignal.abort(reason) }));
     expect(already).toBe(reason);
@@ -662,6 +656,30 @@ describe("configuration and identity", () => {
     expect(models.find((model) => model.id === "gpt-4o")).toMatchObject({ contextWindow: 64_000, maxOutputTokens: 16_384, pricing: { input: 2, output: 10 } });
     expect(models.find((model) => model.id === "ft:gpt-4o-mini:corp::abc")).toEqual({ id: "ft:gpt-4o-mini:corp::abc", capabilities: ["generation.text-generation.chat-completion"], maxOutputTokens: 4_096 });
     expect(models).toHaveLength(OPENAI_MODELS.length + 1);
+  });
+
+  it("ships chat models that differ where routing looks: o3-mini alone takes no images, smaller models cost less", () => {
+    const chatModels = OPENAI_MODELS.filter((model) => model.capabilities.includes("generation.text-generation.chat-completion"));
+    expect(chatModels.map((model) => model.id)).toEqual(["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "o3-mini"]);
+    for (const model of chatModels) {
+      expect(model.features, model.id).toEqual({ tools: true, vision: model.id !== "o3-mini", jsonMode: true, streaming: true });
+      expect(model.pricing!.output!, model.id).toBeGreaterThan(model.pricing!.input!);
+      expect(model.maxOutputTokens!, model.id).toBeLessThan(model.contextWindow!);
+    }
+    const price = (id: string) => OPENAI_MODELS.find((model) => model.id === id)!.pricing!;
+    expect(price("gpt-4o-mini").input!).toBeLessThan(price("gpt-4o").input!);
+    expect(price("gpt-4.1-nano").input!).toBeLessThan(price("gpt-4.1-mini").input!);
+    expect(price("gpt-4.1-mini").input!).toBeLessThan(price("gpt-4.1").input!);
+    expect(price("text-embedding-3-small").input!).toBeLessThan(price("text-embedding-3-large").input!);
+    expect(price("tts-1").perCharacter!).toBeLessThan(price("tts-1-hd").perCharacter!);
+  });
+
+  it("gives each provider its own copy of the shipped models", () => {
+    const first = new OpenAIProvider({ apiKey: KEY });
+    const model = first.listModels().find((entry) => entry.id === "gpt-4o")!;
+    model.contextWindow = 1;
+    expect(OPENAI_MODELS.find((entry) => entry.id === "gpt-4o")?.contextWindow).toBe(128_000);
+    expect(new OpenAIProvider({ apiKey: KEY }).listModels().find((entry) => entry.id === "gpt-4o")?.contextWindow).toBe(128_000);
   });
 
   it("rejects a configuration it cannot use", () => {

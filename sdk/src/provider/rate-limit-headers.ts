@@ -12,7 +12,10 @@ import type { RateLimitSnapshot } from "./provider.js";
 export function parseOpenAIRateLimitHeaders(headers: Headers | Record<string, string>, now = Date.now()): RateLimitSnapshot | undefined {
   const count = (...names: string[]) => {
     for (const name of names) {
-      const value = Number(readHeader(headers, name) ?? Number.NaN);
+      const text = readHeader(headers, name)?.trim();
+      // Number("") is 0: an empty header must not read as an exhausted quota.
+      if (!text) continue;
+      const value = Number(text);
       if (Number.isFinite(value) && value >= 0) return value;
     }
     return undefined;

@@ -55,4 +55,15 @@ describe("CostFirstPolicy", () => {
     const cooling = makeState({ providerId: "p", modelId: "free", status: "cooldown", cooldownUntil: Number.MAX_SAFE_INTEGER, info: { pricing: { input: 0, output: 0 } } });
     expect(strategy.pick([cooling, cheapInput], {}, makeContext())).toBe(cheapInput);
   });
+
+  it("counts a price table without any price as unknown, and one priced on any single side as known", () => {
+    const strategy = new CostFirstPolicy();
+    const pricey = makeState({ providerId: "p", modelId: "pricey", info: { pricing: { input: 60, output: 120 } } });
+    const dateOnly = makeState({ providerId: "p", modelId: "date-only", info: { pricing: { readAt: "2025-01-01" } } });
+    expect(strategy.pick([dateOnly, pricey], {}, makeContext())).toBe(pricey);
+    for (const pricing of [{ input: 0.5 }, { output: 0.5 }, { perRequest: 0.001 }]) {
+      const oneSided = makeState({ providerId: "p", modelId: "one-sided", info: { pricing } });
+      expect(strategy.pick([pricey, oneSided], {}, makeContext()), JSON.stringify(pricing)).toBe(oneSided);
+    }
+  });
 });

@@ -75,4 +75,27 @@ describe("LatencyFirstPolicy", () => {
     expect(() => new LatencyFirstPolicy({ explorationRate: 1.5 })).toThrow(ConfigError);
     expect(() => new LatencyFirstPolicy({ explorationRate: -0.1 })).toThrow(/explorationRate/);
   });
+
+  it("accepts the bounds 0 and 1 and rejects anything that is not a number, naming the value", () => {
+    expect(() => new LatencyFirstPolicy({ explorationRate: 0 })).not.toThrow();
+    expect(() => new LatencyFirstPolicy({ explorationRate: 1 })).not.toThrow();
+    expect(() => new LatencyFirstPolicy({ explorationRate: "0.5" as unknown as number })).toThrow("explorationRate: must be a number from 0 to 1, got 0.5");
+  });
+
+  it("explores only when the draw is below the rate, and always at rate 1", () => {
+    const fast = makeState({ modelId: "fast", latencyMs: 100, latencySamples: 5 });
+    const slow = makeState({ modelId: "slow", latencyMs: 900, latencySamples: 5 });
+    const draws = (...values: number[]) => () => values.shift() ?? 0;
+    expect(new LatencyFirstPolicy({ explorationRate: 0.5 }).pick([slow, fast], {}, makeContext({ random: draws(0.5, 0) }))).toBe(fast);
+    expect(new LatencyFirstPolicy({ explorationRate: 1 }).pick([slow, fast], {}, makeContext({ random: draws(0.99, 0) }))).toBe(slow);
+  });
+
+  it("treats a model with no samples, or samples but no average, as not yet measured", () => {
+    const strategy = new LatencyFirstPolicy();
+    const fast = makeState({ modelId: "fast", latencyMs: 10, latencySamples: 4 });
+    const noSamples = makeState({ modelId: "no-samples", latencyMs: 900, latencySamples: 0 });
+    const noAverage = makeState({ modelId: "no-average", latencySamples: 2 });
+    expect(strategy.pick([fast, noSamples], {}, makeContext())).toBe(noSamples);
+    expect(strategy.pick([fast, noAverage], {}, makeContext())).toBe(noAverage);
+  });
 });

@@ -78,4 +78,22 @@ describe("LoadBalancedPolicy", () => {
     expect(() => new LoadBalancedPolicy({ weights: { a: -1 } })).toThrow(ConfigError);
     expect(() => new LoadBalancedPolicy({ weights: { a: "3" as unknown as number } })).toThrow(/weights\.a/);
   });
+
+  it("rejects infinite and NaN weights too, naming the entry and the value", () => {
+    expect(() => new LoadBalancedPolicy({ weights: { "openai/*": Number.POSITIVE_INFINITY } })).toThrow("weights.openai/*: must be a number of at least 0, got Infinity");
+    expect(() => new LoadBalancedPolicy({ weights: { b: Number.NaN } })).toThrow("weights.b: must be a number of at least 0, got NaN");
+    expect(() => new LoadBalancedPolicy({ weights: { a: 0, b: 2.5 } })).not.toThrow();
+  });
+
+  it("takes only finite numbers from a snapshot", () => {
+    const states = makeStates("p/a", "p/b", "p/c");
+    const strategy = new LoadBalancedPolicy();
+    strategy.restore({ currentWeights: { "p/a": "9", "p/b": Number.POSITIVE_INFINITY, "p/c": 1.5 } });
+    // Only c's 1.5 counts: c leads (2.5 against 1 and 1), then the even split goes on from there.
+    expect(share(strategy, states, 3)).toEqual({ "p/a": 1, "p/b": 1, "p/c": 1 });
+    const fresh = new LoadBalancedPolicy();
+    fresh.restore({ currentWeights: { "p/a": "9", "p/b": Number.POSITIVE_INFINITY, "p/c": 1.5 } });
+    expect(fresh.pick(states, {}, makeContext())?.key).toBe("p/c");
+    expect(fresh.snapshot()).toEqual({ currentWeights: { "p/a": 1, "p/b": 1, "p/c": -0.5 } });
+  });
 });

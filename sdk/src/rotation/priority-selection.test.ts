@@ -52,4 +52,11 @@ describe("PrioritySelectionPolicy", () => {
     expect(() => new PrioritySelectionPolicy({ priorities: "openai" as unknown as string[] })).toThrow(ConfigError);
     expect(() => new PrioritySelectionPolicy({ priorities: [3] as unknown as string[] })).toThrow(/priorities/);
   });
+
+  it("rejects a list with any entry that is not a name, saying what the list takes", () => {
+    expect(() => new PrioritySelectionPolicy({ priorities: ["openai", 3] as unknown as string[] })).toThrow(
+      "priorities: must be a list of model ids, provider/model keys or provider ids",
+    );
+    expect(() => new PrioritySelectionPolicy({ priorities: [] })).not.toThrow();
+  });
 });

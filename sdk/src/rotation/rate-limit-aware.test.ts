@@ -166,5 +166,105 @@ describe("RateLimitAwarePolicy", () => {
     const strategy = new RateLimitAwarePolicy({ limits });
     const states = makeStates("p/a", "p/b");
     expect([serve(strategy, states), serve(strategy, states)]).toEqual(["p/a", "p/b"]);
+    const tokenLimits = { "p/a": { tokens_per_minute: 100 } } as unknown as Record<string, ConfiguredRateLimit>;
+    // 20 tokens a request (see serve): the sixth no longer fits in a's 100 a minute.
+    const byTokens = new RateLimitAwarePolicy({ prefer: "order", limits: tokenLimits });
+    expect(Array.from({ length: 6 }, () => serve(byTokens, states))).toEqual(["p/a", "p/a", "p/a", "p/a", "p/a", "p/b"]);
+  });
+
+  it("names the setting and the value it refuses, and accepts the bounds", () => {
+    expect(() => new RateLimitAwarePolicy({ prefer: "fastest" as "order" })).toThrow('prefer: must be "headroom" or "order", got fastest');
+    expect(() => new RateLimitAwarePolicy({ prefer: "headroom" })).not.toThrow();
+    expect(() => new RateLimitAwarePolicy({ threshold: 0 })).not.toThrow();
+    expect(() => new RateLimitAwarePolicy({ threshold: 1 })).not.toThrow();
+    expect(() => new RateLimitAwarePolicy({ threshold: -0.1 })).toThrow("threshold: must be a number from 0 to 1, got -0.1");
+    expect(() => new RateLimitAwarePolicy({ threshold: "0.5" as unknown as number })).toThrow("threshold: must be a number from 0 to 1, got 0.5");
+    const limitsError = "limits: must map model ids, provider/model keys or provider ids to { requestsPerMinute, tokensPerMinute }";
+    for (const limits of ["openai", null, [{ requestsPerMinute: 1 }]]) {
+      expect(() => new RateLimitAwarePolicy({ limits: limits as unknown as Record<string, ConfiguredRateLimit> }), JSON.stringify(limits)).toThrow(limitsError);
+    }
+    for (const entry of [5, null]) {
+      expect(() => new RateLimitAwarePolicy({ limits: { openai: entry as unknown as ConfiguredRateLimit } })).toThrow("limits.openai: must be { requestsPerMinute, tokensPerMinute }");
+    }
+    expect(() => new RateLimitAwarePolicy({ limits: { openai: { rpm: 3 } as ConfiguredRateLimit } })).toThrow("limits.openai.rpm: unknown limit (use requestsPerMinute or tokensPerMinute)");
+    expect(() => new RateLimitAwarePolicy({ limits: { openai: { tokensPerMinute: "9" as unknown as number } } })).toThrow("limits.openai.tokensPerMinute: must be a positive number, got 9");
+  });
+
+  it("counts a quota it knows only part of as full, not as unreadable", () => {
+    const strategy = new RateLimitAwarePolicy();
+    const [limitOnly, remainingOnly, half] = makeStates("p/limit-only", "p/remaining-only", "p/half");
+    limitOnly!.rateLimit = { limitRequests: 100, resetRequestsAt: TEST_NOW + 30_000 };
+    remainingOnly!.rateLimit = { remainingRequests: 5, resetRequestsAt: TEST_NOW + 30_000 };
+    half!.rateLimit = quota(50);
+    expect(strategy.pick([half!, limitOnly!], {}, makeContext())).toBe(limitOnly);
+    expect(strategy.pick([half!, remainingOnly!], {}, makeContext())).toBe(remainingOnly);
+  });
+
+  it("forgets a token quota once its reset time has passed", () => {
+    const strategy = new RateLimitAwarePolicy();
+    const [drained, other] = makeStates("p/drained", "p/other");
+    drained!.rateLimit = { limitTokens: 10_000, remainingTokens: 0, resetTokensAt: TEST_NOW + 1_000 };
+    other!.rateLimit = quota(50);
+    expect(strategy.pick([drained!, other!], {}, makeContext())).toBe(other);
+    expect(strategy.pick([drained!, other!], {}, makeContext({ now: TEST_NOW + 1_000 }))).toBe(drained);
+  });
+
+  it("breaks a tie between equally exhausted models by pool order", () => {
+    const strategy = new RateLimitAwarePolicy();
+    const [first, second] = makeStates("p/first", "p/second");
+    first!.rateLimit = quota(0);
+    second!.rateLimit = quota(0);
+    expect(strategy.pick([first!, second!], {}, makeContext())).toBe(first);
+    expect(strategy.pick([second!, first!], {}, makeContext())).toBe(second);
+  });
+
+  it("keeps counters only for models with a configured limit", () => {
+    const strategy = new RateLimitAwarePolicy({ prefer: "order", limits: { "p/a": { requestsPerMinute: 5 } } });
+    const states = makeStates("p/a", "p/b");
+    const context = makeContext();
+    strategy.onSuccess(states[1]!, context, 100);
+    strategy.onSuccess(states[0]!, context, 100);
+    expect(Object.keys(strategy.snapshot().windows)).toEqual(["p/a"]);
+  });
+
+  it("restores only well-formed windows, defaulting a missing estimate to zero", () => {
+    const limits = { "p/a": { requestsPerMinute: 2, tokensPerMinute: 1_000 } };
+    const states = makeStates("p/a", "p/b");
+    const context = makeContext({ estimatedInputTokens: 100, estimatedOutputTokens: 100 });
+    const restoredWith = (window: Record<string, unknown>) => {
+      const strategy = new RateLimitAwarePolicy({ prefer: "order", limits });
+      strategy.restore({ windows: { "p/a": window }, tokenBaselines: {} });
+      return strategy;
+    };
+    const full = restoredWith({ startedAt: TEST_NOW, requests: 2, tokens: 0 });
+    expect(full.pick(states, {}, context)?.key).toBe("p/b");
+    expect(full.snapshot().windows["p/a"]).toEqual({ startedAt: TEST_NOW, requests: 2, tokens: 0, estimatedTokens: 0 });
+    expect(restoredWith({ startedAt: TEST_NOW, requests: 0, tokens: 0, estimatedTokens: 900 }).pick(states, {}, context)?.key).toBe("p/b");
+    expect(restoredWith({ startedAt: TEST_NOW, requests: 0, tokens: 0, estimatedTokens: "900" }).pick(states, {}, context)?.key).toBe("p/a");
+    for (const broken of [{ startedAt: "now", requests: 2, tokens: 0 }, { startedAt: TEST_NOW, requests: "2", tokens: 0 }, { startedAt: TEST_NOW, requests: 2 }]) {
+      const strategy = restoredWith(broken);
+      expect(strategy.pick(states, {}, context)?.key, JSON.stringify(broken)).toBe("p/a");
+      expect(strategy.snapshot().windows).toEqual({});
+    }
+  });
+
+  it("restores token baselines, so usage reported after the restore counts against the open window", () => {
+    const limits = { "p/a": { tokensPerMinute: 1_000 } };
+    const [a, b] = makeStates("p/a", "p/b");
+    const context = makeContext({ estimatedInputTokens: 100, estimatedOutputTokens: 100 });
+    const restoredWith = (tokenBaselines: unknown) => {
+      const strategy = new RateLimitAwarePolicy({ prefer: "order", limits });
+      strategy.restore({ windows: { "p/a": { startedAt: TEST_NOW, requests: 1, tokens: 0, estimatedTokens: 0 } }, tokenBaselines });
+      return strategy;
+    };
+    a!.totalTokens = 1_000;
+    // 900 tokens used since the baseline of 100 leave 100, less than the 200 this request needs.
+    expect(restoredWith({ "p/a": 100 }).pick([a!, b!], {}, context)).toBe(b);
+    expect(restoredWith({ "p/a": "100" }).pick([a!, b!], {}, context)).toBe(a);
+    expect(restoredWith(7).pick([a!, b!], {}, context)).toBe(a);
+    // Once counted, the growth is not counted again: the baseline moves up to what has been seen.
+    const counted = restoredWith({ "p/a": 100 });
+    counted.pick([a!, b!], {}, context);
+    expect(counted.snapshot()).toEqual({ windows: { "p/a": { startedAt: TEST_NOW, requests: 1, tokens: 900, estimatedTokens: 0 } }, tokenBaselines: { "p/a": 1_000 } });
   });
 });

@@ -60,4 +60,22 @@ describe("RoundRobinPolicy", () => {
     restored.restore(JSON.parse(JSON.stringify(strategy.snapshot())));
     expect(pickKeys(restored, pool, 2)).toEqual(["p/c", "p/a"]);
   });
+
+  it("resumes after a restored model that has left the pool, at its successor in the restored order", () => {
+    const [a, , c, d] = makeStates("p/a", "p/b", "p/c", "p/d");
+    const restored = new RoundRobinPolicy();
+    restored.restore({ lastKey: "p/b", order: ["p/a", "p/b", 7, "p/c", "p/d"] });
+    expect(pickKeys(restored, [a!, c!, d!], 3)).toEqual(["p/c", "p/d", "p/a"]);
+  });
+
+  it("restores a cursor without a pool order, and ignores a cursor that is not a key", () => {
+    const pool = makeStates("p/a", "p/b", "p/c");
+    const withoutOrder = new RoundRobinPolicy();
+    withoutOrder.restore({ lastKey: "p/b" });
+    expect(pickKeys(withoutOrder, pool, 2)).toEqual(["p/c", "p/a"]);
+    const junk = new RoundRobinPolicy();
+    junk.restore({ lastKey: 1, order: "p/a,p/b" });
+    expect(junk.snapshot()).toEqual({ lastKey: null, order: [] });
+    expect(pickKeys(junk, pool, 2)).toEqual(["p/a", "p/b"]);
+  });
 });

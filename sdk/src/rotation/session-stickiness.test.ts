@@ -88,4 +88,18 @@ describe("SessionStickinessPolicy", () => {
     expect(() => new SessionStickinessPolicy({ maxSessions: 0 })).toThrow(ConfigError);
     expect(() => new SessionStickinessPolicy({ maxSessions: 2.5 })).toThrow(/maxSessions/);
   });
+
+  it("accepts a memory of one session, and says what it refused", () => {
+    const states = pool();
+    const strategy = new SessionStickinessPolicy({ maxSessions: 1 });
+    for (const sessionId of ["one", "two"]) strategy.pick(states, {}, makeContext({ sessionId }));
+    expect(strategy.snapshot().sessions.map(([sessionId]) => sessionId)).toEqual(["two"]);
+    expect(() => new SessionStickinessPolicy({ maxSessions: 0 })).toThrow("maxSessions: must be a whole number of at least 1, got 0");
+  });
+
+  it("restores only well-formed [session, model] pairs", () => {
+    const strategy = new SessionStickinessPolicy();
+    strategy.restore({ sessions: [["kept", "p/b"], ["half"], [3, "p/a"], ["number", 5], "flat", null] });
+    expect(strategy.snapshot()).toEqual({ sessions: [["kept", "p/b"]] });
+  });
 });

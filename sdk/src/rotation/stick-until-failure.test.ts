@@ -94,4 +94,38 @@ describe("StickUntilFailurePolicy", () => {
     expect(pickKey(restored, pool)).toBe("p/b");
     expect(pickKey(restored, pool)).toBe("p/b");
   });
+
+  it("serves a request its current model cannot take elsewhere, without moving", () => {
+    const pool = makeStates("p/a", "p/b", "p/c");
+    const [, b, c] = pool;
+    const strategy = new StickUntilFailurePolicy();
+    expect(pickKey(strategy, pool)).toBe("p/a");
+    // The router offers only b and c for a request a cannot serve (tools, images, length).
+    expect(strategy.pick([b!, c!], {}, makeContext())?.key).toBe("p/b");
+    expect(pickKey(strategy, pool)).toBe("p/a");
+    expect(strategy.snapshot()).toEqual({ currentKey: "p/a", failedKey: null, order: ["p/a", "p/b", "p/c"] });
+  });
+
+  it("carries the pool order through a snapshot, to walk on from a current model that has left the pool", () => {
+    const pool = makeStates("p/a", "p/b", "p/c", "p/d");
+    const [a, , c, d] = pool;
+    const strategy = new StickUntilFailurePolicy();
+    pickKey(strategy, pool);
+    fail(strategy, a!);
+    expect(pickKey(strategy, pool)).toBe("p/b");
+    const restored = new StickUntilFailurePolicy();
+    restored.restore(JSON.parse(JSON.stringify(strategy.snapshot())));
+    // b was removed from the configuration: its successor in the old order, c, takes over (not the first model).
+    expect(restored.pick([a!, c!, d!], {}, makeContext())?.key).toBe("p/c");
+  });
+
+  it("restores only the well-formed parts of a snapshot", () => {
+    const strategy = new StickUntilFailurePolicy();
+    strategy.restore({ currentKey: 5, failedKey: ["p/a"], order: ["p/a", 3, "p/b", null] });
+    expect(strategy.snapshot()).toEqual({ currentKey: null, failedKey: null, order: ["p/a", "p/b"] });
+    const withoutOrder = new StickUntilFailurePolicy();
+    withoutOrder.restore({ currentKey: "p/b", failedKey: "p/a" });
+    expect(withoutOrder.snapshot()).toEqual({ currentKey: "p/b", failedKey: "p/a", order: [] });
+    expect(pickKey(withoutOrder, makeStates("p/a", "p/b", "p/c"))).toBe("p/b");
+  });
 });

@@ -1,0 +1,203 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  completionToChunks,
+  normalizeChatCompletion,
+  normalizeChatCompletionChunk,
+  normalizeEmbeddingResponse,
+  normalizeFinishReason,
+  normalizeImagesResponse,
+  normalizeUsage,
+  randomId,
+} from "./normalize.js";
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+describe("normalizeFinishReason", () => {
+  it("keeps OpenAI's reasons, maps other formats' names, any other text to stop, and nothing to null", () => {
+    for (const reason of ["stop", "length", "tool_calls", "content_filter", "function_call"]) expect(normalizeFinishReason(reason)).toBe(reason);
+    expect(normalizeFinishReason("end_turn")).toBe("stop");
+    expect(normalizeFinishReason("STOP_SEQUENCE")).toBe("stop");
+    expect(normalizeFinishReason("eos")).toBe("stop");
+    expect(normalizeFinishReason("max_tokens")).toBe("length");
+    expect(normalizeFinishReason("tool_use")).toBe("tool_calls");
+    expect(normalizeFinishReason("SAFETY")).toBe("content_filter");
+    expect(normalizeFinishReason("something_new")).toBe("stop");
+    expect(normalizeFinishReason("")).toBeNull();
+    expect(normalizeFinishReason(null)).toBeNull();
+    expect(normalizeFinishReason(1)).toBeNull();
+  });
+});
+
+describe("normalizeUsage", () => {
+  it("reads snake_case or camelCase counts, totals them when the total is missing, and keeps other fields", () => {
+    expect(normalizeUsage({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 9, prompt_tokens_details: { cached_tokens: 1 } })).toEqual({
+      prompt_tokens: 3,
+      completion_tokens: 4,
+      total_tokens: 9,
+      prompt_tokens_details: { cached_tokens: 1 },
+    });
+    expect(normalizeUsage({ promptTokens: 5, completionTokens: 6 })).toStrictEqual({ prompt_tokens: 5, completion_tokens: 6, total_tokens: 11 });
+    expect(normalizeUsage({ promptTokens: 5, completionTokens: 6, totalTokens: 12 })).toStrictEqual({ prompt_tokens: 5, completion_tokens: 6, total_tokens: 12 });
+    expect(normalizeUsage({ prompt_tokens: 2, promptTokens: 7 })).toStrictEqual({ prompt_tokens: 2, completion_tokens: 0, total_tokens: 2 });
+    expect(normalizeUsage({ prompt_tokens: "2" })).toStrictEqual({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 });
+    expect(normalizeUsage(null)).toBeUndefined();
+    expect(normalizeUsage("3 tokens")).toBeUndefined();
+  });
+});
+
+describe("normalizeChatCompletion", () => {
+  it("fills what a loose body leaves out: id, created, model, indexes, role, refusal, finish reason and logprobs", () => {
+    vi.useFakeTimers({ now: 1_700_000_000_900 });
+    const completion = normalizeChatCompletion({ choices: [{ message: { content: [{ type: "text", text: "Hel" }, "lo", { type: "image" }] } }] }, "fallback-model");
+    expect(completion.id).toMatch(/^chatcmpl-[0-9a-z]{24}$/);
+    expect(completion).toMatchObject({ object: "chat.completion", created: 1_700_000_000, model: "fallback-model" });
+    expect(completion.choices).toEqual([{ index: 0, message: { role: "assistant", content: "Hello", refusal: null }, finish_reason: "stop", logprobs: null }]);
+    expect("usage" in completion).toBe(false);
+  });
+
+  it("keeps what the body gives, extra fields included, and floors a fractional created", () => {
+    const logprobs = { content: [] };
+    const completion = normalizeChatCompletion(
+      {
+        id: "chatcmpl-given",
+        created: 1_700_000_000.7,
+        model: "gpt-4o-2024-08-06",
+        system_fingerprint: "fp_1",
+        choices: [
+          { index: 3, message: { role: "assistant", content: "Hi", refusal: "no", annotations: [] }, finish_reason: "length", logprobs },
+          { finishReason: "end_turn", message: { content: null } },
+        ],
+        usage: { promptTokens: 1, completionTokens: 2 },
+      },
+      "fallback-model",
+    );
+    expect(completion).toEqual({
+      id: "chatcmpl-given",
+      object: "chat.completion",
+      created: 1_700_000_000,
+      model: "gpt-4o-2024-08-06",
+      system_fingerprint: "fp_1",
+      choices: [
+        { index: 3, message: { role: "assistant", content: "Hi", refusal: "no", annotations: [] }, finish_reason: "length", logprobs },
+        { index: 1, message: { role: "assistant", content: null, refusal: null }, finish_reason: "stop", logprobs: null },
+      ],
+      usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+    });
+  });
+
+  it("says tool_calls when a message calls tools and the body names no reason", () => {
+    const call = { id: "call_1", type: "function", function: { name: "lookup", arguments: "{}" } };
+    const completion = normalizeChatCompletion({ id: "", model: "", choices: [{ message: { tool_calls: [call] } }, { message: { tool_calls: [] } }] }, "fallback-model");
+    expect(completion.choices.map((choice) => choice.finish_reason)).toEqual(["tool_calls", "stop"]);
+    expect(completion.id).not.toBe("");
+    expect(completion.model).toBe("fallback-model");
+  });
+
+  it("rejects a body without a choices array", () => {
+    expect(() => normalizeChatCompletion({ choices: {} }, "m")).toThrow("the body has no choices array");
+    expect(() => normalizeChatCompletion("text", "m")).toThrow(TypeError);
+  });
+});
+
+describe("normalizeChatCompletionChunk", () => {
+  const stream = { id: "chatcmpl-stream", created: 1_700_000_123, model: "gpt-4o-mini" };
+
+  it("takes the stream's id, created and model when the chunk has none, and leaves a pending finish reason null", () => {
+    expect(normalizeChatCompletionChunk({ id: "", model: "", choices: [{ delta: { content: "Hi" } }, { index: 4 }, "junk"] }, stream)).toStrictEqual({
+      id: "chatcmpl-stream",
+      object: "chat.completion.chunk",
+      created: 1_700_000_123,
+      model: "gpt-4o-mini",
+      choices: [
+        { index: 0, delta: { content: "Hi" }, finish_reason: null },
+        { index: 4, delta: {}, finish_reason: null },
+        { index: 2, delta: {}, finish_reason: null },
+      ],
+    });
+  });
+
+  it("keeps the chunk's own fields, normalises usage and finish reasons, and turns unreadable usage into null", () => {
+    const chunk = normalizeChatCompletionChunk({ id: "c1", created: 5.9, model: "m1", choices: [{ finishReason: "max_tokens", delta: {} }], usage: { prompt_tokens: 1, completion_tokens: 1 } }, stream);
+    expect(chunk).toMatchObject({ id: "c1", created: 5, model: "m1", usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
+    expect(chunk.choices[0]?.finish_reason).toBe("length");
+    expect(normalizeChatCompletionChunk({ choices: [], usage: null }, stream).usage).toBeNull();
+    expect("usage" in normalizeChatCompletionChunk({}, stream)).toBe(false);
+    expect(normalizeChatCompletionChunk({}, stream).choices).toEqual([]);
+    expect(() => normalizeChatCompletionChunk([], stream)).toThrow("the chunk is not an object");
+  });
+});
+
+describe("normalizeEmbeddingResponse", () => {
+  it("fills object, indexes, model and usage totals, keeping base64 strings", () => {
+    expect(normalizeEmbeddingResponse({ data: [{ embedding: [0.1, 0.2] }, { index: 7, embedding: "AAAA" }], model: "", usage: { prompt_tokens: 4 } }, "embed-model")).toStrictEqual({
+      object: "list",
+      data: [
+        { object: "embedding", index: 0, embedding: [0.1, 0.2] },
+        { object: "embedding", index: 7, embedding: "AAAA" },
+      ],
+      model: "embed-model",
+      usage: { prompt_tokens: 4, total_tokens: 4 },
+    });
+    expect(normalizeEmbeddingResponse({ data: [], model: "given", usage: { prompt_tokens: 4, total_tokens: 5 } }, "embed-model")).toMatchObject({ model: "given", usage: { total_tokens: 5 } });
+    expect(normalizeEmbeddingResponse({ data: [] }, "embed-model").usage).toStrictEqual({ prompt_tokens: 0, total_tokens: 0 });
+  });
+
+  it("rejects a body without data or an item without an embedding, naming the item", () => {
+    expect(() => normalizeEmbeddingResponse({ data: "x" }, "m")).toThrow("the body has no data array");
+    expect(() => normalizeEmbeddingResponse({ data: [{ embedding: [1] }, { embedding: 3 }] }, "m")).toThrow("data[1] has no embedding");
+  });
+});
+
+describe("normalizeImagesResponse", () => {
+  it("keeps the data and fills a missing created with now, in seconds", () => {
+    vi.useFakeTimers({ now: 1_700_000_000_999 });
+    expect(normalizeImagesResponse({ data: [{ url: "https://x" }] })).toStrictEqual({ created: 1_700_000_000, data: [{ url: "https://x" }] });
+    expect(normalizeImagesResponse({ created: 5, data: [] })).toStrictEqual({ created: 5, data: [] });
+    expect(() => normalizeImagesResponse({})).toThrow("the body has no data array");
+  });
+});
+
+describe("completionToChunks", () => {
+  it("turns a completion into one chunk per choice set plus a usage chunk, carrying refusals and indexed tool calls", () => {
+    const call = { id: "call_1", type: "function" as const, function: { name: "lookup", arguments: "{}" } };
+    const chunks = completionToChunks({
+      id: "chatcmpl-1",
+      object: "chat.completion",
+      created: 9,
+      model: "m",
+      choices: [
+        { index: 0, message: { role: "assistant", content: "Hi", refusal: null }, finish_reason: "stop", logprobs: null },
+        { index: 1, message: { role: "assistant", content: null, refusal: "no", tool_calls: [call] }, finish_reason: "tool_calls", logprobs: null },
+      ],
+      usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+    });
+    expect(chunks).toStrictEqual([
+      {
+        id: "chatcmpl-1",
+        object: "chat.completion.chunk",
+        created: 9,
+        model: "m",
+        choices: [
+          { index: 0, delta: { role: "assistant", content: "Hi" }, finish_reason: "stop" },
+          { index: 1, delta: { role: "assistant", content: null, refusal: "no", tool_calls: [{ index: 0, ...call }] }, finish_reason: "tool_calls" },
+        ],
+      },
+      { id: "chatcmpl-1", object: "chat.completion.chunk", created: 9, model: "m", choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } },
+    ]);
+    expect(completionToChunks({ id: "c", object: "chat.completion", created: 1, model: "m", choices: [] })).toHaveLength(1);
+  });
+});
+
+describe("randomId", () => {
+  it("gives 24 hex characters from randomUUID, and still an id without it", () => {
+    expect(randomId()).toMatch(/^[0-9a-f]{24}$/);
+    expect(randomId()).not.toBe(randomId());
+    vi.stubGlobal("crypto", undefined);
+    const fallback = randomId();
+    // Two base-36 draws of up to 12 characters each (fewer only when a draw ends in zeros).
+    expect(fallback).toMatch(/^[0-9a-z]{8,24}$/);
+  });
+});

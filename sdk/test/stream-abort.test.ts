@@ -1,0 +1,62 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { create } from "../src/index.js";
+import { hello, pairConfig, startPair, testClock } from "./support/mesh.js";
+
+// What the provider's server sees when a caller stops reading a mesh stream or aborts it: the connection must go,
+// or an abandoned stream keeps burning the provider's tokens (and the caller's quota) to the end.
+
+let pair: Awaited<ReturnType<typeof startPair>>;
+
+beforeEach(async () => {
+  pair = await startPair({ a: { reply: "The quick brown fox jumps over the lazy dog" } });
+});
+afterEach(async () => {
+  await pair.close();
+});
+
+const chatRequests = (fake: typeof pair.a) => fake.requests.filter((request) => request.path === "/v1/chat/completions");
+
+describe("abandoning a mesh stream", () => {
+  it("closes the upstream connection when the consumer stops early, without failing over or blaming the model", async () => {
+    const mesh = create({ config: pairConfig(pair), clock: testClock() });
+    pair.a.enqueue({ kind: "slow-stream", chunkDelayMs: 100 });
+    const stream = await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true });
+    for await (const chunk of stream) {
+      void chunk;
+      break;
+    }
+    // The fake needs about a second for the whole answer at 100 ms a chunk; it sees the client leave long before.
+    await vi.waitFor(() => expect(chatRequests(pair.a)[0]?.clientAborted).toBe(true), { timeout: 1_000 });
+    expect(chatRequests(pair.a)).toHaveLength(1);
+    expect(chatRequests(pair.b)).toHaveLength(0);
+    expect(mesh.poolStatus().chat).toEqual({ active: 2, standby: 0, total: 2 });
+    await mesh.close();
+  });
+
+  it("closes the upstream connection when the caller aborts mid-stream", async () => {
+    const mesh = create({ config: pairConfig(pair), clock: testClock() });
+    pair.a.enqueue({ kind: "slow-stream", chunkDelayMs: 100 });
+    const controller = new AbortController();
+    const stream = await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true }, { signal: controller.signal });
+    const error = await (async () => {
+      for await (const chunk of stream) {
+        void chunk;
+        controller.abort();
+      }
+    })().catch((caught: unknown) => caught);
+    expect((error as Error).name).toBe("AbortError");
+    await vi.waitFor(() => expect(chatRequests(pair.a)[0]?.clientAborted).toBe(true), { timeout: 1_000 });
+    expect(chatRequests(pair.b)).toHaveLength(0);
+    await mesh.close();
+  });
+
+  it("lets a stream the consumer reads to the end finish normally (the fake does not call every close an abort)", async () => {
+    const mesh = create({ config: pairConfig(pair), clock: testClock() });
+    const stream = await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe("The quick brown fox jumps over the lazy dog");
+    await mesh.close();
+    expect(chatRequests(pair.a)[0]?.clientAborted).toBe(false);
+  });
+});
