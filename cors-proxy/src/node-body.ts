@@ -16,6 +16,10 @@ const nodeBodies = new WeakMap<ReadableStream<Uint8Array>, Readable>();
  */
 export function nodeBodyStream(source: Readable, abortReason?: () => unknown): ReadableStream<Uint8Array> {
   let attached = false;
+  // Once the reader cancelled, or the stream was closed or errored, events still queued on the source (an 'end'
+  // already on its way when a client leaves) must not touch the controller: that throws from an event handler and
+  // takes the whole process down.
+  let done = false;
   const stream = new ReadableStream<Uint8Array>(
     {
       pull(controller) {
@@ -25,18 +29,19 @@ export function nodeBodyStream(source: Readable, abortReason?: () => unknown): R
         }
         attached = true;
         nodeBodies.delete(stream);
-        let ended = false;
         source.on("data", (chunk: Buffer) => {
+          if (done) return;
           controller.enqueue(chunk);
           if ((controller.desiredSize ?? 0) <= 0) source.pause();
         });
         source.once("end", () => {
-          ended = true;
+          if (done) return;
+          done = true;
           controller.close();
         });
         const cut = (error?: Error) => {
-          if (ended) return;
-          ended = true;
+          if (done) return;
+          done = true;
           controller.error(abortReason?.() ?? new TypeError("terminated", error ? { cause: error } : undefined));
         };
         source.once("error", cut);
@@ -45,6 +50,7 @@ export function nodeBodyStream(source: Readable, abortReason?: () => unknown): R
         source.resume();
       },
       cancel() {
+        done = true;
         source.destroy();
       },
     },
