@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { BaseSecretStore, create, createBaseProviderConfig, type BaseProvider, type BaseStorage, type MeshClient } from "../../src/index.js";
+import { startFakeAnthropic } from "../fakes/anthropic.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai.js";
 import { testClock } from "../support/mesh.js";
 import { compileSnippets, HERE } from "./compile.js";
@@ -44,7 +45,7 @@ const PLAN: Array<{ phrase: string; run: boolean; why?: string }> = [
   { phrase: "class LoggingMiddleware", run: true },
   { phrase: "e instanceof RateLimitError", run: true },
   { phrase: "Write a poem about AI", run: true },
-  { phrase: 'connector: "anthropic.llm.v1"', run: false, why: "the anthropic.llm.v1 connector is not in this build; type-checked only" },
+  { phrase: 'connector: "anthropic.llm.v1"', run: true },
   { phrase: 'proxyUrl: "http://localhost:3000/proxy/"', run: true },
   { phrase: "Hello from Node.js", run: true },
   { phrase: "chrome.storage.local.get", run: false, why: "needs a Chrome extension (chrome.storage, localStorage, modelmesh.browser-secrets.v1); type-checked only" },
@@ -307,9 +308,42 @@ providers:
     expect(JSON.stringify(provider)).not.toContain("sk-user-typed");
   });
 
+  it("Q19: Anthropic straight from a browser-like scope, with the key the person typed and the direct-access header", async () => {
+    const anthropic = await startFakeAnthropic();
+    // The snippet names no base URL: ANTHROPIC_BASE_URL points the connector at the fake, as it would at a gateway.
+    process.env.ANTHROPIC_BASE_URL = anthropic.origin;
+    globals.userEnteredKey = "sk-ant-user-typed-0123456789";
+    // A page: the connector sends Anthropic's direct-browser-access header only where a document exists.
+    globals.document = {};
+    try {
+      const { client, response } = await runSnippet<{ client: MeshClient; response: any }>(snippet('connector: "anthropic.llm.v1"'));
+      clients.push(client);
+      const sent = anthropic.requests.filter((request) => request.path === "/v1/messages");
+      // The pool holds every Anthropic chat model; the fake serves fewer, so a model it lacks (404) fails over to one
+      // it has. Every request carries the typed key and the direct-access header; the last one answered.
+      expect(sent.length).toBeGreaterThanOrEqual(1);
+      for (const request of sent) {
+        expect(request.headers["x-api-key"]).toBe("sk-ant-user-typed-0123456789");
+        expect(request.headers["anthropic-dangerous-direct-browser-access"]).toBe("true");
+        expect(request.headers["anthropic-version"]).toBe("2023-06-01");
+        expect((request.body as { messages: unknown }).messages).toEqual([{ role: "user", content: [{ type: "text", text: "Hello from the browser!" }] }]);
+        expect(typeof (request.body as { max_tokens?: unknown }).max_tokens).toBe("number");
+      }
+      expect(response.model).toBe((sent.at(-1)!.body as { model: string }).model);
+      expect(response.object).toBe("chat.completion");
+      expect(typeof response.choices[0].message.content).toBe("string");
+      // OpenAI was configured too (beforeEach), but the snippet names only Anthropic.
+      expect(fake.requests.filter((request) => request.path === "/v1/chat/completions")).toHaveLength(0);
+    } finally {
+      delete globals.document;
+      delete process.env.ANTHROPIC_BASE_URL;
+      await anthropic.close();
+    }
+  });
+
   it("snippets that are only type-checked say why", () => {
     const compileOnly = PLAN.filter((entry) => !entry.run);
     for (const entry of compileOnly) expect(entry.why).toBeTruthy();
-    expect(compileOnly.map((entry) => snippet(entry.phrase).line)).toEqual([825, 868]);
+    expect(compileOnly.map((entry) => snippet(entry.phrase).line)).toEqual([868]);
   });
 });
