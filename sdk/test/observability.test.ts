@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ConfigError } from "../src/core/errors.js";
-import type { EventSink, MeshEvent } from "../src/core/events.js";
+import { ConfigError } from "../src/wire/errors.js";
+import type { EventSink, MeshEvent } from "../src/wire/events.js";
 import { CallbackObservability } from "../src/observability/callback.js";
 import { ConsoleObservability } from "../src/observability/console.js";
 import { JsonLogObservability } from "../src/observability/json-log.js";

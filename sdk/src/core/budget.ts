@@ -1,6 +1,6 @@
-import { BudgetExceededError, type BudgetLimitType } from "./errors.js";
-import type { UsageCounts } from "./events.js";
-import type { ModelState } from "./model-state.js";
+import { BudgetExceededError, type BudgetLimitType } from "../wire/errors.js";
+import type { UsageCounts } from "../wire/events.js";
+import type { ModelState } from "../wire/model-state.js";
 import type { ModelPricing } from "../provider/provider.js";
 
 /**

@@ -1,5 +1,5 @@
-import { ConfigError } from "./errors.js";
-import { resolveCapability } from "./capabilities.js";
+import { ConfigError } from "../wire/errors.js";
+import { resolveCapability } from "../wire/capabilities.js";
 import type { BudgetLimits, GlobalBudget } from "./budget.js";
 import { MESH_CONFIG_BRAND, configSource, toCamelCase } from "./config-source.js";
 

@@ -5,7 +5,7 @@
  * (`retry-after-ms`, `retry-after`, the `x-ratelimit-reset-*` and `anthropic-ratelimit-*-reset` families),
  * cap what it may ask for, else exponential backoff with jitter.
  */
-import { AuthenticationError, ModelMeshError, ProviderError } from "./errors.js";
+import { AuthenticationError, ModelMeshError, ProviderError } from "../wire/errors.js";
 
 /** Headers as `fetch` gives them, or a plain object (any key case). */
 export type HeadersLike = Headers | Record<string, string>;

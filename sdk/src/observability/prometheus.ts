@@ -1,5 +1,5 @@
-import { ConfigError } from "../core/errors.js";
-import type { MeshEvent } from "../core/events.js";
+import { ConfigError } from "../wire/errors.js";
+import type { MeshEvent } from "../wire/events.js";
 import { createRedactor } from "./event-redactor.js";
 import type { Redactor } from "./redact.js";
 import { BaseObservability, markRedactingEmit } from "./sink.js";

@@ -12,7 +12,7 @@ import {
   ProviderError,
   RateLimitError,
   TimeoutError,
-} from "../core/errors.js";
+} from "../wire/errors.js";
 import type { HeadersLike } from "../core/retry.js";
 import { parseDuration, parseRetryAfter } from "../core/retry.js";
 import { prepareSecrets, redactAndTruncate, redactThoroughly } from "../observability/redact.js";

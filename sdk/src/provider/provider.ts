@@ -9,7 +9,7 @@ import type {
   SpeechCreateParams,
   Transcription,
   TranscriptionCreateParams,
-} from "../core/types.js";
+} from "../wire/types.js";
 
 /** Request features a model must support to be a candidate. Unknown (undefined) counts as supported. */
 export interface ModelFeatures {

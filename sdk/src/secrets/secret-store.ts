@@ -1,4 +1,4 @@
-import { SecretNotFoundError } from "../core/errors.js";
+import { SecretNotFoundError } from "../wire/errors.js";
 
 /**
  * Where API keys come from. `${secrets:NAME}` in configuration and auto-discovery both go through
