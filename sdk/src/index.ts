@@ -109,8 +109,8 @@ export { ConsoleObservability, type ConsoleObservabilityConfig } from "./observa
 export { JsonLogObservability, type JsonLogObservabilityConfig } from "./observability/json-log.js";
 export { CallbackObservability, type CallbackObservabilityConfig } from "./observability/callback.js";
 export { MultiSink } from "./observability/multi.js";
-export { REDACTED } from "./observability/redact.js";
-export { createRedactor } from "./observability/event-redactor.js";
+export { REDACTED } from "./wire/redact.js";
+export { createRedactor } from "./internal/event-redactor.js";
 
 // Discovery
 export { BaseDiscovery, type DiscoveryConfig } from "./discovery/discovery.js";

@@ -83,17 +83,12 @@ const KNOWN_VIOLATIONS: Record<string, string> = {
   "provider/error-factory.ts -> core/retry.ts": "HeadersLike, readHeader, parseDuration, resetTime, parseRetryAfter move to internal/headers.ts (retry.ts imports them)",
   "provider/rate-limit-headers.ts -> core/retry.ts": "same: internal/headers.ts",
   "provider/anthropic/errors.ts -> core/retry.ts": "same: internal/headers.ts",
-  "wire/errors.ts -> observability/redact.ts": "redact.ts moves to internal/ (errors scrub what they keep)",
-  "provider/error-factory.ts -> observability/redact.ts": "same: internal/redact.ts",
-  "provider/provider-config.ts -> observability/redact.ts": "same: internal/redact.ts",
   "discovery/discovery.ts -> core/config.ts": "ProviderSpec/ConnectorSpec types move to wire/config-types.ts (config.ts re-exports them)",
   "discovery/auto-discovery.ts -> core/config.ts": "same: wire/config-types.ts",
   "discovery/auto-discovery.ts -> core/registry-load.ts": "the mesh passes the registered providers (id, short name, env vars) to discover() instead",
   "discovery/discovery.ts -> provider/provider.ts": "via wire/models.ts once ModelInfo moves there",
   "discovery/discovery.ts -> secrets/secret-store.ts": "the SecretStore interface (types only) moves to wire/secret-store.ts",
   "discovery/auto-discovery.ts -> secrets/secret-store.ts": "same: wire/secret-store.ts",
-  "observability/sink.ts -> observability/redact.ts": "an interface file importing an implementation: redact.ts moves to internal/redact.ts",
-  "observability/sink.ts -> observability/event-redactor.ts": "same as redact.ts: the event redactor moves to internal/ with it",
 };
 
 /** Every relative import (static, re-export, type-only and import()) of every source file, comments ignored. */

@@ -24,7 +24,7 @@ import { EnvSecretStore } from "../secrets/env.js";
 import type { BaseStorage } from "../storage/storage.js";
 import { MemoryStorage } from "../storage/memory.js";
 import { MultiSink } from "../observability/multi.js";
-import { createRedactor } from "../observability/event-redactor.js";
+import { createRedactor } from "../internal/event-redactor.js";
 import { redactsItself } from "../observability/sink.js";
 import { NullObservability } from "../observability/null.js";
 import { AutoDiscovery } from "../discovery/auto-discovery.js";

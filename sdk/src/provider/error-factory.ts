@@ -15,7 +15,7 @@ import {
 } from "../wire/errors.js";
 import type { HeadersLike } from "../core/retry.js";
 import { parseDuration, parseRetryAfter } from "../core/retry.js";
-import { prepareSecrets, redactAndTruncate, redactThoroughly } from "../observability/redact.js";
+import { prepareSecrets, redactAndTruncate, redactThoroughly } from "../wire/redact.js";
 
 /** Where an error came from, for its message and fields. */
 export interface ErrorContext {

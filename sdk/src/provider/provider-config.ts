@@ -1,6 +1,6 @@
 /** Provider configuration: what a provider accepts (camelCase or snake_case), normalised once. */
 import { ConfigError } from "../wire/errors.js";
-import { rememberSecrets } from "../observability/redact.js";
+import { rememberSecrets } from "../wire/redact.js";
 import type { ChatCompletionCreateParams } from "../wire/types.js";
 import type { ModelFeatures, ModelInfo, ModelPricing } from "./provider.js";
 
