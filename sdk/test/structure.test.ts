@@ -80,9 +80,6 @@ const INTERFACES = ["provider/provider.ts", "rotation/rotation.ts", "secrets/sec
  */
 const KNOWN_VIOLATIONS: Record<string, string> = {
   "wire/model-state.ts -> provider/provider.ts": "ModelInfo/ModelFeatures/ModelPricing/RateLimitSnapshot types move to wire/models.ts (provider.ts re-exports them)",
-  "provider/error-factory.ts -> core/retry.ts": "HeadersLike, readHeader, parseDuration, resetTime, parseRetryAfter move to internal/headers.ts (retry.ts imports them)",
-  "provider/rate-limit-headers.ts -> core/retry.ts": "same: internal/headers.ts",
-  "provider/anthropic/errors.ts -> core/retry.ts": "same: internal/headers.ts",
   "discovery/discovery.ts -> core/config.ts": "ProviderSpec/ConnectorSpec types move to wire/config-types.ts (config.ts re-exports them)",
   "discovery/auto-discovery.ts -> core/config.ts": "same: wire/config-types.ts",
   "discovery/auto-discovery.ts -> core/registry-load.ts": "the mesh passes the registered providers (id, short name, env vars) to discover() instead",

@@ -13,8 +13,8 @@ import {
   RateLimitError,
   TimeoutError,
 } from "../wire/errors.js";
-import type { HeadersLike } from "../core/retry.js";
-import { parseDuration, parseRetryAfter } from "../core/retry.js";
+import type { HeadersLike } from "../internal/headers.js";
+import { parseDuration, parseRetryAfter } from "../internal/headers.js";
 import { prepareSecrets, redactAndTruncate, redactThoroughly } from "../wire/redact.js";
 
 /** Where an error came from, for its message and fields. */

@@ -5,7 +5,7 @@
  * `error.type` says which status the same failure has over HTTP (docs.anthropic.com/en/api/errors).
  */
 import type { ModelMeshError } from "../../wire/errors.js";
-import { readHeader, resetTime, type HeadersLike } from "../../core/retry.js";
+import { readHeader, resetTime, type HeadersLike } from "../../internal/headers.js";
 import { fromResponse } from "../error-factory.js";
 import { isRecord } from "../provider-config.js";
 import type { RateLimitSnapshot } from "../provider.js";
