@@ -1,5 +1,5 @@
 import type { ProviderSpec } from "../core/config.js";
-import type { ModelInfo, Provider } from "../provider/provider.js";
+import type { ModelInfo } from "../wire/models.js";
 import type { SecretStore } from "../secrets/secret-store.js";
 
 export interface DiscoveryConfig {
@@ -27,13 +27,16 @@ export abstract class BaseDiscovery<Config extends DiscoveryConfig = DiscoveryCo
   /** Providers to build when the configuration names none. */
   abstract discover(secrets: SecretStore): Promise<ProviderSpec[]>;
 
-  /** The models a provider offers; the default is its own list. */
-  async _discoverProviderModels(provider: Provider): Promise<ModelInfo[]> {
+  /**
+   * The models a provider offers; the default is its own list. Typed by the one method it reads, so this interface
+   * file need not import the provider interface (a sideways import between connector kinds).
+   */
+  async _discoverProviderModels(provider: { listModels(): ModelInfo[] }): Promise<ModelInfo[]> {
     return provider.listModels();
   }
 
   /** Health of one provider: true when it answers. The default trusts its model list. */
-  async probe(provider: Provider): Promise<boolean> {
+  async probe(provider: { listModels(): ModelInfo[] }): Promise<boolean> {
     return (await this._discoverProviderModels(provider)).length > 0;
   }
 }
