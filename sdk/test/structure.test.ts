@@ -79,11 +79,7 @@ const INTERFACES = ["provider/provider.ts", "rotation/rotation.ts", "secrets/sec
  * shrinks: a new violation fails, and so does an entry here that no longer exists.
  */
 const KNOWN_VIOLATIONS: Record<string, string> = {
-  "discovery/discovery.ts -> core/config.ts": "ProviderSpec/ConnectorSpec types move to wire/config-types.ts (config.ts re-exports them)",
-  "discovery/auto-discovery.ts -> core/config.ts": "same: wire/config-types.ts",
   "discovery/auto-discovery.ts -> core/registry-load.ts": "the mesh passes the registered providers (id, short name, env vars) to discover() instead",
-  "discovery/discovery.ts -> secrets/secret-store.ts": "the SecretStore interface (types only) moves to wire/secret-store.ts",
-  "discovery/auto-discovery.ts -> secrets/secret-store.ts": "same: wire/secret-store.ts",
 };
 
 /** Every relative import (static, re-export, type-only and import()) of every source file, comments ignored. */

@@ -1,6 +1,6 @@
-import type { ProviderSpec } from "../core/config.js";
+import type { ProviderSpec } from "../wire/config-types.js";
 import { listConnectors } from "../core/registry-load.js";
-import type { SecretStore } from "../secrets/secret-store.js";
+import type { SecretStore } from "../wire/secret-store.js";
 import { BaseDiscovery, type DiscoveryConfig } from "./discovery.js";
 
 /**

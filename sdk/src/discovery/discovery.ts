@@ -1,6 +1,6 @@
-import type { ProviderSpec } from "../core/config.js";
+import type { ProviderSpec } from "../wire/config-types.js";
 import type { ModelInfo } from "../wire/models.js";
-import type { SecretStore } from "../secrets/secret-store.js";
+import type { SecretStore } from "../wire/secret-store.js";
 
 export interface DiscoveryConfig {
   /** Only these providers (short names or connector ids). */
