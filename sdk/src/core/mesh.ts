@@ -10,7 +10,7 @@ import { Router } from "./router.js";
 import { UsageTracker, type UsageSummary } from "./usage.js";
 import { BudgetLedger, type BudgetLimits, type BudgetPlan } from "./budget.js";
 import { isRegistered, registerConnectors } from "./registry.js";
-import { resolveConnector } from "./registry-load.js";
+import { listConnectors, resolveConnector } from "./registry-load.js";
 import { BUILTIN_CONNECTORS } from "./connector-ids.js";
 import type { CreateOptions } from "./options.js";
 import type { EventSink, MeshEvent } from "../wire/events.js";
@@ -175,7 +175,7 @@ export class ModelMesh {
   private async buildRuntime(config: ResolvedConfig, previous?: Runtime): Promise<Runtime> {
     // Built even when providers are configured, so a misspelt discovery connector is still reported.
     const discovery = buildConnector<BaseDiscovery>("discovery", config.discovery) ?? new AutoDiscovery();
-    const providerSpecs = config.providers.length ? config.providers : await discovery.discover(this.#secrets);
+    const providerSpecs = config.providers.length ? config.providers : await discovery.discover(this.#secrets, listConnectors("provider"));
     await loadConnectors(config, providerSpecs);
     if (providerSpecs.length === 0) {
       throw new ConfigError("providers", "no providers: none is configured and discovery found none (set OPENAI_API_KEY or another provider's key, or list providers in the configuration)");

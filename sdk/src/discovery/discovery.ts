@@ -12,6 +12,18 @@ export interface DiscoveryConfig {
 }
 
 /**
+ * A registered provider as discovery sees it, before its code is loaded: connector id, short names, and the
+ * secrets it is known by. The mesh passes the registry's list, so discovery never imports the registry (core/).
+ * @example
+ * const openai: DiscoverableProvider = { id: "openai.llm.v1", aliases: ["openai"], envVars: ["OPENAI_API_KEY"] };
+ */
+export interface DiscoverableProvider {
+  id: string;
+  aliases: readonly string[];
+  envVars: readonly string[];
+}
+
+/**
  * Base of discovery connectors: find providers from the secret store and list their models.
  * @example
  * class StaticDiscovery extends BaseDiscovery {
@@ -24,8 +36,8 @@ export abstract class BaseDiscovery<Config extends DiscoveryConfig = DiscoveryCo
     this.config = (config ?? {}) as Config;
   }
 
-  /** Providers to build when the configuration names none. */
-  abstract discover(secrets: SecretStore): Promise<ProviderSpec[]>;
+  /** Providers to build when the configuration names none, chosen among `providers` (the registered ones, in order). */
+  abstract discover(secrets: SecretStore, providers: readonly DiscoverableProvider[]): Promise<ProviderSpec[]>;
 
   /**
    * The models a provider offers; the default is its own list. Typed by the one method it reads, so this interface
