@@ -28,14 +28,14 @@ export {
   type RecoverySettings,
   type StreamFailoverMode,
 } from "./core/config.js";
-export { capabilities, resolveCapability, capabilityCovers, type CapabilityNode } from "./core/capabilities.js";
+export { capabilities, resolveCapability, capabilityCovers, type CapabilityNode } from "./wire/capabilities.js";
 export { registerConnector, registerConnectorLoader, type ConnectorKind, type ConnectorClass, type ConnectorDescription, type ConnectorLoader } from "./core/registry.js";
 export { Middleware, type MiddlewareContext, type MiddlewareLike } from "./core/middleware.js";
 export type { RequestOptions } from "./core/router.js";
-export type { ModelState, ModelStatus } from "./core/model-state.js";
+export type { ModelState, ModelStatus } from "./wire/model-state.js";
 export type { UsageSummary, UsageEntry } from "./core/usage.js";
-export type { MeshEvent, MeshEventType, EventSink, Severity, Component, UsageCounts } from "./core/events.js";
-export type * from "./core/types.js";
+export type { MeshEvent, MeshEventType, EventSink, Severity, Component, UsageCounts } from "./wire/events.js";
+export type * from "./wire/types.js";
 
 // Errors
 export {
@@ -59,7 +59,7 @@ export {
   isSerializedError,
   type SerializedError,
   type Attempt,
-} from "./core/errors.js";
+} from "./wire/errors.js";
 export { fromResponse } from "./provider/error-factory.js";
 
 // Providers (CDK and built-ins)
@@ -109,13 +109,13 @@ export { ConsoleObservability, type ConsoleObservabilityConfig } from "./observa
 export { JsonLogObservability, type JsonLogObservabilityConfig } from "./observability/json-log.js";
 export { CallbackObservability, type CallbackObservabilityConfig } from "./observability/callback.js";
 export { MultiSink } from "./observability/multi.js";
-export { REDACTED } from "./observability/redact.js";
-export { createRedactor } from "./observability/event-redactor.js";
+export { REDACTED } from "./wire/redact.js";
+export { createRedactor } from "./internal/event-redactor.js";
 
 // Discovery
 export { BaseDiscovery, type DiscoveryConfig } from "./discovery/discovery.js";
 export { AutoDiscovery } from "./discovery/auto-discovery.js";
 
 // Proxy support
-export { formatSseEvent, formatSseComment, SSE_DONE } from "./core/sse.js";
+export { formatSseEvent, formatSseComment, SSE_DONE } from "./wire/sse.js";
 export { PrometheusObservability, DEFAULT_LATENCY_BUCKETS, type PrometheusObservabilityConfig } from "./observability/prometheus.js";

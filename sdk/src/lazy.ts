@@ -9,12 +9,12 @@ export type { ChatCompletions, ChatCompletionCreateParamsStreaming, ChatCompleti
 export type { LazyModelMesh } from "./core/lazy-mesh.js";
 export type { CreateOptions, ConnectorOption } from "./core/options.js";
 export type { MeshConfigObject, ResolvedConfig } from "./core/config.js";
-export { capabilities, resolveCapability, capabilityCovers, type CapabilityNode } from "./core/capabilities.js";
+export { capabilities, resolveCapability, capabilityCovers, type CapabilityNode } from "./wire/capabilities.js";
 export { registerConnector, registerConnectorLoader, type ConnectorKind, type ConnectorClass, type ConnectorDescription, type ConnectorLoader } from "./core/registry.js";
 export { Middleware, type MiddlewareContext, type MiddlewareLike } from "./core/middleware.js";
 export type { RequestOptions } from "./core/router.js";
 export type { UsageSummary, UsageEntry } from "./core/usage.js";
-export type * from "./core/types.js";
+export type * from "./wire/types.js";
 export {
   ModelMeshError,
   ConfigError,
@@ -34,4 +34,4 @@ export {
   isSerializedError,
   type SerializedError,
   type Attempt,
-} from "./core/errors.js";
+} from "./wire/errors.js";

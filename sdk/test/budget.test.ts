@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { create } from "../src/index.js";
-import { AllProvidersExhaustedError, BudgetExceededError, InvalidRequestError } from "../src/core/errors.js";
-import type { MeshEvent } from "../src/core/events.js";
+import { AllProvidersExhaustedError, BudgetExceededError, InvalidRequestError } from "../src/wire/errors.js";
+import type { MeshEvent } from "../src/wire/events.js";
 import { CallbackObservability } from "../src/observability/callback.js";
 import { MemoryStorage } from "../src/storage/memory.js";
 import type { FakeOpenAI } from "./fakes/openai.js";

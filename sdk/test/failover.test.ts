@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { create, StreamInterruptedError, type ChatCompletionChunk } from "../src/index.js";
-import { AllProvidersExhaustedError, ProviderError, RateLimitError, TimeoutError } from "../src/core/errors.js";
+import { AllProvidersExhaustedError, ProviderError, RateLimitError, TimeoutError } from "../src/wire/errors.js";
 import { estimateTokens } from "../src/core/pool.js";
-import type { MeshEvent } from "../src/core/events.js";
+import type { MeshEvent } from "../src/wire/events.js";
 import { CallbackObservability } from "../src/observability/callback.js";
 import type { FakeOpenAI } from "./fakes/openai.js";
 import { hello, pairConfig, startPair, testClock } from "./support/mesh.js";

@@ -4,10 +4,10 @@ import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { ConfigError, ModelMeshError, OpenAICompatibleProvider, create } from "../src/index.js";
 import { parseConfigText, resolveConfig } from "../src/core/config.js";
 import { ModelMesh } from "../src/core/mesh.js";
-import { parseSse, type SseEvent } from "../src/core/sse.js";
+import { parseSse, type SseEvent } from "../src/wire/sse.js";
 import { fromResponse } from "../src/provider/error-factory.js";
 import { checkRequestBody, validateChatRequest } from "../src/client/validate.js";
-import { InvalidRequestError } from "../src/core/errors.js";
+import { InvalidRequestError } from "../src/wire/errors.js";
 
 // Property-based fuzzing of every parser that reads text someone else wrote: configuration, SSE, provider answers,
 // provider errors, caller requests. Each must give a valid result or a typed ModelMesh error: never a TypeError,

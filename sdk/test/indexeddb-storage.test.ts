@@ -2,7 +2,7 @@
 import "fake-indexeddb/auto";
 import { describe, expect, it } from "vitest";
 import { openDB } from "idb";
-import { StorageError } from "../src/core/errors.js";
+import { StorageError } from "../src/wire/errors.js";
 import { IndexedDBStorage } from "../src/storage/indexeddb.js";
 import { create } from "../src/index.js";
 import { storageContract } from "./contracts/storage.contract.js";

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
-import { StorageError } from "../src/core/errors.js";
+import { StorageError } from "../src/wire/errors.js";
 import { LocalFileStorage, SqliteStorage, SQLITE_SCHEMA } from "../src/node/index.js";
 import type { BaseStorage } from "../src/storage/storage.js";
 import { storageContract } from "./contracts/storage.contract.js";

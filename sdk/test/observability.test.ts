@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ConfigError } from "../src/core/errors.js";
-import type { EventSink, MeshEvent } from "../src/core/events.js";
+import { ConfigError } from "../src/wire/errors.js";
+import type { EventSink, MeshEvent } from "../src/wire/events.js";
 import { CallbackObservability } from "../src/observability/callback.js";
 import { ConsoleObservability } from "../src/observability/console.js";
 import { JsonLogObservability } from "../src/observability/json-log.js";
 import { MultiSink } from "../src/observability/multi.js";
 import { NullObservability } from "../src/observability/null.js";
-import { REDACTED, redactText } from "../src/observability/redact.js";
-import { createRedactor } from "../src/observability/event-redactor.js";
+import { REDACTED, redactText } from "../src/wire/redact.js";
+import { createRedactor } from "../src/internal/event-redactor.js";
 import { BaseObservability, SUMMARY_EVENT_TYPES, redactsItself } from "../src/observability/sink.js";
 import { PrometheusObservability } from "../src/observability/prometheus.js";
 import type { BaseObservabilityConfig } from "../src/observability/sink.js";

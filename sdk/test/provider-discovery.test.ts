@@ -12,6 +12,7 @@ import {
   create,
   registerConnector,
 } from "../src/index.js";
+import { listConnectors } from "../src/core/registry-load.js";
 import { BUILTIN_CONNECTORS } from "../src/core/connector-ids.js";
 import { discoveryContract } from "./contracts/discovery.contract.js";
 import { startFakeAnthropic, type FakeAnthropic } from "./fakes/anthropic.js";
@@ -54,7 +55,7 @@ describe("auto-discovery of the new providers", () => {
       ["OPENROUTER_API_KEY", "openrouter.gateway.v1"],
     ];
     for (const [variable, connector] of cases) {
-      const specs = await new AutoDiscovery().discover(new MemorySecretStore({ secrets: { [variable]: "key-value-123456" } }));
+      const specs = await new AutoDiscovery().discover(new MemorySecretStore({ secrets: { [variable]: "key-value-123456" } }), listConnectors("provider"));
       expect(specs.map((spec) => spec.connector), variable).toEqual([connector]);
     }
   });

@@ -12,7 +12,7 @@ import {
   type MeshEvent,
 } from "../src/index.js";
 import { fromResponse } from "../src/provider/error-factory.js";
-import { redactAndTruncate, redactText } from "../src/observability/redact.js";
+import { redactAndTruncate, redactText } from "../src/wire/redact.js";
 import { startLocalServer, type LocalServer } from "./fakes/http.js";
 
 // A key with no published prefix, as a corporate gateway or a self-hosted server issues; read from a file, so it

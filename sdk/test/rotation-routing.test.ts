@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { create } from "../src/index.js";
 import type { MeshClient } from "../src/client/mesh-client.js";
-import { ProviderError } from "../src/core/errors.js";
-import type { ChatCompletionCreateParams } from "../src/core/types.js";
+import { ProviderError } from "../src/wire/errors.js";
+import type { ChatCompletionCreateParams } from "../src/wire/types.js";
 import type { ProviderCallOptions } from "../src/provider/provider.js";
 import type { BaseRotationPolicy } from "../src/rotation/rotation.js";
 import { CostFirstPolicy } from "../src/rotation/cost-first.js";

@@ -6,8 +6,8 @@ import {
   NoCapableModelError,
   ProviderError,
   RateLimitError,
-} from "../src/core/errors.js";
-import type { MeshEvent } from "../src/core/events.js";
+} from "../src/wire/errors.js";
+import type { MeshEvent } from "../src/wire/events.js";
 import { CallbackObservability } from "../src/observability/callback.js";
 import { wireValidator } from "./wire-schema.js";
 import { hello, pairConfig, startPair, testClock } from "./support/mesh.js";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigError, SecretNotFoundError } from "../src/core/errors.js";
+import { ConfigError, SecretNotFoundError } from "../src/wire/errors.js";
 import { EnvSecretStore } from "../src/secrets/env.js";
 import { JsonSecretStore } from "../src/secrets/json-secrets.js";
 import { MemorySecretStore } from "../src/secrets/memory-secrets.js";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { StorageError } from "../src/core/errors.js";
+import { StorageError } from "../src/wire/errors.js";
 import { LocalStorageStorage } from "../src/storage/localstorage.js";
 import { MemoryStorage } from "../src/storage/memory.js";
 import { SessionStorageStorage } from "../src/storage/sessionstorage.js";

@@ -1,4 +1,4 @@
-import { AllProvidersExhaustedError, InvalidRequestError, exhaustedError } from "../core/errors.js";
+import { AllProvidersExhaustedError, InvalidRequestError, exhaustedError } from "../wire/errors.js";
 
 /**
  * The error a caller gets for a failed request: a request whose every attempt was rate limited surfaces as one

@@ -1,6 +1,6 @@
 import { chatFeatures } from "../core/features.js";
 import type { RequestOptions } from "../core/router.js";
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from "../core/types.js";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from "../wire/types.js";
 import type { ClientContext } from "./context.js";
 import { MeshStream } from "./mesh-stream.js";
 import { validateChatRequest } from "./validate.js";

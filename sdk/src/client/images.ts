@@ -1,7 +1,7 @@
 import { simpleFeatures } from "../core/features.js";
 import type { RequestOptions } from "../core/router.js";
-import type { ImageGenerateParams, ImagesResponse } from "../core/types.js";
-import { InvalidRequestError } from "../core/errors.js";
+import type { ImageGenerateParams, ImagesResponse } from "../wire/types.js";
+import { InvalidRequestError } from "../wire/errors.js";
 import type { ClientContext } from "./context.js";
 import { requireModel, surfaced } from "./caller-error.js";
 import { requireObject, validateModel } from "./validate.js";

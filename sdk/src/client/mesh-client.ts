@@ -1,8 +1,8 @@
-import { ModelMeshError } from "../core/errors.js";
+import { ModelMeshError } from "../wire/errors.js";
 import type { ModelMesh } from "../core/mesh.js";
 import type { CreateOptions } from "../core/options.js";
 import { chatFeatures, simpleFeatures } from "../core/features.js";
-import { capabilities } from "../core/capabilities.js";
+import { capabilities } from "../wire/capabilities.js";
 import { checkConnector } from "../core/registry.js";
 import type { UsageSummary } from "../core/usage.js";
 import type { ConfigOutline } from "../core/config-outline.js";

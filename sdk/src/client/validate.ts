@@ -3,7 +3,7 @@
  * than any API accepts, larger than the limit, holding a BigInt or a cycle JSON cannot write) is the caller's fault:
  * it must fail here with `InvalidRequestError`, never reach a provider, and never count against a model's health.
  */
-import { ConfigError, InvalidRequestError } from "../core/errors.js";
+import { ConfigError, InvalidRequestError } from "../wire/errors.js";
 
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BudgetLedger, MAX_BUDGET_SCOPES, worstCaseCost, type BudgetLimits, type BudgetPlan, type Reservation } from "./budget.js";
-import { BudgetExceededError } from "./errors.js";
-import { createModelState } from "./model-state.js";
+import { BudgetExceededError } from "../wire/errors.js";
+import { createModelState } from "../wire/model-state.js";
 import { chatFeatures, simpleFeatures } from "./pool.js";
 
 const limits = (values: Partial<BudgetLimits>): BudgetLimits => ({ alertThreshold: 0.8, enforce: true, ...values });

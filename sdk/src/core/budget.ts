@@ -1,24 +1,11 @@
-import { BudgetExceededError, type BudgetLimitType } from "./errors.js";
-import type { UsageCounts } from "./events.js";
-import type { ModelState } from "./model-state.js";
+import { BudgetExceededError, type BudgetLimitType } from "../wire/errors.js";
+import type { UsageCounts } from "../wire/events.js";
+import type { ModelState } from "../wire/model-state.js";
 import type { ModelPricing } from "../provider/provider.js";
+import type { BudgetLimits } from "../wire/config-types.js";
 
-/**
- * One budget as configured (`budget:` on the top level, a provider, a provider's model, a pool or a caller scope).
- * Amounts are US dollars; a limit left out is not checked.
- * @example
- * const limits: BudgetLimits = { dailyLimit: 10, monthlyLimit: 100, alertThreshold: 0.8, enforce: true };
- */
-export interface BudgetLimits {
-  dailyLimit?: number;
-  monthlyLimit?: number;
-  /** The most one request may cost (its worst case, see `worstCaseCost`). */
-  perRequestLimit?: number;
-  /** Share of a limit at which one `budget-alert` event is emitted per period (default 0.8). */
-  alertThreshold: number;
-  /** false: never refuse a request, only count and alert (default true). */
-  enforce: boolean;
-}
+// BudgetLimits lives in wire/ with the configuration types that name it; re-exported for this module's callers.
+export type { BudgetLimits } from "../wire/config-types.js";
 
 /** The top-level `budget:`: its own limits plus per-scope limits and the price of models without one. */
 export interface GlobalBudget extends Partial<BudgetLimits> {

@@ -1,9 +1,12 @@
-import { ConfigError } from "./errors.js";
-import { resolveCapability } from "./capabilities.js";
+import { ConfigError } from "../wire/errors.js";
+import { resolveCapability } from "../wire/capabilities.js";
 import type { BudgetLimits, GlobalBudget } from "./budget.js";
+import type { ConnectorSpec, ProviderSpec } from "../wire/config-types.js";
 import { MESH_CONFIG_BRAND, configSource, toCamelCase } from "./config-source.js";
 
 export { configSource, toCamelCase };
+// The spec types live in wire/ (discovery returns them); re-exported where configuration readers look for them.
+export type { ConnectorSpec, ProviderSpec } from "../wire/config-types.js";
 
 /**
  * Configuration as a person writes it: YAML/JSON or a plain object, snake_case or camelCase keys.
@@ -12,23 +15,6 @@ export { configSource, toCamelCase };
  */
 export type MeshConfigObject = Record<string, unknown>;
 
-export interface ConnectorSpec {
-  /** Connector id or short name; empty when `instance` is given. */
-  connector: string;
-  config: Record<string, unknown>;
-  instance?: unknown;
-  /** Dotted path of this block in the source, for error messages. */
-  path: string;
-}
-
-export interface ProviderSpec extends ConnectorSpec {
-  name: string;
-  enabled: boolean;
-  /** The provider's `budget:`. */
-  budget?: BudgetLimits;
-  /** `config.models[].budget`, by model id. */
-  modelBudgets?: Record<string, BudgetLimits>;
-}
 
 export interface RetrySettings {
   /**

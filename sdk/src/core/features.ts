@@ -1,7 +1,7 @@
 // What a request needs, worked out by the client before routing: its own file, so a client's first load
 // (modelmesh/lazy) does not carry the Pool class, which only the mesh uses.
 import type { ProviderOperation } from "../provider/provider.js";
-import type { ChatCompletionCreateParams, ChatContentPart } from "./types.js";
+import type { ChatCompletionCreateParams, ChatContentPart } from "../wire/types.js";
 
 /** What a request needs from a model. */
 export interface RequestFeatures {

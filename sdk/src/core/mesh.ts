@@ -1,8 +1,8 @@
-import { ConfigError, InvalidRequestError, ModelMeshError, NoCapableModelError } from "./errors.js";
+import { ConfigError, InvalidRequestError, ModelMeshError, NoCapableModelError } from "../wire/errors.js";
 import { configSource, loadConfigSync, resolveConfig, type ConnectorSpec, type MeshConfigObject, type PoolSettings, type ProviderSpec, type ResolvedConfig } from "./config.js";
 import type { MeshConfig } from "./config.js";
-import { capabilities, capabilityCovers, resolveCapability } from "./capabilities.js";
-import { createModelState, type ModelState } from "./model-state.js";
+import { capabilities, capabilityCovers, resolveCapability } from "../wire/capabilities.js";
+import { createModelState, type ModelState } from "../wire/model-state.js";
 import { STATE_KEY, pickPersisted, type PersistedState } from "./model-state-snapshot.js";
 import { applyOptions, buildConnector, buildSecretStore, globToRegExp, interpolate, isRotationPolicy, loadConnectors, resolveSecrets, validateOptions } from "./build.js";
 import { Pool } from "./pool.js";
@@ -10,10 +10,10 @@ import { Router } from "./router.js";
 import { UsageTracker, type UsageSummary } from "./usage.js";
 import { BudgetLedger, type BudgetLimits, type BudgetPlan } from "./budget.js";
 import { isRegistered, registerConnectors } from "./registry.js";
-import { resolveConnector } from "./registry-load.js";
+import { listConnectors, resolveConnector } from "./registry-load.js";
 import { BUILTIN_CONNECTORS } from "./connector-ids.js";
 import type { CreateOptions } from "./options.js";
-import type { EventSink, MeshEvent } from "./events.js";
+import type { EventSink, MeshEvent } from "../wire/events.js";
 import type { MiddlewareLike } from "./middleware.js";
 import { withCompletionView } from "./middleware-view.js";
 import type { Provider, ProviderOperation } from "../provider/provider.js";
@@ -24,7 +24,7 @@ import { EnvSecretStore } from "../secrets/env.js";
 import type { BaseStorage } from "../storage/storage.js";
 import { MemoryStorage } from "../storage/memory.js";
 import { MultiSink } from "../observability/multi.js";
-import { createRedactor } from "../observability/event-redactor.js";
+import { createRedactor } from "../internal/event-redactor.js";
 import { redactsItself } from "../observability/sink.js";
 import { NullObservability } from "../observability/null.js";
 import { AutoDiscovery } from "../discovery/auto-discovery.js";
@@ -175,7 +175,7 @@ export class ModelMesh {
   private async buildRuntime(config: ResolvedConfig, previous?: Runtime): Promise<Runtime> {
     // Built even when providers are configured, so a misspelt discovery connector is still reported.
     const discovery = buildConnector<BaseDiscovery>("discovery", config.discovery) ?? new AutoDiscovery();
-    const providerSpecs = config.providers.length ? config.providers : await discovery.discover(this.#secrets);
+    const providerSpecs = config.providers.length ? config.providers : await discovery.discover(this.#secrets, listConnectors("provider"));
     await loadConnectors(config, providerSpecs);
     if (providerSpecs.length === 0) {
       throw new ConfigError("providers", "no providers: none is configured and discovery found none (set OPENAI_API_KEY or another provider's key, or list providers in the configuration)");

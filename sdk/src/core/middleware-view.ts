@@ -1,4 +1,4 @@
-import type { ChatCompletion } from "./types.js";
+import type { ChatCompletion } from "../wire/types.js";
 import type { MiddlewareContext, MiddlewareLike } from "./middleware.js";
 import { normalizeChatCompletion } from "../provider/normalize.js";
 

@@ -1,4 +1,4 @@
-import type { ModelMeshError } from "./errors.js";
+import type { ModelMeshError } from "../wire/errors.js";
 
 /** What a middleware knows about the attempt it wraps. */
 export interface MiddlewareContext {

@@ -1,4 +1,4 @@
-import type { ModelState } from "./model-state.js";
+import type { ModelState } from "../wire/model-state.js";
 import type { UsageSummary } from "./usage.js";
 import type { BudgetSnapshot } from "./budget.js";
 

@@ -1,5 +1,5 @@
 import type { BaseRotationPolicy } from "../rotation/rotation.js";
-import type { ModelState } from "./model-state.js";
+import type { ModelState } from "../wire/model-state.js";
 import type { PoolSettings } from "./config.js";
 import type { ProviderOperation } from "../provider/provider.js";
 

@@ -1,4 +1,4 @@
-import { ConfigError } from "./errors.js";
+import { ConfigError } from "../wire/errors.js";
 
 export type ConnectorKind = "provider" | "rotation" | "secrets" | "storage" | "observability" | "discovery";
 

@@ -7,7 +7,7 @@ import {
   ProviderError,
   RateLimitError,
   TimeoutError,
-} from "./errors.js";
+} from "../wire/errors.js";
 import { backoffDelay, countsAgainstModel, DEFAULT_BACKOFF, failureAction, isContentRejection, parseDuration, parseRetryAfter, resetTime, retryDelay } from "./retry.js";
 import { sleep } from "../internal/sleep.js";
 

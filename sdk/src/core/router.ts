@@ -7,19 +7,19 @@ import {
   StreamInterruptedError,
   InvalidRequestError,
   type Attempt,
-} from "./errors.js";
+} from "../wire/errors.js";
 import { countsAgainstModel, failureAction, retryDelay, type FailureAction } from "./retry.js";
 import { runMiddleware, type MiddlewareContext, type MiddlewareLike } from "./middleware.js";
 import { estimateTokens, unfitReason, type Pool, type RequestFeatures } from "./pool.js";
-import type { ModelState } from "./model-state.js";
-import type { EventSink, MeshEvent, UsageCounts } from "./events.js";
+import type { ModelState } from "../wire/model-state.js";
+import type { EventSink, MeshEvent, UsageCounts } from "../wire/events.js";
 import type { UsageTracker } from "./usage.js";
 import type { Provider, ProviderCallOptions, ProviderOperation, ProviderResult, RateLimitSnapshot } from "../provider/provider.js";
 import type { SelectionContext } from "../rotation/rotation.js";
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from "./types.js";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from "../wire/types.js";
 import { RestartFilter, assembleCompletion, continuationRequest, shapeChunk } from "./stream-chunks.js";
 import { completionToChunks } from "../provider/normalize.js";
-import { BudgetExceededError } from "./errors.js";
+import { BudgetExceededError } from "../wire/errors.js";
 import { MAX_SCOPE_LENGTH, type BudgetLedger, type Reservation } from "./budget.js";
 
 /** Per-call options, the second argument of every `create()` (as in the official client). */

@@ -1,4 +1,4 @@
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, FinishReason } from "./types.js";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, FinishReason } from "../wire/types.js";
 
 /**
  * The request that resumes a broken stream on a model that extends an assistant prefix

@@ -1,4 +1,4 @@
-import type { UsageCounts } from "./events.js";
+import type { UsageCounts } from "../wire/events.js";
 import type { BudgetReport } from "./budget.js";
 
 export interface UsageEntry {

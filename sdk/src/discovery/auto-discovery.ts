@@ -1,7 +1,6 @@
-import type { ProviderSpec } from "../core/config.js";
-import { listConnectors } from "../core/registry-load.js";
-import type { SecretStore } from "../secrets/secret-store.js";
-import { BaseDiscovery, type DiscoveryConfig } from "./discovery.js";
+import type { ProviderSpec } from "../wire/config-types.js";
+import type { SecretStore } from "../wire/secret-store.js";
+import { BaseDiscovery, type DiscoverableProvider, type DiscoveryConfig } from "./discovery.js";
 
 /**
  * Finds providers by the secrets they are known by (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, `GOOGLE_API_KEY`, ...):
@@ -18,11 +17,11 @@ export class AutoDiscovery extends BaseDiscovery {
     super(config);
   }
 
-  override async discover(secrets: SecretStore): Promise<ProviderSpec[]> {
+  override async discover(secrets: SecretStore, providers: readonly DiscoverableProvider[]): Promise<ProviderSpec[]> {
     const wanted = this.config.providers;
     const found: ProviderSpec[] = [];
     // The registry knows each provider's keys before its code is loaded (providers are lazy chunks in browsers).
-    for (const { id, aliases, envVars } of listConnectors("provider")) {
+    for (const { id, aliases, envVars } of providers) {
       const name = aliases[0] ?? id;
       if (wanted && !wanted.includes(name) && !wanted.includes(id)) continue;
       for (const key of envVars) {

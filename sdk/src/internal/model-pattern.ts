@@ -1,4 +1,4 @@
-import type { ModelState } from "../core/model-state.js";
+import type { ModelState } from "../wire/model-state.js";
 
 /**
  * Whether a configuration entry names this model: its model id (`gpt-4o`), its `provider/model`

@@ -1,4 +1,4 @@
-import type { ModelState } from "../core/model-state.js";
+import type { ModelState } from "../wire/model-state.js";
 
 /**
  * The first of `available` met when walking the pool `order` (model keys) from just after `anchor`,

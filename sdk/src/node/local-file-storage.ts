@@ -1,4 +1,4 @@
-import { StorageError } from "../core/errors.js";
+import { StorageError } from "../wire/errors.js";
 import { BaseStorage, parseEntry, serializeEntry } from "../storage/storage.js";
 import type { BaseStorageConfig, StorageEntry } from "../storage/storage.js";
 import { directoryOf, loadFileSystem, processId, type FileHandleLike, type FileSystemLike } from "./node-modules.js";

@@ -1,5 +1,5 @@
-import { ConfigError } from "../core/errors.js";
-import type { MeshEvent } from "../core/events.js";
+import { ConfigError } from "../wire/errors.js";
+import type { MeshEvent } from "../wire/events.js";
 import { BaseObservability } from "./sink.js";
 import type { BaseObservabilityConfig } from "./sink.js";
 

@@ -1,4 +1,4 @@
-import type { MeshEvent } from "../core/events.js";
+import type { MeshEvent } from "../wire/events.js";
 import { BaseObservability } from "./sink.js";
 import type { BaseObservabilityConfig } from "./sink.js";
 

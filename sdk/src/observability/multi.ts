@@ -1,4 +1,4 @@
-import type { EventSink, MeshEvent } from "../core/events.js";
+import type { EventSink, MeshEvent } from "../wire/events.js";
 
 /**
  * Options of `MultiSink`.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../core/errors.js";
-import type { MeshEvent } from "../core/events.js";
+import { ConfigError } from "../wire/errors.js";
+import type { MeshEvent } from "../wire/events.js";
 import { loadConnector } from "../core/registry-load.js";
 import { registerBuiltins } from "../core/builtins.js";
 import { create } from "../client/create.js";

@@ -1,7 +1,7 @@
-import { ConfigError } from "../core/errors.js";
-import type { MeshEvent } from "../core/events.js";
-import { createRedactor } from "./event-redactor.js";
-import type { Redactor } from "./redact.js";
+import { ConfigError } from "../wire/errors.js";
+import type { MeshEvent } from "../wire/events.js";
+import { createRedactor } from "../internal/event-redactor.js";
+import type { Redactor } from "../wire/redact.js";
 import { BaseObservability, markRedactingEmit } from "./sink.js";
 import type { BaseObservabilityConfig } from "./sink.js";
 

@@ -1,7 +1,7 @@
-import { ConfigError } from "../core/errors.js";
-import type { EventSink, MeshEvent, MeshEventType, Severity } from "../core/events.js";
-import { createRedactor } from "./event-redactor.js";
-import type { Redactor } from "./redact.js";
+import { ConfigError } from "../wire/errors.js";
+import type { EventSink, MeshEvent, MeshEventType, Severity } from "../wire/events.js";
+import { createRedactor } from "../internal/event-redactor.js";
+import type { Redactor } from "../wire/redact.js";
 
 /**
  * How much a sink writes: nothing, outcomes only, every event without payloads, or everything.

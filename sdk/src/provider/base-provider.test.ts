@@ -3,9 +3,9 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { wireValidator } from "../../test/wire-schema.js";
 import type { WireKind } from "../../test/wire-schema.js";
-import { ConnectionError, ProviderError, RateLimitError } from "../core/errors.js";
-import type { SseEvent } from "../core/sse.js";
-import type { ChatCompletionChunk, ChatCompletionCreateParams } from "../core/types.js";
+import { ConnectionError, ProviderError, RateLimitError } from "../wire/errors.js";
+import type { SseEvent } from "../wire/sse.js";
+import type { ChatCompletionChunk, ChatCompletionCreateParams } from "../wire/types.js";
 import {
   BaseProvider,
   completionToChunks,

@@ -5,10 +5,10 @@
  * `_buildRequestPayload`, `_parseResponse`, `_parseSseChunk`, `_parseRateLimitHeaders`). The default hooks speak
  * the OpenAI wire format, so an OpenAI-compatible service needs none of them.
  */
-import { ConfigError, ConnectionError, ModelMeshError } from "../core/errors.js";
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionResponse } from "../core/types.js";
-import { isDoneSentinel, parseSse } from "../core/sse.js";
-import type { SseEvent } from "../core/sse.js";
+import { ConfigError, ConnectionError, ModelMeshError } from "../wire/errors.js";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionResponse } from "../wire/types.js";
+import { isDoneSentinel, parseSse } from "../wire/sse.js";
+import type { SseEvent } from "../wire/sse.js";
 import { fromResponse, malformedResponse } from "./error-factory.js";
 import type { ModelInfo, Provider, ProviderCallOptions, ProviderOperation, ProviderResult, RateLimitSnapshot } from "./provider.js";
 import { configSecrets, createBaseProviderConfig, fingerprint, isRecord, joinUrl, mergeHeaders, mergeModels, withProxy, type BaseProviderConfig, type BaseProviderConfigInput, type ChatCompletionDraft, type ChunkDraftResult, type StreamContext } from "./provider-config.js";

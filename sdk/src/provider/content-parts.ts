@@ -2,8 +2,8 @@
  * Reading OpenAI message content for translators to other wire formats (Anthropic, Gemini): text of a message,
  * images as URL or inline bytes, tool-call arguments as objects, and the base URL rule every provider shares.
  */
-import { InvalidRequestError, ProviderError } from "../core/errors.js";
-import type { ChatCompletionMessageParam } from "../core/types.js";
+import { InvalidRequestError, ProviderError } from "../wire/errors.js";
+import type { ChatCompletionMessageParam } from "../wire/types.js";
 import { isRecord } from "./provider-config.js";
 
 /** An image from an `image_url` part: inline bytes (a `data:` URL) or a link the service fetches itself. */

@@ -5,7 +5,7 @@
  * (api-docs.deepseek.com/guides/reasoning_model), so it is removed from the history before sending.
  * Prices: USD per million tokens (cache miss), api-docs.deepseek.com/quick_start/pricing, V3.2 prices.
  */
-import type { ChatCompletionCreateParams } from "../core/types.js";
+import type { ChatCompletionCreateParams } from "../wire/types.js";
 import { configWithVersion } from "./content-parts.js";
 import { OpenAICompatibleProvider, type OpenAICompatibleConfigInput } from "./openai-compatible.js";
 import type { ModelInfo } from "./provider.js";

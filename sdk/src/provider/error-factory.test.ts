@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AuthenticationError, ProviderError, RateLimitError, TimeoutError } from "../core/errors.js";
+import { AuthenticationError, ProviderError, RateLimitError, TimeoutError } from "../wire/errors.js";
 import { failureAction } from "../core/retry.js";
 import { extractErrorDetails, fromResponse, malformedResponse, QUOTA_COOLDOWN_SECONDS, redactSecrets, safeHeaders } from "./error-factory.js";
 

@@ -12,10 +12,10 @@ import {
   ProviderError,
   RateLimitError,
   TimeoutError,
-} from "../core/errors.js";
-import type { HeadersLike } from "../core/retry.js";
-import { parseDuration, parseRetryAfter } from "../core/retry.js";
-import { prepareSecrets, redactAndTruncate, redactThoroughly } from "../observability/redact.js";
+} from "../wire/errors.js";
+import type { HeadersLike } from "../internal/headers.js";
+import { parseDuration, parseRetryAfter } from "../internal/headers.js";
+import { prepareSecrets, redactAndTruncate, redactThoroughly } from "../wire/redact.js";
 
 /** Where an error came from, for its message and fields. */
 export interface ErrorContext {

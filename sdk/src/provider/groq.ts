@@ -6,7 +6,7 @@
  * Prices: USD per million tokens (Whisper per hour of audio, stored per second), groq.com/pricing as quoted by
  * third-party price trackers on the `readAt` date.
  */
-import type { SseEvent } from "../core/sse.js";
+import type { SseEvent } from "../wire/sse.js";
 import { configWithVersion } from "./content-parts.js";
 import { OpenAICompatibleProvider, type OpenAICompatibleConfigInput } from "./openai-compatible.js";
 import { isRecord, type ChatCompletionDraft, type ChunkDraftResult, type StreamContext } from "./provider-config.js";

@@ -13,8 +13,8 @@
  * requires; answers without calls carry `tool_calls: null` (removed). Prices: USD per million tokens, mistral.ai/pricing, as quoted by
  * third-party price trackers on the `readAt` date.
  */
-import type { SseEvent } from "../core/sse.js";
-import type { ChatCompletionCreateParams } from "../core/types.js";
+import type { SseEvent } from "../wire/sse.js";
+import type { ChatCompletionCreateParams } from "../wire/types.js";
 import { configWithVersion } from "./content-parts.js";
 import { OpenAICompatibleProvider, type OpenAICompatibleConfigInput } from "./openai-compatible.js";
 import { isRecord, type ChatCompletionDraft, type ChunkDraftResult, type StreamContext } from "./provider-config.js";

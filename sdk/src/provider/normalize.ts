@@ -1,5 +1,5 @@
 /** Answers in the OpenAI wire shape, whatever a service omitted: what every provider hands the router. */
-import type { ChatCompletion, ChatCompletionChunk, CompletionUsage, CreateEmbeddingResponse, FinishReason, ImagesResponse } from "../core/types.js";
+import type { ChatCompletion, ChatCompletionChunk, CompletionUsage, CreateEmbeddingResponse, FinishReason, ImagesResponse } from "../wire/types.js";
 import { isRecord } from "./provider-config.js";
 
 /** An id for answers that came without one. */

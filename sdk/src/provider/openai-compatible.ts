@@ -2,7 +2,7 @@
  * Any service that speaks OpenAI's REST API (OpenAI, Groq, Together, Mistral, DeepSeek, local servers...) is
  * configuration of this class: base URL, auth header, quirks, models. The transport lives in `BaseProvider`.
  */
-import type * as Wire from "../core/types.js";
+import type * as Wire from "../wire/types.js";
 import { BaseProvider, createBaseProviderConfig, normalizeEmbeddingResponse, normalizeImagesResponse, toMultipartForm } from "./base-provider.js";
 import type { BaseProviderConfig, BaseProviderConfigInput } from "./base-provider.js";
 import type { ModelInfo, ProviderCallOptions, ProviderOperation, ProviderResult } from "./provider.js";

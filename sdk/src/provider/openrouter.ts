@@ -6,7 +6,7 @@
  * error after the 200 is a chunk with `error` (a typed error). Model ids are `vendor/model`; prices are
  * OpenRouter's pass-through of the upstream prices, read from openrouter.ai/models on the `readAt` date.
  */
-import type { SseEvent } from "../core/sse.js";
+import type { SseEvent } from "../wire/sse.js";
 import { configWithVersion } from "./content-parts.js";
 import { OpenAICompatibleProvider, type OpenAICompatibleConfigInput } from "./openai-compatible.js";
 import { isRecord, type ChunkDraftResult, type StreamContext } from "./provider-config.js";

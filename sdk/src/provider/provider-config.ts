@@ -1,7 +1,7 @@
 /** Provider configuration: what a provider accepts (camelCase or snake_case), normalised once. */
-import { ConfigError } from "../core/errors.js";
-import { rememberSecrets } from "../observability/redact.js";
-import type { ChatCompletionCreateParams } from "../core/types.js";
+import { ConfigError } from "../wire/errors.js";
+import { rememberSecrets } from "../wire/redact.js";
+import type { ChatCompletionCreateParams } from "../wire/types.js";
 import type { ModelFeatures, ModelInfo, ModelPricing } from "./provider.js";
 
 /** A model as configuration may give it: camelCase or snake_case, capabilities optional. */

@@ -9,53 +9,12 @@ import type {
   SpeechCreateParams,
   Transcription,
   TranscriptionCreateParams,
-} from "../core/types.js";
+} from "../wire/types.js";
 
-/** Request features a model must support to be a candidate. Unknown (undefined) counts as supported. */
-export interface ModelFeatures {
-  tools?: boolean;
-  vision?: boolean;
-  jsonMode?: boolean;
-  streaming?: boolean;
-  /**
-   * Extends a trailing assistant message instead of answering it (DeepSeek and Mistral: `prefix: true` on that
-   * message). A broken stream is continued on such a model; on others it is restarted (YAML `assistant_prefix`).
-   */
-  assistantPrefix?: boolean;
-}
+import type { ModelInfo, RateLimitSnapshot } from "../wire/models.js";
 
-/** USD prices. Tokens are per million; audio and images use the per-unit fields. */
-export interface ModelPricing {
-  input?: number;
-  output?: number;
-  perCharacter?: number;
-  perRequest?: number;
-  perSecond?: number;
-  perImage?: number;
-  /** ISO date the prices were read from the provider's price page. */
-  readAt?: string;
-}
-
-/** A model a provider offers, tagged with full capability paths. */
-export interface ModelInfo {
-  id: string;
-  name?: string;
-  capabilities: string[];
-  contextWindow?: number;
-  maxOutputTokens?: number;
-  features?: ModelFeatures;
-  pricing?: ModelPricing;
-}
-
-/** Quota as a provider's rate-limit headers report it. Times are epoch ms. */
-export interface RateLimitSnapshot {
-  limitRequests?: number;
-  remainingRequests?: number;
-  resetRequestsAt?: number;
-  limitTokens?: number;
-  remainingTokens?: number;
-  resetTokensAt?: number;
-}
+// The model types live in wire/ (every layer names a model); re-exported here, where connectors look for them.
+export type { ModelFeatures, ModelInfo, ModelPricing, RateLimitSnapshot } from "../wire/models.js";
 
 export interface ProviderCallOptions {
   signal?: AbortSignal;

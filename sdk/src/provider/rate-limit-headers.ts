@@ -1,5 +1,5 @@
 /** The `x-ratelimit-*` header family (OpenAI and most compatible services) as a RateLimitSnapshot. */
-import { readHeader, resetTime } from "../core/retry.js";
+import { readHeader, resetTime } from "../internal/headers.js";
 import type { RateLimitSnapshot } from "./provider.js";
 
 /**

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { TimeoutError } from "../core/errors.js";
+import { TimeoutError } from "../wire/errors.js";
 import { Transfer } from "./transfer.js";
 
 const where = { providerId: "fake", modelId: "m", host: "127.0.0.1", secrets: [] };

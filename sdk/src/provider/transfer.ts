@@ -1,5 +1,5 @@
 /** One HTTP exchange's timers and signals, shared by every HTTP provider. */
-import { ConnectionError, ModelMeshError, TimeoutError } from "../core/errors.js";
+import { ConnectionError, ModelMeshError, TimeoutError } from "../wire/errors.js";
 import { InternalAbortReason } from "../internal/abort.js";
 import { redactSecrets } from "./error-factory.js";
 

@@ -1,4 +1,4 @@
-import type { ModelState } from "../core/model-state.js";
+import type { ModelState } from "../wire/model-state.js";
 import { BaseRotationPolicy } from "./rotation.js";
 import type { RotationConfig, SelectionContext } from "./rotation.js";
 

@@ -1,5 +1,5 @@
-import { ConfigError } from "../core/errors.js";
-import type { ModelState } from "../core/model-state.js";
+import { ConfigError } from "../wire/errors.js";
+import type { ModelState } from "../wire/model-state.js";
 import { BaseRotationPolicy } from "./rotation.js";
 import type { RotationConfig, SelectionContext } from "./rotation.js";
 

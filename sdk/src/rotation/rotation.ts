@@ -1,4 +1,4 @@
-import type { ModelState } from "../core/model-state.js";
+import type { ModelState } from "../wire/model-state.js";
 
 /** What a strategy may know about the request being routed, besides its OpenAI body. */
 export interface SelectionContext {

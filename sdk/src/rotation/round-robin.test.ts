@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ModelState } from "../core/model-state.js";
+import type { ModelState } from "../wire/model-state.js";
 import { makeContext, makeStates, setSituation } from "../../test/contracts/model-states.js";
 import { RoundRobinPolicy } from "./round-robin.js";
 

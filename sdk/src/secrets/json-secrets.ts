@@ -1,4 +1,4 @@
-import { ConfigError } from "../core/errors.js";
+import { ConfigError } from "../wire/errors.js";
 import { BaseSecretStore } from "./secret-store.js";
 import type { BaseSecretStoreConfig } from "./secret-store.js";
 

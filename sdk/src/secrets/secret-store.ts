@@ -1,21 +1,8 @@
-import { SecretNotFoundError } from "../core/errors.js";
+import { SecretNotFoundError } from "../wire/errors.js";
+import type { SecretStore } from "../wire/secret-store.js";
 
-/**
- * Where API keys come from. `${secrets:NAME}` in configuration and auto-discovery both go through
- * `get`/`has`; `knownValues` lets the observability redactor scrub every key ever handed out.
- * @example
- * const key = await store.get("OPENAI_API_KEY"); // throws SecretNotFoundError naming the key when absent
- */
-export interface SecretStore {
-  /** Connector id, e.g. `modelmesh.env.v1`. */
-  readonly id: string;
-  /** The secret's value; throws `SecretNotFoundError` naming the key (never a value) when absent. */
-  get(name: string): Promise<string>;
-  /** True when `get(name)` would succeed. */
-  has(name: string): Promise<boolean>;
-  /** Every value handed out so far, so the redactor can scrub them from events. */
-  knownValues?(): string[];
-}
+// The interface lives in wire/ (discovery and the mesh name it); re-exported beside the base class that implements it.
+export type { SecretStore } from "../wire/secret-store.js";
 
 /**
  * Options every secret store accepts (YAML: `cache_enabled`, `cache_ttl_ms`, `fail_on_missing`).

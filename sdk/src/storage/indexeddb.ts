@@ -1,5 +1,5 @@
 import { openDB, type IDBPDatabase } from "idb";
-import { StorageError } from "../core/errors.js";
+import { StorageError } from "../wire/errors.js";
 import { BaseStorage, parseEntry, serializeEntry } from "./storage.js";
 import type { BaseStorageConfig, StorageEntry } from "./storage.js";
 

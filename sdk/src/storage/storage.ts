@@ -1,4 +1,4 @@
-import { StorageError } from "../core/errors.js";
+import { StorageError } from "../wire/errors.js";
 
 /**
  * One stored record. Everything in it must survive `JSON.stringify` → `JSON.parse`, because every

@@ -1,6 +1,6 @@
 import { MeshClient } from "../client/mesh-client.js";
 import { BUILTIN_MESH_SETUP } from "../client/create.js";
-import { AllProvidersExhaustedError } from "../core/errors.js";
+import { AllProvidersExhaustedError } from "../wire/errors.js";
 import type { CreateOptions } from "../core/mesh.js";
 import { MockProvider, type MockResponse, type RecordedCall } from "./mock-provider.js";
 

@@ -1,11 +1,11 @@
-import { ModelMeshError, ProviderError } from "../core/errors.js";
+import { ModelMeshError, ProviderError } from "../wire/errors.js";
 import type {
   ChatCompletion,
   ChatCompletionChunk,
   ChatCompletionCreateParams,
   CreateEmbeddingResponse,
   EmbeddingCreateParams,
-} from "../core/types.js";
+} from "../wire/types.js";
 import type { ModelInfo, Provider, ProviderCallOptions, ProviderOperation, ProviderResult } from "../provider/provider.js";
 
 /** One scripted answer of a mock client. */

@@ -1,5 +1,5 @@
-import { createModelState } from "../../src/core/model-state.js";
-import type { ModelState } from "../../src/core/model-state.js";
+import { createModelState } from "../../src/wire/model-state.js";
+import type { ModelState } from "../../src/wire/model-state.js";
 import type { ModelInfo } from "../../src/provider/provider.js";
 import type { SelectionContext } from "../../src/rotation/rotation.js";
 

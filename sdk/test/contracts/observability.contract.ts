@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/core/errors.js";
-import type { EventSink, MeshEvent } from "../../src/core/events.js";
+import { ConfigError } from "../../src/wire/errors.js";
+import type { EventSink, MeshEvent } from "../../src/wire/events.js";
 import type { BaseObservabilityConfig } from "../../src/observability/sink.js";
 
 /** What a contract run needs from one sink: the sink, and everything it has output so far as text. */

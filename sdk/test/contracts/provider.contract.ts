@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuthenticationError, ProviderError, RateLimitError } from "../../src/core/errors.js";
-import { capabilities } from "../../src/core/capabilities.js";
+import { AuthenticationError, ProviderError, RateLimitError } from "../../src/wire/errors.js";
+import { capabilities } from "../../src/wire/capabilities.js";
 import type { Provider } from "../../src/provider/provider.js";
 import type { FakeMode } from "../fakes/openai.js";
 import { wireValidator } from "../wire-schema.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ModelState } from "../../src/core/model-state.js";
+import type { ModelState } from "../../src/wire/model-state.js";
 import { seededRandom } from "../../src/internal/random.js";
 import type { BaseRotationPolicy, RotationConfig, SelectionContext } from "../../src/rotation/rotation.js";
 import { SITUATIONS, TEST_NOW, isUsable, makeContext, makeState, makeStates, recordFailure, recordSuccess, setSituation } from "./model-states.js";

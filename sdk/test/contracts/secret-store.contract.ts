@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SecretNotFoundError, isModelMeshError } from "../../src/core/errors.js";
+import { SecretNotFoundError, isModelMeshError } from "../../src/wire/errors.js";
 import type { SecretStore } from "../../src/secrets/secret-store.js";
 
 /**

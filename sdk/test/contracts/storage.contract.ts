@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { StorageError } from "../../src/core/errors.js";
+import { StorageError } from "../../src/wire/errors.js";
 import type { BaseStorage, StorageEntry } from "../../src/storage/storage.js";
 
 /**

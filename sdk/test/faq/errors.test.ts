@@ -62,8 +62,8 @@ describe("exhaustedError", () => {
 describe("errors from another copy of the package", () => {
   it("are recognised by name, with subclasses, where instanceof fails", async () => {
     // A second instance of the same module: what an app's own modelmesh beside the proxy's bundle amounts to.
-    const specifier = "../../src/core/errors.js?second-copy";
-    const other = (await import(/* @vite-ignore */ specifier)) as typeof import("../../src/core/errors.js");
+    const specifier = "../../src/wire/errors.js?second-copy";
+    const other = (await import(/* @vite-ignore */ specifier)) as typeof import("../../src/wire/errors.js");
     expect(other.RateLimitError).not.toBe(RateLimitError);
     const foreign = new other.RateLimitError("slow", { providerId: "a", retryAfter: 2 });
     expect(foreign instanceof RateLimitError).toBe(false);

@@ -4,8 +4,8 @@
  * through `fromResponse` by their status. An error inside a 200 stream (`event: error`) has no status: its
  * `error.type` says which status the same failure has over HTTP (docs.anthropic.com/en/api/errors).
  */
-import type { ModelMeshError } from "../../core/errors.js";
-import { readHeader, resetTime, type HeadersLike } from "../../core/retry.js";
+import type { ModelMeshError } from "../../wire/errors.js";
+import { readHeader, resetTime, type HeadersLike } from "../../internal/headers.js";
 import { fromResponse } from "../error-factory.js";
 import { isRecord } from "../provider-config.js";
 import type { RateLimitSnapshot } from "../provider.js";

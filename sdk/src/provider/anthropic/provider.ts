@@ -2,8 +2,8 @@
  * Anthropic (`anthropic.llm.v1`, alias `anthropic.claude.v1`): the Messages API behind the OpenAI shape.
  * Translation lives beside this file, one concern each: `request.ts`, `response.ts`, `stream.ts`, `errors.ts`.
  */
-import type { ChatCompletionCreateParams } from "../../core/types.js";
-import type { SseEvent } from "../../core/sse.js";
+import type { ChatCompletionCreateParams } from "../../wire/types.js";
+import type { SseEvent } from "../../wire/sse.js";
 import { BaseProvider, joinUrl, type BaseProviderConfigInput, type ChatCompletionDraft, type ChunkDraftResult, type StreamContext } from "../base-provider.js";
 import { configWithVersion } from "../content-parts.js";
 import { isRecord } from "../provider-config.js";

@@ -19,8 +19,8 @@
  * | `seed`, `frequency_penalty`, `presence_penalty`, `logit_bias`, `response_format` text | no equivalent; dropped (hints, not contracts) |
  * Consecutive turns of the same role are merged, since the Messages API alternates user and assistant.
  */
-import { InvalidRequestError } from "../../core/errors.js";
-import type { ChatCompletionCreateParams, ChatCompletionMessageParam } from "../../core/types.js";
+import { InvalidRequestError } from "../../wire/errors.js";
+import type { ChatCompletionCreateParams, ChatCompletionMessageParam } from "../../wire/types.js";
 import { contentPieces, messageText, toolArguments, unsupported, type ContentPiece } from "../content-parts.js";
 import { isRecord } from "../provider-config.js";
 

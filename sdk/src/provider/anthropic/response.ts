@@ -11,7 +11,7 @@
  * | `usage.input_tokens` + cache creation + cache reads | `usage.prompt_tokens` (cache reads also in `prompt_tokens_details.cached_tokens`) |
  * | `usage.output_tokens`                        | `usage.completion_tokens`                                    |
  */
-import type { CompletionUsage, FinishReason } from "../../core/types.js";
+import type { CompletionUsage, FinishReason } from "../../wire/types.js";
 import { isRecord, type ChatCompletionDraft } from "../provider-config.js";
 
 /**

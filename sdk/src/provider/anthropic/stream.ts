@@ -16,8 +16,8 @@
  * Tool-call `index` counts tool_use blocks only (0, 1, ...), whatever the block index, so it is stable and dense
  * as OpenAI's is.
  */
-import type { SseEvent } from "../../core/sse.js";
-import type { ModelMeshError } from "../../core/errors.js";
+import type { SseEvent } from "../../wire/sse.js";
+import type { ModelMeshError } from "../../wire/errors.js";
 import { isRecord, type ChatCompletionDraft, type ChunkDraftResult } from "../provider-config.js";
 import { finishReason, toOpenAIUsage } from "./response.js";
 

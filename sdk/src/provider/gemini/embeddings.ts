@@ -9,7 +9,7 @@
  * | `embeddings[i].values`         | `data[i]{object:"embedding", index:i, embedding}`                    |
  * | (no token counts returned)     | `usage` estimated as characters / 4, so cost tracking is not zero    |
  */
-import type * as Wire from "../../core/types.js";
+import type * as Wire from "../../wire/types.js";
 import { unsupported } from "../content-parts.js";
 import { isRecord } from "../provider-config.js";
 

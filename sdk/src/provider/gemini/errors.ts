@@ -4,7 +4,7 @@
  * an adapter: a wrong key is not a 401 but `400 INVALID_ARGUMENT` with `ErrorInfo.reason: "API_KEY_INVALID"`
  * (ai.google.dev/gemini-api/docs/troubleshooting); it must take the key out like any authentication failure.
  */
-import { ModelMeshError, ProviderError } from "../../core/errors.js";
+import { ModelMeshError, ProviderError } from "../../wire/errors.js";
 import { fromResponse } from "../error-factory.js";
 import { isRecord } from "../provider-config.js";
 

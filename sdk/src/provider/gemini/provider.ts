@@ -3,8 +3,8 @@
  * `batchEmbedContents` behind the OpenAI shape. Translation lives beside this file: `request.ts`, `response.ts`,
  * `stream.ts`, `errors.ts`, `embeddings.ts`.
  */
-import type * as Wire from "../../core/types.js";
-import type { SseEvent } from "../../core/sse.js";
+import type * as Wire from "../../wire/types.js";
+import type { SseEvent } from "../../wire/sse.js";
 import { BaseProvider, joinUrl, type BaseProviderConfigInput, type ChatCompletionDraft, type ChunkDraftResult, type SendOptions, type SentRequest, type StreamContext } from "../base-provider.js";
 import { configWithVersion } from "../content-parts.js";
 import { isRecord } from "../provider-config.js";

@@ -19,8 +19,8 @@
  * | `logprobs`, `audio` parts                | `unsupported_parameter` (fail over)                               |
  * Consecutive turns of the same role are merged (Gemini alternates user and model).
  */
-import { InvalidRequestError } from "../../core/errors.js";
-import type { ChatCompletionCreateParams, ChatCompletionMessageParam } from "../../core/types.js";
+import { InvalidRequestError } from "../../wire/errors.js";
+import type { ChatCompletionCreateParams, ChatCompletionMessageParam } from "../../wire/types.js";
 import { contentPieces, messageText, toolArguments, unsupported, type ContentPiece } from "../content-parts.js";
 import { isRecord } from "../provider-config.js";
 

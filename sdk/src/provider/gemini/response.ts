@@ -12,7 +12,7 @@
  * | `usageMetadata.promptTokenCount`               | `usage.prompt_tokens` (`cachedContentTokenCount` → `cached_tokens`) |
  * | `candidatesTokenCount` + `thoughtsTokenCount`  | `usage.completion_tokens` (thoughts are billed as output; also `reasoning_tokens`) |
  */
-import type { CompletionUsage, FinishReason } from "../../core/types.js";
+import type { CompletionUsage, FinishReason } from "../../wire/types.js";
 import { isRecord, type ChatCompletionDraft } from "../provider-config.js";
 import { randomId } from "../normalize.js";
 

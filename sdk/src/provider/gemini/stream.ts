@@ -13,8 +13,8 @@
  * | `usageMetadata` (last seen)                    | a usage chunk (`choices: []`) after the finish                       |
  * | `{error}`                                      | a typed error                                                        |
  */
-import type { SseEvent } from "../../core/sse.js";
-import type { ModelMeshError } from "../../core/errors.js";
+import type { SseEvent } from "../../wire/sse.js";
+import type { ModelMeshError } from "../../wire/errors.js";
 import { isRecord, type ChatCompletionDraft, type ChunkDraftResult } from "../provider-config.js";
 import { finishReason, readParts, toOpenAIUsage, type GeminiToolCall } from "./response.js";
 

@@ -1,4 +1,4 @@
-import type { ModelInfo, RateLimitSnapshot } from "../provider/provider.js";
+import type { ModelInfo, RateLimitSnapshot } from "./models.js";
 
 /** `active`: serving. `cooldown`: resting until `cooldownUntil`, then half-open (one probe). `disabled`: its key was rejected. */
 export type ModelStatus = "active" | "cooldown" | "disabled";

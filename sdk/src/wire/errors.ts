@@ -8,7 +8,7 @@
  * `toJSON()`, `JSON.stringify`, `util.inspect` and the `cause` chain never show a credential (those given in
  * `options.secrets`, those any provider was configured with, and well-known key shapes).
  */
-import { prepareSecrets, redactAndTruncate, redactBounded, redactText, rememberedSecretValues, type PreparedSecrets } from "../observability/redact.js";
+import { prepareSecrets, redactAndTruncate, redactBounded, redactText, rememberedSecretValues, type PreparedSecrets } from "./redact.js";
 
 export interface SerializedError {
   name: string;

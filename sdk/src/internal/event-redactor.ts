@@ -1,6 +1,6 @@
 // The redactor every observability sink applies to events: its own file, because errors.ts needs only the string and
 // bounded-copy scrubbing in redact.ts, and what errors.ts imports is in modelmesh/lazy's first load.
-import { isSensitiveField, prepareSecrets, REDACTED, rememberedSecretsVersion, rememberedSecretValues, scrubString, type PreparedSecrets, type Redactor } from "./redact.js";
+import { isSensitiveField, prepareSecrets, REDACTED, rememberedSecretsVersion, rememberedSecretValues, scrubString, type PreparedSecrets, type Redactor } from "../wire/redact.js";
 
 function scrub(value: unknown, secrets: PreparedSecrets, seen: WeakSet<object>): unknown {
   if (typeof value === "string") return scrubString(value, secrets);
