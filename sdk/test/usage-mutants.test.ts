@@ -82,6 +82,24 @@ describe("UsageTracker.summary", () => {
     expect(second.byPool.chat?.cost).toBe(0.5);
     expect(second.byScope["team-a"]?.failures).toBe(0);
   });
+
+  it("is a plain object the caller may edit like parsed JSON: rows can be replaced and deleted", () => {
+    const tracker = new UsageTracker();
+    tracker.record(where, undefined, 0, true);
+    const copy = tracker.summary();
+    copy.byModel["openai/gpt-4o-mini"] = row({ requests: 7 });
+    delete copy.byPool.chat;
+    expect(copy.byModel["openai/gpt-4o-mini"]?.requests).toBe(7);
+    expect(copy.byPool).toEqual({});
+    expect(tracker.summary().byPool.chat?.requests).toBe(1);
+  });
+
+  it(`names the overflow row "${"(other)"}", the documented key`, () => {
+    const tracker = new UsageTracker();
+    tracker.record({ ...where, modelKey: "m".repeat(MAX_USAGE_KEY_LENGTH + 1) }, undefined, 0, true);
+    expect(Object.keys(tracker.summary().byModel)).toEqual(["(other)"]);
+    expect(USAGE_OVERFLOW_KEY).toBe("(other)");
+  });
 });
 
 describe("UsageTracker.restore", () => {
@@ -114,6 +132,7 @@ describe("UsageTracker.restore", () => {
 
   it.each([
     ["nothing", undefined],
+    ["null (what a storage returns for a missing key)", null as unknown as Partial<UsageSummary>],
     ["a string", "usage" as unknown as Partial<UsageSummary>],
     ["an object without a numeric request count", { totalCost: 5, requests: "4" } as unknown as Partial<UsageSummary>],
   ])("ignores %s and keeps the counters it had", (_label, snapshot) => {
