@@ -18,6 +18,8 @@ describe("IPv4 parsing edges", () => {
     expect(parseIpv4Loose("0x.0x.0x.0x1")).toBe(1);
     expect(parseIpv4Loose("0.0.0.0")).toBe(0);
     expect(parseIpv4Loose("1.2.3.4..")).toBeUndefined();
+    expect(parseIpv4Loose("1.2.3.4.0")).toBeUndefined();
+    expect(parseIpv4Loose("0.0.0.0.0")).toBeUndefined();
     expect(parseIpv4Loose("0x" + "f".repeat(300))).toBeUndefined();
   });
 
@@ -37,6 +39,7 @@ describe("IPv6 parsing edges", () => {
     expect(parseIpv6("[::1]")).toEqual([0, 0, 0, 0, 0, 0, 0, 1]);
     expect(parseIpv6("[::1")).toBeUndefined();
     expect(parseIpv6("::1]")).toBeUndefined();
+    expect(parseIpv6("1::]")).toBeUndefined();
   });
 
   it("drops a zone id and reads upper case", () => {
@@ -59,6 +62,9 @@ describe("IPv6 parsing edges", () => {
 describe("IPv6 classification edges", () => {
   it.each([
     "::1:ffff:808:808", // ::/64 but not the IPv4-mapped form
+    "::8.8.8.8", // IPv4-compatible (deprecated) is not judged by its IPv4 address, even a public one
+    "::808:808",
+    "64:1::808:808", // 64::/16 outside the NAT64 prefix
     "64:ff9b:0:1::808:808", // NAT64 with a non-zero fourth group is not the well-known prefix
     "64:ff9b::1:808:808", // nor with a non-zero sixth group
     "4000::1", // outside 2000::/3
@@ -110,12 +116,19 @@ describe("host patterns", () => {
     expect(parseHostPattern("x.com:1").port).toBe("1");
     expect(parseHostPattern("x.com:65535").port).toBe("65535");
     expect(parseHostPattern("*.co.uk")).toEqual({ host: "co.uk", wildcard: true, port: undefined });
+    expect(parseHostPattern("x.com..")).toEqual({ host: "x.com", wildcard: false, port: undefined });
   });
 
   it.each([
     ["x.com:65536", /the port must be from 1 to 65535/],
     ["x.com:0", /the port must be from 1 to 65535/],
     ["x.com:abc", /is not a valid host name/],
+    ["x.com:8a", /is not a valid host name/],
+    ["x.com:a8", /is not a valid host name/],
+    ["x.com:1:2", /is not a valid host name/],
+    ["x.com:8443.", /is not a valid host name/],
+    ["x[::1]:80", /is not a valid host name/],
+    ["[::1]:80x", /is not a valid host name/],
     ["x.com/v1", /not a URL/],
     ["x.com?a=1", /not a URL/],
     ["x.com#top", /not a URL/],
