@@ -312,7 +312,7 @@ providers:
     const anthropic = await startFakeAnthropic();
     // The snippet names no base URL: ANTHROPIC_BASE_URL points the connector at the fake, as it would at a gateway.
     process.env.ANTHROPIC_BASE_URL = anthropic.origin;
-    globals.userEnteredKey = "sk-ant-user-typed-0123456789";
+    globals.userEnteredKey = "user-typed-anthropic-key-01";
     // A page: the connector sends Anthropic's direct-browser-access header only where a document exists.
     globals.document = {};
     try {
@@ -323,7 +323,7 @@ providers:
       // it has. Every request carries the typed key and the direct-access header; the last one answered.
       expect(sent.length).toBeGreaterThanOrEqual(1);
       for (const request of sent) {
-        expect(request.headers["x-api-key"]).toBe("sk-ant-user-typed-0123456789");
+        expect(request.headers["x-api-key"]).toBe("user-typed-anthropic-key-01");
         expect(request.headers["anthropic-dangerous-direct-browser-access"]).toBe("true");
         expect(request.headers["anthropic-version"]).toBe("2023-06-01");
         expect((request.body as { messages: unknown }).messages).toEqual([{ role: "user", content: [{ type: "text", text: "Hello from the browser!" }] }]);
