@@ -11,20 +11,13 @@ import { configWithVersion } from "./content-parts.js";
 import { OpenAICompatibleProvider, type OpenAICompatibleConfigInput } from "./openai-compatible.js";
 import { isRecord, type ChatCompletionDraft, type ChunkDraftResult, type StreamContext } from "./provider-config.js";
 import type { ModelInfo } from "./provider.js";
+import { chatModel } from "./chat-model.js";
 
-const CHAT = "generation.text-generation.chat-completion";
-const CODE = "generation.text-generation.code-generation";
 const SPEECH_TO_TEXT = "understanding.audio-understanding.speech-to-text";
 const READ_AT = "2026-12-01";
 
-const chat = (id: string, input: number, output: number, contextWindow: number, maxOutputTokens: number): ModelInfo => ({
-  id,
-  capabilities: [CHAT, CODE],
-  contextWindow,
-  maxOutputTokens,
-  features: { tools: true, vision: false, jsonMode: true, streaming: true },
-  pricing: { input, output, readAt: READ_AT },
-});
+const chat = (id: string, input: number, output: number, contextWindow: number, maxOutputTokens: number): ModelInfo =>
+  chatModel({ id, input, output, contextWindow, maxOutputTokens, vision: false, readAt: READ_AT });
 
 /**
  * Groq's built-in model list.

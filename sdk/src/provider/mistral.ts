@@ -19,9 +19,8 @@ import { configWithVersion } from "./content-parts.js";
 import { OpenAICompatibleProvider, type OpenAICompatibleConfigInput } from "./openai-compatible.js";
 import { isRecord, type ChatCompletionDraft, type ChunkDraftResult, type StreamContext } from "./provider-config.js";
 import type { ModelInfo } from "./provider.js";
+import { chatModel } from "./chat-model.js";
 
-const CHAT = "generation.text-generation.chat-completion";
-const CODE = "generation.text-generation.code-generation";
 const EMBEDDINGS = "representation.embeddings.text-embeddings";
 const READ_AT = "2026-12-01";
 
@@ -38,13 +37,7 @@ const MESSAGE_KEYS: Record<string, ReadonlySet<string>> = {
   tool: new Set(["role", "content", "tool_call_id", "name"]),
 };
 
-const chat = (id: string, input: number, output: number, contextWindow: number, vision: boolean): ModelInfo => ({
-  id,
-  capabilities: [CHAT, CODE],
-  contextWindow,
-  features: { tools: true, vision, jsonMode: true, streaming: true },
-  pricing: { input, output, readAt: READ_AT },
-});
+const chat = (id: string, input: number, output: number, contextWindow: number, vision: boolean): ModelInfo => chatModel({ id, input, output, contextWindow, vision, readAt: READ_AT });
 
 /**
  * Mistral's built-in model list.

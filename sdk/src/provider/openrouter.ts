@@ -11,18 +11,11 @@ import { configWithVersion } from "./content-parts.js";
 import { OpenAICompatibleProvider, type OpenAICompatibleConfigInput } from "./openai-compatible.js";
 import { isRecord, type ChunkDraftResult, type StreamContext } from "./provider-config.js";
 import type { ModelInfo } from "./provider.js";
+import { chatModel } from "./chat-model.js";
 
-const CHAT = "generation.text-generation.chat-completion";
-const CODE = "generation.text-generation.code-generation";
 const READ_AT = "2026-12-01";
 
-const chat = (id: string, input: number, output: number, contextWindow: number, vision: boolean): ModelInfo => ({
-  id,
-  capabilities: [CHAT, CODE],
-  contextWindow,
-  features: { tools: true, vision, jsonMode: true, streaming: true },
-  pricing: { input, output, readAt: READ_AT },
-});
+const chat = (id: string, input: number, output: number, contextWindow: number, vision: boolean): ModelInfo => chatModel({ id, input, output, contextWindow, vision, readAt: READ_AT });
 
 /**
  * A few of OpenRouter's models; discovery (`fetchModelList`) adds the rest.
