@@ -66,7 +66,7 @@ describe("the repository's structure", () => {
 
 // The layers of ../DESIGN.md, bottom to top: an import may point down, or sideways within its own folder.
 // node/ and testing/ are entry points beside index.ts (modelmesh/node, modelmesh/testing): nothing below imports them.
-const LAYERS: Record<string, number> = { wire: 0, internal: 1, provider: 2, rotation: 2, secrets: 2, storage: 2, observability: 2, discovery: 2, core: 3, client: 4, testing: 5, node: 5, entry: 6 };
+const LAYERS: Record<string, number> = { wire: 0, internal: 1, provider: 2, rotation: 2, secrets: 2, storage: 2, observability: 2, discovery: 2, "extension-client": 2, core: 3, client: 4, testing: 5, node: 5, entry: 6 };
 
 /** Interface files: they import only wire/ and internal/, never their own folder's implementations. */
 const INTERFACES = ["provider/provider.ts", "rotation/rotation.ts", "secrets/secret-store.ts", "storage/storage.ts", "observability/sink.ts", "discovery/discovery.ts"];
