@@ -77,6 +77,14 @@ export { GeminiProvider } from "./provider/gemini/provider.js";
 export { GROQ_MODELS, GroqProvider } from "./provider/groq.js";
 export { MISTRAL_MODELS, MistralProvider } from "./provider/mistral.js";
 export { OPENROUTER_MODELS, OpenRouterProvider, type OpenRouterConfigInput } from "./provider/openrouter.js";
+export { TOGETHER_MODELS, TogetherProvider } from "./provider/together.js";
+export { XAI_MODELS, XAIProvider } from "./provider/xai.js";
+export { PERPLEXITY_MODELS, PerplexityProvider } from "./provider/perplexity.js";
+export { OllamaProvider } from "./provider/ollama.js";
+export { LMStudioProvider } from "./provider/lmstudio.js";
+export { VLLMProvider } from "./provider/vllm.js";
+export { LocalAIProvider } from "./provider/localai.js";
+export { LocalServerProvider } from "./provider/local-server.js";
 
 // Rotation (CDK and built-ins)
 export { BaseRotationPolicy, BaseSelectionStrategy, type RotationConfig, type SelectionContext } from "./rotation/rotation.js";

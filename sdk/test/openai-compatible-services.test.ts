@@ -6,11 +6,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AuthenticationError, DeepSeekProvider, GroqProvider, MistralProvider, OpenRouterProvider, ProviderError, RateLimitError } from "../src/index.js";
 import type { ChatCompletionChunk, ChatCompletionCreateParams, OpenAICompatibleProvider } from "../src/index.js";
 import { providerContract } from "./contracts/provider.contract.js";
-import { startFakeService, type FakeService, type ServiceProfile } from "./fakes/openai-compatible-services.js";
+import { startFakeService, type FakeService } from "./fakes/openai-compatible-services.js";
 import { wireValidator } from "./wire-schema.js";
 
 const wire = wireValidator();
-const KEYS: Record<ServiceProfile, string> = {
+const KEYS: Record<"groq" | "mistral" | "deepseek" | "openrouter", string> = {
   groq: "gsk_contractKEY0123456789abcdefghijklmnopqrstu",
   mistral: "mistralContractKEY0123456789abcdef",
   deepseek: "sk-deepseek-contract-KEY-0123",

@@ -9,6 +9,13 @@ import { GroqProvider } from "../provider/groq.js";
 import { MistralProvider } from "../provider/mistral.js";
 import { DeepSeekProvider } from "../provider/deepseek.js";
 import { OpenRouterProvider } from "../provider/openrouter.js";
+import { TogetherProvider } from "../provider/together.js";
+import { XAIProvider } from "../provider/xai.js";
+import { PerplexityProvider } from "../provider/perplexity.js";
+import { OllamaProvider } from "../provider/ollama.js";
+import { LMStudioProvider } from "../provider/lmstudio.js";
+import { VLLMProvider } from "../provider/vllm.js";
+import { LocalAIProvider } from "../provider/localai.js";
 import { OpenAICompatibleProvider } from "../provider/openai-compatible.js";
 import { BrowserBaseProvider } from "../provider/browser.js";
 import { StickUntilFailurePolicy } from "../rotation/stick-until-failure.js";
@@ -49,6 +56,13 @@ export const BUILTIN_CLASSES: readonly ConnectorClass[] = [
   MistralProvider,
   DeepSeekProvider,
   OpenRouterProvider,
+  TogetherProvider,
+  XAIProvider,
+  PerplexityProvider,
+  OllamaProvider,
+  LMStudioProvider,
+  VLLMProvider,
+  LocalAIProvider,
   OpenAICompatibleProvider,
   BrowserBaseProvider,
   StickUntilFailurePolicy,

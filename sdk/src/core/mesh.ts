@@ -192,6 +192,8 @@ export class ModelMesh {
         throw new ConfigError(`${spec.path}.providers`, `names provider(s) ${unknown.map((name) => `"${name}"`).join(", ")}, which ${config.providers.length ? "are not configured" : "discovery did not find"} (providers: ${[...providers.keys()].join(", ") || "none"})`);
       }
     }
+    // Servers that list their own models (local ones) are asked once, together, before pools are built.
+    await Promise.all([...providers.values()].map((provider) => provider.loadModels?.()));
     const patterns = this.discoveryPatterns(config.discovery);
     const states = new Map<string, ModelState>();
     for (const provider of providers.values()) {

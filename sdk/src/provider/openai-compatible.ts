@@ -137,6 +137,6 @@ function guessCapability(id: string): string {
   if (/embed/i.test(id)) return "representation.embeddings.text-embeddings";
   if (/whisper|transcribe/i.test(id)) return "understanding.audio-understanding.speech-to-text";
   if (/tts|speech/i.test(id)) return "generation.audio-generation.text-to-speech";
-  if (/dall-e|image|flux|stable-diffusion|sdxl/i.test(id)) return "generation.image-generation.text-to-image";
+  if (/dall-e|image|flux|stable-?diffusion|sdxl/i.test(id)) return "generation.image-generation.text-to-image";
   return "generation.text-generation.chat-completion";
 }

@@ -65,5 +65,7 @@ export interface Provider {
   speech?(request: SpeechCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<Response>>;
   transcription?(request: TranscriptionCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<Transcription>>;
   images?(request: ImageGenerateParams, options?: ProviderCallOptions): Promise<ProviderResult<ImagesResponse>>;
+  /** Fetches the models the service itself lists, once, before the mesh builds its pools (local servers). */
+  loadModels?(): Promise<void>;
   close?(): Promise<void>;
 }

@@ -27,8 +27,19 @@ import {
 //   `reasoning_content` (api-docs.deepseek.com/guides/reasoning_model); `usage: null` on every chunk until the last.
 // - openrouter: base /api/v1; `: OPENROUTER PROCESSING` comments; usage on a trailing chunk whose choice is empty;
 //   errors `{error:{code,message,metadata}}`, mid-stream errors as a chunk with `error`.
+// - together: base /v1; images at /images/generations answer `{id, model, object: "list", data}` without `created`;
+//   401 `{id, error: {message, type, param, code: "invalid_api_key"}}`.
+// - xai: base /v1; a wrong key is a 400 `{code, error}` with a plain-string `error` (users' reports of that body).
+// - perplexity: no version segment (/chat/completions); `citations` and `search_results` at the top level of answers
+//   and of every stream chunk; a wrong key is a 401 HTML page (nginx), not JSON.
+// - ollama, lmstudio, vllm, localai: local servers, base /v1, no key needed (one is checked when `apiKeys` is
+//   given, as vLLM's --api-key does); `GET /models` lists what is loaded; vLLM errors are
+//   `{object: "error", message, type, param, code: <number>}`; Ollama's 404 says "try pulling it first"; LocalAI
+//   also serves /audio/speech (WAV bytes) and /images/generations.
 
-export type ServiceProfile = "groq" | "mistral" | "deepseek" | "openrouter";
+export type ServiceProfile = "groq" | "mistral" | "deepseek" | "openrouter" | "together" | "xai" | "perplexity" | "ollama" | "lmstudio" | "vllm" | "localai";
+
+const LOCAL = new Set<ServiceProfile>(["ollama", "lmstudio", "vllm", "localai"]);
 
 export interface FakeServiceOptions {
   models?: string[];
@@ -37,12 +48,19 @@ export interface FakeServiceOptions {
 
 export type FakeService = FakeControls;
 
-const PREFIX: Record<ServiceProfile, string> = { groq: "/openai/v1", mistral: "/v1", deepseek: "/v1", openrouter: "/api/v1" };
+const PREFIX: Record<ServiceProfile, string> = { groq: "/openai/v1", mistral: "/v1", deepseek: "/v1", openrouter: "/api/v1", together: "/v1", xai: "/v1", perplexity: "", ollama: "/v1", lmstudio: "/v1", vllm: "/v1", localai: "/v1" };
 const MODELS: Record<ServiceProfile, string[]> = {
   groq: ["llama-3.3-70b-versatile", "whisper-large-v3"],
   mistral: ["mistral-small-latest", "mistral-embed"],
   deepseek: ["deepseek-chat", "deepseek-reasoner"],
   openrouter: ["openai/gpt-4o-mini", "google/gemini-2.5-flash"],
+  together: ["meta-llama/Llama-3.3-70B-Instruct-Turbo", "BAAI/bge-large-en-v1.5", "black-forest-labs/FLUX.1-schnell"],
+  xai: ["grok-3-mini", "grok-4"],
+  perplexity: ["sonar", "sonar-pro"],
+  ollama: ["llama3.2:latest", "nomic-embed-text:latest"],
+  lmstudio: ["qwen2.5-7b-instruct", "text-embedding-nomic-embed-text-v1.5"],
+  vllm: ["meta-llama/Llama-3.1-8B-Instruct"],
+  localai: ["gpt-4", "text-embedding-ada-002", "tts-1", "whisper-1", "stablediffusion"],
 };
 const MISTRAL_KEYS = new Set([
   "model", "temperature", "top_p", "max_tokens", "stream", "stop", "random_seed", "metadata", "messages", "response_format", "tools",
@@ -86,6 +104,17 @@ function openAIError(status: number, message: string, type: string, code: string
 
 /** Each service's error body for a status. */
 function errorFor(profile: ServiceProfile, status: number, model: string): WireError {
+  if (profile === "xai" && status === 401) return { status: 400, body: { code: "Client specified an invalid argument", error: "Incorrect API key provided: xa***TS. You can obtain an API key from https://console.x.ai." } };
+  if (profile === "perplexity" && status === 401) {
+    return { status, body: "<html>\r\n<head><title>401 Authorization Required</title></head>\r\n<body>\r\n<center><h1>401 Authorization Required</h1></center>\r\n<hr><center>openresty/1.27.4.1</center>\r\n</body>\r\n</html>\r\n", headers: { "content-type": "text/html" } };
+  }
+  if (profile === "together" && status === 401) return { status, body: { id: randomToken(16), error: { message: "Invalid API key provided. You can find your API key at https://api.together.xyz/settings/api-keys.", type: "invalid_request_error", param: null, code: "invalid_api_key" } } };
+  if (profile === "vllm") {
+    const type = status === 404 ? "NotFoundError" : status === 401 ? "Unauthorized" : status >= 500 ? "InternalServerError" : "BadRequestError";
+    const message = status === 404 ? `The model \`${model}\` does not exist.` : status === 401 ? "Unauthorized" : status >= 500 ? "Internal server error" : "Bad request";
+    return { status, body: status === 401 ? { error: "Unauthorized" } : { object: "error", message, type, param: null, code: status } };
+  }
+  if (profile === "ollama" && status === 404) return { status, body: { error: { message: `model "${model}" not found, try pulling it first`, type: "api_error", param: null, code: null } } };
   if (profile === "mistral") {
     if (status === 401) return { status, body: { detail: "Unauthorized" } };
     const message = status === 429 ? "Requests rate limit exceeded" : status === 404 ? `Invalid model: ${model}` : status >= 500 ? "Service unavailable." : "Bad request";
@@ -108,7 +137,7 @@ function errorFor(profile: ServiceProfile, status: number, model: string): WireE
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (response.destroyed) return;
   response.writeHead(status, { "content-type": "application/json", ...headers });
-  response.end(JSON.stringify(body));
+  response.end(typeof body === "string" ? body : JSON.stringify(body));
 }
 
 function quotaHeaders(profile: ServiceProfile): Record<string, string> {
@@ -129,12 +158,12 @@ async function handle(request: IncomingMessage, response: ServerResponse, profil
   const signal = clientGone(response);
   const key = /^Bearer\s+(.+)$/i.exec(record.headers.authorization ?? "")?.[1] ?? "";
   const model = isRecord(body) && typeof body.model === "string" ? body.model : "";
-  if (key === "" || (options.apiKeys && !options.apiKeys.includes(key))) {
+  if ((key === "" && !(LOCAL.has(profile) && !options.apiKeys)) || (options.apiKeys && !options.apiKeys.includes(key))) {
     const error = errorFor(profile, 401, model);
-    return sendJson(response, error.status, error.body);
+    return sendJson(response, error.status, error.body, error.headers);
   }
   const route = path.slice(PREFIX[profile].length);
-  if (!path.startsWith(PREFIX[profile]) || !["/chat/completions", "/embeddings", "/audio/transcriptions", "/models"].includes(route)) {
+  if (!path.startsWith(PREFIX[profile]) || !["/chat/completions", "/embeddings", "/audio/transcriptions", "/audio/speech", "/images/generations", "/models"].includes(route)) {
     return sendJson(response, 404, { error: { message: `Unknown request URL: ${request.method} ${path}`, type: "invalid_request_error" } });
   }
   if (route === "/models") return sendJson(response, 200, { object: "list", data: (options.models ?? MODELS[profile]).map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: profile })) });
@@ -154,6 +183,11 @@ async function handle(request: IncomingMessage, response: ServerResponse, profil
     return sendJson(response, error.status, error.body);
   }
   if (route === "/embeddings") return embeddings(response, body, model);
+  if (route === "/images/generations") return images(response, profile, body, model);
+  if (route === "/audio/speech") {
+    response.writeHead(200, { "content-type": "audio/wav" });
+    return void response.end(Buffer.concat([Buffer.from("RIFF"), Buffer.alloc(4), Buffer.from("WAVEfmt "), Buffer.alloc(32)]));
+  }
   const invalid = validate(profile, body);
   if (invalid) return sendJson(response, invalid.status, invalid.body);
   const plan = planChat(profile, body);
@@ -232,12 +266,19 @@ function completion(profile: ServiceProfile, plan: ChatPlan): Record<string, unk
     usage: usage(plan),
     ...(profile === "groq" ? { system_fingerprint: "fp_f8b414701e", service_tier: "on_demand", x_groq: { id: `req_${randomToken(26)}` } } : {}),
     ...(profile === "openrouter" ? { provider: "OpenAI" } : {}),
+    ...(profile === "perplexity" ? GROUNDING : {}),
   };
 }
 
+/** What Perplexity adds to answers and to every stream chunk. */
+const GROUNDING = {
+  citations: ["https://example.org/source-1", "https://example.org/source-2"],
+  search_results: [{ title: "Source one", url: "https://example.org/source-1", date: "2026-11-30" }, { title: "Source two", url: "https://example.org/source-2", date: null }],
+};
+
 function streamFrames(profile: ServiceProfile, plan: ChatPlan, body: Record<string, any>, mode: WireFakeMode): string[] {
   const wantsUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true;
-  const head = { id: plan.id, object: "chat.completion.chunk", created: plan.created, model: plan.model, ...(profile === "openrouter" ? { provider: "OpenAI" } : {}) };
+  const head = { id: plan.id, object: "chat.completion.chunk", created: plan.created, model: plan.model, ...(profile === "openrouter" ? { provider: "OpenAI" } : {}), ...(profile === "perplexity" ? GROUNDING : {}) };
   const perChunk = profile === "deepseek" && wantsUsage ? { usage: null } : {};
   const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) =>
     `data: ${JSON.stringify({ ...head, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }], ...perChunk, ...extra })}\n\n`;
@@ -259,7 +300,7 @@ function streamFrames(profile: ServiceProfile, plan: ChatPlan, body: Record<stri
     if (!plan.call) frames.push(chunk({ content: "" }, finish, { usage: finalUsage }));
   } else frames.push(chunk({}, finish));
   if (profile === "openrouter") frames.push(chunk({ role: "assistant", content: "" }, null, { usage: { ...finalUsage, cost: 0.0000123, is_byok: false } }));
-  if (profile === "deepseek" && wantsUsage) frames.push(`data: ${JSON.stringify({ ...head, choices: [], usage: finalUsage })}\n\n`);
+  if ((profile === "deepseek" || !["groq", "mistral", "openrouter"].includes(profile)) && wantsUsage) frames.push(`data: ${JSON.stringify({ ...head, choices: [], usage: finalUsage })}\n\n`);
   if (mode.kind === "in-band-error") {
     const error = `data: ${JSON.stringify({ ...head, error: { code: 502, message: "Provider disconnected" }, choices: [{ index: 0, delta: { content: "" }, finish_reason: null }] })}\n\n`;
     return [...frames.slice(0, mode.afterEvents), error, "data: [DONE]\n\n"];
@@ -273,4 +314,13 @@ function embeddings(response: ServerResponse, body: Record<string, any>, model: 
   const data = inputs.map((text, index) => ({ object: "embedding", embedding: Array.from({ length: 8 }, (_, position) => Number(Math.cos(text.length + position).toFixed(6))), index }));
   const tokens = inputs.reduce((total, text) => total + estimateTokens(text), 0);
   sendJson(response, 200, { id: randomToken(32).toLowerCase(), object: "list", data, model, usage: { prompt_tokens: tokens, total_tokens: tokens, completion_tokens: 0 } });
+}
+
+function images(response: ServerResponse, profile: ServiceProfile, body: Record<string, any>, model: string): void {
+  const count = typeof body.n === "number" ? body.n : 1;
+  const asBase64 = body.response_format === "b64_json" || body.response_format === "base64";
+  const data = Array.from({ length: count }, (_, index) => ({ index, ...(asBase64 ? { b64_json: Buffer.from(`image ${index} of ${String(body.prompt)}`).toString("base64") } : { url: `https://images.example.org/${randomToken(12)}.png` }) }));
+  // Together answers without `created`; LocalAI with it, as OpenAI does.
+  if (profile === "together") return sendJson(response, 200, { id: randomToken(16), model, object: "list", data: data.map((item) => ({ ...item, timings: { inference: 0.41 } })) });
+  sendJson(response, 200, { created: Math.floor(Date.now() / 1000), data: data.map(({ index: _index, ...item }) => item) });
 }
