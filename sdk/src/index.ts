@@ -77,6 +77,8 @@ export { GeminiProvider } from "./provider/gemini/provider.js";
 export { GROQ_MODELS, GroqProvider } from "./provider/groq.js";
 export { MISTRAL_MODELS, MistralProvider } from "./provider/mistral.js";
 export { OPENROUTER_MODELS, OpenRouterProvider, type OpenRouterConfigInput } from "./provider/openrouter.js";
+export { COHERE_MODELS } from "./provider/cohere/models.js";
+export { CohereProvider } from "./provider/cohere/provider.js";
 export { TOGETHER_MODELS, TogetherProvider } from "./provider/together.js";
 export { XAI_MODELS, XAIProvider } from "./provider/xai.js";
 export { PERPLEXITY_MODELS, PerplexityProvider } from "./provider/perplexity.js";

@@ -9,6 +9,7 @@ import { GroqProvider } from "../provider/groq.js";
 import { MistralProvider } from "../provider/mistral.js";
 import { DeepSeekProvider } from "../provider/deepseek.js";
 import { OpenRouterProvider } from "../provider/openrouter.js";
+import { CohereProvider } from "../provider/cohere/provider.js";
 import { TogetherProvider } from "../provider/together.js";
 import { XAIProvider } from "../provider/xai.js";
 import { PerplexityProvider } from "../provider/perplexity.js";
@@ -56,6 +57,7 @@ export const BUILTIN_CLASSES: readonly ConnectorClass[] = [
   MistralProvider,
   DeepSeekProvider,
   OpenRouterProvider,
+  CohereProvider,
   TogetherProvider,
   XAIProvider,
   PerplexityProvider,

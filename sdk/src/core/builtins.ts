@@ -14,6 +14,7 @@ const LOADERS: Record<BuiltinConnectorId, ConnectorLoader> = {
   "mistral.api.v1": () => import("../provider/mistral.js").then((module) => as(module.MistralProvider)),
   "deepseek.api.v1": () => import("../provider/deepseek.js").then((module) => as(module.DeepSeekProvider)),
   "openrouter.gateway.v1": () => import("../provider/openrouter.js").then((module) => as(module.OpenRouterProvider)),
+  "cohere.nlp.v1": () => import("../provider/cohere/provider.js").then((module) => as(module.CohereProvider)),
   "together.api.v1": () => import("../provider/together.js").then((module) => as(module.TogetherProvider)),
   "xai.grok.v1": () => import("../provider/xai.js").then((module) => as(module.XAIProvider)),
   "perplexity.search.v1": () => import("../provider/perplexity.js").then((module) => as(module.PerplexityProvider)),

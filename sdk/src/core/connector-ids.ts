@@ -16,6 +16,7 @@ export const BUILTIN_CONNECTORS = [
   { id: "mistral.api.v1", kind: "provider", aliases: ["mistral", "mistral.llm.v1"], envVars: ["MISTRAL_API_KEY"] },
   { id: "deepseek.api.v1", kind: "provider", aliases: ["deepseek", "deepseek.llm.v1"], envVars: ["DEEPSEEK_API_KEY"] },
   { id: "openrouter.gateway.v1", kind: "provider", aliases: ["openrouter", "openrouter.llm.v1"], envVars: ["OPENROUTER_API_KEY"] },
+  { id: "cohere.nlp.v1", kind: "provider", aliases: ["cohere", "cohere.llm.v1"], envVars: ["COHERE_API_KEY", "CO_API_KEY"] },
   { id: "together.api.v1", kind: "provider", aliases: ["together", "together.llm.v1"], envVars: ["TOGETHER_API_KEY"] },
   { id: "xai.grok.v1", kind: "provider", aliases: ["xai", "grok"], envVars: ["XAI_API_KEY"] },
   { id: "perplexity.search.v1", kind: "provider", aliases: ["perplexity"], envVars: ["PERPLEXITY_API_KEY", "PPLX_API_KEY"] },
