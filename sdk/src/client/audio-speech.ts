@@ -31,8 +31,8 @@ export class Speech {
         simpleFeatures("speech", body.input),
         options,
         (provider, request, callOptions) => provider.speech!(request as unknown as SpeechCreateParams, callOptions),
-        // Speech is priced per character; the count stands in the token fields.
-        () => ({ promptTokens: body.input.length, completionTokens: 0, totalTokens: body.input.length }),
+        // Speech is billed per character of input (OpenAI, ElevenLabs, Azure); no tokens are reported.
+        () => ({ promptTokens: 0, completionTokens: 0, totalTokens: 0, characters: body.input.length }),
       ),
     );
   }

@@ -1,5 +1,6 @@
 import { simpleFeatures } from "../core/features.js";
 import type { RequestOptions } from "../core/router.js";
+import type { UsageCounts } from "../wire/events.js";
 import type { Transcription, TranscriptionCreateParams } from "../wire/types.js";
 import { InvalidRequestError } from "../wire/errors.js";
 import type { ClientContext } from "./context.js";
@@ -29,8 +30,24 @@ export class Transcriptions {
         simpleFeatures("transcription", ""),
         options,
         (provider, request, callOptions) => provider.transcription!(request as unknown as TranscriptionCreateParams, callOptions),
-        () => undefined,
+        transcriptionUsage,
       ),
     );
   }
+}
+
+/**
+ * What a transcription is billed by: OpenAI's `usage` (`{type: "duration", seconds}` for Whisper, tokens for the
+ * gpt-4o transcribe models), else the audio `duration` a verbose answer gives; undefined when the service says neither.
+ */
+function transcriptionUsage(response: Transcription): UsageCounts | undefined {
+  const reported = (response as { usage?: { type?: string; seconds?: number; input_tokens?: number; output_tokens?: number } }).usage;
+  if (reported?.type === "duration" && typeof reported.seconds === "number") return { promptTokens: 0, completionTokens: 0, totalTokens: 0, seconds: reported.seconds };
+  if (reported?.type === "tokens") {
+    const input = reported.input_tokens ?? 0;
+    const output = reported.output_tokens ?? 0;
+    return { promptTokens: input, completionTokens: output, totalTokens: input + output };
+  }
+  const duration = (response as { duration?: unknown }).duration;
+  return typeof duration === "number" && Number.isFinite(duration) ? { promptTokens: 0, completionTokens: 0, totalTokens: 0, seconds: duration } : undefined;
 }

@@ -29,7 +29,8 @@ export class Images {
         simpleFeatures("images", body.prompt),
         options,
         (provider, request, callOptions) => provider.images!(request as ImageGenerateParams, callOptions),
-        () => undefined,
+        // Billed per image made.
+        (response) => ({ promptTokens: 0, completionTokens: 0, totalTokens: 0, images: Array.isArray(response.data) ? response.data.length : 0 }),
       ),
     );
   }

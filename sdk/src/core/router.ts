@@ -129,7 +129,8 @@ function costOf(state: ModelState, usage: UsageCounts | undefined): number {
   const pricing = state.info.pricing;
   if (!pricing) return 0;
   const tokens = usage ? ((pricing.input ?? 0) * usage.promptTokens + (pricing.output ?? 0) * usage.completionTokens) / 1_000_000 : 0;
-  return tokens + (pricing.perRequest ?? 0);
+  const units = usage ? (pricing.perCharacter ?? 0) * (usage.characters ?? 0) + (pricing.perSecond ?? 0) * (usage.seconds ?? 0) + (pricing.perImage ?? 0) * (usage.images ?? 0) : 0;
+  return tokens + units + (pricing.perRequest ?? 0);
 }
 
 const TIMEOUT_OPTIONS = ["timeout", "connectTimeout", "firstTokenTimeout", "stallTimeout"] as const;

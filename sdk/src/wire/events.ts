@@ -14,6 +14,10 @@ export interface UsageCounts {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  /** Billed units of services not priced by the token: characters spoken, seconds of audio, images made. */
+  characters?: number;
+  seconds?: number;
+  images?: number;
 }
 
 /** Events are named `<noun>-<action>`; every sink sees them after redaction. */
