@@ -7,6 +7,8 @@ export { MeshStream } from "./client/mesh-stream.js";
 export type { ChatCompletions, ChatCompletionCreateParamsStreaming, ChatCompletionCreateParamsNonStreaming } from "./client/chat-completions.js";
 export type { Embeddings } from "./client/embeddings.js";
 export type { Speech } from "./client/audio-speech.js";
+export type { Rerank, Retrieval, Scrape, Search } from "./client/retrieval.js";
+export type { RerankCreateParams, RerankResponse, RerankResult, ScrapeCreateParams, ScrapeResponse, SearchCreateParams, SearchResponse, SearchResult } from "./wire/retrieval.js";
 export type { Transcriptions } from "./client/audio-transcriptions.js";
 export type { Images } from "./client/images.js";
 export { DEFAULT_REQUEST_LIMITS, type RequestLimits } from "./client/validate.js";

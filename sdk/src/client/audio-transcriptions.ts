@@ -1,11 +1,8 @@
-import { simpleFeatures } from "../core/features.js";
 import type { RequestOptions } from "../core/router.js";
 import type { UsageCounts } from "../wire/events.js";
 import type { Transcription, TranscriptionCreateParams } from "../wire/types.js";
-import { InvalidRequestError } from "../wire/errors.js";
 import type { ClientContext } from "./context.js";
-import { requireModel, surfaced } from "./caller-error.js";
-import { requireObject, validateModel } from "./validate.js";
+import { routed } from "./routed.js";
 
 /** `client.audio.transcriptions`. */
 export class Transcriptions {
@@ -15,24 +12,9 @@ export class Transcriptions {
    * @example
    * const { text } = await client.audio.transcriptions.create({ model: "speech-to-text", file: new File([bytes], "talk.mp3") });
    */
-  async create(body: TranscriptionCreateParams, options: RequestOptions = {}): Promise<Transcription> {
-    requireObject(body, "the transcription request");
-    validateModel(body as unknown as Record<string, unknown>, this.client.limits, false);
-    requireModel(body);
-    if (!(body.file instanceof Blob)) throw new InvalidRequestError("file must be a Blob or File", "file");
-    const mesh = await this.client.mesh();
-    const target = body.model;
-    return surfaced(
-      mesh.router.run<Transcription>(
-        "transcription",
-        target,
-        body as unknown as Record<string, unknown>,
-        simpleFeatures("transcription", ""),
-        options,
-        (provider, request, callOptions) => provider.transcription!(request as unknown as TranscriptionCreateParams, callOptions),
-        transcriptionUsage,
-      ),
-    );
+  create(body: TranscriptionCreateParams, options: RequestOptions = {}): Promise<Transcription> {
+    // The body holds a file, not JSON: its size is checked as a file, not serialised.
+    return routed<Transcription>(this.client, "transcription", "transcription", body, options, "file", (file) => file instanceof Blob, transcriptionUsage, false);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { CreateOptions } from "../core/options.js";
 import { outlineOptions } from "../core/config-outline.js";
-import { registerBuiltins } from "../core/builtins.js";
+import { registerBuiltinNames } from "../core/builtin-names.js";
 import { MeshClient, type MeshSetup } from "./mesh-client.js";
 
 // The mesh's code (router, pools, retry) is its own chunk: a page that calls create() downloads it while the client
@@ -8,7 +8,7 @@ import { MeshClient, type MeshSetup } from "./mesh-client.js";
 const LAZY_MESH_SETUP: MeshSetup = {
   // Connector names are checked now; the rest of the configuration when the mesh starts (see config-outline.ts).
   validate(options) {
-    registerBuiltins();
+    registerBuiltinNames();
     return outlineOptions(options);
   },
   async start(options) {

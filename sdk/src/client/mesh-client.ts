@@ -9,6 +9,7 @@ import type { ConfigOutline } from "../core/config-outline.js";
 import type { ClientContext } from "./context.js";
 import { ChatCompletions } from "./chat-completions.js";
 import { Embeddings } from "./embeddings.js";
+import { Retrieval, type Rerank, type Scrape, type Search } from "./retrieval.js";
 import { Speech } from "./audio-speech.js";
 import { Transcriptions } from "./audio-transcriptions.js";
 import { Images } from "./images.js";
@@ -44,6 +45,9 @@ function operationOf(capability: string): Operation {
   if (path.endsWith("text-to-speech")) return "speech";
   if (path.endsWith("speech-to-text")) return "transcription";
   if (path.startsWith("generation.image-generation")) return "images";
+  if (path.startsWith("retrieval.reranking")) return "rerank";
+  if (path.startsWith("retrieval.search")) return "search";
+  if (path.startsWith("retrieval.content-extraction")) return "scrape";
   return "chat";
 }
 
@@ -62,6 +66,10 @@ export class MeshClient {
   readonly embeddings: Embeddings;
   readonly audio: { speech: Speech; transcriptions: Transcriptions };
   readonly images: Images;
+  /** Reranking, web search and scraping, routed like the rest (pools `reranking`, `web-search`, `web-scraping`). */
+  readonly rerank: Rerank;
+  readonly search: Search;
+  readonly scrape: Scrape;
   #mesh: ModelMesh | undefined;
   #error: unknown;
   #starting: Promise<ModelMesh>;
@@ -93,6 +101,9 @@ export class MeshClient {
     this.embeddings = new Embeddings(context);
     this.audio = { speech: new Speech(context), transcriptions: new Transcriptions(context) };
     this.images = new Images(context);
+    this.rerank = new Retrieval(context, "rerank");
+    this.search = new Retrieval(context, "search");
+    this.scrape = new Retrieval(context, "scrape");
   }
 
   /** Resolves when configuration, secrets and saved state are loaded; rejects with the start-up error. */

@@ -50,6 +50,15 @@ const LOADERS: Record<BuiltinConnectorId, ConnectorLoader> = {
 let registered = false;
 
 /**
+ * Loads one built-in connector's class by id (its own chunk).
+ * @example
+ * const OpenAIProvider = await loadBuiltin("openai.llm.v1");
+ */
+export function loadBuiltin(id: BuiltinConnectorId): Promise<ConnectorClass> {
+  return LOADERS[id]();
+}
+
+/**
  * Makes every built-in connector nameable from configuration without loading any of them: each one's module is
  * fetched the first time a configuration names it. Idempotent; `create()` and `ModelMesh.start()` of the
  * `modelmesh` entry call it, never an import (the package has no side effects).

@@ -52,6 +52,9 @@ const OPERATION_DEFAULTS: Record<ProviderOperation, string> = {
   speech: "text-to-speech",
   transcription: "speech-to-text",
   images: "text-to-image",
+  rerank: "reranking",
+  search: "web-search",
+  scrape: "web-scraping",
 };
 
 const OPERATION_CAPABILITY_ROOTS: Record<ProviderOperation, string[]> = {
@@ -60,6 +63,9 @@ const OPERATION_CAPABILITY_ROOTS: Record<ProviderOperation, string[]> = {
   speech: ["generation.audio-generation.text-to-speech"],
   transcription: ["understanding.audio-understanding.speech-to-text"],
   images: ["generation.image-generation"],
+  rerank: ["retrieval.reranking"],
+  search: ["retrieval.search"],
+  scrape: ["retrieval.content-extraction"],
 };
 
 const OPERATION_NAMES: Record<ProviderOperation, string> = {
@@ -68,6 +74,9 @@ const OPERATION_NAMES: Record<ProviderOperation, string> = {
   speech: "speech",
   transcription: "transcriptions",
   images: "image generation",
+  rerank: "reranking",
+  search: "web search",
+  scrape: "scraping",
 };
 
 

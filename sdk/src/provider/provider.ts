@@ -12,6 +12,7 @@ import type {
 } from "../wire/types.js";
 
 import type { ModelInfo, RateLimitSnapshot } from "../wire/models.js";
+import type { RerankCreateParams, RerankResponse, ScrapeCreateParams, ScrapeResponse, SearchCreateParams, SearchResponse } from "../wire/retrieval.js";
 
 // The model types live in wire/ (every layer names a model); re-exported here, where connectors look for them.
 export type { ModelFeatures, ModelInfo, ModelPricing, RateLimitSnapshot } from "../wire/models.js";
@@ -41,7 +42,7 @@ export interface ProviderResult<T> {
   rateLimit?: RateLimitSnapshot;
 }
 
-export type ProviderOperation = "chat" | "embeddings" | "speech" | "transcription" | "images";
+export type ProviderOperation = "chat" | "embeddings" | "speech" | "transcription" | "images" | "rerank" | "search" | "scrape";
 
 /**
  * What the router needs from a provider connector. `BaseProvider` implements it for HTTP services;
@@ -65,6 +66,9 @@ export interface Provider {
   speech?(request: SpeechCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<Response>>;
   transcription?(request: TranscriptionCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<Transcription>>;
   images?(request: ImageGenerateParams, options?: ProviderCallOptions): Promise<ProviderResult<ImagesResponse>>;
+  rerank?(request: RerankCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<RerankResponse>>;
+  search?(request: SearchCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<SearchResponse>>;
+  scrape?(request: ScrapeCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<ScrapeResponse>>;
   /** Fetches the models the service itself lists, once, before the mesh builds its pools (local servers). */
   loadModels?(): Promise<void>;
   close?(): Promise<void>;

@@ -1,0 +1,43 @@
+import { simpleFeatures } from "../core/features.js";
+import type { RequestOptions } from "../core/router.js";
+import type { ProviderOperation } from "../provider/provider.js";
+import type { UsageCounts } from "../wire/events.js";
+import { InvalidRequestError } from "../wire/errors.js";
+import type { ClientContext } from "./context.js";
+import { requireModel, surfaced } from "./caller-error.js";
+import { requireObject, validateModel } from "./validate.js";
+
+/**
+ * One non-chat request, checked and routed: the body must be an object within the client's limits, name a `model`,
+ * and carry `field` as `check` wants it; then the router picks, retries and fails over, calling the provider's method
+ * of the same name as the operation. Shared by every resource but chat, so each costs a few bytes up front.
+ * @example
+ * return routed(this.client, "embeddings", "embeddings", body, options, "input", nonEmpty, usageOfEmbeddings);
+ */
+export async function routed<T>(
+  client: ClientContext,
+  operation: Exclude<ProviderOperation, "chat">,
+  method: string,
+  body: unknown,
+  options: RequestOptions,
+  field: string,
+  check: (value: unknown) => boolean,
+  usageOf: (response: T) => UsageCounts | undefined,
+  json = true,
+): Promise<T> {
+  requireObject(body, `the ${operation} request`);
+  validateModel(body, client.limits, json);
+  requireModel(body);
+  const value = (body as Record<string, unknown>)[field];
+  if (!check(value)) throw new InvalidRequestError(`${field} is missing or of the wrong type`, field);
+  const mesh = await client.mesh();
+  return surfaced(
+    mesh.router.run<T>(operation, body.model, body, simpleFeatures(operation, json ? value : ""), options, (provider, request, callOptions) => {
+      const call = (provider as unknown as Record<string, (request: unknown, options: unknown) => Promise<{ body: T }>>)[method];
+      return call!.call(provider, request, callOptions);
+    }, usageOf),
+  );
+}
+
+/** A non-empty string. */
+export const text = (value: unknown): boolean => typeof value === "string" && value !== "";
