@@ -10,6 +10,10 @@ import { MistralProvider } from "../provider/mistral.js";
 import { DeepSeekProvider } from "../provider/deepseek.js";
 import { OpenRouterProvider } from "../provider/openrouter.js";
 import { CohereProvider } from "../provider/cohere/provider.js";
+import { TavilyProvider } from "../provider/tavily.js";
+import { SerperProvider } from "../provider/serper.js";
+import { FirecrawlProvider } from "../provider/firecrawl.js";
+import { JinaProvider } from "../provider/jina/provider.js";
 import { TogetherProvider } from "../provider/together.js";
 import { XAIProvider } from "../provider/xai.js";
 import { PerplexityProvider } from "../provider/perplexity.js";
@@ -58,6 +62,10 @@ export const BUILTIN_CLASSES: readonly ConnectorClass[] = [
   DeepSeekProvider,
   OpenRouterProvider,
   CohereProvider,
+  TavilyProvider,
+  SerperProvider,
+  FirecrawlProvider,
+  JinaProvider,
   TogetherProvider,
   XAIProvider,
   PerplexityProvider,

@@ -68,6 +68,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 /** pydantic/FastAPI validation details: `[{ loc: ["body","top_p"], msg: "..." }]`. */
 function formatDetail(detail: unknown): string | undefined {
   if (typeof detail === "string") return text(detail);
+  // Tavily's `{detail: {error}}`, ElevenLabs' `{detail: {status, message}}`.
+  if (isRecord(detail)) return text(detail.error) ?? text(detail.message);
   if (!Array.isArray(detail)) return undefined;
   const parts = detail.slice(0, MAX_DETAIL_ITEMS).map((item) => {
     if (!isRecord(item)) return text(item);

@@ -14,8 +14,9 @@ import { clientGone, estimateTokens, flattenHeaders, fragments, isRecord, ModeQu
 //   no `[DONE]`: the body ends. A failure after the 200 is `message-end` with finish_reason ERROR.
 
 const CHAT_KEYS = new Set(["stream", "model", "messages", "tools", "strict_tools", "documents", "citation_options", "response_format", "safety_mode", "max_tokens", "stop_sequences", "temperature", "seed", "frequency_penalty", "presence_penalty", "k", "p", "logprobs", "tool_choice", "thinking", "priority"]);
+const RERANK_KEYS = new Set(["model", "query", "documents", "top_n", "max_tokens_per_doc", "priority"]);
 const EMBED_KEYS = new Set(["texts", "images", "model", "input_type", "inputs", "max_tokens", "output_dimension", "embedding_types", "truncate", "priority"]);
-const MODELS = /^(command-|embed-)/;
+const MODELS = /^(command-|embed-|rerank-)/;
 // Cohere's own preamble counts in `tokens` but is not billed.
 const PREAMBLE_TOKENS = 495;
 
@@ -69,7 +70,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
   const key = /^Bearer\s+(.+)$/i.exec(record.headers.authorization ?? "")?.[1] ?? "";
   const model = isRecord(body) && typeof body.model === "string" ? body.model : "";
   if (key === "" || (options.apiKeys && !options.apiKeys.includes(key))) return send(response, 401, errorBody(401, model).body);
-  if (path !== "/v2/chat" && path !== "/v2/embed") return send(response, 404, { id: randomUUID(), message: `path ${path} not found` });
+  if (path !== "/v2/chat" && path !== "/v2/embed" && path !== "/v2/rerank") return send(response, 404, { id: randomUUID(), message: `path ${path} not found` });
   const mode = modes.take();
   if (mode.kind === "error") {
     const error = errorBody(mode.status, model);
@@ -78,21 +79,22 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
   if (mode.kind === "hang") return void (await sleep(600_000, signal));
   if (mode.kind === "slow" && !(await sleep(mode.delayMs, signal))) return;
   if (!isRecord(body)) return send(response, 400, { id: randomUUID(), message: "invalid request: could not parse the body as JSON" });
-  const allowed = path === "/v2/chat" ? CHAT_KEYS : EMBED_KEYS;
+  const allowed = path === "/v2/chat" ? CHAT_KEYS : path === "/v2/rerank" ? RERANK_KEYS : EMBED_KEYS;
   const unknown = Object.keys(body).find((name) => !allowed.has(name));
   if (unknown) return send(response, 400, { id: randomUUID(), message: `invalid request: unknown field: parameter ${unknown} is not a valid field` });
   if (!MODELS.test(model)) return send(response, 404, errorBody(404, model).body);
+  if (mode.kind === "malformed" && body.stream !== true) {
+    response.writeHead(200, { "content-type": "application/json" });
+    return void response.end('{"id":"x","message":{"role":"assi');
+  }
   if (path === "/v2/embed") return embed(response, body);
+  if (path === "/v2/rerank") return rerank(response, body);
   const plan = planChat(body);
   if (body.stream === true) {
     response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     const frames = streamFrames(plan);
     const cut = mode.kind === "in-band-error" ? [...frames.slice(0, mode.afterEvents), frame({ type: "message-end", delta: { finish_reason: "ERROR", error: "internal server error", usage: plan.usage } })] : frames;
     return writeFrames(response, cut, mode, record, signal);
-  }
-  if (mode.kind === "malformed") {
-    response.writeHead(200, { "content-type": "application/json" });
-    return void response.end('{"id":"x","message":{"role":"assi');
   }
   const message: Record<string, unknown> = plan.call
     ? { role: "assistant", tool_plan: plan.toolPlan, tool_calls: [{ id: plan.call.id, type: "function", function: { name: plan.call.name, arguments: plan.call.arguments } }] }
@@ -158,4 +160,14 @@ function embed(response: ServerResponse, body: Record<string, any>): void {
   if (typeof body.input_type !== "string") return send(response, 400, { id: randomUUID(), message: "invalid request: valid input_type must be provided with the provided model" });
   const vectors = texts.map((text) => Array.from({ length: 5 }, (_, position) => Number(Math.sin(text.length + position).toFixed(6))));
   send(response, 200, { id: randomUUID(), texts, embeddings: { float: vectors }, meta: { api_version: { version: "2" }, billed_units: { input_tokens: texts.reduce((total, text) => total + estimateTokens(text), 0) } }, response_type: "embeddings_by_type" });
+}
+
+/** Scores by shared words with the query (deterministic), best first, as the recorded answer orders them. */
+function rerank(response: ServerResponse, body: Record<string, any>): void {
+  const documents: string[] = Array.isArray(body.documents) ? body.documents : [];
+  const words = new Set(String(body.query).toLowerCase().split(/\W+/).filter(Boolean));
+  const scored = documents.map((document, index) => ({ index, relevance_score: Number((document.toLowerCase().split(/\W+/).filter((word) => words.has(word)).length / (words.size || 1)).toFixed(8)) }));
+  scored.sort((left, right) => right.relevance_score - left.relevance_score);
+  const results = typeof body.top_n === "number" ? scored.slice(0, body.top_n) : scored;
+  send(response, 200, { id: randomUUID(), results, meta: { api_version: { version: "2" }, billed_units: { search_units: 1 } } });
 }

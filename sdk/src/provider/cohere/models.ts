@@ -29,5 +29,7 @@ export const COHERE_MODELS: readonly ModelInfo[] = Object.freeze([
   chat("command-a-vision-07-2025", 2.5, 10, 128_000, 8_000, true),
   { id: "embed-v4.0", capabilities: [...EMBEDDINGS], contextWindow: 128_000, pricing: { input: 0.12, readAt: READ_AT } },
   { id: "embed-english-v3.0", capabilities: [...EMBEDDINGS], contextWindow: 512, pricing: { input: 0.1, readAt: READ_AT } },
+  // $2 per 1,000 searches (a query over up to 100 documents).
+  { id: "rerank-v3.5", capabilities: ["retrieval.reranking"], pricing: { perRequest: 0.002, readAt: READ_AT } },
   { id: "embed-multilingual-v3.0", capabilities: [...EMBEDDINGS], contextWindow: 512, pricing: { input: 0.1, readAt: READ_AT } },
 ]);

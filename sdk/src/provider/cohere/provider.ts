@@ -13,6 +13,9 @@ import { COHERE_MODELS } from "./models.js";
 import { toCohereEmbedRequest, toCohereRequest } from "./request.js";
 import { fromCohereEmbedResponse, fromCohereResponse } from "./response.js";
 import { mapCohereEvent } from "./stream.js";
+import { toRerankResponse } from "../rerank-results.js";
+import type { RerankCreateParams, RerankResponse } from "../../wire/retrieval.js";
+import { isRecord } from "../provider-config.js";
 
 /**
  * Cohere's Command and Embed models. `baseUrl` is `https://api.cohere.com` with or without `/v2`.
@@ -33,7 +36,7 @@ export class CohereProvider extends BaseProvider {
   }
 
   override supports(operation: Parameters<BaseProvider["supports"]>[0]): boolean {
-    return operation === "chat" || operation === "embeddings";
+    return operation === "chat" || operation === "embeddings" || operation === "rerank";
   }
 
   protected override defaultModels(): ModelInfo[] {
@@ -69,5 +72,13 @@ export class CohereProvider extends BaseProvider {
   async embeddings(request: Wire.EmbeddingCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<Wire.CreateEmbeddingResponse>> {
     const { data, headers } = await this._requestJson("/embed", toCohereEmbedRequest(request, this.id), options, request.model);
     return this._result(this._parse(request.model, data, () => fromCohereEmbedResponse(data, request)), headers);
+  }
+
+  /** Reranking through `POST /v2/rerank`; billed per search unit (one query over up to 100 documents). */
+  async rerank(request: RerankCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<RerankResponse>> {
+    const payload = { model: request.model, query: request.query, documents: request.documents, ...(request.top_n ? { top_n: request.top_n } : {}) };
+    const { data, headers } = await this._requestJson("/rerank", payload, options, request.model);
+    const units = isRecord(data) && isRecord(data.meta) && isRecord(data.meta.billed_units) ? data.meta.billed_units.search_units : undefined;
+    return this._result(this._parse(request.model, data, () => toRerankResponse(data, request, typeof units === "number" ? { search_units: units } : undefined)), headers);
   }
 }
