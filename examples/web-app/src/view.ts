@@ -38,6 +38,7 @@ export function renderPools(body: HTMLTableSectionElement, client: MeshClient): 
 }
 
 const dollars = (amount: number) => `$${amount.toFixed(6)}`;
+// usage.byModel is keyed "provider/model" (the same model id may be served by several providers).
 
 /**
  * Fills the spend list from `client.usage`: total cost, tokens, requests, and cost per model.
@@ -49,7 +50,7 @@ export function renderSpend(list: HTMLElement, usage: Usage): void {
     ["total", "Total cost", dollars(usage.totalCost)],
     ["tokens", "Tokens", String(usage.totalTokens)],
     ["requests", "Requests", String(usage.requests)],
-    ...Object.entries(usage.byModel).map(([model, entry]): [string, string, string] => [`model:${model}`, model, `${dollars(entry.cost)} · ${entry.totalTokens} tokens · ${entry.requests} requests`]),
+    ...Object.entries(usage.byModel).map(([model, entry]): [string, string, string] => [`model:${model}`, model, `${dollars(entry.cost)} · ${entry.totalTokens} tokens · ${entry.requests} ${entry.requests === 1 ? "request" : "requests"}`]),
   ];
   list.replaceChildren(
     ...entries.flatMap(([key, label, value]) => {
