@@ -111,7 +111,7 @@ export function nextSteps(url: string, hasToken: boolean, chatPool: string | und
     "Try it:",
     call,
     `  or any OpenAI client with baseURL ${url}/v1`,
-    `Demo web app: ${webApp ?? "not available (examples/web-app needs Vite: npm install)"}`,
+    `Demo web app: ${webApp ?? "not started"}`,
     `Browser extension: ${extension ? `${extension.replace(/manifest\.json$/, "")} (load it as an unpacked extension)` : "not built yet"}`,
   ];
 }
@@ -162,10 +162,16 @@ export async function start(argv: string[], env: Record<string, string | undefin
   // The web app is another origin than the proxy: its page may call the proxy (CORS for exactly that origin), and in
   // the offline demo the relay may reach the fakes on 127.0.0.1 (named one by one, with their ports: the relay's
   // refusal of private addresses stays in force for everything else).
-  const webApp = env.MODELMESH_NO_WEB_APP === "1" ? undefined : await (await loadWebAppServer())?.({ port: settings.port === 0 ? 0 : 5173 }).catch((error: unknown) => {
-    log(`  (the web app did not start: ${error instanceof Error ? error.message : String(error)})`);
-    return undefined;
-  });
+  let noWebApp = "not started (MODELMESH_NO_WEB_APP=1)";
+  let webApp: Awaited<ReturnType<ServeWebApp>> | undefined;
+  if (env.MODELMESH_NO_WEB_APP !== "1") {
+    const serveWebApp = await loadWebAppServer();
+    noWebApp = "not available (it needs this repository's examples/web-app and Vite: npm install)";
+    webApp = await serveWebApp?.({ port: settings.port === 0 ? 0 : 5173 }).catch((error: unknown) => {
+      noWebApp = `did not start: ${error instanceof Error ? error.message : String(error)}`;
+      return undefined;
+    });
+  }
   if (webApp) settings.cors = { ...settings.cors, enabled: true, allowedOrigins: [...settings.cors.allowedOrigins, webApp.origin] };
   if (offline) settings.relay = { ...settings.relay, allowPrivate: [...settings.relay.allowPrivate, ...offline.fakes.map((fake) => new URL(fake.url).host)] };
   let running;
@@ -185,7 +191,7 @@ export async function start(argv: string[], env: Record<string, string | undefin
     await webApp?.close();
   };
   for (const line of describeRunning(running)) log(line);
-  const page = webApp && offline ? `${offlineWebAppUrl(webApp.url, running.server.url, offline.fakes[0]!.url)}  (any key works with the fakes)` : webApp?.url;
+  const page = webApp && offline ? `${offlineWebAppUrl(webApp.url, running.server.url, offline.fakes[0]!.url)}  (any key works with the fakes)` : (webApp?.url ?? noWebApp);
   for (const line of nextSteps(running.server.url, settings.tokens.length > 0, chatPoolOf(client.mesh.describe()), page)) log(line);
   return running;
 }
