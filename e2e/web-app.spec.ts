@@ -129,3 +129,22 @@ test("the web app streams a chat answer through the relay and shows pool status 
   await page.screenshot({ path: `${SCREENSHOTS}/web-app.png`, fullPage: true });
   await page.close();
 });
+
+test("Stop aborts the stream: the relay hangs up on the provider and the page says stopped", async () => {
+  fake.reset();
+  fake.setMode({ kind: "slow-stream", chunkDelayMs: 400 });
+  const page = await browser.newPage();
+  const query = new URLSearchParams({ baseUrl: fake.url, proxyUrl: `${proxy.server.url}/proxy/`, model: MODEL });
+  await page.goto(`${webApp.url}?${query}`);
+  await page.getByLabel("API key").fill(TYPED_KEY);
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.locator("#answer")).not.toHaveText("", { timeout: 20_000 });
+  await page.getByRole("button", { name: "Stop" }).click();
+  await expect(page.locator("#answer-state")).toHaveText("stopped");
+  const partial = (await page.locator("#answer").textContent()) ?? "";
+  expect(partial.length).toBeLessThan(REPLY.length);
+  // The abort travels page -> relay -> provider: the fake sees its client leave before the answer is complete.
+  await expect.poll(() => fake.requests.find((request) => request.path === "/v1/chat/completions")?.clientAborted, { timeout: 10_000 }).toBe(true);
+  await expect(page.locator("#error")).toBeHidden();
+  await page.close();
+});

@@ -2,7 +2,7 @@
  * The example web app's production bundle by when it loads, gzip -9: up front (index.html's entry and its static
  * imports), at the first request (what `create()` fetches: the mesh, and what it imports), and never for this
  * configuration (the other connectors' and the YAML parser's chunks). Reads Vite's build manifest.
- * `npx tsx scripts/web-app-size.ts` after `npm run build`.
+ * `npx tsx scripts/web-app-size.ts [pattern of the chunks create() fetches]` after `npm run build`.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -22,6 +22,11 @@ interface ManifestChunk {
 /** gzip -9 bytes of a built file. */
 function gzipBytes(file: string): number {
   return gzipSync(readFileSync(`${DIST}${file}`), { level: 9 }).byteLength;
+}
+
+/** Bytes as built (minified). */
+function rawBytes(file: string): number {
+  return readFileSync(`${DIST}${file}`).byteLength;
 }
 
 /** The chunks a set of keys loads with their static imports. */
@@ -52,15 +57,17 @@ export function measureWebApp(firstUse: RegExp = /lazy-mesh/) {
   const group = (keys: Iterable<string>) => {
     const list = [...keys];
     const css = list.flatMap((key) => manifest[key]!.css ?? []);
-    return { bytes: list.reduce((sum, key) => sum + gzipBytes(manifest[key]!.file), 0) + css.reduce((sum, file) => sum + gzipBytes(file), 0), chunks: list.length, css: css.length };
+    const files = [...list.map((key) => manifest[key]!.file), ...css];
+    return { bytes: files.reduce((sum, file) => sum + gzipBytes(file), 0), minified: files.reduce((sum, file) => sum + rawBytes(file), 0), chunks: list.length, css: css.length };
   };
   return { upFront: group(upFront), firstRequest: group(first), never: group(never) };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const sizes = measureWebApp();
+  // An optional pattern names the dynamic chunks create() fetches at start (default: the mesh only).
+  const sizes = measureWebApp(process.argv[2] ? new RegExp(process.argv[2]) : undefined);
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
-  console.log(`up front (page load):        ${kb(sizes.upFront.bytes)} gzip in ${sizes.upFront.chunks} JS chunks + ${sizes.upFront.css} CSS`);
-  console.log(`at the first request (mesh): ${kb(sizes.firstRequest.bytes)} gzip in ${sizes.firstRequest.chunks} chunks`);
-  console.log(`never fetched here:          ${kb(sizes.never.bytes)} gzip in ${sizes.never.chunks} chunks (other connectors, YAML parser)`);
+  console.log(`up front (page load):        ${kb(sizes.upFront.bytes)} gzip (${kb(sizes.upFront.minified)} min) in ${sizes.upFront.chunks} JS chunks + ${sizes.upFront.css} CSS`);
+  console.log(`at the first request (mesh): ${kb(sizes.firstRequest.bytes)} gzip (${kb(sizes.firstRequest.minified)} min) in ${sizes.firstRequest.chunks} chunks`);
+  console.log(`never fetched here:          ${kb(sizes.never.bytes)} gzip (${kb(sizes.never.minified)} min) in ${sizes.never.chunks} chunks (other connectors, YAML parser)`);
 }
