@@ -191,7 +191,11 @@ export async function start(argv: string[], env: Record<string, string | undefin
     await webApp?.close();
   };
   for (const line of describeRunning(running)) log(line);
-  const page = webApp && offline ? `${offlineWebAppUrl(webApp.url, running.server.url, offline.fakes[0]!.url)}  (any key works with the fakes)` : (webApp?.url ?? noWebApp);
+  const page = !webApp
+    ? noWebApp
+    : offline
+      ? `${offlineWebAppUrl(webApp.url, running.server.url, offline.fakes[0]!.url)}  (any key works with the fakes)`
+      : `${webApp.url}?${new URLSearchParams({ proxyUrl: `${running.server.url}/proxy/` })}  (type your provider key in the page)`;
   for (const line of nextSteps(running.server.url, settings.tokens.length > 0, chatPoolOf(client.mesh.describe()), page)) log(line);
   return running;
 }
