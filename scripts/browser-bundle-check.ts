@@ -5,9 +5,10 @@
  * `const name = "node:fs"; import(name)` into one), and `require()`.
  * Run after `npm run build`: `tsx scripts/browser-bundle-check.ts` (npm test does), or use the functions in tests.
  */
-import { readdir } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { isBuiltin } from "node:module";
-import { join, relative, resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type OutputFile, type Plugin } from "esbuild";
 
@@ -79,11 +80,8 @@ export async function javascriptFiles(folder: string): Promise<string[]> {
   return entries.filter((entry) => entry.isFile() && /\.m?js$/.test(entry.name)).map((entry) => join(entry.parentPath, entry.name)).sort();
 }
 
-/** Writes esbuild's output files to memory-backed paths and returns them for scanning. */
+/** Scans esbuild's in-memory output files (written to a scratch folder, so they are parsed exactly like built ones). */
 async function scanOutputs(outputs: OutputFile[], directory: string): Promise<BuiltinImport[]> {
-  const { mkdtemp, writeFile, mkdir, rm } = await import("node:fs/promises");
-  const { tmpdir } = await import("node:os");
-  const { dirname } = await import("node:path");
   const scratch = await mkdtemp(join(tmpdir(), "modelmesh-bundle-check-"));
   try {
     const files: string[] = [];
