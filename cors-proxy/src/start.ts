@@ -13,8 +13,8 @@ import { startOfflineProviders, type OfflineProviders } from "../../sdk/test/fak
 const REPOSITORY = fileURLToPath(new URL("../../", import.meta.url));
 // Where the other workspaces put what they build; printed only when present, never guessed as a URL.
 const EXTENSION_BUILDS = ["extension/dist/manifest.json", "dist/extension/manifest.json"];
-const WEB_APP_PAGES = ["e2e/demo/index.html", "demo/index.html"];
 const DEMO_SCRIPT = "scripts/demo.ts";
+const WEB_APP_SCRIPT = "scripts/serve-web-app.ts";
 
 type Log = (line: string) => void;
 
@@ -29,6 +29,30 @@ async function loadDemo(): Promise<RunDemo | undefined> {
   } catch {
     return undefined;
   }
+}
+
+type ServeWebApp = typeof import("../../scripts/serve-web-app.js").serveWebApp;
+
+/** The example web app's server (examples/web-app), when the repository has it and Vite is installed. */
+async function loadWebAppServer(): Promise<ServeWebApp | undefined> {
+  if (!existsSync(`${REPOSITORY}${WEB_APP_SCRIPT}`)) return undefined;
+  try {
+    return ((await import(new URL(`../../${WEB_APP_SCRIPT}`, import.meta.url).href)) as { serveWebApp: ServeWebApp }).serveWebApp;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The web app's address with the form pre-filled for the offline fakes (never a key: the page refuses one from
+ * its URL, and the fakes accept any).
+ * @example
+ * offlineWebAppUrl("http://127.0.0.1:5173/", "http://127.0.0.1:8787", "http://127.0.0.1:40001/v1");
+ */
+export function offlineWebAppUrl(pageUrl: string, proxyUrl: string, fakeBaseUrl: string): string {
+  const url = new URL(pageUrl);
+  url.search = new URLSearchParams({ baseUrl: fakeBaseUrl, proxyUrl: `${proxyUrl}/proxy/`, model: "alpha-chat", priceInput: "0.15", priceOutput: "0.6" }).toString();
+  return url.href;
 }
 
 function firstExisting(candidates: string[]): string | undefined {
@@ -76,11 +100,10 @@ export function foundKeys(env: Record<string, string | undefined>): string[] {
  * The lines after the server's own: how to call it (naming a chat pool that exists), and where the web app and the
  * extension are (if built).
  */
-export function nextSteps(url: string, hasToken: boolean, chatPool: string | undefined = "chat"): string[] {
+export function nextSteps(url: string, hasToken: boolean, chatPool: string | undefined = "chat", webApp?: string): string[] {
   // A placeholder, never the token itself: console output ends up in logs.
   const auth = hasToken ? ' -H "Authorization: Bearer <your proxy token>"' : "";
   const extension = firstExisting(EXTENSION_BUILDS);
-  const webApp = firstExisting(WEB_APP_PAGES);
   const call = chatPool
     ? `  curl ${url}/v1/chat/completions -H "Content-Type: application/json"${auth} -d '${JSON.stringify({ model: chatPool, messages: [{ role: "user", content: "Hello" }] })}'`
     : `  curl ${url}/v1/models${auth}   (no chat model was found; this lists what the mesh serves)`;
@@ -88,7 +111,7 @@ export function nextSteps(url: string, hasToken: boolean, chatPool: string | und
     "Try it:",
     call,
     `  or any OpenAI client with baseURL ${url}/v1`,
-    `Demo web app: ${webApp ?? "not built yet"}`,
+    `Demo web app: ${webApp ?? "not started"}`,
     `Browser extension: ${extension ? `${extension.replace(/manifest\.json$/, "")} (load it as an unpacked extension)` : "not built yet"}`,
   ];
 }
@@ -136,12 +159,28 @@ export async function start(argv: string[], env: Record<string, string | undefin
     if (keys.length) log(`  keys found in the environment: ${keys.join(", ")}`);
     log(`  pools: ${Object.entries(client.poolStatus()).map(([name, status]) => `${name} (${status.active}/${status.total} models active)`).join(", ") || "none"}`);
   }
+  // The web app is another origin than the proxy: its page may call the proxy (CORS for exactly that origin), and in
+  // the offline demo the relay may reach the fakes on 127.0.0.1 (named one by one, with their ports: the relay's
+  // refusal of private addresses stays in force for everything else).
+  let noWebApp = "not started (MODELMESH_NO_WEB_APP=1)";
+  let webApp: Awaited<ReturnType<ServeWebApp>> | undefined;
+  if (env.MODELMESH_NO_WEB_APP !== "1") {
+    const serveWebApp = await loadWebAppServer();
+    noWebApp = "not available (it needs this repository's examples/web-app and Vite: npm install)";
+    webApp = await serveWebApp?.({ port: settings.port === 0 ? 0 : 5173 }).catch((error: unknown) => {
+      noWebApp = `did not start: ${error instanceof Error ? error.message : String(error)}`;
+      return undefined;
+    });
+  }
+  if (webApp) settings.cors = { ...settings.cors, enabled: true, allowedOrigins: [...settings.cors.allowedOrigins, webApp.origin] };
+  if (offline) settings.relay = { ...settings.relay, allowPrivate: [...settings.relay.allowPrivate, ...offline.fakes.map((fake) => new URL(fake.url).host)] };
   let running;
   try {
     running = await serve(settings, client, metrics);
   } catch (error) {
     await client.close();
     await offline?.close();
+    await webApp?.close();
     if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") throw new Error(`port ${settings.port} is in use: pass --port (npm start -- --port 9000) or set MODELMESH_PROXY_PORT`);
     throw error;
   }
@@ -149,9 +188,15 @@ export async function start(argv: string[], env: Record<string, string | undefin
   running.stop = async () => {
     await stopProxy();
     await offline?.close();
+    await webApp?.close();
   };
   for (const line of describeRunning(running)) log(line);
-  for (const line of nextSteps(running.server.url, settings.tokens.length > 0, chatPoolOf(client.mesh.describe()))) log(line);
+  const page = !webApp
+    ? noWebApp
+    : offline
+      ? `${offlineWebAppUrl(webApp.url, running.server.url, offline.fakes[0]!.url)}  (any key works with the fakes)`
+      : `${webApp.url}?${new URLSearchParams({ proxyUrl: `${running.server.url}/proxy/` })}  (type your provider key in the page)`;
+  for (const line of nextSteps(running.server.url, settings.tokens.length > 0, chatPoolOf(client.mesh.describe()), page)) log(line);
   return running;
 }
 

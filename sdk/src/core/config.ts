@@ -481,11 +481,13 @@ export async function parseConfigText(text: string, origin = "configuration"): P
 export async function loadConfig(source: string | MeshConfigObject): Promise<MeshConfigObject> {
   if (typeof source !== "string") return source;
   if (looksLikeText(source) || !/\.(ya?ml|json)$/i.test(source.trim())) return parseConfigText(source);
-  // A computed specifier keeps bundlers from pulling node:fs into browser builds.
-  const fsModule = "node:fs/promises";
+  // process.getBuiltinModule (Node >= 20.16), not import(): minifiers fold a constant specifier back into
+  // `import("node:fs/promises")`, which then sits in every browser bundle (Vite 8 and esbuild both do).
+  const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   let text: string;
   try {
-    const fs = (await import(/* @vite-ignore */ fsModule)) as { readFile(path: string, encoding: "utf8"): Promise<string> };
+    const fs = runtime?.getBuiltinModule?.("node:fs/promises") as { readFile(path: string, encoding: "utf8"): Promise<string> } | undefined;
+    if (!fs) throw new Error("reading a file needs Node 20.16 or later (in a browser, pass the configuration's text or object)");
     text = await fs.readFile(source.trim(), "utf8");
   } catch (error) {
     throw new ConfigError("", `cannot read configuration file ${source}: ${(error as Error).message}`);

@@ -89,13 +89,13 @@ export class JsonSecretStore extends BaseSecretStore {
   }
 
   private async readFile(path: string): Promise<JsonObject> {
-    const runtime = (globalThis as { process?: { versions?: { node?: string } } }).process;
-    if (!runtime?.versions?.node) {
-      throw new ConfigError("secrets.config.path", `${JsonSecretStore.connectorId} can read a file only in Node; pass "data" instead`);
+    // process.getBuiltinModule (Node >= 20.16), not import(): minifiers fold a constant specifier back into
+    // `import("node:fs/promises")`, which then sits in every browser bundle (Vite 8 and esbuild both do).
+    const runtime = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
+    const fs = runtime?.versions?.node ? (runtime.getBuiltinModule?.("node:fs/promises") as FileReader | undefined) : undefined;
+    if (!fs) {
+      throw new ConfigError("secrets.config.path", `${JsonSecretStore.connectorId} can read a file only in Node (20.16 or later); pass "data" instead`);
     }
-    // A non-literal specifier keeps bundlers from following the import into Node's built-ins.
-    const moduleName = "node:fs/promises";
-    const fs = (await import(/* @vite-ignore */ moduleName)) as FileReader;
     let text: string;
     try {
       text = await fs.readFile(path, "utf8");
