@@ -9,6 +9,7 @@ import { Pool } from "./pool.js";
 import { Router } from "./router.js";
 import { UsageTracker, type UsageSummary } from "./usage.js";
 import { BudgetLedger, type BudgetLimits, type BudgetPlan } from "./budget.js";
+import { ModelStateSharing, isSharedModelStore } from "./shared-models.js";
 import { isRegistered, registerConnectors } from "./registry.js";
 import { listConnectors, resolveConnector } from "./registry-load.js";
 import { BUILTIN_CONNECTORS } from "./connector-ids.js";
@@ -107,6 +108,8 @@ export class ModelMesh {
   #secrets!: SecretStore;
   #storage!: BaseStorage;
   #sink!: EventSink;
+  /** Cooldowns shared with other processes over the same storage (Redis). */
+  #sharing: ModelStateSharing | undefined;
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
   #saving: Promise<void> = Promise.resolve();
   #closed = false;
@@ -169,6 +172,12 @@ export class ModelMesh {
     // A backend that cannot work here (no localStorage in Node, an unreadable file) fails start, not every save silently.
     await mesh.#storage.open?.();
     await mesh.restore();
+    // After restore: the budget journal (or the shared store) is newer than the budgets in the saved state.
+    await mesh.budgetLedger.attach(mesh.#storage);
+    if (isSharedModelStore(mesh.#storage)) {
+      mesh.#sharing = new ModelStateSharing(mesh.#storage, () => mesh.#runtime.states, mesh.now);
+      await mesh.#sharing.start();
+    }
     return mesh;
   }
 
@@ -221,7 +230,12 @@ export class ModelMesh {
     const runtime: Runtime = { config, providers, states, pools, implicitPools: new Map(), router: undefined as unknown as Router, secretValues: [...values.values()], budgets: budgetPlan(config, providerSpecs) };
     runtime.router = new Router({
       providers,
-      sink: { emit: (event) => this.#sink?.emit(event) },
+      sink: {
+        emit: (event) => {
+          this.#sharing?.observe(event);
+          this.#sink?.emit(event);
+        },
+      },
       usage: this.usageTracker,
       middleware: this.middleware,
       random: this.random,
@@ -489,7 +503,7 @@ export class ModelMesh {
       budgets: this.budgetLedger.snapshot(),
     };
     this.#saving = this.#saving.then(
-      () => this.#storage.save(STATE_KEY, { key: STATE_KEY, data: snapshot, updatedAt: this.now() } as never),
+      () => Promise.all([this.#storage.save(STATE_KEY, { key: STATE_KEY, data: snapshot, updatedAt: this.now() } as never), this.budgetLedger.flush()]).then(() => undefined),
       () => undefined,
     );
     try {
@@ -531,6 +545,7 @@ export class ModelMesh {
     if (this.#closed) return;
     if (this.#saveTimer) clearTimeout(this.#saveTimer);
     this.#saveTimer = undefined;
+    this.#sharing?.stop();
     await this.save();
     this.#closed = true;
     // Releases files and databases (node-sqlite3-wasm leaks without it); backends reopen if used again.
