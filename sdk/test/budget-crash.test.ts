@@ -31,7 +31,7 @@ afterAll(async () => {
 const fresh = (name: string) => join(directory, `${++counter}-${name}`);
 const chats = (fake: FakeOpenAI) => fake.requests.filter((request) => request.path.endsWith("/chat/completions")).length;
 
-function meshOver(fake: FakeOpenAI, storage: Record<string, unknown>, budget: Record<string, unknown> = { daily_limit: LIMIT }, persistDelayMs = 60_000) {
+function meshOver(fake: FakeOpenAI, storage: { connector: string; config?: Record<string, unknown> } | { instance: BaseStorage }, budget: Record<string, unknown> = { daily_limit: LIMIT }, persistDelayMs = 60_000) {
   const events: MeshEvent[] = [];
   const client = create({
     config: {
@@ -47,7 +47,7 @@ function meshOver(fake: FakeOpenAI, storage: Record<string, unknown>, budget: Re
 }
 
 /** Starts the child mesh, waits until `settled` requests were answered and `inFlight` more reached the fake, then SIGKILLs it. */
-async function crashChild(fake: FakeOpenAI, storage: Record<string, unknown>, settled: number, inFlight: number): Promise<void> {
+async function crashChild(fake: FakeOpenAI, storage: { connector: string; config: Record<string, unknown> }, settled: number, inFlight: number): Promise<void> {
   const child = spawn(process.execPath, ["--conditions=modelmesh-source", "--import", "tsx", CHILD, JSON.stringify(storage), fake.url, String(settled), String(inFlight), String(LIMIT)], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (part: Buffer) => (output += part.toString()));
