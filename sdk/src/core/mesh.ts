@@ -458,6 +458,11 @@ export class ModelMesh {
     return { ...this.usageTracker.summary(), budgets: this.budgetLedger.report() };
   }
 
+  /** The storage connector in use (the proxy shares its rate limits through it when it is Redis). */
+  get storage(): BaseStorage {
+    return this.#storage;
+  }
+
   /** The resolved configuration in force (the proxy reads its `proxy` section from it). */
   get config(): ResolvedConfig {
     return this.#runtime.config;
