@@ -30,13 +30,13 @@ const COST = 0.008;
 const ask = { model: "chat", messages: [{ role: "user" as const, content: "Hello there" }], max_tokens: 8 };
 const chats = (fake: FakeOpenAI) => fake.requests.filter((request) => request.path.endsWith("/chat/completions")).length;
 
-function meshOver(fake: FakeOpenAI, storage: RedisStorage | Record<string, unknown>, budget: Record<string, unknown>) {
+function meshOver(fake: FakeOpenAI, storage: RedisStorage | Record<string, unknown>, budget?: Record<string, unknown>) {
   const events: MeshEvent[] = [];
   const client = create({
     config: {
       providers: { a: { connector: "openai-compatible", config: { base_url: fake.url, api_key: "sk-test-key-redis-000000", models: [{ id: "alpha", capabilities: [CHAT], pricing: { input: 0, output: 1000 } }] } } },
       pools: { chat: { capability: "chat-completion", retry: { max_retries: 0 } } },
-      budget,
+      ...(budget ? { budget } : {}),
       ...(storage instanceof RedisStorage ? {} : { storage }),
     },
     ...(storage instanceof RedisStorage ? { storage: { instance: storage } } : {}),
@@ -155,6 +155,39 @@ describe("budgets held in Redis", () => {
       await client.close();
     } finally {
       await own.stop();
+      await fake.close();
+    }
+  });
+});
+
+describe("usage shared through Redis", () => {
+  it("each mesh's client.usage counts every mesh's requests, and a restart counts none twice", async () => {
+    const fake = await startFakeOpenAI({ name: "usage", models: ["alpha"] });
+    try {
+      const prefix = `usage-${++prefixes}:`;
+      const first = meshOver(fake, storageAt(prefix)).client;
+      const second = meshOver(fake, storageAt(prefix)).client;
+      for (let index = 0; index < 3; index++) await first.chat.completions.create(ask);
+      for (let index = 0; index < 2; index++) await second.chat.completions.create(ask);
+      // The exchange runs with every batched state save (and every 5 s); saving here runs it now.
+      await first.mesh.save();
+      await second.mesh.save();
+      await first.mesh.save();
+      expect(first.usage.requests).toBe(5);
+      expect(second.usage.requests).toBe(5);
+      expect(first.usage.byModel["a/alpha"]!.requests).toBe(5);
+      expect(first.usage.totalCost).toBeCloseTo(5 * COST, 9);
+      expect(chats(fake)).toBe(5);
+      await Promise.all([first.close(), second.close()]);
+
+      const restarted = meshOver(fake, storageAt(prefix)).client;
+      await restarted.ready();
+      expect(restarted.usage.requests).toBe(5);
+      await restarted.chat.completions.create(ask);
+      await restarted.close();
+      expect((await storageAt(prefix).syncUsage({})).requests).toBe(6);
+      expect(chats(fake)).toBe(6);
+    } finally {
       await fake.close();
     }
   });

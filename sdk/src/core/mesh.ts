@@ -10,6 +10,7 @@ import { Router } from "./router.js";
 import { UsageTracker, type UsageSummary } from "./usage.js";
 import { BudgetLedger, type BudgetLimits, type BudgetPlan } from "./budget.js";
 import { ModelStateSharing, isSharedModelStore } from "./shared-models.js";
+import { UsageSharing, isSharedUsageStore } from "./shared-usage.js";
 import { isRegistered, registerConnectors } from "./registry.js";
 import { listConnectors, resolveConnector } from "./registry-load.js";
 import { BUILTIN_CONNECTORS } from "./connector-ids.js";
@@ -110,6 +111,8 @@ export class ModelMesh {
   #sink!: EventSink;
   /** Cooldowns shared with other processes over the same storage (Redis). */
   #sharing: ModelStateSharing | undefined;
+  /** Usage added up with other processes over the same storage (Redis). */
+  #usageSharing: UsageSharing | undefined;
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
   #saving: Promise<void> = Promise.resolve();
   #closed = false;
@@ -177,6 +180,11 @@ export class ModelMesh {
     if (isSharedModelStore(mesh.#storage)) {
       mesh.#sharing = new ModelStateSharing(mesh.#storage, () => mesh.#runtime.states, mesh.now);
       await mesh.#sharing.start();
+    }
+    if (isSharedUsageStore(mesh.#storage)) {
+      mesh.#usageSharing = new UsageSharing(mesh.#storage, mesh.usageTracker);
+      await mesh.#usageSharing.sync();
+      mesh.#usageSharing.start();
     }
     return mesh;
   }
@@ -500,6 +508,8 @@ export class ModelMesh {
 
   /** Writes model state, usage and strategy state to storage now. */
   async save(): Promise<void> {
+    // Shared usage first, so the saved state holds every process's totals.
+    await this.#usageSharing?.sync().catch(() => undefined);
     const snapshot: PersistedState = {
       version: 1,
       models: Object.fromEntries([...this.#runtime.states].map(([key, state]) => [key, pickPersisted(state)])),
@@ -551,6 +561,7 @@ export class ModelMesh {
     if (this.#saveTimer) clearTimeout(this.#saveTimer);
     this.#saveTimer = undefined;
     this.#sharing?.stop();
+    this.#usageSharing?.stop();
     await this.save();
     this.#closed = true;
     // Releases files and databases (node-sqlite3-wasm leaks without it); backends reopen if used again.

@@ -134,3 +134,13 @@ redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'updatedAt
 redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / perMs) + 1000)
 return string.format('%.17g', wait)
 `;
+
+/**
+ * Adds one process's usage since its last exchange to the shared totals and returns all of them, in one step (no
+ * other process's addition can fall between the add and the read).
+ * KEYS: [1] the usage hash. ARGV: counter name, amount, counter name, amount, ... Returns HGETALL's flat list.
+ */
+export const SYNC_USAGE_SCRIPT = `
+for i = 1, #ARGV, 2 do redis.call('HINCRBYFLOAT', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return redis.call('HGETALL', KEYS[1])
+`;

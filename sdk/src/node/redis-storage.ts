@@ -3,7 +3,8 @@ import { BaseStorage, parseEntry, serializeEntry } from "../storage/storage.js";
 import type { BaseStorageConfig, StorageEntry } from "../storage/storage.js";
 import type { SharedBudgetState, SharedBudgetStore, SharedReservation, SharedReserveResult } from "../core/budget-store.js";
 import type { SharedModelStore, SharedModelUpdate } from "../core/shared-models.js";
-import { RESERVE_SCRIPT, SETTLE_SCRIPT, TAKE_TOKEN_SCRIPT } from "./redis-scripts.js";
+import type { SharedUsageStore } from "../core/shared-usage.js";
+import { RESERVE_SCRIPT, SETTLE_SCRIPT, SYNC_USAGE_SCRIPT, TAKE_TOKEN_SCRIPT } from "./redis-scripts.js";
 
 /**
  * Options of `modelmesh.redis.v1` (YAML: `url`, `key_prefix`, `reservation_lease_ms`, `connect_timeout_ms`).
@@ -67,7 +68,7 @@ const DEFAULT_LEASE_MS = 15 * 60_000;
  * await storage.saveData("usage", { totalCost: 0.42 });
  * await storage.close();
  */
-export class RedisStorage extends BaseStorage implements SharedBudgetStore, SharedModelStore {
+export class RedisStorage extends BaseStorage implements SharedBudgetStore, SharedModelStore, SharedUsageStore {
   static readonly connectorId = "modelmesh.redis.v1";
   static readonly shortName = "redis";
   override readonly id: string = RedisStorage.connectorId;
@@ -200,6 +201,14 @@ export class RedisStorage extends BaseStorage implements SharedBudgetStore, Shar
     });
   }
 
+  async syncUsage(delta: Record<string, number>): Promise<Record<string, number>> {
+    const args = Object.entries(delta).flatMap(([name, amount]) => [name, String(amount)]);
+    const reply = (await this.script("modelmeshSyncUsage", "usage", [this.key("usage")], args)) as string[];
+    const totals: Record<string, number> = {};
+    for (let index = 0; index + 1 < reply.length; index += 2) Object.defineProperty(totals, reply[index]!, { value: Number(reply[index + 1]), enumerable: true, writable: true, configurable: true });
+    return totals;
+  }
+
   /**
    * Takes one request from the shared token bucket `key` (`capacity` requests, refilled at `perMinute`): 0 when
    * allowed, else the seconds to wait. Every proxy over this Redis draws from the same bucket.
@@ -221,7 +230,8 @@ export class RedisStorage extends BaseStorage implements SharedBudgetStore, Shar
   }
 
   private async script(name: string, what: string, keys: string[], args: Array<string | number>): Promise<unknown> {
-    return this.run(name === "modelmeshSettle" ? "settle budgets of" : name === "modelmeshReserve" ? "reserve budgets for" : "take a rate token for", what, (client) => (client[name] as ScriptCall)(keys.length, ...keys, ...args));
+    const action = { modelmeshSettle: "settle budgets of", modelmeshReserve: "reserve budgets for", modelmeshSyncUsage: "add up", modelmeshTakeToken: "take a rate token for" }[name] ?? name;
+    return this.run(action, what, (client) => (client[name] as ScriptCall)(keys.length, ...keys, ...args));
   }
 
   private client(): Promise<RedisClient> {
@@ -254,6 +264,7 @@ export class RedisStorage extends BaseStorage implements SharedBudgetStore, Shar
     client.defineCommand("modelmeshReserve", { lua: RESERVE_SCRIPT });
     client.defineCommand("modelmeshSettle", { lua: SETTLE_SCRIPT });
     client.defineCommand("modelmeshTakeToken", { lua: TAKE_TOKEN_SCRIPT });
+    client.defineCommand("modelmeshSyncUsage", { lua: SYNC_USAGE_SCRIPT });
     try {
       await client.connect();
     } catch (error) {
@@ -270,7 +281,9 @@ export class RedisStorage extends BaseStorage implements SharedBudgetStore, Shar
     } catch (error) {
       if (error instanceof StorageError) throw error;
       // Not connected: ioredis says only that it will not queue; the connection's own error says why.
-      const reason = client.status === "ready" ? messageOf(error) : `Redis is unreachable (${client.status}${this.#lastError ? `: ${this.#lastError.message}` : ""})`;
+      // A ReplyError is Redis answering; anything else is the connection (closed, refused, not writable).
+      const answered = (error as Error | undefined)?.name === "ReplyError";
+      const reason = answered ? messageOf(error) : `Redis is unreachable (${client.status}: ${this.#lastError?.message ?? messageOf(error)})`;
       throw new StorageError(`${this.id}: cannot ${action} "${key}" at ${this.address}: ${reason}`, { cause: error });
     }
   }
