@@ -87,6 +87,8 @@ describe.each([
       expect(daily.spent).toBeCloseTo(7 * COST, 9);
       expect(daily.reserved).toBe(0);
       expect(client.mesh.budgetLedger.recovered).toEqual({ reservations: 4, amount: 4 * COST });
+      // Statistics are what a crash may lose: at most persistDelayMs of them (a minute here, so all three answers).
+      expect(client.usage.requests).toBe(0);
       // What is left is exactly what the fake has not been sent yet: three more requests, then refusals.
       const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => client.chat.completions.create(ask)));
       expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(3);
