@@ -192,3 +192,52 @@ describe("usage shared through Redis", () => {
     }
   });
 });
+
+describe("cooldowns shared through Redis", () => {
+  it("a model cooled down by one mesh is out of service in the other within milliseconds (measured), and the other sends it nothing", async () => {
+    const a = await startFakeOpenAI({ name: "cool-a", models: ["alpha"] });
+    const b = await startFakeOpenAI({ name: "cool-b", models: ["beta"] });
+    try {
+      const prefix = `cool-${++prefixes}:`;
+      let deactivatedAt = 0;
+      let seenAt = 0;
+      const make = (observe?: (event: MeshEvent) => void) =>
+        create({
+          ...(observe ? { observability: { instance: new CallbackObservability({ callback: observe, logLevel: "full", minSeverity: "debug" }) } } : {}),
+          config: {
+            providers: {
+              a: { connector: "openai-compatible", config: { base_url: a.url, api_key: "sk-test-key-cool-a-000000", models: [{ id: "alpha", capabilities: [CHAT] }] } },
+              b: { connector: "openai-compatible", config: { base_url: b.url, api_key: "sk-test-key-cool-b-111111", models: [{ id: "beta", capabilities: [CHAT] }] } },
+            },
+            pools: { chat: { capability: "chat-completion", strategy: "stick-until-failure", retry: { max_retries: 0 }, deactivation: { failure_threshold: 1 }, recovery: { cooldown_ms: 60_000 } } },
+          },
+          storage: { instance: storageAt(prefix) },
+        });
+      const first = make((event) => {
+        if (event.type === "model-deactivated") deactivatedAt = performance.now();
+      });
+      const second = make();
+      await Promise.all([first.ready(), second.ready()]);
+      const alphaIn = (client: typeof first) => client.describe().pools.chat!.models.find((model) => model.model === "alpha")!.status;
+      expect(alphaIn(second)).toBe("active");
+      // Watched on every turn of the event loop: the moment the second mesh's own state changes.
+      const watch = setInterval(() => {
+        if (!seenAt && alphaIn(second) === "cooldown") seenAt = performance.now();
+      }, 0);
+      a.enqueue({ kind: "error", status: 500 });
+      expect((await first.chat.completions.create(ask)).model).toMatch(/^beta/);
+      for (let waited = 0; !seenAt && waited < 5_000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+      clearInterval(watch);
+      const elapsed = seenAt - deactivatedAt;
+      console.info(`[cooldown propagation] the second mesh took alpha out ${elapsed.toFixed(1)} ms after the first mesh cooled it down`);
+      expect(alphaIn(second)).toBe("cooldown");
+      expect(seenAt).toBeGreaterThan(0);
+      expect(elapsed).toBeLessThan(1_000);
+      expect((await second.chat.completions.create(ask)).model).toMatch(/^beta/);
+      expect(a.requests.filter((request) => request.path.endsWith("/chat/completions"))).toHaveLength(1);
+      await Promise.all([first.close(), second.close()]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
