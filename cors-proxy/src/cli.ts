@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { create, ConfigError, isModelMeshErrorOf, MeshConfig, PrometheusObservability, type MeshClient, type MeshConfigObject } from "modelmesh";
+import { registerNodeConnectors } from "modelmesh/node";
 import { mergeSettings, readEnvironment, readProxySection, type ProxySettings, type ProxySettingsLayer } from "./config.js";
 import { requireTokenBeyondLoopback } from "./auth.js";
 import { startProxyServer, type ProxyServer } from "./node-adapter.js";
@@ -182,6 +183,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   requireTokenBeyondLoopback(settings.host, settings.tokens);
   if (args.relayOnly) return serve(settings, undefined);
   const metrics = new PrometheusObservability({ minSeverity: "debug" });
+  // As classes, so the bundled CLI (Docker: one file) can name sqlite, local-file and redis storage in its YAML.
+  registerNodeConnectors();
   // Providers are reached over node:http (keep-alive), not undici's fetch: see node-fetch.ts for the measured cost.
   const client = create({ config: withSink(raw, metrics), fetch: createNodeFetch() });
   try {

@@ -9,7 +9,7 @@ import { CorsPolicy, requireTokenForAnyOrigin, type CorsSettings } from "./cors.
 import { errorReplyFor, errorResponse, quoteName, type ErrorReply } from "./errors.js";
 import { createMeshRoutes, knownModelNames, MESH_ROUTE_NAMES, type RouteContext } from "./mesh-routes.js";
 import { ProxyMetrics } from "./metrics.js";
-import { RateLimiter } from "./rate-limit.js";
+import { RateLimiter, sharedRateLimitStoreOf } from "./rate-limit.js";
 import { Relay, RELAY_TOKEN_HEADER, type RelayOptions } from "./relay.js";
 import { DEFAULT_MAX_BODY_BYTES } from "./config.js";
 import { BufferedRequest, jsonResponse, knownRequestBody, toResponse, type ProxyRequest, type Reply } from "./responses.js";
@@ -117,7 +117,7 @@ export function createProxy(options: ProxyOptions): Proxy {
   const now = options.now ?? Date.now;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const cors = new CorsPolicy(options.cors);
-  const limiter = options.rateLimit ? new RateLimiter(options.rateLimit.requestsPerMinute, now) : undefined;
+  const limiter = options.rateLimit ? new RateLimiter(options.rateLimit.requestsPerMinute, now, () => sharedRateLimitStoreOf(options.mesh)) : undefined;
   const metrics = new ProxyMetrics();
   const mesh = options.mesh;
   const relay = options.relay?.enabled === false ? undefined : new Relay(options.relay ?? {}, maxBodyBytes, mesh ? providerHostsOf(mesh) : () => []);
@@ -151,7 +151,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     }
     if (pathname === "/metrics") return { route: routeName, response: metricsResponse(metrics, options.meshMetrics) };
     if (limiter) {
-      const wait = limiter.take(caller);
+      const wait = await limiter.take(caller);
       if (wait > 0) {
         return { route: routeName, response: errorResponse({ status: 429, message: `rate limit of ${options.rateLimit!.requestsPerMinute} requests per minute reached; retry after ${wait}s`, type: "requests", param: null, code: "rate_limit_exceeded", headers: { "retry-after": String(wait) } }) };
       }

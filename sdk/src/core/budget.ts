@@ -1,8 +1,10 @@
-import { BudgetExceededError, type BudgetLimitType } from "../wire/errors.js";
+import { BudgetExceededError, StorageError, type BudgetLimitType, type ModelMeshError } from "../wire/errors.js";
 import type { UsageCounts } from "../wire/events.js";
 import type { ModelState } from "../wire/model-state.js";
 import type { ModelPricing } from "../provider/provider.js";
 import type { BudgetLimits } from "../wire/config-types.js";
+import type { BaseStorage } from "../storage/storage.js";
+import { BUDGET_JOURNAL_KEY, isSharedBudgetStore, readJournal, type BudgetJournal, type JournalReservation, type SharedBudgetState, type SharedBudgetStore } from "./budget-store.js";
 
 // BudgetLimits lives in wire/ with the configuration types that name it; re-exported for this module's callers.
 export type { BudgetLimits } from "../wire/config-types.js";
@@ -71,6 +73,13 @@ interface Applied {
  * const reservation = ledger.reserve(where, state, features);
  */
 export interface Reservation {
+  /** Unique across processes (a shared store files the reservation under it). */
+  id: string;
+  /** UTC day and month when it was made. */
+  day: string;
+  month: string;
+  /** Set once it is held beyond this process: in the storage's journal, or by a shared store (Redis). */
+  held?: "journal" | "shared";
   amount: number;
   cost: number;
   billed: boolean;
@@ -130,6 +139,14 @@ function priceOf(pricing: ModelPricing, usage: UsageCounts): number {
  * reserved in the same synchronous step (no `await` between check and reserve), so concurrent requests can never
  * together pass a limit that each alone would fit; the reservation is settled with the real cost when the attempt ends.
  * Counters outlive a reconfigure and are saved with the mesh's state.
+ *
+ * Beyond the process (`attach`): with a persistent storage, `commit` writes the reservation to the budget journal
+ * (`modelmesh/budgets`: spend and reservations in flight, one entry, so both change together) before the request may
+ * be sent; a reservation the process never settled (it crashed) counts as spent at its worst case on the next start,
+ * and its real cost was never booked, so nothing is counted twice. Settlements are written with the next journal write
+ * (batched): losing one to a crash only leaves the worst case booked instead of the real cost. With a storage that
+ * reserves itself (`SharedBudgetStore`: Redis), `commit` checks and reserves there atomically, so processes sharing it
+ * never overshoot together; the counters here then mirror the shared ones for `client.usage`.
  * @example
  * const ledger = new BudgetLedger(() => Date.now(), events);
  * ledger.configure({ global: { dailyLimit: 10, alertThreshold: 0.8, enforce: true }, providers: new Map(), models: new Map(), pools: new Map() });
@@ -138,6 +155,22 @@ export class BudgetLedger {
   #plan: BudgetPlan = { providers: new Map(), models: new Map(), pools: new Map() };
   #counters = new Map<string, Counter>();
   #scopeCount = 0;
+  /** Journal mode: the storage reservations are written to before a request is sent. */
+  #journal: BaseStorage | undefined;
+  /** Shared mode: the store that checks and reserves atomically for every process (Redis). */
+  #shared: SharedBudgetStore | undefined;
+  /** Reservations in flight, as the journal records them. */
+  #open = new Map<string, JournalReservation>();
+  #dirty = false;
+  #queued: Promise<void> | undefined;
+  #tail: Promise<void> = Promise.resolve();
+  #settling = new Set<Promise<void>>();
+  readonly #instance = instanceId();
+  #sequence = 0;
+  /** What the last start found in the journal: reservations a crash left unsettled, booked at their worst case. */
+  recovered = { reservations: 0, amount: 0 };
+  /** Journal writes made (each one replaces the journal entry; concurrent reservations share one). */
+  journalWrites = 0;
 
   constructor(
     private readonly now: () => number,
@@ -185,8 +218,76 @@ export class BudgetLedger {
         return new BudgetExceededError({ limitType: breach.limitType, limitValue: breach.limitValue, scope: name, spent });
       }
     }
+    const id = `${this.#instance}-${(++this.#sequence).toString(36)}`;
+    const reservation: Reservation = { id, day: dayOf(now), month: monthOf(now), amount, cost: 0, billed: false, settled: false, applied, ...(price ? { price } : {}) };
+    // Shared mode: the shared store holds reservations; the counters here only mirror what it reports.
+    if (this.#shared) return reservation;
     for (const item of applied) item.counter.reserved = round(item.counter.reserved + amount);
-    return { amount, cost: 0, billed: false, settled: false, applied, ...(price ? { price } : {}) };
+    if (this.#journal) this.#open.set(id, { amount, budgets: applied.map((item) => item.name), day: reservation.day, month: reservation.month, at: now });
+    return reservation;
+  }
+
+  /**
+   * Makes a reservation hold beyond this process before its request is sent: written to the journal (persistent
+   * storage), or checked and reserved by the shared store (Redis), which may still refuse it (`BudgetExceededError`).
+   * `undefined` (nothing to wait for) without either. When the storage fails, the reservation is released and a
+   * `StorageError` returned if any budget it counts against is enforced (fail closed: spend nobody can count must
+   * not happen); budgets that only count let the request go.
+   * @example
+   * const refused = await ledger.commit(reservation); if (refused) throw refused;
+   */
+  commit(reservation: Reservation): Promise<ModelMeshError | undefined> | undefined {
+    if (reservation.settled) return undefined;
+    if (this.#shared) return this.commitShared(this.#shared, reservation);
+    if (this.#journal) return this.commitJournal(reservation);
+    return undefined;
+  }
+
+  private async commitJournal(reservation: Reservation): Promise<ModelMeshError | undefined> {
+    try {
+      await this.writeJournal();
+      reservation.held = "journal";
+      return undefined;
+    } catch (error) {
+      const enforced = reservation.applied.find((item) => item.limits.enforce);
+      if (!enforced) return undefined;
+      this.release(reservation);
+      return new StorageError(`${enforced.name}: the budget reservation could not be written to storage (${(error as Error).message}), so the request was not sent: an enforced budget must be able to count it`, { cause: error });
+    }
+  }
+
+  private async commitShared(store: SharedBudgetStore, reservation: Reservation): Promise<ModelMeshError | undefined> {
+    const budgets = reservation.applied.map(({ name, limits }) => ({
+      name,
+      enforce: limits.enforce,
+      ...(limits.enforce && limits.dailyLimit !== undefined ? { dailyLimit: limits.dailyLimit } : {}),
+      ...(limits.enforce && limits.monthlyLimit !== undefined ? { monthlyLimit: limits.monthlyLimit } : {}),
+    }));
+    let result;
+    try {
+      result = await store.reserveBudgets({ id: reservation.id, amount: reservation.amount, day: reservation.day, month: reservation.month, now: this.now(), budgets });
+    } catch (error) {
+      reservation.settled = true;
+      const enforced = reservation.applied.find((item) => item.limits.enforce);
+      if (!enforced) return undefined;
+      return new StorageError(`${enforced.name}: the shared budget store could not reserve this request (${(error as Error).message}), so it was not sent: an enforced budget must be able to count it`, { cause: error });
+    }
+    if (!result.ok) {
+      reservation.settled = true;
+      this.events.exceeded({ scope: result.name, limitType: result.limitType, limitValue: result.limitValue, spent: result.spent });
+      return new BudgetExceededError({ limitType: result.limitType, limitValue: result.limitValue, scope: result.name, spent: result.spent });
+    }
+    reservation.held = "shared";
+    this.mirror(result.budgets);
+    return undefined;
+  }
+
+  /** Takes a reservation back without booking anything (its request was never sent). */
+  private release(reservation: Reservation): void {
+    if (reservation.settled) return;
+    reservation.settled = true;
+    for (const { counter } of reservation.applied) counter.reserved = Math.max(0, round(counter.reserved - reservation.amount));
+    if (this.#open.delete(reservation.id)) this.#dirty = true;
   }
 
   /** Adds what an attempt really cost (`usage` from the service, `cost` from the model's price table). */
@@ -211,12 +312,122 @@ export class BudgetLedger {
     reservation.settled = true;
     const now = this.now();
     const cost = reservation.billed ? reservation.cost : 0;
+    if (reservation.held === "shared") {
+      this.settleShared(this.#shared!, reservation, round(cost), now);
+      return;
+    }
+    if (this.#shared) return;
+    if (this.#open.delete(reservation.id)) this.#dirty = true;
     for (const { name, limits, counter } of reservation.applied) {
       counter.reserved = Math.max(0, round(counter.reserved - reservation.amount));
       roll(counter, now);
       counter.daySpent = round(counter.daySpent + cost);
       counter.monthSpent = round(counter.monthSpent + cost);
       this.alert(name, limits, counter);
+    }
+  }
+
+  // Not awaited by the request: a settlement that fails leaves the reservation in the shared store until its lease
+  // runs out, then it counts as spent at its worst case (over-counted, never under-counted).
+  private settleShared(store: SharedBudgetStore, reservation: Reservation, cost: number, now: number): void {
+    const settling = store.settleBudgets(reservation.id, cost, dayOf(now), monthOf(now), now).then(
+      (states) => {
+        this.mirror(states);
+        for (const { name, limits, counter } of reservation.applied) if (states.some((state) => state.name === name)) this.alert(name, limits, counter);
+      },
+      () => undefined,
+    );
+    this.#settling.add(settling);
+    void settling.finally(() => this.#settling.delete(settling));
+  }
+
+  /**
+   * Connects the ledger to the mesh's storage. A storage that reserves itself (Redis) becomes the shared store; any
+   * other persistent one keeps the journal, read here: spend comes back, and reservations a crash left unsettled
+   * count as spent at their worst case. Memory storage keeps nothing across a restart, so it gets no journal.
+   * @example
+   * await ledger.attach(new LocalFileStorage({ path: "./mesh-state.json" }));
+   */
+  async attach(storage: BaseStorage): Promise<void> {
+    this.#journal = undefined;
+    this.#shared = undefined;
+    if (isSharedBudgetStore(storage)) {
+      this.#shared = storage;
+      if (this.active) await this.refresh();
+      return;
+    }
+    if (storage.id === "modelmesh.memory.v1") return;
+    this.#journal = storage;
+    const journal = readJournal(await storage.loadData(BUDGET_JOURNAL_KEY));
+    this.restore(journal.counters);
+    const now = this.now();
+    let reservations = 0;
+    let amount = 0;
+    for (const open of Object.values(journal.open)) {
+      reservations += 1;
+      amount = round(amount + open.amount);
+      for (const name of open.budgets) {
+        const counter = this.counter(name, now, true);
+        if (!counter) continue;
+        if (open.day === counter.day) counter.daySpent = round(counter.daySpent + open.amount);
+        if (open.month === counter.month) counter.monthSpent = round(counter.monthSpent + open.amount);
+      }
+    }
+    this.recovered = { reservations, amount };
+    // Written at once, so the reservations are booked as spend in the same entry that stops listing them.
+    if (reservations > 0) {
+      this.#dirty = true;
+      await this.writeJournal();
+    }
+  }
+
+  /** Reads every budget's counters from the shared store into this ledger (what `client.usage.budgets` shows). */
+  async refresh(): Promise<void> {
+    if (!this.#shared) return;
+    const now = this.now();
+    this.mirror(await this.#shared.readBudgets([...this.definitions()].map(([name]) => name), dayOf(now), monthOf(now), now));
+  }
+
+  /** Writes settlements not yet in the journal and waits for settlements on their way to the shared store. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#settling]);
+    if (this.#journal && this.#dirty) await this.writeJournal();
+  }
+
+  // Group commit: a write queued but not started takes every reservation and settlement made before it starts.
+  private writeJournal(): Promise<void> {
+    if (!this.#queued) {
+      const write = this.#tail.then(() => {
+        this.#queued = undefined;
+        return this.writeNow();
+      });
+      this.#queued = write;
+      this.#tail = write.catch(() => undefined);
+    }
+    return this.#queued;
+  }
+
+  private async writeNow(): Promise<void> {
+    const storage = this.#journal;
+    if (!storage) return;
+    this.#dirty = false;
+    const journal: BudgetJournal = { version: 1, counters: this.snapshot(), open: Object.fromEntries(this.#open) };
+    this.journalWrites += 1;
+    try {
+      await storage.saveData(BUDGET_JOURNAL_KEY, journal, { version: 1 });
+    } catch (error) {
+      this.#dirty = true;
+      throw error;
+    }
+  }
+
+  private mirror(states: SharedBudgetState[]): void {
+    const now = this.now();
+    for (const state of states) {
+      const counter = this.counter(state.name, now, true);
+      if (!counter) continue;
+      Object.assign(counter, { day: state.day, daySpent: round(state.daySpent), month: state.month, monthSpent: round(state.monthSpent), reserved: Math.max(0, round(state.reserved)) });
+      roll(counter, now);
     }
   }
 
@@ -339,6 +550,8 @@ export class BudgetLedger {
 
   private breach(limits: BudgetLimits, counter: Counter, amount: number): { limitType: BudgetLimitType; limitValue: number } | undefined {
     if (limits.perRequestLimit !== undefined && amount > limits.perRequestLimit) return { limitType: "per-request", limitValue: limits.perRequestLimit };
+    // Shared mode: the counters here are a mirror, possibly stale; the shared store checks daily and monthly limits.
+    if (this.#shared) return undefined;
     // Rounded to a billionth of a dollar, so 50 × $0.008 fits a $0.40 limit despite binary fractions.
     if (limits.dailyLimit !== undefined && round(counter.daySpent + counter.reserved + amount) > limits.dailyLimit) return { limitType: "daily", limitValue: limits.dailyLimit };
     if (limits.monthlyLimit !== undefined && round(counter.monthSpent + counter.reserved + amount) > limits.monthlyLimit) return { limitType: "monthly", limitValue: limits.monthlyLimit };
@@ -391,6 +604,11 @@ function globalLimits(global: GlobalBudget): BudgetLimits {
 
 function limitOf(limits: BudgetLimits): number {
   return limits.dailyLimit ?? limits.monthlyLimit ?? limits.perRequestLimit ?? 0;
+}
+
+function instanceId(): string {
+  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  return crypto?.randomUUID?.() ?? `${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
 }
 
 const amountOf = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) && value > 0 ? value : 0);

@@ -62,6 +62,7 @@ export const BUILTIN_CONNECTORS = [
 export const NODE_CONNECTORS = [
   { id: "modelmesh.local-file.v1", kind: "storage", aliases: ["local-file"], exportName: "LocalFileStorage" },
   { id: "modelmesh.sqlite.v1", kind: "storage", aliases: ["sqlite"], exportName: "SqliteStorage" },
+  { id: "modelmesh.redis.v1", kind: "storage", aliases: ["redis"], exportName: "RedisStorage" },
 ] as const satisfies ReadonlyArray<ConnectorDescription & { exportName: string }>;
 
 /** The id of a built-in connector. */

@@ -9,6 +9,8 @@ import { Pool } from "./pool.js";
 import { Router } from "./router.js";
 import { UsageTracker, type UsageSummary } from "./usage.js";
 import { BudgetLedger, type BudgetLimits, type BudgetPlan } from "./budget.js";
+import { ModelStateSharing, isSharedModelStore } from "./shared-models.js";
+import { UsageSharing, isSharedUsageStore } from "./shared-usage.js";
 import { isRegistered, registerConnectors } from "./registry.js";
 import { listConnectors, resolveConnector } from "./registry-load.js";
 import { BUILTIN_CONNECTORS } from "./connector-ids.js";
@@ -116,6 +118,10 @@ export class ModelMesh {
   #secrets!: SecretStore;
   #storage!: BaseStorage;
   #sink!: EventSink;
+  /** Cooldowns shared with other processes over the same storage (Redis). */
+  #sharing: ModelStateSharing | undefined;
+  /** Usage added up with other processes over the same storage (Redis). */
+  #usageSharing: UsageSharing | undefined;
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
   #saving: Promise<void> = Promise.resolve();
   #closed = false;
@@ -178,6 +184,17 @@ export class ModelMesh {
     // A backend that cannot work here (no localStorage in Node, an unreadable file) fails start, not every save silently.
     await mesh.#storage.open?.();
     await mesh.restore();
+    // After restore: the budget journal (or the shared store) is newer than the budgets in the saved state.
+    await mesh.budgetLedger.attach(mesh.#storage);
+    if (isSharedModelStore(mesh.#storage)) {
+      mesh.#sharing = new ModelStateSharing(mesh.#storage, () => mesh.#runtime.states, mesh.now);
+      await mesh.#sharing.start();
+    }
+    if (isSharedUsageStore(mesh.#storage)) {
+      mesh.#usageSharing = new UsageSharing(mesh.#storage, mesh.usageTracker);
+      await mesh.#usageSharing.sync();
+      mesh.#usageSharing.start();
+    }
     return mesh;
   }
 
@@ -232,7 +249,12 @@ export class ModelMesh {
     const runtime: Runtime = { config, providers, states, pools, implicitPools: new Map(), router: undefined as unknown as Router, secretValues: [...values.values()], budgets: budgetPlan(config, providerSpecs) };
     runtime.router = new Router({
       providers,
-      sink: { emit: (event) => this.#sink?.emit(event) },
+      sink: {
+        emit: (event) => {
+          this.#sharing?.observe(event);
+          this.#sink?.emit(event);
+        },
+      },
       usage: this.usageTracker,
       middleware: this.middleware,
       random: this.random,
@@ -455,6 +477,11 @@ export class ModelMesh {
     return { ...this.usageTracker.summary(), budgets: this.budgetLedger.report() };
   }
 
+  /** The storage connector in use (the proxy shares its rate limits through it when it is Redis). */
+  get storage(): BaseStorage {
+    return this.#storage;
+  }
+
   /** The resolved configuration in force (the proxy reads its `proxy` section from it). */
   get config(): ResolvedConfig {
     return this.#runtime.config;
@@ -492,6 +519,8 @@ export class ModelMesh {
 
   /** Writes model state, usage and strategy state to storage now. */
   async save(): Promise<void> {
+    // Shared usage first, so the saved state holds every process's totals.
+    await this.#usageSharing?.sync().catch(() => undefined);
     const snapshot: PersistedState = {
       version: 1,
       models: Object.fromEntries([...this.#runtime.states].map(([key, state]) => [key, pickPersisted(state)])),
@@ -500,7 +529,7 @@ export class ModelMesh {
       budgets: this.budgetLedger.snapshot(),
     };
     this.#saving = this.#saving.then(
-      () => this.#storage.save(STATE_KEY, { key: STATE_KEY, data: snapshot, updatedAt: this.now() } as never),
+      () => Promise.all([this.#storage.save(STATE_KEY, { key: STATE_KEY, data: snapshot, updatedAt: this.now() } as never), this.budgetLedger.flush()]).then(() => undefined),
       () => undefined,
     );
     try {
@@ -542,6 +571,8 @@ export class ModelMesh {
     if (this.#closed) return;
     if (this.#saveTimer) clearTimeout(this.#saveTimer);
     this.#saveTimer = undefined;
+    this.#sharing?.stop();
+    this.#usageSharing?.stop();
     await this.save();
     this.#closed = true;
     // Releases files and databases (node-sqlite3-wasm leaks without it); backends reopen if used again.

@@ -160,7 +160,7 @@ export class Router {
       for (;;) {
         const state = await this.nextModel(route);
         if (!state) throw this.exhausted(route);
-        if (!this.reserve(route, state)) continue;
+        if (!(await this.reserve(route, state))) continue;
         const attempt = this.beginAttempt(route, state);
         const started = this.deps.now();
         try {
@@ -210,7 +210,7 @@ export class Router {
           if (delivered) throw this.interrupted(delivered, lastModel ?? "", `no model could finish it after ${route.attemptCount} attempt(s)`, this.exhausted(route));
           throw this.exhausted(route);
         }
-        if (!this.reserve(route, state)) continue;
+        if (!(await this.reserve(route, state))) continue;
         const resume = delivered !== "";
         const prefix = resume && mode === "continue" && state.info.features?.assistantPrefix === true;
         const request = prefix ? continuationRequest(body, delivered) : body;
@@ -435,14 +435,22 @@ export class Router {
    * Holds the attempt's worst-case cost against every budget that applies, in one synchronous step. False when a
    * budget refuses it and the pool rotates (the model is already marked tried); throws when the pool does not.
    */
-  private reserve(route: Route, state: ModelState): boolean {
+  private async reserve(route: Route, state: ModelState): Promise<boolean> {
     const budget = this.deps.budget;
     if (!budget?.active) return true;
     this.settle(route);
-    const reserved = budget.reserve({ pool: route.pool.name, scope: route.options.scope }, state, route.features);
-    if (!(reserved instanceof BudgetExceededError)) {
-      route.reservation = reserved;
-      return true;
+    const reservation = budget.reserve({ pool: route.pool.name, scope: route.options.scope }, state, route.features);
+    let reserved: BudgetExceededError;
+    if (reservation instanceof BudgetExceededError) reserved = reservation;
+    else {
+      route.reservation = reservation;
+      // Durable (journal) or held by the shared store (Redis) before anything is sent; the shared store may refuse.
+      const committing = budget.commit(reservation);
+      const refused = committing && (await committing);
+      if (!refused) return true;
+      route.reservation = undefined;
+      if (!(refused instanceof BudgetExceededError)) throw refused;
+      reserved = refused;
     }
     if (route.pool.settings.onBudgetExceeded !== "rotate") throw reserved;
     route.attempts.push({ provider: state.providerId, model: state.modelId, error: reserved });

@@ -6,9 +6,11 @@ import { registerConnectors } from "../core/registry.js";
 import { NODE_CONNECTORS } from "../core/connector-ids.js";
 import { LocalFileStorage } from "./local-file-storage.js";
 import { SqliteStorage } from "./sqlite-storage.js";
+import { RedisStorage } from "./redis-storage.js";
 
 export { LocalFileStorage, type LocalFileStorageConfig } from "./local-file-storage.js";
 export { SqliteStorage, SQLITE_SCHEMA, type SqliteStorageConfig } from "./sqlite-storage.js";
+export { RedisStorage, type RedisStorageConfig } from "./redis-storage.js";
 
 /**
  * Registers the Node-only backends as classes (no `import()`), for apps bundled for Node, where a computed
@@ -19,5 +21,5 @@ export { SqliteStorage, SQLITE_SCHEMA, type SqliteStorageConfig } from "./sqlite
  * create({ config: { storage: { connector: "sqlite", config: { path: "./mesh-state.db" } } } });
  */
 export function registerNodeConnectors(): void {
-  registerConnectors([LocalFileStorage, SqliteStorage], NODE_CONNECTORS);
+  registerConnectors([LocalFileStorage, SqliteStorage, RedisStorage], NODE_CONNECTORS);
 }
