@@ -123,11 +123,11 @@ export function PoolsSection({ sendAdmin, config, onSaved }: ConfigSectionProps)
           <legend>Global budget (US dollars, all sites together; empty means no limit)</legend>
           <label>
             Daily limit
-            <input type="number" min="0" step="0.01" inputMode="decimal" value={draft.dailyLimit} onInput={(event) => setDraft({ ...draft, dailyLimit: event.currentTarget.value })} data-testid="budget-daily" />
+            <input type="number" min="0" step="any" inputMode="decimal" value={draft.dailyLimit} onInput={(event) => { const dailyLimit = event.currentTarget.value; setDraft((current) => ({ ...current, dailyLimit })); }} data-testid="budget-daily" />
           </label>
           <label>
             Monthly limit
-            <input type="number" min="0" step="0.01" inputMode="decimal" value={draft.monthlyLimit} onInput={(event) => setDraft({ ...draft, monthlyLimit: event.currentTarget.value })} data-testid="budget-monthly" />
+            <input type="number" min="0" step="any" inputMode="decimal" value={draft.monthlyLimit} onInput={(event) => { const monthlyLimit = event.currentTarget.value; setDraft((current) => ({ ...current, monthlyLimit })); }} data-testid="budget-monthly" />
           </label>
         </fieldset>
         <div class="actions">

@@ -98,10 +98,10 @@ function SiteRowView({ site, sendAdmin, onChange }: { site: SiteRow; sendAdmin: 
       </td>
       <td>{formatUsd(site.spentToday)}</td>
       <td>
-        <input aria-label={label("Daily limit")} type="number" min="0" step="0.01" value={daily} onInput={(event) => setDaily(event.currentTarget.value)} data-testid="site-daily" />
+        <input aria-label={label("Daily limit")} type="number" min="0" step="any" value={daily} onInput={(event) => setDaily(event.currentTarget.value)} data-testid="site-daily" />
       </td>
       <td>
-        <input aria-label={label("Monthly limit")} type="number" min="0" step="0.01" value={monthly} onInput={(event) => setMonthly(event.currentTarget.value)} data-testid="site-monthly" />
+        <input aria-label={label("Monthly limit")} type="number" min="0" step="any" value={monthly} onInput={(event) => setMonthly(event.currentTarget.value)} data-testid="site-monthly" />
       </td>
       <td>
         <input aria-label={label("Pools")} placeholder="all" value={pools} onInput={(event) => setPools(event.currentTarget.value)} data-testid="site-pools" />
