@@ -2,7 +2,8 @@
 // `toJSON()` output) from handlers a test gives, and records every message sent. Not imported by any entry.
 import { ModelMeshError } from "modelmesh";
 import { act } from "preact/test-utils";
-import type { AdminHandlers, AdminMessage, AdminReply, AdminType } from "../shared/protocol.js";
+import type { AdminHandlers, AdminMessage, AdminReply, AdminType, PortReply } from "../shared/protocol.js";
+import type { ChatPort } from "./admin-chat.js";
 import { createSendAdmin, type AdminChannel, type AdminParams, type AdminValue, type SendAdmin } from "./admin-client.js";
 
 export type FakeHandlers = { [T in AdminType]?: (params: AdminParams<T>) => AdminValue<T> | Promise<AdminValue<T>> };
@@ -35,7 +36,7 @@ export function fakeAdmin(handlers: FakeHandlers): { channel: AdminChannel; send
     channel,
     sendAdmin: createSendAdmin(channel),
     sent,
-    sentOf: <T extends AdminType>(type: T) => sent.filter((message): message is AdminMessage<T> => message.type === type),
+    sentOf: <T extends AdminType>(type: T) => sent.filter((message) => message.type === type) as AdminMessage<T>[],
   };
 }
 
@@ -82,3 +83,31 @@ export function byTestId<E extends Element = HTMLElement>(root: ParentNode, test
   if (!element) throw new Error(`No element with data-testid="${testId}"`);
   return element;
 }
+
+/**
+ * A chat port whose other end the test plays: it records what the popup posts and whether it disconnected.
+ * @example
+ * const fake = fakeChatPort();
+ * render(<QuickChat connectChat={() => fake.port} />, container);
+ * fake.reply({ kind: "end" });
+ */
+export function fakeChatPort() {
+  const messageListeners: Array<(message: unknown) => void> = [];
+  const disconnectListeners: Array<() => void> = [];
+  const state = { posted: [] as unknown[], disconnected: false };
+  const port: ChatPort = {
+    postMessage: (message) => state.posted.push(structuredClone(message)),
+    disconnect: () => {
+      state.disconnected = true;
+    },
+    onMessage: { addListener: (listener) => messageListeners.push(listener) },
+    onDisconnect: { addListener: (listener) => disconnectListeners.push(listener) },
+  };
+  return {
+    port,
+    state,
+    reply: (message: PortReply) => messageListeners.forEach((listener) => listener(structuredClone(message))),
+    close: () => disconnectListeners.forEach((listener) => listener()),
+  };
+}
+

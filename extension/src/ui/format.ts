@@ -9,8 +9,10 @@
 export function formatUsd(amount: number): string {
   if (!Number.isFinite(amount)) return "—";
   if (amount === 0) return "$0.00";
-  const digits = Math.abs(amount) >= 0.01 ? 2 : Math.min(6, 2 - Math.floor(Math.log10(Math.abs(amount))));
-  return `$${amount.toFixed(digits)}`;
+  if (Math.abs(amount) >= 0.01) return `$${amount.toFixed(2)}`;
+  // A request often costs a fraction of a cent: three significant digits, down to a millionth of a dollar.
+  if (Math.abs(amount) < 0.000001) return amount > 0 ? "<$0.000001" : "-<$0.000001";
+  return `$${Number(amount.toPrecision(3)).toFixed(6).replace(/0+$/, "")}`;
 }
 
 /**
