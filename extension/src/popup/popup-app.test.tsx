@@ -63,7 +63,7 @@ describe("PopupApp", () => {
     byTestId<HTMLButtonElement>(container, "chat-send").click();
     await settle();
     expect(connections).toBe(1);
-    expect(fake.state.posted).toEqual([{ messages: [{ role: "user", content: "Say hello" }] }]);
+    expect(fake.state.posted).toEqual([{ method: "chat.completions.create", params: { model: "chat-completion", messages: [{ role: "user", content: "Say hello" }], stream: true } }]);
     expect(byTestId(container, "chat-stop")).toBeTruthy();
     fake.reply(chunk("Hello"));
     await settle();

@@ -11,7 +11,7 @@ describe("runAdminChat", () => {
     const fake = fakeChatPort();
     const seen: string[] = [];
     const done = runAdminChat(() => fake.port, { messages: [{ role: "user", content: "Hi" }] }, { onProgress: ({ text }) => seen.push(text) });
-    expect(fake.state.posted).toEqual([{ messages: [{ role: "user", content: "Hi" }] }]);
+    expect(fake.state.posted).toEqual([{ method: "chat.completions.create", params: { model: "chat-completion", messages: [{ role: "user", content: "Hi" }], stream: true } }]);
     fake.reply(chunk("Hel"));
     fake.reply(chunk("lo"));
     fake.reply({ kind: "end" });

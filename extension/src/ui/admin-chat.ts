@@ -1,14 +1,28 @@
-// The popup's quick chat over a `PORT_ADMIN_CHAT` port: `{ messages }` goes in once, `PortReply` messages come out
-// (chunks of an OpenAI chat stream, then `end`, or one `error`). Disconnecting the port is how the worker learns the
+// The popup's quick chat over a `PORT_ADMIN_CHAT` port: one `PortRequest` goes in (a streaming
+// `chat.completions.create`, the same request a page sends, which the worker serves on the same path under the
+// "extension" budget scope), `PortReply` messages come out (chunks of an OpenAI chat stream, then `end`, or one `error`). Disconnecting the port is how the worker learns the
 // person stopped, so every way out of a chat disconnects it.
 import { ModelMeshError, isSerializedError } from "modelmesh";
-import type { PortReply } from "../shared/protocol.js";
+import type { PortReply, PortRequest } from "../shared/protocol.js";
 
 /** One chat turn, OpenAI-shaped. */
 export interface ChatTurn { role: "system" | "user" | "assistant"; content: string }
 
-/** What the popup sends as the first and only message on the port. */
-export interface AdminChatRequest { messages: ChatTurn[] }
+/** What the popup asks: the conversation so far, and the pool, capability or model to ask (default: any chat model). */
+export interface AdminChatRequest { messages: ChatTurn[]; model?: string }
+
+/** The capability every chat pool serves: the mesh picks the best available chat model for it. */
+export const DEFAULT_CHAT_TARGET = "chat-completion";
+
+/**
+ * The first and only message the popup posts on the port.
+ * @example
+ * chatPortRequest({ messages: [{ role: "user", content: "Hi" }] })
+ * // { method: "chat.completions.create", params: { model: "chat-completion", messages: [...], stream: true } }
+ */
+export function chatPortRequest(request: AdminChatRequest): PortRequest {
+  return { method: "chat.completions.create", params: { model: request.model ?? DEFAULT_CHAT_TARGET, messages: request.messages, stream: true } };
+}
 
 /**
  * The part of a `runtime.Port` the chat uses (the browser's port, or a fake one in tests).
@@ -96,6 +110,6 @@ export function runAdminChat(
     port.onDisconnect.addListener(() => {
       finish(new ModelMeshError("The extension's service worker closed the chat before the answer ended", { code: "extension_disconnected", retryable: true }));
     });
-    port.postMessage(request);
+    port.postMessage(chatPortRequest(request));
   });
 }
