@@ -1,4 +1,5 @@
-// Service worker entry: thin; the work is in the modules beside it.
-import { registerConnectors, OpenAIProvider, IndexedDBStorage } from "modelmesh/static";
+// Service worker entry: thin on purpose; everything is in worker.ts and the modules it wires.
+import browser from "webextension-polyfill";
+import { startWorker, type WorkerBrowser } from "./worker.ts";
 
-registerConnectors([OpenAIProvider, IndexedDBStorage]);
+startWorker(browser as unknown as WorkerBrowser);
