@@ -14,6 +14,8 @@ export interface MeshRuntimeOptions {
   /** IndexedDB database of the mesh's state (model health, usage, budget spend). */
   stateDatabase: string;
   fetch?: typeof fetch;
+  /** How long model-health changes may wait before they are written (default 250 ms); spend is written by `persist()`. */
+  persistDelayMs?: number;
 }
 
 /**
@@ -75,7 +77,7 @@ export class MeshRuntime {
       observability: { instance: this.tracker.sink },
       middleware: [this.tracker.middleware],
       // Spend is also saved before each request is reported done (persist()); this only batches health updates.
-      persistDelayMs: 250,
+      persistDelayMs: this.options.persistDelayMs ?? 250,
       ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
     });
     await client.ready();

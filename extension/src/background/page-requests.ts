@@ -104,9 +104,11 @@ async function handle(message: unknown, caller: Caller, service: PageService, si
     const client = await service.runtime.client();
     const options: RequestOptions = { signal, scope: caller.kind === "site" ? siteScopeOf(caller.origin) : "extension" };
     const tracked = service.runtime.tracker.tag(request.params as object);
+    let final: PortReply = { kind: "end" };
     try {
-      const answer = await dispatch(client, request.method, tracked.body as Record<string, unknown>, options, site, post, signal);
-      if (logContent && answer !== undefined) entry.answer = answer;
+      const done = await dispatch(client, request.method, tracked.body as Record<string, unknown>, options, site, post, signal);
+      final = done.final;
+      if (logContent && done.answer !== undefined) entry.answer = done.answer;
     } finally {
       const outcome = tracked.outcome();
       if (outcome) Object.assign(entry, { cost: outcome.cost, ...(outcome.provider ? { provider: outcome.provider } : {}), ...(outcome.model ? { model: outcome.model } : {}) });
@@ -115,7 +117,7 @@ async function handle(message: unknown, caller: Caller, service: PageService, si
     // Spend is on disk before the page hears "done": a worker stopped right after loses nothing.
     await service.runtime.persist();
     await service.activity.append(entry).catch(() => undefined);
-    post({ kind: "end" });
+    post(final);
   } catch (error) {
     const serialized = serialize(error);
     if (entry.outcome === "ok") entry.outcome = serialized.name === "BudgetExceededError" ? "over-budget" : "error";
@@ -126,8 +128,12 @@ async function handle(message: unknown, caller: Caller, service: PageService, si
   }
 }
 
-/** Runs the method; streams post chunks, the rest post one result. Returns the answer text for content logging. */
-async function dispatch(client: MeshClient, method: PageMethod, params: Record<string, unknown>, options: RequestOptions, site: SiteGrant | undefined, post: (reply: PortReply) => void, signal: AbortSignal): Promise<string | undefined> {
+/**
+ * Runs the method. A stream posts its chunks as they come and ends with `end`; the rest end with one `result`. The final
+ * reply is returned, not posted, so the caller can persist the spend first; `answer` is the text for content logging.
+ */
+async function dispatch(client: MeshClient, method: PageMethod, params: Record<string, unknown>, options: RequestOptions, site: SiteGrant | undefined, post: (reply: PortReply) => void, signal: AbortSignal): Promise<{ final: PortReply; answer?: string }> {
+  const result = (value: unknown, answer?: string) => ({ final: { kind: "result" as const, result: value }, ...(answer !== undefined ? { answer } : {}) });
   switch (method) {
     case "chat.completions.create": {
       if (params.stream === true) {
@@ -138,32 +144,26 @@ async function dispatch(client: MeshClient, method: PageMethod, params: Record<s
           answer += chunk.choices[0]?.delta?.content ?? "";
           post({ kind: "chunk", chunk });
         }
-        return answer;
+        return { final: { kind: "end" }, answer };
       }
       const completion = await client.chat.completions.create(params as unknown as ChatCompletionCreateParamsNonStreaming, options);
-      post({ kind: "result", result: completion });
-      return completion.choices[0]?.message?.content ?? undefined;
+      return result(completion, completion.choices[0]?.message?.content ?? undefined);
     }
     case "embeddings.create":
-      post({ kind: "result", result: await client.embeddings.create(params as never, options) });
-      return undefined;
+      return result(await client.embeddings.create(params as never, options));
     case "images.generate":
-      post({ kind: "result", result: await client.images.generate(params as never, options) });
-      return undefined;
+      return result(await client.images.generate(params as never, options));
     case "audio.speech.create": {
       const response = await client.audio.speech.create(params as never, options);
-      post({ kind: "result", result: await encodeBlob(await response.blob()) });
-      return undefined;
+      return result(await encodeBlob(await response.blob()));
     }
     case "audio.transcriptions.create": {
       if (!isEncodedBlob(params.file)) throw badMessage("audio.transcriptions.create needs `file` (a Blob)");
-      const result = await client.audio.transcriptions.create({ ...params, file: decodeBlob(params.file) } as never, options);
-      post({ kind: "result", result });
-      return result.text;
+      const transcription = await client.audio.transcriptions.create({ ...params, file: decodeBlob(params.file) } as never, options);
+      return result(transcription, transcription.text);
     }
     case "models.list":
-      post({ kind: "result", result: modelList(client, site) });
-      return undefined;
+      return result(modelList(client, site));
   }
 }
 
