@@ -1,8 +1,8 @@
 // @vitest-environment happy-dom
 import { ConfigError, ProviderError } from "modelmesh";
 import { render } from "preact";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { KeyInfo } from "../shared/protocol.js";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ExtensionConfig, KeyInfo } from "../shared/protocol.js";
 import { byTestId, fakeAdmin, settle, typeInto } from "../ui/fake-admin.js";
 import { KeysSection } from "./keys-section.js";
 
@@ -22,6 +22,7 @@ describe("KeysSection", () => {
 
   const withStore = () => {
     const stored = new Map<string, KeyInfo>();
+    const config: { current: ExtensionConfig } = { current: { mesh: { pools: { chat: { capability: "chat-completion" } } }, logContent: false } };
     const admin = fakeAdmin({
       "keys.list": () => [...stored.values()],
       "keys.set": ({ provider, baseUrl }) => {
@@ -31,8 +32,13 @@ describe("KeysSection", () => {
       },
       "keys.test": ({ provider }) => ({ ok: true, at: Date.UTC(2026, 11, 2), latencyMs: 42, model: `${provider}-model` }),
       "keys.remove": ({ provider }) => ({ removed: stored.delete(provider) }),
+      "config.get": () => config.current,
+      "config.set": ({ config: next }) => {
+        config.current = next;
+        return { errors: [] };
+      },
     });
-    return { stored, admin };
+    return { stored, admin, config };
   };
 
   it("sends a typed key once in keys.set and never shows it afterwards", async () => {
@@ -54,7 +60,38 @@ describe("KeysSection", () => {
     expect(admin.sent.filter((message) => JSON.stringify(message).includes(TYPED_KEY))).toHaveLength(1);
   });
 
-  it("sends the base URL of an OpenAI-compatible server with its key", async () => {
+  it("sends the base URL of an OpenAI-compatible server with its key, and its models into the configuration", async () => {
+    const { admin, config } = withStore();
+    const onConfigChanged = vi.fn(async () => undefined);
+    render(<KeysSection sendAdmin={admin.sendAdmin} config={config.current} onConfigChanged={onConfigChanged} />, container);
+    await settle();
+    const row = byTestId(container, "key-row-openai-compatible");
+    typeInto(byTestId<HTMLInputElement>(row, "key-base-url"), "http://127.0.0.1:9999/v1");
+    typeInto(byTestId<HTMLInputElement>(row, "key-models"), "llama3, qwen2.5");
+    typeInto(byTestId<HTMLInputElement>(row, "key-input"), TYPED_KEY);
+    byTestId<HTMLButtonElement>(row, "key-save").click();
+    await settle();
+    expect(admin.sentOf("keys.set")).toEqual([{ type: "keys.set", provider: "openai-compatible", apiKey: TYPED_KEY, baseUrl: "http://127.0.0.1:9999/v1" }]);
+    expect(row.textContent).toContain("http://127.0.0.1:9999/v1");
+    expect(admin.sentOf("config.set")).toEqual([
+      {
+        type: "config.set",
+        config: {
+          logContent: false,
+          mesh: {
+            pools: { chat: { capability: "chat-completion" } },
+            providers: { "openai-compatible": { connector: "openai-compatible", config: { models: [{ id: "llama3" }, { id: "qwen2.5" }] } } },
+          },
+        },
+      },
+    ]);
+    expect(JSON.stringify(admin.sentOf("config.set"))).not.toContain(TYPED_KEY);
+    // The models are stored before the key, whose save restarts the mesh with them.
+    expect(admin.sent.map((message) => message.type).filter((type) => type !== "keys.list")).toEqual(["config.get", "config.set", "keys.set"]);
+    expect(onConfigChanged).toHaveBeenCalledTimes(1);
+  });
+
+  it("refuses an OpenAI-compatible key without a model list, sending nothing", async () => {
     const { admin } = withStore();
     render(<KeysSection sendAdmin={admin.sendAdmin} />, container);
     await settle();
@@ -63,8 +100,8 @@ describe("KeysSection", () => {
     typeInto(byTestId<HTMLInputElement>(row, "key-input"), TYPED_KEY);
     byTestId<HTMLButtonElement>(row, "key-save").click();
     await settle();
-    expect(admin.sentOf("keys.set")).toEqual([{ type: "keys.set", provider: "openai-compatible", apiKey: TYPED_KEY, baseUrl: "http://127.0.0.1:9999/v1" }]);
-    expect(row.textContent).toContain("http://127.0.0.1:9999/v1");
+    expect(admin.sent.filter((message) => message.type !== "keys.list")).toEqual([]);
+    expect(byTestId(row, "key-problem").textContent).toContain("at least one model");
   });
 
   it("refuses an OpenAI-compatible key without a base URL, sending nothing", async () => {

@@ -1,18 +1,27 @@
 // Keys per provider: typed into a password field, sent once with `keys.set`, and gone from the page afterwards.
 // The page only ever holds `KeyInfo` (whether a key exists, its base URL, its last test), never a key.
 import { useState } from "preact/hooks";
-import type { KeyInfo, KeyTestResult } from "../shared/protocol.js";
+import type { ExtensionConfig, KeyInfo, KeyTestResult } from "../shared/protocol.js";
 import { describeError, type SendAdmin } from "../ui/admin-client.js";
-import { formatTime } from "../ui/format.js";
+import { formatTime, parseList } from "../ui/format.js";
 import { PROVIDERS, type ProviderChoice } from "../ui/providers.js";
 import { useLoad } from "../ui/use-load.js";
+import { providerModelIds, withProviderModels } from "./mesh-draft.js";
+
+export interface KeysSectionProps {
+  sendAdmin: SendAdmin;
+  /** The stored configuration, for the model list of a provider that needs one (an OpenAI-compatible server). */
+  config?: ExtensionConfig;
+  /** Called after this section changed the configuration (it saves that model list). */
+  onConfigChanged?: () => Promise<void>;
+}
 
 /**
  * The "API keys" section of the options page.
  * @example
- * <KeysSection sendAdmin={sendAdmin} />
+ * <KeysSection sendAdmin={sendAdmin} config={config} onConfigChanged={reloadConfig} />
  */
-export function KeysSection({ sendAdmin }: { sendAdmin: SendAdmin }) {
+export function KeysSection({ sendAdmin, config, onConfigChanged }: KeysSectionProps) {
   const keys = useLoad(() => sendAdmin("keys.list", {}), [sendAdmin]);
   const infoOf = (provider: string) => keys.value?.find((info) => info.provider === provider);
   return (
@@ -25,7 +34,15 @@ export function KeysSection({ sendAdmin }: { sendAdmin: SendAdmin }) {
       {keys.error && <p role="alert" class="error">Could not load the keys: {keys.error}</p>}
       <div class="key-list">
         {PROVIDERS.map((provider) => (
-          <KeyRow key={provider.id} provider={provider} info={infoOf(provider.id)} sendAdmin={sendAdmin} onChange={keys.reload} />
+          <KeyRow
+            key={provider.id}
+            provider={provider}
+            info={infoOf(provider.id)}
+            models={config ? providerModelIds(config.mesh, provider.id) : []}
+            sendAdmin={sendAdmin}
+            onChange={keys.reload}
+            onConfigChanged={onConfigChanged}
+          />
         ))}
       </div>
     </section>
@@ -44,7 +61,17 @@ function TestOutcome({ result }: { result: KeyTestResult }) {
   );
 }
 
-function KeyRow({ provider, info, sendAdmin, onChange }: { provider: ProviderChoice; info?: KeyInfo; sendAdmin: SendAdmin; onChange: () => Promise<void> }) {
+interface KeyRowProps {
+  provider: ProviderChoice;
+  info?: KeyInfo;
+  /** The models configured for this provider (shown for a provider that needs a list). */
+  models: string[];
+  sendAdmin: SendAdmin;
+  onChange: () => Promise<void>;
+  onConfigChanged?: () => Promise<void>;
+}
+
+function KeyRow({ provider, info, models, sendAdmin, onChange, onConfigChanged }: KeyRowProps) {
   const [busy, setBusy] = useState<"" | "save" | "test" | "remove">("");
   const [problem, setProblem] = useState<string | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
@@ -57,16 +84,30 @@ function KeyRow({ provider, info, sendAdmin, onChange }: { provider: ProviderCho
     const form = event.currentTarget as HTMLFormElement;
     const keyField = form.elements.namedItem("apiKey") as HTMLInputElement;
     const urlField = form.elements.namedItem("baseUrl") as HTMLInputElement | null;
+    const modelsField = form.elements.namedItem("models") as HTMLInputElement | null;
     const apiKey = keyField.value.trim();
-    // The key leaves the DOM before the message goes out: whatever happens next, the page does not keep it.
-    keyField.value = "";
     setProblem(undefined);
     setNotice(undefined);
     if (!apiKey) return setProblem("Type a key first.");
     const baseUrl = urlField?.value.trim() || undefined;
     if (provider.needsBaseUrl && !baseUrl) return setProblem("This provider needs a base URL (for example http://localhost:8000/v1).");
+    const modelIds = modelsField ? parseList(modelsField.value) : [];
+    if (provider.needsBaseUrl && modelIds.length === 0) return setProblem("Name at least one model the server serves (for example llama3).");
+    // The key leaves the DOM before the message goes out: whatever happens next, the page does not keep it.
+    keyField.value = "";
     setBusy("save");
     try {
+      if (provider.needsBaseUrl && modelIds.join(",") !== models.join(",")) {
+        // The model list goes first: saving the key restarts the mesh, which must then find the provider's models.
+        // The stored configuration is read now rather than the page's copy, which another section may have outdated.
+        const current = await sendAdmin("config.get", {});
+        const { errors } = await sendAdmin("config.set", { config: withProviderModels(current, provider.id, modelIds) });
+        await onConfigChanged?.();
+        if (errors.length > 0) {
+          setProblem(`Not saved: the model list was refused: ${errors.join("; ")}`);
+          return;
+        }
+      }
       await sendAdmin("keys.set", { provider: provider.id, apiKey, ...(baseUrl ? { baseUrl } : {}) });
       setTestResult(undefined);
       setNotice("Saved.");
@@ -125,6 +166,12 @@ function KeyRow({ provider, info, sendAdmin, onChange }: { provider: ProviderCho
           <label for={`${fieldId}-url`}>
             Base URL
             <input id={`${fieldId}-url`} name="baseUrl" type="url" placeholder="http://localhost:8000/v1" defaultValue={info?.baseUrl ?? ""} data-testid="key-base-url" />
+          </label>
+        )}
+        {provider.needsBaseUrl && (
+          <label for={`${fieldId}-models`}>
+            Models (comma-separated)
+            <input id={`${fieldId}-models`} name="models" placeholder="llama3, qwen2.5" defaultValue={models.join(", ")} data-testid="key-models" />
           </label>
         )}
       </div>

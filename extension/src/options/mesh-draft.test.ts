@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyDraft, draftOf } from "./mesh-draft.js";
+import { applyDraft, draftOf, providerModelIds, withProviderModels } from "./mesh-draft.js";
 
 describe("mesh draft", () => {
   it("round-trips a configuration unchanged apart from the spelling of the budget keys", () => {
@@ -32,5 +32,21 @@ describe("mesh draft", () => {
     expect(outcome).toEqual({
       errors: ['Pool "a": choose a capability.', 'Pool "a" is listed twice.', 'Daily limit: "-1" is not an amount of dollars.', 'Monthly limit: "abc" is not an amount of dollars.'],
     });
+  });
+
+  it("sets a provider's model list, keeping configured models' details and the provider's other settings", () => {
+    const config = {
+      logContent: true,
+      mesh: { providers: { "openai-compatible": { connector: "openai-compatible", config: { timeout_ms: 5000, models: [{ id: "llama3", pricing: { input: 0.1 } }, { id: "old" }] } } } },
+    };
+    const next = withProviderModels(config, "openai-compatible", ["llama3", "mistral-nemo"]);
+    expect(next).toEqual({
+      logContent: true,
+      mesh: { providers: { "openai-compatible": { connector: "openai-compatible", config: { timeout_ms: 5000, models: [{ id: "llama3", pricing: { input: 0.1 } }, { id: "mistral-nemo" }] } } } },
+    });
+    expect(providerModelIds(next.mesh, "openai-compatible")).toEqual(["llama3", "mistral-nemo"]);
+    expect(providerModelIds(config.mesh, "groq")).toEqual([]);
+    // The original is untouched (the page keeps it as "last saved").
+    expect(providerModelIds(config.mesh, "openai-compatible")).toEqual(["llama3", "old"]);
   });
 });

@@ -103,3 +103,38 @@ export function applyDraft(mesh: Record<string, unknown>, draft: MeshDraft): { m
   else delete next.budget;
   return { mesh: next };
 }
+
+/**
+ * The model ids configured for a provider (`providers.<id>.config.models`), for the options page's models field.
+ * @example
+ * providerModelIds({ providers: { "openai-compatible": { config: { models: [{ id: "llama3" }] } } } }, "openai-compatible") // ["llama3"]
+ */
+export function providerModelIds(mesh: Record<string, unknown>, provider: string): string[] {
+  const block = isRecord(mesh.providers) ? mesh.providers[provider] : undefined;
+  const config = isRecord(block) && isRecord(block.config) ? block.config : {};
+  return Array.isArray(config.models) ? config.models.map((model) => (isRecord(model) ? model.id : model)).filter((id): id is string => typeof id === "string") : [];
+}
+
+/**
+ * A copy of the configuration where a provider serves exactly these models. An OpenAI-compatible server has no
+ * built-in model list, so the mesh knows its models only from here; models already configured keep their details
+ * (pricing, capabilities), new ones are chat models (the SDK's default capability).
+ * @example
+ * withProviderModels({ mesh: {}, logContent: false }, "openai-compatible", ["llama3"]).mesh
+ * // { providers: { "openai-compatible": { connector: "openai-compatible", config: { models: [{ id: "llama3" }] } } } }
+ */
+export function withProviderModels<C extends { mesh: Record<string, unknown> }>(config: C, provider: string, modelIds: string[]): C {
+  const mesh = structuredClone(config.mesh);
+  const providers = isRecord(mesh.providers) ? mesh.providers : {};
+  const block = isRecord(providers[provider]) ? (providers[provider] as Record<string, unknown>) : {};
+  const blockConfig = isRecord(block.config) ? block.config : {};
+  const known = new Map<string, unknown>();
+  if (Array.isArray(blockConfig.models)) for (const model of blockConfig.models) if (isRecord(model) && typeof model.id === "string") known.set(model.id, model);
+  providers[provider] = {
+    ...block,
+    connector: typeof block.connector === "string" ? block.connector : provider,
+    config: { ...blockConfig, models: modelIds.map((id) => known.get(id) ?? { id }) },
+  };
+  mesh.providers = providers;
+  return { ...config, mesh };
+}

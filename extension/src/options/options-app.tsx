@@ -49,7 +49,7 @@ export function OptionsApp({ sendAdmin }: { sendAdmin: SendAdmin }) {
         </nav>
       </header>
       <main>
-        <KeysSection sendAdmin={sendAdmin} />
+        <KeysSection sendAdmin={sendAdmin} config={config} onConfigChanged={reloadConfig} />
         {loaded.error && (
           <p role="alert" class="error">
             Could not load the configuration: {loaded.error}

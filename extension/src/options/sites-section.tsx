@@ -106,13 +106,15 @@ function SiteRowView({ site, sendAdmin, onChange }: { site: SiteRow; sendAdmin: 
       <td>
         <input aria-label={label("Pools")} placeholder="all" value={pools} onInput={(event) => setPools(event.currentTarget.value)} data-testid="site-pools" />
       </td>
-      <td class="actions">
+      <td>
+        <div class="actions">
         <button type="button" onClick={save} disabled={busy} aria-label={label("Save")} data-testid="site-save">
           Save
         </button>
         <button type="button" class="danger" onClick={revoke} disabled={busy} aria-label={label("Revoke")} data-testid="site-revoke">
           Revoke
         </button>
+        </div>
         <span aria-live="polite">
           {notice && <span class="ok">{notice}</span>}
           {problem && (
