@@ -74,7 +74,7 @@ test("a person enters a key in options and tests it; an allowed site's spend sho
   expect(await page.content()).not.toContain(TYPED_KEY);
   const values = await page.locator("input, textarea").evaluateAll((fields) => fields.map((field) => (field as HTMLInputElement).value));
   expect(values.join("\n")).not.toContain(TYPED_KEY);
-  await page.getByTestId("keys-section").screenshot({ path: resolve(SCREENSHOTS, "options-keys.png") });
+  await screenshotSection(page, "keys-section", "options-keys.png");
 
   // A site asks; the person allows it always; it streams an answer and pays for it under its own budget.
   const visitor = await extension.context.newPage();

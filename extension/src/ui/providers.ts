@@ -41,14 +41,9 @@ export const STRATEGIES: readonly string[] = [
 ];
 
 /**
- * The capabilities a pool commonly serves (any other dotted path may be typed).
+ * The capabilities a pool commonly serves, by the short names configuration accepts (any other name or dotted
+ * path may be typed).
  * @example
- * CAPABILITIES[0] // "generation.text-generation.chat-completion"
+ * CAPABILITIES[0] // "chat-completion" (generation.text-generation.chat-completion)
  */
-export const CAPABILITIES: readonly string[] = [
-  "generation.text-generation.chat-completion",
-  "representation.embeddings",
-  "generation.audio-generation.text-to-speech",
-  "understanding.audio-understanding.speech-to-text",
-  "generation.image-generation.text-to-image",
-];
+export const CAPABILITIES: readonly string[] = ["chat-completion", "embeddings", "text-to-speech", "speech-to-text", "text-to-image"];
