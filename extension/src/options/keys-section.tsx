@@ -8,6 +8,11 @@ import { PROVIDERS, type ProviderChoice } from "../ui/providers.js";
 import { useLoad } from "../ui/use-load.js";
 import { providerModelIds, withProviderModels } from "./mesh-draft.js";
 
+/**
+ * What the keys section needs.
+ * @example
+ * const props: KeysSectionProps = { sendAdmin, config, onConfigChanged: reloadConfig };
+ */
 export interface KeysSectionProps {
   sendAdmin: SendAdmin;
   /** The stored configuration, for the model list of a provider that needs one (an OpenAI-compatible server). */

@@ -4,6 +4,11 @@
 // spelling (the SDK rejects a key given twice).
 import { parseList } from "../ui/format.js";
 
+/**
+ * One pool as the form edits it (lists as typed text).
+ * @example
+ * const pool: PoolDraft = { name: "chat", capability: "chat-completion", strategy: "cost-first", providers: "openai, groq", models: "", rest: {} };
+ */
 export interface PoolDraft {
   name: string;
   capability: string;
@@ -15,6 +20,11 @@ export interface PoolDraft {
   rest: Record<string, unknown>;
 }
 
+/**
+ * The whole form: pools and the global budget's limits as typed.
+ * @example
+ * const draft: MeshDraft = { pools: [], dailyLimit: "5", monthlyLimit: "" };
+ */
 export interface MeshDraft {
   pools: PoolDraft[];
   dailyLimit: string;

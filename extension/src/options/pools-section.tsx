@@ -6,6 +6,11 @@ import { describeError, type SendAdmin } from "../ui/admin-client.js";
 import { CAPABILITIES, STRATEGIES } from "../ui/providers.js";
 import { applyDraft, draftOf, type MeshDraft, type PoolDraft } from "./mesh-draft.js";
 
+/**
+ * What a section that edits the stored configuration needs.
+ * @example
+ * const props: ConfigSectionProps = { sendAdmin, config, onSaved: setConfig };
+ */
 export interface ConfigSectionProps {
   sendAdmin: SendAdmin;
   /** The configuration the worker last accepted. */

@@ -35,6 +35,11 @@ export interface ChatPort {
   onMessage: { addListener(listener: (message: unknown) => void): void };
   onDisconnect: { addListener(listener: () => void): void };
 }
+/**
+ * Opens a fresh chat port (one per question).
+ * @example
+ * const connect: ConnectChatPort = () => browser.runtime.connect({ name: PORT_ADMIN_CHAT });
+ */
 export type ConnectChatPort = () => ChatPort;
 
 /** What the chat learned as it went: the text so far and the model that answered. */

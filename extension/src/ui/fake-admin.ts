@@ -6,6 +6,11 @@ import type { AdminHandlers, AdminMessage, AdminReply, AdminType, PortReply } fr
 import type { ChatPort } from "./admin-chat.js";
 import { createSendAdmin, type AdminChannel, type AdminParams, type AdminValue, type SendAdmin } from "./admin-client.js";
 
+/**
+ * What the fake worker answers, per admin message type (a throw becomes an error reply).
+ * @example
+ * const handlers: FakeHandlers = { "keys.list": () => [] };
+ */
 export type FakeHandlers = { [T in AdminType]?: (params: AdminParams<T>) => AdminValue<T> | Promise<AdminValue<T>> };
 
 /**

@@ -1,5 +1,10 @@
 // The providers a person can give a key for on the options page, by the short names the SDK registers.
 
+/**
+ * One provider the options page offers a key for.
+ * @example
+ * const choice: ProviderChoice = { id: "groq", label: "Groq", needsBaseUrl: false };
+ */
 export interface ProviderChoice {
   /** The SDK's short name (`KeyInfo.provider`). */
   id: string;

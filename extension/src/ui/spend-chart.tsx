@@ -2,6 +2,11 @@
 // a screen reader or a hover gives the exact amount. No chart library: this is 60 lines of arithmetic.
 import { formatUsd } from "./format.js";
 
+/**
+ * The chart's days and size (the SVG scales to its container; the size sets its proportions).
+ * @example
+ * const props: SpendChartProps = { daily: report.daily, width: 640, height: 200 };
+ */
 export interface SpendChartProps {
   /** Spend per UTC day, oldest first (`UsageReport.daily`). */
   daily: Array<{ date: string; cost: number }>;

@@ -2,6 +2,11 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { describeError } from "./admin-client.js";
 
+/**
+ * What `useLoad` keeps.
+ * @example
+ * const { value, error, reload }: Loaded<KeyInfo[]> = useLoad(() => sendAdmin("keys.list", {}), []);
+ */
 export interface Loaded<T> {
   value: T | undefined;
   error: string | undefined;
