@@ -69,7 +69,11 @@ test("a page asks, the person allows in the consent window, the page streams a c
   const portMessages = await recorder.read();
   expect(pageMessages.some((message) => message.includes('"kind":"chunk"'))).toBe(true);
   expect(portMessages.some((message) => message.includes('"kind":"chunk"'))).toBe(true);
-  expectNoKey([...pageMessages, ...portMessages, await page.content(), JSON.stringify(await admin.call("keys.list")), JSON.stringify(await admin.call("config.get"))]);
+  // The key test is a real call from the worker with the stored key; its answer (like keys.list) names no key.
+  const probe = await admin.call<{ ok: boolean; latencyMs: number; model?: string }>("keys.test", { provider: "fake-b" });
+  expect(probe).toMatchObject({ ok: true, model: expect.stringContaining("beta") });
+  expect(fakes.b.requests.at(-1)!.headers.authorization).toBe(`Bearer ${KEY_B}`);
+  expectNoKey([...pageMessages, ...portMessages, await page.content(), JSON.stringify(probe), JSON.stringify(await admin.call("keys.list")), JSON.stringify(await admin.call("config.get"))]);
 });
 
 test("a denied site gets a typed error, now and on its next request, and nothing reaches a provider", async ({ extension }) => {
