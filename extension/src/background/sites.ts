@@ -87,6 +87,11 @@ export class SiteRegistry {
     }
   }
 
+  /** How many consent windows are waiting for the person. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
   async list(): Promise<SiteGrant[]> {
     return Object.values(await this.grants.get()).sort((a, b) => a.origin.localeCompare(b.origin));
   }

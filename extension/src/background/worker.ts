@@ -16,6 +16,7 @@ import type { PortLike } from "./port.ts";
 export interface WorkerBrowser {
   runtime: {
     id: string;
+    getPlatformInfo(): Promise<unknown>;
     getURL(path: string): string;
     onConnect: { addListener(listener: (port: PortLike) => void): void };
     onMessage: { addListener(listener: (message: unknown, sender: { id?: string; url?: string }) => Promise<unknown> | undefined): void };
@@ -45,10 +46,24 @@ export function startWorker(browser: WorkerBrowser, options: { fetch?: typeof fe
   const grants = sitesItem(area);
   const meshConfig = async () => buildMeshConfig(await config.get(), await vault.providers(), await vault.metadataOf(), await grants.get());
   const runtime = new MeshRuntime({ vault, meshConfig, stateDatabase: DATABASES.state, ...(options.fetch ? { fetch: options.fetch } : {}) });
-  const sites = new SiteRegistry(
+  // Chrome stops a worker after 30 s without extension events or API calls; a person may take longer to decide. While a
+  // consent window waits, a cheap API call every 20 s keeps the worker (and the requests waiting on the decision) alive.
+  let keepAlive: ReturnType<typeof setInterval> | undefined;
+  const keepAliveWhilePending = () => {
+    keepAlive ??= setInterval(() => {
+      if (sites.pendingCount > 0) return void browser.runtime.getPlatformInfo().catch(() => undefined);
+      clearInterval(keepAlive);
+      keepAlive = undefined;
+    }, 20_000);
+  };
+  const sites: SiteRegistry = new SiteRegistry(
     grants,
     {
-      open: async (consentId) => (await browser.windows.create({ url: browser.runtime.getURL(`src/consent/index.html?consent=${encodeURIComponent(consentId)}`), type: "popup", width: 440, height: 600, focused: true })).id,
+      open: async (consentId) => {
+        keepAliveWhilePending();
+        const url = browser.runtime.getURL(`src/consent/index.html?consent=${encodeURIComponent(consentId)}`);
+        return (await browser.windows.create({ url, type: "popup", width: 440, height: 600, focused: true })).id;
+      },
       close: (windowId) => browser.windows.remove(windowId),
     },
     () => runtime.reload(),

@@ -59,7 +59,7 @@ export interface ExtensionClient {
 /** An Error with the serialized ModelMesh error's name, code, retryable and fields. */
 const revive = (json: SerializedError): Error => Object.assign(new Error(json.message), json);
 
-const abortError = (signal: AbortSignal): unknown => signal.reason ?? new DOMException("the request was aborted", "AbortError");
+const abortError = (signal?: AbortSignal): unknown => signal?.reason ?? new DOMException("the request was aborted", "AbortError");
 
 const toBase64 = async (blob: Blob): Promise<string> => {
   const bytes = new Uint8Array(await blob.arrayBuffer());
@@ -103,13 +103,17 @@ export function connectExtension(options: ConnectExtensionOptions = {}): Promise
     const json = JSON.stringify(params);
     if (json.length > MAX_PAGE_MESSAGE_BYTES) throw revive({ name: "InvalidRequestError", code: "invalid_request", retryable: false, message: `the request is larger than the extension accepts (${MAX_PAGE_MESSAGE_BYTES} bytes)` });
     signal?.throwIfAborted();
+    let settled = false;
+    // Cancelling is idempotent: the signal, `abort()` and leaving the loop may all ask; after the last reply none does.
     const onAbort = () => {
+      if (settled) return;
       stop();
       post({ kind: "abort", id });
-      fail(abortError(signal!));
+      fail(abortError(signal));
     };
     const unlisten = listen((reply) => "id" in reply && reply.id === id && onReply(reply, stop));
     const stop = () => {
+      settled = true;
       unlisten();
       signal?.removeEventListener("abort", onAbort);
     };
