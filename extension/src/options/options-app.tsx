@@ -1,5 +1,7 @@
 // The options page: one section per job, each loading its own data through `sendAdmin`. The configuration is loaded
 // once here because two sections edit it (pools and budget; content logging).
+import { useState } from "preact/hooks";
+import type { ExtensionConfig } from "../shared/protocol.js";
 import type { SendAdmin } from "../ui/admin-client.js";
 import { useLoad } from "../ui/use-load.js";
 import { ActivitySection } from "./activity-section.js";
@@ -8,8 +10,6 @@ import { PoolsSection } from "./pools-section.js";
 import { SitesSection } from "./sites-section.js";
 import { SpendSection } from "./spend-section.js";
 import { YamlSection } from "./yaml-section.js";
-import type { ExtensionConfig } from "../shared/protocol.js";
-import { useState } from "preact/hooks";
 
 const SECTIONS = [
   ["keys", "API keys"],

@@ -27,7 +27,8 @@ export function StatusPanel({ report, now }: { report: StatusReport; now: number
         </span>
       </div>
       {report.models.length === 0 ? (
-        <p data-testid="status-empty">No model yet: add a key in the options.</p>
+        // The worker starts its mesh on first use, so after Chrome stopped it the list is empty until a request arrives.
+        <p data-testid="status-empty">No model in service yet: add a key in the options, or ask something below to start the mesh.</p>
       ) : (
         <ul class="model-list">
           {report.models.map((model) => {
