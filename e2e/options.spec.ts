@@ -12,6 +12,7 @@ import { SCREENSHOTS, expect, test } from "./fixtures.js";
 // lists it with its spend, charts the day's spend, and revokes it.
 const TYPED_KEY = "e2e-typed-key-5c1d0b7e";
 const MODEL = "gpt-4o-mini";
+const SITE_PROMPT = "What is the capital of Peru?";
 // A made-up price (USD per million tokens), high so one short answer shows as cents; the output cap keeps the
 // worst case the budget reserves ($0.80) under the site's $2 a day.
 const PRICED = `providers:
@@ -79,7 +80,7 @@ test("a person enters a key in options and tests it; an allowed site's spend sho
   // A site asks; the person allows it always; it streams an answer and pays for it under its own budget.
   const visitor = await extension.context.newPage();
   await visitor.goto(site.url);
-  const [answer] = await Promise.all([streamInPage(visitor, { model: "chat-completion", budget: { dailyLimit: 2 } }), answerConsent(extension.context, "Always allow")]);
+  const [answer] = await Promise.all([streamInPage(visitor, { model: "chat-completion", content: SITE_PROMPT, budget: { dailyLimit: 2 } }), answerConsent(extension.context, "Always allow")]);
   expect(answer, JSON.stringify(answer)).toMatchObject({ ok: true });
   const origin = new URL(site.url).origin;
 
@@ -91,6 +92,12 @@ test("a person enters a key in options and tests it; an allowed site's spend sho
   const today = page.getByTestId("spend-bar").last();
   expect(Number(await today.getAttribute("data-cost"))).toBeGreaterThan(0);
   await expect(page.getByTestId("spend-by-site")).toContainText(origin);
+  // The activity log says what the site asked, which model served it and what it cost, but not what was said.
+  const logged = page.getByTestId("activity-row").filter({ hasText: origin });
+  await expect(logged).toHaveCount(1);
+  await expect(logged).toContainText("chat.completions.create");
+  await expect(logged).toContainText(MODEL);
+  await expect(page.getByTestId("activity-table")).not.toContainText(SITE_PROMPT);
   await screenshotSection(page, "sites-section", "options-sites.png");
   await screenshotSection(page, "spend-section", "options-spend.png");
 
