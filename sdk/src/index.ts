@@ -110,6 +110,7 @@ export { BaseSecretStore, type SecretStore, type BaseSecretStoreConfig } from ".
 export { EnvSecretStore, type EnvSecretStoreConfig } from "./secrets/env.js";
 export { MemorySecretStore, type MemorySecretStoreConfig } from "./secrets/memory-secrets.js";
 export { JsonSecretStore, type JsonSecretStoreConfig } from "./secrets/json-secrets.js";
+export { BrowserSecretStore, type BrowserSecretStoreConfig } from "./secrets/browser-secrets.js";
 
 // Storage
 export { BaseStorage, type StorageEntry, type BaseStorageConfig } from "./storage/storage.js";

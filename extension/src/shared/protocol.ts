@@ -14,6 +14,10 @@ export * from "modelmesh/extension";
 import type { PageMethod, SerializedError, SiteBudgetRequest } from "modelmesh/extension";
 
 export const PORT_PAGE_REQUEST = "modelmesh-page-request" as const;
+/**
+ * The popup's quick chat: the same messages as `PORT_PAGE_REQUEST` (one `PortRequest`, then `PortReply`s), accepted
+ * from the extension's own pages only, with no consent and counted under the scope "extension".
+ */
 export const PORT_ADMIN_CHAT = "modelmesh-admin-chat" as const;
 
 /** content script -> worker, first and only message on a `PORT_PAGE_REQUEST` port (disconnecting aborts). */

@@ -34,6 +34,7 @@ import { LoadBalancedPolicy } from "../rotation/load-balanced.js";
 import { EnvSecretStore } from "../secrets/env.js";
 import { MemorySecretStore } from "../secrets/memory-secrets.js";
 import { JsonSecretStore } from "../secrets/json-secrets.js";
+import { BrowserSecretStore } from "../secrets/browser-secrets.js";
 import { MemoryStorage } from "../storage/memory.js";
 import { LocalStorageStorage } from "../storage/localstorage.js";
 import { SessionStorageStorage } from "../storage/sessionstorage.js";
@@ -86,6 +87,7 @@ export const BUILTIN_CLASSES: readonly ConnectorClass[] = [
   EnvSecretStore,
   MemorySecretStore,
   JsonSecretStore,
+  BrowserSecretStore,
   MemoryStorage,
   LocalStorageStorage,
   SessionStorageStorage,

@@ -41,6 +41,7 @@ export const BUILTIN_CONNECTORS = [
   { id: "modelmesh.env.v1", kind: "secrets", aliases: ["env"] },
   { id: "modelmesh.memory-secrets.v1", kind: "secrets", aliases: ["memory-secrets"] },
   { id: "modelmesh.json-secrets.v1", kind: "secrets", aliases: ["json-secrets"] },
+  { id: "modelmesh.browser-secrets.v1", kind: "secrets", aliases: ["browser-secrets"] },
   { id: "modelmesh.memory.v1", kind: "storage", aliases: ["memory"] },
   { id: "modelmesh.localstorage.v1", kind: "storage", aliases: ["localstorage"] },
   { id: "modelmesh.sessionstorage.v1", kind: "storage", aliases: ["sessionstorage"] },

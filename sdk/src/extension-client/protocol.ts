@@ -43,3 +43,32 @@ export interface SiteBudgetRequest {
   dailyLimit?: number;
   monthlyLimit?: number;
 }
+
+/**
+ * Binary data on the channel: extension ports carry JSON only, so audio (a transcription's `file`, speech's answer)
+ * crosses as base64 with its media type and file name.
+ */
+export interface EncodedBlob {
+  $blob: string;
+  type: string;
+  name?: string;
+}
+
+/**
+ * The `code` of each error the extension itself raises (revived as `ModelMeshError` with that code; provider, budget
+ * and routing errors keep their own classes). `retryable` says whether asking again can succeed.
+ */
+export const EXTENSION_ERROR_CODES = {
+  /** No extension announced itself within the timeout (not installed, or not allowed on this site). */
+  notFound: "extension_not_found",
+  /** The person chose "deny" for this site, now or before. */
+  consentDenied: "consent_denied",
+  /** The consent window was closed without a decision. */
+  consentDismissed: "consent_dismissed",
+  /** The site may not use the pool it asked for (the person limited its pools). */
+  poolNotAllowed: "pool_not_allowed",
+  /** The extension stopped mid-request (service worker stopped, extension reloaded or removed). */
+  disconnected: "extension_disconnected",
+  /** A message the extension does not accept (unknown method, malformed, too large). */
+  badMessage: "bad_message",
+} as const;

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { fakeBrowser } from "@webext-core/fake-browser";
+import { SiteRegistry } from "./sites.ts";
+import { sitesItem } from "./items.ts";
+import { isModelMeshError } from "modelmesh/static";
+
+function registry() {
+  fakeBrowser.reset();
+  const opened: string[] = [];
+  const closed: number[] = [];
+  let changes = 0;
+  let ids = 0;
+  const sites = new SiteRegistry(
+    sitesItem(fakeBrowser.storage.local),
+    { open: async (id) => (opened.push(id), 100 + opened.length), close: async (windowId) => void closed.push(windowId) },
+    async () => void (changes += 1),
+    () => 1_000,
+    () => `consent-${++ids}`,
+  );
+  return { sites, opened, closed, changes: () => changes };
+}
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe("SiteRegistry consent", () => {
+  it("asks once per origin: concurrent requests share one window and one decision", async () => {
+    const { sites, opened } = registry();
+    const first = sites.admit("https://a.example", "chat.completions.create", { dailyLimit: 2 });
+    const second = sites.admit("https://a.example", "embeddings.create", undefined);
+    await settle();
+    expect(opened).toEqual(["consent-1"]);
+    expect(sites.pending("consent-1")).toEqual({ origin: "https://a.example", method: "chat.completions.create", requestedBudget: { dailyLimit: 2 } });
+    expect(await sites.decide("consent-1", "always", undefined)).toBe(true);
+    await expect(first).resolves.toMatchObject({ grant: "always", site: { origin: "https://a.example", grant: "always", budget: { dailyLimit: 2 } } });
+    await expect(second).resolves.toMatchObject({ grant: "always" });
+  });
+
+  it('"always" is remembered with the budget the person chose; the next request opens no window', async () => {
+    const { sites, opened, closed, changes } = registry();
+    const asked = sites.admit("https://a.example", "chat.completions.create", { dailyLimit: 2 });
+    await settle();
+    await sites.decide("consent-1", "always", { dailyLimit: 0.25, monthlyLimit: Number.NaN });
+    await asked;
+    expect(closed).toEqual([101]);
+    expect(changes()).toBe(1);
+    expect(await sites.list()).toEqual([{ origin: "https://a.example", grant: "always", budget: { dailyLimit: 0.25 }, pools: [], grantedAt: 1_000 }]);
+    await sites.admit("https://a.example", "chat.completions.create", undefined);
+    expect(opened).toHaveLength(1);
+  });
+
+  it('"once" lets this request through and remembers nothing', async () => {
+    const { sites, opened } = registry();
+    const asked = sites.admit("https://a.example", "chat.completions.create", undefined);
+    await settle();
+    await sites.decide("consent-1", "once", undefined);
+    await expect(asked).resolves.toEqual({ grant: "once" });
+    expect(await sites.list()).toEqual([]);
+    void sites.admit("https://a.example", "chat.completions.create", undefined);
+    await settle();
+    expect(opened).toHaveLength(2);
+  });
+
+  it('"deny" is remembered and refuses with a typed error, now and later', async () => {
+    const { sites, opened } = registry();
+    const asked = sites.admit("https://a.example", "chat.completions.create", undefined);
+    await settle();
+    await sites.decide("consent-1", "deny", undefined);
+    const error = await asked.catch((caught: unknown) => caught);
+    expect(isModelMeshError(error)).toBe(true);
+    expect(error).toMatchObject({ code: "consent_denied" });
+    await expect(sites.admit("https://a.example", "chat.completions.create", undefined)).rejects.toMatchObject({ code: "consent_denied" });
+    expect(opened).toHaveLength(1);
+  });
+
+  it("a window closed without a decision refuses the waiting requests (consent_dismissed) and the site may ask again", async () => {
+    const { sites, opened } = registry();
+    const asked = sites.admit("https://a.example", "chat.completions.create", undefined);
+    await settle();
+    sites.windowClosed(101);
+    await expect(asked).rejects.toMatchObject({ code: "consent_dismissed", retryable: true });
+    expect(sites.pending("consent-1")).toBeNull();
+    expect(await sites.decide("consent-1", "always", undefined)).toBe(false);
+    void sites.admit("https://a.example", "chat.completions.create", undefined);
+    await settle();
+    expect(opened).toHaveLength(2);
+  });
+
+  it("update changes budget and pools of a granted site; revoke removes it; both tell the mesh", async () => {
+    const { sites, changes } = registry();
+    const asked = sites.admit("https://a.example", "chat.completions.create", undefined);
+    await settle();
+    await sites.decide("consent-1", "always", {});
+    await asked;
+    expect(await sites.update("https://a.example", { dailyLimit: 3 }, ["chat", "chat"])).toMatchObject({ budget: { dailyLimit: 3 }, pools: ["chat"] });
+    expect(await sites.update("https://unknown.example", { dailyLimit: 3 }, undefined)).toBeUndefined();
+    expect(await sites.revoke("https://a.example")).toBe(true);
+    expect(await sites.revoke("https://a.example")).toBe(false);
+    expect(await sites.list()).toEqual([]);
+    expect(changes()).toBe(3);
+  });
+});
