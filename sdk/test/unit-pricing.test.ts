@@ -50,3 +50,20 @@ describe("costs of services priced by the unit", () => {
     }
   });
 });
+
+describe("budgets over services priced by the unit", () => {
+  it("speech counts against an enforced budget (not refused as unpriced), and a request past it reaches no provider", async () => {
+    const fake = await startFakeOpenAI();
+    const input = "x".repeat(1000); // $0.015 with tts-1
+    const client = create("text-to-speech", { providers: [{ connector: "openai", config: { baseUrl: fake.url, apiKey: "test-key-unit-pricing" } }], config: { budget: { daily_limit: 0.04 } } } as never);
+    try {
+      for (let index = 0; index < 2; index += 1) await (await client.audio.speech.create({ model: "text-to-speech", voice: "alloy", input })).arrayBuffer();
+      expect(client.usage.totalCost).toBeCloseTo(0.03, 9);
+      await expect(client.audio.speech.create({ model: "text-to-speech", voice: "alloy", input })).rejects.toMatchObject({ name: "BudgetExceededError" });
+      expect(fake.requests.filter((request) => request.path === "/v1/audio/speech")).toHaveLength(2);
+    } finally {
+      await client.close();
+      await fake.close();
+    }
+  });
+});

@@ -115,7 +115,7 @@ const round = (value: number) => Math.round(value * 1e9) / 1e9;
 
 /** True when the table prices tokens or requests (a price table with only `readAt` prices nothing). */
 function priced(pricing: ModelPricing | undefined): pricing is ModelPricing {
-  return !!pricing && (pricing.input !== undefined || pricing.output !== undefined || pricing.perRequest !== undefined);
+  return !!pricing && [pricing.input, pricing.output, pricing.perRequest, pricing.perCharacter, pricing.perSecond, pricing.perImage].some((price) => price !== undefined);
 }
 
 /**
@@ -127,11 +127,15 @@ function priced(pricing: ModelPricing | undefined): pricing is ModelPricing {
  */
 export function worstCaseCost(pricing: ModelPricing, features: CostFeatures, maxOutputTokens: number | undefined): number {
   const output = features.operation === "chat" ? features.reservedOutputTokens || maxOutputTokens || DEFAULT_OUTPUT_TOKENS : 0;
-  return ((pricing.input ?? 0) * features.estimatedInputTokens + (pricing.output ?? 0) * output) / 1_000_000 + (pricing.perRequest ?? 0);
+  // Speech: its characters (the token estimate is a quarter of them, rounded up). Images: one is held and the real
+  // count settled; transcription seconds are unknown until the service answers, so they are settled only.
+  const units = (pricing.perCharacter ?? 0) * features.estimatedInputTokens * 4 + (features.operation === "images" ? (pricing.perImage ?? 0) : 0);
+  return ((pricing.input ?? 0) * features.estimatedInputTokens + (pricing.output ?? 0) * output) / 1_000_000 + units + (pricing.perRequest ?? 0);
 }
 
 function priceOf(pricing: ModelPricing, usage: UsageCounts): number {
-  return ((pricing.input ?? 0) * usage.promptTokens + (pricing.output ?? 0) * usage.completionTokens) / 1_000_000 + (pricing.perRequest ?? 0);
+  const units = (pricing.perCharacter ?? 0) * (usage.characters ?? 0) + (pricing.perSecond ?? 0) * (usage.seconds ?? 0) + (pricing.perImage ?? 0) * (usage.images ?? 0);
+  return ((pricing.input ?? 0) * usage.promptTokens + (pricing.output ?? 0) * usage.completionTokens) / 1_000_000 + units + (pricing.perRequest ?? 0);
 }
 
 /**
