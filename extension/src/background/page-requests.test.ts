@@ -46,6 +46,29 @@ describe("page requests", () => {
     expect(entry!.prompt).toBeUndefined();
   });
 
+  it("a restarted worker (same storage, new memory) reports the spend and grants it had, and serves the site without asking", async () => {
+    const first = workerModules();
+    await configureWorker(first, fakes, { a: KEY_A }, ORIGIN, { dailyLimit: 1 });
+    const port = pagePort();
+    servePagePort(port, first.service);
+    port.send({ method: "chat.completions.create", params: hello });
+    await port.final();
+    const before = await first.handlers["usage.get"]({});
+    expect(before.requests).toBe(1);
+
+    const restarted = workerModules({ suffix: first.suffix });
+    const after = await restarted.handlers["usage.get"]({});
+    expect(after).toMatchObject({ requests: 1, totalCost: before.totalCost, bySite: { [ORIGIN]: { requests: 1 } } });
+    expect(after.budgets[`scope:site:${ORIGIN}`]!.spent).toBeCloseTo(before.totalCost, 12);
+    expect((await restarted.handlers["sites.list"]({}))[0]).toMatchObject({ origin: ORIGIN, grant: "always", spentToday: after.budgets[`scope:site:${ORIGIN}`]!.spent });
+    const again = pagePort();
+    servePagePort(again, restarted.service);
+    again.send({ method: "chat.completions.create", params: hello });
+    expect(await again.final()).toMatchObject({ kind: "result" });
+    expect(restarted.windows).toEqual([]);
+    expect((await restarted.handlers["usage.get"]({})).requests).toBe(2);
+  });
+
   it("takes the origin from port.sender, never from the message, and counts the spend under that site's scope", async () => {
     const modules = workerModules();
     await configureWorker(modules, fakes, { a: KEY_A }, ORIGIN);
