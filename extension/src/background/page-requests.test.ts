@@ -1,5 +1,5 @@
 import "fake-indexeddb/auto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { ModelMeshError, isModelMeshErrorOf, BudgetExceededError } from "modelmesh/static";
 import { startFakeOpenAI, type FakeOpenAI } from "../../../sdk/test/fakes/openai.ts";
 import { servePagePort, serveAdminChatPort } from "./page-requests.ts";
@@ -67,6 +67,21 @@ describe("page requests", () => {
     expect(await again.final()).toMatchObject({ kind: "result" });
     expect(restarted.windows).toEqual([]);
     expect((await restarted.handlers["usage.get"]({})).requests).toBe(2);
+  });
+
+  it("a key for a built-in provider is all it takes: no configuration, the capability's implicit pool serves", async () => {
+    // A fake serving OpenAI's own model names (the built-in provider's default list).
+    const openai = await startFakeOpenAI({ apiKeys: [KEY_A] });
+    onTestFinished(() => openai.close());
+    const modules = workerModules();
+    await modules.handlers["keys.set"]({ provider: "openai", apiKey: KEY_A, baseUrl: openai.url });
+    await modules.grants.set({ [ORIGIN]: { origin: ORIGIN, grant: "always", budget: {}, pools: [], grantedAt: 0 } });
+    const port = pagePort();
+    servePagePort(port, modules.service);
+    port.send({ method: "chat.completions.create", params: { model: "chat-completion", messages: hello.messages } });
+    const reply = await port.final();
+    expect(reply).toMatchObject({ kind: "result", result: { object: "chat.completion" } });
+    expect(openai.requests.at(-1)!.headers.authorization).toBe(`Bearer ${KEY_A}`);
   });
 
   it("takes the origin from port.sender, never from the message, and counts the spend under that site's scope", async () => {
