@@ -80,11 +80,12 @@ export function createAdminHandlers(context: AdminContext): AsyncAdminHandlers {
       const current = await context.config.get();
       return applyConfig(context, { ...current, mesh: (mesh ?? {}) as Record<string, unknown> });
     },
-    "status.get": async () => status(await runtime.running(), activity, now),
-    "usage.get": async ({ days }) => usage(await runtime.running(), activity, now, typeof days === "number" && days > 0 ? Math.min(days, 366) : 30),
+    // A worker Chrome just restarted has no mesh yet: these start it, so what they report is the restored state.
+    "status.get": async () => status(await startedMesh(runtime), activity, now),
+    "usage.get": async ({ days }) => usage(await startedMesh(runtime), activity, now, typeof days === "number" && days > 0 ? Math.min(days, 366) : 30),
     "sites.list": async () => {
       const [grants, today] = await Promise.all([sites.list(), activity.since(startOfDay(now()))]);
-      const budgets = (await runtime.running())?.usage.budgets ?? {};
+      const budgets = (await startedMesh(runtime))?.usage.budgets ?? {};
       return grants.map((grant) => ({ ...grant, spentToday: budgets[`scope:${siteScopeOf(grant.origin)}`]?.daily.spent ?? sum(today.filter((entry) => entry.origin === grant.origin)) }));
     },
     "sites.update": async ({ origin, budget, pools }) => {
@@ -217,6 +218,9 @@ async function usage(client: MeshClient | undefined, activity: ActivityLog, now:
   }
   return { totalCost: summary?.totalCost ?? 0, requests: summary?.requests ?? 0, byModel: table(summary?.byModel), byProvider: table(summary?.byProvider), bySite, daily, budgets };
 }
+
+/** The running mesh, started if need be; undefined when it cannot start (no keys yet, a configuration error). */
+const startedMesh = (runtime: MeshRuntime): Promise<MeshClient | undefined> => runtime.client().catch(() => undefined);
 
 const sum = (entries: ActivityEntry[]) => Math.round(entries.reduce((total, entry) => total + (entry.cost || 0), 0) * 1e9) / 1e9;
 const startOfDay = (time: number) => Date.UTC(new Date(time).getUTCFullYear(), new Date(time).getUTCMonth(), new Date(time).getUTCDate());

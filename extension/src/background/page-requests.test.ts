@@ -1,5 +1,5 @@
 import "fake-indexeddb/auto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { ModelMeshError, isModelMeshErrorOf, BudgetExceededError } from "modelmesh/static";
 import { startFakeOpenAI, type FakeOpenAI } from "../../../sdk/test/fakes/openai.ts";
 import { servePagePort, serveAdminChatPort } from "./page-requests.ts";
@@ -44,6 +44,44 @@ describe("page requests", () => {
     expect(entry).toMatchObject({ origin: ORIGIN, method: "chat.completions.create", outcome: "ok", provider: "fake-a", model: "alpha" });
     expect(entry!.cost).toBeCloseTo(saved!.usage!.totalCost, 12);
     expect(entry!.prompt).toBeUndefined();
+  });
+
+  it("a restarted worker (same storage, new memory) reports the spend and grants it had, and serves the site without asking", async () => {
+    const first = workerModules();
+    await configureWorker(first, fakes, { a: KEY_A }, ORIGIN, { dailyLimit: 1 });
+    const port = pagePort();
+    servePagePort(port, first.service);
+    port.send({ method: "chat.completions.create", params: hello });
+    await port.final();
+    const before = await first.handlers["usage.get"]({});
+    expect(before.requests).toBe(1);
+
+    const restarted = workerModules({ suffix: first.suffix });
+    const after = await restarted.handlers["usage.get"]({});
+    expect(after).toMatchObject({ requests: 1, totalCost: before.totalCost, bySite: { [ORIGIN]: { requests: 1 } } });
+    expect(after.budgets[`scope:site:${ORIGIN}`]!.spent).toBeCloseTo(before.totalCost, 12);
+    expect((await restarted.handlers["sites.list"]({}))[0]).toMatchObject({ origin: ORIGIN, grant: "always", spentToday: after.budgets[`scope:site:${ORIGIN}`]!.spent });
+    const again = pagePort();
+    servePagePort(again, restarted.service);
+    again.send({ method: "chat.completions.create", params: hello });
+    expect(await again.final()).toMatchObject({ kind: "result" });
+    expect(restarted.windows).toEqual([]);
+    expect((await restarted.handlers["usage.get"]({})).requests).toBe(2);
+  });
+
+  it("a key for a built-in provider is all it takes: no configuration, the capability's implicit pool serves", async () => {
+    // A fake serving OpenAI's own model names (the built-in provider's default list).
+    const openai = await startFakeOpenAI({ apiKeys: [KEY_A] });
+    onTestFinished(() => openai.close());
+    const modules = workerModules();
+    await modules.handlers["keys.set"]({ provider: "openai", apiKey: KEY_A, baseUrl: openai.url });
+    await modules.grants.set({ [ORIGIN]: { origin: ORIGIN, grant: "always", budget: {}, pools: [], grantedAt: 0 } });
+    const port = pagePort();
+    servePagePort(port, modules.service);
+    port.send({ method: "chat.completions.create", params: { model: "chat-completion", messages: hello.messages } });
+    const reply = await port.final();
+    expect(reply).toMatchObject({ kind: "result", result: { object: "chat.completion" } });
+    expect(openai.requests.at(-1)!.headers.authorization).toBe(`Bearer ${KEY_A}`);
   });
 
   it("takes the origin from port.sender, never from the message, and counts the spend under that site's scope", async () => {

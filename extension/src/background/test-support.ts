@@ -60,10 +60,11 @@ export function fakePort(name: string, sender: PortSender) {
 let databases = 0;
 
 /** The worker's modules wired as in worker.ts, over fresh databases; windows recorded instead of opened. */
-export function workerModules() {
+export function workerModules(restartOf?: { suffix: string }) {
   registerExtensionConnectors();
-  fakeBrowser.reset();
-  const suffix = `${++databases}-${Math.random().toString(36).slice(2)}`;
+  // A restarted worker keeps chrome.storage and IndexedDB; only its memory is new.
+  if (!restartOf) fakeBrowser.reset();
+  const suffix = restartOf?.suffix ?? `${++databases}-${Math.random().toString(36).slice(2)}`;
   const area = fakeBrowser.storage.local;
   const config = configItem(area);
   const store = new BrowserSecretStore({ database: `keys-${suffix}` });
@@ -80,7 +81,7 @@ export function workerModules() {
   const service = { runtime, sites, activity, logContent: async () => (await config.get()).logContent, extensionId: EXTENSION_ID };
   /** The mesh state as saved in IndexedDB (what a restarted worker would restore). */
   const savedState = async () => ((await new IndexedDBStorage({ database: stateDatabase }).load("modelmesh/state")) as { data?: { usage?: { requests: number; totalCost: number } } } | null)?.data;
-  return { area, config, vault, store, runtime, sites, activity, handlers, service, windows, savedState, grants };
+  return { suffix, area, config, vault, store, runtime, sites, activity, handlers, service, windows, savedState, grants };
 }
 
 /** Two fakes as providers of one chat pool, keys in the vault, and `origin` allowed always (optionally with a budget). */
