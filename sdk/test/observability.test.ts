@@ -292,7 +292,7 @@ describe("createRedactor", () => {
 
 describe("BaseObservability", () => {
   it("lists the summary event types", () => {
-    expect([...SUMMARY_EVENT_TYPES].sort()).toEqual(["budget-alert", "budget-exceeded", "key-disabled", "model-deactivated", "model-recovered", "request-end"]);
+    expect([...SUMMARY_EVENT_TYPES].sort()).toEqual(["budget-alert", "budget-exceeded", "key-disabled", "model-deactivated", "model-recovered", "request-end", "stats"]);
   });
 
   it("says in advance whether an event would be delivered", () => {
