@@ -6,9 +6,11 @@ import { registerConnectors } from "../core/registry.js";
 import { NODE_CONNECTORS } from "../core/connector-ids.js";
 import { LocalFileStorage } from "./local-file-storage.js";
 import { SqliteStorage } from "./sqlite-storage.js";
+import { FileObservability } from "./file-observability.js";
 
 export { LocalFileStorage, type LocalFileStorageConfig } from "./local-file-storage.js";
 export { SqliteStorage, SQLITE_SCHEMA, type SqliteStorageConfig } from "./sqlite-storage.js";
+export { FileObservability, DEFAULT_FILE_MAX_BYTES, type FileObservabilityConfig } from "./file-observability.js";
 
 /**
  * Registers the Node-only backends as classes (no `import()`), for apps bundled for Node, where a computed
@@ -20,4 +22,5 @@ export { SqliteStorage, SQLITE_SCHEMA, type SqliteStorageConfig } from "./sqlite
  */
 export function registerNodeConnectors(): void {
   registerConnectors([LocalFileStorage, SqliteStorage], NODE_CONNECTORS);
+  registerConnectors([FileObservability], NODE_CONNECTORS);
 }
