@@ -11,6 +11,7 @@ import { FileObservability } from "./file-observability.js";
 export { LocalFileStorage, type LocalFileStorageConfig } from "./local-file-storage.js";
 export { SqliteStorage, SQLITE_SCHEMA, type SqliteStorageConfig } from "./sqlite-storage.js";
 export { FileObservability, DEFAULT_FILE_MAX_BYTES, type FileObservabilityConfig } from "./file-observability.js";
+export { serveMetrics, type MetricsServer, type MetricsServerOptions } from "./prometheus-server.js";
 
 /**
  * Registers the Node-only backends as classes (no `import()`), for apps bundled for Node, where a computed
