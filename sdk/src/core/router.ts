@@ -441,6 +441,9 @@ export class Router {
     const reserved = budget.reserve({ pool: route.pool.name, scope: route.options.scope }, state, route.features);
     if (!(reserved instanceof BudgetExceededError)) {
       route.reservation = reserved;
+      if (this.deps.observing()) {
+        this.emit({ type: "budget-reserved", severity: "debug", component: "budget", requestId: route.requestId, pool: route.pool.name, provider: state.providerId, model: state.modelId, amount: reserved.amount, budgets: reserved.applied.map((applied) => applied.name) });
+      }
       return true;
     }
     if (route.pool.settings.onBudgetExceeded !== "rotate") throw reserved;
