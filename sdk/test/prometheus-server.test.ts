@@ -212,6 +212,15 @@ describe("Prometheus metrics served on the FAQ's port and path", () => {
     }
   });
 
+  it("when another sink fails to open, the port it had bound is released and create() fails", async () => {
+    const metrics = new PrometheusObservability({ port: 0 });
+    const broken = { emit() {}, open: async () => Promise.reject(new Error("cannot open")) };
+    const client = create({ config: { providers: providers() }, observability: [{ instance: metrics }, { instance: broken }] });
+    clients.push(client);
+    await expect(client.ready()).rejects.toThrow("cannot open");
+    expect(metrics.url).toBeUndefined();
+  });
+
   it("refuses a bad port or path with a ConfigError", () => {
     expect(() => new PrometheusObservability({ port: 70_000 })).toThrow(/observability\.config\.port|port number/);
     expect(() => new PrometheusObservability({ path: "metrics" })).toThrow(ConfigError);

@@ -109,9 +109,16 @@ export class MultiSink implements EventSink {
     }
   }
 
-  /** Open every member (a sink that listens on a port binds it); the first failure is thrown. */
+  /**
+   * Open every member (a sink that listens on a port binds it). If one fails, the others are closed again (a bound
+   * port is released) and the first failure is thrown.
+   */
   async open(): Promise<void> {
-    await Promise.all(this.members.map((sink) => sink.open?.()));
+    const results = await Promise.allSettled(this.members.map(async (sink) => sink.open?.()));
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (!failed) return;
+    await this.settle((sink) => sink.close?.());
+    throw failed.reason;
   }
 
   /** Flush every member; failures are reported, not thrown. */
