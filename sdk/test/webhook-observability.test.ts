@@ -156,6 +156,20 @@ describe("WebhookObservability (modelmesh.webhook.v1)", () => {
     expect(posts().map(idsIn)).toEqual([["req-1"]]);
   });
 
+  it("format slack posts {text} with one readable line per event, the default for a hooks.slack.com URL", async () => {
+    const { sink, posts } = hook({ format: "slack", batchSize: 2 });
+    sink.emit(sampleEvents().attemptFailed);
+    sink.emit(sampleEvents().budgetExceeded);
+    await sink.flush();
+    const text = (posts()[0]!.body as { text: string }).text.split("\n");
+    expect(text).toHaveLength(2);
+    expect(text[0]).toMatch(/^WARNING attempt-end .*pool=chat .*model=gpt-4o .*error="upstream 500"/);
+    expect(text[1]).toMatch(/^ERROR budget-exceeded .*limitType=daily limitValue=10/);
+    expect(new WebhookObservability({ url: "https://hooks.slack.com/services/T000/B000/XXXX" }).format).toBe("slack");
+    expect(new WebhookObservability({ url: "https://example.com/hook" }).format).toBe("json");
+    expect(() => new WebhookObservability({ url: "https://example.com/hook", format: "xml" as never })).toThrow(/format/);
+  });
+
   it("refuses a missing or non-http url and bad numbers with a ConfigError", () => {
     expect(() => new WebhookObservability({} as never)).toThrow(ConfigError);
     expect(() => new WebhookObservability({ url: "ftp://example.com/x" })).toThrow(ConfigError);

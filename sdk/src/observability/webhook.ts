@@ -30,8 +30,27 @@ export interface WebhookObservabilityConfig extends BaseObservabilityConfig {
   maxRetryDelayMs?: number;
   /** A POST with no answer after this long is abandoned and retried (default 10 000 ms). */
   timeoutMs?: number;
+  /**
+   * Body shape: `json` (`{"source","dropped","events"}`) or `slack` (`{"text"}`, one line per event, what Slack's
+   * incoming webhooks accept). Default: `slack` for a `hooks.slack.com` URL, `json` otherwise.
+   */
+  format?: "json" | "slack";
   /** The fetch to use (default the global one). */
   fetch?: typeof fetch;
+}
+
+const HEADER_FIELDS = new Set(["time", "timestamp", "severity", "component", "type"]);
+
+// One readable line per event for chat tools: `WARNING attempt-end pool=chat model=gpt-4o error=...`.
+function textLine(json: string): string {
+  const event = JSON.parse(json) as Record<string, unknown>;
+  const details = Object.entries(event)
+    .filter(([field, value]) => !HEADER_FIELDS.has(field) && value !== undefined)
+    .map(([field, value]) => {
+      if (field === "error" && typeof value === "object" && value !== null) return `error=${JSON.stringify((value as { message?: unknown }).message ?? value)}`;
+      return `${field}=${typeof value === "string" ? value : JSON.stringify(value)}`;
+    });
+  return [String(event.severity).toUpperCase(), event.type, ...details].join(" ");
 }
 
 function checkWhole(value: unknown, name: string, minimum: number): void {
@@ -48,7 +67,8 @@ function retryable(status: number): boolean {
 /**
  * Sends events to an HTTP endpoint in batches (`modelmesh.webhook.v1`): alerting (Slack, PagerDuty through a relay),
  * log intake, a collector of your own. Each POST carries `{"source":"modelmesh","events":[...],"dropped":N}`, the
- * events as the JSON-log sink writes them and `dropped` the events lost so far. Batches go one at a time, in order:
+ * events as the JSON-log sink writes them and `dropped` the events lost so far; with `format: "slack"` (the default
+ * for a hooks.slack.com URL) it carries `{"text": ...}`, one line per event. Batches go one at a time, in order:
  * when `batchSize` events are waiting, or `flushIntervalMs` after the first. A batch answered 408, 429 or 5xx, or
  * not answered, is retried up to `maxRetries` times with doubling delays (jittered), waiting what `Retry-After`
  * asks when it is given; after that, or on any other 4xx, it is dropped and counted. Emitting never waits for the
@@ -72,6 +92,7 @@ export class WebhookObservability extends BaseObservability {
   readonly retryBaseMs: number;
   readonly maxRetryDelayMs: number;
   readonly timeoutMs: number;
+  readonly format: "json" | "slack";
   readonly #headers: Record<string, string>;
   readonly #fetch: typeof fetch | undefined;
   #queue: string[] = [];
@@ -99,6 +120,10 @@ export class WebhookObservability extends BaseObservability {
     checkWhole(config.retryBaseMs, "retry_base_ms", 0);
     checkWhole(config.maxRetryDelayMs, "max_retry_delay_ms", 0);
     checkWhole(config.timeoutMs, "timeout_ms", 1);
+    if (config.format !== undefined && config.format !== "json" && config.format !== "slack") {
+      throw new ConfigError("observability.config.format", `must be "json" or "slack" (got ${JSON.stringify(config.format)})`);
+    }
+    this.format = config.format ?? (url.hostname === "hooks.slack.com" ? "slack" : "json");
     this.url = url.href;
     this.#origin = url.origin;
     this.#headers = { ...config.headers };
@@ -182,7 +207,10 @@ export class WebhookObservability extends BaseObservability {
 
   /** True when the receiver took the batch. */
   private async sendBatch(batch: string[]): Promise<boolean> {
-    const body = `{"source":"modelmesh","dropped":${this.#dropped},"events":[${batch.join(",")}]}`;
+    const body =
+      this.format === "slack"
+        ? JSON.stringify({ text: [...(this.#dropped ? [`(${this.#dropped} event(s) dropped so far)`] : []), ...batch.map(textLine)].join("\n") })
+        : `{"source":"modelmesh","dropped":${this.#dropped},"events":[${batch.join(",")}]}`;
     for (let attempt = 0; ; attempt++) {
       let wait: number | undefined;
       try {

@@ -212,9 +212,9 @@ describe("the FAQ's YAML blocks", () => {
     expect(events[0]!.time).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 
-  it("webhook: warnings are POSTed to the Slack URL (intercepted here), info events are not", async () => {
+  it("webhook: warnings are POSTed to the Slack URL (intercepted here) as Slack text, info events are not", async () => {
     const original = globalThis.fetch;
-    const posted: Array<{ url: string; body: { events: Array<{ type: string; severity: string }> } }> = [];
+    const posted: Array<{ url: string; body: { text: string } }> = [];
     vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
       const url = String(input instanceof Request ? input.url : input);
       if (!url.startsWith("https://hooks.slack.com/")) return original(input, init);
@@ -228,9 +228,10 @@ describe("the FAQ's YAML blocks", () => {
     await client.close();
     expect(posted.length).toBeGreaterThanOrEqual(1);
     expect(posted[0]!.url).toBe("https://hooks.slack.com/services/T.../B.../xxx");
-    const events = posted.flatMap((post) => post.body.events);
-    expect(events.map((event) => event.type)).toContain("attempt-end");
-    expect(events.every((event) => event.severity === "warning" || event.severity === "error")).toBe(true);
+    // Slack's incoming webhooks take {"text": ...}: one line per event, each a warning or an error.
+    const lines = posted.flatMap((post) => post.body.text.split("\n"));
+    expect(lines.some((line) => /^WARNING attempt-end /.test(line))).toBe(true);
+    expect(lines.every((line) => /^(WARNING|ERROR) /.test(line))).toBe(true);
   });
 
   it("prometheus: served at /metrics on its port (a free one instead of 9090)", async () => {
