@@ -82,6 +82,7 @@ const BODY_FIELDS = new Set(["body", "requestBody", "responseBody", "request", "
 function plainCopy(value: unknown, keepBodies: boolean): unknown {
   if (Array.isArray(value)) return value.map((item) => plainCopy(item, keepBodies));
   if (typeof value !== "object" || value === null) return value;
+  if (value instanceof Date) return new Date(value.getTime());
   const copy: Record<string, unknown> = {};
   for (const [field, fieldValue] of Object.entries(value)) if (keepBodies || !BODY_FIELDS.has(field)) copy[field] = plainCopy(fieldValue, keepBodies);
   return copy;
