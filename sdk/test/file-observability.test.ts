@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError } from "../src/wire/errors.js";
+import { create } from "../src/index.js";
 import type { MeshEvent } from "../src/wire/events.js";
 import { FileObservability } from "../src/node/file-observability.js";
 import { sampleEvents } from "./contracts/observability.contract.js";
@@ -108,7 +109,23 @@ describe("FileObservability (modelmesh.file.v1)", () => {
     expect(existsSync(nested)).toBe(true);
     const blocker = join(scratch, `blocker-${++serial}`);
     writeFileSync(blocker, "a file, not a folder");
-    await expect(make({ path: join(blocker, "events.jsonl") }).open()).rejects.toThrow();
+    await expect(make({ path: join(blocker, "events.jsonl") }).open()).rejects.toThrow(ConfigError);
+  });
+
+  it("named from configuration, an unwritable path fails create()", async () => {
+    const blocker = join(scratch, `blocker-${++serial}`);
+    writeFileSync(blocker, "");
+    const client = create({
+      config: {
+        providers: { corp: { connector: "openai-compatible", config: { base_url: "http://127.0.0.1:9/v1", api_key: "corp-file-token-000000", models: [{ id: "m", capabilities: ["chat-completion"] }] } } },
+        observability: { connector: "file", config: { path: join(blocker, "events.jsonl") } },
+      },
+    });
+    const error = await client.ready().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).path).toBe("observability.config.path");
+    expect((error as ConfigError).message).toMatch(/ENOTDIR|EEXIST|not a directory/i);
+    await client.close().catch(() => {});
   });
 
   it("reports a failed write to onError and counts the lines, never throwing into emit", async () => {

@@ -96,7 +96,11 @@ export class FileObservability extends BaseObservability {
 
   /** Creates the folder and opens the file, so a path that cannot be written fails start. */
   override async open(): Promise<void> {
-    await this.handle();
+    try {
+      await this.handle();
+    } catch (error) {
+      throw new ConfigError("observability.config.path", `${FileObservability.connectorId} cannot open ${JSON.stringify(this.path)}: ${(error as Error).message}`);
+    }
   }
 
   override async flush(): Promise<void> {
