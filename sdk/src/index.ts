@@ -110,6 +110,8 @@ export { JsonLogObservability, type JsonLogObservabilityConfig } from "./observa
 export { CallbackObservability, type CallbackObservabilityConfig } from "./observability/callback.js";
 export { MultiSink } from "./observability/multi.js";
 export { WebhookObservability, type WebhookObservabilityConfig } from "./observability/webhook.js";
+export type { MeshStats, BudgetStats, PoolCounts } from "./wire/events.js";
+export type { StatsSource } from "./observability/sink.js";
 export { REDACTED } from "./wire/redact.js";
 export { createRedactor } from "./internal/event-redactor.js";
 
