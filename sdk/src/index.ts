@@ -126,6 +126,9 @@ export { ConsoleObservability, type ConsoleObservabilityConfig } from "./observa
 export { JsonLogObservability, type JsonLogObservabilityConfig } from "./observability/json-log.js";
 export { CallbackObservability, type CallbackObservabilityConfig } from "./observability/callback.js";
 export { MultiSink } from "./observability/multi.js";
+export { WebhookObservability, type WebhookObservabilityConfig } from "./observability/webhook.js";
+export type { MeshStats, BudgetStats, PoolCounts } from "./wire/events.js";
+export type { StatsSource } from "./observability/sink.js";
 export { REDACTED } from "./wire/redact.js";
 export { createRedactor } from "./internal/event-redactor.js";
 

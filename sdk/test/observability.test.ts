@@ -1,4 +1,7 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ConfigError } from "../src/wire/errors.js";
 import type { EventSink, MeshEvent } from "../src/wire/events.js";
 import { CallbackObservability } from "../src/observability/callback.js";
@@ -8,8 +11,11 @@ import { MultiSink } from "../src/observability/multi.js";
 import { NullObservability } from "../src/observability/null.js";
 import { REDACTED, redactText } from "../src/wire/redact.js";
 import { createRedactor } from "../src/internal/event-redactor.js";
-import { BaseObservability, SUMMARY_EVENT_TYPES, redactsItself } from "../src/observability/sink.js";
+import { BaseObservability, SUMMARY_EVENT_TYPES, redactsItself, scrubsWhatItKeeps, trackedRedactor, trustRedactor } from "../src/observability/sink.js";
 import { PrometheusObservability } from "../src/observability/prometheus.js";
+import { WebhookObservability } from "../src/observability/webhook.js";
+import { FileObservability } from "../src/node/file-observability.js";
+import { startWebhookReceiver, type WebhookReceiver } from "./fakes/webhook-receiver.js";
 import type { BaseObservabilityConfig } from "../src/observability/sink.js";
 import { MemorySecretStore } from "../src/secrets/memory-secrets.js";
 import { observabilityContract, sampleEvents } from "./contracts/observability.contract.js";
@@ -79,7 +85,61 @@ const harnesses: Record<string, (options: ObservabilityHarnessOptions) => Observ
   },
 };
 
-for (const [name, make] of Object.entries(harnesses)) observabilityContract(name, make);
+let receiver: WebhookReceiver;
+beforeAll(async () => {
+  receiver = await startWebhookReceiver();
+});
+const toClose: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(toClose.splice(0).map((sink) => sink.close()));
+});
+afterAll(async () => {
+  await receiver.close();
+});
+const scratch = mkdtempSync(join(tmpdir(), "modelmesh-sinks-"));
+let serial = 0;
+
+/** The lines a JSONL file sink wrote (none when the file was never created). */
+function fileLines(path: string): string[] {
+  return existsSync(path) ? readFileSync(path, "utf8").split("\n").filter(Boolean) : [];
+}
+
+/** Each event the receiver got on `path`, as JSON text, in arrival order. */
+function receivedEvents(path: string): string[] {
+  return receiver.postsTo(path).flatMap((post) => ((post.body as { events?: unknown[] }).events ?? []).map((event) => JSON.stringify(event)));
+}
+
+const asyncHarnesses: Record<string, (options: ObservabilityHarnessOptions) => ObservabilityHarness> = {
+  FileObservability: ({ config, throwOnWrite }) => {
+    let path = join(scratch, `contract-${++serial}`, "events.jsonl");
+    if (throwOnWrite) {
+      // The folder the file should go in is a plain file: creating it fails, as an unwritable disk would.
+      const blocker = join(scratch, `blocker-${serial}`);
+      writeFileSync(blocker, "");
+      path = join(blocker, "events.jsonl");
+    }
+    const sink = new FileObservability({ ...config, path });
+    toClose.push(sink);
+    return { sink, output: () => fileLines(path) };
+  },
+  WebhookObservability: ({ config, throwOnWrite }) => {
+    const path = `/contract/${++serial}`;
+    if (throwOnWrite) receiver.script(path, [{ status: 500 }]);
+    const sink = new WebhookObservability({ ...config, url: `${receiver.url}${path}`, maxRetries: 0, flushIntervalMs: 60_000 });
+    toClose.push(sink);
+    return { sink, output: () => receivedEvents(path) };
+  },
+};
+
+for (const [name, make] of Object.entries({ ...harnesses, ...asyncHarnesses })) observabilityContract(name, make);
+observabilityContract(
+  "PrometheusObservability",
+  ({ config }) => {
+    const sink = new PrometheusObservability(config);
+    return { sink, output: () => sink.render().split("\n").filter((line) => line !== "" && !line.startsWith("#")) };
+  },
+  { aggregates: true },
+);
 observabilityContract("NullObservability", ({ config }) => ({ sink: new NullObservability(config), output: () => [] }), { discards: true });
 
 afterEach(() => {
@@ -138,11 +198,17 @@ describe("no key ever reaches any sink's output", () => {
       // Fields the union does not have, as a custom middleware might add: field names alone must trigger scrubbing.
       { ...events.requestStart, apiKey: keys.opaqueHeader, api_key: keys.storeOnly, config: { apiKey: keys.opaqueHeader } } as MeshEvent,
       { timestamp: 2, severity: "info", component: "mesh", type: "config-reloaded", pools: [`chat-${keys.openai}`] },
+      // Keys where metrics keep them: label values (pool, provider, model, budget scope).
+      { ...events.requestEnd, pool: `pool-${keys.groq}`, provider: `p-${keys.storeOnly}`, model: `gpt-${keys.openai}` },
+      { ...events.modelDeactivated, model: `model-${keys.google}` },
+      { ...events.budgetExceeded, scope: `scope:${keys.anthropic}` },
     ];
   }
 
   function everySink(store: MemorySecretStore, route: "direct" | "multi") {
     const outputs: Record<string, string[]> = {};
+    const filePath = join(scratch, `leak-${route}-${++serial}.jsonl`);
+    const hookPath = `/leak/${route}/${serial}`;
     const collect = (name: string) => {
       const lines: string[] = [];
       outputs[name] = lines;
@@ -158,18 +224,42 @@ describe("no key ever reaches any sink's output", () => {
       new LinesObservability(config, collect("custom subclass")),
       new JsonLogObservability({ logLevel: "metadata", write: collect("json-log (metadata)") }),
       new ConsoleObservability({ logLevel: "summary", useColor: false, write: collect("console (summary)") }),
+      new FileObservability({ ...config, path: filePath }),
+      new WebhookObservability({ ...config, url: `${receiver.url}${hookPath}`, flushIntervalMs: 60_000 }),
+      new PrometheusObservability(config),
     ];
+    // Background writers and metrics are read once flushed.
+    const collectLater = async () => {
+      outputs["file"] = fileLines(filePath);
+      outputs["webhook (what the receiver got)"] = receiver.postsTo(hookPath).map((post) => post.text);
+      outputs["prometheus (render)"] = [(sinks.at(-1) as PrometheusObservability).render()];
+      await Promise.all(sinks.map((sink) => sink.close()));
+    };
     if (route === "direct") {
       // Each sink on its own must redact: the mesh registers the secret store's record with it.
       for (const sink of sinks) sink.useSecretValues(() => store.knownValues());
-      return { emit: (event: MeshEvent) => sinks.forEach((sink) => sink.emit(event)), flush: async () => {}, outputs };
+      return {
+        emit: (event: MeshEvent) => sinks.forEach((sink) => sink.emit(event)),
+        flush: async () => {
+          await Promise.all(sinks.map((sink) => sink.flush()));
+          await collectLater();
+        },
+        outputs,
+      };
     }
     const rawLines = collect("raw sink behind MultiSink");
     const rawSink: EventSink = { emit: (event) => rawLines(JSON.stringify(event)) };
     const multi = new MultiSink([...sinks, rawSink], { redact: createRedactor(() => store.knownValues()) });
     // The mesh registers the secret store once; MultiSink passes it to every member.
     multi.useSecretValues(() => store.knownValues());
-    return { emit: (event: MeshEvent) => multi.emit(event), flush: () => multi.flush(), outputs };
+    return {
+      emit: (event: MeshEvent) => multi.emit(event),
+      flush: async () => {
+        await multi.flush();
+        await collectLater();
+      },
+      outputs,
+    };
   }
 
   for (const route of ["direct", "multi"] as const) {
@@ -187,7 +277,7 @@ describe("no key ever reaches any sink's output", () => {
 
       expect(JSON.stringify(emitted)).toBe(snapshot);
       const names = Object.keys(outputs);
-      expect(names.length).toBeGreaterThanOrEqual(7);
+      expect(names.length).toBeGreaterThanOrEqual(10);
       for (const name of names) {
         const text = (outputs[name] ?? []).join("\n");
         expect(text.length, `${name} wrote something`).toBeGreaterThan(0);
@@ -198,6 +288,10 @@ describe("no key ever reaches any sink's output", () => {
         }
       }
       expect(outputs["json-log"]?.join("\n")).toContain(REDACTED);
+      // The keys did reach the places they were pushed into, scrubbed: a label, a received batch, a file line.
+      expect(outputs["prometheus (render)"]?.join("\n")).toContain(`model="gpt-${REDACTED}"`);
+      expect(outputs["webhook (what the receiver got)"]?.join("\n")).toContain(REDACTED);
+      expect(outputs["file"]?.join("\n")).toContain(REDACTED);
     });
   }
 
@@ -292,7 +386,7 @@ describe("createRedactor", () => {
 
 describe("BaseObservability", () => {
   it("lists the summary event types", () => {
-    expect([...SUMMARY_EVENT_TYPES].sort()).toEqual(["budget-alert", "budget-exceeded", "key-disabled", "model-deactivated", "model-recovered", "request-end"]);
+    expect([...SUMMARY_EVENT_TYPES].sort()).toEqual(["budget-alert", "budget-exceeded", "key-disabled", "model-deactivated", "model-recovered", "request-end", "stats"]);
   });
 
   it("says in advance whether an event would be delivered", () => {
@@ -531,5 +625,61 @@ describe("redactsItself (the mesh skips its own deep copy only for these)", () =
     expect(seen.join("\n")).toContain(REDACTED);
     expect(metrics.render()).not.toContain(secret);
     expect(metrics.render()).toContain("modelmesh_requests_total");
+  });
+});
+
+describe("redaction once, before any sink", () => {
+  it("a fan-out scrubs each event once: sinks given the same secrets trust that copy instead of scrubbing again", () => {
+    let reads = 0;
+    const secret = `corp-${randomString(30)}`;
+    const secretValues = () => {
+      reads += 1;
+      return [secret];
+    };
+    const lines: string[][] = [[], [], []];
+    const sinks = lines.map((collected) => new JsonLogObservability({ write: (line) => collected.push(line) }));
+    const redact = trackedRedactor(secretValues);
+    for (const sink of sinks) {
+      sink.useSecretValues(secretValues);
+      trustRedactor(sink, redact);
+    }
+    const fanOut = new MultiSink(sinks, { redact, passRaw: scrubsWhatItKeeps });
+    fanOut.emit({ ...events.modelDeactivated, reason: `rejected ${secret}` });
+    // One read of the secrets = one scrub, for three sinks.
+    expect(reads).toBe(1);
+    for (const collected of lines) {
+      expect(collected).toHaveLength(1);
+      expect(collected[0]).toContain(`rejected ${REDACTED}`);
+      expect(collected[0]).not.toContain(secret);
+    }
+    // Each sink got its own copy: what one changes, the others never see.
+    expect(new Set(lines.map((collected) => collected[0])).size).toBe(1);
+  });
+
+  it("a sink with secrets of its own, or not trusting the redactor, scrubs again", () => {
+    const meshSecret = `mesh-${randomString(30)}`;
+    const ownSecret = `own-${randomString(30)}`;
+    const meshValues = () => [meshSecret];
+    const redact = trackedRedactor(meshValues);
+    const withOwn: string[] = [];
+    const own = new JsonLogObservability({ secretValues: () => [ownSecret], write: (line) => withOwn.push(line) });
+    own.useSecretValues(meshValues);
+    trustRedactor(own, redact);
+    const untrusting: string[] = [];
+    const plain = new JsonLogObservability({ write: (line) => untrusting.push(line) });
+    new MultiSink([own, plain], { redact }).emit({ ...events.modelDeactivated, reason: `${meshSecret} ${ownSecret}` });
+    expect(withOwn[0]).not.toContain(ownSecret);
+    expect(withOwn[0]).not.toContain(meshSecret);
+    expect(untrusting[0]).not.toContain(meshSecret);
+  });
+
+  it("a sink handed an event it does not trust (not made by a redactor it trusts) scrubs it", () => {
+    const secret = `corp-${randomString(30)}`;
+    const lines: string[] = [];
+    const sink = new JsonLogObservability({ write: (line) => lines.push(line) });
+    sink.useSecretValues(() => [secret]);
+    trustRedactor(sink, trackedRedactor(() => [secret]));
+    sink.emit({ ...events.modelDeactivated, reason: `rejected ${secret}` });
+    expect(lines[0]).not.toContain(secret);
   });
 });

@@ -45,6 +45,7 @@ import { ConsoleObservability } from "../observability/console.js";
 import { JsonLogObservability } from "../observability/json-log.js";
 import { CallbackObservability } from "../observability/callback.js";
 import { PrometheusObservability } from "../observability/prometheus.js";
+import { WebhookObservability } from "../observability/webhook.js";
 import { AutoDiscovery } from "../discovery/auto-discovery.js";
 
 /**
@@ -97,6 +98,7 @@ export const BUILTIN_CLASSES: readonly ConnectorClass[] = [
   JsonLogObservability,
   CallbackObservability,
   PrometheusObservability,
+  WebhookObservability,
   AutoDiscovery,
 ] as unknown as readonly ConnectorClass[];
 

@@ -49,6 +49,7 @@ const LOADERS: Record<BuiltinConnectorId, ConnectorLoader> = {
   "modelmesh.json-log.v1": () => import("../observability/json-log.js").then((module) => as(module.JsonLogObservability)),
   "modelmesh.callback.v1": () => import("../observability/callback.js").then((module) => as(module.CallbackObservability)),
   "modelmesh.prometheus.v1": () => import("../observability/prometheus.js").then((module) => as(module.PrometheusObservability)),
+  "modelmesh.webhook.v1": () => import("../observability/webhook.js").then((module) => as(module.WebhookObservability)),
   "modelmesh.auto-discovery.v1": () => import("../discovery/auto-discovery.js").then((module) => as(module.AutoDiscovery)),
 };
 

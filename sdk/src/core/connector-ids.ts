@@ -51,6 +51,7 @@ export const BUILTIN_CONNECTORS = [
   { id: "modelmesh.json-log.v1", kind: "observability", aliases: ["json-log", "jsonlog", "modelmesh.jsonlog.v1"] },
   { id: "modelmesh.callback.v1", kind: "observability", aliases: ["callback"] },
   { id: "modelmesh.prometheus.v1", kind: "observability", aliases: ["prometheus"] },
+  { id: "modelmesh.webhook.v1", kind: "observability", aliases: ["webhook"] },
   { id: "modelmesh.auto-discovery.v1", kind: "discovery", aliases: ["auto-discovery"] },
 ] as const satisfies readonly ConnectorDescription[];
 
@@ -64,6 +65,7 @@ export const NODE_CONNECTORS = [
   { id: "modelmesh.local-file.v1", kind: "storage", aliases: ["local-file"], exportName: "LocalFileStorage" },
   { id: "modelmesh.sqlite.v1", kind: "storage", aliases: ["sqlite"], exportName: "SqliteStorage" },
   { id: "modelmesh.redis.v1", kind: "storage", aliases: ["redis"], exportName: "RedisStorage" },
+  { id: "modelmesh.file.v1", kind: "observability", aliases: ["file"], exportName: "FileObservability" },
 ] as const satisfies ReadonlyArray<ConnectorDescription & { exportName: string }>;
 
 /** The id of a built-in connector. */

@@ -15,7 +15,7 @@ import { isRegistered, registerConnectors } from "./registry.js";
 import { listConnectors, resolveConnector } from "./registry-load.js";
 import { BUILTIN_CONNECTORS } from "./connector-ids.js";
 import type { CreateOptions } from "./options.js";
-import type { EventSink, MeshEvent } from "../wire/events.js";
+import type { BudgetStats, EventSink, MeshStats } from "../wire/events.js";
 import type { MiddlewareLike } from "./middleware.js";
 import { withCompletionView } from "./middleware-view.js";
 import type { Provider, ProviderOperation } from "../provider/provider.js";
@@ -26,8 +26,7 @@ import { EnvSecretStore } from "../secrets/env.js";
 import type { BaseStorage } from "../storage/storage.js";
 import { MemoryStorage } from "../storage/memory.js";
 import { MultiSink } from "../observability/multi.js";
-import { createRedactor } from "../internal/event-redactor.js";
-import { redactsItself } from "../observability/sink.js";
+import { redactsItself, scrubsWhatItKeeps, trackedRedactor, trustRedactor } from "../observability/sink.js";
 import { NullObservability } from "../observability/null.js";
 import { AutoDiscovery } from "../discovery/auto-discovery.js";
 import type { BaseDiscovery } from "../discovery/discovery.js";
@@ -181,6 +180,8 @@ export class ModelMesh {
     mesh.#runtime = await mesh.buildRuntime(config);
     mesh.budgetLedger.configure(mesh.#runtime.budgets);
     mesh.#sink = mesh.buildSink(config.observability.map((spec) => interpolate(spec, connectorSecrets)!));
+    // A sink that serves (Prometheus' `port`) binds now, so a port in use fails start instead of every scrape.
+    await mesh.#sink.open?.();
     // A backend that cannot work here (no localStorage in Node, an unreadable file) fails start, not every save silently.
     await mesh.#storage.open?.();
     await mesh.restore();
@@ -329,30 +330,37 @@ export class ModelMesh {
     const sinks = specs.map((spec) => buildConnector<EventSink>("observability", spec)!).filter(Boolean);
     if (sinks.length === 0) return new NullObservability();
     const secretValues = () => [...this.#providerKeys, ...this.#runtime.secretValues, ...(this.#secrets.knownValues?.() ?? [])];
-    // A sink that scrubs every event itself is given the mesh's secrets instead of a scrubbed deep copy of every event
-    // (Prometheus reads four labels of each); any other sink gets the copy, scrubbed here once, before it sees it.
+    // Scrubbed once, before any sink: every sink is given the mesh's secrets and trusts the copy made with them, so a
+    // second sink costs no second scrub. A sink that keeps only a few values (Prometheus' labels) gets the event as
+    // emitted and scrubs those; with only such sinks no copy is made at all.
+    const redact = trackedRedactor(secretValues);
     for (const sink of sinks) {
-      if (!redactsItself(sink) || this.#secretsGiven.has(sink)) continue;
-      sink.useSecretValues(secretValues);
+      if (!redactsItself(sink)) continue;
+      if (!this.#secretsGiven.has(sink)) sink.useSecretValues(secretValues);
       this.#secretsGiven.add(sink);
+      trustRedactor(sink, redact);
     }
-    const redact = createRedactor(secretValues);
-    const fanOut = new MultiSink(sinks);
-    return {
-      emit: (event) => {
-        let redacted: MeshEvent | undefined;
-        for (const sink of sinks) {
-          try {
-            if (redactsItself(sink)) sink.emit(event);
-            else sink.emit((redacted ??= redact(event)));
-          } catch {
-            // One failing sink (or a redaction that failed: the event is dropped) never stops the others.
-          }
-        }
-      },
-      flush: () => fanOut.flush?.() ?? Promise.resolve(),
-      close: () => fanOut.close?.() ?? Promise.resolve(),
-    };
+    const fanOut = new MultiSink(sinks, { redact, passRaw: scrubsWhatItKeeps });
+    fanOut.useStatsSource(() => this.stats(), this.now);
+    return fanOut;
+  }
+
+  /**
+   * Pools' active and standby models, each limited budget's remaining spend, and totals: what the periodic `stats`
+   * event carries and the Prometheus sink's gauges show.
+   * @example
+   * mesh.stats().pools["chat-completion"]; // { active: 3, standby: 1, total: 4 }
+   */
+  stats(): MeshStats {
+    const usage = this.usageTracker.summary();
+    const budgets: BudgetStats[] = [];
+    for (const [budget, report] of Object.entries(this.budgetLedger.report())) {
+      for (const period of ["daily", "monthly"] as const) {
+        const { limit, spent, reserved, remaining } = report[period];
+        if (limit !== null && remaining !== null) budgets.push({ budget, period, limit, spent, reserved, remaining });
+      }
+    }
+    return { pools: this.poolStatus(), budgets, requests: usage.requests, totalTokens: usage.totalTokens, totalCost: usage.totalCost };
   }
 
   /**

@@ -447,7 +447,12 @@ export class Router {
       // Durable (journal) or held by the shared store (Redis) before anything is sent; the shared store may refuse.
       const committing = budget.commit(reservation);
       const refused = committing && (await committing);
-      if (!refused) return true;
+      if (!refused) {
+        if (this.deps.observing()) {
+          this.emit({ type: "budget-reserved", severity: "debug", component: "budget", requestId: route.requestId, pool: route.pool.name, provider: state.providerId, model: state.modelId, amount: reservation.amount, budgets: reservation.applied.map((applied) => applied.name) });
+        }
+        return true;
+      }
       route.reservation = undefined;
       if (!(refused instanceof BudgetExceededError)) throw refused;
       reserved = refused;

@@ -7,10 +7,13 @@ import { NODE_CONNECTORS } from "../core/connector-ids.js";
 import { LocalFileStorage } from "./local-file-storage.js";
 import { SqliteStorage } from "./sqlite-storage.js";
 import { RedisStorage } from "./redis-storage.js";
+import { FileObservability } from "./file-observability.js";
 
 export { LocalFileStorage, type LocalFileStorageConfig } from "./local-file-storage.js";
 export { SqliteStorage, SQLITE_SCHEMA, type SqliteStorageConfig } from "./sqlite-storage.js";
 export { RedisStorage, type RedisStorageConfig } from "./redis-storage.js";
+export { FileObservability, DEFAULT_FILE_MAX_BYTES, type FileObservabilityConfig } from "./file-observability.js";
+export { serveMetrics, type MetricsServer, type MetricsServerOptions } from "./prometheus-server.js";
 
 /**
  * Registers the Node-only backends as classes (no `import()`), for apps bundled for Node, where a computed
@@ -22,4 +25,5 @@ export { RedisStorage, type RedisStorageConfig } from "./redis-storage.js";
  */
 export function registerNodeConnectors(): void {
   registerConnectors([LocalFileStorage, SqliteStorage, RedisStorage], NODE_CONNECTORS);
+  registerConnectors([FileObservability], NODE_CONNECTORS);
 }

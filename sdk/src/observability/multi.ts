@@ -1,4 +1,4 @@
-import type { EventSink, MeshEvent } from "../wire/events.js";
+import type { EventSink, MeshEvent, MeshStats } from "../wire/events.js";
 
 /**
  * Options of `MultiSink`.
@@ -11,12 +11,21 @@ export interface MultiSinkConfig {
    * never see a key. If it throws, the event is dropped rather than sent unredacted.
    */
   redact?: (event: MeshEvent) => MeshEvent;
+  /**
+   * Members that get the event as emitted, not `redact`'s copy, because they scrub what they keep themselves
+   * (the Prometheus sink keeps a few label values and scrubs each once). The copy is made only if a member needs it.
+   */
+  passRaw?: (sink: EventSink) => boolean;
   /** Told when a sink throws; the other sinks still get the event. */
   onError?: (error: unknown, sink: EventSink) => void;
 }
 
 interface SecretAware {
   useSecretValues(source: () => readonly string[]): void;
+}
+
+interface StatsAware {
+  useStatsSource(source: () => MeshStats, now?: () => number): void;
 }
 
 function isSecretAware(sink: EventSink): sink is EventSink & SecretAware {
@@ -34,11 +43,13 @@ export class MultiSink implements EventSink {
   private readonly members: EventSink[];
   private readonly redact: ((event: MeshEvent) => MeshEvent) | undefined;
   private readonly onError: ((error: unknown, sink: EventSink) => void) | undefined;
+  private readonly passRaw: (sink: EventSink) => boolean;
 
   constructor(sinks: readonly EventSink[] = [], config: MultiSinkConfig = {}) {
     this.members = [...sinks];
     this.redact = config.redact;
     this.onError = config.onError;
+    this.passRaw = config.passRaw ?? (() => false);
   }
 
   /** The sinks events go to, in order (a copy). */
@@ -64,21 +75,50 @@ export class MultiSink implements EventSink {
     for (const sink of this.members) if (isSecretAware(sink)) sink.useSecretValues(source);
   }
 
-  emit(event: MeshEvent): void {
-    let delivered: MeshEvent;
-    try {
-      delivered = this.redact ? this.redact(event) : event;
-    } catch (error) {
-      this.report(error, this);
-      return;
+  /** Give every member that reports statistics periodically (`useStatsSource`) the mesh's numbers. */
+  useStatsSource(source: () => MeshStats, now?: () => number): void {
+    for (const sink of this.members) {
+      if (typeof (sink as Partial<StatsAware>).useStatsSource === "function") (sink as EventSink & StatsAware).useStatsSource(source, now);
     }
+  }
+
+  emit(event: MeshEvent): void {
+    // Scrubbed once, and only when some member needs the copy; if scrubbing throws the event is dropped for them.
+    let redacted: MeshEvent | undefined;
+    let failed = false;
     for (const sink of this.members) {
       try {
-        sink.emit(delivered);
+        if (!this.redact || this.passRaw(sink)) {
+          sink.emit(event);
+          continue;
+        }
+        if (failed) continue;
+        if (redacted === undefined) {
+          try {
+            redacted = this.redact(event);
+          } catch (error) {
+            failed = true;
+            this.report(error, this);
+            continue;
+          }
+        }
+        sink.emit(redacted);
       } catch (error) {
         this.report(error, sink);
       }
     }
+  }
+
+  /**
+   * Open every member (a sink that listens on a port binds it). If one fails, the others are closed again (a bound
+   * port is released) and the first failure is thrown.
+   */
+  async open(): Promise<void> {
+    const results = await Promise.allSettled(this.members.map(async (sink) => sink.open?.()));
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+    if (!failed) return;
+    await this.settle((sink) => sink.close?.());
+    throw failed.reason;
   }
 
   /** Flush every member; failures are reported, not thrown. */

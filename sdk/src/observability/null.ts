@@ -29,5 +29,8 @@ export class NullObservability extends BaseObservability {
 
   override emit(_event: MeshEvent): void {}
 
+  // Discarded anyway: no timer.
+  override useStatsSource(): void {}
+
   protected _write(_line: string): void {}
 }

@@ -1,9 +1,9 @@
 import { ConfigError } from "../wire/errors.js";
-import type { MeshEvent } from "../wire/events.js";
+import type { MeshEvent, MeshStats } from "../wire/events.js";
 import { createRedactor } from "../internal/event-redactor.js";
 import type { Redactor } from "../wire/redact.js";
 import { BaseObservability, markRedactingEmit } from "./sink.js";
-import type { BaseObservabilityConfig } from "./sink.js";
+import type { BaseObservabilityConfig, StatsSource } from "./sink.js";
 
 /**
  * Options of `modelmesh.prometheus.v1` (YAML: `prefix`, `buckets`, plus every base option).
@@ -15,6 +15,12 @@ export interface PrometheusObservabilityConfig extends BaseObservabilityConfig {
   prefix?: string;
   /** Upper bounds, in seconds, of the request-duration histogram's buckets. */
   buckets?: number[];
+  /** Node: serve the metrics on this port (the FAQ's `port: 9090`; 0 picks a free one). Unset, nothing listens. */
+  port?: number;
+  /** Node: the path they are served at (default `/metrics`). */
+  path?: string;
+  /** Node: the address to listen on (default `127.0.0.1`; `0.0.0.0` in a container that Prometheus scrapes from outside). */
+  host?: string;
 }
 
 /**
@@ -25,11 +31,22 @@ export interface PrometheusObservabilityConfig extends BaseObservabilityConfig {
 export const DEFAULT_LATENCY_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+// Series one family keeps; past it new label sets are counted under every label "overflow", so a provider that
+// invents a model name per request, or ten thousand budget scopes, cannot grow a scrape without bound.
+const MAX_SERIES_PER_FAMILY = 1_000;
+/** The label value standing for every series past a family's limit. */
+export const OVERFLOW_LABEL = "overflow";
+// Longest label value kept (longer ones are cut): names come from configuration and are short.
+const MAX_LABEL_LENGTH = 200;
+// A computed specifier: bundlers leave `import(variable)` alone, so node:http never enters a browser bundle, while
+// Node resolves it next to this file (src/node/ from source, dist/node/ when built).
+const SERVER_MODULE = "../node/prometheus-server.js";
 // Label values come from configuration (pool, provider and model names) and error codes, so the set is small;
 // the cap only guards against a misbehaving provider inventing a new model name per request.
 const LABEL_CACHE_LIMIT = 10_000;
 
 function escapeLabelValue(value: string): string {
+  if (value.length > MAX_LABEL_LENGTH) value = value.slice(0, MAX_LABEL_LENGTH);
   return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
 
@@ -51,6 +68,19 @@ class Counter {
   }
   render(lines: string[]): void {
     lines.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`);
+    for (const [labels, value] of this.samples) lines.push(`${this.name}${labels} ${formatNumber(value)}`);
+  }
+}
+
+/** One gauge family, set from the mesh's statistics each time metrics are rendered. */
+class Gauge {
+  readonly samples = new Map<string, number>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
+  render(lines: string[]): void {
+    lines.push(`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`);
     for (const [labels, value] of this.samples) lines.push(`${this.name}${labels} ${formatNumber(value)}`);
   }
 }
@@ -133,6 +163,20 @@ export class PrometheusObservability extends BaseObservability {
   private readonly keysDisabled: Counter;
   private readonly streamFailovers: Counter;
   private readonly duration: Histogram;
+  private readonly budgetsExceeded: Counter;
+  private readonly budgetAlerts: Counter;
+  private readonly activeModels: Gauge;
+  private readonly standbyModels: Gauge;
+  private readonly budgetRemaining: Gauge;
+  private readonly budgetSpent: Gauge;
+  private readonly budgetLimit: Gauge;
+  private statsSource: StatsSource | undefined;
+  private lastStats: MeshStats | undefined;
+  readonly port: number | undefined;
+  readonly path: string;
+  readonly host: string;
+  private server: { url: string; close(): Promise<void> } | undefined;
+  private opening: Promise<void> | undefined;
   private readonly labelValues = new Map<string, string>();
   private readonly labelSets = new Map<string, string>();
   private readonly secretSourceList: Array<() => readonly string[]> = [];
@@ -141,16 +185,18 @@ export class PrometheusObservability extends BaseObservability {
 
   constructor(config: PrometheusObservabilityConfig = {}) {
     super(config);
-    // The FAQ's YAML shows `port`/`path`, but this sink only renders text: it never listens. Refuse the keys rather
-    // than accept a setting that does nothing.
-    for (const key of ["port", "path"] as const) {
-      if ((config as Record<string, unknown>)[key] !== undefined) {
-        throw new ConfigError(
-          `observability.config.${key}`,
-          `${PrometheusObservability.connectorId} does not listen on a port of its own: serve render() from your server, or run the ModelMesh proxy, which serves these metrics at /metrics on its own port`,
-        );
-      }
+    if (config.port !== undefined && (typeof config.port !== "number" || !Number.isInteger(config.port) || config.port < 0 || config.port > 65_535)) {
+      throw new ConfigError("observability.config.port", `must be a port number, 0 to 65535 (got ${JSON.stringify(config.port)})`);
     }
+    if (config.path !== undefined && (typeof config.path !== "string" || !/^\/[^\s?#]*$/.test(config.path))) {
+      throw new ConfigError("observability.config.path", `must be a URL path starting with "/" (got ${JSON.stringify(config.path)})`);
+    }
+    if (config.host !== undefined && (typeof config.host !== "string" || config.host === "")) {
+      throw new ConfigError("observability.config.host", "must be an address to listen on, such as 127.0.0.1 or 0.0.0.0");
+    }
+    this.port = config.port;
+    this.path = config.path ?? "/metrics";
+    this.host = config.host ?? "127.0.0.1";
     const prefix = config.prefix ?? "modelmesh";
     if (typeof prefix !== "string" || !METRIC_NAME.test(prefix)) {
       throw new ConfigError("observability.config.prefix", `must be a Prometheus metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*), got ${JSON.stringify(prefix)}`);
@@ -170,6 +216,13 @@ export class PrometheusObservability extends BaseObservability {
     this.keysDisabled = new Counter(name("keys_disabled_total"), "Times a provider's key was rejected and its models disabled.");
     this.streamFailovers = new Counter(name("stream_failovers_total"), "Streams continued on another model after a mid-stream failure.");
     this.duration = new Histogram(name("request_duration_seconds"), "Request latency in seconds as the router measured it, by pool.", buckets);
+    this.budgetsExceeded = new Counter(name("budget_exceeded_total"), "Requests a budget refused, by budget scope and limit type.");
+    this.budgetAlerts = new Counter(name("budget_alerts_total"), "Budget alert thresholds crossed, by budget scope and limit type.");
+    this.activeModels = new Gauge(name("pool_active_models"), "Models in rotation, by pool.");
+    this.standbyModels = new Gauge(name("pool_standby_models"), "Models out of rotation (cooling down or disabled), by pool.");
+    this.budgetRemaining = new Gauge(name("budget_remaining_usd"), "What a budget has left this period (limit minus spent minus reserved), by budget and period.");
+    this.budgetSpent = new Gauge(name("budget_spent_usd"), "What a budget has spent this period, by budget and period.");
+    this.budgetLimit = new Gauge(name("budget_limit_usd"), "A budget's limit for the period, by budget and period.");
     if (config.secretValues) this.secretSourceList.push(config.secretValues);
     this.redactLabel = createRedactor(() => this.secretSourceList.flatMap((source) => [...source()]));
     const onError = config.onError;
@@ -190,6 +243,52 @@ export class PrometheusObservability extends BaseObservability {
     this.labelSets.clear();
   }
 
+  /**
+   * Where the gauges (active/standby models per pool, budgets' remaining) are read at each render; the mesh passes
+   * its own. No timer: a scrape always sees current numbers.
+   */
+  override useStatsSource(source: StatsSource): void {
+    this.statsSource = source;
+  }
+
+  /** The address metrics are served at once `open()` has run with a `port` (undefined otherwise). */
+  get url(): string | undefined {
+    return this.server?.url;
+  }
+
+  /**
+   * With a `port` (Node only), starts serving `render()` at `path`; the mesh calls it at start, so a port in use
+   * fails `create()`. Without one it does nothing.
+   */
+  override async open(): Promise<void> {
+    if (this.port === undefined || this.server) return;
+    this.opening ??= this.listen().finally(() => (this.opening = undefined));
+    await this.opening;
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    const server = this.server;
+    this.server = undefined;
+    await server?.close();
+  }
+
+  private async listen(): Promise<void> {
+    const versions = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions;
+    if (typeof versions?.node !== "string") {
+      throw new ConfigError("observability.config.port", `${PrometheusObservability.connectorId} serves a port in Node only; in a browser, read render() instead`);
+    }
+    const specifier = SERVER_MODULE;
+    const module = (await import(/* @vite-ignore */ specifier)) as {
+      serveMetrics(render: () => string, options: { port: number; path: string; host: string; contentType: string }): Promise<{ url: string; close(): Promise<void> }>;
+    };
+    try {
+      this.server = await module.serveMetrics(() => this.render(), { port: this.port!, path: this.path, host: this.host, contentType: PrometheusObservability.contentType });
+    } catch (error) {
+      throw new ConfigError("observability.config.port", `${PrometheusObservability.connectorId} cannot listen on ${this.host}:${this.port}: ${(error as Error).message}`);
+    }
+  }
+
   // The base class deep-copies and scrubs every event; metrics read a few fields, so only those are scrubbed.
   override emit(event: MeshEvent): void {
     try {
@@ -207,53 +306,106 @@ export class PrometheusObservability extends BaseObservability {
    */
   render(): string {
     const lines: string[] = [];
-    for (const family of [this.requests, this.attempts, this.tokens, this.cost, this.deactivations, this.recoveries, this.keysDisabled, this.streamFailovers, this.duration]) {
-      family.render(lines);
-    }
+    this.refreshGauges();
+    for (const family of this.families()) family.render(lines);
     return `${lines.join("\n")}\n`;
   }
 
   /** Clears every sample (tests, or a scrape-and-reset pipeline). */
   reset(): void {
-    for (const family of [this.requests, this.attempts, this.tokens, this.cost, this.deactivations, this.recoveries, this.keysDisabled, this.streamFailovers, this.duration]) {
-      family.samples.clear();
+    for (const family of this.families()) family.samples.clear();
+    this.lastStats = undefined;
+  }
+
+  private families(): Array<Counter | Gauge | Histogram> {
+    return [
+      this.requests, this.attempts, this.tokens, this.cost, this.deactivations, this.recoveries, this.keysDisabled, this.streamFailovers,
+      this.budgetsExceeded, this.budgetAlerts, this.duration, this.activeModels, this.standbyModels, this.budgetRemaining, this.budgetSpent, this.budgetLimit,
+    ];
+  }
+
+  private refreshGauges(): void {
+    let stats = this.lastStats;
+    try {
+      if (this.statsSource) stats = this.statsSource();
+    } catch (error) {
+      this.reportFailure(error);
     }
+    for (const gauge of [this.activeModels, this.standbyModels, this.budgetRemaining, this.budgetSpent, this.budgetLimit]) gauge.samples.clear();
+    if (!stats) return;
+    for (const [pool, counts] of Object.entries(stats.pools ?? {})) {
+      this.set(this.activeModels, [["pool", pool]], counts.active);
+      this.set(this.standbyModels, [["pool", pool]], counts.standby);
+    }
+    for (const budget of stats.budgets ?? []) {
+      const labels = [["budget", budget.budget], ["period", budget.period]] as const;
+      this.set(this.budgetRemaining, labels, budget.remaining);
+      this.set(this.budgetSpent, labels, budget.spent);
+      this.set(this.budgetLimit, labels, budget.limit);
+    }
+  }
+
+  private set(gauge: Gauge, pairs: ReadonlyArray<readonly [string, string]>, value: number): void {
+    const labels = this.bounded(gauge.samples, pairs);
+    // Folded series (past the limit) add up, as counters do; budgets' remaining then reads as a total.
+    gauge.samples.set(labels, (gauge.samples.get(labels) ?? 0) + value);
+  }
+
+  /** The label text of `pairs`, or of the overflow series when the family is full and this is a new series. */
+  private bounded(samples: Map<string, unknown>, pairs: ReadonlyArray<readonly [string, string]>): string {
+    const labels = this.labels(...pairs);
+    if (samples.has(labels) || samples.size < MAX_SERIES_PER_FAMILY) return labels;
+    return this.labels(...pairs.map(([name]) => [name, OVERFLOW_LABEL] as const));
   }
 
   // Never used: metrics are aggregated, not written line by line.
   protected _write(_line: string): void {}
+
+  private count(family: Counter, pairs: ReadonlyArray<readonly [string, string]>, amount = 1): void {
+    family.add(this.bounded(family.samples, pairs), amount);
+  }
 
   private record(event: MeshEvent): void {
     switch (event.type) {
       case "request-end": {
         const outcome = event.ok ? "ok" : "error";
         const code = event.ok ? "" : (event.error?.code ?? "unknown");
-        this.requests.add(this.labels(["pool", event.pool], ["provider", event.provider ?? ""], ["model", event.model ?? ""], ["outcome", outcome], ["code", code]));
-        this.duration.observe(this.labels(["pool", event.pool]), Math.max(0, event.latencyMs) / 1000);
+        this.count(this.requests, [["pool", event.pool], ["provider", event.provider ?? ""], ["model", event.model ?? ""], ["outcome", outcome], ["code", code]]);
+        this.duration.observe(this.bounded(this.duration.samples, [["pool", event.pool]]), Math.max(0, event.latencyMs) / 1000);
         const served = [["pool", event.pool], ["provider", event.provider ?? ""], ["model", event.model ?? ""]] as const;
         if (event.usage) {
-          this.tokens.add(this.labels(...served, ["type", "prompt"]), event.usage.promptTokens);
-          this.tokens.add(this.labels(...served, ["type", "completion"]), event.usage.completionTokens);
+          this.count(this.tokens, [...served, ["type", "prompt"]], event.usage.promptTokens);
+          this.count(this.tokens, [...served, ["type", "completion"]], event.usage.completionTokens);
         }
-        if (event.cost) this.cost.add(this.labels(...served), event.cost);
+        if (event.cost) this.count(this.cost, served, event.cost);
         return;
       }
       case "attempt-end": {
         const code = event.ok ? "" : (event.error?.code ?? "unknown");
-        this.attempts.add(this.labels(["pool", event.pool], ["provider", event.provider], ["model", event.model], ["outcome", event.ok ? "ok" : "error"], ["code", code]));
+        this.count(this.attempts, [["pool", event.pool], ["provider", event.provider], ["model", event.model], ["outcome", event.ok ? "ok" : "error"], ["code", code]]);
         return;
       }
       case "model-deactivated":
-        this.deactivations.add(this.labels(["provider", event.provider], ["model", event.model]));
+        this.count(this.deactivations, [["provider", event.provider], ["model", event.model]]);
         return;
       case "model-recovered":
-        this.recoveries.add(this.labels(["provider", event.provider], ["model", event.model]));
+        this.count(this.recoveries, [["provider", event.provider], ["model", event.model]]);
         return;
       case "key-disabled":
-        this.keysDisabled.add(this.labels(["provider", event.provider]));
+        this.count(this.keysDisabled, [["provider", event.provider]]);
         return;
       case "stream-failover":
-        this.streamFailovers.add(this.labels(["pool", event.pool]));
+        this.count(this.streamFailovers, [["pool", event.pool]]);
+        return;
+      case "budget-exceeded":
+        this.count(this.budgetsExceeded, [["budget", event.scope], ["limit_type", event.limitType]]);
+        return;
+      case "budget-alert":
+        this.count(this.budgetAlerts, [["budget", event.scope], ["limit_type", event.limitType]]);
+        return;
+      case "stats":
+        // A sink fed stats events (not given a source) shows the latest; label values are scrubbed as they render.
+        this.lastStats = { pools: event.pools, budgets: event.budgets, requests: event.requests, totalTokens: event.totalTokens, totalCost: event.totalCost };
         return;
       default:
         return;

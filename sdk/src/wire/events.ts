@@ -53,13 +53,58 @@ export type MeshEvent =
   | (EventBase & { type: "budget-exceeded"; scope: string; limitType: string; limitValue: number; spent: number })
   | (EventBase & { type: "budget-alert"; scope: string; limitType: string; limitValue: number; spent: number; threshold: number })
   | (EventBase & { type: "state-saved" | "state-restored"; models: number; error?: string })
-  | (EventBase & { type: "config-reloaded"; pools: string[] });
+  | (EventBase & { type: "config-reloaded"; pools: string[] })
+  | (EventBase & {
+      type: "budget-reserved";
+      pool: string;
+      provider: string;
+      model: string;
+      /** Worst-case cost held (USD) until the attempt settles. */
+      amount: number;
+      /** The budgets it is held against (`global`, `provider:openai`, `scope:site:example.com`, ...). */
+      budgets: string[];
+    })
+  | (EventBase & { type: "stats" } & MeshStats);
+
+/** Models in and out of rotation in one pool. */
+export interface PoolCounts {
+  active: number;
+  standby: number;
+  total: number;
+}
+
+/** One budget's state for one period in a `stats` event. */
+export interface BudgetStats {
+  /** The budget's name (`global`, `provider:openai`, `pool:chat`, `scope:…`). */
+  budget: string;
+  period: "daily" | "monthly";
+  limit: number;
+  spent: number;
+  reserved: number;
+  remaining: number;
+}
+
+/**
+ * A snapshot of the mesh, sent periodically as a `stats` event and read by the Prometheus sink at scrape time.
+ * @example
+ * const stats: MeshStats = { pools: { chat: { active: 2, standby: 1, total: 3 } }, budgets: [], requests: 10, totalTokens: 420, totalCost: 0.01 };
+ */
+export interface MeshStats {
+  pools: Record<string, PoolCounts>;
+  /** Budgets with a limit only (an unlimited period has nothing to remain). */
+  budgets: BudgetStats[];
+  requests: number;
+  totalTokens: number;
+  totalCost: number;
+}
 
 export type MeshEventType = MeshEvent["type"];
 
 /** Where the router sends events. Observability connectors implement it. */
 export interface EventSink {
   emit(event: MeshEvent): void;
+  /** Starts what the sink needs before events flow (a listening port); the mesh awaits it at start. */
+  open?(): Promise<void>;
   flush?(): Promise<void>;
   close?(): Promise<void>;
 }
