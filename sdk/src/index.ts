@@ -94,6 +94,8 @@ export { BaseSecretStore, type SecretStore, type BaseSecretStoreConfig } from ".
 export { EnvSecretStore, type EnvSecretStoreConfig } from "./secrets/env.js";
 export { MemorySecretStore, type MemorySecretStoreConfig } from "./secrets/memory-secrets.js";
 export { JsonSecretStore, type JsonSecretStoreConfig } from "./secrets/json-secrets.js";
+export { SecretStoreError, type SecretStoreFailure } from "./secrets/secret-store-error.js";
+export { encryptSecrets, decryptSecrets, MIN_PBKDF2_ITERATIONS, type EncryptedSecretsFile, type EncryptSecretsOptions } from "./secrets/encrypted-secrets.js";
 
 // Storage
 export { BaseStorage, type StorageEntry, type BaseStorageConfig } from "./storage/storage.js";

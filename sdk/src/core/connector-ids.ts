@@ -50,6 +50,9 @@ export const BUILTIN_CONNECTORS = [
 export const NODE_CONNECTORS = [
   { id: "modelmesh.local-file.v1", kind: "storage", aliases: ["local-file"], exportName: "LocalFileStorage" },
   { id: "modelmesh.sqlite.v1", kind: "storage", aliases: ["sqlite"], exportName: "SqliteStorage" },
+  { id: "modelmesh.dotenv.v1", kind: "secrets", aliases: ["dotenv"], exportName: "DotenvSecretStore" },
+  { id: "modelmesh.encrypted-file.v1", kind: "secrets", aliases: ["encrypted-file"], exportName: "EncryptedFileSecretStore" },
+  { id: "modelmesh.keyring.v1", kind: "secrets", aliases: ["keyring"], exportName: "KeyringSecretStore" },
 ] as const satisfies ReadonlyArray<ConnectorDescription & { exportName: string }>;
 
 /** The id of a built-in connector. */

@@ -161,6 +161,8 @@ export class ModelMesh {
     await loadConnectors(config);
     const mesh = new this(options, config.seed);
     mesh.#secrets = buildSecretStore(config.secrets);
+    // A store that cannot work (wrong password, no keyring) fails start with its reason, before any key is needed.
+    await (mesh.#secrets as { open?: () => Promise<void> }).open?.();
     const connectorSecrets = await resolveSecrets(mesh.#secrets, [config.storage, ...config.observability, config.discovery]);
     mesh.#storage = buildConnector<BaseStorage>("storage", interpolate(config.storage, connectorSecrets)) ?? new MemoryStorage();
     mesh.#runtime = await mesh.buildRuntime(config);

@@ -6,9 +6,17 @@ import { registerConnectors } from "../core/registry.js";
 import { NODE_CONNECTORS } from "../core/connector-ids.js";
 import { LocalFileStorage } from "./local-file-storage.js";
 import { SqliteStorage } from "./sqlite-storage.js";
+import { DotenvSecretStore } from "./dotenv-secrets.js";
+import { EncryptedFileSecretStore } from "./encrypted-file-secrets.js";
+import { KeyringSecretStore } from "./keyring-secrets.js";
 
 export { LocalFileStorage, type LocalFileStorageConfig } from "./local-file-storage.js";
 export { SqliteStorage, SQLITE_SCHEMA, type SqliteStorageConfig } from "./sqlite-storage.js";
+export { DotenvSecretStore, type DotenvSecretStoreConfig } from "./dotenv-secrets.js";
+export { parseDotenv, DotenvSyntaxError } from "./dotenv-parse.js";
+export { EncryptedFileSecretStore, writeEncryptedSecretsFile, type EncryptedFileSecretStoreConfig } from "./encrypted-file-secrets.js";
+export { KeyringSecretStore, type KeyringSecretStoreConfig, type KeyringLibrary, type KeyringEntryLike } from "./keyring-secrets.js";
+export { ConfigWatcher, type ConfigWatcherOptions, type ConfigWatcherEvent, type Reconfigurable, type ReconfigurableClient } from "./config-watcher.js";
 
 /**
  * Registers the Node-only backends as classes (no `import()`), for apps bundled for Node, where a computed
@@ -20,4 +28,5 @@ export { SqliteStorage, SQLITE_SCHEMA, type SqliteStorageConfig } from "./sqlite
  */
 export function registerNodeConnectors(): void {
   registerConnectors([LocalFileStorage, SqliteStorage], NODE_CONNECTORS);
+  registerConnectors([DotenvSecretStore, EncryptedFileSecretStore, KeyringSecretStore], NODE_CONNECTORS);
 }
