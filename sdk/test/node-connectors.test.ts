@@ -36,8 +36,8 @@ describe("Node-only connectors (modelmesh.sqlite.v1, modelmesh.local-file.v1)", 
       const exported = (nodeEntry as Record<string, unknown>)[description.exportName] as { connectorId: string; shortName: string };
       expect(exported.connectorId).toBe(description.id);
       expect(exported.shortName).toBe(description.aliases[0]);
-      expect((await loadConnector("storage", description.id, "storage.connector")).connector).toBe(exported);
-      expect((await loadConnector("storage", description.aliases[0], "storage.connector")).connector).toBe(exported);
+      expect((await loadConnector(description.kind, description.id, "connector")).connector).toBe(exported);
+      expect((await loadConnector(description.kind, description.aliases[0], "connector")).connector).toBe(exported);
     }
   });
 
