@@ -13,7 +13,7 @@ export interface KeyringEntryLike {
 /** The part of the `@napi-rs/keyring` module this store uses. */
 export interface KeyringLibrary {
   AsyncEntry: new (service: string, account: string) => KeyringEntryLike;
-  findCredentialsAsync?(service: string): Promise<Array<{ account: string; password: string }>>;
+  findCredentialsAsync(service: string): Promise<Array<{ account: string; password: string }>>;
 }
 
 /**
@@ -30,8 +30,6 @@ export interface KeyringSecretStoreConfig extends BaseSecretStoreConfig {
 
 const LIBRARY = "@napi-rs/keyring";
 const STORE_ID = "modelmesh.keyring.v1";
-// Read by open() to learn whether the keyring answers at all; no entry of this name is ever written.
-const PROBE_ACCOUNT = "modelmesh-availability-probe";
 
 function unavailable(error: unknown): SecretStoreError {
   const detail = error instanceof Error ? error.message : String(error);
@@ -77,7 +75,7 @@ export class KeyringSecretStore extends BaseSecretStore {
 
   /** Loads the library and asks the keyring once, so a missing library or keyring fails at start with the reason. */
   async open(): Promise<void> {
-    await this.call(PROBE_ACCOUNT, (entry) => entry.getPassword());
+    await this.names();
   }
 
   /** Files a secret in the keyring (replacing any value it had). */
@@ -93,19 +91,27 @@ export class KeyringSecretStore extends BaseSecretStore {
     return this.call(name, (entry) => entry.deletePassword());
   }
 
-  /** Names filed under this store's service, e.g. for auto-discovery. */
+  /** Names filed under this store's service, e.g. for auto-discovery. Throws `backend_unavailable` when the keyring does not answer. */
   async names(): Promise<string[]> {
-    const library = await this.library();
-    if (!library.findCredentialsAsync) return [];
-    try {
-      return (await library.findCredentialsAsync(this.service)).map((credential) => credential.account).filter((account) => account !== PROBE_ACCOUNT);
-    } catch (error) {
-      throw unavailable(error);
-    }
+    return (await this.credentials()).map((credential) => credential.account);
   }
 
   protected async _resolve(name: string): Promise<string | undefined> {
-    return (await this.call(name, (entry) => entry.getPassword())) ?? undefined;
+    const value = await this.call(name, (entry) => entry.getPassword());
+    if (typeof value === "string") return value;
+    // @napi-rs/keyring 2.1 answers null, as for an absent entry, when no Secret Service answers at all (measured:
+    // a D-Bus address leading nowhere). A search does report that, so a miss is confirmed by one before it counts.
+    const found = (await this.credentials()).find((credential) => credential.account === name);
+    return found?.password;
+  }
+
+  private async credentials(): Promise<Array<{ account: string; password: string }>> {
+    const library = await this.library();
+    try {
+      return await library.findCredentialsAsync(this.service);
+    } catch (error) {
+      throw unavailable(error);
+    }
   }
 
   protected override _describeLocation(name: string): string {
@@ -148,8 +154,8 @@ export class KeyringSecretStore extends BaseSecretStore {
         { cause: error },
       );
     }
-    if (typeof library?.AsyncEntry !== "function") {
-      throw new SecretStoreError(STORE_ID, "library_unavailable", `${LIBRARY} has no AsyncEntry class: version 2.1 or later is needed`);
+    if (typeof library?.AsyncEntry !== "function" || typeof library.findCredentialsAsync !== "function") {
+      throw new SecretStoreError(STORE_ID, "library_unavailable", `${LIBRARY} has no AsyncEntry class or findCredentialsAsync function: version 2.1 or later is needed`);
     }
     return library;
   }
