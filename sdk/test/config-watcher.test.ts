@@ -205,3 +205,23 @@ describe("ConfigWatcher", () => {
     await expect(new ConfigWatcher(join(directory, "absent.yaml"), client.mesh).start()).rejects.toBeInstanceOf(ConfigError);
   });
 });
+
+describe("ConfigWatcher with a file-backed secret store", () => {
+  it("re-resolves secrets on reload: a key changed in .env is used once the configuration is reloaded", async () => {
+    const envPath = join(directory, "keys.env");
+    writeFileSync(envPath, "CORP_KEY=first-key-000000\n");
+    const path = join(directory, "with-secrets.yaml");
+    const withSecrets = (pool: string) =>
+      `secrets:\n  store: dotenv\n  config:\n    path: ${envPath}\nproviders:\n  corp:\n    connector: openai-compatible\n    config:\n      base_url: ${newService.url}\n      api_key: "\${secrets:CORP_KEY}"\n      models: [{ id: gpt-4o, capabilities: [chat-completion] }]\npools:\n  ${pool}:\n    capability: chat-completion\n`;
+    writeFileSync(path, withSecrets("chat"));
+    const { client, watcher } = await started(path);
+    await client.chat.completions.create({ model: "chat", messages: hello });
+    expect(chats(newService).at(-1)!.headers.authorization).toBe("Bearer first-key-000000");
+    writeFileSync(envPath, "CORP_KEY=rotated-key-111111\n");
+    const reloaded = next(watcher, "config-reloaded");
+    writeFileSync(path, withSecrets("chat-renamed"));
+    await reloaded;
+    await client.chat.completions.create({ model: "chat-renamed", messages: hello });
+    expect(chats(newService).at(-1)!.headers.authorization).toBe("Bearer rotated-key-111111");
+  });
+});

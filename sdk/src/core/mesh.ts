@@ -460,6 +460,10 @@ export class ModelMesh {
     try {
       const config = applyOptions(resolveConfig(await (this.constructor as typeof ModelMesh).readConfig(configSource(source))), this.#options);
       await loadConnectors(config);
+      // Secrets are re-resolved (the FAQ): a file-backed store reads its file again, and no cached value is reused.
+      const secrets = this.#secrets as { reload?: () => void; clearCache?: () => void };
+      if (secrets.reload) secrets.reload();
+      else secrets.clearCache?.();
       const runtime = await this.buildRuntime(config, this.#runtime);
       this.#runtime = runtime;
       this.budgetLedger.configure(runtime.budgets);
