@@ -2,12 +2,20 @@ import { ConfigError } from "../wire/errors.js";
 import { parseConfigText, type MeshConfigObject } from "../core/config.js";
 import { loadFileSystem } from "./node-modules.js";
 
-/** What a ConfigWatcher reconfigures: a `ModelMesh` (`client.mesh`), or anything with its `reconfigure`. */
+/**
+ * What a ConfigWatcher reconfigures: a `ModelMesh` (`client.mesh`), or anything with its `reconfigure`.
+ * @example
+ * const target: Reconfigurable = client.mesh;
+ */
 export interface Reconfigurable {
   reconfigure(source: MeshConfigObject): Promise<string[]>;
 }
 
-/** A client made by `create()`: the watcher waits for it to be ready, then reconfigures its mesh. */
+/**
+ * A client made by `create()`: the watcher waits for it to be ready, then reconfigures its mesh.
+ * @example
+ * const target: ReconfigurableClient = create({ config: "modelmesh.yaml" });
+ */
 export interface ReconfigurableClient {
   ready(): Promise<unknown>;
   readonly mesh: Reconfigurable;

@@ -3,7 +3,11 @@
  * reported by its number and never by its text (a `.env` line usually holds a key).
  */
 
-/** A line that is not `NAME=value`; `line` is 1-based. The message never quotes the line. */
+/**
+ * A line that is not `NAME=value`; `line` is 1-based. The message never quotes the line.
+ * @example
+ * try { parseDotenv(text) } catch (error) { if (error instanceof DotenvSyntaxError) console.error(`.env line ${error.line}`) }
+ */
 export class DotenvSyntaxError extends Error {
   override name = "DotenvSyntaxError";
   constructor(

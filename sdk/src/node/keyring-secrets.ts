@@ -3,14 +3,23 @@ import { BaseSecretStore } from "../secrets/secret-store.js";
 import type { BaseSecretStoreConfig } from "../secrets/secret-store.js";
 import { SecretStoreError } from "../secrets/secret-store-error.js";
 
-/** One keyring entry, as `@napi-rs/keyring`'s `AsyncEntry` offers it (typed here: the library is an optional dependency). */
+/**
+ * One keyring entry, as `@napi-rs/keyring`'s `AsyncEntry` offers it (typed here: the library is an optional dependency).
+ * @example
+ * const entry: KeyringEntryLike = new AsyncEntry("modelmesh", "OPENAI_API_KEY");
+ */
 export interface KeyringEntryLike {
   getPassword(): Promise<string | null | undefined>;
   setPassword(password: string): Promise<void>;
   deletePassword(): Promise<boolean>;
 }
 
-/** The part of the `@napi-rs/keyring` module this store uses. */
+/**
+ * The part of the `@napi-rs/keyring` module this store uses.
+ * @example
+ * import * as keyring from "@napi-rs/keyring";
+ * new KeyringSecretStore({ library: keyring });
+ */
 export interface KeyringLibrary {
   AsyncEntry: new (service: string, account: string) => KeyringEntryLike;
   findCredentialsAsync(service: string): Promise<Array<{ account: string; password: string }>>;
