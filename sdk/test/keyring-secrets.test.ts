@@ -55,7 +55,7 @@ describe("KeyringSecretStore (modelmesh.keyring.v1)", () => {
     expect(results.map((test) => test.fullName)).toEqual(expect.arrayContaining([expect.stringContaining("secret-tool"), expect.stringContaining("auto-discovery")]));
   });
 
-  it("with no Secret Service, open() and get() fail with backend_unavailable saying why", { timeout: 60_000 }, () => {
+  it("with no Secret Service, open(), get() and create()'s start fail with backend_unavailable saying why", { timeout: 60_000 }, () => {
     const result = spawnSync(process.execPath, ["--import", "tsx", "sdk/test/keyring/keyring-unavailable.probe.ts"], {
       cwd: ROOT,
       encoding: "utf8",
@@ -63,8 +63,8 @@ describe("KeyringSecretStore (modelmesh.keyring.v1)", () => {
       timeout: 55_000,
     });
     expect(result.status, result.stderr).toBe(0);
-    const outcome = JSON.parse(result.stdout.trim().split("\n").at(-1)!) as Record<"open" | "get", { ok: boolean; name: string; reason: string; code: string; message: string }>;
-    for (const step of [outcome.open, outcome.get]) {
+    const outcome = JSON.parse(result.stdout.trim().split("\n").at(-1)!) as Record<"open" | "get" | "start", { ok: boolean; name: string; reason: string; code: string; message: string }>;
+    for (const step of [outcome.open, outcome.get, outcome.start]) {
       expect(step).toMatchObject({ ok: false, name: "SecretStoreError", reason: "backend_unavailable", code: "secret_store_backend_unavailable" });
       expect(step.message).toContain("modelmesh.keyring.v1: the OS keyring is not available");
       expect(step.message).toContain("dbus-run-session");
