@@ -225,3 +225,54 @@ describe("ConfigWatcher with a file-backed secret store", () => {
     expect(chats(newService).at(-1)!.headers.authorization).toBe("Bearer rotated-key-111111");
   });
 });
+
+describe("reconfigure and the secrets section", () => {
+  it("builds a changed secrets: section; a store that cannot work is refused and the configuration in force stays", async () => {
+    const firstEnv = join(directory, "first.env");
+    const secondEnv = join(directory, "second.env");
+    writeFileSync(firstEnv, "CORP_KEY=key-from-first-file\n");
+    writeFileSync(secondEnv, "CORP_KEY=key-from-second-file\n");
+    const path = join(directory, "store-switch.yaml");
+    const withStore = (envPath: string) =>
+      `secrets:\n  store: dotenv\n  config:\n    path: ${envPath}\nproviders:\n  corp:\n    connector: openai-compatible\n    config:\n      base_url: ${newService.url}\n      api_key: "\${secrets:CORP_KEY}"\n      models: [{ id: gpt-4o, capabilities: [chat-completion] }]\n`;
+    writeFileSync(path, withStore(firstEnv));
+    const { client, watcher } = await started(path);
+    await client.chat.completions.create({ model: "chat-completion", messages: hello });
+    expect(chats(newService).at(-1)!.headers.authorization).toBe("Bearer key-from-first-file");
+
+    const reloaded = next(watcher, "config-reloaded");
+    writeFileSync(path, withStore(secondEnv));
+    await reloaded;
+    await client.chat.completions.create({ model: "chat-completion", messages: hello });
+    expect(chats(newService).at(-1)!.headers.authorization).toBe("Bearer key-from-second-file");
+
+    // A store that cannot work (its file is missing): refused, and requests still carry the second file's key.
+    const failed = next(watcher, "error");
+    writeFileSync(path, withStore(join(directory, "missing.env")));
+    expect((await failed).errors.join("\n")).toMatch(/missing\.env does not exist/);
+    await client.chat.completions.create({ model: "chat-completion", messages: hello });
+    expect(chats(newService).at(-1)!.headers.authorization).toBe("Bearer key-from-second-file");
+    writeFileSync(secondEnv, "CORP_KEY=key-from-second-file-rotated\n");
+    expect(await client.mesh.reconfigure(await (await import("../src/index.js")).MeshConfig.fromYaml(withStore(secondEnv)))).toEqual([]);
+    await client.chat.completions.create({ model: "chat-completion", messages: hello });
+    expect(chats(newService).at(-1)!.headers.authorization).toBe("Bearer key-from-second-file-rotated");
+  });
+});
+
+describe("reconfigure and a store given as an instance", () => {
+  it("the same instance reads its source again: a key rotated in its file is used after the reload", async () => {
+    const { JsonSecretStore } = await import("../src/secrets/json-secrets.js");
+    const keys = join(directory, "keys.json");
+    writeFileSync(keys, JSON.stringify({ corp: { key: "json-key-before" } }));
+    const store = new JsonSecretStore({ path: keys });
+    const config = { providers: { corp: { connector: "openai-compatible", config: { base_url: newService.url, api_key: "${secrets:corp.key}", models: [{ id: "gpt-4o", capabilities: ["chat-completion"] }] } } } };
+    const client = create({ config, secrets: { instance: store } });
+    clients.push(client);
+    await client.chat.completions.create({ model: "chat-completion", messages: hello });
+    expect(chats(newService).at(-1)!.headers.authorization).toBe("Bearer json-key-before");
+    writeFileSync(keys, JSON.stringify({ corp: { key: "json-key-after" } }));
+    expect(await client.mesh.reconfigure(config)).toEqual([]);
+    await client.chat.completions.create({ model: "chat-completion", messages: hello });
+    expect(chats(newService).at(-1)!.headers.authorization).toBe("Bearer json-key-after");
+  });
+});

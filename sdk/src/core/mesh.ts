@@ -460,11 +460,21 @@ export class ModelMesh {
     try {
       const config = applyOptions(resolveConfig(await (this.constructor as typeof ModelMesh).readConfig(configSource(source))), this.#options);
       await loadConnectors(config);
-      // Secrets are re-resolved (the FAQ): a file-backed store reads its file again, and no cached value is reused.
-      const secrets = this.#secrets as { reload?: () => void; clearCache?: () => void };
-      if (secrets.reload) secrets.reload();
-      else secrets.clearCache?.();
-      const runtime = await this.buildRuntime(config, this.#runtime);
+      // Secrets are re-resolved (the FAQ): the `secrets:` section is built anew, and a store given as an instance reads
+      // its source again with no cached value reused. The store in force comes back if the new configuration fails.
+      const previousSecrets = this.#secrets;
+      const secrets = buildSecretStore(config.secrets) as SecretStore & { reload?: () => void; clearCache?: () => void; open?: () => Promise<void> };
+      if (secrets === previousSecrets && secrets.reload) secrets.reload();
+      else if (secrets === previousSecrets) secrets.clearCache?.();
+      await secrets.open?.();
+      this.#secrets = secrets;
+      let runtime: Runtime;
+      try {
+        runtime = await this.buildRuntime(config, this.#runtime);
+      } catch (error) {
+        this.#secrets = previousSecrets;
+        throw error;
+      }
       this.#runtime = runtime;
       this.budgetLedger.configure(runtime.budgets);
       this.#sink.emit({ type: "config-reloaded", severity: "info", component: "mesh", timestamp: this.now(), pools: [...runtime.pools.keys()] });
