@@ -172,6 +172,25 @@ describe("EncryptedFileSecretStore (modelmesh.encrypted-file.v1)", () => {
     expect((error as SecretStoreError).reason).toBe("wrong_password");
   });
 
+  it("YAML names it encrypted-file with password_env, and ${secrets:NAME} reaches the provider", async () => {
+    const { create } = await import("../src/index.js");
+    const { startFakeOpenAI } = await import("./fakes/openai.js");
+    const fake = await startFakeOpenAI({ name: "encrypted", models: ["gpt-4o"] });
+    const variable = `MM_YAML_PASSWORD_${process.pid}`;
+    process.env[variable] = PASSWORD;
+    const client = create({
+      config: `secrets:\n  store: encrypted-file\n  config:\n    path: ${path}\n    password_env: ${variable}\n    cache_ttl_ms: 60000\nproviders:\n  corp:\n    connector: openai-compatible\n    config:\n      base_url: ${fake.url}\n      api_key: "\${secrets:providers.groq.key}"\n      models: [{ id: gpt-4o, capabilities: [chat-completion] }]\n`,
+    });
+    try {
+      await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hi" }] });
+      expect(fake.requests.at(-1)!.headers.authorization).toBe("Bearer gsk-encrypted-0123");
+    } finally {
+      delete process.env[variable];
+      await client.close();
+      await fake.close();
+    }
+  });
+
   it("decryptSecrets and encryptSecrets round-trip anywhere WebCrypto runs", async () => {
     expect(await decryptSecrets(await encryptSecrets({ nested: { a: 1 } }, "pässword"), "pa\u0308ssword")).toEqual({ nested: { a: 1 } });
   });
