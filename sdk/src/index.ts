@@ -111,6 +111,8 @@ export { EnvSecretStore, type EnvSecretStoreConfig } from "./secrets/env.js";
 export { MemorySecretStore, type MemorySecretStoreConfig } from "./secrets/memory-secrets.js";
 export { JsonSecretStore, type JsonSecretStoreConfig } from "./secrets/json-secrets.js";
 export { BrowserSecretStore, type BrowserSecretStoreConfig } from "./secrets/browser-secrets.js";
+export { SecretStoreError, type SecretStoreFailure } from "./secrets/secret-store-error.js";
+export { encryptSecrets, decryptSecrets, MIN_PBKDF2_ITERATIONS, type EncryptedSecretsFile, type EncryptSecretsOptions } from "./secrets/encrypted-secrets.js";
 
 // Storage
 export { BaseStorage, type StorageEntry, type BaseStorageConfig } from "./storage/storage.js";

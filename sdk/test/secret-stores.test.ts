@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -7,7 +7,9 @@ import { EnvSecretStore } from "../src/secrets/env.js";
 import { JsonSecretStore } from "../src/secrets/json-secrets.js";
 import { MemorySecretStore } from "../src/secrets/memory-secrets.js";
 import { BaseSecretStore } from "../src/secrets/secret-store.js";
-import { secretStoreContract } from "./contracts/secret-store.contract.js";
+import { DotenvSecretStore } from "../src/node/dotenv-secrets.js";
+import { EncryptedFileSecretStore, writeEncryptedSecretsFile } from "../src/node/encrypted-file-secrets.js";
+import { secretStoreContracts } from "./contracts/secret-store.contract.js";
 
 const directory = mkdtempSync(join(tmpdir(), "modelmesh-secrets-"));
 const processVariables: string[] = [];
@@ -18,26 +20,83 @@ afterAll(() => {
   for (const variable of processVariables) delete process.env[variable];
 });
 
-secretStoreContract("EnvSecretStore (injected env)", (secrets) => new EnvSecretStore({ env: { ...secrets } }));
-secretStoreContract("EnvSecretStore (prefix)", (secrets) => {
-  const env = Object.fromEntries(Object.entries(secrets).map(([name, value]) => [`MODELMESH_${name}`, value]));
-  // Unprefixed decoys must never be read when a prefix is set.
-  return new EnvSecretStore({ prefix: "MODELMESH_", env: { ...env, MISSING_API_KEY: "decoy", NOT_THERE_API_KEY: "decoy" } });
-});
-secretStoreContract("EnvSecretStore (process.env)", (secrets) => {
-  const prefix = `MM_CONTRACT_${process.pid}_${counter++}_`;
+/** `.env` text for `secrets`, in the several spellings the format allows, all read back as the same values. */
+function dotenvText(secrets: Record<string, string>): string {
+  const lines = ["# written by the secret store contract", ""];
+  Object.entries(secrets).forEach(([name, value], position) => {
+    const doubleQuoted = `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
+    const plain = /^[^\s'"#]+$/.test(value);
+    // Rotate the spellings: export + double quotes, single quotes + comment, plain value.
+    if (position % 3 === 1 && !value.includes("'")) lines.push(`${name}='${value}'   # a comment`);
+    else if (position % 3 === 2 && plain) lines.push(`  ${name} = ${value}`);
+    else lines.push(`export ${name}=${doubleQuoted}`);
+  });
+  return `${lines.join("\n")}\n`;
+}
+
+/** `{ "a.b": v }` → `{ a: { b: v } }`: dotted names stored as nested objects, reached by dot paths. */
+function nested(secrets: Record<string, string>): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(secrets)) {
-    process.env[`${prefix}${name}`] = value;
-    processVariables.push(`${prefix}${name}`);
+    const parts = name.split(".");
+    let current = root;
+    for (const part of parts.slice(0, -1)) current = (current[part] ??= {}) as Record<string, unknown>;
+    current[parts.at(-1)!] = value;
   }
-  return new EnvSecretStore({ prefix });
-});
-secretStoreContract("MemorySecretStore", (secrets) => new MemorySecretStore({ secrets }));
-secretStoreContract("JsonSecretStore (data)", (secrets) => new JsonSecretStore({ data: { ...secrets } }));
-secretStoreContract("JsonSecretStore (file)", (secrets) => {
-  const path = join(directory, `secrets-${counter++}.json`);
-  writeFileSync(path, JSON.stringify(secrets));
-  return new JsonSecretStore({ path });
+  return root;
+}
+
+const PASSWORD = "correct horse battery staple ü";
+// Encrypting costs a PBKDF2 pass (600 000 iterations); files with the same content are written once and copied.
+const encryptedTexts = new Map<string, Promise<string>>();
+async function encryptedFile(secrets: Record<string, unknown>): Promise<string> {
+  const key = JSON.stringify(secrets);
+  if (!encryptedTexts.has(key)) {
+    encryptedTexts.set(
+      key,
+      (async () => {
+        const source = join(directory, `source-${counter++}.enc`);
+        await writeEncryptedSecretsFile(source, secrets, PASSWORD);
+        return readFileSync(source, "utf8");
+      })(),
+    );
+  }
+  const path = join(directory, `secrets-${counter++}.enc`);
+  writeFileSync(path, await encryptedTexts.get(key)!);
+  return path;
+}
+
+// One line per store; the browser's store (modelmesh.browser-secrets.v1) joins this list where it can run.
+secretStoreContracts({
+  "EnvSecretStore (injected env)": (secrets, options) => new EnvSecretStore({ env: { ...secrets }, ...options }),
+  "EnvSecretStore (prefix)": (secrets, options) => {
+    const env = Object.fromEntries(Object.entries(secrets).map(([name, value]) => [`MODELMESH_${name}`, value]));
+    // Unprefixed decoys must never be read when a prefix is set.
+    return new EnvSecretStore({ prefix: "MODELMESH_", env: { ...env, MISSING_API_KEY: "decoy", NOT_THERE_API_KEY: "decoy", OPENAI_API_KEY: "decoy" }, ...options });
+  },
+  "EnvSecretStore (process.env)": (secrets, options) => {
+    const prefix = `MM_CONTRACT_${process.pid}_${counter++}_`;
+    for (const [name, value] of Object.entries(secrets)) {
+      process.env[`${prefix}${name}`] = value;
+      processVariables.push(`${prefix}${name}`);
+    }
+    return new EnvSecretStore({ prefix, ...options });
+  },
+  MemorySecretStore: (secrets, options) => new MemorySecretStore({ secrets, ...options }),
+  "JsonSecretStore (data)": (secrets, options) => new JsonSecretStore({ data: { ...secrets }, ...options }),
+  "JsonSecretStore (dot paths into nested data)": (secrets, options) => new JsonSecretStore({ data: nested(secrets), ...options }),
+  "JsonSecretStore (file)": (secrets, options) => {
+    const path = join(directory, `secrets-${counter++}.json`);
+    writeFileSync(path, JSON.stringify(nested(secrets)));
+    return new JsonSecretStore({ path, ...options });
+  },
+  DotenvSecretStore: (secrets, options) => {
+    const path = join(directory, `secrets-${counter++}.env`);
+    writeFileSync(path, dotenvText(secrets));
+    return new DotenvSecretStore({ path, ...options });
+  },
+  EncryptedFileSecretStore: async (secrets, options) => new EncryptedFileSecretStore({ path: await encryptedFile(nested(secrets)), password: PASSWORD, ...options }),
+  // The keyring joins in keyring-secrets.test.ts, which runs the contract inside a headless Secret Service.
 });
 
 class CountingStore extends BaseSecretStore {

@@ -66,6 +66,9 @@ export const NODE_CONNECTORS = [
   { id: "modelmesh.sqlite.v1", kind: "storage", aliases: ["sqlite"], exportName: "SqliteStorage" },
   { id: "modelmesh.redis.v1", kind: "storage", aliases: ["redis"], exportName: "RedisStorage" },
   { id: "modelmesh.file.v1", kind: "observability", aliases: ["file"], exportName: "FileObservability" },
+  { id: "modelmesh.dotenv.v1", kind: "secrets", aliases: ["dotenv"], exportName: "DotenvSecretStore" },
+  { id: "modelmesh.encrypted-file.v1", kind: "secrets", aliases: ["encrypted-file"], exportName: "EncryptedFileSecretStore" },
+  { id: "modelmesh.keyring.v1", kind: "secrets", aliases: ["keyring"], exportName: "KeyringSecretStore" },
 ] as const satisfies ReadonlyArray<ConnectorDescription & { exportName: string }>;
 
 /** The id of a built-in connector. */

@@ -175,6 +175,8 @@ export class ModelMesh {
     await loadConnectors(config);
     const mesh = new this(options, config.seed);
     mesh.#secrets = buildSecretStore(config.secrets);
+    // A store that cannot work (wrong password, no keyring) fails start with its reason, before any key is needed.
+    await (mesh.#secrets as { open?: () => Promise<void> }).open?.();
     const connectorSecrets = await resolveSecrets(mesh.#secrets, [config.storage, ...config.observability, config.discovery]);
     mesh.#storage = buildConnector<BaseStorage>("storage", interpolate(config.storage, connectorSecrets)) ?? new MemoryStorage();
     mesh.#runtime = await mesh.buildRuntime(config);
@@ -504,7 +506,21 @@ export class ModelMesh {
     try {
       const config = applyOptions(resolveConfig(await (this.constructor as typeof ModelMesh).readConfig(configSource(source))), this.#options);
       await loadConnectors(config);
-      const runtime = await this.buildRuntime(config, this.#runtime);
+      // Secrets are re-resolved (the FAQ): the `secrets:` section is built anew, and a store given as an instance reads
+      // its source again with no cached value reused. The store in force comes back if the new configuration fails.
+      const previousSecrets = this.#secrets;
+      const secrets = buildSecretStore(config.secrets) as SecretStore & { reload?: () => void; clearCache?: () => void; open?: () => Promise<void> };
+      if (secrets === previousSecrets && secrets.reload) secrets.reload();
+      else if (secrets === previousSecrets) secrets.clearCache?.();
+      await secrets.open?.();
+      this.#secrets = secrets;
+      let runtime: Runtime;
+      try {
+        runtime = await this.buildRuntime(config, this.#runtime);
+      } catch (error) {
+        this.#secrets = previousSecrets;
+        throw error;
+      }
       this.#runtime = runtime;
       this.budgetLedger.configure(runtime.budgets);
       this.#sink.emit({ type: "config-reloaded", severity: "info", component: "mesh", timestamp: this.now(), pools: [...runtime.pools.keys()] });

@@ -8,12 +8,20 @@ import { LocalFileStorage } from "./local-file-storage.js";
 import { SqliteStorage } from "./sqlite-storage.js";
 import { RedisStorage } from "./redis-storage.js";
 import { FileObservability } from "./file-observability.js";
+import { DotenvSecretStore } from "./dotenv-secrets.js";
+import { EncryptedFileSecretStore } from "./encrypted-file-secrets.js";
+import { KeyringSecretStore } from "./keyring-secrets.js";
 
 export { LocalFileStorage, type LocalFileStorageConfig } from "./local-file-storage.js";
 export { SqliteStorage, SQLITE_SCHEMA, type SqliteStorageConfig } from "./sqlite-storage.js";
 export { RedisStorage, type RedisStorageConfig } from "./redis-storage.js";
 export { FileObservability, DEFAULT_FILE_MAX_BYTES, type FileObservabilityConfig } from "./file-observability.js";
 export { serveMetrics, type MetricsServer, type MetricsServerOptions } from "./prometheus-server.js";
+export { DotenvSecretStore, type DotenvSecretStoreConfig } from "./dotenv-secrets.js";
+export { parseDotenv, DotenvSyntaxError } from "./dotenv-parse.js";
+export { EncryptedFileSecretStore, writeEncryptedSecretsFile, type EncryptedFileSecretStoreConfig } from "./encrypted-file-secrets.js";
+export { KeyringSecretStore, type KeyringSecretStoreConfig, type KeyringLibrary, type KeyringEntryLike } from "./keyring-secrets.js";
+export { ConfigWatcher, type ConfigWatcherOptions, type ConfigWatcherEvent, type Reconfigurable, type ReconfigurableClient } from "./config-watcher.js";
 
 /**
  * Registers the Node-only backends as classes (no `import()`), for apps bundled for Node, where a computed
@@ -26,4 +34,5 @@ export { serveMetrics, type MetricsServer, type MetricsServerOptions } from "./p
 export function registerNodeConnectors(): void {
   registerConnectors([LocalFileStorage, SqliteStorage, RedisStorage], NODE_CONNECTORS);
   registerConnectors([FileObservability], NODE_CONNECTORS);
+  registerConnectors([DotenvSecretStore, EncryptedFileSecretStore, KeyringSecretStore], NODE_CONNECTORS);
 }

@@ -25,8 +25,13 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** A literal key (`"openai.key"`) wins; otherwise the dots walk nested objects. */
-function lookupPath(data: JsonObject, name: string): unknown {
+/**
+ * A value by name in a (nested) object: a literal key (`"openai.key"`) wins; otherwise the dots walk nested objects.
+ * Only own properties count, so `constructor` or `__proto__` are never found.
+ * @example
+ * lookupPath({ openai: { key: "sk-..." } }, "openai.key"); // "sk-..."
+ */
+export function lookupPath(data: JsonObject, name: string): unknown {
   if (Object.hasOwn(data, name)) return data[name];
   let current: unknown = data;
   for (const segment of name.split(".")) {
@@ -34,6 +39,19 @@ function lookupPath(data: JsonObject, name: string): unknown {
     current = current[segment];
   }
   return current;
+}
+
+/**
+ * The secret at a dot path as a string: strings as they are, numbers and booleans as text; an object or a list at
+ * that path is a group of secrets, not one, so it counts as absent.
+ * @example
+ * secretAt({ groq: { key: "gsk-..." } }, "groq.key"); // "gsk-..."
+ */
+export function secretAt(data: Record<string, unknown>, name: string): string | undefined {
+  const value = lookupPath(data, name);
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return undefined;
 }
 
 /**
@@ -71,11 +89,7 @@ export class JsonSecretStore extends BaseSecretStore {
   }
 
   protected async _resolve(name: string): Promise<string | undefined> {
-    const value = lookupPath(await this.data(), name);
-    // Only scalars are secrets; an object at that path is a group of secrets, not one.
-    if (typeof value === "string") return value;
-    if (typeof value === "number" || typeof value === "boolean") return String(value);
-    return undefined;
+    return secretAt(await this.data(), name);
   }
 
   private data(): Promise<JsonObject> {
