@@ -4,26 +4,12 @@ import { openDB } from "idb";
 import { BrowserSecretStore } from "../src/secrets/browser-secrets.js";
 import { StorageError } from "../src/wire/errors.js";
 import { create } from "../src/index.js";
-import { secretStoreContract } from "./contracts/secret-store.contract.js";
 import { startFakeOpenAI } from "./fakes/openai.js";
 
 let databases = 0;
 const freshName = () => `browser-secrets-test-${++databases}-${Math.random().toString(36).slice(2)}`;
 
-/** A store seeded with `secrets` before its first read (the contract builds stores synchronously). */
-class SeededBrowserSecretStore extends BrowserSecretStore {
-  #seeded: Promise<unknown>;
-  constructor(secrets: Record<string, string>) {
-    super({ database: freshName() });
-    this.#seeded = Promise.all(Object.entries(secrets).map(([name, value]) => this.set(name, value)));
-  }
-  protected override async _resolve(name: string) {
-    await this.#seeded;
-    return super._resolve(name);
-  }
-}
-
-secretStoreContract("BrowserSecretStore", (secrets) => new SeededBrowserSecretStore(secrets));
+// The shared secret-store contract runs BrowserSecretStore in secret-stores.test.ts, with the other stores.
 
 /** Every value IndexedDB holds for the store, as the raw records a storage dump would show. */
 async function rawRecords(database: string) {

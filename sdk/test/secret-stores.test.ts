@@ -1,3 +1,4 @@
+import "fake-indexeddb/auto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { BaseSecretStore } from "../src/secrets/secret-store.js";
 import { DotenvSecretStore } from "../src/node/dotenv-secrets.js";
 import { EncryptedFileSecretStore, writeEncryptedSecretsFile } from "../src/node/encrypted-file-secrets.js";
 import { secretStoreContracts } from "./contracts/secret-store.contract.js";
+import { BrowserSecretStore } from "../src/secrets/browser-secrets.js";
 
 const directory = mkdtempSync(join(tmpdir(), "modelmesh-secrets-"));
 const processVariables: string[] = [];
@@ -96,6 +98,12 @@ secretStoreContracts({
     return new DotenvSecretStore({ path, ...options });
   },
   EncryptedFileSecretStore: async (secrets, options) => new EncryptedFileSecretStore({ path: await encryptedFile(nested(secrets)), password: PASSWORD, ...options }),
+  // IndexedDB from fake-indexeddb here; the extension's e2e run uses the real one in Chromium.
+  BrowserSecretStore: async (secrets, options) => {
+    const store = new BrowserSecretStore({ database: `contract-${process.pid}-${counter++}`, ...options });
+    for (const [name, value] of Object.entries(secrets)) await store.set(name, value);
+    return store;
+  },
   // The keyring joins in keyring-secrets.test.ts, which runs the contract inside a headless Secret Service.
 });
 
