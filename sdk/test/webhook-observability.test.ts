@@ -54,7 +54,9 @@ describe("WebhookObservability (modelmesh.webhook.v1)", () => {
     expect(first.headers.authorization).toBe("Bearer hook-token-123");
     expect(first.body).toMatchObject({ source: "modelmesh", dropped: 0 });
     expect((first.body as { events: unknown[] }).events[0]).toMatchObject({ type: "request-end", time: "2025-01-01T12:00:00.000Z", pool: "chat", requestId: "req-1" });
-    // The seventh waits for a full batch or the timer; flush sends it.
+    // The seventh waits for a full batch or the timer (60 s here), never sent on the heels of the full ones; flush sends it.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(posts()).toHaveLength(2);
     await sink.flush();
     expect(posts().map(idsIn).at(-1)).toEqual(["req-7"]);
     expect(sink.sentEvents).toBe(7);

@@ -150,7 +150,7 @@ export class WebhookObservability extends BaseObservability {
   override async flush(): Promise<void> {
     this.clearTimer();
     while (this.#queue.length > 0 || this.#sending) {
-      this.#sending ??= this.sendAll();
+      this.#sending ??= this.sendAll(true);
       await this.#sending;
     }
   }
@@ -172,15 +172,16 @@ export class WebhookObservability extends BaseObservability {
       this.#dropped += 1;
     }
     if (this.#sending) return;
-    if (this.#queue.length >= this.batchSize) this.kick(0);
-    else if (!this.#timer) this.kick(this.flushIntervalMs);
+    if (this.#queue.length >= this.batchSize) this.kick(0, false);
+    else if (!this.#timer) this.kick(this.flushIntervalMs, true);
   }
 
-  private kick(delay: number): void {
+  /** `all`: the flush timer sends a partial batch too; a full batch's kick sends full batches only. */
+  private kick(delay: number, all: boolean): void {
     this.clearTimer();
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      this.#sending ??= this.sendAll();
+      this.#sending ??= this.sendAll(all);
     }, delay);
     // A pending batch never keeps a Node process alive; close() sends it.
     (this.#timer as { unref?: () => void }).unref?.();
@@ -191,9 +192,9 @@ export class WebhookObservability extends BaseObservability {
     this.#timer = undefined;
   }
 
-  private async sendAll(): Promise<void> {
+  private async sendAll(all: boolean): Promise<void> {
     try {
-      while (this.#queue.length > 0) {
+      while (this.#queue.length >= (all ? 1 : this.batchSize)) {
         const batch = this.#queue.splice(0, this.batchSize);
         if (!(await this.sendBatch(batch))) this.#dropped += batch.length;
         else this.#sent += batch.length;
@@ -202,7 +203,7 @@ export class WebhookObservability extends BaseObservability {
       this.#sending = undefined;
     }
     // Events that arrived during the last POST but do not fill a batch wait for the timer.
-    if (this.#queue.length > 0 && !this.#timer) this.kick(this.#queue.length >= this.batchSize ? 0 : this.flushIntervalMs);
+    if (this.#queue.length > 0 && !this.#timer) this.kick(this.#queue.length >= this.batchSize ? 0 : this.flushIntervalMs, this.#queue.length < this.batchSize);
   }
 
   /** True when the receiver took the batch. */
