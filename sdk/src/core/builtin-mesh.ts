@@ -14,6 +14,9 @@ import { TavilyProvider } from "../provider/tavily.js";
 import { SerperProvider } from "../provider/serper.js";
 import { FirecrawlProvider } from "../provider/firecrawl.js";
 import { JinaProvider } from "../provider/jina/provider.js";
+import { ElevenLabsProvider } from "../provider/elevenlabs.js";
+import { AzureSpeechProvider } from "../provider/azure-speech.js";
+import { AssemblyAIProvider } from "../provider/assemblyai.js";
 import { TogetherProvider } from "../provider/together.js";
 import { XAIProvider } from "../provider/xai.js";
 import { PerplexityProvider } from "../provider/perplexity.js";
@@ -68,6 +71,9 @@ export const BUILTIN_CLASSES: readonly ConnectorClass[] = [
   SerperProvider,
   FirecrawlProvider,
   JinaProvider,
+  ElevenLabsProvider,
+  AzureSpeechProvider,
+  AssemblyAIProvider,
   TogetherProvider,
   XAIProvider,
   PerplexityProvider,

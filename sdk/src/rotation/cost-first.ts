@@ -16,10 +16,12 @@ export interface CostFirstConfig extends RotationConfig {}
 function expectedRequestCost(state: ModelState, inputTokens: number, outputTokens: number): number | undefined {
   const pricing = state.info.pricing;
   if (pricing === undefined) return undefined;
-  const { input, output, perRequest } = pricing;
-  if (input === undefined && output === undefined && perRequest === undefined) return undefined;
-  // A model priced on one side only (embeddings have no output price) costs nothing on the other.
-  return ((input ?? 0) * inputTokens + (output ?? 0) * outputTokens) / 1_000_000 + (perRequest ?? 0);
+  const { input, output, perRequest, perCharacter, perImage, perSecond } = pricing;
+  if ([input, output, perRequest, perCharacter, perImage, perSecond].every((price) => price === undefined)) return undefined;
+  // A model priced on one side only (embeddings have no output price) costs nothing on the other. Speech is priced by
+  // the characters (about four per estimated token), an image by the image. Audio length is unknown before the call:
+  // a minute stands in for it, which keeps per-second models in the order of their prices.
+  return ((input ?? 0) * inputTokens + (output ?? 0) * outputTokens) / 1_000_000 + (perCharacter ?? 0) * inputTokens * 4 + (perImage ?? 0) + (perSecond ?? 0) * 60 + (perRequest ?? 0);
 }
 
 /**
