@@ -140,6 +140,7 @@ export { createRedactor } from "./internal/event-redactor.js";
 // Discovery
 export { BaseDiscovery, type DiscoveryConfig } from "./discovery/discovery.js";
 export { AutoDiscovery } from "./discovery/auto-discovery.js";
+export { HealthMonitor, type HealthMonitorConfig, type HealthTarget, type HealthReport } from "./discovery/health-monitor.js";
 
 // Proxy support
 export { formatSseEvent, formatSseComment, SSE_DONE } from "./wire/sse.js";

@@ -50,6 +50,7 @@ import { CallbackObservability } from "../observability/callback.js";
 import { PrometheusObservability } from "../observability/prometheus.js";
 import { WebhookObservability } from "../observability/webhook.js";
 import { AutoDiscovery } from "../discovery/auto-discovery.js";
+import { HealthMonitor } from "../discovery/health-monitor.js";
 
 /**
  * Every built-in connector class, linked statically: the root entry exports them all anyway, and a bundler that
@@ -106,6 +107,7 @@ export const BUILTIN_CLASSES: readonly ConnectorClass[] = [
   PrometheusObservability,
   WebhookObservability,
   AutoDiscovery,
+  HealthMonitor,
 ] as unknown as readonly ConnectorClass[];
 
 /**

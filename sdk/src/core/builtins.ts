@@ -54,6 +54,7 @@ const LOADERS: Record<BuiltinConnectorId, ConnectorLoader> = {
   "modelmesh.prometheus.v1": () => import("../observability/prometheus.js").then((module) => as(module.PrometheusObservability)),
   "modelmesh.webhook.v1": () => import("../observability/webhook.js").then((module) => as(module.WebhookObservability)),
   "modelmesh.auto-discovery.v1": () => import("../discovery/auto-discovery.js").then((module) => as(module.AutoDiscovery)),
+  "modelmesh.health-monitor.v1": () => import("../discovery/health-monitor.js").then((module) => as(module.HealthMonitor)),
 };
 
 let registered = false;

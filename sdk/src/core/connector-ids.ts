@@ -56,6 +56,7 @@ export const BUILTIN_CONNECTORS = [
   { id: "modelmesh.prometheus.v1", kind: "observability", aliases: ["prometheus"] },
   { id: "modelmesh.webhook.v1", kind: "observability", aliases: ["webhook"] },
   { id: "modelmesh.auto-discovery.v1", kind: "discovery", aliases: ["auto-discovery"] },
+  { id: "modelmesh.health-monitor.v1", kind: "discovery", aliases: ["health-monitor"] },
 ] as const satisfies readonly ConnectorDescription[];
 
 /**

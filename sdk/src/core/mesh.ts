@@ -30,6 +30,7 @@ import { redactsItself, scrubsWhatItKeeps, trackedRedactor, trustRedactor } from
 import { NullObservability } from "../observability/null.js";
 import { AutoDiscovery } from "../discovery/auto-discovery.js";
 import type { BaseDiscovery } from "../discovery/discovery.js";
+import type { HealthReport, HealthTarget } from "../discovery/health-monitor.js";
 import { seededRandom } from "../internal/random.js";
 import { sleep as abortableSleep } from "../internal/sleep.js";
 
@@ -45,6 +46,7 @@ interface Runtime {
   router: Router;
   secretValues: string[];
   budgets: BudgetPlan;
+  discovery?: BaseDiscovery;
 }
 
 const OPERATION_DEFAULTS: Record<ProviderOperation, string> = {
@@ -124,6 +126,9 @@ export class ModelMesh {
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
   #saving: Promise<void> = Promise.resolve();
   #closed = false;
+  #stopMonitor: (() => void) | undefined;
+  /** Models the health monitor took out (it brings back only these). */
+  readonly #monitorDown = new Set<string>();
   readonly now: () => number;
   readonly random: () => number;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -187,6 +192,7 @@ export class ModelMesh {
     // A backend that cannot work here (no localStorage in Node, an unreadable file) fails start, not every save silently.
     await mesh.#storage.open?.();
     await mesh.restore();
+    mesh.startHealthMonitor();
     // After restore: the budget journal (or the shared store) is newer than the budgets in the saved state.
     await mesh.budgetLedger.attach(mesh.#storage);
     if (isSharedModelStore(mesh.#storage)) {
@@ -249,7 +255,7 @@ export class ModelMesh {
       }
       pools.set(spec.name, new Pool(spec.name, spec.capability, members, this.buildPolicy(spec, `${spec.path}.strategy`), spec, false));
     }
-    const runtime: Runtime = { config, providers, states, pools, implicitPools: new Map(), router: undefined as unknown as Router, secretValues: [...values.values()], budgets: budgetPlan(config, providerSpecs) };
+    const runtime: Runtime = { config, providers, states, pools, implicitPools: new Map(), router: undefined as unknown as Router, secretValues: [...values.values()], budgets: budgetPlan(config, providerSpecs), discovery };
     runtime.router = new Router({
       providers,
       sink: {
@@ -523,6 +529,7 @@ export class ModelMesh {
       }
       this.#runtime = runtime;
       this.budgetLedger.configure(runtime.budgets);
+      this.startHealthMonitor();
       this.#sink.emit({ type: "config-reloaded", severity: "info", component: "mesh", timestamp: this.now(), pools: [...runtime.pools.keys()] });
       this.scheduleSave();
       return [];
@@ -591,8 +598,46 @@ export class ModelMesh {
   }
 
   /** Flushes state and observability, stops timers. */
+  /**
+   * Starts the discovery connector's health checks when it has them (`modelmesh.health-monitor.v1`): a provider whose
+   * probe fails has its active models cooled down until the next round, and a later successful probe brings back
+   * the models the monitor took out (never ones the router cooled down for their own failures).
+   */
+  private startHealthMonitor(): void {
+    this.#stopMonitor?.();
+    this.#stopMonitor = undefined;
+    const discovery = this.#runtime.discovery as (BaseDiscovery & { monitor?: (targets: HealthTarget[], report: HealthReport) => () => void; intervalMs?: number }) | undefined;
+    if (!discovery?.monitor) return;
+    const targets: HealthTarget[] = [];
+    for (const provider of this.#runtime.providers.values()) {
+      const list = (provider as { fetchModelList?: (options: { signal: AbortSignal }) => Promise<unknown> }).fetchModelList;
+      if (typeof list === "function") targets.push({ id: provider.id, probe: (signal) => list.call(provider, { signal }) });
+    }
+    const intervalMs = discovery.intervalMs ?? 60_000;
+    this.#stopMonitor = discovery.monitor(targets, (providerId, healthy, error) => {
+      if (this.#closed) return;
+      const now = this.now();
+      for (const state of this.#runtime.states.values()) {
+        if (state.providerId !== providerId) continue;
+        if (!healthy && state.status === "active") {
+          state.status = "cooldown";
+          state.cooldownUntil = now + intervalMs;
+          this.#monitorDown.add(state.key);
+          const reason = `health probe failed: ${error instanceof Error ? error.message : String(error)}`;
+          this.#sink.emit({ type: "model-deactivated", severity: "warning", component: "pool", timestamp: now, provider: state.providerId, model: state.modelId, reason, cooldownUntil: state.cooldownUntil });
+        } else if (healthy && this.#monitorDown.delete(state.key) && state.status === "cooldown") {
+          state.status = "active";
+          state.cooldownUntil = 0;
+          this.#sink.emit({ type: "model-recovered", severity: "info", component: "pool", timestamp: now, provider: state.providerId, model: state.modelId });
+        }
+      }
+      this.scheduleSave();
+    });
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#stopMonitor?.();
     if (this.#saveTimer) clearTimeout(this.#saveTimer);
     this.#saveTimer = undefined;
     this.#sharing?.stop();
