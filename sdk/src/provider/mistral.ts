@@ -37,7 +37,12 @@ const MESSAGE_KEYS: Record<string, ReadonlySet<string>> = {
   tool: new Set(["role", "content", "tool_call_id", "name"]),
 };
 
-const chat = (id: string, input: number, output: number, contextWindow: number, vision: boolean): ModelInfo => chatModel({ id, input, output, contextWindow, vision, readAt: READ_AT });
+// Mistral continues a trailing assistant message marked `prefix: true` (docs.mistral.ai, "Prefix"), so a stream cut
+// mid-answer elsewhere can be finished here from the text already delivered.
+const chat = (id: string, input: number, output: number, contextWindow: number, vision: boolean): ModelInfo => {
+  const model = chatModel({ id, input, output, contextWindow, vision, readAt: READ_AT });
+  return { ...model, features: { ...model.features, assistantPrefix: true } };
+};
 
 /**
  * Mistral's built-in model list.

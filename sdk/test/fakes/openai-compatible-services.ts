@@ -242,6 +242,15 @@ function planChat(profile: ServiceProfile, body: Record<string, any>): ChatPlan 
     const name = String(body.tools[0].function.name);
     return { ...base, text: "", call: { id: profile === "mistral" ? randomToken(9) : `call_${randomToken(24)}`, name, arguments: '{"location":"Paris"}' }, completionTokens: 15 };
   }
+  // Mistral's prefix completion: a trailing assistant message with `prefix: true` is continued, and the answer holds
+  // only the new text (what follows the prefix in the reply the conversation would have had).
+  if (profile === "mistral" && last.role === "assistant" && last.prefix === true) {
+    const asked = [...body.messages].reverse().find((message: Record<string, unknown>) => message.role === "user") as Record<string, unknown> | undefined;
+    const whole = `Hello from ${body.model}: ${contentText(asked?.content)}`;
+    const prefix = contentText(last.content);
+    const rest = whole.startsWith(prefix) ? whole.slice(prefix.length) : ` (continued by ${body.model})`;
+    return { ...base, text: rest, completionTokens: estimateTokens(rest) };
+  }
   const text = last.role === "tool" ? `The tool said: ${contentText(last.content)}` : `Hello from ${body.model}: ${contentText(last.content)}`;
   const reasoning = profile === "deepseek" && body.model === "deepseek-reasoner" ? `The user wrote "${contentText(last.content)}". I should greet them.` : undefined;
   return { ...base, text, ...(reasoning ? { reasoning } : {}), completionTokens: estimateTokens(text) + estimateTokens(reasoning ?? "") };
