@@ -115,6 +115,11 @@ const embeddings: Route = async (client, request, context) => jsonResponse(await
 
 const images: Route = async (client, request, context) => jsonResponse(await client.images.generate((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));
 
+// Rerank, web search and scrape: ModelMesh's own shapes (no OpenAI equivalent), routed like the rest.
+const rerank: Route = async (client, request, context) => jsonResponse(await client.rerank.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));
+const search: Route = async (client, request, context) => jsonResponse(await client.search.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));
+const scrape: Route = async (client, request, context) => jsonResponse(await client.scrape.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));
+
 const speech: Route = async (client, request, context) => {
   const audio = await client.audio.speech.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal });
   return new Response(audio.body, { status: 200, headers: { "content-type": audio.headers.get("content-type") ?? "audio/mpeg" } });
@@ -200,6 +205,9 @@ export function createMeshRoutes(client: MeshClient, created: number) {
     "/v1/audio/speech": speech,
     "/v1/audio/transcriptions": transcriptions,
     "/v1/images/generations": images,
+    "/v1/rerank": rerank,
+    "/v1/search": search,
+    "/v1/scrape": scrape,
   };
   return async (method: string, path: string, request: ProxyRequest, context: RouteContext): Promise<Reply | undefined> => {
     if (method === "POST") {
@@ -228,4 +236,4 @@ export function createMeshRoutes(client: MeshClient, created: number) {
 }
 
 /** The route names used in metrics, fixed so scanners cannot create new series. */
-export const MESH_ROUTE_NAMES: ReadonlySet<string> = new Set(["/v1/chat/completions", "/v1/embeddings", "/v1/audio/speech", "/v1/audio/transcriptions", "/v1/images/generations", "/v1/models"]);
+export const MESH_ROUTE_NAMES: ReadonlySet<string> = new Set(["/v1/chat/completions", "/v1/embeddings", "/v1/audio/speech", "/v1/audio/transcriptions", "/v1/images/generations", "/v1/rerank", "/v1/search", "/v1/scrape", "/v1/models"]);
