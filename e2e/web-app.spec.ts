@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { chromium, expect, test, type Browser } from "@playwright/test";
 import { CHROMIUM, CHROMIUM_FLAGS, SCREENSHOTS } from "./fixtures.js";
 import { estimateTokens, startFakeOpenAI, type FakeOpenAI } from "../sdk/test/fakes/openai.js";
+import { startFakeAnthropic } from "../sdk/test/fakes/anthropic.js";
 import { serve, type RunningProxy } from "../cors-proxy/src/cli.js";
 import { mergeSettings } from "../cors-proxy/src/config.js";
 import { serveWebApp, type WebAppServer } from "../scripts/serve-web-app.js";
@@ -147,4 +148,31 @@ test("Stop aborts the stream: the relay hangs up on the provider and the page sa
   await expect.poll(() => fake.requests.find((request) => request.path === "/v1/chat/completions")?.clientAborted, { timeout: 10_000 }).toBe(true);
   await expect(page.locator("#error")).toBeHidden();
   await page.close();
+});
+
+test("with Anthropic, the page calls the provider directly (no relay), sending Anthropic's direct browser access header", async () => {
+  const anthropic = await startFakeAnthropic({ apiKeys: [TYPED_KEY] });
+  try {
+    const page = await browser.newPage();
+    const requested: string[] = [];
+    page.on("request", (request) => requested.push(request.url()));
+    const model = "claude-sonnet-4-5";
+    const query = new URLSearchParams({ format: "anthropic", baseUrl: anthropic.url, proxyUrl: "", model });
+    await page.goto(`${webApp.url}?${query}`);
+    await page.getByLabel("API key").fill(TYPED_KEY);
+    await page.getByLabel("Message").fill(PROMPT);
+    await page.getByRole("button", { name: "Send" }).click();
+    await expect(page.locator("#answer-state")).toHaveText("done", { timeout: 30_000 });
+    await expect(page.locator("#answer")).toHaveText(`Hello from ${model}: ${PROMPT}`);
+    // Straight to the provider: the relay saw nothing, the page's requests went to the fake's own address.
+    const received = anthropic.requests.filter((request) => request.path === "/v1/messages");
+    expect(received).toHaveLength(1);
+    expect(received[0]!.headers).toMatchObject({ "x-api-key": TYPED_KEY, "anthropic-dangerous-direct-browser-access": "true", origin: webApp.origin });
+    expect(received[0]!.body).toMatchObject({ model, stream: true, messages: [{ role: "user", content: [{ type: "text", text: PROMPT }] }] });
+    expect(requested.filter((url) => url.startsWith(proxy.server.url))).toEqual([]);
+    expect(requested.some((url) => url.startsWith(`${new URL(anthropic.url).origin}/v1/messages`))).toBe(true);
+    await page.close();
+  } finally {
+    await anthropic.close();
+  }
 });

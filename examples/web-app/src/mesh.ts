@@ -19,6 +19,12 @@ const CHAT_CAPABILITY = "generation.text-generation.chat-completion";
 export function createMesh(settings: PageSettings): MeshClient {
   // Only the prices given: the rest keep the provider's own (api.openai.com's list has OpenAI's prices).
   const prices = { ...(settings.priceInput !== undefined ? { input: settings.priceInput } : {}), ...(settings.priceOutput !== undefined ? { output: settings.priceOutput } : {}) };
+  if (settings.format === "anthropic") {
+    // Anthropic accepts requests from pages that send `anthropic-dangerous-direct-browser-access: true`, which its
+    // connector does in a browser: no relay needed. The connector is named by id, so its code is a lazy chunk.
+    const config = { apiKey: settings.apiKey, baseUrl: settings.baseUrl, ...(settings.proxyUrl ? { proxyUrl: settings.proxyUrl } : {}), models: [{ id: settings.model, capabilities: [CHAT_CAPABILITY], pricing: prices }] };
+    return create(CHAT_POOL, { providers: [{ connector: "anthropic.llm.v1", config }] });
+  }
   const provider = new BrowserBaseProvider(
     createBrowserProviderConfig({
       baseUrl: settings.baseUrl,

@@ -6,6 +6,8 @@
 
 /** The values the provider and the chat request are built from. */
 export interface PageSettings {
+  /** The provider's wire format: OpenAI-compatible (through the relay), or Anthropic (which allows pages directly). */
+  format: "openai" | "anthropic";
   baseUrl: string;
   apiKey: string;
   /** Empty: call the provider directly (it must allow CORS). */
@@ -17,9 +19,10 @@ export interface PageSettings {
 }
 
 /** The form's fields that may be pre-filled from the query string. */
-export const PREFILLED_FIELDS = ["baseUrl", "proxyUrl", "model", "priceInput", "priceOutput"] as const;
+export const PREFILLED_FIELDS = ["format", "baseUrl", "proxyUrl", "model", "priceInput", "priceOutput"] as const;
 
 const DEFAULTS: Record<(typeof PREFILLED_FIELDS)[number], string> = {
+  format: "openai",
   baseUrl: "https://api.openai.com",
   // `npm start`'s default address: the proxy's relay takes the full target URL after /proxy/.
   proxyUrl: "http://127.0.0.1:8787/proxy/",
@@ -56,6 +59,7 @@ function price(text: string): number | undefined {
 export function readSettings(data: FormData): PageSettings {
   const text = (name: string) => String(data.get(name) ?? "").trim();
   return {
+    format: text("format") === "anthropic" ? "anthropic" : "openai",
     baseUrl: text("baseUrl"),
     apiKey: text("apiKey"),
     proxyUrl: text("proxyUrl"),
@@ -68,6 +72,7 @@ export function readSettings(data: FormData): PageSettings {
 /** True when two settings would build the same provider (the client, and the spend it counts, is then kept). */
 export function sameProvider(left: PageSettings, right: PageSettings): boolean {
   return (
+    left.format === right.format &&
     left.baseUrl === right.baseUrl &&
     left.apiKey === right.apiKey &&
     left.proxyUrl === right.proxyUrl &&

@@ -121,13 +121,30 @@ function modeError(status: number, body: unknown, headers: Record<string, string
   return { body: body ?? errorBody(type, message), headers: { ...defaults, ...headers } };
 }
 
+/** Headers a page may read from an answer (CORS). */
+const EXPOSED = "request-id, retry-after, anthropic-ratelimit-requests-limit, anthropic-ratelimit-requests-remaining, anthropic-ratelimit-requests-reset, anthropic-ratelimit-tokens-remaining";
+
 async function handle(request: IncomingMessage, response: ServerResponse, state: FakeState): Promise<void> {
   const text = await readBody(request);
   const url = request.url ?? "/";
   const path = url.split("?")[0] ?? "/";
+  // Browsers: Anthropic answers CORS, and serves a page only when it sends
+  // `anthropic-dangerous-direct-browser-access: true` (its direct browser access; the preflight itself is answered).
+  const fromPage = typeof request.headers.origin === "string";
+  if (fromPage) {
+    response.setHeader("access-control-allow-origin", "*");
+    response.setHeader("access-control-expose-headers", EXPOSED);
+  }
+  if (request.method === "OPTIONS") {
+    response.writeHead(204, { "access-control-allow-methods": "GET, POST, OPTIONS", "access-control-allow-headers": String(request.headers["access-control-request-headers"] ?? "content-type"), "access-control-max-age": "600" });
+    return void response.end();
+  }
   const body = parseJson(text);
   const record: ReceivedRequest = { method: request.method ?? "GET", url, path, headers: flattenHeaders(request.headers), body: body ?? text, eventsSent: 0, eventsPlanned: 0 };
   state.requests.push(record);
+  if (fromPage && record.headers["anthropic-dangerous-direct-browser-access"] !== "true") {
+    return sendJson(response, 401, errorBody("authentication_error", "CORS requests must set 'anthropic-dangerous-direct-browser-access' header"));
+  }
   const signal = clientGone(response);
   const listing = request.method === "GET" && path === "/v1/models";
   if (!listing && (request.method !== "POST" || path !== "/v1/messages")) return sendJson(response, 404, errorBody("not_found_error", "Not Found"));
