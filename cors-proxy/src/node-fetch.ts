@@ -16,7 +16,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type 
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { Readable } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
-import { nodeBodyStream } from "./node-body.js";
+import { nodeBodyStream, takeNodeBody } from "./node-body.js";
 
 /** Options of `createNodeFetch`. */
 export interface NodeFetchOptions {
@@ -102,6 +102,99 @@ function webBody(source: Readable, signal: AbortSignal | undefined): ReadableStr
   signal.addEventListener("abort", onAbort, { once: true });
   source.once("close", () => signal.removeEventListener("abort", onAbort));
   return nodeBodyStream(source, () => (signal.aborted ? abortReason(signal) : undefined));
+}
+
+/**
+ * Where ModelMesh's providers look for a body reader that skips web streams (`sdk/src/provider/body-reader.ts`);
+ * a global symbol, so this file needs nothing from the SDK but the name.
+ */
+export const BODY_READER = Symbol.for("modelmesh.body-reader");
+
+/** What a body reader gives: `ReadableStreamDefaultReader`'s reading part. */
+export interface NodeBodyReader {
+  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  cancel(reason?: unknown): Promise<void>;
+  releaseLock(): void;
+}
+
+/**
+ * A pull reader straight over a Node stream: each `read()` takes the next chunk as it arrived (the source is paused
+ * while nobody waits, so an unread body is not buffered in memory), `cancel()` destroys the source (closing the
+ * connection). It ends, fails and aborts exactly as `nodeBodyStream` does: a source that closes before its end
+ * fails with "terminated", and an abort fails with the caller's reason.
+ * @example
+ * const reader = nodeBodyReader(incoming, () => undefined);
+ * for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) console.log(chunk.value.byteLength);
+ */
+export function nodeBodyReader(source: Readable, abortReason: () => unknown): NodeBodyReader {
+  const queue: Buffer[] = [];
+  let ended = false;
+  let failure: { error: unknown } | undefined;
+  let waiting: { resolve: (result: ReadableStreamReadResult<Uint8Array>) => void; reject: (error: unknown) => void } | undefined;
+  const settle = () => {
+    const waiter = waiting;
+    if (!waiter) return;
+    if (queue.length > 0) {
+      waiting = undefined;
+      waiter.resolve({ done: false, value: queue.shift()! });
+    } else if (failure) {
+      waiting = undefined;
+      waiter.reject(failure.error);
+    } else if (ended) {
+      waiting = undefined;
+      waiter.resolve({ done: true, value: undefined });
+    }
+  };
+  const cut = (error?: Error) => {
+    if (ended || failure) return;
+    failure = { error: abortReason() ?? new TypeError("terminated", error ? { cause: error } : undefined) };
+    // As a web stream's `error()`: chunks not yet read are dropped, the next read fails.
+    queue.length = 0;
+    settle();
+  };
+  source.on("data", (chunk: Buffer) => {
+    queue.push(chunk);
+    settle();
+    if (queue.length > 0) source.pause();
+  });
+  source.once("end", () => {
+    if (failure) return;
+    ended = true;
+    settle();
+  });
+  source.once("error", cut);
+  source.once("close", () => cut());
+  source.pause();
+  return {
+    read() {
+      if (failure) return Promise.reject(failure.error);
+      if (queue.length > 0) return Promise.resolve({ done: false, value: queue.shift()! });
+      if (ended) return Promise.resolve({ done: true, value: undefined });
+      return new Promise((resolve, reject) => {
+        waiting = { resolve, reject };
+        source.resume();
+      });
+    },
+    async cancel() {
+      if (!ended) ended = true;
+      queue.length = 0;
+      source.destroy();
+    },
+    releaseLock() {},
+  };
+}
+
+/** Offers the body to ModelMesh's providers as a `NodeBodyReader`, as long as nobody read `response.body`. */
+function offerReader<Built extends Response>(response: Built, source: Readable, signal: AbortSignal | undefined): Built {
+  Object.defineProperty(response, BODY_READER, {
+    value: () => {
+      // Taking the Node stream makes `response.body` unreadable for good; it fails if someone already read it.
+      const taken = takeNodeBody(response);
+      if (!taken) return undefined;
+      return nodeBodyReader(taken, () => (signal?.aborted ? abortReason(signal) : undefined));
+    },
+  });
+  return response;
 }
 
 function utf8Decode(bytes: Buffer): string {
@@ -301,7 +394,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
           // From here the body stream watches the signal: the request promise is settled.
           signal?.removeEventListener("abort", onAbort);
           settled = true;
-          resolve(withHeaders(new Response(webBody(source, signal), responseInit), incoming, bodyDecoded));
+          resolve(offerReader(withHeaders(new Response(webBody(source, signal), responseInit), incoming, bodyDecoded), source, signal));
         };
         if (!whole) return streamed();
         readWhole(source, bufferLimit).then((bytes) => {

@@ -15,6 +15,7 @@ import { configSecrets, createBaseProviderConfig, fingerprint, isRecord, joinUrl
 import { completionToChunks, normalizeChatCompletion, normalizeChatCompletionChunk, randomId } from "./normalize.js";
 import { parseOpenAIRateLimitHeaders } from "./rate-limit-headers.js";
 import { Transfer, type TransferControl } from "./transfer.js";
+import { streamedBody } from "./body-reader.js";
 
 export * from "./provider-config.js";
 export * from "./normalize.js";
@@ -373,7 +374,8 @@ export abstract class BaseProvider implements Provider {
     }
     const context: StreamContext = { request: streamRequest, modelId: request.model, state: {} };
     transfer.beginStream(options?.firstTokenTimeoutMs ?? this._config.timeoutMs, options?.stallTimeoutMs ?? this._config.timeoutMs);
-    return this._result(this._iterate(response.body, transfer, context), response.headers);
+    // The injected fetch may offer the body without web streams (the proxy's node:http fetch does): same bytes.
+    return this._result(this._iterate(streamedBody(response)!, transfer, context), response.headers);
   }
 
   /**
