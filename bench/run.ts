@@ -1,7 +1,12 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import { bundleSize } from "./bundle-size.js";
 import type { BenchRow } from "./bundle-size.js";
 import { chatLatency } from "./chat-latency.js";
+import { sdkCosts } from "./sdk-costs.js";
+import { streamTiming } from "./stream-timing.js";
 import { proxyThroughput } from "../cors-proxy/bench/throughput.js";
 
 // `npm run bench`: runs every benchmark one after the other (never in parallel: they would skew each other's
@@ -16,8 +21,12 @@ interface Benchmark {
 const BENCHMARKS: Benchmark[] = [
   { name: "bundle-size", run: bundleSize },
   { name: "chat-latency", run: () => chatLatency() },
+  { name: "sdk-costs", run: () => sdkCosts() },
+  { name: "stream-timing", run: () => streamTiming() },
   { name: "proxy-throughput", run: () => proxyThroughput() },
 ];
+
+const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
 
 /**
  * Runs the named benchmarks (all when none are named) and prints their rows as one table, then the goal checks.
@@ -33,6 +42,9 @@ export async function runBenchmarks(only: string[] = []): Promise<boolean> {
 
   const rows: BenchRow[] = [];
   let ranAll = true;
+  const startedAt = new Date();
+  const loadAtStart = loadavg();
+  const started = performance.now();
   for (const benchmark of selected) {
     const start = performance.now();
     try {
@@ -43,8 +55,32 @@ export async function runBenchmarks(only: string[] = []): Promise<boolean> {
       process.stderr.write(`${benchmark.name}: FAILED\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     }
   }
+  const loadAtEnd = loadavg();
+  const command = `npm run bench${only.length > 0 ? ` -- ${only.join(" ")}` : ""}`;
+  const conditions = `${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC, Node ${process.versions.node}, ${cpus().length} cores, load average ${loadAtStart[0]!.toFixed(2)} at the start and ${loadAtEnd[0]!.toFixed(2)} at the end, ${((performance.now() - started) / 60_000).toFixed(1)} min`;
   process.stdout.write(formatTable(rows));
+  process.stdout.write(`\n${formatMarkdown(rows, command, conditions)}`);
+  mkdirSync(RESULTS, { recursive: true });
+  const file = `${RESULTS}${startedAt.toISOString().replace(/[:]/g, "-").slice(0, 19)}.json`;
+  writeFileSync(file, `${JSON.stringify({ command, startedAt: startedAt.toISOString(), node: process.versions.node, cores: cpus().length, loadAverage: { start: loadAtStart, end: loadAtEnd }, ranAll, rows }, null, 2)}\n`);
+  process.stderr.write(`results written to ${file}\n`);
   return ranAll;
+}
+
+/**
+ * The rows as a markdown table README can paste: every row with a goal, and the context rows of each section.
+ * @example
+ * console.log(formatMarkdown(rows, "npm run bench", "2026-12-02, 2 cores"));
+ */
+export function formatMarkdown(rows: BenchRow[], command: string, conditions: string): string {
+  const cell = (text: string) => text.replace(/\|/g, "\\|");
+  const lines = [`\`${command}\` (${conditions}):`, "", "| part | measure | result | goal | met |", "|---|---|---|---|---|"];
+  for (const row of rows) {
+    if (row.section === "goals" || row.section.includes("top inputs")) continue;
+    const part = row.section.split(/[(,]/)[0]!.trim();
+    lines.push(`| ${cell(part)} | ${cell(row.name)} | ${cell(row.value)} | ${cell(row.goal ?? "")} | ${row.goal === undefined ? "" : row.pass ? "yes" : "**no**"} |`);
+  }
+  return `${lines.join("\n")}\n`;
 }
 
 /** One block per section; a goal column only where a row has a goal. Goal rows are repeated at the end as check lines. */
