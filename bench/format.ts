@@ -33,9 +33,9 @@ export function formatMarkdown(rows: BenchRow[], command: string, conditions: st
   const lines = [`\`${command}\` (${conditions}):`, "", "| part | measure | result | goal | met |", "|---|---|---|---|---|"];
   for (const row of rows) {
     if (row.section.includes("top inputs")) continue;
-    // The section up to its first parenthesis names the part ("proxy, SSE stream, 50 connections"); goal rows
-    // collected by a part under "goals" keep that name.
-    const part = row.section === "goals" ? "goals" : row.section.split("(")[0]!.trim();
+    // The section up to its first parenthesis names the part ("proxy, SSE stream, 50 connections"); chat-latency
+    // files its goal rows under "goals".
+    const part = row.section === "goals" ? "chat, goals" : row.section.split("(")[0]!.trim();
     lines.push(`| ${cell(part)} | ${cell(row.name)} | ${cell(row.value)} | ${cell(row.goal ?? "")} | ${row.goal === undefined ? "" : row.pass ? "yes" : "**no**"} |`);
   }
   return `${lines.join("\n")}\n`;
