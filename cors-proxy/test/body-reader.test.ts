@@ -133,9 +133,10 @@ describe("the node fetch's body reader, as the providers read streams", () => {
     expect(run.fast.error).toBeUndefined();
     expect(run.fast.chunks.map((entry) => (entry as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? null)).toEqual(["", "Hel", "5 €", "lo", null, null]);
     expect(run.fast.chunks.at(-1)).toMatchObject({ usage: { total_tokens: 7 } });
-    // The fast path really ran: the Response's own web stream was never read.
+    // The fast path really ran: the provider took the Node stream, so the Response never built a web body.
     expect(run.responses).toHaveLength(1);
-    expect(run.responses[0]!.bodyUsed).toBe(false);
+    expect(run.responses[0]!.bodyUsed).toBe(true);
+    expect(run.responses[0]!.body).toBeNull();
   });
 
   it("fails the same way on an in-band error event after some chunks", async () => {

@@ -357,7 +357,9 @@ export abstract class BaseProvider implements Provider {
     });
     const { response, transfer } = sent;
     const contentType = response.headers.get("content-type") ?? "";
-    if (contentType.includes("application/json") || !response.body) {
+    // The injected fetch may offer the body without web streams (the proxy's node:http fetch does): same bytes.
+    const body = contentType.includes("application/json") ? null : streamedBody(response);
+    if (!body) {
       // Some servers ignore `stream: true` and answer with one JSON completion; replay it as chunks.
       const text = await sent.read((whole) => whole.text());
       const chunks = this._parse(request.model, text, () => {
@@ -374,8 +376,7 @@ export abstract class BaseProvider implements Provider {
     }
     const context: StreamContext = { request: streamRequest, modelId: request.model, state: {} };
     transfer.beginStream(options?.firstTokenTimeoutMs ?? this._config.timeoutMs, options?.stallTimeoutMs ?? this._config.timeoutMs);
-    // The injected fetch may offer the body without web streams (the proxy's node:http fetch does): same bytes.
-    return this._result(this._iterate(streamedBody(response)!, transfer, context), response.headers);
+    return this._result(this._iterate(body, transfer, context), response.headers);
   }
 
   /**
