@@ -122,7 +122,7 @@ export async function bundleSize(): Promise<BenchRow[]> {
     for (const [index, scenario] of SCENARIOS.entries()) measured.push([scenario, await measureBundle(directory, `modelmesh-${index}.js`, scenario.source, scenario.firstUse)]);
     const openai = await measureBundle(directory, "openai-entry.js", OPENAI_ENTRY, []);
     const serviceWorker = await measureBundle(directory, "static-entry.js", STATIC_ENTRY, [], false);
-    return sizeRows(measured, openai, serviceWorker, await installedVersion("openai"));
+    return [...sizeRows(measured, openai, serviceWorker, await installedVersion("openai")), ...(await extensionRows(directory))];
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
@@ -326,4 +326,78 @@ function sizeRows(measured: Array<[Scenario, BundleMeasure]>, openai: BundleMeas
 
 function ratio(value: number): string {
   return value.toFixed(2);
+}
+
+/** The page client's budget (gzip). */
+export const PAGE_CLIENT_BUDGET_BYTES = 3 * 1024;
+
+/** The whole `modelmesh/extension` surface, as a page that imports all of it would bundle it. */
+const PAGE_CLIENT_ENTRY = `import * as extension from "modelmesh/extension";
+globalThis.modelmeshExtension = extension;
+`;
+
+/**
+ * The extension's two size lines, measured only when their files exist (they are built on other branches): the
+ * `modelmesh/extension` page client (esbuild, as a page bundles it) and the built extension's service worker
+ * (`extension/dist`: the file the manifest names and every file it imports statically, each gzipped). Otherwise
+ * the row says "not built".
+ */
+async function extensionRows(directory: string): Promise<BenchRow[]> {
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+  const rows: BenchRow[] = [];
+  const pageClientSource = join(ROOT, "sdk/dist/extension-client/index.js");
+  if (await exists(pageClientSource)) {
+    const page = await measureBundle(directory, "extension-page-client.js", PAGE_CLIENT_ENTRY, []);
+    rows.push({ section: SECTION, name: "modelmesh/extension page client (whole surface): up front gz", value: `${kb(page.minBytes)} min, ${kb(page.gzipBytes)} gz`, goal: "≤ 3.0 KB gz", pass: page.gzipBytes <= PAGE_CLIENT_BUDGET_BYTES });
+  } else {
+    rows.push({ section: SECTION, name: "modelmesh/extension page client", value: "not built" });
+  }
+  const worker = await builtServiceWorker(join(ROOT, "extension/dist"));
+  rows.push(
+    worker
+      ? { section: SECTION, name: `extension service worker (extension/dist/${worker.entry} + ${worker.files - 1} static import(s))`, value: `${kb(worker.bytes)} min, ${kb(worker.gzipBytes)} gz; import( calls: ${worker.dynamicImports}` }
+      : { section: SECTION, name: "extension service worker (extension/dist)", value: "not built" },
+  );
+  return rows;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await readFile(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The service worker the built manifest names, with the files it imports statically (relative imports only). */
+async function builtServiceWorker(dist: string): Promise<{ entry: string; files: number; bytes: number; gzipBytes: number; dynamicImports: number } | undefined> {
+  let manifest: { background?: { service_worker?: string } };
+  try {
+    manifest = JSON.parse(await readFile(join(dist, "manifest.json"), "utf8")) as typeof manifest;
+  } catch {
+    return undefined;
+  }
+  const entry = manifest.background?.service_worker;
+  if (!entry) return undefined;
+  const seen = new Set<string>();
+  const pending = [join(dist, entry)];
+  let bytes = 0;
+  let gzipBytes = 0;
+  let dynamicImports = 0;
+  while (pending.length > 0) {
+    const path = pending.pop()!;
+    if (seen.has(path)) continue;
+    seen.add(path);
+    const contents = await readFile(path);
+    bytes += contents.byteLength;
+    gzipBytes += gzipSync(contents, { level: 9 }).byteLength;
+    const text = contents.toString("utf8");
+    dynamicImports += text.match(/\bimport\(/g)?.length ?? 0;
+    for (const match of text.matchAll(/(?:\bimport|\bexport)\s*(?:[^'"()]*?\bfrom\s*)?["'](\.{1,2}\/[^"']+|\/[^"']+)["']/g)) {
+      const target = match[1]!.startsWith("/") ? join(dist, match[1]!) : resolve(join(path, ".."), match[1]!);
+      pending.push(target);
+    }
+  }
+  return { entry, files: seen.size, bytes, gzipBytes, dynamicImports };
 }

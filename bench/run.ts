@@ -1,7 +1,13 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import { bundleSize } from "./bundle-size.js";
 import type { BenchRow } from "./bundle-size.js";
 import { chatLatency } from "./chat-latency.js";
+import { formatMarkdown, formatTable } from "./format.js";
+import { sdkCosts } from "./sdk-costs.js";
+import { streamTiming } from "./stream-timing.js";
 import { proxyThroughput } from "../cors-proxy/bench/throughput.js";
 
 // `npm run bench`: runs every benchmark one after the other (never in parallel: they would skew each other's
@@ -16,8 +22,12 @@ interface Benchmark {
 const BENCHMARKS: Benchmark[] = [
   { name: "bundle-size", run: bundleSize },
   { name: "chat-latency", run: () => chatLatency() },
+  { name: "sdk-costs", run: () => sdkCosts() },
+  { name: "stream-timing", run: () => streamTiming() },
   { name: "proxy-throughput", run: () => proxyThroughput() },
 ];
+
+const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
 
 /**
  * Runs the named benchmarks (all when none are named) and prints their rows as one table, then the goal checks.
@@ -33,6 +43,9 @@ export async function runBenchmarks(only: string[] = []): Promise<boolean> {
 
   const rows: BenchRow[] = [];
   let ranAll = true;
+  const startedAt = new Date();
+  const loadAtStart = loadavg();
+  const started = performance.now();
   for (const benchmark of selected) {
     const start = performance.now();
     try {
@@ -43,31 +56,18 @@ export async function runBenchmarks(only: string[] = []): Promise<boolean> {
       process.stderr.write(`${benchmark.name}: FAILED\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     }
   }
+  const loadAtEnd = loadavg();
+  const command = `npm run bench${only.length > 0 ? ` -- ${only.join(" ")}` : ""}`;
+  const conditions = `${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC, Node ${process.versions.node}, ${cpus().length} cores, load average ${loadAtStart[0]!.toFixed(2)} at the start and ${loadAtEnd[0]!.toFixed(2)} at the end, ${((performance.now() - started) / 60_000).toFixed(1)} min`;
   process.stdout.write(formatTable(rows));
+  process.stdout.write(`\n${formatMarkdown(rows, command, conditions)}`);
+  mkdirSync(RESULTS, { recursive: true });
+  const file = `${RESULTS}${startedAt.toISOString().replace(/[:]/g, "-").slice(0, 19)}.json`;
+  writeFileSync(file, `${JSON.stringify({ command, startedAt: startedAt.toISOString(), node: process.versions.node, cores: cpus().length, loadAverage: { start: loadAtStart, end: loadAtEnd }, ranAll, rows }, null, 2)}\n`);
+  process.stderr.write(`results written to ${file}\n`);
   return ranAll;
 }
 
-/** One block per section; a goal column only where a row has a goal. Goal rows are repeated at the end as check lines. */
-export function formatTable(rows: BenchRow[]): string {
-  const lines: string[] = [];
-  const sections = [...new Set(rows.map((row) => row.section))].filter((section) => section !== "goals");
-  for (const section of sections) {
-    const inSection = rows.filter((row) => row.section === section);
-    const nameWidth = Math.max(...inSection.map((row) => row.name.length));
-    const valueWidth = Math.max(...inSection.map((row) => row.value.length));
-    lines.push("", section, "-".repeat(Math.min(section.length, 120)));
-    for (const row of inSection) {
-      const goal = row.goal === undefined ? "" : `  goal ${row.goal}  ${row.pass ? "ok" : "MISS"}`;
-      lines.push(`  ${row.name.padEnd(nameWidth)}  ${row.value.padStart(valueWidth)}${goal}`.trimEnd());
-    }
-  }
-  const goals = rows.filter((row) => row.goal !== undefined);
-  if (goals.length > 0) {
-    lines.push("", "goal checks", "-----------");
-    for (const row of goals) lines.push(`  ${row.name}: ${row.value} (goal ${row.goal}) ${row.pass ? "ok" : "MISS"}`);
-  }
-  return `${lines.join("\n")}\n`;
-}
 
 try {
   process.exitCode = (await runBenchmarks(process.argv.slice(2))) ? 0 : 1;

@@ -69,8 +69,8 @@ export function startChild(script: string, args: string[] = [], options: { ready
  * @example
  * const result = await runJsonChild("cors-proxy/bench/load-process.ts", [JSON.stringify(plan)]);
  */
-export function runJsonChild<T>(script: string, args: string[]): Promise<T> {
-  const child = spawn(process.execPath, [...TS_FLAGS, script, ...args], { cwd: REPOSITORY, stdio: ["ignore", "pipe", "pipe"] });
+export function runJsonChild<T>(script: string, args: string[], nodeFlags: string[] = []): Promise<T> {
+  const child = spawn(process.execPath, [...TS_FLAGS, ...nodeFlags, script, ...args], { cwd: REPOSITORY, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (part: Buffer) => (stdout += part.toString()));

@@ -69,7 +69,9 @@ function sseSource(stream: AsyncIterable<unknown>, context: RouteContext, isKnow
       if (finished) return undefined;
       try {
         const { value, done } = await iterator.next();
-        if (!done) return formatSseEvent(JSON.stringify(value));
+        // JSON.stringify escapes CR and LF inside strings and adds no line breaks of its own, so the text is one
+        // `data:` line as it is (formatSseEvent would split it on line ends: a regex and two arrays per chunk).
+        if (!done) return `data: ${JSON.stringify(value)}\n\n`;
         finished = true;
         return SSE_DONE;
       } catch (error) {

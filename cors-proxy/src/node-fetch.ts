@@ -95,13 +95,160 @@ function decoded(incoming: IncomingMessage): { source: Readable; bodyDecoded: bo
   return { source: incoming.pipe(decoder), bodyDecoded: true };
 }
 
-/** The body as a web stream; an abort of `signal` cuts the connection and errors the stream with its reason. */
-function webBody(source: Readable, signal: AbortSignal | undefined): ReadableStream<Uint8Array> {
-  if (!signal) return nodeBodyStream(source);
+/** An abort of `signal` cuts the connection under `source` (the body then fails with the abort's reason). */
+function cutOnAbort(source: Readable, signal: AbortSignal | undefined): void {
+  if (!signal) return;
   const onAbort = () => source.destroy();
   signal.addEventListener("abort", onAbort, { once: true });
   source.once("close", () => signal.removeEventListener("abort", onAbort));
-  return nodeBodyStream(source, () => (signal.aborted ? abortReason(signal) : undefined));
+}
+
+/**
+ * Where ModelMesh's providers look for a body reader that skips web streams (`sdk/src/provider/body-reader.ts`);
+ * a global symbol, so this file needs nothing from the SDK but the name.
+ */
+export const BODY_READER = Symbol.for("modelmesh.body-reader");
+
+/** What a body reader gives: `ReadableStreamDefaultReader`'s reading part. */
+export interface NodeBodyReader {
+  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  cancel(reason?: unknown): Promise<void>;
+  releaseLock(): void;
+}
+
+/**
+ * A pull reader straight over a Node stream: each `read()` takes the next chunk as it arrived (the source is paused
+ * while nobody waits, so an unread body is not buffered in memory), `cancel()` destroys the source (closing the
+ * connection). It ends, fails and aborts exactly as `nodeBodyStream` does: a source that closes before its end
+ * fails with "terminated", and an abort fails with the caller's reason.
+ * @example
+ * const reader = nodeBodyReader(incoming, () => undefined);
+ * for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) console.log(chunk.value.byteLength);
+ */
+export function nodeBodyReader(source: Readable, abortReason: () => unknown): NodeBodyReader {
+  const queue: Buffer[] = [];
+  let ended = false;
+  let failure: { error: unknown } | undefined;
+  let waiting: { resolve: (result: ReadableStreamReadResult<Uint8Array>) => void; reject: (error: unknown) => void } | undefined;
+  const settle = () => {
+    const waiter = waiting;
+    if (!waiter) return;
+    if (queue.length > 0) {
+      waiting = undefined;
+      waiter.resolve({ done: false, value: queue.shift()! });
+    } else if (failure) {
+      waiting = undefined;
+      waiter.reject(failure.error);
+    } else if (ended) {
+      waiting = undefined;
+      waiter.resolve({ done: true, value: undefined });
+    }
+  };
+  const cut = (error?: Error) => {
+    if (ended || failure) return;
+    failure = { error: abortReason() ?? new TypeError("terminated", error ? { cause: error } : undefined) };
+    // As a web stream's `error()`: chunks not yet read are dropped, the next read fails.
+    queue.length = 0;
+    settle();
+  };
+  source.on("data", (chunk: Buffer) => {
+    queue.push(chunk);
+    settle();
+    if (queue.length > 0) source.pause();
+  });
+  source.once("end", () => {
+    if (failure) return;
+    ended = true;
+    settle();
+  });
+  source.once("error", cut);
+  source.once("close", () => cut());
+  source.pause();
+  return {
+    read() {
+      if (failure) return Promise.reject(failure.error);
+      if (queue.length > 0) return Promise.resolve({ done: false, value: queue.shift()! });
+      if (ended) return Promise.resolve({ done: true, value: undefined });
+      return new Promise((resolve, reject) => {
+        waiting = { resolve, reject };
+        source.resume();
+      });
+    },
+    async cancel() {
+      if (!ended) ended = true;
+      queue.length = 0;
+      source.destroy();
+    },
+    releaseLock() {},
+  };
+}
+
+/**
+ * A streamed response whose web body is built only when someone asks for it (`body`, `text()`, `clone()`...). The
+ * proxy's providers take the Node stream instead, through the `BODY_READER` offer, so for them no web stream is ever
+ * built (a `ReadableStream` per response was about 3 % of the proxy's CPU in a profile under load). Reading both
+ * ways is refused as `fetch` refuses a second read: once one side has the body, the other gets nothing.
+ */
+class StreamedResponse extends Response {
+  #source: Readable;
+  #signal: AbortSignal | undefined;
+  #taken = false;
+  #full: Response | undefined;
+
+  constructor(source: Readable, signal: AbortSignal | undefined, init: { status: number; statusText: string }) {
+    super(null, init);
+    this.#source = source;
+    this.#signal = signal;
+    Object.defineProperty(this, BODY_READER, { value: () => this.#takeReader() });
+  }
+
+  #whole(): Response {
+    this.#full ??= new Response(this.#taken ? null : nodeBodyStream(this.#source, () => (this.#signal?.aborted ? abortReason(this.#signal) : undefined)), { status: this.status, statusText: this.statusText, headers: this.headers });
+    return this.#full;
+  }
+
+  #takeReader(): NodeBodyReader | undefined {
+    if (this.#taken || this.#full) return undefined;
+    this.#taken = true;
+    const signal = this.#signal;
+    return nodeBodyReader(this.#source, () => (signal?.aborted ? abortReason(signal) : undefined));
+  }
+
+  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+    return this.#taken ? null : (this.#whole().body as ReadableStream<Uint8Array<ArrayBuffer>> | null);
+  }
+
+  override get bodyUsed(): boolean {
+    return this.#taken || (this.#full?.bodyUsed ?? false);
+  }
+
+  override text(): Promise<string> {
+    return this.#whole().text();
+  }
+
+  override json(): Promise<unknown> {
+    return this.#whole().json();
+  }
+
+  override arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#whole().arrayBuffer();
+  }
+
+  override bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    return this.#whole().bytes();
+  }
+
+  override blob(): Promise<Blob> {
+    return this.#whole().blob();
+  }
+
+  override formData(): Promise<FormData> {
+    return this.#whole().formData();
+  }
+
+  override clone(): Response {
+    return this.#whole().clone();
+  }
 }
 
 function utf8Decode(bytes: Buffer): string {
@@ -301,7 +448,8 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
           // From here the body stream watches the signal: the request promise is settled.
           signal?.removeEventListener("abort", onAbort);
           settled = true;
-          resolve(withHeaders(new Response(webBody(source, signal), responseInit), incoming, bodyDecoded));
+          cutOnAbort(source, signal);
+          resolve(withHeaders(new StreamedResponse(source, signal, responseInit), incoming, bodyDecoded));
         };
         if (!whole) return streamed();
         readWhole(source, bufferLimit).then((bytes) => {

@@ -15,6 +15,7 @@ import { configSecrets, createBaseProviderConfig, fingerprint, isRecord, joinUrl
 import { completionToChunks, normalizeChatCompletion, normalizeChatCompletionChunk, randomId } from "./normalize.js";
 import { parseOpenAIRateLimitHeaders } from "./rate-limit-headers.js";
 import { Transfer, type TransferControl } from "./transfer.js";
+import { streamedBody } from "./body-reader.js";
 
 export * from "./provider-config.js";
 export * from "./normalize.js";
@@ -356,7 +357,9 @@ export abstract class BaseProvider implements Provider {
     });
     const { response, transfer } = sent;
     const contentType = response.headers.get("content-type") ?? "";
-    if (contentType.includes("application/json") || !response.body) {
+    // The injected fetch may offer the body without web streams (the proxy's node:http fetch does): same bytes.
+    const body = contentType.includes("application/json") ? null : streamedBody(response);
+    if (!body) {
       // Some servers ignore `stream: true` and answer with one JSON completion; replay it as chunks.
       const text = await sent.read((whole) => whole.text());
       const chunks = this._parse(request.model, text, () => {
@@ -373,7 +376,7 @@ export abstract class BaseProvider implements Provider {
     }
     const context: StreamContext = { request: streamRequest, modelId: request.model, state: {} };
     transfer.beginStream(options?.firstTokenTimeoutMs ?? this._config.timeoutMs, options?.stallTimeoutMs ?? this._config.timeoutMs);
-    return this._result(this._iterate(response.body, transfer, context), response.headers);
+    return this._result(this._iterate(body, transfer, context), response.headers);
   }
 
   /**

@@ -70,6 +70,29 @@ describe("Transfer's timers", () => {
     expect(timedOut(transfer)!.message).toContain("sent nothing more within 100 ms");
   });
 
+  it("keeps one timer across many reads, and still ends a stall window shorter than the first-token one on time", () => {
+    const transfer = new Transfer(undefined, {}, where);
+    transfer.beginStream(60_000, 100);
+    const timers = vi.spyOn(globalThis, "setTimeout");
+    // A fast stream: 200 reads of 1 ms each, content every time.
+    for (let chunk = 0; chunk < 200; chunk++) {
+      transfer.waiting(true);
+      vi.advanceTimersByTime(1);
+      transfer.waiting(false);
+      transfer.progress();
+    }
+    // A timer per read would be 200; one is armed for the first wait and re-armed when it fires early (every 100 ms).
+    expect(timers.mock.calls.length).toBeLessThanOrEqual(5);
+    timers.mockRestore();
+    expect(transfer.signal.aborted).toBe(false);
+    // The timer armed for the 60 s first-token window must not outlive the 100 ms stall window.
+    transfer.waiting(true);
+    vi.advanceTimersByTime(99);
+    expect(transfer.signal.aborted).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(timedOut(transfer)).toMatchObject({ timeoutMs: 100 });
+  });
+
   it("bounds the whole exchange with the total limit, whatever the phases", () => {
     const transfer = new Transfer(undefined, { totalMs: 1_000 }, where);
     transfer.beginStream(10_000, 10_000);

@@ -62,6 +62,9 @@ export class Transfer implements TransferControl {
   /** What is left of the current phase's window (streams), and since when the reader has been waiting. */
   private remainingMs = Number.POSITIVE_INFINITY;
   private waitingSince = 0;
+  private isWaiting = false;
+  /** When the armed phase timer fires (Date.now() ms). */
+  private timerDueAt = 0;
   private stallMs: number | undefined;
   private phaseWindowMs = 0;
   private firedLimit: { phase: Phase | "total"; ms: number } | undefined;
@@ -106,14 +109,16 @@ export class Transfer implements TransferControl {
   waiting(on: boolean): void {
     if (on) {
       if (!Number.isFinite(this.remainingMs)) return;
-      this.waitingSince = Date.now();
-      const { phase, phaseWindowMs } = this;
-      this.clearPhase();
-      this.phaseTimer = globalThis.setTimeout(() => this.expire(phase, phaseWindowMs), Math.max(0, this.remainingMs));
+      const now = Date.now();
+      this.waitingSince = now;
+      this.isWaiting = true;
+      // One timer serves many reads (a stream waits once per network chunk): it is re-armed only when the window now
+      // ends before it would fire. Firing early is fine: `watch` arms it again for what is left.
+      if (this.phaseTimer === undefined || this.timerDueAt > now + this.remainingMs) this.armWatch(this.remainingMs);
       return;
     }
-    if (this.phaseTimer === undefined) return;
-    this.clearPhase();
+    if (!this.isWaiting) return;
+    this.isWaiting = false;
     this.remainingMs -= Date.now() - this.waitingSince;
   }
 
@@ -168,6 +173,22 @@ export class Transfer implements TransferControl {
   private release(): void {
     if (this.followCaller) this.callerSignal?.removeEventListener("abort", this.followCaller);
     this.followCaller = undefined;
+  }
+
+  private armWatch(ms: number): void {
+    this.clearPhase();
+    const delay = Math.max(0, ms);
+    this.timerDueAt = Date.now() + delay;
+    this.phaseTimer = globalThis.setTimeout(() => this.watch(), delay);
+  }
+
+  /** The phase window may be over: only time spent waiting counts, so check what is really left. */
+  private watch(): void {
+    this.phaseTimer = undefined;
+    if (!this.isWaiting) return;
+    const left = this.remainingMs - (Date.now() - this.waitingSince);
+    if (left <= 0) this.expire(this.phase, this.phaseWindowMs);
+    else this.armWatch(left);
   }
 
   private clearPhase(): void {

@@ -1,0 +1,80 @@
+/**
+ * A/B of two source trees of the proxy in mesh mode, in the same run: the bare node:http pass-through, the CLI from
+ * tree A and the CLI from tree B, each in its own process, blocks rotating every round (as the throughput part of
+ * `npm run bench`). Prints per round each side's throughput ratio to the pass-through and its CPU µs per request,
+ * then the medians. On a shared machine this is what tells a change apart from the load swinging.
+ *
+ *   npx tsx --conditions=modelmesh-source bench/ab-proxy.ts <tree A> [json|sse|both] [rounds] [seconds]
+ *
+ * Tree B is this repository. Tree A is any other checkout with its own `node_modules/modelmesh` pointing at its
+ * own `sdk/` (for example `git archive <commit> | tar -x -C /tmp/base`, then link the rest of `node_modules`).
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { runJsonChild, startChild, type Child } from "../cors-proxy/bench/children.js";
+import type { LoadPlan, LoadTarget, ThroughputSample } from "../cors-proxy/bench/load-process.js";
+
+const MODEL = "gpt-4o-mini";
+const MESSAGES = [{ role: "user", content: "Hello there, how are you today?" }];
+const BODIES = {
+  json: JSON.stringify({ model: MODEL, messages: MESSAGES }),
+  sse: JSON.stringify({ model: MODEL, messages: MESSAGES, stream: true, stream_options: { include_usage: true } }),
+};
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+async function main(): Promise<void> {
+  const treeA = resolve(process.argv[2] ?? "");
+  const kinds = process.argv[3] === "json" ? ["json"] : process.argv[3] === "sse" ? ["sse"] : ["json", "sse"];
+  const rounds = Number(process.argv[4] ?? 4);
+  const seconds = Number(process.argv[5] ?? 4);
+  const directory = mkdtempSync(join(tmpdir(), "modelmesh-ab-"));
+  const children: Child[] = [];
+  const stopAll = () => Promise.all(children.map((child) => child.stop()));
+  try {
+    const upstream = await startChild("cors-proxy/bench/upstream-process.ts");
+    children.push(upstream);
+    const config = join(directory, "modelmesh.json");
+    writeFileSync(config, JSON.stringify({ providers: { bench: { connector: "openai-compatible", config: { base_url: upstream.announced, api_key: "sk-bench", models: [{ id: MODEL, capabilities: ["generation.text-generation.chat-completion"] }] } } } }));
+    const listening = /listening on (http:\/\/\S+)/;
+    const started = await Promise.all([
+      startChild("cors-proxy/bench/pass-through-process.ts", [new URL(upstream.announced).origin]),
+      startChild(join(treeA, "cors-proxy/bin/modelmesh-proxy.js"), ["--config", config, "--port", "0"], { ready: listening }),
+      startChild("cors-proxy/bin/modelmesh-proxy.js", ["--config", config, "--port", "0"], { ready: listening }),
+    ]);
+    children.push(...started);
+    const [passThrough, a, b] = started;
+    process.stdout.write(`load average at the start: ${loadavg().map((value) => value.toFixed(2)).join(" ")}\n`);
+    for (const kind of kinds as Array<keyof typeof BODIES>) {
+      const target = (name: string, child: Child): LoadTarget => ({ name, url: `${child.announced}/v1/chat/completions`, body: BODIES[kind], headers: { "content-type": "application/json", authorization: "Bearer sk-bench" }, pid: child.process.pid! });
+      const plan: LoadPlan = { kind: "throughput", targets: [target("pass-through", passThrough!), target("A", a!), target("B", b!)], rounds, seconds, warmupSeconds: 2, connections: 50 };
+      const samples = await runJsonChild<ThroughputSample[]>("cors-proxy/bench/load-process.ts", [JSON.stringify(plan)]);
+      const of = (name: string) => samples.filter((sample) => sample.target === name).sort((x, y) => x.round - y.round);
+      const base = of("pass-through");
+      const ratios = (name: string) => of(name).map((sample, index) => sample.requestsPerSecond / base[index]!.requestsPerSecond);
+      const cpu = (name: string) => of(name).map((sample) => sample.cpuUsPerRequest);
+      const p99 = (name: string) => of(name).map((sample, index) => sample.p99Ms - base[index]!.p99Ms);
+      const errors = (name: string) => of(name).reduce((sum, sample) => sum + sample.errors + sample.non2xx, 0);
+      const format = (values: number[], digits: number) => values.map((value) => value.toFixed(digits)).join(", ");
+      process.stdout.write(
+        [
+          `${kind}: throughput / pass-through per round   A: ${format(ratios("A"), 2)}   B: ${format(ratios("B"), 2)}`,
+          `${kind}: medians                               A: ${median(ratios("A")).toFixed(2)}   B: ${median(ratios("B")).toFixed(2)}   B / A: ${format(ratios("B").map((value, index) => value / ratios("A")[index]!), 2)}`,
+          `${kind}: CPU µs per request (pass-through, A, B) ${median(cpu("pass-through")).toFixed(0)}, ${median(cpu("A")).toFixed(0)}, ${median(cpu("B")).toFixed(0)}   per round A: ${format(cpu("A"), 0)}   B: ${format(cpu("B"), 0)}`,
+          `${kind}: p99 − pass-through p99, ms (median)   A: ${median(p99("A")).toFixed(0)}   B: ${median(p99("B")).toFixed(0)}   errors A ${errors("A")}, B ${errors("B")}`,
+          `${kind}: pass-through req/s (median, context)  ${median(base.map((sample) => sample.requestsPerSecond)).toFixed(0)}`,
+          "",
+        ].join("\n"),
+      );
+    }
+    process.stdout.write(`load average at the end: ${loadavg().map((value) => value.toFixed(2)).join(" ")}\n`);
+  } finally {
+    await stopAll();
+  }
+}
+
+await main();
