@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { bundleSize } from "./bundle-size.js";
 import type { BenchRow } from "./bundle-size.js";
 import { chatLatency } from "./chat-latency.js";
+import { extensionColdStart } from "./extension-cold-start-part.js";
 import { formatMarkdown, formatTable } from "./format.js";
 import { sdkCosts } from "./sdk-costs.js";
 import { streamTiming } from "./stream-timing.js";
@@ -25,6 +26,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: "sdk-costs", run: () => sdkCosts() },
   { name: "stream-timing", run: () => streamTiming() },
   { name: "proxy-throughput", run: () => proxyThroughput() },
+  { name: "extension-cold-start", run: () => extensionColdStart() },
 ];
 
 const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
