@@ -2,7 +2,7 @@
  * Mesh mode: the OpenAI REST API with ModelMesh routing behind it. Each route reads the body once, calls the
  * client with the OpenAI call shape, and writes the answer once (a stream: one JSON.stringify per chunk).
  */
-import { SSE_DONE, capabilities, formatSseEvent, type MeshClient } from "modelmesh";
+import { SSE_DONE, capabilities, formatSseEvent, servedBy, type MeshClient } from "modelmesh";
 import { badRequest, errorReplyFor, payloadTooLarge, ProxyRequestError, quoteName } from "./errors.js";
 import { jsonResponse, knownRequestBody, streamOf, type BodySource, type ProxyRequest, type Reply } from "./responses.js";
 import { parseJsonObject } from "./json-body.js";
@@ -110,17 +110,26 @@ const chatCompletions: Route = async (client, request, context) => {
     const stream = await client.chat.completions.create(body as never, { signal: context.signal });
     return new Response(streamOf(sseSource(stream as AsyncIterable<unknown>, context, knownModelNames(client))), { status: 200, headers: SSE_HEADERS });
   }
-  return jsonResponse(await client.chat.completions.create(body as never, { signal: context.signal }));
+  return meshJson(await client.chat.completions.create(body as never, { signal: context.signal }));
 };
 
-const embeddings: Route = async (client, request, context) => jsonResponse(await client.embeddings.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));
+/**
+ * A JSON answer with who served it and what it cost in `x-modelmesh-provider`, `x-modelmesh-model`,
+ * `x-modelmesh-attempts` and `x-modelmesh-cost` (USD), read from the record the router keeps on the response.
+ */
+function meshJson(value: unknown): Reply {
+  const served = servedBy(value);
+  return jsonResponse(value, 200, served ? { "x-modelmesh-provider": served.provider, "x-modelmesh-model": served.model, "x-modelmesh-attempts": String(served.attempts), "x-modelmesh-cost": String(Math.round(served.cost * 1e10) / 1e10) } : undefined);
+}
 
-const images: Route = async (client, request, context) => jsonResponse(await client.images.generate((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));
+const embeddings: Route = async (client, request, context) => meshJson(await client.embeddings.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));
+
+const images: Route = async (client, request, context) => meshJson(await client.images.generate((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));
 
 // Rerank, web search and scrape: ModelMesh's own shapes (no OpenAI equivalent), routed like the rest.
-const rerank: Route = async (client, request, context) => jsonResponse(await client.rerank.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));
-const search: Route = async (client, request, context) => jsonResponse(await client.search.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));
-const scrape: Route = async (client, request, context) => jsonResponse(await client.scrape.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));
+const rerank: Route = async (client, request, context) => meshJson(await client.rerank.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));
+const search: Route = async (client, request, context) => meshJson(await client.search.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));
+const scrape: Route = async (client, request, context) => meshJson(await client.scrape.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));
 
 const speech: Route = async (client, request, context) => {
   const audio = await client.audio.speech.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal });

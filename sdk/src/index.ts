@@ -30,6 +30,7 @@ export {
   type RecoverySettings,
   type StreamFailoverMode,
 } from "./core/config.js";
+export { servedBy, SERVED_BY, type ServedBy } from "./wire/served.js";
 export { capabilities, resolveCapability, capabilityCovers, type CapabilityNode } from "./wire/capabilities.js";
 export { registerConnector, registerConnectorLoader, type ConnectorKind, type ConnectorClass, type ConnectorDescription, type ConnectorLoader } from "./core/registry.js";
 export { Middleware, type MiddlewareContext, type MiddlewareLike } from "./core/middleware.js";

@@ -10,6 +10,7 @@ export type { LazyModelMesh } from "./core/lazy-mesh.js";
 export type { CreateOptions, ConnectorOption } from "./core/options.js";
 export type { MeshConfigObject, ResolvedConfig } from "./core/config.js";
 export { capabilities, resolveCapability, capabilityCovers, type CapabilityNode } from "./wire/capabilities.js";
+export { servedBy, SERVED_BY, type ServedBy } from "./wire/served.js";
 export { registerConnector, registerConnectorLoader, type ConnectorKind, type ConnectorClass, type ConnectorDescription, type ConnectorLoader } from "./core/registry.js";
 export { Middleware, type MiddlewareContext, type MiddlewareLike } from "./core/middleware.js";
 export type { RequestOptions } from "./core/router.js";

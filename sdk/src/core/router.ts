@@ -1,3 +1,4 @@
+import { markServed } from "../wire/served.js";
 import {
   AllProvidersExhaustedError,
   ModelMeshError,
@@ -85,6 +86,8 @@ interface Route {
   callOptions: ProviderCallOptions | undefined;
   /** The current attempt's budget reservation, settled when the next attempt reserves or the request ends. */
   reservation?: Reservation | undefined;
+  /** USD booked so far, every billed attempt included. */
+  cost: number;
 }
 
 interface OpenedStream {
@@ -122,6 +125,11 @@ function addCounts(left: UsageCounts | undefined, right: UsageCounts | undefined
   if (!left) return right;
   if (!right) return left;
   return { promptTokens: left.promptTokens + right.promptTokens, completionTokens: left.completionTokens + right.completionTokens, totalTokens: left.totalTokens + right.totalTokens };
+}
+
+/** Cost as reported to callers: rounded to 1e-10 USD, so float noise never shows. */
+function roundCost(value: number): number {
+  return Math.round(value * 1e10) / 1e10;
 }
 
 /** USD cost of one request from the model's price table (0 when it has none). */
@@ -175,6 +183,10 @@ export class Router {
           this.recordSuccess(state, route, latencyMs);
           this.emitAttemptEnd(route, state, attempt, latencyMs);
           this.finish(route, state, usageOf(result), true);
+          markServed(result, { provider: state.providerId, model: state.modelId, attempts: route.attemptCount, cost: route.cost });
+          // The request's cost in USD beside the tokens, as OpenRouter reports it (OpenAI's usage schema allows more fields).
+          const usage = (result as { usage?: unknown } | null)?.usage;
+          if (usage && typeof usage === "object") (usage as { cost?: number }).cost = roundCost(route.cost);
           return result;
         } catch (error) {
           this.afterFailure(route, state, attempt, started, error);
@@ -256,6 +268,8 @@ export class Router {
             }
             if (!shaped) continue;
             if (shaped.usage && billedBefore) shaped.usage = withEarlierUsage(shaped.usage, billedBefore);
+            // Earlier attempts are booked already; this one is billed by its own usage, as bookUsage will.
+            if (shaped.usage) shaped.usage = { ...shaped.usage, cost: roundCost(route.cost + costOf(state, usageCounts(usage))) } as CompletionUsage;
             received.push(shaped);
             for (const choice of shaped.choices) {
               if (choice.index === 0 && typeof choice.delta.content === "string") delivered += choice.delta.content;
@@ -373,6 +387,7 @@ export class Router {
       attempts: [],
       tried: new Set(),
       attemptCount: 0,
+      cost: 0,
       started: this.deps.now(),
       fitting: undefined,
       maxAttempts: 0,
@@ -663,6 +678,7 @@ export class Router {
   /** Books one attempt's tokens and cost on the model and in `client.usage` (`ok` counts it as a served request). */
   private bookUsage(route: Route, state: ModelState, usage: UsageCounts | undefined, ok: boolean): number {
     const cost = ok || usage ? costOf(state, usage) : 0;
+    route.cost += cost;
     state.totalTokens += usage?.totalTokens ?? 0;
     state.totalCost += cost;
     this.deps.usage.record({ pool: route.pool.name, provider: state.providerId, modelKey: state.key, scope: route.options.scope }, usage, cost, ok);

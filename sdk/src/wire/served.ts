@@ -1,0 +1,39 @@
+// Who served a response and what it cost, attached to the response object under a symbol: invisible to JSON (the
+// OpenAI wire shape stays exact) and to `for...in`, readable by code that knows the key (the proxy's
+// `x-modelmesh-*` headers, an app's own accounting). `Symbol.for`, so two copies of the package agree on it.
+
+/** What the router records on a response it returns. */
+export interface ServedBy {
+  provider: string;
+  model: string;
+  /** Upstream requests the call made, retries and failovers included. */
+  attempts: number;
+  /** USD, every billed attempt included (0 when the models have no price). */
+  cost: number;
+}
+
+/**
+ * The key of the `ServedBy` record on responses.
+ * @example
+ * const completion = await client.chat.completions.create({ model: "chat", messages });
+ * servedBy(completion); // { provider: "openai", model: "gpt-4o-mini", attempts: 1, cost: 0.0000123 }
+ */
+export const SERVED_BY: unique symbol = Symbol.for("modelmesh.served-by") as never;
+
+/**
+ * Attaches the record (non-enumerable, so JSON and spreads leave it out).
+ * @example
+ * markServed(response, { provider: "openai", model: "gpt-4o-mini", attempts: 1, cost: 0 });
+ */
+export function markServed(response: unknown, served: ServedBy): void {
+  if (typeof response === "object" && response !== null && Object.isExtensible(response)) Object.defineProperty(response, SERVED_BY, { value: served, enumerable: false, configurable: true });
+}
+
+/**
+ * Who served a response the mesh returned, and what it cost; undefined for anything else.
+ * @example
+ * servedBy(await client.embeddings.create({ model: "text-embeddings", input: "hi" }))?.provider;
+ */
+export function servedBy(response: unknown): ServedBy | undefined {
+  return typeof response === "object" && response !== null ? ((response as Record<symbol, ServedBy | undefined>)[SERVED_BY] ?? undefined) : undefined;
+}
