@@ -95,6 +95,12 @@ describe("isContentRejection edges", () => {
     expect(isContentRejection(new ProviderError("upstream said: moderation", { ...fields, status: 400, body: "moderation blocked this" }))).toBe(true);
   });
 
+  it("null where an object may stand is read as nothing", () => {
+    expect(isContentRejection(refused(400, { error: { code: "x", innererror: null, message: "Blocked by the safety system" } }))).toBe(true);
+    expect(isContentRejection(refused(400, { error: null, code: "flagged" }))).toBe(true);
+    expect(isContentRejection(new ProviderError("the content filter refused it", { ...fields, status: 400, body: null }))).toBe(true);
+  });
+
   it("only string codes are codes", () => {
     expect(isContentRejection(refused(400, { error: { code: ["content_filter"], message: "x" } }))).toBe(false);
     expect(isContentRejection(refused(400, { error: { type: ["flagged"], message: "x" } }))).toBe(false);
