@@ -10,7 +10,7 @@ import { hello, ScriptedProvider, scriptedMesh, testClock } from "./scripted.js"
 
 const serverError = (providerId = "a") => new ProviderError("upstream exploded", { providerId, status: 500 }, { code: "server_error", retryable: true });
 const ask = (mesh: ReturnType<typeof scriptedMesh>["mesh"], options?: Record<string, unknown>, body: Record<string, unknown> = {}) =>
-  mesh.chat.completions.create({ model: "chat", messages: hello, ...body } as never, options as never) as Promise<{ model: string }>;
+  mesh.chat.completions.create({ model: "chat", messages: hello, ...body } as never, options as never) as unknown as Promise<{ model: string }>;
 const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
 const models = (provider: ScriptedProvider) => provider.received.map((entry) => entry.request.model);
 
