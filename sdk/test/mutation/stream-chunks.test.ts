@@ -142,6 +142,8 @@ describe("assembleCompletion", () => {
         chunk([{ delta: { content: "lo" } }, { index: 1, delta: { tool_calls: [{ index: 0, id: "call_a", function: { name: "get_", arguments: '{"ci' } }] } }]),
         chunk([{ index: 1, delta: { tool_calls: [{ index: 0, function: { name: "weather", arguments: 'ty":"Oslo"}' } }, { index: 1, id: "call_b", function: { name: "now" } }] } }]),
         chunk([{ delta: {}, finish_reason: "length" }, { index: 1, delta: {}, finish_reason: "tool_calls" }], { model: "served-2" }),
+        // A trailing delta without a finish reason keeps the one already given.
+        chunk([{ delta: {} }], { model: "served-2" }),
         chunk([], { usage, model: "served-2" }),
       ],
       "asked",
