@@ -113,6 +113,8 @@ describe("MeshStream.tee", () => {
     expect((await leftIterator.next()).value).toBe("a");
     expect((await leftIterator.next()).value).toBe("b");
     expect((await rightIterator.next()).value).toBe("a");
+    // The slower reader is served from what was already read: no read-ahead of the upstream.
+    expect(seen.nextCalls).toBe(2);
     expect((await leftIterator.next()).value).toBe("c");
     expect((await rightIterator.next()).value).toBe("b");
     expect((await rightIterator.next()).value).toBe("c");

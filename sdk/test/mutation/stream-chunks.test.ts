@@ -94,6 +94,11 @@ describe("shapeChunk", () => {
     expect(secondWithText!.choices[0]!.delta).toEqual({ content: "more" });
   });
 
+  it("the first stream's chunks pass as they are, empty deltas (logprobs only) included", () => {
+    const logprobsOnly = chunk([{ delta: {}, logprobs: { content: [{ token: "x", logprob: -0.1 }] } }]);
+    expect(shapeChunk(logprobsOnly, identity, false, undefined, false)).toEqual({ ...logprobsOnly, id: identity.id, created: identity.created });
+  });
+
   it("a delta without a role gains none", () => {
     const shaped = shapeChunk(chunk([{ delta: { content: "x" } }]), identity, false, new RestartFilter(""), false);
     expect(shaped!.choices[0]!.delta).toEqual({ content: "x" });
@@ -179,6 +184,18 @@ describe("assembleCompletion", () => {
     expect(completion.choices[0]!.message).toEqual({ role: "assistant", content: "Let me check.", refusal: null, tool_calls: [{ id: "call_x", type: "function", function: { name: "", arguments: "{}" } }] });
     expect(completion.choices[0]!.finish_reason).toBe("stop");
     expect(completion).not.toHaveProperty("usage");
+  });
+
+  it("a tool call whose id and function come in separate deltas, or never come, is still assembled", () => {
+    const completion = assembleCompletion(
+      [
+        chunk([{ delta: { tool_calls: [{ index: 0, type: "function" }] } }]),
+        chunk([{ delta: { tool_calls: [{ index: 0, function: { name: "lookup" } }] } }]),
+        chunk([{ delta: { tool_calls: [{ index: 0, function: { arguments: "{}" } }] } }]),
+      ],
+      "m",
+    );
+    expect(completion.choices[0]!.message).toEqual({ role: "assistant", content: null, refusal: null, tool_calls: [{ id: "", type: "function", function: { name: "lookup", arguments: "{}" } }] });
   });
 
   it("a later chunk without usage does not erase an earlier usage", () => {
