@@ -7,6 +7,8 @@ import { AllProvidersExhaustedError, AuthenticationError, NoCapableModelError, P
 import { create } from "../../src/index.js";
 import { MemoryStorage } from "../../src/storage/memory.js";
 import { STATE_KEY, type PersistedState } from "../../src/core/model-state-snapshot.js";
+import { BaseRotationPolicy } from "../../src/rotation/rotation.js";
+import type { ModelState } from "../../src/wire/model-state.js";
 import { CHAT, EMBEDDINGS, hello, ScriptedProvider, scriptedMesh, testClock } from "./scripted.js";
 
 const serverError = (providerId = "a") => new ProviderError("upstream exploded", { providerId, status: 500 }, { code: "server_error", retryable: true });
@@ -23,13 +25,15 @@ describe("a success", () => {
   it("counts the request and smooths latency (first sample as measured, then 30 % of each change)", async () => {
     const clock = testClock();
     const a = new ScriptedProvider("a", ["alpha"], [{ latencyMs: 100 }, { latencyMs: 200 }, { latencyMs: 50 }], clock);
-    const { mesh, model } = scriptedMesh([a], clock);
+    const { mesh, model, ofType } = scriptedMesh([a], clock);
     const latencies: Array<number | null> = [];
     for (let index = 0; index < 3; index += 1) {
       await ask(mesh);
       latencies.push(model("alpha").latencyMs);
     }
     expect(latencies).toEqual([100, 130, 106]);
+    // Serving while active is not a recovery.
+    expect(ofType("model-recovered")).toEqual([]);
     expect(model("alpha")).toMatchObject({ status: "active", requests: 3, failures: 0, consecutiveFailures: 0 });
     await mesh.close();
   });
@@ -48,7 +52,7 @@ describe("a success", () => {
     await meshWithStorage.close();
     const state = (await persisted(storage)).models["a/alpha"]!;
     // Failure at +5 ms, backoff 10 ms, success after 40 ms more.
-    expect(state).toMatchObject({ status: "active", totalRequests: 2, totalFailures: 1, totalSuccesses: 1, consecutiveFailures: 0, latencySamples: 1, latencyMs: 40, cooldownUntil: 0, cooldownMs: 0, lastUsedAt: 1_700_000_000_055 });
+    expect(state).toMatchObject({ status: "active", totalRequests: 2, totalFailures: 1, totalSuccesses: 1, consecutiveFailures: 0, latencySamples: 1, latencyMs: 40, totalTokens: 15, cooldownUntil: 0, cooldownMs: 0, lastUsedAt: 1_700_000_000_055 });
     expect(state.lastError).toEqual({ code: "server_error", message: "upstream exploded", at: 1_700_000_000_005 });
   });
 
@@ -329,6 +333,73 @@ describe("what cannot be served", () => {
     expect(second.message).toContain("a/alpha (a recovery probe is in flight)");
     release();
     expect((await probe).model).toBe("alpha");
+    await mesh.close();
+  });
+});
+
+describe("more reasons a model is not available", () => {
+  /** Serves the first candidate until told to decline. */
+  class Declining extends BaseRotationPolicy {
+    decline = false;
+    select(candidates: ModelState[]) {
+      return this.decline ? null : (candidates[0] ?? null);
+    }
+  }
+
+  it("a strategy that declines every model is named as the reason, also for a model that has just served", async () => {
+    const clock = testClock();
+    const a = new ScriptedProvider("a", ["alpha"], [], clock);
+    const strategy = new Declining();
+    const { mesh } = scriptedMesh([a], clock, { strategy_instance: strategy });
+    await ask(mesh);
+    strategy.decline = true;
+    const error = (await failure(ask(mesh))) as NoCapableModelError;
+    expect(error.message).toContain('every model of pool "chat" is unavailable: a/alpha (declined by the strategy)');
+    expect(error.retryable).toBe(false);
+    await mesh.close();
+  });
+
+  it("worth retrying when any unavailable model is only cooling, even beside a rejected key", async () => {
+    const clock = testClock();
+    const a = new ScriptedProvider("a", ["alpha"], [{ error: new AuthenticationError("bad key", { providerId: "a", status: 401 }) }], clock);
+    const b = new ScriptedProvider("b", ["beta"], [{ error: serverError("b") }], clock);
+    const { mesh } = scriptedMesh([a, b], clock, { ...single, deactivation: { failure_threshold: 1 } });
+    await failure(ask(mesh));
+    const error = (await failure(ask(mesh))) as NoCapableModelError;
+    expect(error.message).toContain("a/alpha (its API key was rejected (probed again in 300s)), b/beta (cooling down for 5s)");
+    expect(error.retryable).toBe(true);
+    await mesh.close();
+  });
+
+  it("a key's recovery does not end another model's own cooldown", async () => {
+    const clock = testClock(1_700_000_000_000);
+    const a = new ScriptedProvider("a", ["alpha", "alpha-2"], [], clock);
+    const { mesh, model } = scriptedMesh([a], clock, { ...single, strategy: "priority", deactivation: { failure_threshold: 1 }, recovery: { cooldown_ms: 1_000, max_cooldown_ms: 60_000 } });
+    // alpha-2 is not found (rests 60 s); alpha fails once (rests 1 s), then its probe succeeds.
+    a.script({ error: new ProviderError("gone", { providerId: "a", status: 404 }, { code: "model_not_found" }) });
+    await failure(ask(mesh, "a/alpha-2"));
+    a.script({ error: serverError() });
+    await failure(ask(mesh, "a/alpha"));
+    clock.advance(1_000);
+    await ask(mesh, "a/alpha");
+    expect(model("alpha").status).toBe("active");
+    expect(model("alpha-2")).toMatchObject({ status: "cooldown", available: false, cooldownUntil: new Date(1_700_000_060_000).toISOString() });
+    await mesh.close();
+  });
+
+  it("a request the caller aborted ends with an aborted request-end, not a model failure", async () => {
+    const clock = testClock();
+    const controller = new AbortController();
+    const a = new ScriptedProvider("a", ["alpha"], [], clock);
+    a.chat = async () => {
+      controller.abort("caller went away");
+      throw new DOMException("This operation was aborted", "AbortError");
+    };
+    const { mesh, model, ofType } = scriptedMesh([a], clock);
+    const error = await failure(mesh.chat.completions.create({ model: "chat", messages: hello }, { signal: controller.signal }));
+    expect(error).toBe("caller went away");
+    expect(model("alpha")).toMatchObject({ failures: 0 });
+    expect(ofType("request-end")).toEqual([expect.objectContaining({ ok: false, severity: "error", component: "router", error: { name: "Error", code: "aborted", message: "caller went away", retryable: false } })]);
     await mesh.close();
   });
 });

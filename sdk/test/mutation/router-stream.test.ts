@@ -138,6 +138,10 @@ describe("failover after partial text", () => {
     expect((error as StreamInterruptedError).deliveredText).toBe("Answer one");
     expect((error as StreamInterruptedError).cause).toMatchObject({ code: "stream_broken" });
     expect(model("beta")).toMatchObject({ requests: 1, failures: 0 });
+    // Served but unusable: billed, yet not a request the caller got an answer from.
+    expect(mesh.usage.requests).toBe(0);
+    expect(mesh.usage.byModel["b/beta"]).toMatchObject({ requests: 0, failures: 1 });
+    expect(mesh.usage.byModel["b/beta"]!.completionTokens).toBeGreaterThan(0);
     await mesh.close();
   });
 
