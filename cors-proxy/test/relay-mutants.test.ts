@@ -436,3 +436,105 @@ describe("relay settings", () => {
     expect(() => relay({ allowPrivate: ["https://x.example/path"] })).toThrow(/proxy\.relay\.allow_private/);
   });
 });
+
+describe("relay edges found by the mutation run", () => {
+  it("repairs only a collapsed scheme at the start, and decodes only a target that is encoded as a whole", async () => {
+    const { sent, transport } = recorder();
+    const proxy = relay({ transport, allowPrivate: ["127.0.0.1:8080"] });
+    await proxy.handle(get(), "https://api.openai.com/v1/files/https:/kept");
+    await proxy.handle(get(), "https://api.openai.com/v1/x?u=http%3A%2F%2Fkept");
+    await proxy.handle(get(), "http%3A%2F%2F127.0.0.1%3A8080%2Fv1");
+    expect(sent.map((entry) => entry.target.href)).toEqual(["https://api.openai.com/v1/files/https:/kept", "https://api.openai.com/v1/x?u=http%3A%2F%2Fkept", "http://127.0.0.1:8080/v1"]);
+  });
+
+  it("an allowed private host is reachable over http, never over another scheme", () => {
+    expect(relay({ allowPrivate: ["127.0.0.1:8080"] }).check(new URL("ftp://127.0.0.1:8080/x"))).toMatchObject({ status: 403, message: "the relay forwards only https URLs (got ftp:)" });
+  });
+
+  it("a transport failure with a streamed body under the limit is a 502, not a 413", async () => {
+    const { transport } = recorder(() => Promise.reject(new TypeError("fetch failed")));
+    const reply = await json(await relay({ transport }, 100).handle(new Request("http://proxy.local/", { method: "POST", body: new Blob(["small"]).stream(), duplex: "half" } as RequestInit), "https://api.openai.com/v1"));
+    expect(reply.status).toBe(502);
+  });
+
+  it("a transport that throws nothing useful (undefined) is a 502", async () => {
+    const { transport } = recorder(() => Promise.reject(undefined));
+    expect((await json(await relay({ transport }).handle(get(), "https://api.openai.com/v1"))).status).toBe(502);
+  });
+
+  /** A client signal that counts its abort listeners. */
+  function countedSignal() {
+    const controller = new AbortController();
+    const counter = { listeners: 0 };
+    const add = controller.signal.addEventListener.bind(controller.signal);
+    const remove = controller.signal.removeEventListener.bind(controller.signal);
+    controller.signal.addEventListener = ((...args: Parameters<typeof add>) => ((counter.listeners += args[0] === "abort" ? 1 : 0), add(...args))) as typeof add;
+    controller.signal.removeEventListener = ((...args: Parameters<typeof remove>) => ((counter.listeners -= args[0] === "abort" ? 1 : 0), remove(...args))) as typeof remove;
+    return { controller, counter };
+  }
+
+  it("lets go of the client's signal once the exchange is over, whatever its outcome", async () => {
+    for (const respond of [() => Promise.reject(new TypeError("fetch failed")), () => new Response(null, { status: 204 }), () => new Response("whole")]) {
+      const { controller, counter } = countedSignal();
+      const response = toResponse(await relay({ transport: recorder(respond).transport }).handle(get(), "https://api.openai.com/v1", controller.signal));
+      await response.text();
+      expect(counter.listeners).toBe(0);
+    }
+  });
+
+  it("the client leaving while the body streams aborts the upstream", async () => {
+    const body = new ReadableStream<Uint8Array>({ start: (controller) => controller.enqueue(new TextEncoder().encode("first")) });
+    const { sent, transport } = recorder(() => new Response(body));
+    const { controller } = countedSignal();
+    const response = toResponse(await relay({ transport }).handle(get(), "https://api.openai.com/v1", controller.signal));
+    const reader = response.body!.getReader();
+    await reader.read();
+    controller.abort(new Error("tab closed"));
+    expect(sent[0]!.request.signal.reason).toEqual(new Error("tab closed"));
+  });
+
+  it("the silence timer runs only while the client waits: an unread body is not cut", async () => {
+    const body = new ReadableStream<Uint8Array>({ pull: () => new Promise(() => {}) });
+    const { sent, transport } = recorder(() => new Response(body));
+    const response = toResponse(await relay({ transport, idleTimeoutMs: 20 }).handle(get(), "https://api.openai.com/v1"));
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(sent[0]!.request.signal.aborted).toBe(false);
+    void response;
+  });
+
+  it("each wait for the upstream clears its timer when data comes", async () => {
+    vi.useFakeTimers();
+    const { transport } = recorder(() => new Response("abc"));
+    const response = toResponse(await relay({ transport, idleTimeoutMs: 60_000 }).handle(get(), "https://api.openai.com/v1"));
+    expect(await response.text()).toBe("abc");
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe("the default transport", () => {
+  it("uses fetch, streams the request body and does not follow redirects", async () => {
+    const { createServer } = await import("node:http");
+    const seen: Array<{ method: string; url: string; body: string }> = [];
+    const server = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      request.on("end", () => {
+        seen.push({ method: request.method ?? "", url: request.url ?? "", body });
+        if (request.url === "/redirect") response.writeHead(302, { location: "http://169.254.169.254/" }).end();
+        else response.writeHead(200, { "content-type": "text/plain" }).end(`got ${body}`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const proxy = relay({ allowPrivate: [`127.0.0.1:${port}`] });
+      const posted = toResponse(await proxy.handle(new Request("http://proxy.local/", { method: "POST", body: new Blob(["streamed body"]).stream(), duplex: "half" } as RequestInit), `http://127.0.0.1:${port}/echo`));
+      expect(await posted.text()).toBe("got streamed body");
+      const redirected = toResponse(await proxy.handle(get(), `http://127.0.0.1:${port}/redirect`));
+      expect(redirected.status).toBe(302);
+      expect(seen.map((entry) => `${entry.method} ${entry.url}`)).toEqual(["POST /echo", "GET /redirect"]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
