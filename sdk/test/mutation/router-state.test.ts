@@ -403,3 +403,35 @@ describe("more reasons a model is not available", () => {
     await mesh.close();
   });
 });
+
+describe("failures without their details", () => {
+  it("a rate limit that names no wait counts towards the threshold instead of resting the model", async () => {
+    const clock = testClock();
+    const a = new ScriptedProvider("a", ["alpha"], [{ error: new RateLimitError("slow down", { providerId: "a" }) }], clock);
+    const { mesh, model, ofType } = scriptedMesh([a], clock, { ...single, deactivation: { failure_threshold: 2 } });
+    await failure(ask(mesh));
+    expect(model("alpha")).toMatchObject({ status: "active", consecutiveFailures: 1, available: true });
+    expect(ofType("model-deactivated")).toEqual([]);
+    await mesh.close();
+  });
+
+  it("a connector's foreign error is attributed to its provider and model", async () => {
+    const clock = testClock();
+    const a = new ScriptedProvider("a", ["alpha"], [{ error: new TypeError("bug") }], clock);
+    const { mesh } = scriptedMesh([a], clock, single);
+    const error = (await failure(ask(mesh))) as AllProvidersExhaustedError;
+    expect(error.failures[0]!.error).toMatchObject({ providerId: "a", modelId: "alpha" });
+    await mesh.close();
+  });
+
+  it("every unfit model is named with its reason", async () => {
+    const clock = testClock();
+    const noTools = (id: string) => ({ id, capabilities: [CHAT], features: { tools: false } });
+    const a = new ScriptedProvider("a", [noTools("alpha")], [], clock);
+    const b = new ScriptedProvider("b", [noTools("beta")], [], clock);
+    const { mesh } = scriptedMesh([a, b], clock);
+    const error = (await failure(mesh.chat.completions.create({ model: "chat", messages: hello, tools: [{ type: "function", function: { name: "f", parameters: {} } }] }))) as NoCapableModelError;
+    expect(error.message).toContain("a/alpha: no tool calling; b/beta: no tool calling");
+    await mesh.close();
+  });
+});
