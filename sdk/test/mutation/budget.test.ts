@@ -211,14 +211,14 @@ describe("refusals", () => {
     const free = reserveOk(instance, { pool: "chat" }, model(), chat(5, 5));
     expect(free.amount).toBe(0);
     expect(free).not.toHaveProperty("price");
-    instance.configure(plan({ global: { dailyLimit: 100, defaultPrice: { input: 1_000_000 } } }));
+    instance.configure(plan({ global: { dailyLimit: 100, defaultPrice: { input: 1_000_000, perRequest: 0.5 } } }));
     const priced = reserveOk(instance, { pool: "chat" }, model(), chat(5, 5));
-    expect(priced.amount).toBe(5);
-    expect(priced.price).toEqual({ input: 1_000_000 });
+    expect(priced.amount).toBe(5.5);
+    expect(priced.price).toEqual({ input: 1_000_000, perRequest: 0.5 });
     // Settled at the default price of what was used, not at the cost the router computed (0 for an unpriced model).
     instance.record(priced, { promptTokens: 3, completionTokens: 9, totalTokens: 12 }, 0, true);
     instance.settle(priced);
-    expect(instance.report()["global"]!.daily.spent).toBe(3);
+    expect(instance.report()["global"]!.daily.spent).toBe(3.5);
     // A priced model ignores the default price.
     expect(reserveOk(instance, { pool: "chat" }, model({ input: 2_000_000 }), chat(5, 5))).not.toHaveProperty("price");
   });
@@ -375,7 +375,7 @@ describe("snapshot and restore", () => {
     }
     instance.restore({ global: { day: 20260303, daySpent: 9, month: ["2026-03"], monthSpent: 9 } });
     expect(instance.report()["global"]).toMatchObject({ daily: { spent: 0 }, monthly: { spent: 0 } });
-    for (const junk of [null, undefined, 42, "text", { global: null }, { global: "x" }]) instance.restore(junk);
+    for (const junk of [null, undefined, 42, "text", { global: null }, { global: "x" }]) instance.restore(junk as never);
     expect(instance.report()["global"]).toMatchObject({ daily: { spent: 0 }, monthly: { spent: 0 } });
     // A saved scope counter comes back and is reported under scopeDefault.
     instance.configure(plan({ global: { dailyLimit: 100, scopeDefault: limits({ dailyLimit: 10 }) } }));
@@ -431,5 +431,81 @@ describe("the scope table", () => {
     // An existing scope is still served.
     expect(instance.reserve({ pool: "chat", scope: "s5" }, model(perInput), chat(1, 0))).not.toBeInstanceOf(BudgetExceededError);
     expect(exceeded).toEqual([]);
+  });
+});
+
+describe("more ledger edges", () => {
+  it("a daily refusal reports the day's spend, a monthly one counts what is in flight", () => {
+    const { ledger: instance, exceeded, time } = ledger({ now: Date.UTC(2026, 0, 10, 12) });
+    instance.configure(plan({ providers: new Map([["p", limits({ dailyLimit: 4, monthlyLimit: 20 })]]) }));
+    const spend = (amount: number) => {
+      const reservation = reserveOk(instance, { pool: "chat" }, model(perInput), chat(amount, 0));
+      instance.record(reservation, undefined, 0, true);
+      instance.settle(reservation);
+    };
+    spend(4);
+    time.now += DAY;
+    spend(3);
+    expect(instance.reserve({ pool: "chat" }, model(perInput), chat(2, 0))).toBeInstanceOf(BudgetExceededError);
+    expect(exceeded.at(-1)).toEqual({ scope: "provider:p", limitType: "daily", limitValue: 4, spent: 3 });
+    // A monthly limit counts what is in flight: 6 held + 5 asked > 10.
+    instance.configure(plan({ pools: new Map([["chat", limits({ monthlyLimit: 10 })]]) }));
+    const held = reserveOk(instance, { pool: "chat" }, model(perInput), chat(6, 0));
+    const refused = instance.reserve({ pool: "chat" }, model(perInput), chat(5, 0)) as BudgetExceededError;
+    expect([refused.limitType, refused.limitValue, refused.scope]).toEqual(["monthly", 10, "pool:chat"]);
+    instance.settle(held);
+    expect(instance.reserve({ pool: "chat" }, model(perInput), chat(5, 0))).not.toBeInstanceOf(BudgetExceededError);
+  });
+
+  it("a scope on a mesh without a global block is simply not counted", () => {
+    const { ledger: instance } = ledger();
+    instance.configure(plan({ pools: new Map([["chat", limits({ dailyLimit: 10 })]]) }));
+    expect(reserveOk(instance, { pool: "chat", scope: "site:x" }, model(perInput), chat(1, 0)).applied.map((item) => item.name)).toEqual(["pool:chat"]);
+  });
+
+  it("reading the report creates no counters", () => {
+    const { ledger: instance } = ledger();
+    instance.configure(plan({ global: { dailyLimit: 10 }, pools: new Map([["chat", limits({ dailyLimit: 10 })]]) }));
+    instance.report();
+    expect(instance.snapshot()).toEqual({});
+  });
+
+  it("a restored scope counter without a default scope budget is not reported", () => {
+    const { ledger: instance } = ledger({ now: Date.UTC(2026, 2, 3) });
+    const saved = { "scope:site:x": { day: "2026-03-03", daySpent: 2, month: "2026-03", monthSpent: 2 } };
+    instance.configure(plan({ pools: new Map([["chat", limits({ dailyLimit: 10 })]]) }));
+    instance.restore(saved);
+    expect(Object.keys(instance.report())).toEqual(["pool:chat"]);
+    instance.configure(plan({ global: { dailyLimit: 10 } }));
+    instance.restore(saved);
+    expect(Object.keys(instance.report())).toEqual(["global"]);
+  });
+
+  it("a monthly alert is not repeated on the next day of the same month", () => {
+    const { ledger: instance, alerts, time } = ledger({ now: Date.UTC(2026, 0, 10, 12) });
+    instance.configure(plan({ global: { monthlyLimit: 10, alertThreshold: 0.5 } }));
+    const spend = (amount: number) => {
+      const reservation = reserveOk(instance, { pool: "chat" }, model(perInput), chat(amount, 0));
+      instance.record(reservation, undefined, 0, true);
+      instance.settle(reservation);
+    };
+    spend(6);
+    time.now += DAY;
+    spend(1);
+    expect(alerts).toEqual([{ scope: "global", limitType: "monthly", limitValue: 10, spent: 6, threshold: 0.5 }]);
+    // A new month may alert again.
+    time.now = Date.UTC(2026, 1, 1, 12);
+    spend(5);
+    expect(alerts.map((alert) => alert.spent)).toEqual([6, 5]);
+  });
+
+  it("only scope counters are dropped from a full table; other budgets' counters stay and do not make room", () => {
+    const { ledger: instance } = ledger({ now: Date.UTC(2026, 2, 3) });
+    instance.configure(plan({ global: { scopeDefault: limits({ dailyLimit: 1_000_000 }) } }));
+    // An idle non-scope counter (restored with nothing spent).
+    instance.restore({ "provider:other": { day: "2026-03-03", daySpent: 0, month: "2026-03", monthSpent: 0 } });
+    for (let index = 0; index < MAX_BUDGET_SCOPES; index += 1) reserveOk(instance, { pool: "chat", scope: `s${index}` }, model(perInput), chat(1, 0));
+    expect(instance.reserve({ pool: "chat", scope: "one-too-many" }, model(perInput), chat(1, 0))).toBeInstanceOf(BudgetExceededError);
+    expect(Object.keys(instance.snapshot())).toContain("provider:other");
   });
 });
