@@ -301,3 +301,76 @@ describe("nothing to try", () => {
     await mesh.close();
   });
 });
+
+describe("more of the attempt loop", () => {
+  it("a backoff that draws zero is no sleep at all", async () => {
+    const clock = testClock();
+    clock.random = () => 0;
+    const a = new ScriptedProvider("a", ["alpha"], [{ error: serverError() }, { error: serverError() }], clock);
+    const { mesh } = scriptedMesh([a], clock, { retry: { max_retries: 2, base_delay_ms: 100, jitter: "full" }, deactivation: { failure_threshold: 10 } });
+    await ask(mesh);
+    expect(models(a)).toEqual(["alpha", "alpha", "alpha"]);
+    expect(clock.sleeps).toEqual([]);
+    await mesh.close();
+  });
+
+  it("each attempt is announced and ended with its number, model and latency", async () => {
+    const clock = testClock();
+    const a = new ScriptedProvider("a", ["alpha"], [{ error: serverError(), latencyMs: 12 }, { latencyMs: 34 }], clock);
+    const { mesh, ofType } = scriptedMesh([a], clock, { retry: { max_retries: 1, base_delay_ms: 1, jitter: "none" } });
+    await ask(mesh);
+    expect(ofType("attempt-start").map((event) => [event.attempt, event.provider, event.model, event.pool, event.severity, event.component])).toEqual([
+      [1, "a", "alpha", "chat", "debug", "router"],
+      [2, "a", "alpha", "chat", "debug", "router"],
+    ]);
+    expect(ofType("attempt-end").map((event) => [event.attempt, event.ok, event.latencyMs, event.severity, event.component])).toEqual([
+      [1, false, 12, "warning", "router"],
+      [2, true, 34, "debug", "router"],
+    ]);
+    await mesh.close();
+  });
+
+  it("a probe that fails for the request's own reason frees the model for the next request", async () => {
+    const clock = testClock();
+    const a = new ScriptedProvider("a", ["alpha"], [{ error: serverError() }, { error: new ProviderError("too long", { providerId: "a", status: 400 }, { code: "context_length_exceeded" }) }], clock);
+    const b = new ScriptedProvider("b", ["beta"], [], clock);
+    const { mesh } = scriptedMesh([a, b], clock, { strategy: "priority", retry: { max_retries: 0 }, deactivation: { failure_threshold: 1 }, recovery: { cooldown_ms: 1_000 } });
+    await ask(mesh);
+    clock.advance(1_000);
+    expect((await ask(mesh)).model).toBe("beta");
+    const alpha = mesh.explain({ model: "chat", messages: hello }).candidates.find((candidate) => candidate.model === "alpha")!;
+    expect(alpha).toMatchObject({ available: true });
+    expect((await ask(mesh)).model).toBe("alpha");
+    await mesh.close();
+  });
+
+  it("while a cooling model is retried after its named wait, no other request may take it", async () => {
+    const clock = testClock();
+    const a = new ScriptedProvider("a", ["alpha"], [{ error: new RateLimitError("slow", { providerId: "a", retryAfter: 1 }) }], clock);
+    const { mesh } = scriptedMesh([a], clock, { retry: { max_retries: 1, max_retry_after_ms: 5_000 } });
+    const original = a.chat.bind(a);
+    let seenDuringRetry: unknown;
+    a.chat = async (request, options) => {
+      if (a.received.length === 1) seenDuringRetry = mesh.explain({ model: "chat", messages: hello }).candidates[0];
+      return original(request, options);
+    };
+    await ask(mesh);
+    expect(seenDuringRetry).toMatchObject({ available: false, reason: "a recovery probe is in flight" });
+    await mesh.close();
+  });
+
+  it("a failure that blames nobody books no failure, but the tokens a broken stream used are still billed", async () => {
+    const clock = testClock();
+    const a = new ScriptedProvider("a", ["alpha"], [{ error: new ProviderError("bad messages", { providerId: "a", status: 400 }, { code: "invalid_request" }) }], clock);
+    const { mesh } = scriptedMesh([a], clock);
+    await failure(ask(mesh));
+    expect(mesh.usage.byModel["a/alpha"]).toBeUndefined();
+    a.script({ pieces: ["Half"], breakWith: new ProviderError("context too long", { providerId: "a", status: 400 }, { code: "invalid_request" }) });
+    const stream = (await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true })) as AsyncIterable<unknown>;
+    await failure((async () => {
+      for await (const _ of stream) void _;
+    })());
+    expect(mesh.usage.byModel["a/alpha"]).toMatchObject({ requests: 0, failures: 1, completionTokens: 1 });
+    await mesh.close();
+  });
+});
