@@ -57,7 +57,7 @@ describe("one stream", () => {
     expect(error).toBeUndefined();
     expect(text).toBe("from beta");
     expect(model("alpha")).toMatchObject({ failures: 1, lastError: "a ended the stream without a chunk" });
-    expect(ofType("attempt-end").find((event) => !event.ok)!.error).toMatchObject({ code: "malformed_response", retryable: true });
+    expect(ofType("attempt-end").find((event) => !event.ok)!.error).toMatchObject({ code: "malformed_response", retryable: true, providerId: "a", modelId: "alpha" });
     await mesh.close();
   });
 });
