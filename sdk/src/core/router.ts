@@ -653,9 +653,9 @@ export class Router {
         member.cooldownUntil = now + recovery.keyProbeMs;
       }
       this.emit({ type: "key-disabled", severity: "error", component: "pool", provider: state.providerId, models: affected.map((member) => member.modelId), reason: error.message });
-    } else if (error instanceof RateLimitError && error.retryAfter !== undefined) {
-      // The service said when it will take requests again: rest exactly that long.
-      this.coolDown(state, Math.max(error.retryAfter * 1000, 1), now, `rate limited (${error.retryAfter}s)`, false);
+    } else if (error instanceof RateLimitError && error.retryAfter !== undefined && error.retryAfter > 0) {
+      // The service said when it will take requests again: rest exactly that long ("0" means retry now: no rest).
+      this.coolDown(state, error.retryAfter * 1000, now, `rate limited (${error.retryAfter}s)`, false);
     } else if (action === "failover" && (error.code === "model_not_found" || error.code === "permission_denied")) {
       // This model (not the key) is unavailable: rest as long as the longest cooldown, then probe again.
       this.coolDown(state, recovery.maxCooldownMs, now, error.message, true);
