@@ -30,7 +30,7 @@ describe("what an answer cost and who served it", () => {
     const response = await post("/v1/chat/completions", { model: "chat", messages: hello, stream: true, stream_options: { include_usage: true } });
     const text = await response.text();
     const chunks = text.split("\n\n").filter((frame) => frame.startsWith("data: {")).map((frame) => JSON.parse(frame.slice(6)) as { usage?: { prompt_tokens: number; completion_tokens: number; cost: number } });
-    const usage = chunks.findLast((chunk) => chunk.usage)!.usage!;
+    const usage = chunks.filter((chunk) => chunk.usage).at(-1)!.usage!;
     expect(usage.cost).toBeCloseTo(costOf(usage), 12);
     const completion = await proxy.client.chat.completions.create({ model: "chat", messages: hello });
     expect(servedBy(completion)).toEqual({ provider: "a", model: "alpha", attempts: 1, cost: expect.closeTo(costOf(completion.usage!), 12) });
