@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuthenticationError, ProviderError, RateLimitError } from "../../src/wire/errors.js";
+import { AuthenticationError, ProviderError, RateLimitError, TimeoutError } from "../../src/wire/errors.js";
 import { capabilities } from "../../src/wire/capabilities.js";
 import type { Provider } from "../../src/provider/provider.js";
 import type { FakeMode } from "../fakes/openai.js";
@@ -14,6 +14,11 @@ export interface ProviderUnderTest {
   apiKey: string;
   enqueue(mode: FakeMode): void;
   close(): Promise<void>;
+  /**
+   * The fake's mode for an error reported inside a 200 stream after some content (default: the wire fakes'
+   * `in-band-error` after 3 events; the OpenAI fake names it `stream-error`).
+   */
+  inBandMode?: unknown;
 }
 
 /** The behaviour every provider connector owes the router, whatever its wire format. */
@@ -70,6 +75,10 @@ export function providerContract(name: string, setup: () => Promise<ProviderUnde
         [{ kind: "error", status: 404 }, (error) => expect((error as ProviderError).code).toBe("model_not_found")],
         [{ kind: "error", status: 400 }, (error) => expect((error as ProviderError).retryable).toBe(false)],
         [{ kind: "malformed" }, (error) => expect((error as ProviderError).code).toBe("malformed_response")],
+        // A 403 is about the key's rights (or the content): an AuthenticationError, never a retry.
+        [{ kind: "error", status: 403 }, (error) => expect(error).toBeInstanceOf(AuthenticationError)],
+        // 529 (Anthropic's "overloaded", used by others too) is transient.
+        [{ kind: "error", status: 529 }, (error) => expect((error as ProviderError).retryable).toBe(true)],
       ];
       for (const [mode, check] of cases) {
         subject.enqueue(mode);
@@ -78,6 +87,26 @@ export function providerContract(name: string, setup: () => Promise<ProviderUnde
         check(error);
         expect(JSON.stringify((error as ProviderError).toJSON())).not.toContain(subject.apiKey);
       }
+    });
+
+    it("a service that never answers is a TimeoutError within the call's timeout", async () => {
+      subject.enqueue({ kind: "hang" });
+      const started = Date.now();
+      const error = await subject.provider.chat(request(), { timeoutMs: 300 }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect(Date.now() - started).toBeLessThan(3_000);
+    });
+
+    it("an error reported inside a 200 stream, after content, ends the stream with a typed error", async () => {
+      subject.enqueue((subject.inBandMode ?? { kind: "in-band-error", afterEvents: 3 }) as FakeMode);
+      const { body } = await subject.provider.chatStream({ ...request(), stream: true });
+      const received: unknown[] = [];
+      const error = await (async () => {
+        for await (const chunk of body) received.push(chunk);
+      })().catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ProviderError);
+      expect(received.length).toBeGreaterThan(0);
+      expect(JSON.stringify((error as ProviderError).toJSON())).not.toContain(subject.apiKey);
     });
 
     it("never exposes its key", () => {
