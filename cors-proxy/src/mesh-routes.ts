@@ -115,11 +115,16 @@ const chatCompletions: Route = async (client, request, context) => {
 
 /**
  * A JSON answer with who served it and what it cost in `x-modelmesh-provider`, `x-modelmesh-model`,
- * `x-modelmesh-attempts` and `x-modelmesh-cost` (USD), read from the record the router keeps on the response.
+ * `x-modelmesh-attempts` and (for a priced model) `x-modelmesh-cost` (USD), read from the record the router keeps on
+ * the response.
  */
 function meshJson(value: unknown): Reply {
   const served = servedBy(value);
-  return jsonResponse(value, 200, served ? { "x-modelmesh-provider": served.provider, "x-modelmesh-model": served.model, "x-modelmesh-attempts": String(served.attempts), "x-modelmesh-cost": String(Math.round(served.cost * 1e10) / 1e10) } : undefined);
+  if (!served) return jsonResponse(value);
+  const headers: Record<string, string> = { "x-modelmesh-provider": served.provider, "x-modelmesh-model": served.model, "x-modelmesh-attempts": String(served.attempts) };
+  // An unpriced model's cost is unknown, not zero: no header then.
+  if (served.priced) headers["x-modelmesh-cost"] = String(Math.round(served.cost * 1e10) / 1e10);
+  return jsonResponse(value, 200, headers);
 }
 
 const embeddings: Route = async (client, request, context) => meshJson(await client.embeddings.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));

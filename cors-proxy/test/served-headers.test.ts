@@ -33,7 +33,7 @@ describe("what an answer cost and who served it", () => {
     const usage = chunks.filter((chunk) => chunk.usage).at(-1)!.usage!;
     expect(usage.cost).toBeCloseTo(costOf(usage), 12);
     const completion = await proxy.client.chat.completions.create({ model: "chat", messages: hello });
-    expect(servedBy(completion)).toEqual({ provider: "a", model: "alpha", attempts: 1, cost: expect.closeTo(costOf(completion.usage!), 12) });
+    expect(servedBy(completion)).toEqual({ provider: "a", model: "alpha", attempts: 1, cost: expect.closeTo(costOf(completion.usage!), 12), priced: true });
     expect(Object.keys(completion)).not.toContain("served");
     expect(JSON.stringify(completion)).not.toContain("attempts");
   });
@@ -43,7 +43,8 @@ describe("what an answer cost and who served it", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("x-modelmesh-provider")).toBe("b");
     expect(response.headers.get("x-modelmesh-attempts")).toBe("2");
-    // beta has no price: nothing billed.
-    expect(response.headers.get("x-modelmesh-cost")).toBe("0");
+    // beta has no price: its cost is unknown, so neither the header nor usage.cost claims one.
+    expect(response.headers.get("x-modelmesh-cost")).toBeNull();
+    expect(((await response.json()) as { usage: Record<string, unknown> }).usage.cost).toBeUndefined();
   });
 });

@@ -130,7 +130,7 @@ describe("reranking", () => {
       expect(fake.requests.at(-1)).toMatchObject({ path: "/v2/rerank", body: { model: "rerank-v3.5", query: "capital of France", documents, top_n: 2 } });
       expect(ranked.results.map((result) => result.index)).toEqual([1, 2]);
       expect(ranked.results[0]?.document).toEqual({ text: "Paris is the capital of France." });
-      expect(ranked.usage).toEqual({ search_units: 1 });
+      expect(ranked.usage).toEqual({ search_units: 1, cost: 0.002 });
       expect(client.usage.totalCost).toBeCloseTo(0.002, 12);
       await expect(client.rerank.create({ model: "reranking", query: "q", documents: [] })).rejects.toBeInstanceOf(InvalidRequestError);
     } finally {

@@ -127,6 +127,12 @@ function addCounts(left: UsageCounts | undefined, right: UsageCounts | undefined
   return { promptTokens: left.promptTokens + right.promptTokens, completionTokens: left.completionTokens + right.completionTokens, totalTokens: left.totalTokens + right.totalTokens };
 }
 
+/** True when the model's price table prices something (a table with only `readAt` prices nothing). */
+function hasPrice(state: ModelState): boolean {
+  const pricing = state.info.pricing;
+  return !!pricing && [pricing.input, pricing.output, pricing.perRequest, pricing.perCharacter, pricing.perSecond, pricing.perImage].some((price) => price !== undefined);
+}
+
 /** Cost as reported to callers: rounded to 1e-10 USD, so float noise never shows. */
 function roundCost(value: number): number {
   return Math.round(value * 1e10) / 1e10;
@@ -183,10 +189,12 @@ export class Router {
           this.recordSuccess(state, route, latencyMs);
           this.emitAttemptEnd(route, state, attempt, latencyMs);
           this.finish(route, state, usageOf(result), true);
-          markServed(result, { provider: state.providerId, model: state.modelId, attempts: route.attemptCount, cost: route.cost });
-          // The request's cost in USD beside the tokens, as OpenRouter reports it (OpenAI's usage schema allows more fields).
+          const priced = hasPrice(state);
+          markServed(result, { provider: state.providerId, model: state.modelId, attempts: route.attemptCount, cost: route.cost, priced });
+          // The request's cost in USD beside the tokens, as OpenRouter reports it (OpenAI's usage schema allows more
+          // fields); left out for a model without a price, whose cost is unknown rather than zero.
           const usage = (result as { usage?: unknown } | null)?.usage;
-          if (usage && typeof usage === "object") (usage as { cost?: number }).cost = roundCost(route.cost);
+          if (priced && usage && typeof usage === "object") (usage as { cost?: number }).cost = roundCost(route.cost);
           return result;
         } catch (error) {
           this.afterFailure(route, state, attempt, started, error);
@@ -269,7 +277,7 @@ export class Router {
             if (!shaped) continue;
             if (shaped.usage && billedBefore) shaped.usage = withEarlierUsage(shaped.usage, billedBefore);
             // Earlier attempts are booked already; this one is billed by its own usage, as bookUsage will.
-            if (shaped.usage) shaped.usage = { ...shaped.usage, cost: roundCost(route.cost + costOf(state, usageCounts(usage))) } as CompletionUsage;
+            if (shaped.usage && hasPrice(state)) shaped.usage = { ...shaped.usage, cost: roundCost(route.cost + costOf(state, usageCounts(usage))) } as CompletionUsage;
             received.push(shaped);
             for (const choice of shaped.choices) {
               if (choice.index === 0 && typeof choice.delta.content === "string") delivered += choice.delta.content;

@@ -8,22 +8,24 @@ export interface ServedBy {
   model: string;
   /** Upstream requests the call made, retries and failovers included. */
   attempts: number;
-  /** USD, every billed attempt included (0 when the models have no price). */
+  /** USD, every billed attempt included. */
   cost: number;
+  /** False when the serving model has no price: `cost` then counts only earlier attempts, and the real cost is unknown. */
+  priced: boolean;
 }
 
 /**
  * The key of the `ServedBy` record on responses.
  * @example
  * const completion = await client.chat.completions.create({ model: "chat", messages });
- * servedBy(completion); // { provider: "openai", model: "gpt-4o-mini", attempts: 1, cost: 0.0000123 }
+ * servedBy(completion); // { provider: "openai", model: "gpt-4o-mini", attempts: 1, cost: 0.0000123, priced: true }
  */
 export const SERVED_BY: unique symbol = Symbol.for("modelmesh.served-by") as never;
 
 /**
  * Attaches the record (non-enumerable, so JSON and spreads leave it out).
  * @example
- * markServed(response, { provider: "openai", model: "gpt-4o-mini", attempts: 1, cost: 0 });
+ * markServed(response, { provider: "openai", model: "gpt-4o-mini", attempts: 1, cost: 0, priced: false });
  */
 export function markServed(response: unknown, served: ServedBy): void {
   if (typeof response === "object" && response !== null && Object.isExtensible(response)) Object.defineProperty(response, SERVED_BY, { value: served, enumerable: false, configurable: true });
