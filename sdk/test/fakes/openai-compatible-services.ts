@@ -162,8 +162,11 @@ async function handle(request: IncomingMessage, response: ServerResponse, profil
     const error = errorFor(profile, 401, model);
     return sendJson(response, error.status, error.body, error.headers);
   }
-  const route = path.slice(PREFIX[profile].length);
-  if (!path.startsWith(PREFIX[profile]) || !["/chat/completions", "/embeddings", "/audio/transcriptions", "/audio/speech", "/images/generations", "/models"].includes(route)) {
+  // DeepSeek serves prefix completion on its beta path only.
+  const beta = profile === "deepseek" && path.startsWith("/beta/");
+  const prefix = beta ? "/beta" : PREFIX[profile];
+  const route = path.slice(prefix.length);
+  if (!path.startsWith(prefix) || !["/chat/completions", "/embeddings", "/audio/transcriptions", "/audio/speech", "/images/generations", "/models"].includes(route)) {
     return sendJson(response, 404, { error: { message: `Unknown request URL: ${request.method} ${path}`, type: "invalid_request_error" } });
   }
   if (route === "/models") return sendJson(response, 200, { object: "list", data: (options.models ?? MODELS[profile]).map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: profile })) });
@@ -190,7 +193,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, profil
   }
   const invalid = validate(profile, body);
   if (invalid) return sendJson(response, invalid.status, invalid.body);
-  const plan = planChat(profile, body);
+  const plan = planChat(profile, body, beta);
   if (body.stream === true) {
     response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", ...quotaHeaders(profile) });
     return writeFrames(response, streamFrames(profile, plan, body, mode), mode, record, signal);
@@ -233,7 +236,7 @@ function contentText(content: unknown): string {
   return Array.isArray(content) ? content.map((part) => (isRecord(part) && typeof part.text === "string" ? part.text : "")).join("") : "";
 }
 
-function planChat(profile: ServiceProfile, body: Record<string, any>): ChatPlan {
+function planChat(profile: ServiceProfile, body: Record<string, any>, beta = false): ChatPlan {
   const last = body.messages.at(-1) as Record<string, unknown>;
   const promptTokens = estimateTokens(JSON.stringify(body.messages));
   const id = profile === "openrouter" ? `gen-${Math.floor(Date.now() / 1000)}-${randomToken(20)}` : profile === "groq" ? `chatcmpl-${randomToken(8)}-${randomToken(4)}` : randomToken(32).toLowerCase();
@@ -242,9 +245,9 @@ function planChat(profile: ServiceProfile, body: Record<string, any>): ChatPlan 
     const name = String(body.tools[0].function.name);
     return { ...base, text: "", call: { id: profile === "mistral" ? randomToken(9) : `call_${randomToken(24)}`, name, arguments: '{"location":"Paris"}' }, completionTokens: 15 };
   }
-  // Mistral's prefix completion: a trailing assistant message with `prefix: true` is continued, and the answer holds
-  // only the new text (what follows the prefix in the reply the conversation would have had).
-  if (profile === "mistral" && last.role === "assistant" && last.prefix === true) {
+  // Mistral's (and DeepSeek's, on /beta) prefix completion: a trailing assistant message with `prefix: true` is
+  // continued, and the answer holds only the new text (what follows the prefix in the reply the conversation would have had).
+  if ((profile === "mistral" || (profile === "deepseek" && beta)) && last.role === "assistant" && last.prefix === true) {
     const asked = [...body.messages].reverse().find((message: Record<string, unknown>) => message.role === "user") as Record<string, unknown> | undefined;
     const whole = `Hello from ${body.model}: ${contentText(asked?.content)}`;
     const prefix = contentText(last.content);

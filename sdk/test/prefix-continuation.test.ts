@@ -49,3 +49,36 @@ describe("Mistral prefix continuation", () => {
     }
   });
 });
+
+describe("DeepSeek prefix continuation (beta endpoint)", () => {
+  it("a stream that breaks elsewhere is continued by deepseek-chat on /beta, marked prefix: true; other requests stay on /v1", async () => {
+    const primary = await startFakeOpenAI({ name: "primary", reply: "Hello from deepseek-chat: go on" });
+    const deepseek = await startFakeService("deepseek");
+    const messages = [{ role: "user" as const, content: "go on" }];
+    const client = create("chat-completion", {
+      config: {
+        providers: {
+          primary: { connector: "openai", config: { base_url: primary.url, api_key: "test-key-primary" } },
+          deepseek: { connector: "deepseek", config: { base_url: deepseek.url, api_key: "test-key-deepseek" } },
+        },
+        pools: { chat: { capability: "chat-completion", strategy: "priority", models: ["gpt-4o-mini", "deepseek-chat"], retry: { max_retries: 0 }, stream_failover: "continue" } },
+      },
+    } as never);
+    try {
+      primary.enqueue({ kind: "break-stream", afterChunks: 3 });
+      const chunks: ChatCompletionChunk[] = [];
+      for await (const chunk of await client.chat.completions.create({ model: "chat", messages, stream: true })) chunks.push(chunk);
+      expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("")).toBe("Hello from deepseek-chat: go on");
+      const continuation = deepseek.requests.at(-1)!;
+      expect(continuation.path).toBe("/beta/chat/completions");
+      expect((continuation.body as { messages: Array<Record<string, unknown>> }).messages.at(-1)).toMatchObject({ role: "assistant", prefix: true });
+      const direct = await client.chat.completions.create({ model: "deepseek-chat", messages });
+      expect(direct.choices[0]?.message.content).toBe("Hello from deepseek-chat: go on");
+      expect(deepseek.requests.at(-1)!.path).toBe("/v1/chat/completions");
+    } finally {
+      await client.close();
+      await primary.close();
+      await deepseek.close();
+    }
+  });
+});
