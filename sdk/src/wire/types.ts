@@ -94,6 +94,8 @@ export interface CompletionUsage {
   total_tokens: number;
   prompt_tokens_details?: Record<string, unknown> | null;
   completion_tokens_details?: Record<string, unknown> | null;
+  /** USD the request cost, every billed attempt included; only when the serving model has a price (ModelMesh's, as OpenRouter's). */
+  cost?: number;
 }
 
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "function_call";
