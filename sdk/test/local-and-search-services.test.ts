@@ -143,6 +143,22 @@ describe("Perplexity", () => {
   });
 });
 
+describe("Perplexity Search API", () => {
+  it("answers client.search through a web-search pool: POST /search, ranked results with snippets, $0.005 a request", async () => {
+    const fake = await startFakeService("perplexity");
+    const client = create("web-search", { providers: [{ connector: "perplexity", config: { baseUrl: fake.origin, apiKey: key("pplx-") } }] });
+    try {
+      const found = await client.search.create({ model: "web-search", query: "model routing", max_results: 1 });
+      expect(fake.requests.at(-1)).toMatchObject({ path: "/search", body: { query: "model routing", max_results: 1 } });
+      expect(found).toEqual({ object: "search.results", model: "perplexity-search", query: "model routing", results: [{ title: "Source one", url: "https://example.org/source-1", content: "Snippet 1 about model routing", published_date: "2026-11-30" }] });
+      expect(client.usage.totalCost).toBeCloseTo(0.005, 12);
+    } finally {
+      await client.close();
+      await fake.close();
+    }
+  });
+});
+
 describe("local servers", () => {
   it("Ollama: models come from the server's own list at start, and no key is sent", async () => {
     const fake = await startFakeService("ollama");

@@ -4,11 +4,15 @@
  * pasted `/v1` is removed. Answers and stream chunks carry web grounding as top-level fields beside OpenAI's
  * (`citations`, `search_results`, `images`, `related_questions`): they are kept as sent, which OpenAI's response
  * schemas allow. Quirk: a missing or wrong key is answered 401 with an HTML page, not JSON; the status decides.
- * Prices: USD per million tokens plus a per-request search fee (low search context), docs.perplexity.ai pricing as
- * quoted by third-party price trackers on the `readAt` date.
+ * Its Search API (`POST /search {query, max_results}` → `results[]{title, url, snippet, date}`) is the web-search model
+ * `perplexity-search`, answering `client.search`.
+ * Prices: USD per million tokens plus a per-request search fee (low search context); the Search API $5 per 1,000
+ * requests; docs.perplexity.ai pricing as quoted by third-party price trackers on the `readAt` date.
  */
+import type { SearchCreateParams, SearchResponse } from "../wire/retrieval.js";
 import { OpenAICompatibleProvider, type OpenAICompatibleConfigInput } from "./openai-compatible.js";
-import type { ModelInfo } from "./provider.js";
+import { isRecord } from "./provider-config.js";
+import type { ModelInfo, ProviderCallOptions, ProviderResult } from "./provider.js";
 import { chatModel } from "./chat-model.js";
 
 const READ_AT = "2026-12-01";
@@ -28,6 +32,7 @@ export const PERPLEXITY_MODELS: readonly ModelInfo[] = Object.freeze([
   sonar("sonar", 1, 1, 0.005, 128_000),
   sonar("sonar-pro", 3, 15, 0.006, 200_000),
   sonar("sonar-reasoning-pro", 2, 8, 0.006, 128_000),
+  { id: "perplexity-search", capabilities: ["retrieval.search.web-search"], pricing: { perRequest: 0.005, readAt: READ_AT } },
 ]);
 
 /** The base URL as Perplexity documents it: no version segment, no trailing slash. */
@@ -52,10 +57,25 @@ export class PerplexityProvider extends OpenAICompatibleProvider {
 
   constructor(config: OpenAICompatibleConfigInput = {}) {
     const { base_url: _snake, ...rest } = config;
-    super({ operations: ["chat"], ...rest, baseUrl: perplexityBaseUrl(config) });
+    super({ operations: ["chat", "search"], ...rest, baseUrl: perplexityBaseUrl(config) });
   }
 
   protected override defaultModels(): ModelInfo[] {
     return PERPLEXITY_MODELS.map((model) => ({ ...model }));
+  }
+
+  /** Web search through Perplexity's Search API: ranked pages with snippets, no generated answer. */
+  async search(request: SearchCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<SearchResponse>> {
+    const { data, headers } = await this._requestJson("/search", { query: request.query, ...(request.max_results ? { max_results: request.max_results } : {}) }, options, request.model);
+    const body = this._parse(request.model, data, (): SearchResponse => {
+      if (!isRecord(data) || !Array.isArray(data.results)) throw new TypeError("the body has no results array");
+      return {
+        object: "search.results",
+        model: request.model,
+        query: request.query,
+        results: data.results.filter(isRecord).map((item) => ({ title: String(item.title ?? ""), url: String(item.url ?? ""), content: String(item.snippet ?? ""), ...(typeof item.date === "string" ? { published_date: item.date } : {}) })),
+      };
+    });
+    return this._result(body, headers);
   }
 }

@@ -166,8 +166,14 @@ async function handle(request: IncomingMessage, response: ServerResponse, profil
   const beta = profile === "deepseek" && path.startsWith("/beta/");
   const prefix = beta ? "/beta" : PREFIX[profile];
   const route = path.slice(prefix.length);
-  if (!path.startsWith(prefix) || !["/chat/completions", "/embeddings", "/audio/transcriptions", "/audio/speech", "/images/generations", "/models"].includes(route)) {
+  if (!path.startsWith(prefix) || !["/chat/completions", "/embeddings", "/audio/transcriptions", "/audio/speech", "/images/generations", "/models", ...(profile === "perplexity" ? ["/search"] : [])].includes(route)) {
     return sendJson(response, 404, { error: { message: `Unknown request URL: ${request.method} ${path}`, type: "invalid_request_error" } });
+  }
+  if (route === "/search" && isRecord(body) && typeof body.query === "string") {
+    // Perplexity's Search API: ranked pages with snippets.
+    const count = typeof body.max_results === "number" ? body.max_results : 10;
+    const results = GROUNDING.search_results.slice(0, count).map((result, index) => ({ ...result, snippet: `Snippet ${index + 1} about ${String(body.query)}`, last_updated: "2026-11-30" }));
+    return sendJson(response, 200, { id: randomToken(16), results });
   }
   if (route === "/models") return sendJson(response, 200, { object: "list", data: (options.models ?? MODELS[profile]).map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: profile })) });
   const mode = modes.take();
