@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { startLocalServer } from "./http.js";
-import { clientGone, estimateTokens, flattenHeaders, fragments, isRecord, ModeQueue, parseJson, pieces, readBody, sleep, writeFrames, type FakeControls, type ReceivedRequest } from "./fake-kit.js";
+import { clientGone, estimateTokens, flattenHeaders, fragments, isRecord, ModeQueue, parseJson, pieces, readBody, sleep, startWireFake, writeFrames, type FakeControls, type ReceivedRequest } from "./fake-kit.js";
 
 // A fake api.cohere.com v2, from the recorded traffic in ../shared/wire/fixtures/cohere (vercel/ai fixtures) and
 // Cohere's OpenAPI spec (cohere-ai/cohere-developer-experience):
@@ -27,21 +26,7 @@ const PREAMBLE_TOKENS = 495;
  * const cohere = new CohereProvider({ baseUrl: fake.url, apiKey: key });
  */
 export async function startFakeCohere(options: { apiKeys?: string[] } = {}): Promise<FakeControls> {
-  const modes = new ModeQueue();
-  const requests: ReceivedRequest[] = [];
-  const local = await startLocalServer((request, response) => handle(request, response, options, modes, requests));
-  return {
-    url: `${local.url}/v2`,
-    origin: local.url,
-    requests,
-    enqueue: (mode) => modes.enqueue(mode),
-    setMode: (mode) => modes.set(mode),
-    reset() {
-      modes.reset();
-      requests.length = 0;
-    },
-    close: () => local.close(),
-  };
+  return startWireFake("/v2", (request, response, modes, requests) => handle(request, response, options, modes, requests));
 }
 
 function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

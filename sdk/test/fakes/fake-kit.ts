@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FakeMode } from "./openai.js";
+import { startLocalServer } from "./http.js";
 
 // What the non-OpenAI fakes (Anthropic, Gemini) share: mode queues, request recording, paced writes. Each fake
 // keeps its own wire format; only the plumbing lives here.
@@ -167,4 +168,33 @@ export function randomToken(length: number): string {
   let result = "";
   for (let index = 0; index < length; index += 1) result += alphabet[Math.floor(Math.random() * alphabet.length)];
   return result;
+}
+
+/**
+ * Starts a wire fake on 127.0.0.1: a mode queue, the record of what it received, and the controls every fake exposes.
+ * `handle` answers one request; `versionPath` is the service's version segment (`url` = origin + it).
+ * @example
+ * const fake = await startWireFake("/v2", (request, response, modes, requests) => handle(request, response, modes, requests));
+ */
+export async function startWireFake(
+  versionPath: string,
+  handle: (request: IncomingMessage, response: ServerResponse, modes: ModeQueue, requests: ReceivedRequest[]) => Promise<void>,
+  onReset: () => void = () => {},
+): Promise<FakeControls> {
+  const modes = new ModeQueue();
+  const requests: ReceivedRequest[] = [];
+  const local = await startLocalServer((request, response) => handle(request, response, modes, requests));
+  return {
+    url: `${local.url}${versionPath}`,
+    origin: local.url,
+    requests,
+    enqueue: (mode) => modes.enqueue(mode),
+    setMode: (mode) => modes.set(mode),
+    reset() {
+      modes.reset();
+      requests.length = 0;
+      onReset();
+    },
+    close: () => local.close(),
+  };
 }

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { startLocalServer } from "./http.js";
 import {
   clientGone,
   estimateTokens,
@@ -10,6 +9,7 @@ import {
   randomToken,
   readBody,
   sleep,
+  startWireFake,
   writeFrames,
   type FakeControls,
   type ReceivedRequest,
@@ -77,21 +77,7 @@ function invalidKey(): Record<string, unknown> {
  * const provider = new GeminiProvider({ baseUrl: fake.url, apiKey: "AIza-test" });
  */
 export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<FakeGemini> {
-  const modes = new ModeQueue();
-  const requests: ReceivedRequest[] = [];
-  const local = await startLocalServer((request, response) => handle(request, response, options, modes, requests));
-  return {
-    url: `${local.url}/v1beta`,
-    origin: local.url,
-    requests,
-    enqueue: (mode) => modes.enqueue(mode),
-    setMode: (mode) => modes.set(mode),
-    reset() {
-      modes.reset();
-      requests.length = 0;
-    },
-    close: () => local.close(),
-  };
+  return startWireFake("/v1beta", (request, response, modes, requests) => handle(request, response, options, modes, requests));
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { startLocalServer } from "./http.js";
-import { clientGone, estimateTokens, flattenHeaders, isRecord, ModeQueue, parseJson, readBody, sleep, type FakeControls, type ReceivedRequest } from "./fake-kit.js";
+import { clientGone, estimateTokens, flattenHeaders, isRecord, ModeQueue, parseJson, readBody, sleep, startWireFake, type FakeControls, type ReceivedRequest } from "./fake-kit.js";
 
 // Fakes of the search and scraping services, from each one's public API reference:
 // - tavily: POST /search, `Authorization: Bearer tvly-...`; `{query, answer?, results[]{title, url, content, score,
@@ -24,21 +23,7 @@ export type RetrievalProfile = "tavily" | "serper" | "firecrawl" | "jina";
  * new TavilyProvider({ baseUrl: fake.url, apiKey: key });
  */
 export async function startFakeRetrieval(profile: RetrievalProfile, options: { apiKeys?: string[] } = {}): Promise<FakeControls> {
-  const modes = new ModeQueue();
-  const requests: ReceivedRequest[] = [];
-  const local = await startLocalServer((request, response) => handle(request, response, profile, options, modes, requests));
-  return {
-    url: profile === "firecrawl" || profile === "jina" ? `${local.url}/v1` : local.url,
-    origin: local.url,
-    requests,
-    enqueue: (mode) => modes.enqueue(mode),
-    setMode: (mode) => modes.set(mode),
-    reset() {
-      modes.reset();
-      requests.length = 0;
-    },
-    close: () => local.close(),
-  };
+  return startWireFake(profile === "firecrawl" || profile === "jina" ? "/v1" : "", (request, response, modes, requests) => handle(request, response, profile, options, modes, requests));
 }
 
 function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
