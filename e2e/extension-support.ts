@@ -2,7 +2,8 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import type { BrowserContext, CDPSession, Page } from "@playwright/test";
 import { startLocalServer, type LocalServer } from "../sdk/test/fakes/http.js";
-import type { FakeOpenAI } from "../sdk/test/fakes/openai.js";
+import { startFakeOpenAI, type FakeOpenAI } from "../sdk/test/fakes/openai.js";
+import { test } from "./fixtures.js";
 
 // Helpers for the extension's e2e specs: a site served from 127.0.0.1 that loads `modelmesh/extension` as a page would,
 // the extension's admin messages sent from one of its own pages, and recorders of every message a page and the
@@ -150,4 +151,43 @@ export async function recordContentScript(context: BrowserContext, page: Page): 
       return result.result.value;
     },
   };
+}
+
+/** Two fake providers with their own keys and two local sites serving the page client: what the page specs share. */
+export interface PageWorld {
+  keys: { a: string; b: string };
+  fakes: { a: FakeOpenAI; b: FakeOpenAI };
+  site: LocalServer;
+  otherSite: LocalServer;
+}
+
+/**
+ * Registers the spec file's hooks that start (beforeAll), reset (beforeEach) and stop (afterAll) a `PageWorld`, and
+ * returns it; its fields are set once `beforeAll` has run. Keys are built at run time so no key-shaped literal sits in
+ * the tree, and are unique per run so a scan cannot match by accident.
+ * @example
+ * const world = pageWorld();
+ * test("...", async () => { await configure(call, world.fakes, world.keys); });
+ */
+export function pageWorld(): PageWorld {
+  const world = {
+    keys: {
+      a: ["sk", "e2e", "alpha", Math.random().toString(36).slice(2), "0123456789abcdef"].join("-"),
+      b: ["sk", "e2e", "beta", Math.random().toString(36).slice(2), "fedcba9876543210"].join("-"),
+    },
+  } as PageWorld;
+  test.beforeAll(async () => {
+    world.fakes = { a: await startFakeOpenAI({ name: "a", models: ["alpha"], apiKeys: [world.keys.a] }), b: await startFakeOpenAI({ name: "b", models: ["beta"], apiKeys: [world.keys.b] }) };
+    const client = await bundlePageClient();
+    world.site = await startSite(client);
+    world.otherSite = await startSite(client);
+  });
+  test.afterAll(async () => {
+    await Promise.all([world.fakes?.a.close(), world.fakes?.b.close(), world.site?.close(), world.otherSite?.close()]);
+  });
+  test.beforeEach(() => {
+    world.fakes.a.reset();
+    world.fakes.b.reset();
+  });
+  return world;
 }
