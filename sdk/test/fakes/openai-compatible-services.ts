@@ -82,6 +82,7 @@ export async function startFakeService(profile: ServiceProfile, options: FakeSer
     url: `${local.url}${PREFIX[profile]}`,
     origin: local.url,
     requests,
+    exchanges: local.exchanges,
     enqueue: (mode) => modes.enqueue(mode),
     setMode: (mode) => modes.set(mode),
     reset() {
