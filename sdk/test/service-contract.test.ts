@@ -114,14 +114,16 @@ describe("AssemblyAIProvider (service contract: polling)", () => {
       // Bounded: a loop that ignored the signal would poll on (a thousand times) instead of rejecting.
       const outcome = await Promise.race([pending, new Promise((resolve) => setTimeout(() => resolve("still polling"), 3_000))]);
       expect(outcome).toBe(reason);
+      // A status read already on the wire when the abort fired still lands: let it, and let every exchange end
+      // (none is left open behind the abort), then count.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      for (const [index] of fake.exchanges.entries()) expect(await endingOf(fake.exchanges, index)).toMatch(/^(completed|client-closed)$/);
       const seen = polls();
       const exchanges = fake.exchanges.length;
       // Fifteen poll intervals: a loop that ignored the signal would have read the status again by now.
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(polls()).toBe(seen);
       expect(fake.exchanges.length).toBe(exchanges);
-      // Every exchange is over: none left open behind the abort.
-      for (const [index] of fake.exchanges.entries()) expect(await endingOf(fake.exchanges, index)).toMatch(/^(completed|client-closed)$/);
     } finally {
       await fake.close();
     }
