@@ -14,7 +14,7 @@ const weatherTool = {
 
 providerContract("AnthropicProvider", async () => {
   const fake = await startFakeAnthropic();
-  return { provider: new AnthropicProvider({ baseUrl: fake.url, apiKey }), chatModel: "claude-haiku-4-5", apiKey, enqueue: (mode) => fake.enqueue(mode), close: () => fake.close() };
+  return { provider: new AnthropicProvider({ baseUrl: fake.url, apiKey }), chatModel: "claude-haiku-4-5", apiKey, enqueue: (mode) => fake.enqueue(mode), close: () => fake.close(), requests: fake.requests, exchanges: fake.exchanges, toolFormat: "anthropic", ownRetryAfter: 12 };
 });
 
 let fake: FakeAnthropic;

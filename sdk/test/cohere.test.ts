@@ -53,7 +53,7 @@ async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<Chat
 
 providerContract("CohereProvider", async () => {
   const fake = await startFakeCohere();
-  return { provider: new CohereProvider({ baseUrl: fake.url, apiKey: KEY }), chatModel: "command-a-03-2025", apiKey: KEY, enqueue: (mode) => fake.enqueue(mode), close: () => fake.close() };
+  return { provider: new CohereProvider({ baseUrl: fake.url, apiKey: KEY }), chatModel: "command-a-03-2025", apiKey: KEY, enqueue: (mode) => fake.enqueue(mode), close: () => fake.close(), requests: fake.requests, exchanges: fake.exchanges, toolFormat: "cohere" };
 });
 
 describe("Cohere v2", () => {

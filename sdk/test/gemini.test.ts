@@ -18,7 +18,7 @@ const weatherTool = {
 
 providerContract("GeminiProvider", async () => {
   const fake = await startFakeGemini();
-  return { provider: new GeminiProvider({ baseUrl: fake.url, apiKey }), chatModel: "gemini-2.5-flash", apiKey, enqueue: (mode) => fake.enqueue(mode), close: () => fake.close() };
+  return { provider: new GeminiProvider({ baseUrl: fake.url, apiKey }), chatModel: "gemini-2.5-flash", apiKey, enqueue: (mode) => fake.enqueue(mode), close: () => fake.close(), requests: fake.requests, exchanges: fake.exchanges, toolFormat: "gemini", ownRetryAfter: 34.4 };
 });
 
 let fake: FakeGemini;

@@ -28,7 +28,7 @@ function contract(name: string, profile: Parameters<typeof startFakeService>[0],
     const fake = await startFakeService(profile);
     const provider = build(fake.url, apiKey);
     await provider.loadModels?.();
-    return { provider, chatModel, apiKey, enqueue: (mode) => fake.enqueue(mode), close: () => fake.close() };
+    return { provider, chatModel, apiKey, enqueue: (mode) => fake.enqueue(mode), close: () => fake.close(), requests: fake.requests, exchanges: fake.exchanges };
   });
 }
 

@@ -20,19 +20,19 @@ const weatherTool = { type: "function" as const, function: { name: "get_weather"
 
 providerContract("GroqProvider", async () => {
   const fake = await startFakeService("groq");
-  return { provider: new GroqProvider({ baseUrl: fake.url, apiKey: KEYS.groq }), chatModel: "llama-3.3-70b-versatile", apiKey: KEYS.groq, enqueue: (mode) => fake.enqueue(mode), close: () => fake.close() };
+  return { provider: new GroqProvider({ baseUrl: fake.url, apiKey: KEYS.groq }), chatModel: "llama-3.3-70b-versatile", apiKey: KEYS.groq, enqueue: (mode) => fake.enqueue(mode), close: () => fake.close(), requests: fake.requests, exchanges: fake.exchanges, ownRetryAfter: 2 };
 });
 providerContract("MistralProvider", async () => {
   const fake = await startFakeService("mistral");
-  return { provider: new MistralProvider({ baseUrl: fake.url, apiKey: KEYS.mistral }), chatModel: "mistral-small-latest", apiKey: KEYS.mistral, enqueue: (mode) => fake.enqueue(mode), close: () => fake.close() };
+  return { provider: new MistralProvider({ baseUrl: fake.url, apiKey: KEYS.mistral }), chatModel: "mistral-small-latest", apiKey: KEYS.mistral, enqueue: (mode) => fake.enqueue(mode), close: () => fake.close(), requests: fake.requests, exchanges: fake.exchanges };
 });
 providerContract("DeepSeekProvider", async () => {
   const fake = await startFakeService("deepseek");
-  return { provider: new DeepSeekProvider({ baseUrl: fake.url, apiKey: KEYS.deepseek }), chatModel: "deepseek-chat", apiKey: KEYS.deepseek, enqueue: (mode) => fake.enqueue(mode), close: () => fake.close() };
+  return { provider: new DeepSeekProvider({ baseUrl: fake.url, apiKey: KEYS.deepseek }), chatModel: "deepseek-chat", apiKey: KEYS.deepseek, enqueue: (mode) => fake.enqueue(mode), close: () => fake.close(), requests: fake.requests, exchanges: fake.exchanges };
 });
 providerContract("OpenRouterProvider", async () => {
   const fake = await startFakeService("openrouter");
-  return { provider: new OpenRouterProvider({ baseUrl: fake.url, apiKey: KEYS.openrouter }), chatModel: "openai/gpt-4o-mini", apiKey: KEYS.openrouter, enqueue: (mode) => fake.enqueue(mode), close: () => fake.close() };
+  return { provider: new OpenRouterProvider({ baseUrl: fake.url, apiKey: KEYS.openrouter }), chatModel: "openai/gpt-4o-mini", apiKey: KEYS.openrouter, enqueue: (mode) => fake.enqueue(mode), close: () => fake.close(), requests: fake.requests, exchanges: fake.exchanges };
 });
 
 async function collect(provider: OpenAICompatibleProvider, request: ChatCompletionCreateParams): Promise<ChatCompletionChunk[]> {

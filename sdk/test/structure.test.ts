@@ -8,19 +8,74 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const read = (path: string) => readFileSync(`${root}${path}`, "utf8");
 const KINDS = ["provider", "rotation", "secrets", "storage", "observability", "discovery"];
 
-/** Every built-in connector: a class with a static connectorId, one per file. */
-function connectors(): Array<{ file: string; className: string; id: string }> {
-  const found: Array<{ file: string; className: string; id: string }> = [];
+/** Every built-in connector: a class with a static connectorId, one per file (connectors split over a folder included). */
+function connectors(): Array<{ kind: string; file: string; className: string; id: string }> {
+  const found: Array<{ kind: string; file: string; className: string; id: string }> = [];
   for (const kind of KINDS) {
-    for (const file of readdirSync(`${root}sdk/src/${kind}`)) {
+    const files = readdirSync(`${root}sdk/src/${kind}`, { recursive: true, encoding: "utf8" }).map((file) => file.split("\\").join("/"));
+    for (const file of files.sort()) {
       if (!file.endsWith(".ts") || file.endsWith(".test.ts")) continue;
       const text = read(`sdk/src/${kind}/${file}`);
       const id = /static (?:readonly |override )*connectorId(?::\s*string)?\s*=\s*"([^"]+)"/.exec(text)?.[1];
       const className = /export class (\w+)/.exec(text)?.[1];
-      if (id && className) found.push({ file: `sdk/src/${kind}/${file}`, className, id });
+      if (id && className) found.push({ kind, file: `sdk/src/${kind}/${file}`, className, id });
     }
   }
   return found;
+}
+
+/** The contract suites a provider connector runs through: chat (`providerContract`), retrieval and speech (`serviceContract`). */
+const PROVIDER_CONTRACTS = ["providerContract", "serviceContract"];
+
+/**
+ * The classes a test file really runs through a provider contract: those constructed (`new X(...)`) inside the
+ * arguments of a call to a contract suite, or to a helper of that file that calls one (directly or through another
+ * helper). A class only named in a test file, or built outside such a call, does not count.
+ */
+function contractRunClasses(source: string): Set<string> {
+  const file = ts.createSourceFile("test.ts", source, ts.ScriptTarget.Latest, true);
+  const calleeName = (call: ts.CallExpression) => (ts.isIdentifier(call.expression) ? call.expression.text : undefined);
+  const callsIn = (node: ts.Node): string[] => {
+    const names: string[] = [];
+    const visit = (child: ts.Node) => {
+      if (ts.isCallExpression(child)) {
+        const name = calleeName(child);
+        if (name) names.push(name);
+      }
+      ts.forEachChild(child, visit);
+    };
+    visit(node);
+    return names;
+  };
+  // Helpers declared in the file (function declarations and `const name = (...) =>`), with the calls in their bodies.
+  const helpers = new Map<string, string[]>();
+  const collect = (node: ts.Node) => {
+    if (ts.isFunctionDeclaration(node) && node.name && node.body) helpers.set(node.name.text, callsIn(node.body));
+    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && (ts.isArrowFunction(node.initializer) || ts.isFunctionExpression(node.initializer))) helpers.set(node.name.text, callsIn(node.initializer.body));
+    ts.forEachChild(node, collect);
+  };
+  collect(file);
+  const runners = new Set(PROVIDER_CONTRACTS);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [name, calls] of helpers) {
+      if (!runners.has(name) && calls.some((call) => runners.has(call))) {
+        runners.add(name);
+        grew = true;
+      }
+    }
+  }
+  const classes = new Set<string>();
+  const constructedIn = (node: ts.Node) => {
+    if (ts.isNewExpression(node) && ts.isIdentifier(node.expression)) classes.add(node.expression.text);
+    ts.forEachChild(node, constructedIn);
+  };
+  const findRuns = (node: ts.Node) => {
+    if (ts.isCallExpression(node) && runners.has(calleeName(node) ?? "")) for (const argument of node.arguments) constructedIn(argument);
+    ts.forEachChild(node, findRuns);
+  };
+  findRuns(file);
+  return classes;
 }
 
 describe("the repository's structure", () => {
@@ -39,10 +94,35 @@ describe("the repository's structure", () => {
     expect(list.length).toBeGreaterThanOrEqual(20);
   });
 
+  const contractRuns = new Set(testFiles.flatMap((file) => [...contractRunClasses(read(file))]));
+
   it.each(list.map((connector) => [connector.id, connector] as const))("%s is exported, contract-tested and in README", (_id, connector) => {
     expect(index, `${connector.className} is not exported from sdk/src/index.ts`).toMatch(new RegExp(`\\b${connector.className}\\b`));
-    expect(tests, `${connector.className} is not run through a contract suite in sdk/test/*.test.ts`).toMatch(new RegExp(`\\b${connector.className}\\b`));
+    if (connector.kind === "provider") {
+      expect(contractRuns.has(connector.className), `${connector.className} is not built inside a providerContract/serviceContract run in sdk/test/*.test.ts`).toBe(true);
+    } else {
+      expect(tests, `${connector.className} is not run through a contract suite in sdk/test/*.test.ts`).toMatch(new RegExp(`\\b${connector.className}\\b`));
+    }
     expect(readme, `${connector.id} is not documented in README.md`).toContain(connector.id);
+  });
+
+  it("finds connectors split over a folder (Anthropic, Gemini, Cohere, Jina)", () => {
+    expect(list.map((connector) => connector.className)).toEqual(expect.arrayContaining(["AnthropicProvider", "GeminiProvider", "CohereProvider", "JinaProvider"]));
+  });
+
+  it("counts a provider as contract-tested only when a contract run builds it", () => {
+    const source = [
+      'import { providerContract } from "./contracts/provider.contract.js";',
+      "const named = new NamedOnlyProvider({});",
+      'providerContract("NamedOnlyProvider", async () => ({ provider: named }));',
+      'describe("BuiltOutsideProvider", () => { it("works", () => new BuiltOutsideProvider({})) });',
+      'function contract(make: () => unknown) { providerContract("x", async () => ({ provider: make() })); }',
+      "function twice(make: () => unknown) { contract(make); }",
+      'contract(() => new ThroughHelperProvider({}));',
+      'twice(() => new ThroughTwoHelpersProvider({}));',
+      'serviceContract("y", async () => over(fake, new ServiceProvider({})));',
+    ].join("\n");
+    expect([...contractRunClasses(source)].sort()).toEqual(["ServiceProvider", "ThroughHelperProvider", "ThroughTwoHelpersProvider"]);
   });
 
   it("has no default exports and no module-level browser globals in sdk/src", () => {

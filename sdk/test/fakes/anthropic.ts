@@ -70,6 +70,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     url: `${local.url}/v1`,
     origin: local.url,
     requests,
+    exchanges: local.exchanges,
     enqueue: (mode) => modes.enqueue(mode),
     setMode: (mode) => modes.set(mode),
     reset() {

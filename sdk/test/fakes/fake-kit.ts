@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FakeMode } from "./openai.js";
-import { startLocalServer } from "./http.js";
+import { startLocalServer, type ExchangeRecord } from "./http.js";
 
 // What the non-OpenAI fakes (Anthropic, Gemini) share: mode queues, request recording, paced writes. Each fake
 // keeps its own wire format; only the plumbing lives here.
@@ -34,6 +34,8 @@ export interface FakeControls {
   /** The origin alone, for tests that pass a base URL without the version segment. */
   origin: string;
   requests: ReceivedRequest[];
+  /** How each exchange ended on the server's side (completed, or closed by the client first), in arrival order. */
+  exchanges: ExchangeRecord[];
   enqueue(mode: WireFakeMode): void;
   setMode(mode: WireFakeMode): void;
   reset(): void;
@@ -188,6 +190,7 @@ export async function startWireFake(
     url: `${local.url}${versionPath}`,
     origin: local.url,
     requests,
+    exchanges: local.exchanges,
     enqueue: (mode) => modes.enqueue(mode),
     setMode: (mode) => modes.set(mode),
     reset() {

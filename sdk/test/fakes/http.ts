@@ -5,12 +5,29 @@ import type { Socket } from "node:net";
 /** Handles one request; a thrown error becomes a bare 500 (or a dropped socket once headers are out). */
 export type RequestHandler = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
+/**
+ * How one exchange ended on the server's side: `completed` (the whole response was handed to the socket),
+ * `client-closed` (the connection closed before that, and not by the fake: the client aborted or stopped reading),
+ * `server-closed` (the fake dropped it on purpose, or the server shut down), `open` (not over yet).
+ */
+export type ExchangeEnding = "open" | "completed" | "client-closed" | "server-closed";
+
+/** One request as the server saw it end (every fake built on `startLocalServer` keeps these, in arrival order). */
+export interface ExchangeRecord {
+  method: string;
+  /** Path and query as sent. */
+  url: string;
+  ending: ExchangeEnding;
+}
+
 /** A node:http server bound to 127.0.0.1. */
 export interface LocalServer {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   url: string;
   port: number;
   server: Server;
+  /** Every exchange so far and how it ended: what a test checks to prove a client really closed the upstream. */
+  exchanges: ExchangeRecord[];
   /** Stops listening and destroys every open socket, so a hanging or streaming response never keeps a test alive. */
   close(): Promise<void>;
 }
@@ -25,7 +42,10 @@ export interface LocalServer {
  */
 export async function startLocalServer(handler: RequestHandler, options: { port?: number } = {}): Promise<LocalServer> {
   const sockets = new Set<Socket>();
+  const exchanges: ExchangeRecord[] = [];
+  const shutdown = { closing: false };
   const server = createServer((request, response) => {
+    exchanges.push(watchEnding(request, response, shutdown));
     runHandler(handler, request, response);
   });
   server.on("connection", (socket) => {
@@ -39,8 +59,34 @@ export async function startLocalServer(handler: RequestHandler, options: { port?
     url: `http://127.0.0.1:${port}`,
     port,
     server,
-    close: () => closeServer(server, sockets),
+    exchanges,
+    close: () => {
+      shutdown.closing = true;
+      return closeServer(server, sockets);
+    },
   };
+}
+
+/**
+ * Records how the exchange ends. A response that closes before `finish` lost its connection early; Node closes it
+ * that way without calling `response.destroy()` when the peer goes, so a `destroy()` from the fake (a break-stream
+ * mode, a handler error) marks the close as the server's own.
+ */
+function watchEnding(request: IncomingMessage, response: ServerResponse, shutdown: { closing: boolean }): ExchangeRecord {
+  const record: ExchangeRecord = { method: request.method ?? "GET", url: request.url ?? "/", ending: "open" };
+  let destroyedHere = false;
+  const destroy = response.destroy.bind(response);
+  response.destroy = (error?: Error) => {
+    destroyedHere = true;
+    return destroy(error);
+  };
+  response.once("finish", () => {
+    if (record.ending === "open") record.ending = "completed";
+  });
+  response.once("close", () => {
+    if (record.ending === "open") record.ending = destroyedHere || shutdown.closing ? "server-closed" : "client-closed";
+  });
+  return record;
 }
 
 function runHandler(handler: RequestHandler, request: IncomingMessage, response: ServerResponse): void {

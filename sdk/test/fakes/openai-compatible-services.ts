@@ -82,6 +82,7 @@ export async function startFakeService(profile: ServiceProfile, options: FakeSer
     url: `${local.url}${PREFIX[profile]}`,
     origin: local.url,
     requests,
+    exchanges: local.exchanges,
     enqueue: (mode) => modes.enqueue(mode),
     setMode: (mode) => modes.set(mode),
     reset() {
@@ -169,12 +170,6 @@ async function handle(request: IncomingMessage, response: ServerResponse, profil
   if (!path.startsWith(prefix) || !["/chat/completions", "/embeddings", "/audio/transcriptions", "/audio/speech", "/images/generations", "/models", ...(profile === "perplexity" ? ["/search"] : [])].includes(route)) {
     return sendJson(response, 404, { error: { message: `Unknown request URL: ${request.method} ${path}`, type: "invalid_request_error" } });
   }
-  if (route === "/search" && isRecord(body) && typeof body.query === "string") {
-    // Perplexity's Search API: ranked pages with snippets.
-    const count = typeof body.max_results === "number" ? body.max_results : 10;
-    const results = GROUNDING.search_results.slice(0, count).map((result, index) => ({ ...result, snippet: `Snippet ${index + 1} about ${String(body.query)}`, last_updated: "2026-11-30" }));
-    return sendJson(response, 200, { id: randomToken(16), results });
-  }
   if (route === "/models") return sendJson(response, 200, { object: "list", data: (options.models ?? MODELS[profile]).map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: profile })) });
   const mode = modes.take();
   if (mode.kind === "error") {
@@ -183,6 +178,12 @@ async function handle(request: IncomingMessage, response: ServerResponse, profil
   }
   if (mode.kind === "hang") return void (await sleep(600_000, signal));
   if (mode.kind === "slow" && !(await sleep(mode.delayMs, signal))) return;
+  if (route === "/search" && isRecord(body) && typeof body.query === "string") {
+    // Perplexity's Search API: ranked pages with snippets.
+    const count = typeof body.max_results === "number" ? body.max_results : 10;
+    const results = GROUNDING.search_results.slice(0, count).map((result, index) => ({ ...result, snippet: `Snippet ${index + 1} about ${String(body.query)}`, last_updated: "2026-11-30" }));
+    return sendJson(response, 200, { id: randomToken(16), results });
+  }
   if (route === "/audio/transcriptions") {
     return sendJson(response, 200, { text: "Transcript by the fake.", x_groq: { id: `req_${randomToken(26)}` } }, quotaHeaders(profile));
   }

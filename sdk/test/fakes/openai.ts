@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { crc32, deflateSync } from "node:zlib";
-import { startLocalServer } from "./http.js";
+import { startLocalServer, type ExchangeRecord } from "./http.js";
 
 // A fake api.openai.com for tests, benchmarks and the offline demo. Everything it sends follows what the real
 // service sends: recorded responses (vercel/ai __fixtures__), the official OpenAPI spec (openai/openai-openapi),
@@ -64,6 +64,8 @@ export interface FakeOpenAI {
   /** base URL including /v1, e.g. http://127.0.0.1:PORT/v1 (what an OpenAI client's baseURL takes) */
   url: string;
   requests: RecordedRequest[];
+  /** How each exchange ended on the server's side (completed, or closed by the client first), in arrival order. */
+  exchanges: ExchangeRecord[];
   /** one-shot, FIFO, consumed by the next matching request */
   enqueue(mode: FakeMode, match?: { model?: string; path?: string }): void;
   /** persistent until reset(); a model-specific mode wins over a global one */
@@ -156,6 +158,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   return {
     url: `${local.url}/v1`,
     requests: state.requests,
+    exchanges: local.exchanges,
     enqueue(mode, match = {}) {
       state.queued.push({ mode, match });
     },

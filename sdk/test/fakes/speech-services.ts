@@ -38,6 +38,7 @@ export async function startFakeSpeech(profile: SpeechProfile, options: FakeSpeec
     url: local.url,
     origin: local.url,
     requests,
+    exchanges: local.exchanges,
     uploads,
     enqueue: (mode) => modes.enqueue(mode),
     setMode: (mode) => modes.set(mode),
