@@ -59,6 +59,20 @@ describe("modelmesh.health-monitor.v1", () => {
     expect(chatPaths(primary)).toHaveLength(1);
   });
 
+  it("keeps a provider out while its probes keep failing, however many rounds pass", async () => {
+    const { primary, backup, client, events } = await meshOverTwo();
+    primary.setMode({ kind: "error", status: 503 });
+    await until(() => events.some((event) => event.type === "model-deactivated" && (event as { provider: string }).provider === "primary"));
+    const probes = () => primary.requests.filter((request) => request.path === "/v1/models").length;
+    const seen = probes();
+    // More rounds, all failing, for longer than the first rest (2 × 60 ms interval + 500 ms probe timeout) lasts.
+    const since = Date.now();
+    await until(() => probes() >= seen + 3 && Date.now() - since > 900);
+    await client.chat.completions.create({ model: "chat", messages: [{ role: "user", content: "Hi" }] });
+    expect(chatPaths(primary)).toHaveLength(0);
+    expect(chatPaths(backup)).toHaveLength(1);
+  });
+
   it("stops probing when the client closes, and discovers providers as auto-discovery does", async () => {
     const { primary, client } = await meshOverTwo();
     await until(() => primary.requests.length > 0);

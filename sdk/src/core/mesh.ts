@@ -606,7 +606,7 @@ export class ModelMesh {
   private startHealthMonitor(): void {
     this.#stopMonitor?.();
     this.#stopMonitor = undefined;
-    const discovery = this.#runtime.discovery as (BaseDiscovery & { monitor?: (targets: HealthTarget[], report: HealthReport) => () => void; intervalMs?: number }) | undefined;
+    const discovery = this.#runtime.discovery as (BaseDiscovery & { monitor?: (targets: HealthTarget[], report: HealthReport) => () => void; intervalMs?: number; timeoutMs?: number }) | undefined;
     if (!discovery?.monitor) return;
     const targets: HealthTarget[] = [];
     for (const provider of this.#runtime.providers.values()) {
@@ -614,14 +614,20 @@ export class ModelMesh {
       if (typeof list === "function") targets.push({ id: provider.id, probe: (signal) => list.call(provider, { signal }) });
     }
     const intervalMs = discovery.intervalMs ?? 60_000;
+    // The next round reports at most one interval plus one probe timeout later; a second interval covers a late timer.
+    const restMs = 2 * intervalMs + (discovery.timeoutMs ?? 5_000);
     this.#stopMonitor = discovery.monitor(targets, (providerId, healthy, error) => {
       if (this.#closed) return;
       const now = this.now();
       for (const state of this.#runtime.states.values()) {
         if (state.providerId !== providerId) continue;
-        if (!healthy && state.status === "active") {
+        // A model the monitor took out stays out while its probes keep failing: each failed round extends the rest
+        // past the next round's report, so a slow round never lets a caller's request through to a provider known down.
+        if (!healthy && state.status === "cooldown" && this.#monitorDown.has(state.key)) {
+          state.cooldownUntil = Math.max(state.cooldownUntil, now + restMs);
+        } else if (!healthy && state.status === "active") {
           state.status = "cooldown";
-          state.cooldownUntil = now + intervalMs;
+          state.cooldownUntil = now + restMs;
           this.#monitorDown.add(state.key);
           const reason = `health probe failed: ${error instanceof Error ? error.message : String(error)}`;
           this.#sink.emit({ type: "model-deactivated", severity: "warning", component: "pool", timestamp: now, provider: state.providerId, model: state.modelId, reason, cooldownUntil: state.cooldownUntil });
