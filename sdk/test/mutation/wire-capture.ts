@@ -62,7 +62,9 @@ export function wireCapture(...replies: Reply[]): WireCapture {
     next += 1;
     const contentType = reply.contentType ?? (reply.json === undefined ? "text/event-stream" : "application/json");
     const payload = reply.json === undefined ? (reply.text ?? "") : JSON.stringify(reply.json);
-    return new Response(payload, { status: reply.status ?? 200, headers: { "content-type": contentType, ...reply.headers } });
+    const status = reply.status ?? 200;
+    // A 204 or 304 carries no body (the Response constructor refuses one).
+    return new Response(status === 204 || status === 304 ? null : payload, { status, headers: { "content-type": contentType, ...reply.headers } });
   };
   return {
     fetch,
