@@ -94,6 +94,6 @@ export async function drain(stream: AsyncIterable<ChatCompletionChunk>): Promise
 }
 
 /** Each chunk without its generated id/created (for exact comparison). */
-export function shapes(chunks: ChatCompletionChunk[]): Array<Omit<ChatCompletionChunk, "created">> {
-  return chunks.map(({ created: _created, ...rest }) => rest);
+export function shapes(chunks: ChatCompletionChunk[]): Array<Pick<ChatCompletionChunk, "id" | "object" | "model" | "choices" | "usage">> {
+  return chunks.map(({ created: _created, ...rest }) => rest as Pick<ChatCompletionChunk, "id" | "object" | "model" | "choices" | "usage">);
 }
