@@ -373,3 +373,98 @@ describe("Anthropic quota headers and model list", () => {
     expect([AnthropicProvider.connectorId, AnthropicProvider.shortName, AnthropicProvider.baseUrlEnvVar, AnthropicProvider.envVars]).toEqual(["anthropic.llm.v1", "anthropic", "ANTHROPIC_BASE_URL", ["ANTHROPIC_API_KEY"]]);
   });
 });
+
+describe("Anthropic: the rest of the table", () => {
+  it("system and developer text joined with a blank line; images as base64 or URL blocks; stop as a string; the base URL gains /v1", async () => {
+    const { wire, anthropic } = provider({ baseUrl: "https://gateway.test" }, message([]));
+    await anthropic.chat({
+      model: "claude-haiku-4-5",
+      messages: [
+        { role: "system", content: "One." },
+        { role: "developer", content: [{ type: "text", text: "Two." }] },
+        { role: "user", content: [{ type: "text", text: "See" }, { type: "image_url", image_url: { url: "data:image/png;base64,iVBO" } }, { type: "image_url", image_url: { url: "https://x.test/c.jpg" } }] },
+      ],
+      stop: "END",
+    });
+    expect(wire.last().url).toBe("https://gateway.test/v1/messages");
+    expect(wire.last().body).toEqual({
+      model: "claude-haiku-4-5",
+      max_tokens: 64_000,
+      system: "One.\n\nTwo.",
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "See" },
+            { type: "image", source: { type: "base64", media_type: "image/png", data: "iVBO" } },
+            { type: "image", source: { type: "url", url: "https://x.test/c.jpg" } },
+          ],
+        },
+      ],
+      stop_sequences: ["END"],
+    });
+  });
+
+  it("tool_choice auto and a named function; json_object refused; history errors name the messages parameter", async () => {
+    const { wire, anthropic } = provider({}, message([]));
+    const tools = [{ type: "function" as const, function: { name: "f" } }];
+    await anthropic.chat({ model: "claude-haiku-4-5", messages: hi, tools, tool_choice: "auto" });
+    expect(bodyOf(wire).tool_choice).toEqual({ type: "auto" });
+    await anthropic.chat({ model: "claude-haiku-4-5", messages: hi, tools, tool_choice: { type: "function", function: { name: "f" } } });
+    expect(bodyOf(wire).tool_choice).toEqual({ type: "tool", name: "f" });
+    const json = (await anthropic.chat({ model: "claude-haiku-4-5", messages: hi, response_format: { type: "json_object" } }).catch((error: unknown) => error)) as ProviderError;
+    expect([json.code, json.message]).toEqual(["unsupported_parameter", "anthropic does not support response_format json_object"]);
+    for (const messages of [[{ role: "tool", content: "x" }], [{ role: "assistant", content: null, tool_calls: [{ id: "t" }] }], [{ role: "critic", content: "x" }], [{ role: "system", content: "x" }]]) {
+      const error = (await anthropic.chat({ model: "claude-haiku-4-5", messages: messages as never }).catch((caught: unknown) => caught)) as { param?: string };
+      expect(error.param, JSON.stringify(messages)).toBe("messages");
+    }
+  });
+
+  it("a model no list knows gets the 4096 default", async () => {
+    const { wire, anthropic } = provider({}, message([]));
+    await anthropic.chat({ model: "claude-unlisted", messages: hi });
+    expect(bodyOf(wire).max_tokens).toBe(4_096);
+  });
+
+  it("answers: the served model name, no tool_calls without calls, other blocks carrying text ignored, null blocks skipped, infinite counts as 0", async () => {
+    const { anthropic } = provider(
+      {},
+      {
+        text: '{"id":"msg_9","type":"message","model":"claude-haiku-4-5-20251001","content":[null,{"type":"redacted_thinking","text":"hidden"},{"type":"text","text":"shown"}],"stop_reason":"end_turn","usage":{"input_tokens":1e400,"output_tokens":2}}',
+        contentType: "application/json",
+      },
+    );
+    const { body } = await anthropic.chat({ model: "claude-haiku-4-5", messages: hi });
+    expect(body.model).toBe("claude-haiku-4-5-20251001");
+    expect(body.choices[0]?.message).toEqual({ role: "assistant", content: "shown", refusal: null });
+    expect(body.usage).toEqual({ prompt_tokens: 0, completion_tokens: 2, total_tokens: 2 });
+  });
+
+  it("stream: whitespace-only data skipped, the type field wins over the event name, odd message_start fields ignored, other deltas carrying text or JSON ignored, no stop_reason and no tools → stop", async () => {
+    const events = [
+      "data:    \n\n",
+      `event: ping\ndata: ${JSON.stringify({ type: "message_start", message: { id: 5, model: 6, usage: "x" } })}\n\n`,
+      sse(["content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "citations_delta", text: "cite" } }]),
+      sse(["content_block_delta", { type: "content_block_delta", index: 0, delta: { type: "text_delta", text: "ok" } }]),
+      sse(["content_block_start", { type: "content_block_start", index: 1, content_block: { type: "tool_use", id: "t", name: "f" } }]),
+      sse(["content_block_delta", { type: "content_block_delta", index: 1, delta: { type: "other_delta", partial_json: "{}" } }]),
+      sse(["content_block_delta", { type: "content_block_delta", index: 1, delta: { type: "input_json_delta", partial_json: 5 } }]),
+      sse(["message_delta", { type: "message_delta", delta: {}, usage: { output_tokens: 1 } }]),
+      sse(["message_stop", { type: "message_stop" }]),
+    ].join("");
+    const { anthropic } = provider({}, { text: events });
+    const chunks = await drain((await anthropic.chatStream({ model: "claude-haiku-4-5", messages: hi })).body);
+    expect(chunks.map((chunk) => [chunk.model, chunk.choices[0]?.delta ?? null, chunk.choices[0]?.finish_reason ?? null])).toEqual([
+      ["claude-haiku-4-5", { role: "assistant", content: "" }, null],
+      ["claude-haiku-4-5", { content: "ok" }, null],
+      ["claude-haiku-4-5", { tool_calls: [{ index: 0, id: "t", type: "function", function: { name: "f", arguments: "" } }] }, null],
+      ["claude-haiku-4-5", {}, "tool_calls"],
+      ["claude-haiku-4-5", null, null],
+    ]);
+    expect(chunks[0]?.id).toMatch(/^chatcmpl-/);
+    expect(chunks.at(-1)?.usage).toEqual({ prompt_tokens: 0, completion_tokens: 1, total_tokens: 1 });
+    const plain = provider({}, { text: sse(["message_start", { type: "message_start", message: {} }], ["message_delta", { type: "message_delta", delta: {} }], ["message_stop", { type: "message_stop" }]) });
+    const ended = await drain((await plain.anthropic.chatStream({ model: "claude-haiku-4-5", messages: hi })).body);
+    expect(ended.map((chunk) => chunk.choices[0]?.finish_reason ?? null)).toEqual([null, "stop", null]);
+  });
+});
