@@ -439,3 +439,118 @@ describe("Gemini errors and extras", () => {
     expect([GeminiProvider.connectorId, GeminiProvider.shortName, GeminiProvider.baseUrlEnvVar]).toEqual(["google.gemini.v1", "gemini", "GEMINI_BASE_URL"]);
   });
 });
+
+describe("Gemini: the rest of the table", () => {
+  const ask = async (gemini: GeminiProvider, extra: Record<string, unknown> = {}) => gemini.chat({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "Hi" }], ...extra });
+  const streamOf = async (...events: unknown[]) => {
+    const { gemini } = provider({ text: events.map((event) => (typeof event === "string" ? event : sse([undefined, event]))).join("") });
+    return drain((await gemini.chatStream({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "Hi" }] })).body);
+  };
+
+  it("base URL gains /v1beta; only a leading models/ is dropped; no key, no key header", async () => {
+    const { wire } = provider(okText("ok"));
+    const gateway = new GeminiProvider({ baseUrl: "https://gw.test", fetch: wire.fetch });
+    await gateway.chat({ model: "tuned-models/abc", messages: [{ role: "user", content: "Hi" }] });
+    expect(wire.last().url).toBe("https://gw.test/v1beta/models/tuned-models%2Fabc:generateContent");
+    expect(wire.last().headers["x-goog-api-key"]).toBeUndefined();
+    await gateway.embeddings({ model: "tuned-models/e", input: "x" }).catch(() => undefined);
+    expect((wire.last().body as { requests: Array<{ model: string }> }).requests[0]?.model).toBe("models/tuned-models/e");
+  });
+
+  it("seed, json_object, json_schema without a schema, logprobs refused, empty turns skipped, errors name messages", async () => {
+    const { wire, gemini } = provider(okText("ok"));
+    await gemini.chat({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "" }, { role: "user", content: "Hi" }], seed: 7, response_format: { type: "json_object" } });
+    expect(wire.last().body).toEqual({ contents: [{ role: "user", parts: [{ text: "Hi" }] }], generationConfig: { seed: 7, responseMimeType: "application/json" } });
+    await ask(gemini, { response_format: { type: "json_schema" } });
+    expect(wire.last().body).toEqual({ contents: [{ role: "user", parts: [{ text: "Hi" }] }], generationConfig: { responseMimeType: "application/json" } });
+    const logprobs = (await ask(gemini, { logprobs: true }).catch((error: unknown) => error)) as ProviderError;
+    expect([logprobs.code, logprobs.message]).toEqual(["unsupported_parameter", "gemini does not support logprobs"]);
+    const link = (await ask(gemini, { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://x.test/a.png" } }] }] }).catch((error: unknown) => error)) as ProviderError;
+    expect(link.message).toBe("gemini does not support image URLs other than data: URLs and Gemini File API URIs (send the bytes as a data: URL)");
+    await ask(gemini, { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,QUJD" } }] }] });
+    expect(wire.last().body).toEqual({ contents: [{ role: "user", parts: [{ inlineData: { mimeType: "image/png", data: "QUJD" } }] }] });
+    await ask(gemini, { tools: [{ type: "function", function: { name: "f", description: "d" } }], tool_choice: { type: "function", function: { name: "f" } } });
+    expect(wire.last().body).toEqual({ contents: [{ role: "user", parts: [{ text: "Hi" }] }], tools: [{ functionDeclarations: [{ name: "f", description: "d" }] }], toolConfig: { functionCallingConfig: { mode: "ANY", allowedFunctionNames: ["f"] } } });
+    await ask(gemini, { tools: [{ type: "function", function: { name: "f" } }], tool_choice: { type: "function", function: {} } });
+    expect((wire.last().body as Record<string, unknown>).toolConfig).toBeUndefined();
+    for (const messages of [[{ role: "tool", tool_call_id: "x", content: "1" }], [{ role: "critic", content: "x" }], [{ role: "system", content: "x" }], [{ role: "assistant", content: null, tool_calls: [null] }]]) {
+      const error = (await gemini.chat({ model: "gemini-2.5-flash", messages: messages as never }).catch((caught: unknown) => caught)) as { name: string; param?: string };
+      expect([error.name, error.param], JSON.stringify(messages)).toEqual(["InvalidRequestError", "messages"]);
+    }
+  });
+
+  it("answers: explicit candidate indexes, null parts skipped, call ids that are not text replaced, infinite counts as 0", async () => {
+    const { gemini } = provider({
+      text: '{"candidates":[{"index":3,"content":{"parts":[null,{"text":"a"},{"functionCall":{"id":"","name":"f"}},{"functionCall":{"id":5,"name":"g"}}]},"finishReason":"STOP"}],"usageMetadata":{"promptTokenCount":1e400,"candidatesTokenCount":2}}',
+      contentType: "application/json",
+    });
+    const { body } = await ask(gemini);
+    expect(body.choices[0]?.index).toBe(3);
+    expect(body.choices[0]?.message.content).toBe("a");
+    expect(body.choices[0]?.message.tool_calls?.map((call) => call.id)).toEqual([expect.stringMatching(/^call_.+/), expect.stringMatching(/^call_.+/)]);
+    expect(body.usage).toEqual({ prompt_tokens: 0, completion_tokens: 2, total_tokens: 2 });
+  });
+
+  it("a signature that is not text is not kept; only the newest 1024 signatures are kept", async () => {
+    const calls = Array.from({ length: 1_026 }, (_, index) => ({ functionCall: { id: `c${index}`, name: "f" }, thoughtSignature: `S${index}` }));
+    const { wire, gemini } = provider({ json: { candidates: [{ content: { parts: [{ functionCall: { id: "odd", name: "f" }, thoughtSignature: 5 }, ...calls] }, finishReason: "STOP" }] } });
+    await ask(gemini);
+    const replay = (ids: string[]) => ({ role: "assistant" as const, content: null, tool_calls: ids.map((id) => ({ id, type: "function" as const, function: { name: "f", arguments: "{}" } })) });
+    await gemini.chat({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "Hi" }, replay(["odd", "c0", "c1", "c2", "c1025"])] }).catch(() => undefined);
+    const parts = (wire.last().body as { contents: Array<{ parts: Array<{ thoughtSignature?: string }> }> }).contents[1]!.parts;
+    expect(parts.map((part) => part.thoughtSignature)).toEqual(["skip_thought_signature_validator", "skip_thought_signature_validator", "skip_thought_signature_validator", "S2", "S1025"]);
+  });
+
+  it("fetchModelList: nameless or non-object entries skipped, names kept unless they start with models/, limits only when numbers", async () => {
+    const { gemini } = provider({ json: { models: [null, { supportedGenerationMethods: ["generateContent"] }, { name: "tuned-models/x", supportedGenerationMethods: ["generateContent"], inputTokenLimit: "9" }] } });
+    const models = await gemini.fetchModelList();
+    expect(models).toStrictEqual([{ id: "tuned-models/x", capabilities: ["generation.text-generation.chat-completion"] }]);
+  });
+
+  it("key rejection: any detail naming a key reason counts, null details are skipped, a null body is no rejection", async () => {
+    const cases: Array<[unknown, boolean]> = [
+      [{ error: { code: 400, details: [null, { reason: "OTHER" }, { reason: "API_KEY_INVALID" }] } }, true],
+      [{ error: { code: 400, details: [{ reason: 5 }] } }, false],
+    ];
+    for (const [body, rejected] of cases) {
+      const { gemini } = provider({ status: 400, json: body });
+      const error = await ask(gemini).catch((caught: unknown) => caught);
+      expect(error instanceof AuthenticationError, JSON.stringify(body)).toBe(rejected);
+      expect((error as ProviderError).name).toBe(rejected ? "AuthenticationError" : "ProviderError");
+    }
+    const { gemini } = provider({ status: 400, text: "null", contentType: "application/json" });
+    const error = (await ask(gemini).catch((caught: unknown) => caught)) as ProviderError;
+    expect([error.name, error.status]).toEqual(["ProviderError", 400]);
+  });
+
+  it("embeddings: refusal messages, usage estimated from a single string", async () => {
+    const { gemini } = provider({ json: { embeddings: [{ values: [1] }] } });
+    expect(((await gemini.embeddings({ model: "gemini-embedding-001", input: [1] } as never).catch((error: unknown) => error)) as ProviderError).message).toBe("gemini does not support token-id embedding input");
+    expect(((await gemini.embeddings({ model: "gemini-embedding-001", input: "a", encoding_format: "base64" }).catch((error: unknown) => error)) as ProviderError).message).toBe("gemini does not support base64 embeddings");
+    expect((await gemini.embeddings({ model: "gemini-embedding-001", input: "abcdefghi" })).body.usage).toEqual({ prompt_tokens: 3, total_tokens: 3 });
+  });
+
+  it("stream: whitespace data skipped, explicit indexes, two calls in one event, unspecified and unknown reasons, usage-only events, an in-band 400", async () => {
+    const chunks = await streamOf(
+      "data:    \n\n",
+      { candidates: [{ index: 2, content: { parts: [{ text: "a" }] }, finishReason: "FINISH_REASON_UNSPECIFIED" }] },
+      { candidates: [{ index: 2, content: { parts: [{ text: "b" }] }, finishReason: "" }] },
+      { usageMetadata: { promptTokenCount: 1 } },
+      { promptFeedback: { blockReason: 5 } },
+      { candidates: [{ index: 2, content: { parts: [{ functionCall: { id: "p", name: "f" } }, { functionCall: { id: "q", name: "g" } }] } }] },
+      { candidates: [{ index: 2, content: { parts: [] }, finishReason: "NEW_REASON" }], promptFeedback: { blockReason: "SAFETY" } },
+    );
+    expect(chunks.map((chunk) => chunk.choices.map((choice) => [choice.index, choice.delta.content ?? choice.delta.tool_calls?.map((call) => [call.index, call.id]) ?? null, choice.finish_reason]))).toEqual([
+      [[2, "a", null]],
+      [[2, "b", null]],
+      [[2, [[0, "p"], [1, "q"]], null]],
+      [[2, null, "tool_calls"]],
+    ]);
+    const text = await streamOf({ candidates: [{ content: { parts: [{ text: "x" }] }, finishReason: "STOP" }] });
+    expect(text.map((chunk) => chunk.choices[0]?.finish_reason ?? null)).toEqual(["stop"]);
+    const unknown = await streamOf({ candidates: [{ content: { parts: [{ text: "x" }] }, finishReason: "NEW_REASON" }] });
+    expect(unknown.map((chunk) => chunk.choices[0]?.finish_reason ?? null)).toEqual(["stop"]);
+    const bad = (await streamOf({ error: { code: 400, message: "bad" } }).catch((error: unknown) => error)) as ProviderError;
+    expect(bad.status).toBe(400);
+  });
+});
