@@ -1,10 +1,10 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ConfigError, PrometheusObservability } from "modelmesh";
 import { startFakeOpenAI, type FakeOpenAI } from "../../sdk/test/fakes/openai.js";
-import { configPath, describeRunning, loadInvocation, parseCliArguments, runCli, USAGE, withSink } from "../src/cli.js";
+import { configPath, describeRunning, loadInvocation, parseCliArguments, runCli, stopOnSignals, USAGE, withSink } from "../src/cli.js";
 import { mergeSettings } from "../src/config.js";
 
 // The command line in this process (cli.test.ts runs the launcher as a child, which a mutation run cannot see):
@@ -188,5 +188,62 @@ describe("runCli", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).path).toBe("providers");
     expect((error as ConfigError).message).toContain("--relay-only");
+  });
+
+  it("passes on a configuration error that is not about missing providers", async () => {
+    const broken = join(folder, "broken.yaml");
+    writeFileSync(broken, `providers:\n  a:\n    connector: no-such-connector\n`);
+    const error = await runCli(["--config", broken, "--port", "0"], {}, () => {}).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).path).not.toBe("providers");
+    expect((error as ConfigError).message).toContain("no-such-connector");
+  });
+});
+
+describe("stopOnSignals", () => {
+  it("stops the proxy on the first signal and exits 0, and exits 1 at once on a second", async () => {
+    const running = (await runCli(["--relay-only", "--port", "0"], {}, () => {}))!;
+    const exits: Array<number | undefined> = [];
+    const exit = vi.spyOn(process, "exit").mockImplementation(((code?: number) => void exits.push(code)) as never);
+    const before = { SIGINT: process.listeners("SIGINT"), SIGTERM: process.listeners("SIGTERM") };
+    const lines: string[] = [];
+    try {
+      stopOnSignals(running, (line) => lines.push(line));
+      const added = (signal: "SIGINT" | "SIGTERM") => process.listeners(signal).filter((listener) => !before[signal].includes(listener));
+      expect(added("SIGINT")).toHaveLength(1);
+      expect(added("SIGTERM")).toHaveLength(1);
+      // Called directly: emitting a real SIGTERM would reach the test runner's own handlers too.
+      (added("SIGTERM")[0] as (signal: string) => void)("SIGTERM");
+      expect(lines).toEqual(["SIGTERM: closing (requests in flight may finish, state is saved)..."]);
+      await vi.waitFor(() => expect(exits).toEqual([0]));
+      await expect(fetch(`${running.server.url}/health`)).rejects.toThrow();
+      (added("SIGINT")[0] as (signal: string) => void)("SIGINT");
+      expect(exits).toEqual([0, 1]);
+      // The real exit would end the process here; the stand-in returns, so the handler runs on and exits again.
+      await vi.waitFor(() => expect(exits).toHaveLength(3));
+      for (const signal of ["SIGINT", "SIGTERM"] as const) for (const listener of added(signal)) process.off(signal, listener as never);
+    } finally {
+      exit.mockRestore();
+      await running.stop();
+    }
+  });
+
+  it("exits 1 when stopping fails", async () => {
+    const exits: Array<number | undefined> = [];
+    const exit = vi.spyOn(process, "exit").mockImplementation(((code?: number) => void exits.push(code)) as never);
+    const before = process.listeners("SIGINT");
+    try {
+      const failing = { stop: () => Promise.reject(new Error("close failed")) } as never;
+      stopOnSignals(failing, () => {});
+      const added = process.listeners("SIGINT").filter((listener) => !before.includes(listener));
+      (added[0] as (signal: string) => void)("SIGINT");
+      await vi.waitFor(() => expect(exits).toEqual([1]));
+      for (const signal of ["SIGINT", "SIGTERM"] as const) for (const listener of process.listeners(signal).slice(-1)) process.off(signal, listener as never);
+    } finally {
+      exit.mockRestore();
+    }
   });
 });
