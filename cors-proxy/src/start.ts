@@ -98,9 +98,10 @@ export function foundKeys(env: Record<string, string | undefined>): string[] {
 
 /**
  * The lines after the server's own: how to call it (naming a chat pool that exists), and where the web app and the
- * extension are (if built).
+ * extension are (if built). `chatPool` has no default: undefined (no chat pool) must print the models call, not a
+ * chat call naming a pool that does not exist.
  */
-export function nextSteps(url: string, hasToken: boolean, chatPool: string | undefined = "chat", webApp?: string): string[] {
+export function nextSteps(url: string, hasToken: boolean, chatPool: string | undefined, webApp?: string): string[] {
   // A placeholder, never the token itself: console output ends up in logs.
   const auth = hasToken ? ' -H "Authorization: Bearer <your proxy token>"' : "";
   const extension = firstExisting(EXTENSION_BUILDS);
