@@ -31,6 +31,8 @@ const FAMILIES: Record<string, Family> = {
   mistral: { connector: "mistral", model: "mistral-small-latest", start: () => startFakeService("mistral", { rateLimit: { requests: 2 } }) },
   // x-ratelimit-{limit,remaining,reset}-requests, the reset a Go duration.
   groq: { connector: "groq", model: "llama-3.3-70b-versatile", start: () => startFakeService("groq", { rateLimit: { requests: 2 } }) },
+  // x-ratelimit-{limit,remaining,reset} (one window, the reset in seconds) and x-tokenlimit-*.
+  together: { connector: "together", model: "meta-llama/Llama-3.3-70B-Instruct-Turbo", start: () => startFakeService("together", { rateLimit: { requests: 2 } }) },
 };
 
 const open: Array<{ close(): Promise<unknown> }> = [];

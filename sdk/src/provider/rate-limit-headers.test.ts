@@ -27,6 +27,19 @@ describe("parseOpenAIRateLimitHeaders", () => {
   });
 });
 
+describe("Together's headers", () => {
+  it("x-ratelimit-* (per second) for requests and x-tokenlimit-* for tokens, both restored at x-ratelimit-reset", () => {
+    expect(parseOpenAIRateLimitHeaders({ "x-ratelimit-limit": "10", "x-ratelimit-remaining": "9", "x-ratelimit-reset": "1", "x-tokenlimit-limit": "200000", "x-tokenlimit-remaining": "199950" }, NOW)).toStrictEqual({
+      limitRequests: 10,
+      remainingRequests: 9,
+      resetRequestsAt: NOW + 1_000,
+      limitTokens: 200_000,
+      remainingTokens: 199_950,
+      resetTokensAt: NOW + 1_000,
+    });
+  });
+});
+
 describe("parseMistralRateLimitHeaders", () => {
   it("reads today's per-minute request and token quotas, restored a minute after the answer (Mistral sends no reset)", () => {
     const headers = new Headers({

@@ -4,7 +4,8 @@ import type { RateLimitSnapshot } from "./provider.js";
 
 /**
  * Reads OpenAI's `x-ratelimit-{limit,remaining,reset}-{requests,tokens}` (resets are durations like "6m0s", turned
- * into epoch ms) and the single-window `x-ratelimit-{limit,remaining,reset}` of OpenRouter-style gateways (requests).
+ * into epoch ms) and the single-window `x-ratelimit-{limit,remaining,reset}` of OpenRouter-style gateways (requests),
+ * with Together's `x-tokenlimit-{limit,remaining}` for tokens (same window as its `x-ratelimit-reset`, in seconds).
  * Negative values (Azure sends -1 for "not reported") are ignored.
  * @example
  * parseOpenAIRateLimitHeaders(response.headers, Date.now()); // { limitRequests: 5000, remainingRequests: 4999, resetRequestsAt: ... }
@@ -32,9 +33,9 @@ export function parseOpenAIRateLimitHeaders(headers: Headers | Record<string, st
     limitRequests: count("x-ratelimit-limit-requests", "x-ratelimit-limit"),
     remainingRequests: count("x-ratelimit-remaining-requests", "x-ratelimit-remaining"),
     resetRequestsAt: reset("x-ratelimit-reset-requests", "x-ratelimit-reset"),
-    limitTokens: count("x-ratelimit-limit-tokens"),
-    remainingTokens: count("x-ratelimit-remaining-tokens"),
-    resetTokensAt: reset("x-ratelimit-reset-tokens"),
+    limitTokens: count("x-ratelimit-limit-tokens", "x-tokenlimit-limit"),
+    remainingTokens: count("x-ratelimit-remaining-tokens", "x-tokenlimit-remaining"),
+    resetTokensAt: reset("x-ratelimit-reset-tokens") ?? (readHeader(headers, "x-tokenlimit-remaining") === undefined ? undefined : reset("x-ratelimit-reset")),
   };
   const present = Object.entries(snapshot).filter(([, value]) => value !== undefined);
   return present.length > 0 ? (Object.fromEntries(present) as RateLimitSnapshot) : undefined;

@@ -165,6 +165,8 @@ function quotaHeaders(profile: ServiceProfile, quota?: RequestQuota): Record<str
     return { "x-ratelimit-limit-req-minute": limit, "x-ratelimit-remaining-req-minute": remaining, "x-ratelimit-limit-tokens-minute": "500000", "x-ratelimit-remaining-tokens-minute": "499911", "x-ratelimit-tokens-query-cost": "89" };
   }
   if (profile === "openrouter") return { "x-ratelimit-limit": "20", "x-ratelimit-remaining": "19", "x-ratelimit-reset": String(Date.now() + 60_000) };
+  // Together's serverless limits are per second: requests in x-ratelimit-*, tokens in x-tokenlimit-*.
+  if (profile === "together") return { "x-ratelimit-limit": limit, "x-ratelimit-remaining": remaining, "x-ratelimit-reset": String(quota ? Math.max(0, Math.ceil((quota.resetAt() - Date.now()) / 1_000)) : 1), "x-tokenlimit-limit": "200000", "x-tokenlimit-remaining": "199950" };
   return {};
 }
 
