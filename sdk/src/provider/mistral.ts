@@ -18,7 +18,8 @@ import type { ChatCompletionCreateParams } from "../wire/types.js";
 import { configWithVersion } from "./content-parts.js";
 import { OpenAICompatibleProvider, type OpenAICompatibleConfigInput } from "./openai-compatible.js";
 import { isRecord, type ChatCompletionDraft, type ChunkDraftResult, type StreamContext } from "./provider-config.js";
-import type { ModelInfo } from "./provider.js";
+import type { ModelInfo, RateLimitSnapshot } from "./provider.js";
+import { parseMistralRateLimitHeaders } from "./rate-limit-headers.js";
 import { chatModel } from "./chat-model.js";
 
 const EMBEDDINGS = "representation.embeddings.text-embeddings";
@@ -92,6 +93,11 @@ export class MistralProvider extends OpenAICompatibleProvider {
       return pick({ ...message, role }, MESSAGE_KEYS[role] ?? new Set(["role", "content"]));
     });
     return pick(body, REQUEST_KEYS);
+  }
+
+  /** Mistral reports per-minute quotas under its own header names (`x-ratelimit-*-req-minute`, `ratelimitbysize-*`). */
+  protected override _parseRateLimitHeaders(headers: Headers): RateLimitSnapshot | undefined {
+    return parseMistralRateLimitHeaders(headers);
   }
 
   protected override _parseResponse(data: Record<string, unknown>): ChatCompletionDraft {

@@ -62,6 +62,19 @@ describe("RateLimitAwarePolicy", () => {
     expect(strategy.pick([empty!, other!], {}, makeContext())).toBe(other);
   });
 
+  it("a reported quota without a reset time keeps a model out for a minute from when it was first seen, not for good", () => {
+    const strategy = new RateLimitAwarePolicy({ prefer: "order" });
+    const [a, b] = makeStates("p/a", "p/b");
+    a!.rateLimit = { limitRequests: 100, remainingRequests: 0 };
+    expect(strategy.pick([a!, b!], {}, makeContext({ now: TEST_NOW }))).toBe(b);
+    expect(strategy.pick([a!, b!], {}, makeContext({ now: TEST_NOW + 59_999 }))).toBe(b);
+    expect(strategy.pick([a!, b!], {}, makeContext({ now: TEST_NOW + 60_000 }))).toBe(a);
+    // A new report (a new snapshot) counts from when it is first seen.
+    a!.rateLimit = { limitTokens: 1_000, remainingTokens: 0 };
+    expect(strategy.pick([a!, b!], {}, makeContext({ now: TEST_NOW + 61_000 }))).toBe(b);
+    expect(strategy.pick([a!, b!], {}, makeContext({ now: TEST_NOW + 121_000 }))).toBe(a);
+  });
+
   it("skips a model with fewer tokens left than the request needs", () => {
     const strategy = new RateLimitAwarePolicy();
     const [short, roomy] = makeStates("p/short", "p/roomy");

@@ -68,7 +68,7 @@ const WINDOW_MS = 60_000;
  * last reported in rate-limit headers (`state.rateLimit`), and the configured per-minute `limits`,
  * counted here as requests succeed (tokens from the growth of the model's `totalTokens`, standing
  * in the request's estimate until that usage shows up, or for good when the provider reports none). A quota counts as restored from its reset time on
- * (one minute after a configured window opened). A model is avoided when its headroom is below
+ * (one minute after a configured window opened, or after a reported quota without a reset time was first seen). A model is avoided when its headroom is below
  * `threshold`, when it has no request left, or when it has fewer tokens left than the request is
  * estimated to need; among the others the most headroom wins (ties: pool order), or with
  * `prefer: "order"` the first in pool order. When every model is low, the one with the most headroom
@@ -89,6 +89,12 @@ export class RateLimitAwarePolicy extends BaseRotationPolicy<RateLimitAwareConfi
   private readonly limits: Record<string, ConfiguredRateLimit>;
   private readonly windows = new Map<string, RateLimitWindow>();
   private readonly tokenBaselines = new Map<string, number>();
+  /**
+   * When each reported snapshot was first assessed. A quota reported without a reset time (Azure, gateways) would
+   * otherwise keep a model out for good, since a model nobody picks reports nothing new: it counts for a minute,
+   * the shortest window services use. The router stores a new snapshot object with every response.
+   */
+  private readonly firstSeen = new WeakMap<object, number>();
 
   constructor(config: RateLimitAwareConfig = {}) {
     super(config);
@@ -141,8 +147,11 @@ export class RateLimitAwarePolicy extends BaseRotationPolicy<RateLimitAwareConfi
 
     const reported = state.rateLimit;
     if (reported !== undefined) {
-      if (!isPast(reported.resetRequestsAt, context.now)) consider(reported.remainingRequests, reported.limitRequests, 1);
-      if (!isPast(reported.resetTokensAt, context.now)) consider(reported.remainingTokens, reported.limitTokens, neededTokens);
+      let seenAt = this.firstSeen.get(reported);
+      if (seenAt === undefined) this.firstSeen.set(reported, (seenAt = context.now));
+      const expired = (resetAt: number | undefined) => (resetAt === undefined ? context.now >= seenAt + WINDOW_MS : isPast(resetAt, context.now));
+      if (!expired(reported.resetRequestsAt)) consider(reported.remainingRequests, reported.limitRequests, 1);
+      if (!expired(reported.resetTokensAt)) consider(reported.remainingTokens, reported.limitTokens, neededTokens);
     }
 
     const configured = findModelEntry(this.limits, state);

@@ -30,11 +30,18 @@ export interface FakeAnthropicOptions {
   apiKeys?: string[];
   /** Input of the tool call the fake makes when tools are offered (default `{ "location": "Paris" }`). */
   toolInput?: Record<string, unknown>;
+  /**
+   * The request quota reported in `anthropic-ratelimit-requests-*` (default 50 a minute): each answer uses one,
+   * and the window restarts once its reset time has passed.
+   */
+  rateLimit?: { requests?: number; windowMs?: number };
 }
 
 export type FakeAnthropic = FakeControls;
 
 const DEFAULT_MODELS = ["claude-haiku-4-5", "claude-sonnet-4-5"];
+/** Models that answer a final assistant turn with a 400 (prefill removed from Claude 4.6 on). */
+const NO_PREFILL = /^claude-(?:opus|sonnet|haiku)-(?:4-[6-9]|[5-9])/;
 const TOP_LEVEL = new Set([
   "model", "messages", "max_tokens", "system", "metadata", "stop_sequences", "stream", "temperature", "top_p", "top_k",
   "tools", "tool_choice", "thinking", "service_tier", "container", "mcp_servers",
@@ -64,7 +71,7 @@ const ERROR_TYPES: Record<number, [string, string]> = {
 export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<FakeAnthropic> {
   const modes = new ModeQueue();
   const requests: ReceivedRequest[] = [];
-  const limiter = { used: 0, limit: 50 };
+  const limiter = { used: 0, limit: options.rateLimit?.requests ?? 50, windowMs: options.rateLimit?.windowMs ?? 60_000, windowStart: Date.now() };
   const local = await startLocalServer((request, response) => handle(request, response, { options, modes, requests, limiter }));
   return {
     url: `${local.url}/v1`,
@@ -77,6 +84,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       modes.reset();
       requests.length = 0;
       limiter.used = 0;
+      limiter.windowStart = Date.now();
     },
     close: () => local.close(),
   };
@@ -86,7 +94,7 @@ interface FakeState {
   options: FakeAnthropicOptions;
   modes: ModeQueue;
   requests: ReceivedRequest[];
-  limiter: { used: number; limit: number };
+  limiter: { used: number; limit: number; windowMs: number; windowStart: number };
 }
 
 function errorBody(type: string, message: string): Record<string, unknown> {
@@ -99,9 +107,9 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   response.end(JSON.stringify(body));
 }
 
-/** The quota headers every answer carries; resets are RFC 3339 dates a minute out. */
+/** The quota headers every answer carries; resets are RFC 3339 dates (whole seconds) at the end of the window. */
 function rateLimitHeaders(state: FakeState): Record<string, string> {
-  const reset = new Date(Math.ceil((Date.now() + 60_000) / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const reset = new Date(Math.ceil((state.limiter.windowStart + state.limiter.windowMs) / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
   return {
     "anthropic-ratelimit-requests-limit": String(state.limiter.limit),
     "anthropic-ratelimit-requests-remaining": String(Math.max(0, state.limiter.limit - state.limiter.used)),
@@ -166,6 +174,10 @@ async function handle(request: IncomingMessage, response: ServerResponse, state:
   if (mode.kind === "slow" && !(await sleep(mode.delayMs, signal))) return;
   const invalid = validate(body, state);
   if (invalid) return sendJson(response, invalid.status, errorBody(invalid.type, invalid.message));
+  if (Date.now() >= Math.ceil((state.limiter.windowStart + state.limiter.windowMs) / 1000) * 1000) {
+    state.limiter.used = 0;
+    state.limiter.windowStart = Date.now();
+  }
   state.limiter.used += 1;
   const message = plan(body as Record<string, any>, state);
   const headers = rateLimitHeaders(state);
@@ -203,6 +215,19 @@ function validate(body: unknown, state: FakeState): { status: number; type: stri
   if (!(state.options.models ?? DEFAULT_MODELS).includes(body.model)) {
     return bad(`model: ${body.model}`, 404, "not_found_error");
   }
+  const last = body.messages.at(-1) as Record<string, unknown>;
+  if (last.role === "assistant") {
+    // Prefill rules, with the service's messages (docs and users' reports of the 400 bodies).
+    if (NO_PREFILL.test(body.model)) return bad("This model does not support assistant message prefill. The conversation must end with a user message.");
+    const blocks = Array.isArray(last.content) ? last.content : [{ type: "text", text: last.content }];
+    const thinking = isRecord(body.thinking) && body.thinking.type !== "disabled";
+    if (thinking && !(isRecord(blocks[0]) && (blocks[0].type === "thinking" || blocks[0].type === "redacted_thinking"))) {
+      const index = body.messages.length - 1;
+      return bad(`messages.${index}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${String(blocks[0]?.type)}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block. We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking`);
+    }
+    const final = blocks.at(-1);
+    if (isRecord(final) && final.type === "text" && typeof final.text === "string" && /\s$/.test(final.text)) return bad("messages: final assistant content cannot end with trailing whitespace");
+  }
   return undefined;
 }
 
@@ -228,7 +253,11 @@ function plan(body: Record<string, any>, state: FakeState): Record<string, unkno
     ];
     return { ...base, content, stop_reason: "tool_use", usage: { input_tokens: inputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 20, service_tier: "standard" } };
   }
-  const reply = toolResult ? `The tool said: ${blockText([toolResult])}` : `Hello from ${body.model}: ${blockText(last.content)}`;
+  // A final assistant turn is a prefill: the answer is what follows it (the whole reply when it does not begin with it).
+  const prefill = last.role === "assistant" ? blockText(last.content) : undefined;
+  const asked = prefill === undefined ? last : ([...body.messages].reverse().find((message: Record<string, unknown>) => message.role === "user") ?? last);
+  const whole = toolResult ? `The tool said: ${blockText([toolResult])}` : `Hello from ${body.model}: ${blockText(asked.content)}`;
+  const reply = prefill === undefined ? whole : whole.startsWith(prefill) ? whole.slice(prefill.length) : whole;
   const limited = body.max_tokens < estimateTokens(reply);
   const textOut = limited ? reply.slice(0, body.max_tokens * 4) : reply;
   return {

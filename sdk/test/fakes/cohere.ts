@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { RequestQuota } from "./quota.js";
 import { clientGone, estimateTokens, flattenHeaders, fragments, isRecord, ModeQueue, parseJson, pieces, readBody, sleep, startWireFake, writeFrames, type FakeControls, type ReceivedRequest } from "./fake-kit.js";
 
 // A fake api.cohere.com v2, from the recorded traffic in ../shared/wire/fixtures/cohere (vercel/ai fixtures) and
@@ -25,8 +26,16 @@ const PREAMBLE_TOKENS = 495;
  * const fake = await startFakeCohere();
  * const cohere = new CohereProvider({ baseUrl: fake.url, apiKey: key });
  */
-export async function startFakeCohere(options: { apiKeys?: string[] } = {}): Promise<FakeControls> {
-  return startWireFake("/v2", (request, response, modes, requests) => handle(request, response, options, modes, requests));
+export async function startFakeCohere(options: { apiKeys?: string[]; rateLimit?: { requests?: number; windowMs?: number } } = {}): Promise<FakeControls> {
+  // A trial key: 20 chat calls a minute and 1,000 calls a month (docs.cohere.com rate limits).
+  const quota = new RequestQuota(options.rateLimit?.requests ?? 20, options.rateLimit?.windowMs ?? 60_000);
+  return startWireFake("/v2", (request, response, modes, requests) => handle(request, response, options, modes, requests, quota), () => quota.reset());
+}
+
+/** The headers a trial key's answers carry (as users see them: cohere-ai/cohere-typescript#222). */
+function trialHeaders(quota: RequestQuota): Record<string, string> {
+  quota.take();
+  return { "x-endpoint-monthly-call-limit": "1000", "x-trial-endpoint-call-limit": String(quota.limit), "x-trial-endpoint-call-remaining": String(quota.remaining()) };
 }
 
 function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -44,7 +53,7 @@ function errorBody(status: number, model: string): { body: unknown; headers?: Re
   return { body: { id, message: "invalid request: message must be at least 1 token long or tool results must be specified." } };
 }
 
-async function handle(request: IncomingMessage, response: ServerResponse, options: { apiKeys?: string[] }, modes: ModeQueue, requests: ReceivedRequest[]): Promise<void> {
+async function handle(request: IncomingMessage, response: ServerResponse, options: { apiKeys?: string[] }, modes: ModeQueue, requests: ReceivedRequest[], quota: RequestQuota): Promise<void> {
   const text = await readBody(request);
   const url = request.url ?? "/";
   const path = url.split("?")[0] ?? "/";
@@ -72,11 +81,12 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
     response.writeHead(200, { "content-type": "application/json" });
     return void response.end('{"id":"x","message":{"role":"assi');
   }
-  if (path === "/v2/embed") return embed(response, body);
-  if (path === "/v2/rerank") return rerank(response, body);
+  const quotaHeaders = trialHeaders(quota);
+  if (path === "/v2/embed") return embed(response, body, quotaHeaders);
+  if (path === "/v2/rerank") return rerank(response, body, quotaHeaders);
   const plan = planChat(body);
   if (body.stream === true) {
-    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", ...quotaHeaders });
     const frames = streamFrames(plan);
     const cut = mode.kind === "in-band-error" ? [...frames.slice(0, mode.afterEvents), frame({ type: "message-end", delta: { finish_reason: "ERROR", error: "internal server error", usage: plan.usage } })] : frames;
     return writeFrames(response, cut, mode, record, signal);
@@ -84,7 +94,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
   const message: Record<string, unknown> = plan.call
     ? { role: "assistant", tool_plan: plan.toolPlan, tool_calls: [{ id: plan.call.id, type: "function", function: { name: plan.call.name, arguments: plan.call.arguments } }] }
     : { role: "assistant", content: [{ type: "text", text: plan.text }] };
-  send(response, 200, { id: plan.id, message, finish_reason: plan.call ? "TOOL_CALL" : "COMPLETE", usage: plan.usage });
+  send(response, 200, { id: plan.id, message, finish_reason: plan.call ? "TOOL_CALL" : "COMPLETE", usage: plan.usage }, quotaHeaders);
 }
 
 interface ChatPlan {
@@ -140,19 +150,19 @@ function streamFrames(plan: ChatPlan): string[] {
   return frames;
 }
 
-function embed(response: ServerResponse, body: Record<string, any>): void {
+function embed(response: ServerResponse, body: Record<string, any>, headers: Record<string, string> = {}): void {
   const texts: string[] = Array.isArray(body.texts) ? body.texts : [];
   if (typeof body.input_type !== "string") return send(response, 400, { id: randomUUID(), message: "invalid request: valid input_type must be provided with the provided model" });
   const vectors = texts.map((text) => Array.from({ length: 5 }, (_, position) => Number(Math.sin(text.length + position).toFixed(6))));
-  send(response, 200, { id: randomUUID(), texts, embeddings: { float: vectors }, meta: { api_version: { version: "2" }, billed_units: { input_tokens: texts.reduce((total, text) => total + estimateTokens(text), 0) } }, response_type: "embeddings_by_type" });
+  send(response, 200, { id: randomUUID(), texts, embeddings: { float: vectors }, meta: { api_version: { version: "2" }, billed_units: { input_tokens: texts.reduce((total, text) => total + estimateTokens(text), 0) } }, response_type: "embeddings_by_type" }, headers);
 }
 
 /** Scores by shared words with the query (deterministic), best first, as the recorded answer orders them. */
-function rerank(response: ServerResponse, body: Record<string, any>): void {
+function rerank(response: ServerResponse, body: Record<string, any>, headers: Record<string, string> = {}): void {
   const documents: string[] = Array.isArray(body.documents) ? body.documents : [];
   const words = new Set(String(body.query).toLowerCase().split(/\W+/).filter(Boolean));
   const scored = documents.map((document, index) => ({ index, relevance_score: Number((document.toLowerCase().split(/\W+/).filter((word) => words.has(word)).length / (words.size || 1)).toFixed(8)) }));
   scored.sort((left, right) => right.relevance_score - left.relevance_score);
   const results = typeof body.top_n === "number" ? scored.slice(0, body.top_n) : scored;
-  send(response, 200, { id: randomUUID(), results, meta: { api_version: { version: "2" }, billed_units: { search_units: 1 } } });
+  send(response, 200, { id: randomUUID(), results, meta: { api_version: { version: "2" }, billed_units: { search_units: 1 } } }, headers);
 }

@@ -16,6 +16,7 @@ import {
   type ReceivedRequest,
   type WireFakeMode,
 } from "./fake-kit.js";
+import { RequestQuota } from "./quota.js";
 
 // Fakes of OpenAI-compatible services, each with the quirks its recorded traffic shows (vercel/ai __fixtures__ for
 // Groq, Mistral and DeepSeek; pydantic-ai cassettes for OpenRouter):
@@ -44,6 +45,8 @@ const LOCAL = new Set<ServiceProfile>(["ollama", "lmstudio", "vllm", "localai"])
 export interface FakeServiceOptions {
   models?: string[];
   apiKeys?: string[];
+  /** The request quota the rate-limit headers report (Groq and Mistral; default 1000 a minute), used one per answer. */
+  rateLimit?: { requests?: number; windowMs?: number };
 }
 
 export type FakeService = FakeControls;
@@ -77,7 +80,8 @@ const MISTRAL_KEYS = new Set([
 export async function startFakeService(profile: ServiceProfile, options: FakeServiceOptions = {}): Promise<FakeService> {
   const modes = new ModeQueue();
   const requests: ReceivedRequest[] = [];
-  const local = await startLocalServer((request, response) => handle(request, response, profile, options, modes, requests));
+  const quota = new RequestQuota(options.rateLimit?.requests ?? 1000, options.rateLimit?.windowMs ?? 60_000);
+  const local = await startLocalServer((request, response) => handle(request, response, profile, options, modes, requests, quota));
   return {
     url: `${local.url}${PREFIX[profile]}`,
     origin: local.url,
@@ -88,6 +92,7 @@ export async function startFakeService(profile: ServiceProfile, options: FakeSer
     reset() {
       modes.reset();
       requests.length = 0;
+      quota.reset();
     },
     close: () => local.close(),
   };
@@ -141,15 +146,32 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   response.end(typeof body === "string" ? body : JSON.stringify(body));
 }
 
-function quotaHeaders(profile: ServiceProfile): Record<string, string> {
-  if (profile === "groq" || profile === "mistral") {
-    return { "x-ratelimit-limit-requests": "1000", "x-ratelimit-remaining-requests": "999", "x-ratelimit-reset-requests": "1m26.4s", "x-ratelimit-limit-tokens": "12000", "x-ratelimit-remaining-tokens": "11900", "x-ratelimit-reset-tokens": "500ms" };
+/** Go's time.Duration text for a wait, as Groq writes its resets ("1m26.4s", "500ms"). */
+function goDuration(milliseconds: number): string {
+  if (milliseconds < 1_000) return `${Math.max(0, Math.round(milliseconds))}ms`;
+  const minutes = Math.floor(milliseconds / 60_000);
+  const seconds = Number(((milliseconds % 60_000) / 1_000).toFixed(2));
+  return minutes > 0 ? `${minutes}m${seconds}s` : `${seconds}s`;
+}
+
+function quotaHeaders(profile: ServiceProfile, quota?: RequestQuota): Record<string, string> {
+  const limit = String(quota?.limit ?? 1000);
+  const remaining = String(quota?.remaining() ?? 999);
+  if (profile === "groq") {
+    const reset = quota ? goDuration(quota.resetAt() - Date.now()) : "1m26.4s";
+    return { "x-ratelimit-limit-requests": limit, "x-ratelimit-remaining-requests": remaining, "x-ratelimit-reset-requests": reset, "x-ratelimit-limit-tokens": "12000", "x-ratelimit-remaining-tokens": "11900", "x-ratelimit-reset-tokens": "500ms" };
+  }
+  // Mistral's per-minute quotas, without reset headers (as a curl of api.mistral.ai shows them in mistralai/client-ts#169).
+  if (profile === "mistral") {
+    return { "x-ratelimit-limit-req-minute": limit, "x-ratelimit-remaining-req-minute": remaining, "x-ratelimit-limit-tokens-minute": "500000", "x-ratelimit-remaining-tokens-minute": "499911", "x-ratelimit-tokens-query-cost": "89" };
   }
   if (profile === "openrouter") return { "x-ratelimit-limit": "20", "x-ratelimit-remaining": "19", "x-ratelimit-reset": String(Date.now() + 60_000) };
+  // Together's serverless limits are per second: requests in x-ratelimit-*, tokens in x-tokenlimit-*.
+  if (profile === "together") return { "x-ratelimit-limit": limit, "x-ratelimit-remaining": remaining, "x-ratelimit-reset": String(quota ? Math.max(0, Math.ceil((quota.resetAt() - Date.now()) / 1_000)) : 1), "x-tokenlimit-limit": "200000", "x-tokenlimit-remaining": "199950" };
   return {};
 }
 
-async function handle(request: IncomingMessage, response: ServerResponse, profile: ServiceProfile, options: FakeServiceOptions, modes: ModeQueue, requests: ReceivedRequest[]): Promise<void> {
+async function handle(request: IncomingMessage, response: ServerResponse, profile: ServiceProfile, options: FakeServiceOptions, modes: ModeQueue, requests: ReceivedRequest[], quota: RequestQuota): Promise<void> {
   const text = await readBody(request);
   const url = request.url ?? "/";
   const path = url.split("?")[0] ?? "/";
@@ -184,15 +206,20 @@ async function handle(request: IncomingMessage, response: ServerResponse, profil
     const results = GROUNDING.search_results.slice(0, count).map((result, index) => ({ ...result, snippet: `Snippet ${index + 1} about ${String(body.query)}`, last_updated: "2026-11-30" }));
     return sendJson(response, 200, { id: randomToken(16), results });
   }
+  // Each answer uses one request of the quota its headers report.
+  const served = (): Record<string, string> => {
+    quota.take();
+    return quotaHeaders(profile, quota);
+  };
   if (route === "/audio/transcriptions") {
-    return sendJson(response, 200, { text: "Transcript by the fake.", x_groq: { id: `req_${randomToken(26)}` } }, quotaHeaders(profile));
+    return sendJson(response, 200, { text: "Transcript by the fake.", x_groq: { id: `req_${randomToken(26)}` } }, served());
   }
   if (!isRecord(body)) return sendJson(response, 400, openAIError(400, "We could not parse the JSON body of your request.", "invalid_request_error").body);
   if (!(options.models ?? MODELS[profile]).includes(model)) {
     const error = errorFor(profile, 404, model);
     return sendJson(response, error.status, error.body);
   }
-  if (route === "/embeddings") return embeddings(response, body, model);
+  if (route === "/embeddings") return embeddings(response, body, model, served());
   if (route === "/images/generations") return images(response, profile, body, model);
   if (route === "/audio/speech") {
     response.writeHead(200, { "content-type": "audio/wav" });
@@ -202,14 +229,14 @@ async function handle(request: IncomingMessage, response: ServerResponse, profil
   if (invalid) return sendJson(response, invalid.status, invalid.body);
   const plan = planChat(profile, body, beta);
   if (body.stream === true) {
-    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", ...quotaHeaders(profile) });
+    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", ...served() });
     return writeFrames(response, streamFrames(profile, plan, body, mode), mode, record, signal);
   }
   if (mode.kind === "malformed") {
     response.writeHead(200, { "content-type": "application/json" });
     return void response.end(JSON.stringify(completion(profile, plan)).slice(0, 40));
   }
-  sendJson(response, 200, completion(profile, plan), quotaHeaders(profile));
+  sendJson(response, 200, completion(profile, plan), served());
 }
 
 function validate(profile: ServiceProfile, body: Record<string, any>): WireError | undefined {
@@ -328,11 +355,11 @@ function streamFrames(profile: ServiceProfile, plan: ChatPlan, body: Record<stri
   return [...frames, "data: [DONE]\n\n"];
 }
 
-function embeddings(response: ServerResponse, body: Record<string, any>, model: string): void {
+function embeddings(response: ServerResponse, body: Record<string, any>, model: string, headers: Record<string, string> = {}): void {
   const inputs: string[] = typeof body.input === "string" ? [body.input] : Array.isArray(body.input) ? body.input : [];
   const data = inputs.map((text, index) => ({ object: "embedding", embedding: Array.from({ length: 8 }, (_, position) => Number(Math.cos(text.length + position).toFixed(6))), index }));
   const tokens = inputs.reduce((total, text) => total + estimateTokens(text), 0);
-  sendJson(response, 200, { id: randomToken(32).toLowerCase(), object: "list", data, model, usage: { prompt_tokens: tokens, total_tokens: tokens, completion_tokens: 0 } });
+  sendJson(response, 200, { id: randomToken(32).toLowerCase(), object: "list", data, model, usage: { prompt_tokens: tokens, total_tokens: tokens, completion_tokens: 0 } }, headers);
 }
 
 function images(response: ServerResponse, profile: ServiceProfile, body: Record<string, any>, model: string): void {

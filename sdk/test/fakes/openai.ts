@@ -10,7 +10,8 @@ import { startLocalServer, type ExchangeRecord } from "./http.js";
 
 export type FakeMode =
   | { kind: "ok" }
-  | { kind: "error"; status: number; body?: unknown; headers?: Record<string, string>; code?: string }
+  /** `withoutHeaders`: default headers of that error left out (a 429 that names its wait only in `x-ratelimit-reset-*`). */
+  | { kind: "error"; status: number; body?: unknown; headers?: Record<string, string>; code?: string; withoutHeaders?: string[] }
   | { kind: "slow"; delayMs: number }
   | { kind: "slow-stream"; chunkDelayMs: number }
   | { kind: "break-stream"; afterChunks: number }
@@ -694,7 +695,7 @@ function modeError(exchange: Exchange, mode: Extract<FakeMode, { kind: "error" }
   return {
     status: mode.status,
     body: mode.body !== undefined ? mode.body : fallback.body,
-    headers: { ...fallback.headers, ...mode.headers },
+    headers: Object.fromEntries(Object.entries({ ...fallback.headers, ...mode.headers }).filter(([name]) => !mode.withoutHeaders?.includes(name))),
   };
 }
 

@@ -3,6 +3,7 @@
  * (platform.claude.com/docs/about-claude/pricing), context windows and maximum outputs from its model overview.
  */
 import type { ModelInfo } from "../provider.js";
+import { allowsPrefill } from "./prefill.js";
 
 const CHAT = "generation.text-generation.chat-completion";
 const CODE = "generation.text-generation.code-generation";
@@ -13,8 +14,9 @@ const claude = (id: string, input: number, output: number, contextWindow: number
   capabilities: [CHAT, CODE],
   contextWindow,
   maxOutputTokens,
-  // No JSON mode: the Messages API has no response_format, so JSON-mode requests are routed elsewhere.
-  features: { tools: true, vision: true, jsonMode: false, streaming: true },
+  // No JSON mode: the Messages API has no response_format, so JSON-mode requests are routed elsewhere. A model that
+  // continues a trailing assistant message (prefill, up to Claude 4.5) finishes streams broken elsewhere.
+  features: { tools: true, vision: true, jsonMode: false, streaming: true, ...(allowsPrefill(id) ? { assistantPrefix: true } : {}) },
   pricing: { input, output, readAt: READ_AT },
 });
 

@@ -2,15 +2,16 @@
  * Anthropic (`anthropic.llm.v1`, alias `anthropic.claude.v1`): the Messages API behind the OpenAI shape.
  * Translation lives beside this file, one concern each: `request.ts`, `response.ts`, `stream.ts`, `errors.ts`.
  */
-import type { ChatCompletionCreateParams } from "../../wire/types.js";
+import type { ChatCompletion, ChatCompletionCreateParams } from "../../wire/types.js";
 import type { SseEvent } from "../../wire/sse.js";
 import { BaseProvider, joinUrl, type BaseProviderConfigInput, type ChatCompletionDraft, type ChunkDraftResult, type StreamContext } from "../base-provider.js";
 import { configWithVersion } from "../content-parts.js";
 import { isRecord } from "../provider-config.js";
-import type { ModelInfo, ProviderCallOptions, RateLimitSnapshot } from "../provider.js";
+import type { ModelInfo, ProviderCallOptions, ProviderResult, RateLimitSnapshot } from "../provider.js";
 import { anthropicStreamError, parseAnthropicRateLimitHeaders } from "./errors.js";
 import { ANTHROPIC_MODELS } from "./models.js";
 import { DEFAULT_MAX_TOKENS, toAnthropicRequest } from "./request.js";
+import { allowsPrefill, prefillTail, WhitespaceMatcher } from "./prefill.js";
 import { fromAnthropicMessage } from "./response.js";
 import { mapAnthropicEvent } from "./stream.js";
 
@@ -30,6 +31,17 @@ export interface AnthropicConfigInput extends BaseProviderConfigInput {
   directBrowserAccess?: boolean;
   /** `max_tokens` for requests that give none and models the list does not know (default 4096). */
   defaultMaxTokens?: number;
+}
+
+/** Text deltas through the prefill's whitespace matcher; a delta left with nothing to say is not sent. */
+function withoutRepeatedWhitespace(result: ChunkDraftResult, matcher: WhitespaceMatcher): ChunkDraftResult {
+  if (result === null || result === undefined || result === "done" || Array.isArray(result)) return result;
+  const choice = result.choices?.[0];
+  const delta = isRecord(choice) && isRecord(choice.delta) ? choice.delta : undefined;
+  if (!delta || typeof delta.content !== "string" || delta.content === "" || delta.role !== undefined) return result;
+  const content = matcher.take(delta.content);
+  if (content === "") return null;
+  return { ...result, choices: [{ ...(choice as Record<string, unknown>), delta: { ...delta, content } }] };
 }
 
 /** True in a page, a web worker or an extension service worker; checked per call, never at import. */
@@ -76,7 +88,29 @@ export class AnthropicProvider extends BaseProvider {
   protected override _buildRequestPayload(request: ChatCompletionCreateParams): Record<string, unknown> {
     const known = this.listModels().find((model) => model.id === request.model)?.maxOutputTokens;
     const configured = typeof this._config.defaultMaxTokens === "number" ? this._config.defaultMaxTokens : undefined;
-    return { ...toAnthropicRequest(request, { defaultMaxTokens: known ?? configured ?? DEFAULT_MAX_TOKENS, providerId: this.id }) };
+    return { ...toAnthropicRequest(request, { defaultMaxTokens: known ?? configured ?? DEFAULT_MAX_TOKENS, providerId: this.id, allowsPrefill: this.allowsPrefill(request.model) }) };
+  }
+
+  /**
+   * Whether a prefill may be sent to this model: the id rule (Claude 4.6 and later reject it) and, for a model the
+   * configuration describes, its `assistantPrefix` feature, which can only turn prefill off.
+   */
+  private allowsPrefill(modelId: string): boolean {
+    const info = this.listModels().find((model) => model.id === modelId);
+    return allowsPrefill(modelId) && info?.features?.assistantPrefix !== false;
+  }
+
+  /** Anthropic continues a trailing assistant message by itself: no marker (a `prefix` key would be a 400). */
+  protected override _markAssistantPrefix(payload: Record<string, unknown>): Record<string, unknown> {
+    return payload;
+  }
+
+  override async chat(request: ChatCompletionCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<ChatCompletion>> {
+    const result = await super.chat(request, options);
+    const tail = prefillTail(request);
+    const message = result.body.choices[0]?.message;
+    if (tail !== "" && message && typeof message.content === "string") message.content = new WhitespaceMatcher(tail).take(message.content);
+    return result;
   }
 
   protected override _parseResponse(data: Record<string, unknown>): ChatCompletionDraft {
@@ -84,7 +118,11 @@ export class AnthropicProvider extends BaseProvider {
   }
 
   protected override _parseSseChunk(event: SseEvent, context: StreamContext): ChunkDraftResult {
-    return mapAnthropicEvent(event, context.state, (body) => anthropicStreamError(body, { providerId: this.id, modelId: context.modelId, secrets: this._secrets() }));
+    const result = mapAnthropicEvent(event, context.state, (body) => anthropicStreamError(body, { providerId: this.id, modelId: context.modelId, secrets: this._secrets() }));
+    const kept = context.state.prefill;
+    const matcher = kept instanceof WhitespaceMatcher ? kept : new WhitespaceMatcher(prefillTail(context.request));
+    context.state.prefill = matcher;
+    return withoutRepeatedWhitespace(result, matcher);
   }
 
   protected override _parseRateLimitHeaders(headers: Headers): RateLimitSnapshot | undefined {
@@ -104,6 +142,6 @@ export class AnthropicProvider extends BaseProvider {
       return data.data.flatMap((entry) => (isRecord(entry) && typeof entry.id === "string" ? [entry.id] : []));
     });
     const known = new Map(this.listModels().map((model) => [model.id, model]));
-    return ids.map((id) => known.get(id) ?? { id, capabilities: ["generation.text-generation.chat-completion"], features: { tools: true, vision: true, jsonMode: false, streaming: true } });
+    return ids.map((id) => known.get(id) ?? { id, capabilities: ["generation.text-generation.chat-completion"], features: { tools: true, vision: true, jsonMode: false, streaming: true, ...(allowsPrefill(id) ? { assistantPrefix: true } : {}) } });
   }
 }

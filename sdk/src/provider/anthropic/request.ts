@@ -15,6 +15,8 @@
  * | `tool_choice` auto / required / none / `{function:{name}}` | `{type:"auto"}` / `{type:"any"}` / `{type:"none"}` / `{type:"tool",name}` |
  * | `parallel_tool_calls: false`             | `tool_choice.disable_parallel_tool_use: true`                    |
  * | `user`                                   | `metadata.user_id`                                               |
+ * | `thinking` (Anthropic's own, passed through) | `thinking`                                                   |
+ * | a final `assistant` message              | a prefill Claude continues, sent without trailing whitespace (`prefill.ts`); refused on models that reject prefill and with thinking on |
  * | `n > 1`, `logprobs`, `audio` parts, `response_format` json_object / json_schema | not offered by the Messages API → `unsupported_parameter` (fail over) |
  * | `seed`, `frequency_penalty`, `presence_penalty`, `logit_bias`, `response_format` text | no equivalent; dropped (hints, not contracts) |
  * Consecutive turns of the same role are merged, since the Messages API alternates user and assistant.
@@ -23,6 +25,7 @@ import { InvalidRequestError } from "../../wire/errors.js";
 import type { ChatCompletionCreateParams, ChatCompletionMessageParam } from "../../wire/types.js";
 import { contentPieces, messageText, toolArguments, unsupported, type ContentPiece } from "../content-parts.js";
 import { isRecord } from "../provider-config.js";
+import { thinkingEnabled } from "./prefill.js";
 
 /** One Anthropic content block as sent. */
 export type AnthropicBlock = Record<string, unknown> & { type: string };
@@ -46,6 +49,7 @@ export interface AnthropicRequest {
   tools?: Array<{ name: string; description?: string; input_schema: Record<string, unknown> }>;
   tool_choice?: Record<string, unknown>;
   metadata?: { user_id: string };
+  thinking?: Record<string, unknown>;
 }
 
 /**
@@ -95,7 +99,7 @@ function toolChoice(request: ChatCompletionCreateParams): Record<string, unknown
  * toAnthropicRequest({ model: "claude-haiku-4-5", messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Hi" }] }, { defaultMaxTokens: 64000, providerId: "anthropic" });
  * // { model: "claude-haiku-4-5", max_tokens: 64000, system: "Be brief.", messages: [{ role: "user", content: [{ type: "text", text: "Hi" }] }] }
  */
-export function toAnthropicRequest(request: ChatCompletionCreateParams, options: { defaultMaxTokens: number; providerId: string }): AnthropicRequest {
+export function toAnthropicRequest(request: ChatCompletionCreateParams, options: { defaultMaxTokens: number; providerId: string; allowsPrefill?: boolean }): AnthropicRequest {
   const { providerId } = options;
   if (typeof request.n === "number" && request.n > 1) throw unsupported(providerId, "n > 1 (one choice per request)");
   if (request.logprobs === true) throw unsupported(providerId, "logprobs");
@@ -116,6 +120,7 @@ export function toAnthropicRequest(request: ChatCompletionCreateParams, options:
     else if (message.role === "tool") push("user", [toolResultBlock(message, providerId)]);
     else throw new InvalidRequestError(`messages: role "${String(message.role)}" is not supported`, "messages");
   }
+  if (messages.at(-1)?.role === "assistant") preparePrefill(messages, request, options);
   if (messages.length === 0) throw new InvalidRequestError("messages: at least one user message is needed", "messages");
   const maxTokens = request.max_completion_tokens ?? request.max_tokens ?? options.defaultMaxTokens;
   const body: AnthropicRequest = { model: request.model, max_tokens: maxTokens, messages };
@@ -137,5 +142,23 @@ export function toAnthropicRequest(request: ChatCompletionCreateParams, options:
   const choice = toolChoice(request);
   if (choice && body.tools) body.tool_choice = choice;
   if (typeof request.user === "string" && request.user !== "") body.metadata = { user_id: request.user };
+  if (isRecord(request.thinking)) body.thinking = request.thinking;
   return body;
+}
+
+/**
+ * A final assistant turn is a prefill: refused (before anything is sent) where Anthropic would answer 400, else sent
+ * without the trailing whitespace Anthropic rejects; a turn left empty is dropped. The answer's matching leading
+ * whitespace is dropped on the way back (`WhitespaceMatcher`).
+ */
+function preparePrefill(messages: AnthropicMessage[], request: ChatCompletionCreateParams, options: { providerId: string; allowsPrefill?: boolean }): void {
+  if (options.allowsPrefill !== true) throw unsupported(options.providerId, `a final assistant message (prefill) on ${request.model}, which must end with a user message`);
+  if (thinkingEnabled(request)) throw unsupported(options.providerId, "a final assistant message (prefill) with thinking enabled");
+  const turn = messages.at(-1) as AnthropicMessage;
+  const last = turn.content.at(-1);
+  if (last?.type !== "text" || typeof last.text !== "string") return;
+  const text = last.text.replace(/\s+$/, "");
+  if (text !== "") turn.content[turn.content.length - 1] = { ...last, text };
+  else turn.content.pop();
+  if (turn.content.length === 0) messages.pop();
 }

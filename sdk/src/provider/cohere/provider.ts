@@ -8,7 +8,8 @@ import type { SseEvent } from "../../wire/sse.js";
 import { ProviderError } from "../../wire/errors.js";
 import { BaseProvider, joinUrl, type BaseProviderConfigInput, type ChatCompletionDraft, type ChunkDraftResult, type StreamContext } from "../base-provider.js";
 import { configWithVersion } from "../content-parts.js";
-import type { ModelInfo, ProviderCallOptions, ProviderResult } from "../provider.js";
+import type { ModelInfo, ProviderCallOptions, ProviderResult, RateLimitSnapshot } from "../provider.js";
+import { parseCohereRateLimitHeaders } from "../rate-limit-headers.js";
 import { COHERE_MODELS } from "./models.js";
 import { toCohereEmbedRequest, toCohereRequest } from "./request.js";
 import { fromCohereEmbedResponse, fromCohereResponse } from "./response.js";
@@ -60,6 +61,11 @@ export class CohereProvider extends BaseProvider {
   }
 
   /** Cohere continues no assistant prefix: its models are never offered one (features.assistantPrefix is unset). */
+  /** A trial key's per-minute call quota (`x-trial-endpoint-call-*`); production keys report none. */
+  protected override _parseRateLimitHeaders(headers: Headers): RateLimitSnapshot | undefined {
+    return parseCohereRateLimitHeaders(headers);
+  }
+
   protected override _markAssistantPrefix(payload: Record<string, unknown>): Record<string, unknown> {
     return payload;
   }
