@@ -75,6 +75,12 @@ describe("AssemblyAI answers", () => {
     expect(body).toEqual({ text: "", usage: { type: "duration", seconds: 2 } });
   });
 
+  it("an audio_duration that is not a number bills nothing and reports no duration", async () => {
+    const fake = await serve([upload, started(), { body: { status: "completed", text: "ok", audio_duration: "7" } }]);
+    const { body } = await new AssemblyAIProvider({ baseUrl: fake.url, apiKey: key(), pollIntervalMs: 1 }).transcription({ model: "universal", file: audio(), response_format: "verbose_json" });
+    expect(body).toEqual({ task: "transcribe", language: "", duration: 0, text: "ok" });
+  });
+
   it("the answer's rate-limit headers come back with the transcript", async () => {
     const fake = await serve([upload, started(), { body: { status: "completed", text: "ok" }, headers: { "x-ratelimit-limit-requests": "100", "x-ratelimit-remaining-requests": "99" } }]);
     const result = await new AssemblyAIProvider({ baseUrl: fake.url, apiKey: key(), pollIntervalMs: 1 }).transcription({ model: "universal", file: audio() });
@@ -148,6 +154,14 @@ describe("AssemblyAI failures", () => {
       expect(slow.requests).toHaveLength(3);
       await slow.close();
     }
+  });
+
+  it("gives up before a wait that would end past the deadline, not after it", async () => {
+    const fake = await serve([upload, started(), { body: { status: "processing" } }]);
+    // A 10 s interval with no time left: the TimeoutError comes at once, without sleeping the interval first.
+    const error = await transcribe(fake, { pollTimeoutMs: 0, pollIntervalMs: 10_000 });
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(fake.requests).toHaveLength(3);
   });
 
   it("the configured poll interval is the one waited: 1 ms polls finish inside a 900 ms budget that a 1 s default would exceed", async () => {

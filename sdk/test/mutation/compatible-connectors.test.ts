@@ -202,6 +202,29 @@ describe("OpenRouter", () => {
   });
 });
 
+describe("OpenRouter usage chunks that are not empty", () => {
+  it("a usage chunk with a finish reason, or with one choice that has content, keeps its choices", async () => {
+    const usage = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 };
+    const fake = await serve([
+      sse(chunk({ content: "Hi" }), { ...chunk({}, {}, "stop"), usage }),
+      sse({ ...chunk({}), choices: [{ index: 0, delta: { content: "" }, finish_reason: null }, { index: 1, delta: { content: "B" }, finish_reason: "stop" }], usage }),
+    ]);
+    const provider = new OpenRouterProvider({ baseUrl: fake.url, apiKey: key("sk-or-") });
+    const finished = await collect(provider, { model: "openai/gpt-4o-mini", messages: [user("Hi")] });
+    expect(finished.find((item) => item.usage)?.choices[0]?.finish_reason).toBe("stop");
+    const mixed = await collect(provider, { model: "openai/gpt-4o-mini", messages: [user("Hi")], n: 2 });
+    expect(mixed.find((item) => item.usage)?.choices).toHaveLength(2);
+  });
+});
+
+describe("DeepSeek beta path", () => {
+  it("only the trailing /v1 becomes /beta, whatever the path before it holds", async () => {
+    const fake = await serve([completion({ content: "ok" })]);
+    await new DeepSeekProvider({ baseUrl: `${fake.url}/v1proxy/v1`, apiKey: key("sk-") }).chat({ model: "deepseek-chat", messages: [user("Go"), { role: "assistant", content: "1," }] }, { continueAssistant: true });
+    expect(fake.requests[0]?.url).toBe("/v1proxy/beta/chat/completions");
+  });
+});
+
 describe("xAI", () => {
   it("a 400 rejecting the key is an AuthenticationError; any other 400 stays the caller's invalid request", async () => {
     const rejections = ["Incorrect API key provided: xai-****", "Invalid API key", "No API key provided"];

@@ -85,6 +85,8 @@ describe("browser provider", () => {
     expect(base("http://localhost:8080/openai")).toBe("http://localhost:8080/openai");
     expect(base("https://example.com/v2/")).toBe("https://example.com/v2/");
     expect(base("ws://example.com")).toBe("ws://example.com");
+    // Only a whole URL that is a bare origin counts: an origin at the end of a longer path is a path.
+    expect(base("http://localhost:8080/relay/https://api.openai.com")).toBe("http://localhost:8080/relay/https://api.openai.com");
   });
 
   it("knows OpenAI's models only when pointed at api.openai.com", () => {
