@@ -1,6 +1,7 @@
 /** Answers in the OpenAI wire shape, whatever a service omitted: what every provider hands the router. */
 import type { ChatCompletion, ChatCompletionChunk, CompletionUsage, CreateEmbeddingResponse, FinishReason, ImagesResponse } from "../wire/types.js";
 import { isRecord } from "./provider-config.js";
+import { ownValue } from "../internal/own.js";
 
 /** An id for answers that came without one. */
 export function randomId(): string {
@@ -32,7 +33,7 @@ const FINISH_REASONS: Record<string, FinishReason> = {
  */
 export function normalizeFinishReason(value: unknown): FinishReason | null {
   if (typeof value !== "string" || value === "") return null;
-  return FINISH_REASONS[value.toLowerCase()] ?? "stop";
+  return ownValue(FINISH_REASONS, value.toLowerCase()) ?? "stop";
 }
 
 /**

@@ -9,6 +9,7 @@ import { readHeader, resetTime, type HeadersLike } from "../../internal/headers.
 import { fromResponse } from "../error-factory.js";
 import { isRecord } from "../provider-config.js";
 import type { RateLimitSnapshot } from "../provider.js";
+import { ownValue } from "../../internal/own.js";
 
 /**
  * Anthropic's error types and their HTTP statuses (docs.anthropic.com/en/api/errors).
@@ -36,7 +37,7 @@ export const ERROR_TYPE_STATUS: Readonly<Record<string, number>> = Object.freeze
  */
 export function anthropicStreamError(body: unknown, context: { providerId: string; modelId?: string; secrets: string[] }): ModelMeshError {
   const type = isRecord(body) && isRecord(body.error) && typeof body.error.type === "string" ? body.error.type : "api_error";
-  return fromResponse(ERROR_TYPE_STATUS[type] ?? 500, body, {}, context);
+  return fromResponse(ownValue(ERROR_TYPE_STATUS, type) ?? 500, body, {}, context);
 }
 
 /**

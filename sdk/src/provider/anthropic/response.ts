@@ -13,6 +13,7 @@
  */
 import type { CompletionUsage, FinishReason } from "../../wire/types.js";
 import { isRecord, type ChatCompletionDraft } from "../provider-config.js";
+import { ownValue } from "../../internal/own.js";
 
 /**
  * Anthropic's `stop_reason` values and the OpenAI finish reason each means; an unknown reason is a normal stop.
@@ -36,7 +37,7 @@ export const STOP_REASONS: Readonly<Record<string, FinishReason>> = Object.freez
  */
 export function finishReason(stopReason: unknown): FinishReason | null {
   if (typeof stopReason !== "string" || stopReason === "") return null;
-  return STOP_REASONS[stopReason] ?? "stop";
+  return ownValue(STOP_REASONS, stopReason) ?? "stop";
 }
 
 const count = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : 0);

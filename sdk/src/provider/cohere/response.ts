@@ -15,6 +15,7 @@
 import type { CompletionUsage, CreateEmbeddingResponse, EmbeddingCreateParams, FinishReason } from "../../wire/types.js";
 import { floatsToBase64 } from "../embedding-encoding.js";
 import { isRecord, type ChatCompletionDraft } from "../provider-config.js";
+import { ownValue } from "../../internal/own.js";
 
 /**
  * @example
@@ -76,7 +77,7 @@ export function fromCohereResponse(data: Record<string, unknown>, fail: (reason:
             : {}),
         },
         logprobs: null,
-        finish_reason: FINISH_REASONS[reason] ?? "stop",
+        finish_reason: ownValue(FINISH_REASONS, reason) ?? "stop",
       },
     ],
     ...(usage ? { usage } : {}),

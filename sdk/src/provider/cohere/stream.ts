@@ -16,6 +16,7 @@
 import type { SseEvent } from "../../wire/sse.js";
 import { isRecord, type ChatCompletionDraft, type ChunkDraftResult } from "../provider-config.js";
 import { FAILED_REASONS, FINISH_REASONS, toOpenAIUsage } from "./response.js";
+import { ownValue } from "../../internal/own.js";
 
 interface StreamState {
   id?: string;
@@ -66,7 +67,7 @@ export function mapCohereEvent(event: SseEvent, scratch: Record<string, unknown>
       const name = typeof reason === "string" ? reason : "COMPLETE";
       if (FAILED_REASONS.has(name)) throw fail(name);
       const usage = toOpenAIUsage(at(data, "delta", "usage"));
-      const finish = chunk({}, FINISH_REASONS[name] ?? "stop");
+      const finish = chunk({}, ownValue(FINISH_REASONS, name) ?? "stop");
       return usage ? [finish, { ...(state.id ? { id: state.id } : {}), choices: [], usage }] : finish;
     }
     default:

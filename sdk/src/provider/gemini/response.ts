@@ -15,6 +15,7 @@
 import type { CompletionUsage, FinishReason } from "../../wire/types.js";
 import { isRecord, type ChatCompletionDraft } from "../provider-config.js";
 import { randomId } from "../normalize.js";
+import { ownValue } from "../../internal/own.js";
 
 /**
  * Gemini's `finishReason` values and the OpenAI finish reason each means; an unknown reason is a normal stop.
@@ -72,7 +73,7 @@ export function readParts(content: unknown): { text: string; calls: GeminiToolCa
  */
 export function finishReason(reason: unknown, calledTools: boolean): FinishReason | null {
   if (typeof reason !== "string" || reason === "" || reason === "FINISH_REASON_UNSPECIFIED") return null;
-  const mapped = FINISH_REASONS[reason] ?? "stop";
+  const mapped = ownValue(FINISH_REASONS, reason) ?? "stop";
   return mapped === "stop" && calledTools ? "tool_calls" : mapped;
 }
 
