@@ -93,7 +93,8 @@ interface Route {
 interface OpenedStream {
   first: ChatCompletionChunk;
   iterator: AsyncIterator<ChatCompletionChunk>;
-  context: MiddlewareContext;
+  /** Built only when a middleware runs (no object per attempt otherwise). */
+  context: MiddlewareContext | undefined;
   started: number;
 }
 
@@ -222,7 +223,9 @@ export class Router {
     let billedBefore: UsageCounts | undefined;
     let lastModel: string | undefined;
     let lastFailure: ModelMeshError | undefined;
+    /** Chunks delivered so far, kept only while a middleware could want them (`afterResponse` gets them assembled). */
     const received: ChatCompletionChunk[] = [];
+    let deliveredChunks = 0;
     try {
       for (;;) {
         const state = await this.nextModel(route);
@@ -253,7 +256,7 @@ export class Router {
         const latencyMs = this.deps.now() - started;
         lastModel = state.modelId;
         // The caller has had its role delta already when this is a second stream.
-        const stripRole = received.length > 0;
+        const stripRole = deliveredChunks > 0;
         let usage: CompletionUsage | undefined;
         let attemptText = "";
         /** The upstream iterator reached its end (nothing to cancel). */
@@ -278,13 +281,14 @@ export class Router {
             if (shaped.usage && billedBefore) shaped.usage = withEarlierUsage(shaped.usage, billedBefore);
             // Earlier attempts are booked already; this one is billed by its own usage, as bookUsage will.
             if (shaped.usage && hasPrice(state)) shaped.usage = { ...shaped.usage, cost: roundCost(route.cost + costOf(state, usageCounts(usage))) } as CompletionUsage;
-            received.push(shaped);
+            deliveredChunks += 1;
+            if (this.deps.middleware.length > 0) received.push(shaped);
             for (const choice of shaped.choices) {
               if (choice.index === 0 && typeof choice.delta.content === "string") delivered += choice.delta.content;
               if (choice.delta.tool_calls?.length) toolCallsDelivered = true;
               if (choice.finish_reason) finishDelivered = true;
             }
-            yield this.applyChunkMiddleware(shaped, opened.context);
+            yield this.deps.middleware.length > 0 ? this.applyChunkMiddleware(shaped, (opened.context ??= this.middlewareContext(route, state, attempt))) : shaped;
           }
           drained = true;
           booked = true;
@@ -328,7 +332,7 @@ export class Router {
         }
         this.recordSuccess(state, route, latencyMs);
         this.emitAttemptEnd(route, state, attempt, latencyMs);
-        await this.afterStream(opened.context, received, state.modelId);
+        if (this.deps.middleware.length > 0) await this.afterStream((opened.context ??= this.middlewareContext(route, state, attempt)), received, state.modelId);
         this.finish(route, state, usageCounts(usage), true);
         return;
       }
@@ -564,19 +568,24 @@ export class Router {
   }
 
   private async openStream(route: Route, state: ModelState, attempt: number, request: ChatCompletionCreateParams, continueAssistant: boolean): Promise<OpenedStream> {
-    const context = this.middlewareContext(route, state, attempt);
     const started = this.deps.now();
-    const opened = await runMiddleware(
-      this.deps.middleware.map((middleware) => ({ beforeRequest: middleware.beforeRequest?.bind(middleware), onError: middleware.onError?.bind(middleware) })),
-      { ...request, model: state.modelId } as ChatCompletionCreateParams,
-      context,
-      async (attemptRequest): Promise<unknown> => {
-        const callOptions = this.callOptions(route);
-        const { body: iterable, rateLimit } = await this.provider(state).chatStream(attemptRequest, continueAssistant ? { ...callOptions, continueAssistant } : callOptions);
-        this.noteRateLimit(state, rateLimit);
-        return iterable;
-      },
-    );
+    const open = async (attemptRequest: ChatCompletionCreateParams): Promise<unknown> => {
+      const callOptions = this.callOptions(route);
+      const { body: iterable, rateLimit } = await this.provider(state).chatStream(attemptRequest, continueAssistant ? { ...callOptions, continueAssistant } : callOptions);
+      this.noteRateLimit(state, rateLimit);
+      return iterable;
+    };
+    // Without middleware there is no chain to run and no context to build: the provider is called directly.
+    const context = this.deps.middleware.length > 0 ? this.middlewareContext(route, state, attempt) : undefined;
+    const attemptRequest = { ...request, model: state.modelId } as ChatCompletionCreateParams;
+    const opened = context
+      ? await runMiddleware(
+          this.deps.middleware.map((middleware) => ({ beforeRequest: middleware.beforeRequest?.bind(middleware), onError: middleware.onError?.bind(middleware) })),
+          attemptRequest,
+          context,
+          open,
+        )
+      : await open(attemptRequest);
     // A middleware fallback may be a whole completion: stream it as chunks.
     const iterable = isAsyncIterable<ChatCompletionChunk>(opened)
       ? opened
@@ -835,7 +844,9 @@ export class Router {
 
   private emit(event: EventInput): void {
     try {
-      this.deps.sink.emit({ ...event, timestamp: event.timestamp ?? this.deps.now() } as MeshEvent);
+      // Every caller passes a fresh object literal: stamping it in place saves a copy per event.
+      event.timestamp ??= this.deps.now();
+      this.deps.sink.emit(event as MeshEvent);
     } catch {
       // Observability must never break a request.
     }
