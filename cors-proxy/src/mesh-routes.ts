@@ -16,6 +16,8 @@ export interface RouteContext {
 
 type Route = (client: MeshClient, request: ProxyRequest, context: RouteContext) => Promise<Reply>;
 
+/** Where the SDK keeps the service's JSON text of a chunk it passed on unchanged (`sdk/src/provider/base-provider.ts`). */
+const RAW_CHUNK = Symbol.for("modelmesh.raw-chunk");
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
 const TEXT_FORMATS = new Set(["text", "srt", "vtt"]);
 
@@ -71,9 +73,14 @@ function sseSource(stream: AsyncIterable<unknown>, context: RouteContext, client
         const { value, done } = await iterator.next();
         // JSON.stringify escapes CR and LF inside strings and adds no line breaks of its own, so the text is one
         // `data:` line as it is (formatSseEvent would split it on line ends: a regex and two arrays per chunk).
-        if (!done) return `data: ${JSON.stringify(value)}\n\n`;
-        finished = true;
-        return SSE_DONE;
+        if (done) {
+          finished = true;
+          return SSE_DONE;
+        }
+        // A chunk the mesh passed on unchanged carries the service's own JSON text for it (one line, checked by the
+        // SDK): written as it came, without serialising the chunk again.
+        const raw = (value as { [RAW_CHUNK]?: unknown })[RAW_CHUNK];
+        return `data: ${typeof raw === "string" ? raw : JSON.stringify(value)}\n\n`;
       } catch (error) {
         finished = true;
         if (context.signal.aborted) return undefined;

@@ -102,6 +102,8 @@ interface OpenedStream {
 type EventInput = MeshEvent extends infer Event ? (Event extends MeshEvent ? Omit<Event, "timestamp"> & { timestamp?: number } : never) : never;
 
 const LATENCY_SMOOTHING = 0.3;
+/** The service's JSON text of a chunk, set by the provider (`base-provider.ts`); dropped whenever a chunk changes. */
+const RAW_CHUNK = Symbol.for("modelmesh.raw-chunk");
 /** A stream's overall limit when none is configured: the official OpenAI client's 10 minutes. */
 const STREAM_TOTAL_TIMEOUT_MS = 600_000;
 let requestCounter = 0;
@@ -270,7 +272,7 @@ export class Router {
             identity ??= { id: chunk.id, created: chunk.created };
             if (chunk.usage) usage = chunk.usage;
             for (const choice of chunk.choices) if (choice.index === 0 && typeof choice.delta.content === "string") attemptText += choice.delta.content;
-            const shaped = shapeChunk(chunk, identity, wantsUsage, filter, stripRole);
+            let shaped = shapeChunk(chunk, identity, wantsUsage, filter, stripRole);
             if (shaped === null) {
               // The restarted answer is a different answer: joining it to the delivered text would splice two.
               booked = true;
@@ -278,9 +280,11 @@ export class Router {
               throw this.interrupted(delivered, state.modelId, `${state.modelId} answered differently when the request was restarted`, lastFailure);
             }
             if (!shaped) continue;
-            if (shaped.usage && billedBefore) shaped.usage = withEarlierUsage(shaped.usage, billedBefore);
+            // Copies, not changes in place: the provider's chunk may carry the service's text for it (RAW_CHUNK), which
+            // a copy leaves behind.
+            if (shaped.usage && billedBefore) shaped = { ...shaped, usage: withEarlierUsage(shaped.usage, billedBefore) };
             // Earlier attempts are booked already; this one is billed by its own usage, as bookUsage will.
-            if (shaped.usage && hasPrice(state)) shaped.usage = { ...shaped.usage, cost: roundCost(route.cost + costOf(state, usageCounts(usage))) } as CompletionUsage;
+            if (shaped.usage && hasPrice(state)) shaped = { ...shaped, usage: { ...shaped.usage, cost: roundCost(route.cost + costOf(state, usageCounts(usage))) } as CompletionUsage };
             deliveredChunks += 1;
             if (this.deps.middleware.length > 0) received.push(shaped);
             for (const choice of shaped.choices) {
@@ -604,6 +608,8 @@ export class Router {
   }
 
   private applyChunkMiddleware(chunk: ChatCompletionChunk, context: MiddlewareContext): ChatCompletionChunk {
+    // A middleware may change the chunk in place: the service's text for it would no longer match.
+    delete (chunk as { [RAW_CHUNK]?: string })[RAW_CHUNK];
     let current = chunk;
     for (const middleware of this.deps.middleware) if (middleware.onChunk) current = middleware.onChunk(current, context) ?? current;
     return current;

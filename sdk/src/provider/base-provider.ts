@@ -23,6 +23,13 @@ export * from "./rate-limit-headers.js";
 export * from "./multipart.js";
 export * from "./transfer.js";
 
+/**
+ * Where a chunk keeps the JSON text the service sent for it, when that text is exactly the chunk (non-enumerable, so
+ * copies, JSON.stringify and comparisons never see it; whoever changes a chunk in place must delete it). A global
+ * symbol, as `BODY_READER`: the proxy reads it by name.
+ */
+const RAW_CHUNK = Symbol.for("modelmesh.raw-chunk");
+
 /** What `_send` needs to make one HTTP request. */
 export interface SendOptions {
   /** A path joined to `baseUrl`, or an absolute URL. */
@@ -406,6 +413,8 @@ export abstract class BaseProvider implements Provider {
     // The fallback id is drawn only if a chunk comes without one (a UUID per stream otherwise, mostly unused).
     const stream = new StreamIdentity(Math.floor(Date.now() / 1000), context.modelId);
     let identified = false;
+    // Only the default parser's drafts are the event's JSON as it came (a subclass may build them from another format).
+    const rawParser = this._parseSseChunk === BaseProvider.prototype._parseSseChunk;
     const generate = async function* (this: BaseProvider): AsyncGenerator<ChatCompletionChunk, void, undefined> {
       let completed = false;
       let finished = false;
@@ -419,6 +428,9 @@ export abstract class BaseProvider implements Provider {
           if (result === null || result === undefined) continue;
           for (const draft of Array.isArray(result) ? result : [result]) {
             const chunk = this._parse(context.modelId, event.data, () => normalizeChatCompletionChunk(draft, stream));
+            // The service's own JSON text, when the chunk is exactly what it sent (the OpenAI parser, no normalisation,
+            // one line): a server re-sending the chunk as SSE (the proxy) can write it without JSON.stringify.
+            if (chunk === result && rawParser && !event.data.includes("\n") && !event.data.includes("\r")) Object.defineProperty(chunk, RAW_CHUNK, { value: event.data, configurable: true });
             if (!identified) {
               // The first chunk's id and created are the stream's; later chunks that omit them inherit these.
               stream.id = chunk.id;

@@ -216,7 +216,8 @@ describe("normalizeChatCompletionChunk on a chunk already in the wire shape", ()
   });
 
   it("normalises anything else into a new chunk, usage moved last, finish reasons and counts renamed", () => {
-    const usageFirst = { usage: null, ...wire() };
+    const { usage: _usage, ...withoutUsage } = wire();
+    const usageFirst = { usage: null, ...withoutUsage };
     const normalized = normalizeChatCompletionChunk(usageFirst, stream);
     expect(normalized).not.toBe(usageFirst);
     expect(Object.keys(normalized).at(-1)).toBe("usage");
