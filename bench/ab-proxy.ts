@@ -4,7 +4,9 @@
  * `npm run bench`). Prints per round each side's throughput ratio to the pass-through and its CPU µs per request,
  * then the medians. On a shared machine this is what tells a change apart from the load swinging.
  *
- *   npx tsx --conditions=modelmesh-source bench/ab-proxy.ts <tree A> [json|sse|both] [rounds] [seconds]
+ *   npx tsx --conditions=modelmesh-source bench/ab-proxy.ts <tree A> [json|sse|both] [rounds] [seconds] [connections]
+ *
+ * Fewer connections than the default 50 (say 8) keep the CPU µs per request readable when the machine is very loaded.
  *
  * Tree B is this repository. Tree A is any other checkout with its own `node_modules/modelmesh` pointing at its
  * own `sdk/` (for example `git archive <commit> | tar -x -C /tmp/base`, then link the rest of `node_modules`).
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
   const kinds = process.argv[3] === "json" ? ["json"] : process.argv[3] === "sse" ? ["sse"] : ["json", "sse"];
   const rounds = Number(process.argv[4] ?? 4);
   const seconds = Number(process.argv[5] ?? 4);
+  const connections = Number(process.argv[6] ?? 50);
   const directory = mkdtempSync(join(tmpdir(), "modelmesh-ab-"));
   const children: Child[] = [];
   const stopAll = () => Promise.all(children.map((child) => child.stop()));
@@ -48,10 +51,10 @@ async function main(): Promise<void> {
     ]);
     children.push(...started);
     const [passThrough, a, b] = started;
-    process.stdout.write(`load average at the start: ${loadavg().map((value) => value.toFixed(2)).join(" ")}\n`);
+    process.stdout.write(`load average at the start: ${loadavg().map((value) => value.toFixed(2)).join(" ")}; ${connections} connections\n`);
     for (const kind of kinds as Array<keyof typeof BODIES>) {
       const target = (name: string, child: Child): LoadTarget => ({ name, url: `${child.announced}/v1/chat/completions`, body: BODIES[kind], headers: { "content-type": "application/json", authorization: "Bearer sk-bench" }, pid: child.process.pid! });
-      const plan: LoadPlan = { kind: "throughput", targets: [target("pass-through", passThrough!), target("A", a!), target("B", b!)], rounds, seconds, warmupSeconds: 2, connections: 50 };
+      const plan: LoadPlan = { kind: "throughput", targets: [target("pass-through", passThrough!), target("A", a!), target("B", b!)], rounds, seconds, warmupSeconds: 2, connections };
       const samples = await runJsonChild<ThroughputSample[]>("cors-proxy/bench/load-process.ts", [JSON.stringify(plan)]);
       const of = (name: string) => samples.filter((sample) => sample.target === name).sort((x, y) => x.round - y.round);
       const base = of("pass-through");

@@ -4,7 +4,7 @@
  */
 import { SSE_DONE, capabilities, formatSseEvent, servedBy, type MeshClient } from "modelmesh";
 import { badRequest, errorReplyFor, payloadTooLarge, ProxyRequestError, quoteName } from "./errors.js";
-import { jsonResponse, knownRequestBody, streamOf, type BodySource, type ProxyRequest, type Reply } from "./responses.js";
+import { jsonResponse, knownRequestBody, SourceReply, type BodySource, type ProxyRequest, type Reply } from "./responses.js";
 import { parseJsonObject } from "./json-body.js";
 
 /** What a route needs besides the request. */
@@ -16,6 +16,8 @@ export interface RouteContext {
 
 type Route = (client: MeshClient, request: ProxyRequest, context: RouteContext) => Promise<Reply>;
 
+/** Where the SDK keeps the service's JSON text of a chunk it passed on unchanged (`sdk/src/provider/base-provider.ts`). */
+const RAW_CHUNK = Symbol.for("modelmesh.raw-chunk");
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
 const TEXT_FORMATS = new Set(["text", "srt", "vtt"]);
 
@@ -61,7 +63,7 @@ async function readJson(request: ProxyRequest, limit: number): Promise<Record<st
  * SSE events from a MeshStream: each chunk is stringified once; a failure after the first chunk ends as an error
  * event. A source rather than a web stream, so the node adapter writes each event straight to the socket.
  */
-function sseSource(stream: AsyncIterable<unknown>, context: RouteContext, isKnownModel: (name: string) => boolean): BodySource {
+function sseSource(stream: AsyncIterable<unknown>, context: RouteContext, client: MeshClient): BodySource {
   const iterator = stream[Symbol.asyncIterator]();
   let finished = false;
   return {
@@ -71,14 +73,20 @@ function sseSource(stream: AsyncIterable<unknown>, context: RouteContext, isKnow
         const { value, done } = await iterator.next();
         // JSON.stringify escapes CR and LF inside strings and adds no line breaks of its own, so the text is one
         // `data:` line as it is (formatSseEvent would split it on line ends: a regex and two arrays per chunk).
-        if (!done) return `data: ${JSON.stringify(value)}\n\n`;
-        finished = true;
-        return SSE_DONE;
+        if (done) {
+          finished = true;
+          return SSE_DONE;
+        }
+        // A chunk the mesh passed on unchanged carries the service's own JSON text for it (one line, checked by the
+        // SDK): written as it came, without serialising the chunk again.
+        const raw = (value as { [RAW_CHUNK]?: unknown })[RAW_CHUNK];
+        return `data: ${typeof raw === "string" ? raw : JSON.stringify(value)}\n\n`;
       } catch (error) {
         finished = true;
         if (context.signal.aborted) return undefined;
         // The status line is already sent; the official clients raise an APIError for a data event holding `error`.
-        const reply = errorReplyFor(error, context.redact, isKnownModel);
+        // Which model names exist matters only for an error's wording: looked up then, not built per request.
+        const reply = errorReplyFor(error, context.redact, knownModelNames(client));
         return formatSseEvent(JSON.stringify({ error: { message: reply.message, type: reply.type, param: reply.param, code: reply.code } }));
       }
     },
@@ -108,7 +116,8 @@ const chatCompletions: Route = async (client, request, context) => {
   const body = await readJson(request, context.maxBodyBytes);
   if (body.stream === true) {
     const stream = await client.chat.completions.create(body as never, { signal: context.signal });
-    return new Response(streamOf(sseSource(stream as AsyncIterable<unknown>, context, knownModelNames(client))), { status: 200, headers: SSE_HEADERS });
+    // A SourceReply, not a Response over a web stream: the node adapter writes the events straight to the socket.
+    return new SourceReply(200, sseSource(stream as AsyncIterable<unknown>, context, client), SSE_HEADERS);
   }
   return meshJson(await client.chat.completions.create(body as never, { signal: context.signal }));
 };

@@ -9,7 +9,7 @@ import { Readable } from "node:stream";
 import { createProxy, type Proxy, type ProxyOptions } from "./handler.js";
 import { takeNodeBody } from "./node-body.js";
 import { createNodeTransport } from "./node-transport.js";
-import { BufferedRequest, JsonReply, rememberRequestBody, takeBodySource, type BodySource, type ProxyRequest, type Reply } from "./responses.js";
+import { BufferedRequest, JsonReply, rememberRequestBody, SourceReply, takeBodySource, type BodySource, type ProxyRequest, type Reply } from "./responses.js";
 
 const BODYLESS_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -161,6 +161,12 @@ async function writeResponse(response: Reply, outgoing: ServerResponse): Promise
   outgoing.writeHead(response.status, response.statusText || undefined, headers);
   if (response instanceof JsonReply) {
     outgoing.end(response.text);
+    return;
+  }
+  if (response instanceof SourceReply) {
+    const source = response.take();
+    if (source) return writeSource(source, outgoing);
+    outgoing.end();
     return;
   }
   if (!response.body) {

@@ -53,8 +53,43 @@ export class JsonReply {
   }
 }
 
-/** What a route or check answers: a Web `Response`, or a `JsonReply` the proxy built itself. */
-export type Reply = Response | JsonReply;
+/**
+ * A streamed answer the proxy produces itself (SSE events), as its source of pieces: no Web `Response`, header list
+ * or `ReadableStream` is built for it unless `toResponse()` needs one. The Node adapter takes the source and writes
+ * each piece to the socket.
+ * @example
+ * const reply = new SourceReply(200, source, { "content-type": "text/event-stream" });
+ * for (let piece = await reply.take()!.next(); piece !== undefined; piece = await source.next()) socket.write(piece);
+ */
+export class SourceReply {
+  readonly headers: ReplyHeaders;
+  readonly statusText = "";
+  #source: BodySource | undefined;
+
+  constructor(
+    readonly status: number,
+    source: BodySource,
+    headers: Record<string, string>,
+  ) {
+    this.#source = source;
+    this.headers = new ReplyHeaders(headers);
+  }
+
+  /** The body's source until someone takes it: a streamed answer always has a body. */
+  get body(): BodySource | null {
+    return this.#source ?? null;
+  }
+
+  /** The source, once: whoever takes it writes the body and must read it to its end or `cancel()` it. */
+  take(): BodySource | undefined {
+    const source = this.#source;
+    this.#source = undefined;
+    return source;
+  }
+}
+
+/** What a route or check answers: a Web `Response`, or a `JsonReply` or `SourceReply` the proxy built itself. */
+export type Reply = Response | JsonReply | SourceReply;
 
 /**
  * A JSON answer with its length known, so the server sends it in one piece instead of chunked.
@@ -71,6 +106,10 @@ export function jsonResponse(value: unknown, status = 200, headers?: Record<stri
  * const response = toResponse(jsonResponse({ status: "ok" }));
  */
 export function toResponse(reply: Reply): Response {
+  if (reply instanceof SourceReply) {
+    const source = reply.take();
+    return new Response(source ? streamOf(source) : null, { status: reply.status, headers: [...reply.headers] });
+  }
   if (!(reply instanceof JsonReply)) return reply;
   return new Response(reply.text, { status: reply.status, headers: [...reply.headers] });
 }

@@ -93,7 +93,8 @@ interface Route {
 interface OpenedStream {
   first: ChatCompletionChunk;
   iterator: AsyncIterator<ChatCompletionChunk>;
-  context: MiddlewareContext;
+  /** Built only when a middleware runs (no object per attempt otherwise). */
+  context: MiddlewareContext | undefined;
   started: number;
 }
 
@@ -101,6 +102,8 @@ interface OpenedStream {
 type EventInput = MeshEvent extends infer Event ? (Event extends MeshEvent ? Omit<Event, "timestamp"> & { timestamp?: number } : never) : never;
 
 const LATENCY_SMOOTHING = 0.3;
+/** The service's JSON text of a chunk, set by the provider (`base-provider.ts`); dropped whenever a chunk changes. */
+const RAW_CHUNK = Symbol.for("modelmesh.raw-chunk");
 /** A stream's overall limit when none is configured: the official OpenAI client's 10 minutes. */
 const STREAM_TOTAL_TIMEOUT_MS = 600_000;
 let requestCounter = 0;
@@ -222,7 +225,9 @@ export class Router {
     let billedBefore: UsageCounts | undefined;
     let lastModel: string | undefined;
     let lastFailure: ModelMeshError | undefined;
+    /** Chunks delivered so far, kept only while a middleware could want them (`afterResponse` gets them assembled). */
     const received: ChatCompletionChunk[] = [];
+    let deliveredChunks = 0;
     try {
       for (;;) {
         const state = await this.nextModel(route);
@@ -253,7 +258,7 @@ export class Router {
         const latencyMs = this.deps.now() - started;
         lastModel = state.modelId;
         // The caller has had its role delta already when this is a second stream.
-        const stripRole = received.length > 0;
+        const stripRole = deliveredChunks > 0;
         let usage: CompletionUsage | undefined;
         let attemptText = "";
         /** The upstream iterator reached its end (nothing to cancel). */
@@ -267,7 +272,7 @@ export class Router {
             identity ??= { id: chunk.id, created: chunk.created };
             if (chunk.usage) usage = chunk.usage;
             for (const choice of chunk.choices) if (choice.index === 0 && typeof choice.delta.content === "string") attemptText += choice.delta.content;
-            const shaped = shapeChunk(chunk, identity, wantsUsage, filter, stripRole);
+            let shaped = shapeChunk(chunk, identity, wantsUsage, filter, stripRole);
             if (shaped === null) {
               // The restarted answer is a different answer: joining it to the delivered text would splice two.
               booked = true;
@@ -275,16 +280,19 @@ export class Router {
               throw this.interrupted(delivered, state.modelId, `${state.modelId} answered differently when the request was restarted`, lastFailure);
             }
             if (!shaped) continue;
-            if (shaped.usage && billedBefore) shaped.usage = withEarlierUsage(shaped.usage, billedBefore);
+            // Copies, not changes in place: the provider's chunk may carry the service's text for it (RAW_CHUNK), which
+            // a copy leaves behind.
+            if (shaped.usage && billedBefore) shaped = { ...shaped, usage: withEarlierUsage(shaped.usage, billedBefore) };
             // Earlier attempts are booked already; this one is billed by its own usage, as bookUsage will.
-            if (shaped.usage && hasPrice(state)) shaped.usage = { ...shaped.usage, cost: roundCost(route.cost + costOf(state, usageCounts(usage))) } as CompletionUsage;
-            received.push(shaped);
+            if (shaped.usage && hasPrice(state)) shaped = { ...shaped, usage: { ...shaped.usage, cost: roundCost(route.cost + costOf(state, usageCounts(usage))) } as CompletionUsage };
+            deliveredChunks += 1;
+            if (this.deps.middleware.length > 0) received.push(shaped);
             for (const choice of shaped.choices) {
               if (choice.index === 0 && typeof choice.delta.content === "string") delivered += choice.delta.content;
               if (choice.delta.tool_calls?.length) toolCallsDelivered = true;
               if (choice.finish_reason) finishDelivered = true;
             }
-            yield this.applyChunkMiddleware(shaped, opened.context);
+            yield this.deps.middleware.length > 0 ? this.applyChunkMiddleware(shaped, (opened.context ??= this.middlewareContext(route, state, attempt))) : shaped;
           }
           drained = true;
           booked = true;
@@ -328,7 +336,7 @@ export class Router {
         }
         this.recordSuccess(state, route, latencyMs);
         this.emitAttemptEnd(route, state, attempt, latencyMs);
-        await this.afterStream(opened.context, received, state.modelId);
+        if (this.deps.middleware.length > 0) await this.afterStream((opened.context ??= this.middlewareContext(route, state, attempt)), received, state.modelId);
         this.finish(route, state, usageCounts(usage), true);
         return;
       }
@@ -564,19 +572,24 @@ export class Router {
   }
 
   private async openStream(route: Route, state: ModelState, attempt: number, request: ChatCompletionCreateParams, continueAssistant: boolean): Promise<OpenedStream> {
-    const context = this.middlewareContext(route, state, attempt);
     const started = this.deps.now();
-    const opened = await runMiddleware(
-      this.deps.middleware.map((middleware) => ({ beforeRequest: middleware.beforeRequest?.bind(middleware), onError: middleware.onError?.bind(middleware) })),
-      { ...request, model: state.modelId } as ChatCompletionCreateParams,
-      context,
-      async (attemptRequest): Promise<unknown> => {
-        const callOptions = this.callOptions(route);
-        const { body: iterable, rateLimit } = await this.provider(state).chatStream(attemptRequest, continueAssistant ? { ...callOptions, continueAssistant } : callOptions);
-        this.noteRateLimit(state, rateLimit);
-        return iterable;
-      },
-    );
+    const open = async (attemptRequest: ChatCompletionCreateParams): Promise<unknown> => {
+      const callOptions = this.callOptions(route);
+      const { body: iterable, rateLimit } = await this.provider(state).chatStream(attemptRequest, continueAssistant ? { ...callOptions, continueAssistant } : callOptions);
+      this.noteRateLimit(state, rateLimit);
+      return iterable;
+    };
+    // Without middleware there is no chain to run and no context to build: the provider is called directly.
+    const context = this.deps.middleware.length > 0 ? this.middlewareContext(route, state, attempt) : undefined;
+    const attemptRequest = { ...request, model: state.modelId } as ChatCompletionCreateParams;
+    const opened = context
+      ? await runMiddleware(
+          this.deps.middleware.map((middleware) => ({ beforeRequest: middleware.beforeRequest?.bind(middleware), onError: middleware.onError?.bind(middleware) })),
+          attemptRequest,
+          context,
+          open,
+        )
+      : await open(attemptRequest);
     // A middleware fallback may be a whole completion: stream it as chunks.
     const iterable = isAsyncIterable<ChatCompletionChunk>(opened)
       ? opened
@@ -595,6 +608,8 @@ export class Router {
   }
 
   private applyChunkMiddleware(chunk: ChatCompletionChunk, context: MiddlewareContext): ChatCompletionChunk {
+    // A middleware may change the chunk in place: the service's text for it would no longer match.
+    delete (chunk as { [RAW_CHUNK]?: string })[RAW_CHUNK];
     let current = chunk;
     for (const middleware of this.deps.middleware) if (middleware.onChunk) current = middleware.onChunk(current, context) ?? current;
     return current;
@@ -835,7 +850,9 @@ export class Router {
 
   private emit(event: EventInput): void {
     try {
-      this.deps.sink.emit({ ...event, timestamp: event.timestamp ?? this.deps.now() } as MeshEvent);
+      // Every caller passes a fresh object literal: stamping it in place saves a copy per event.
+      event.timestamp ??= this.deps.now();
+      this.deps.sink.emit(event as MeshEvent);
     } catch {
       // Observability must never break a request.
     }

@@ -93,6 +93,8 @@ export function assembleCompletion(chunks: readonly ChatCompletionChunk[], model
  */
 export function shapeChunk(chunk: ChatCompletionChunk, identity: { id: string; created: number }, wantsUsage: boolean, filter: RestartFilter | undefined, stripRole: boolean): ChatCompletionChunk | undefined | null {
     if (!wantsUsage && chunk.choices.length === 0) return undefined;
+    // The common case (one stream, its own id, usage wanted or absent): nothing to change, so no copy per chunk.
+    if (!filter && !stripRole && chunk.id === identity.id && chunk.created === identity.created && (wantsUsage || !("usage" in chunk))) return chunk;
     const shaped: ChatCompletionChunk = { ...chunk, id: identity.id, created: identity.created };
     if (!wantsUsage) delete shaped.usage;
     if (!filter && !stripRole) return shaped;

@@ -23,6 +23,13 @@ export * from "./rate-limit-headers.js";
 export * from "./multipart.js";
 export * from "./transfer.js";
 
+/**
+ * Where a chunk keeps the JSON text the service sent for it, when that text is exactly the chunk (non-enumerable, so
+ * copies, JSON.stringify and comparisons never see it; whoever changes a chunk in place must delete it). A global
+ * symbol, as `BODY_READER`: the proxy reads it by name.
+ */
+const RAW_CHUNK = Symbol.for("modelmesh.raw-chunk");
+
 /** What `_send` needs to make one HTTP request. */
 export interface SendOptions {
   /** A path joined to `baseUrl`, or an absolute URL. */
@@ -201,14 +208,29 @@ export abstract class BaseProvider implements Provider {
     return configSecrets(this._config);
   }
 
+  #hosts: Map<string, string> | undefined;
+
+  /** The host (with port) of `target`, remembered per URL (a few per provider; bounded all the same). */
+  #hostOf(target: string): string {
+    this.#hosts ??= new Map();
+    let host = this.#hosts.get(target);
+    if (host === undefined) {
+      host = new URL(target).host;
+      if (this.#hosts.size >= 64) this.#hosts.clear();
+      this.#hosts.set(target, host);
+    }
+    return host;
+  }
+
   /**
    * Sends one request. Resolves once a 2xx status and headers arrived; a non-2xx is read and thrown through
    * `fromResponse`. The timeout runs until the headers arrive; `read()` re-arms it while the body is read.
    */
   protected async _send(options: SendOptions): Promise<SentRequest> {
     const target = this._resolveUrl(options.url);
-    // With a proxy, a refused connection is the proxy's: name the host really dialled.
-    const host = new URL(target).host;
+    // With a proxy, a refused connection is the proxy's: name the host really dialled. A provider calls a handful of
+    // URLs, so each is parsed once rather than per request.
+    const host = this.#hostOf(target);
     const modelField = options.modelId === undefined ? {} : { modelId: options.modelId };
     const call = options.call;
     // A plain answer's headers arrive with the answer, so one total limit covers it; a stream's headers come before
@@ -216,7 +238,8 @@ export abstract class BaseProvider implements Provider {
     const limits = options.stream
       ? { headersMs: call?.connectTimeoutMs ?? this._config.timeoutMs, ...(call?.timeoutMs === undefined ? {} : { totalMs: call.timeoutMs }) }
       : { totalMs: call?.timeoutMs ?? this._config.timeoutMs };
-    const transfer = new Transfer(call?.signal, limits, { providerId: this.id, host, secrets: this._secrets(), ...modelField });
+    // The secrets matter only when a failure is reported: a function, so a request that succeeds never collects them.
+    const transfer = new Transfer(call?.signal, limits, { providerId: this.id, host, secrets: () => this._secrets(), ...modelField });
     const headers = mergeHeaders({ Accept: options.accept ?? "application/json" }, this._buildHeaders(), this._config.headers, options.call?.headers);
     if (typeof FormData !== "undefined" && options.body instanceof FormData) {
       // multipart needs fetch's own Content-Type, which carries the boundary.
@@ -387,8 +410,11 @@ export abstract class BaseProvider implements Provider {
    * is a truncated stream (`ConnectionError`).
    */
   private _iterate(body: ReadableStream<Uint8Array>, transfer: TransferControl, context: StreamContext): AsyncIterableIterator<ChatCompletionChunk> {
-    const stream = { id: `chatcmpl-${randomId()}`, created: Math.floor(Date.now() / 1000), model: context.modelId };
+    // The fallback id is drawn only if a chunk comes without one (a UUID per stream otherwise, mostly unused).
+    const stream = new StreamIdentity(Math.floor(Date.now() / 1000), context.modelId);
     let identified = false;
+    // Only the default parser's drafts are the event's JSON as it came (a subclass may build them from another format).
+    const rawParser = this._parseSseChunk === BaseProvider.prototype._parseSseChunk;
     const generate = async function* (this: BaseProvider): AsyncGenerator<ChatCompletionChunk, void, undefined> {
       let completed = false;
       let finished = false;
@@ -402,6 +428,9 @@ export abstract class BaseProvider implements Provider {
           if (result === null || result === undefined) continue;
           for (const draft of Array.isArray(result) ? result : [result]) {
             const chunk = this._parse(context.modelId, event.data, () => normalizeChatCompletionChunk(draft, stream));
+            // The service's own JSON text, when the chunk is exactly what it sent (the OpenAI parser, no normalisation,
+            // one line): a server re-sending the chunk as SSE (the proxy) can write it without JSON.stringify.
+            if (chunk === result && rawParser && !event.data.includes("\n") && !event.data.includes("\r")) Object.defineProperty(chunk, RAW_CHUNK, { value: event.data, configurable: true });
             if (!identified) {
               // The first chunk's id and created are the stream's; later chunks that omit them inherit these.
               stream.id = chunk.id;
@@ -441,6 +470,25 @@ export abstract class BaseProvider implements Provider {
         return this;
       },
     };
+  }
+}
+
+/** A stream's id, created time and model, for chunks that omit them; the id is made up only when one is needed. */
+class StreamIdentity {
+  #id: string | undefined;
+
+  constructor(
+    public created: number,
+    public model: string,
+  ) {}
+
+  get id(): string {
+    this.#id ??= `chatcmpl-${randomId()}`;
+    return this.#id;
+  }
+
+  set id(value: string) {
+    this.#id = value;
   }
 }
 

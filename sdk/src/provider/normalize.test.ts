@@ -201,3 +201,35 @@ describe("randomId", () => {
     expect(fallback).toMatch(/^[0-9a-z]{8,24}$/);
   });
 });
+
+describe("normalizeChatCompletionChunk on a chunk already in the wire shape", () => {
+  const stream = { id: "chatcmpl-stream", created: 1, model: "m" };
+  const wire = () => ({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 7, model: "gpt-4o-mini", system_fingerprint: "fp", choices: [{ index: 0, delta: { content: "Hi" }, logprobs: null, finish_reason: null }], usage: null });
+
+  it("uses an OpenAI chunk as it is (no copy), with the same JSON a full normalisation gives", () => {
+    const draft = wire();
+    const text = JSON.stringify(draft);
+    expect(normalizeChatCompletionChunk(draft, stream)).toBe(draft);
+    expect(JSON.stringify(normalizeChatCompletionChunk(draft, stream))).toBe(text);
+    const usage = { ...wire(), choices: [], usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } };
+    expect(normalizeChatCompletionChunk(usage, stream)).toBe(usage);
+  });
+
+  it("normalises anything else into a new chunk, usage moved last, finish reasons and counts renamed", () => {
+    const { usage: _usage, ...withoutUsage } = wire();
+    const usageFirst = { usage: null, ...withoutUsage };
+    const normalized = normalizeChatCompletionChunk(usageFirst, stream);
+    expect(normalized).not.toBe(usageFirst);
+    expect(Object.keys(normalized).at(-1)).toBe("usage");
+    const camel = { ...wire(), usage: { promptTokens: 1, completionTokens: 2 } };
+    expect(normalizeChatCompletionChunk(camel, stream).usage).toEqual({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 });
+    const loud = { ...wire(), choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: "END_TURN" }] };
+    expect(normalizeChatCompletionChunk(loud, stream).choices[0]!.finish_reason).toBe("stop");
+    const camelReason = { ...wire(), choices: [{ index: 0, delta: {}, finishReason: "length" }] };
+    expect(normalizeChatCompletionChunk(camelReason, stream).choices[0]).toEqual({ index: 0, delta: {}, finish_reason: "length" });
+    const noIndex = { ...wire(), choices: [{ delta: { content: "x" }, finish_reason: null }] };
+    expect(normalizeChatCompletionChunk(noIndex, stream).choices[0]!.index).toBe(0);
+    const fractional = { ...wire(), created: 7.5 };
+    expect(normalizeChatCompletionChunk(fractional, stream).created).toBe(7);
+  });
+});

@@ -103,6 +103,7 @@ export function normalizeChatCompletion(draft: unknown, modelId: string): ChatCo
  */
 export function normalizeChatCompletionChunk(draft: unknown, stream: { id: string; created: number; model: string }): ChatCompletionChunk {
   if (!isRecord(draft)) throw new TypeError("the chunk is not an object");
+  if (isWireChunk(draft)) return draft;
   const { usage, ...rest } = draft;
   const choices = (Array.isArray(draft.choices) ? draft.choices : []).map((value, index) => {
     const choice = isRecord(value) ? value : {};
@@ -124,6 +125,34 @@ export function normalizeChatCompletionChunk(draft: unknown, stream: { id: strin
   };
   if (usage !== undefined) chunk.usage = normalizeUsage(usage) ?? null;
   return chunk;
+}
+
+/** Finish reasons already spelled as OpenAI's enum (what the normaliser would leave as they are). */
+const WIRE_FINISH_REASONS = new Set<unknown>([null, "stop", "length", "tool_calls", "content_filter", "function_call"]);
+
+/**
+ * True when a chunk already has exactly the shape `normalizeChatCompletionChunk` would build, key order included (an
+ * OpenAI or OpenAI-compatible service's own chunks): every required field present and well-typed, no camelCase
+ * spelling to rename, `usage` absent, or null or snake_case and the last key. Such a chunk is used as it is, instead of
+ * being copied (three objects per chunk) into an identical one.
+ */
+function isWireChunk(draft: Record<string, unknown>): draft is Record<string, unknown> & ChatCompletionChunk {
+  if (typeof draft.id !== "string" || draft.id === "" || draft.object !== "chat.completion.chunk" || !Number.isInteger(draft.created)) return false;
+  if (typeof draft.model !== "string" || draft.model === "" || !Array.isArray(draft.choices)) return false;
+  for (const choice of draft.choices as unknown[]) {
+    if (!isRecord(choice) || typeof choice.index !== "number" || !isRecord(choice.delta) || "finishReason" in choice) return false;
+    if (!("finish_reason" in choice) || !WIRE_FINISH_REASONS.has(choice.finish_reason)) return false;
+  }
+  if (!("usage" in draft)) return true;
+  const usage = draft.usage;
+  if (usage !== null) {
+    if (!isRecord(usage) || typeof usage.prompt_tokens !== "number" || typeof usage.completion_tokens !== "number" || typeof usage.total_tokens !== "number") return false;
+    if ("promptTokens" in usage || "completionTokens" in usage || "totalTokens" in usage) return false;
+  }
+  // The normaliser moves `usage` to the end: only a chunk that has it last is already in that order.
+  let last: string | undefined;
+  for (const key in draft) last = key;
+  return last === "usage";
 }
 
 /**

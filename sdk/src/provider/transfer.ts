@@ -72,7 +72,8 @@ export class Transfer implements TransferControl {
   constructor(
     private readonly callerSignal: AbortSignal | undefined,
     readonly limits: TransferLimits,
-    private readonly where: { providerId: string; modelId?: string; host: string; secrets: string[] },
+    /** `secrets` may be a function: it is needed only for a failure's message, so it is read only then. */
+    private readonly where: { providerId: string; modelId?: string; host: string; secrets: string[] | (() => string[]) },
   ) {
     // Our controller follows the caller's signal (one listener) rather than both being combined into a third
     // signal: one AbortController per attempt instead of two. Its reason is then the caller's, as a combination's.
@@ -156,7 +157,8 @@ export class Transfer implements TransferControl {
       return new TimeoutError(`${this.where.providerId} ${PHASE_WORDS[limit]} within ${ms} ms (${phase})`, { ...fields, timeoutMs: ms }, { cause: error });
     }
     const detail = error instanceof Error ? (error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message) : String(error);
-    const message = redactSecrets(`${this.where.providerId}: connection to ${this.where.host} failed (${phase}): ${detail}`, this.where.secrets);
+    const secrets = typeof this.where.secrets === "function" ? this.where.secrets() : this.where.secrets;
+    const message = redactSecrets(`${this.where.providerId}: connection to ${this.where.host} failed (${phase}): ${detail}`, secrets);
     return new ConnectionError(message, fields, { cause: error });
   }
 
