@@ -18,7 +18,7 @@ describe("service values named like Object.prototype members", () => {
     expect(geminiFinishReason(name, false)).toBe("stop");
     expect(normalizeFinishReason(name)).toBe("stop");
     const answer = fromCohereResponse({ id: "r1", finish_reason: name, message: { role: "assistant", content: [{ type: "text", text: "Hi" }] } }, fail);
-    expect(answer.choices[0]?.finish_reason).toBe("stop");
+    expect((answer as unknown as { choices: Array<{ finish_reason: unknown }> }).choices[0]?.finish_reason).toBe("stop");
     const end = mapCohereEvent({ event: "message-end", data: JSON.stringify({ type: "message-end", delta: { finish_reason: name } }) } as never, {}, fail);
     const chunk = (Array.isArray(end) ? end[0] : end) as { choices: Array<{ finish_reason: unknown }> };
     expect(chunk.choices[0]?.finish_reason).toBe("stop");
