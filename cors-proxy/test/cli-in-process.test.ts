@@ -50,7 +50,9 @@ describe("parseCliArguments", () => {
       config: "a.yaml",
       layer: { host: "::1", port: 0, tokens: ["t1", "t2"] },
     });
-    expect(parseCliArguments([])).toEqual({ help: false, relayOnly: false, config: undefined, layer: {} });
+    // Only the flags given: a key set to undefined would override the YAML and the environment when merged.
+    expect(parseCliArguments([])).toStrictEqual({ help: false, relayOnly: false, config: undefined, layer: {} });
+    expect(parseCliArguments(["--port", "1"]).layer).toStrictEqual({ port: 1 });
     expect(parseCliArguments(["-h"]).help).toBe(true);
     expect(parseCliArguments(["--help"]).help).toBe(true);
     expect(parseCliArguments(["--port", "65535"]).layer).toEqual({ port: 65_535 });
@@ -66,6 +68,8 @@ describe("parseCliArguments", () => {
       }
       expect(error, argv.join(" ")).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).message).toContain(`\n\n${USAGE}`);
+      expect((error as ConfigError).message).not.toMatch(/^\n/);
+      expect((error as ConfigError).path).toBe("");
     }
     for (const port of ["65536", "-1", "80a", "8e3", ""]) {
       expect(() => parseCliArguments([`--port=${port}`]), port).toThrow(`--port: must be a port number from 0 to 65535, got "${port}"`);
@@ -100,6 +104,7 @@ describe("withSink", () => {
 
 describe("loadInvocation", () => {
   it("prints the usage for --help and starts nothing", async () => {
+    expect(USAGE).toMatch(/^Usage: modelmesh-proxy \[--config modelmesh\.yaml\]/);
     const lines: string[] = [];
     expect(await loadInvocation(["--help"], {}, (line) => lines.push(line))).toBeUndefined();
     expect(lines).toEqual([USAGE]);
@@ -163,6 +168,21 @@ describe("runCli", () => {
       expect(describeRunning(everywhere as never)[0]).toBe(`modelmesh-proxy listening on ${url} (all interfaces)`);
       const everywhereV6 = { ...running!, server: { ...running!.server, host: "::" } };
       expect(describeRunning(everywhereV6 as never)[0]).toBe(`modelmesh-proxy listening on ${url} (all interfaces)`);
+    } finally {
+      await running!.stop();
+    }
+  });
+
+  it("passes the YAML's rate limit on to the server", async () => {
+    const limited = join(folder, "limited.yaml");
+    writeFileSync(limited, `providers:\n  a:\n    connector: openai-compatible\n    config:\n      base_url: ${fake.url}\n      api_key: sk-test-cli-limited-0000\n      models:\n        - id: alpha\n          capabilities: [generation.text-generation.chat-completion]\nproxy:\n  rate_limit:\n    requests_per_minute: 1\n`);
+    const running = await runCli(["--config", limited, "--port", "0"], {}, () => {});
+    try {
+      const models = () => fetch(`${running!.server.url}/v1/models`);
+      expect((await models()).status).toBe(200);
+      const second = await models();
+      expect(second.status).toBe(429);
+      expect(second.headers.get("retry-after")).toBe("60");
     } finally {
       await running!.stop();
     }

@@ -27,6 +27,17 @@ describe("nodeBodyStream", () => {
     expect((await reader.read()).done).toBe(true);
   });
 
+  it("pauses the source even when a chunk goes straight to a waiting reader", async () => {
+    const source = new PassThrough();
+    const reader = nodeBodyStream(source).getReader();
+    const waiting = reader.read();
+    await tick();
+    source.write("straight through");
+    expect(decode((await waiting).value)).toBe("straight through");
+    // Nothing more was asked for: the source must wait for the next read, not keep emitting into the stream's queue.
+    expect(source.isPaused()).toBe(true);
+  });
+
   it("resumes a source that someone paused before the first read", async () => {
     const source = new PassThrough();
     source.pause();
