@@ -82,5 +82,9 @@ describe("CostFirstPolicy", () => {
     const audio = makeState({ providerId: "p", modelId: "audio", info: { pricing: { perSecond: 0.0001 } } });
     expect(strategy.pick([audio, flat(0.005)], {}, context)?.modelId).toBe("flat-0.005");
     expect(strategy.pick([flat(0.007), audio], {}, context)?.modelId).toBe("audio");
+    // An image model costs its price per image.
+    const image = makeState({ providerId: "p", modelId: "image", info: { pricing: { perImage: 0.04 } } });
+    expect(strategy.pick([image, flat(0.03)], {}, context)?.modelId).toBe("flat-0.03");
+    expect(strategy.pick([flat(0.05), image], {}, context)?.modelId).toBe("image");
   });
 });
