@@ -66,4 +66,25 @@ describe("CostFirstPolicy", () => {
       expect(strategy.pick([pricey, oneSided], {}, makeContext()), JSON.stringify(pricing)).toBe(oneSided);
     }
   });
+  it("weighs token prices per million, speech per character (4 a token) and audio as a minute against a per-request price", () => {
+    const strategy = new CostFirstPolicy();
+    const context = makeContext({ estimatedInputTokens: 1_000, estimatedOutputTokens: 1_000 });
+    const flat = (price: number) => makeState({ providerId: "flat", modelId: `flat-${price}`, info: { pricing: { perRequest: price } } });
+    // (1 × 1000 + 10 × 1000) / 1e6 = 0.011: dearer than 0.005 a request, cheaper than 0.02.
+    const tokens = makeState({ providerId: "p", modelId: "tokens", info: { pricing: { input: 1, output: 10 } } });
+    expect(strategy.pick([tokens, flat(0.005)], {}, context)?.modelId).toBe("flat-0.005");
+    expect(strategy.pick([flat(0.02), tokens], {}, context)?.modelId).toBe("tokens");
+    // 0.000015 × 1000 tokens × 4 characters = 0.06.
+    const speech = makeState({ providerId: "p", modelId: "speech", info: { pricing: { perCharacter: 0.000015 } } });
+    expect(strategy.pick([speech, flat(0.03)], {}, context)?.modelId).toBe("flat-0.03");
+    expect(strategy.pick([flat(0.07), speech], {}, context)?.modelId).toBe("speech");
+    // 0.0001 a second × 60 seconds = 0.006.
+    const audio = makeState({ providerId: "p", modelId: "audio", info: { pricing: { perSecond: 0.0001 } } });
+    expect(strategy.pick([audio, flat(0.005)], {}, context)?.modelId).toBe("flat-0.005");
+    expect(strategy.pick([flat(0.007), audio], {}, context)?.modelId).toBe("audio");
+    // An image model costs its price per image.
+    const image = makeState({ providerId: "p", modelId: "image", info: { pricing: { perImage: 0.04 } } });
+    expect(strategy.pick([image, flat(0.03)], {}, context)?.modelId).toBe("flat-0.03");
+    expect(strategy.pick([flat(0.05), image], {}, context)?.modelId).toBe("image");
+  });
 });

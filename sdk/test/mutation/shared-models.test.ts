@@ -29,7 +29,7 @@ class MemoryModelStore implements SharedModelStore {
 }
 
 function process(store: SharedModelStore, keyId = "key-1") {
-  const states = new Map<string, ModelState>(["alpha", "beta"].map((id) => [`openai/${id}`, createModelState("openai", keyId, { id, capabilities: [] })]));
+  const states = new Map<string, ModelState>(["alpha", "beta"].map((id) => [`openai/${id}`, createModelState("openai", keyId, { id, capabilities: ["chat-completion"] })]));
   const clock = { now: NOW };
   const sharing = new ModelStateSharing(store, () => states, () => clock.now);
   return { states, sharing, clock, alpha: states.get("openai/alpha")!, beta: states.get("openai/beta")! };
