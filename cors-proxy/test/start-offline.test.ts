@@ -1,13 +1,20 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { startFakeOpenAI } from "../../sdk/test/fakes/openai.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { chatPoolOf, foundKeys, nextSteps, offlineWebAppUrl, start } from "../src/start.js";
 
 // `npm start` in this process: the offline fakes when asked (or when no key is found), the lines it prints and that
 // they work, the port-in-use message; and the small helpers behind the printed hints.
+
+// The hint names the built extension when a build exists (a developer's checkout), otherwise says it is not built.
+const repository = fileURLToPath(new URL("../../", import.meta.url));
+const EXTENSION_LINE = existsSync(`${repository}extension/dist/manifest.json`)
+  ? `Browser extension: ${repository}extension/dist/ (load it as an unpacked extension)`
+  : "Browser extension: not built yet";
 
 const saved = { ...process.env };
 beforeEach(() => {
@@ -35,7 +42,7 @@ describe("start offline", () => {
       const url = running!.server.url;
       expect(lines).toContain(`modelmesh-proxy listening on ${url}`);
       expect(lines).toContain("Demo web app: not started (MODELMESH_NO_WEB_APP=1)");
-      expect(lines).toContain("Browser extension: not built yet");
+      expect(lines).toContain(EXTENSION_LINE);
       const curl = lines.find((line) => line.startsWith("  curl "))!;
       const [, target, body] = /curl (\S+) .* -d '(.*)'$/.exec(curl)!;
       expect(target).toBe(`${url}/v1/chat/completions`);
@@ -125,14 +132,14 @@ describe("the printed hints", () => {
       `  curl http://127.0.0.1:8787/v1/chat/completions -H "Content-Type: application/json" -H "Authorization: Bearer <your proxy token>" -d '{"model":"fast","messages":[{"role":"user","content":"Hello"}]}'`,
       "  or any OpenAI client with baseURL http://127.0.0.1:8787/v1",
       "Demo web app: http://page",
-      "Browser extension: not built yet",
+      EXTENSION_LINE,
     ]);
     expect(nextSteps("http://h", false, undefined)).toEqual([
       "Try it:",
       "  curl http://h/v1/models   (no chat model was found; this lists what the mesh serves)",
       "  or any OpenAI client with baseURL http://h/v1",
       "Demo web app: not started",
-      "Browser extension: not built yet",
+      EXTENSION_LINE,
     ]);
   });
 

@@ -360,7 +360,7 @@ describe("Anthropic quota headers and model list", () => {
       capabilities: ["generation.text-generation.chat-completion", "generation.text-generation.code-generation"],
       contextWindow: 200_000,
       maxOutputTokens,
-      features: { tools: true, vision: true, jsonMode: false, streaming: true },
+      features: { tools: true, vision: true, jsonMode: false, streaming: true, assistantPrefix: true }, // every built-in Claude here is ≤ 4.5: prefill allowed
       pricing: { input, output, readAt: "2026-12-01" },
     });
     expect(new AnthropicProvider({ apiKey }).listModels()).toEqual([
