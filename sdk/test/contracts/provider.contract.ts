@@ -114,12 +114,14 @@ export function providerContract(name: string, setup: () => Promise<ProviderUnde
 
     // The fake paces the answer at 250 ms a frame (2 s or more for the whole of it), so an upstream left open would
     // be seen to complete: only a connection the connector really closed ends as `client-closed`.
-    it("a reader that stops after the first chunk closes the upstream connection", async () => {
+    it("parses incrementally: the first chunk arrives while the fake is still sending, and a reader that stops then closes the upstream", async () => {
       subject.enqueue({ kind: "slow-stream", chunkDelayMs: 250 });
       const mark = subject.exchanges.length;
       const slow = await subject.provider.chatStream({ ...request(), stream: true });
       for await (const chunk of slow.body) {
         void chunk;
+        // A connector that buffered the whole body would hand over its first chunk only after the fake finished.
+        expect(subject.exchanges[mark]?.ending).toBe("open");
         break;
       }
       expect(await endingOf(subject.exchanges, mark)).toBe("client-closed");
