@@ -36,6 +36,9 @@ for (const reportFile of reportFiles) {
       stale.set(path, (stale.get(path) ?? 0) + 1);
       continue;
     }
+    // Stryker's incremental mode also reports files outside this run's `mutate` list (results it reused): only the
+    // files the run was asked to mutate count from it.
+    if (!mutated(report.config?.mutate, path)) continue;
     const range = (report.config?.mutate ?? []).map((pattern) => /^(.*):(\d+)-(\d+)$/.exec(pattern)).find((match) => match?.[1] === path);
     if (!range) ranges.set(path, null);
     else if (ranges.get(path) !== null) ranges.set(path, [...(ranges.get(path) ?? []), `${range[2]}-${range[3]}`]);
@@ -92,6 +95,14 @@ const onlyStale = [...stale.keys()].filter((file) => !mutants.has(file));
 if (onlyStale.length > 0) console.log(`Reports exist only for an older source of: ${onlyStale.join(", ")}`);
 if (jsonOut) {
   writeFileSync(jsonOut, `${JSON.stringify({ reports: reportFiles.length, files: rows, folders: Object.fromEntries([...folders].map(([folder, tally]) => [folder, { ...tally, score: score(tally) }])), total: { ...total, score: score(total) }, unmeasured }, null, 2)}\n`);
+}
+
+function mutated(patterns, file) {
+  if (!Array.isArray(patterns)) return true;
+  const toRegExp = (glob) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*\//g, "(.*/)?").replace(/\*\*/g, ".*").replace(/\*/g, "[^/]*")}$`);
+  const positive = patterns.filter((pattern) => !pattern.startsWith("!")).map((pattern) => pattern.replace(/:\d+-\d+$/, ""));
+  const negative = patterns.filter((pattern) => pattern.startsWith("!")).map((pattern) => pattern.slice(1));
+  return positive.some((pattern) => toRegExp(pattern).test(file)) && !negative.some((pattern) => toRegExp(pattern).test(file));
 }
 
 function walk(folder) {
