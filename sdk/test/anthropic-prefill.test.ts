@@ -9,7 +9,7 @@ import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai.js";
 // already delivered, sent as a final assistant turn (no marker, no instruction in words), without the trailing
 // whitespace Anthropic rejects, and the caller receives exactly the rest of the answer.
 
-const KEY = "sk-ant-test-prefill-0000000000";
+const KEY = "test-key-anthropic-prefill"; // plainly fake: nothing shaped like a real key in the tree
 const CHAT = "generation.text-generation.chat-completion";
 const question: ChatCompletionMessageParam[] = [{ role: "user", content: "tell me more" }];
 
