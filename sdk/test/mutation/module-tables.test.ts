@@ -28,6 +28,9 @@ describe("the built-in loaders", () => {
     const { connector } = await loadConnector("provider", "openai", "providers[0]");
     expect((connector as unknown as { connectorId: string }).connectorId).toBe("openai.llm.v1");
     expect(isRegistered("sqlite")).toBe(true);
+    // The Node-only connectors load from the Node entry next to the sources.
+    const local = await loadConnector("storage", "local-file", "storage.connector");
+    expect((local.connector as unknown as { connectorId: string }).connectorId).toBe("modelmesh.local-file.v1");
   });
 
   it("registerBuiltinNames makes every built-in known by name, loading its class only when named", async () => {
@@ -100,5 +103,37 @@ describe("configuration tables", () => {
   it("secret references are ${secrets:NAME} with a non-empty name up to the closing brace", async () => {
     const { secretReferences } = await fresh<typeof import("../../src/core/config.js")>("../../src/core/config.js");
     expect([...secretReferences({ a: "${secrets:LONG_NAME}", b: "${secrets:}", c: "${secrets:X}${secrets:Y}" })]).toEqual(["LONG_NAME", "X", "Y"]);
+  });
+});
+
+describe("the MeshConfig brand", () => {
+  it("is the property __modelmeshConfig, so a MeshConfig from another copy of the package is recognised", async () => {
+    const { configSource } = await fresh<typeof import("../../src/core/config-source.js")>("../../src/core/config-source.js");
+    const raw = { version: 1 };
+    expect(configSource({ __modelmeshConfig: true, raw, resolved: {} })).toBe(raw);
+    expect(configSource({ "": true, raw, resolved: {} })).not.toBe(raw);
+  });
+});
+
+describe("Node-only connectors outside Node", () => {
+  it("naming one where there is no Node process is a ConfigError saying it runs in Node only", async () => {
+    const { registerNodeConnectorLoaders } = await fresh<typeof import("../../src/core/node-connectors.js")>("../../src/core/node-connectors.js");
+    const { loadConnector } = await import("../../src/core/registry-load.js");
+    registerNodeConnectorLoaders();
+    // The loader checks for Node synchronously when it is first called, so the global is swapped only around the call.
+    const attempt = (stand: unknown) => {
+      const descriptor = Object.getOwnPropertyDescriptor(globalThis, "process")!;
+      Object.defineProperty(globalThis, "process", { value: stand, configurable: true, writable: true });
+      try {
+        return loadConnector("storage", "sqlite", "storage.connector");
+      } finally {
+        Object.defineProperty(globalThis, "process", descriptor);
+      }
+    };
+    for (const stand of [undefined, {}, { versions: {} }, { versions: { node: 22 } }]) {
+      await expect(attempt(stand)).rejects.toThrow('storage.connector: cannot load storage connector "sqlite": modelmesh.sqlite.v1 runs in Node only (browsers: use modelmesh.indexeddb.v1 or modelmesh.localstorage.v1)');
+    }
+    const { connector } = await loadConnector("storage", "sqlite", "storage.connector");
+    expect((connector as unknown as { connectorId: string }).connectorId).toBe("modelmesh.sqlite.v1");
   });
 });

@@ -4,6 +4,7 @@ import { checkConnector, isRegistered, registerConnector, registerConnectorLoade
 import { listConnectors, loadConnector } from "../../src/core/registry-load.js";
 import { registerBuiltinNames } from "../../src/core/builtin-names.js";
 import { registerBuiltins } from "../../src/core/builtins.js";
+import { ModelMesh } from "../../src/core/builtin-mesh.js";
 
 // The connector registry as configuration sees it: which names resolve to which class, what registration refuses
 // (and says), what an unknown name's error lists, and that an app's own class under a built-in id wins over the
@@ -142,5 +143,8 @@ describe("built-in names and loaders", () => {
     expect((connector as unknown as { connectorId: string }).connectorId).toBe("groq.api.v1");
     const local = await loadConnector("storage", "local-file", "storage");
     expect((local.connector as unknown as { connectorId: string }).connectorId).toBe("modelmesh.local-file.v1");
+    // The `modelmesh` entry's mesh registers its classes the same way: the app's class stays.
+    expect(ModelMesh.validate({ providers: ["openai.llm.v1"] })?.providers.map((spec) => spec.connector)).toEqual(["openai.llm.v1"]);
+    expect((await loadConnector("provider", "openai.llm.v1", "providers[0]")).connector).toBe(MyOpenAI);
   });
 });
