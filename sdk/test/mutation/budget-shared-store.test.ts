@@ -5,7 +5,7 @@
  * in-memory one that keeps counters the way the Redis script does, and records every call.
  */
 import { describe, expect, it } from "vitest";
-import { BudgetLedger, type BudgetLimits, type BudgetPlan, type Reservation } from "../../src/core/budget.js";
+import { BudgetLedger, worstCaseCost, type BudgetLimits, type BudgetPlan, type Reservation } from "../../src/core/budget.js";
 import { BUDGET_JOURNAL_KEY, type SharedBudgetState, type SharedReservation, type SharedReserveResult } from "../../src/core/budget-store.js";
 import { BudgetExceededError, StorageError } from "../../src/wire/errors.js";
 import { createModelState } from "../../src/wire/model-state.js";
@@ -204,6 +204,12 @@ describe("a shared budget store", () => {
     const counted = ledger.reserve({ pool: "chat" }, state, features) as Reservation;
     expect(await ledger.commit(counted)).toBeUndefined();
     expect(counted.held).toBeUndefined();
+    // Not held by the store: its settlement is nobody's to count here (the counters are the store's mirror).
+    ledger.record(counted, undefined, 0, true);
+    ledger.settle(counted);
+    await ledger.flush();
+    expect(ledger.report()["pool:chat"]!.daily).toMatchObject({ spent: 0, reserved: 0 });
+    expect(store.calls.filter((call) => call[0] === "settle")).toEqual([]);
   });
 
   it("refresh reads the store again; without a shared store it reads nothing", async () => {
@@ -227,13 +233,15 @@ class JournalStorage {
   readonly id = "test.journal.v1";
   data = new Map<string, unknown>();
   saves = 0;
+  options: unknown[] = [];
   fail: Error | undefined;
   async loadData(key: string): Promise<unknown> {
     return structuredClone(this.data.get(key));
   }
-  async saveData(key: string, value: unknown): Promise<void> {
+  async saveData(key: string, value: unknown, options?: unknown): Promise<void> {
     if (this.fail) throw this.fail;
     this.saves += 1;
+    this.options.push(options);
     this.data.set(key, structuredClone(value));
   }
 }
@@ -250,6 +258,7 @@ describe("the budget journal", () => {
     expect(ledger.commit(reservation)).toBeUndefined();
     expect(await memory.loadData(BUDGET_JOURNAL_KEY)).toBeNull();
     expect(ledger.journalWrites).toBe(0);
+    expect(ledger.recovered).toEqual({ reservations: 0, amount: 0 });
   });
 
   it("a reservation is in the journal before the request goes, and its settlement with the next write", async () => {
@@ -268,6 +277,7 @@ describe("the budget journal", () => {
     expect(journalOf(storage).open).toEqual({});
     expect(journalOf(storage).counters["global"]).toMatchObject({ daySpent: 0.003, monthSpent: 0.003 });
     expect(ledger.journalWrites).toBe(2);
+    expect(storage.options).toEqual([{ version: 1 }, { version: 1 }]);
     await ledger.flush();
     expect(ledger.journalWrites).toBe(2);
   });
@@ -277,15 +287,22 @@ describe("the budget journal", () => {
     const { ledger } = ledgerAt({ now: DAY });
     ledger.configure(plan({ global: { dailyLimit: 1 } }));
     await ledger.attach(storage as never);
-    storage.fail = new Error("disk full");
+    const other = ledger.reserve({ pool: "chat" }, state, features) as Reservation;
+    const cause = new Error("disk full");
+    storage.fail = cause;
     const reservation = ledger.reserve({ pool: "chat" }, state, features) as Reservation;
     const error = await ledger.commit(reservation);
     expect(error).toBeInstanceOf(StorageError);
     expect(error!.message).toContain("global: the budget reservation could not be written to storage (disk full)");
-    expect(ledger.report()["global"]!.daily.reserved).toBe(0);
+    expect((error as StorageError & { cause?: unknown }).cause).toBe(cause);
+    // Released: only the other reservation is still held, and settling the released one books nothing.
+    expect(ledger.report()["global"]!.daily.reserved).toBe(0.008);
+    ledger.record(reservation, { promptTokens: 1, completionTokens: 5, totalTokens: 6 }, 0.005, true);
+    ledger.settle(reservation);
+    expect(ledger.report()["global"]!.daily).toMatchObject({ spent: 0, reserved: 0.008 });
     storage.fail = undefined;
     await ledger.flush();
-    expect(journalOf(storage).open).toEqual({});
+    expect(Object.keys(journalOf(storage).open)).toEqual([other.id]);
     expect(storage.saves).toBe(1);
   });
 
@@ -298,6 +315,9 @@ describe("the budget journal", () => {
     const reservation = ledger.reserve({ pool: "chat" }, state, features) as Reservation;
     expect(await ledger.commit(reservation)).toBeUndefined();
     expect(ledger.report()["pool:chat"]!.daily.reserved).toBe(0.008);
+    storage.fail = undefined;
+    await ledger.flush();
+    expect(Object.keys(journalOf(storage).open)).toEqual([reservation.id]);
   });
 
   it("a restart books reservations a crash left open as spent in their own day and month, and writes that at once", async () => {
@@ -334,5 +354,36 @@ describe("the budget journal", () => {
     await ledger.flush();
     expect(storage.saves).toBe(0);
     expect(ledger.report()["global"]!.daily.spent).toBe(0.2);
+  });
+});
+
+describe("prices and restored spend", () => {
+  it("images hold one image at its price on top of characters; other operations hold no image", () => {
+    const images = { operation: "images", estimatedInputTokens: 10, reservedOutputTokens: 0 };
+    expect(worstCaseCost({ perImage: 0.04, perCharacter: 0.001 }, images, undefined)).toBeCloseTo(0.08, 12);
+    expect(worstCaseCost({ perImage: 0.04 }, { ...images, operation: "speech" }, undefined)).toBe(0);
+    expect(worstCaseCost({ perCharacter: 0.001 }, images, undefined)).toBeCloseTo(0.04, 12);
+  });
+
+  it("a model without a price is billed at the default price for what the service reports", () => {
+    const { ledger } = ledgerAt({ now: DAY });
+    const unpriced = createModelState("p", "free", { id: "free", capabilities: [] });
+    ledger.configure(plan({ global: { dailyLimit: 100, defaultPrice: { input: 1, output: 2, perCharacter: 0.001, perSecond: 0.01, perImage: 0.1, perRequest: 0.5 } } }));
+    const reservation = ledger.reserve({ pool: "chat" }, unpriced, features) as Reservation;
+    ledger.record(reservation, { promptTokens: 1_000_000, completionTokens: 2_000_000, totalTokens: 3_000_000, characters: 10, seconds: 3, images: 2 }, 999, true);
+    ledger.settle(reservation);
+    // 1 + 4 (tokens) + 0.01 + 0.03 + 0.2 (units) + 0.5 (request); the router's cost (999) is not used for a default price.
+    expect(ledger.report()["global"]!.daily.spent).toBeCloseTo(5.74, 9);
+  });
+
+  it("restore takes a day's spend only for the same day, and skips entries that are not objects", () => {
+    const { ledger } = ledgerAt({ now: DAY });
+    ledger.configure(plan({ global: { dailyLimit: 10, monthlyLimit: 100 } }));
+    ledger.restore({ global: { day: "2026-05-09", daySpent: 5, month: "2026-05", monthSpent: 7 }, other: null, third: 4 });
+    expect(ledger.report()["global"]!.daily.spent).toBe(0);
+    expect(ledger.report()["global"]!.monthly.spent).toBe(7);
+    ledger.restore({ global: { day: "2026-05-10", daySpent: 2, month: "2026-04", monthSpent: 9 } });
+    expect(ledger.report()["global"]!.daily.spent).toBe(2);
+    expect(ledger.report()["global"]!.monthly.spent).toBe(7);
   });
 });
