@@ -26,6 +26,8 @@ class FakeSharedStore {
   held = new Map<string, { amount: number; names: string[] }>();
   failReserve: Error | undefined;
   failSettle = false;
+  /** Budgets the store answers a settlement for (all it holds when unset). */
+  settleOnly: string[] | undefined;
   refuse: SharedReserveResult | undefined;
 
   state(name: string, day: string, month: string): SharedBudgetState {
@@ -47,7 +49,7 @@ class FakeSharedStore {
     const held = this.held.get(id);
     if (!held) return [];
     this.held.delete(id);
-    return held.names.map((name) => {
+    return held.names.filter((name) => this.settleOnly?.includes(name) ?? true).map((name) => {
       const counter = this.state(name, day, month);
       counter.reserved -= held.amount;
       counter.daySpent += cost;
@@ -145,10 +147,12 @@ describe("a shared budget store", () => {
     const { ledger, events } = ledgerAt({ now: DAY });
     ledger.configure(plan({ global: { dailyLimit: 0.01 } }));
     await ledger.attach(store as never);
+    // The store already counts 0.0095 of 0.01: the mirror shows it, past the alert threshold.
+    store.state("global", "2026-05-10", "2026-05").daySpent = 0.0095;
     const expired = ledger.reserve({ pool: "chat" }, state, features) as Reservation;
     await ledger.commit(expired);
+    expect(ledger.report()["global"]!.daily.spent).toBe(0.0095);
     store.held.clear();
-    store.counters.get("global")!.daySpent = 0.0095;
     ledger.record(expired, undefined, 0, true);
     ledger.settle(expired);
     await ledger.flush();
@@ -159,6 +163,22 @@ describe("a shared budget store", () => {
     ledger.record(failing, undefined, 0, true);
     ledger.settle(failing);
     await expect(ledger.flush()).resolves.toBeUndefined();
+  });
+
+  it("a settlement alerts only the budgets the store answered for", async () => {
+    const store = new FakeSharedStore();
+    const { ledger, events } = ledgerAt({ now: DAY });
+    ledger.configure(plan({ global: { dailyLimit: 100 }, pools: new Map([["chat", limits({ dailyLimit: 0.01 })]]) }));
+    await ledger.attach(store as never);
+    store.state("pool:chat", "2026-05-10", "2026-05").daySpent = 0.0095;
+    const reservation = ledger.reserve({ pool: "chat" }, state, features) as Reservation;
+    await ledger.commit(reservation);
+    store.settleOnly = ["global"];
+    ledger.record(reservation, undefined, 0, true);
+    ledger.settle(reservation);
+    await ledger.flush();
+    expect(ledger.report()["global"]!.daily.spent).toBe(0.008);
+    expect(events).toEqual([]);
   });
 
   it("the store's refusal is a BudgetExceededError with its numbers, and an exceeded event; nothing is settled later", async () => {
@@ -210,6 +230,11 @@ describe("a shared budget store", () => {
     await ledger.flush();
     expect(ledger.report()["pool:chat"]!.daily).toMatchObject({ spent: 0, reserved: 0 });
     expect(store.calls.filter((call) => call[0] === "settle")).toEqual([]);
+    // Never committed (the request was not sent): settling it counts nothing here either.
+    const unsent = ledger.reserve({ pool: "chat" }, state, features) as Reservation;
+    ledger.record(unsent, undefined, 0, true);
+    ledger.settle(unsent);
+    expect(ledger.report()["pool:chat"]!.daily).toMatchObject({ spent: 0, reserved: 0 });
   });
 
   it("refresh reads the store again; without a shared store it reads nothing", async () => {
