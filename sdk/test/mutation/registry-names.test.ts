@@ -83,6 +83,11 @@ describe("registerConnectors (classes by their static connectorId)", () => {
       static readonly connectorId = "test.unlisted.v1";
     }
     registerConnectors([Unlisted], [{ id: "other.v1", kind: "provider", envVars: ["OTHER"] }]);
+    class Described {
+      static readonly connectorId = "test.described.v1";
+    }
+    registerConnectors([Described], [{ id: "test.described.v1", kind: "secrets" }]);
+    expect(listConnectors("secrets").find((entry) => entry.id === "test.described.v1")).toEqual({ id: "test.described.v1", aliases: [], envVars: [] });
     // Without a kind, the class answers to every kind.
     expect(checkConnector("storage", "test.unlisted.v1", "x")).toBe("test.unlisted.v1");
     expect(checkConnector("provider", "test.unlisted.v1", "x")).toBe("test.unlisted.v1");
