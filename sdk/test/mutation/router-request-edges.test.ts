@@ -14,7 +14,7 @@ describe("request ids", () => {
     const a = new ScriptedProvider("a", ["alpha"], [], clock);
     const { mesh, ofType } = scriptedMesh([a], clock);
     for (let index = 0; index < 3; index += 1) await mesh.chat.completions.create({ model: "chat", messages: hello });
-    const ids = ofType("request-start").map((event) => event.requestId);
+    const ids = ofType("request-start").map((event) => event.requestId ?? "");
     expect(new Set(ids).size).toBe(3);
     const counters = ids.map((id) => {
       const match = /^mm-[0-9a-z]+-([0-9a-z]+)$/.exec(id);
@@ -62,7 +62,7 @@ describe("a stream's middleware", () => {
   it("sees in onChunk and afterResponse the metadata its beforeRequest set for the attempt", async () => {
     const clock = testClock();
     const a = new ScriptedProvider("a", ["alpha"], [{ pieces: ["a", "b"] }], clock);
-    const seen: unknown[] = [];
+    const seen: Array<[string, unknown]> = [];
     const mesh = create({
       config: { providers: { a: { instance: a } }, pools: { chat: { capability: "chat-completion" } } },
       clock,
