@@ -1,7 +1,7 @@
 /**
  * Smaller promises of core/router.ts, each observed from outside: the service's usage billed for a broken stream,
- * the order of afterResponse hooks on a stream, and what model state is persisted after a
- * cooldown and without rate-limit headers.
+ * the order of afterResponse hooks on a stream, what model state is persisted after a cooldown
+ * and without rate-limit headers, the session a strategy is told, and a hook that throws a bare undefined.
  */
 import { describe, expect, it } from "vitest";
 import { create } from "../../src/index.js";
@@ -9,6 +9,10 @@ import { MemoryStorage } from "../../src/storage/memory.js";
 import { STATE_KEY, type PersistedState } from "../../src/core/model-state-snapshot.js";
 import { ProviderError } from "../../src/wire/errors.js";
 import type { ChatCompletionChunk, CompletionUsage } from "../../src/wire/types.js";
+import { BaseRotationPolicy, type SelectionContext } from "../../src/rotation/rotation.js";
+import { CallbackObservability } from "../../src/observability/callback.js";
+import type { MeshEvent } from "../../src/wire/events.js";
+import type { ModelState } from "../../src/wire/model-state.js";
 import { hello, ScriptedProvider, scriptedMesh, testClock } from "./scripted.js";
 
 const serverError = (providerId: string) => new ProviderError("upstream exploded", { providerId, status: 500 }, { code: "server_error", retryable: true });
@@ -63,7 +67,7 @@ describe("afterResponse on a stream", () => {
 });
 
 describe("persisted model state", () => {
-  it("keeps the cooldown a model earned by its failures, and no rate limit when no service reported one", async () => {
+  it("keeps the cooldown a model earned by its failures", async () => {
     const clock = testClock(1_700_000_000_000);
     const a = new ScriptedProvider("a", ["alpha"], [{ error: serverError("a") }], clock);
     const storage = new MemoryStorage();
@@ -77,6 +81,66 @@ describe("persisted model state", () => {
     await mesh.close();
     const state = (await persisted(storage)).models["a/alpha"]!;
     expect(state).toMatchObject({ status: "cooldown", cooldownMs: 4_000, cooldownUntil: 1_700_000_004_000 });
+  });
+
+  it("has no rate limit for a model whose answers carried none", async () => {
+    const clock = testClock();
+    const a = new ScriptedProvider("a", ["alpha"], [{ text: "served" }], clock);
+    const storage = new MemoryStorage();
+    const mesh = create({ config: { providers: { a: { instance: a } }, pools: { chat: { capability: "chat-completion" } } }, clock, storage: { instance: storage }, persistDelayMs: 0 } as never);
+    expect((await mesh.chat.completions.create({ model: "chat", messages: hello })).choices[0]!.message.content).toBe("served");
+    await mesh.close();
+    const state = (await persisted(storage)).models["a/alpha"]!;
+    expect(state).toMatchObject({ totalSuccesses: 1 });
     expect(state).not.toHaveProperty("rateLimit");
+  });
+});
+
+describe("the session a strategy is told", () => {
+  it("is the request's user when it is a string, and none when it is not", async () => {
+    const clock = testClock();
+    const a = new ScriptedProvider("a", ["alpha"], [], clock);
+    const sessions: unknown[] = [];
+    class Recording extends BaseRotationPolicy {
+      select(candidates: ModelState[], _request: unknown, context: SelectionContext) {
+        sessions.push(context.sessionId);
+        return candidates[0] ?? null;
+      }
+    }
+    const { mesh } = scriptedMesh([a], clock, { strategy_instance: new Recording() });
+    await mesh.chat.completions.create({ model: "chat", messages: hello, user: "user-17" });
+    await mesh.chat.completions.create({ model: "chat", messages: hello, user: 42 } as never);
+    expect(sessions).toEqual(["user-17", undefined]);
+    await mesh.close();
+  });
+});
+
+describe("a stream's afterResponse hook that throws a bare undefined", () => {
+  it("rejects the stream with exactly that, and the request-end event says so", async () => {
+    const clock = testClock();
+    const a = new ScriptedProvider("a", ["alpha"], [{ pieces: ["ok"] }], clock);
+    const ends: MeshEvent[] = [];
+    const mesh = create({
+      config: { providers: { a: { instance: a } }, pools: { chat: { capability: "chat-completion" } } },
+      clock,
+      observability: { instance: new CallbackObservability({ callback: (event) => void (event.type === "request-end" && ends.push(event)), minSeverity: "debug" }) },
+      middleware: [
+        {
+          afterResponse: () => {
+            throw undefined;
+          },
+        },
+      ],
+    } as never);
+    const stream = (await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true })) as unknown as AsyncIterable<ChatCompletionChunk>;
+    let caught: unknown = "nothing thrown";
+    try {
+      for await (const _chunk of stream) void _chunk;
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeUndefined();
+    expect(ends).toEqual([expect.objectContaining({ ok: false, error: { name: "Error", code: "aborted", message: "undefined", retryable: false } })]);
+    await mesh.close();
   });
 });
