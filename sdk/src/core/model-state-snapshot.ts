@@ -35,7 +35,6 @@ const PERSISTED_FIELDS = [
 
 export function pickPersisted(state: Partial<ModelState>): Partial<ModelState> {
   const picked: Record<string, unknown> = {};
-  for (const field of PERSISTED_FIELDS) if (state[field] !== undefined && field !== "keyId") picked[field] = state[field];
-  if (state.keyId !== undefined) picked.keyId = state.keyId;
+  for (const field of PERSISTED_FIELDS) if (state[field] !== undefined) picked[field] = state[field];
   return picked as Partial<ModelState>;
 }
