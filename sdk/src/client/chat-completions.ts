@@ -99,5 +99,8 @@ export class ChatCompletions {
 
 function usageCounts(usage: CompletionUsage | undefined) {
   if (!usage) return undefined;
-  return { promptTokens: usage.prompt_tokens ?? 0, completionTokens: usage.completion_tokens ?? 0, totalTokens: usage.total_tokens ?? 0 };
+  const promptTokens = usage.prompt_tokens ?? 0;
+  const completionTokens = usage.completion_tokens ?? 0;
+  // As for streams: a service that leaves out the total still used prompt + completion tokens.
+  return { promptTokens, completionTokens, totalTokens: usage.total_tokens ?? promptTokens + completionTokens };
 }

@@ -337,7 +337,8 @@ export class Router {
         this.recordSuccess(state, route, latencyMs);
         this.emitAttemptEnd(route, state, attempt, latencyMs);
         if (this.deps.middleware.length > 0) await this.afterStream((opened.context ??= this.middlewareContext(route, state, attempt)), received, state.modelId);
-        this.finish(route, state, usageCounts(usage), true);
+        // A service that reports no usage for a stream is still billed: estimated as a broken attempt is, so budgets hold.
+        this.finish(route, state, this.attemptUsage(usage, request, attemptText), true);
         return;
       }
     } catch (error) {
