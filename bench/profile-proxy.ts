@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     await upstream.stop();
   }
   // The main thread's profile is the one that ran the mesh routes (tsx's loader thread writes one of its own).
-  const file = readdirSync(directory).find((name) => name.endsWith(".cpuprofile") && readFileSync(join(directory, name), "utf8").includes("mesh-routes"));
+  const file = readdirSync(directory).find((name) => name.endsWith(".cpuprofile") && /mesh-routes|dist\/cli\.js/.test(readFileSync(join(directory, name), "utf8")));
   if (!file) throw new Error(`no profile written in ${directory}`);
   process.stdout.write(`profile: ${join(directory, file)}\n`);
   process.stdout.write(summariseProfile(JSON.parse(readFileSync(join(directory, file), "utf8")) as CpuProfile));

@@ -343,8 +343,16 @@ function readWhole(source: Readable, limit: number): Promise<Buffer | undefined>
       source.unshift(Buffer.concat(parts, total));
       resolve(undefined);
     };
-    const onEnd = () => resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, total));
-    const onClose = () => reject(new Error(`the connection closed after ${total} bytes of the body`));
+    let ended = false;
+    const onEnd = () => {
+      ended = true;
+      resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts, total));
+    };
+    // Every body emits "close" after "end": an Error (with its stack) built for that normal close on every answer
+    // was 2.6 % of the proxy's CPU in a profile under load.
+    const onClose = () => {
+      if (!ended) reject(new Error(`the connection closed after ${total} bytes of the body`));
+    };
     source.on("data", onData);
     source.once("end", onEnd);
     source.once("error", reject);

@@ -170,6 +170,16 @@ describe("createNodeFetch", () => {
     expect(((failure as TypeError).cause as NodeJS.ErrnoException).code).toBe("ECONNREFUSED");
   });
 
+  it("a JSON answer cut before its declared length rejects with fetch failed instead of resolving short", async () => {
+    const { url, fetch } = await serve((_request, response) => {
+      response.writeHead(200, { "content-type": "application/json", "content-length": "100" });
+      response.write('{"partial":', () => setTimeout(() => response.socket?.destroy(), 20));
+    });
+    const failure = await fetch(url).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TypeError);
+    expect((failure as TypeError).message).toBe("fetch failed");
+  });
+
   it("follows redirects: 307 keeps the method and body, 303 continues as a GET without body", async () => {
     const { url, fetch } = await serve((request, response) => {
       if (request.url === "/temporary") response.writeHead(307, { location: "/kept" }).end();

@@ -64,18 +64,36 @@ export class ChatCompletions {
       options.signal?.removeEventListener("abort", onAbort);
       throw callerError(error);
     }
-    return new MeshStream<ChatCompletionChunk>(async function* () {
-      try {
-        if (first.done) return;
-        yield first.value;
-        yield* generator;
-      } catch (error) {
-        throw callerError(error);
-      } finally {
-        options.signal?.removeEventListener("abort", onAbort);
-        await generator.return(undefined);
-      }
-    }, controller);
+    // A plain iterator rather than an async generator around the router's: one layer less on every chunk (each
+    // generator layer costs a promise and several microtask turns per chunk, on streams of thousands of chunks).
+    let pending: IteratorResult<ChatCompletionChunk> | undefined = first;
+    let released = false;
+    const release = async () => {
+      if (released) return;
+      released = true;
+      options.signal?.removeEventListener("abort", onAbort);
+      await generator.return(undefined);
+    };
+    const iterator: AsyncIterator<ChatCompletionChunk> = {
+      next: async () => {
+        if (released) return { done: true, value: undefined };
+        let result = pending;
+        pending = undefined;
+        try {
+          result ??= await generator.next();
+        } catch (error) {
+          await release();
+          throw callerError(error);
+        }
+        if (result.done) await release();
+        return result;
+      },
+      return: async (value?: unknown) => {
+        await release();
+        return { done: true, value: value as ChatCompletionChunk };
+      },
+    };
+    return new MeshStream<ChatCompletionChunk>(() => iterator, controller);
   }
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { TimeoutError } from "../wire/errors.js";
+import { ConnectionError, TimeoutError } from "../wire/errors.js";
 import { Transfer } from "./transfer.js";
 
 const where = { providerId: "fake", modelId: "m", host: "127.0.0.1", secrets: [] };
@@ -113,5 +113,25 @@ describe("Transfer's timers", () => {
     controller.abort(reason);
     expect(aborted.classify(new Error("x"), "streaming")).toBe(reason);
     aborted.finish();
+  });
+});
+
+describe("Transfer's classification of network failures", () => {
+  it("makes a failed connection a ConnectionError naming the provider, the model and the host, never a timeout", () => {
+    const transfer = new Transfer(undefined, { totalMs: 1_000, headersMs: 500 }, where);
+    const failure = transfer.classify(new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED") }), "sending");
+    expect(failure).toBeInstanceOf(ConnectionError);
+    expect(failure).not.toBeInstanceOf(TimeoutError);
+    expect(failure).toMatchObject({ providerId: "fake", modelId: "m" });
+    expect((failure as Error).message).toBe("fake: connection to 127.0.0.1 failed (sending): fetch failed: connect ECONNREFUSED");
+    transfer.finish();
+  });
+
+  it("leaves the model out of a failure when the exchange was not for one model (a model list, a probe)", () => {
+    const transfer = new Transfer(undefined, {}, { providerId: "fake", host: "127.0.0.1", secrets: [] });
+    const failure = transfer.classify(new Error("socket hang up"), "reading");
+    expect(failure).toBeInstanceOf(ConnectionError);
+    expect((failure as ConnectionError).modelId).toBeUndefined();
+    transfer.finish();
   });
 });
