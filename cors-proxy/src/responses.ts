@@ -59,7 +59,8 @@ export class JsonReply {
  * each piece to the socket.
  * @example
  * const reply = new SourceReply(200, source, { "content-type": "text/event-stream" });
- * for (let piece = await reply.take()!.next(); piece !== undefined; piece = await source.next()) socket.write(piece);
+ * const source = reply.take()!;
+ * for (let piece = await source.next(); piece !== undefined; piece = await source.next()) socket.write(piece);
  */
 export class SourceReply {
   readonly headers: ReplyHeaders;
