@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { cpus, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -30,6 +31,39 @@ const BENCHMARKS: Benchmark[] = [
 ];
 
 const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/** The newest modification time of the files under `directory` (recursively), in ms. */
+function newestIn(directory: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(directory, { withFileTypes: true })) {
+    const path = join(directory, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestIn(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The benchmarks measure the BUILT SDK and proxy, as an app or a server installs them (`npm run bench` builds both
+ * first). A build older than its source would measure code that is not there any more: refuse it.
+ * @example
+ * assertBuildIsFresh(); // throws when sdk/src changed after sdk/dist was built
+ */
+export function assertBuildIsFresh(root = ROOT): void {
+  const pairs = [
+    ["sdk/src", "sdk/dist/index.js"],
+    ["cors-proxy/src", "cors-proxy/dist/cli.js"],
+  ] as const;
+  for (const [source, built] of pairs) {
+    let builtAt: number;
+    try {
+      builtAt = statSync(join(root, built)).mtimeMs;
+    } catch {
+      throw new Error(`${built} is missing: run the benchmarks with \`npm run bench\`, which builds first`);
+    }
+    if (newestIn(join(root, source)) > builtAt) throw new Error(`${built} is older than ${source}: run the benchmarks with \`npm run bench\`, which builds first`);
+  }
+}
 
 /**
  * Runs the named benchmarks (all when none are named) and prints their rows as one table, then the goal checks.
@@ -43,6 +77,7 @@ export async function runBenchmarks(only: string[] = []): Promise<boolean> {
   const unknown = only.filter((name) => !BENCHMARKS.some((benchmark) => benchmark.name === name));
   if (unknown.length > 0) throw new Error(`unknown benchmark(s): ${unknown.join(", ")}; known: ${BENCHMARKS.map((benchmark) => benchmark.name).join(", ")}`);
 
+  assertBuildIsFresh();
   const rows: BenchRow[] = [];
   let ranAll = true;
   const startedAt = new Date();

@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createParser } from "eventsource-parser";
 import { create, type MeshClient } from "modelmesh";
-import { startChild, type Child } from "../cors-proxy/bench/children.js";
+import { BUILT_CLI, CLI, startChild, type Child } from "../cors-proxy/bench/children.js";
 import type { BenchRow } from "./bundle-size.js";
 
 /** Loop sizes. */
@@ -106,7 +106,7 @@ export async function streamTiming(options: StreamTimingOptions = {}): Promise<B
     const origin = upstream.announced;
     const config = join(directory, "modelmesh.json");
     writeFileSync(config, JSON.stringify({ providers: providers(origin) }));
-    const proxy = await startChild("cors-proxy/bin/modelmesh-proxy.js", ["--config", config, "--port", "0"], { ready: /listening on (http:\/\/\S+)/ });
+    const proxy = await startChild(CLI, ["--config", config, "--port", "0"], { ready: /listening on (http:\/\/\S+)/, ...BUILT_CLI });
     children.push(proxy);
     const mesh = create({ config: { providers: providers(origin) } });
     meshes.push(mesh);

@@ -19,8 +19,19 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Node flags that let a child run TypeScript with `modelmesh` resolved to the SDK's source. */
-export const TS_FLAGS = ["--import", "tsx", "--conditions=modelmesh-source"];
+/**
+ * Node flags that let a child run the harness's own TypeScript (fakes, load generator). `modelmesh` resolves to the
+ * BUILT SDK (`sdk/dist`), as in an app that installed it: tsx's transform of the source wraps every function it
+ * creates in a `__name()` call, which measured about 25 µs per request in the proxy's node:http fetch alone. The
+ * A/B tools that compare source trees pass `--conditions=modelmesh-source` themselves.
+ */
+export const TS_FLAGS = ["--import", "tsx"];
+
+/** The proxy CLI, started from its built bundle (`cors-proxy/dist/cli.js`, what the npm package and Docker image run). */
+export const CLI = "cors-proxy/bin/modelmesh-proxy.js";
+
+/** What `startChild` needs to run the built CLI: plain `node`, and the bin told to load the bundle. */
+export const BUILT_CLI = { plain: true, env: { MODELMESH_PROXY_USE_BUILD: "1" } } as const;
 
 /**
  * Starts `node [flags] script ...args` and waits until a stdout line matches `ready` (default `READY <value>`).
@@ -28,9 +39,11 @@ export const TS_FLAGS = ["--import", "tsx", "--conditions=modelmesh-source"];
  * const upstream = await startChild("cors-proxy/bench/upstream-process.ts");
  * console.log(upstream.announced); // http://127.0.0.1:PORT/v1
  */
-export function startChild(script: string, args: string[] = [], options: { ready?: RegExp; nodeFlags?: string[]; timeoutMs?: number } = {}): Promise<Child> {
+export function startChild(script: string, args: string[] = [], options: { ready?: RegExp; nodeFlags?: string[]; timeoutMs?: number; plain?: boolean; env?: Record<string, string> } = {}): Promise<Child> {
   const ready = options.ready ?? /^READY (\S+)$/m;
-  const child = spawn(process.execPath, [...TS_FLAGS, ...(options.nodeFlags ?? []), script, ...args], { cwd: REPOSITORY, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_ENV: "production" } });
+  // `plain`: JavaScript run by node itself, without tsx's loader (the built CLI, the pass-through baseline).
+  const flags = options.plain ? [] : TS_FLAGS;
+  const child = spawn(process.execPath, [...flags, ...(options.nodeFlags ?? []), script, ...args], { cwd: REPOSITORY, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_ENV: "production", ...options.env } });
   let stdout = "";
   let stderr = "";
   child.stderr!.on("data", (part: Buffer) => (stderr += part.toString()));

@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { startChild, runJsonChild, type Child } from "./children.js";
+import { BUILT_CLI, CLI, startChild, runJsonChild, type Child } from "./children.js";
 import type { LoadPlan, LoadTarget, SequentialSample, ThroughputSample } from "./load-process.js";
 
 /** One printed line, as bench/run.ts prints them. */
@@ -43,7 +43,6 @@ const BODIES = {
 type Kind = keyof typeof BODIES;
 const HEADERS = { "content-type": "application/json", authorization: "Bearer sk-bench" };
 const CONTENDERS = ["pass-through", "mesh", "relay"] as const;
-const CLI = "cors-proxy/bin/modelmesh-proxy.js";
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -75,9 +74,9 @@ async function startContenders(upstreamUrl: string, directory: string): Promise<
   );
   const listening = /listening on (http:\/\/\S+)/;
   const children = await Promise.all([
-    startChild("cors-proxy/bench/pass-through-process.ts", [upstream.origin]),
-    startChild(CLI, ["--config", config, "--port", "0"], { ready: listening }),
-    startChild(CLI, ["--config", config, "--port", "0"], { ready: listening }),
+    startChild("cors-proxy/bench/pass-through-process.mjs", [upstream.origin], { plain: true }),
+    startChild(CLI, ["--config", config, "--port", "0"], { ready: listening, ...BUILT_CLI }),
+    startChild(CLI, ["--config", config, "--port", "0"], { ready: listening, ...BUILT_CLI }),
   ]);
   const [passThrough, mesh, relay] = children.map((child) => child.announced);
   const pids = { "pass-through": children[0]!.process.pid, mesh: children[1]!.process.pid, relay: children[2]!.process.pid };

@@ -18,6 +18,18 @@ const UNITS_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms
  * parseDuration("20ms"); // 20
  */
 export function parseDuration(text: string): number | undefined {
+  // Every answer of OpenAI-style services carries two of these, mostly the same few texts ("6ms", "0s").
+  if (durations.has(text)) return durations.get(text);
+  const value = readDuration(text);
+  if (durations.size >= DURATION_CACHE_LIMIT) durations.clear();
+  durations.set(text, value);
+  return value;
+}
+
+const durations = new Map<string, number | undefined>();
+const DURATION_CACHE_LIMIT = 256;
+
+function readDuration(text: string): number | undefined {
   const trimmed = text.trim();
   if (trimmed === "") return undefined;
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1_000;

@@ -85,6 +85,16 @@ class Gauge {
   }
 }
 
+/** The label texts a successful request of one (pool, provider, model) records, each filled in on first use. */
+interface ServedLabels {
+  request?: string;
+  duration?: string;
+  prompt?: string;
+  completion?: string;
+  cost?: string;
+  attempt?: string;
+}
+
 interface HistogramSample {
   labels: string;
   /** Label text without braces, so `le` can be appended. */
@@ -179,6 +189,7 @@ export class PrometheusObservability extends BaseObservability {
   private opening: Promise<void> | undefined;
   private readonly labelValues = new Map<string, string>();
   private readonly labelSets = new Map<string, string>();
+  private readonly served = new Map<string, Map<string, Map<string, ServedLabels>>>();
   private readonly secretSourceList: Array<() => readonly string[]> = [];
   private readonly redactLabel: Redactor;
   private readonly reportFailure: (error: unknown) => void;
@@ -241,6 +252,7 @@ export class PrometheusObservability extends BaseObservability {
     // Values cached before this source existed may hold what it now knows to be secret.
     this.labelValues.clear();
     this.labelSets.clear();
+    this.served.clear();
   }
 
   /**
@@ -314,6 +326,7 @@ export class PrometheusObservability extends BaseObservability {
   /** Clears every sample (tests, or a scrape-and-reset pipeline). */
   reset(): void {
     for (const family of this.families()) family.samples.clear();
+    this.served.clear();
     this.lastStats = undefined;
   }
 
@@ -365,12 +378,44 @@ export class PrometheusObservability extends BaseObservability {
     family.add(this.bounded(family.samples, pairs), amount);
   }
 
+  /**
+   * The label texts of one served (pool, provider, model), each taken through `bounded` the first time it is used:
+   * every successful request records the same few series, and building their keys was the sink's largest cost.
+   */
+  private servedLabels(pool: string, provider: string, model: string): ServedLabels {
+    let byProvider = this.served.get(pool);
+    if (!byProvider) {
+      if (this.served.size >= LABEL_CACHE_LIMIT) this.served.clear();
+      byProvider = new Map();
+      this.served.set(pool, byProvider);
+    }
+    let byModel = byProvider.get(provider);
+    if (!byModel) byProvider.set(provider, (byModel = new Map()));
+    let labels = byModel.get(model);
+    if (!labels) {
+      if (byModel.size >= LABEL_CACHE_LIMIT) byModel.clear();
+      byModel.set(model, (labels = {}));
+    }
+    return labels;
+  }
+
   private record(event: MeshEvent): void {
     switch (event.type) {
       case "request-end": {
-        const outcome = event.ok ? "ok" : "error";
-        const code = event.ok ? "" : (event.error?.code ?? "unknown");
-        this.count(this.requests, [["pool", event.pool], ["provider", event.provider ?? ""], ["model", event.model ?? ""], ["outcome", outcome], ["code", code]]);
+        if (event.ok) {
+          const served = this.servedLabels(event.pool, event.provider ?? "", event.model ?? "");
+          const pairs = [["pool", event.pool], ["provider", event.provider ?? ""], ["model", event.model ?? ""]] as const;
+          this.requests.add((served.request ??= this.bounded(this.requests.samples, [...pairs, ["outcome", "ok"], ["code", ""]])));
+          this.duration.observe((served.duration ??= this.bounded(this.duration.samples, [["pool", event.pool]])), Math.max(0, event.latencyMs) / 1000);
+          if (event.usage) {
+            this.tokens.add((served.prompt ??= this.bounded(this.tokens.samples, [...pairs, ["type", "prompt"]])), event.usage.promptTokens);
+            this.tokens.add((served.completion ??= this.bounded(this.tokens.samples, [...pairs, ["type", "completion"]])), event.usage.completionTokens);
+          }
+          if (event.cost) this.cost.add((served.cost ??= this.bounded(this.cost.samples, pairs)), event.cost);
+          return;
+        }
+        const code = event.error?.code ?? "unknown";
+        this.count(this.requests, [["pool", event.pool], ["provider", event.provider ?? ""], ["model", event.model ?? ""], ["outcome", "error"], ["code", code]]);
         this.duration.observe(this.bounded(this.duration.samples, [["pool", event.pool]]), Math.max(0, event.latencyMs) / 1000);
         const served = [["pool", event.pool], ["provider", event.provider ?? ""], ["model", event.model ?? ""]] as const;
         if (event.usage) {
@@ -381,8 +426,13 @@ export class PrometheusObservability extends BaseObservability {
         return;
       }
       case "attempt-end": {
-        const code = event.ok ? "" : (event.error?.code ?? "unknown");
-        this.count(this.attempts, [["pool", event.pool], ["provider", event.provider], ["model", event.model], ["outcome", event.ok ? "ok" : "error"], ["code", code]]);
+        if (event.ok) {
+          const served = this.servedLabels(event.pool, event.provider, event.model);
+          this.attempts.add((served.attempt ??= this.bounded(this.attempts.samples, [["pool", event.pool], ["provider", event.provider], ["model", event.model], ["outcome", "ok"], ["code", ""]])));
+          return;
+        }
+        const code = event.error?.code ?? "unknown";
+        this.count(this.attempts, [["pool", event.pool], ["provider", event.provider], ["model", event.model], ["outcome", "error"], ["code", code]]);
         return;
       }
       case "model-deactivated":

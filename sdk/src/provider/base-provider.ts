@@ -259,7 +259,7 @@ export abstract class BaseProvider implements Provider {
       transfer.stop();
       throw classified;
     }
-    transfer.headersReceived();
+    transfer.headersReceived(response);
     const read = async <T>(reader: (response: Response) => Promise<T>): Promise<T> => {
       try {
         const result = await reader(response);

@@ -11,34 +11,33 @@ import type { RateLimitSnapshot } from "./provider.js";
  * parseOpenAIRateLimitHeaders(response.headers, Date.now()); // { limitRequests: 5000, remainingRequests: 4999, resetRequestsAt: ... }
  */
 export function parseOpenAIRateLimitHeaders(headers: Headers | Record<string, string>, now = Date.now()): RateLimitSnapshot | undefined {
-  const count = (...names: string[]) => {
-    for (const name of names) {
-      const text = readHeader(headers, name)?.trim();
-      // Number("") is 0: an empty header must not read as an exhausted quota.
-      if (!text) continue;
-      const value = Number(text);
-      if (Number.isFinite(value) && value >= 0) return value;
-    }
-    return undefined;
-  };
-  const reset = (...names: string[]) => {
-    for (const name of names) {
-      const text = readHeader(headers, name);
-      const at = text === undefined ? undefined : resetTime(text, now);
-      if (at !== undefined) return at;
-    }
-    return undefined;
-  };
-  const snapshot: RateLimitSnapshot = {
-    limitRequests: count("x-ratelimit-limit-requests", "x-ratelimit-limit"),
-    remainingRequests: count("x-ratelimit-remaining-requests", "x-ratelimit-remaining"),
-    resetRequestsAt: reset("x-ratelimit-reset-requests", "x-ratelimit-reset"),
-    limitTokens: count("x-ratelimit-limit-tokens", "x-tokenlimit-limit"),
-    remainingTokens: count("x-ratelimit-remaining-tokens", "x-tokenlimit-remaining"),
-    resetTokensAt: reset("x-ratelimit-reset-tokens") ?? (readHeader(headers, "x-tokenlimit-remaining") === undefined ? undefined : reset("x-ratelimit-reset")),
-  };
-  const present = Object.entries(snapshot).filter(([, value]) => value !== undefined);
-  return present.length > 0 ? (Object.fromEntries(present) as RateLimitSnapshot) : undefined;
+  // Read on every answer: fixed name lists and one snapshot, no closures or entry arrays per call.
+  return present({
+    limitRequests: firstCount(headers, LIMIT_REQUESTS),
+    remainingRequests: firstCount(headers, REMAINING_REQUESTS),
+    resetRequestsAt: firstReset(headers, RESET_REQUESTS, now),
+    limitTokens: firstCount(headers, LIMIT_TOKENS),
+    remainingTokens: firstCount(headers, REMAINING_TOKENS),
+    resetTokensAt: firstReset(headers, RESET_TOKENS, now) ?? (readHeader(headers, "x-tokenlimit-remaining") === undefined ? undefined : firstReset(headers, RESET_WINDOW, now)),
+  });
+}
+
+const LIMIT_REQUESTS = ["x-ratelimit-limit-requests", "x-ratelimit-limit"] as const;
+const REMAINING_REQUESTS = ["x-ratelimit-remaining-requests", "x-ratelimit-remaining"] as const;
+const RESET_REQUESTS = ["x-ratelimit-reset-requests", "x-ratelimit-reset"] as const;
+const LIMIT_TOKENS = ["x-ratelimit-limit-tokens", "x-tokenlimit-limit"] as const;
+const REMAINING_TOKENS = ["x-ratelimit-remaining-tokens", "x-tokenlimit-remaining"] as const;
+const RESET_TOKENS = ["x-ratelimit-reset-tokens"] as const;
+const RESET_WINDOW = ["x-ratelimit-reset"] as const;
+
+/** When the window of the first of the headers that says so resets, as epoch ms. */
+function firstReset(headers: Headers | Record<string, string>, names: readonly string[], now: number): number | undefined {
+  for (const name of names) {
+    const text = readHeader(headers, name);
+    const at = text === undefined ? undefined : resetTime(text, now);
+    if (at !== undefined) return at;
+  }
+  return undefined;
 }
 
 /** A non-negative count from the first of the headers that has one ("" and negatives say nothing). */
@@ -52,9 +51,14 @@ function firstCount(headers: Headers | Record<string, string>, names: readonly s
   return undefined;
 }
 
+/** The snapshot without its unknown fields, or undefined when nothing is known. */
 function present(snapshot: RateLimitSnapshot): RateLimitSnapshot | undefined {
-  const fields = Object.entries(snapshot).filter(([, value]) => value !== undefined);
-  return fields.length > 0 ? (Object.fromEntries(fields) as RateLimitSnapshot) : undefined;
+  let known: Record<string, number> | undefined;
+  for (const key in snapshot) {
+    const value = snapshot[key as keyof RateLimitSnapshot];
+    if (value !== undefined) (known ??= {})[key] = value;
+  }
+  return known as RateLimitSnapshot | undefined;
 }
 
 /** A per-minute window without a reset header is restored at the latest a minute after it was reported. */

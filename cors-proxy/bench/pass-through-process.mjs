@@ -1,6 +1,8 @@
 /**
  * The fastest plausible proxy, as a baseline: node:http in, node:http out through a keep-alive agent, both bodies
- * piped, headers copied. No checks, no routing. Usage: pass-through-process.ts <upstream origin>. Prints `READY <url>`.
+ * piped, headers copied. No checks, no routing. Plain JavaScript run by `node` itself (no tsx loader, whose
+ * transform adds a `__name()` call per function created), as the proxy CLI runs from its build.
+ * Usage: node pass-through-process.mjs <upstream origin>. Prints `READY <url>`.
  */
 import { Agent, createServer, request as httpRequest } from "node:http";
 
