@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     writeFileSync(config, JSON.stringify({ providers: { bench: { connector: "openai-compatible", config: { base_url: upstream.announced, api_key: "sk-bench", models: [{ id: MODEL, capabilities: ["generation.text-generation.chat-completion"] }] } } } }));
     const listening = /listening on (http:\/\/\S+)/;
     const started = await Promise.all([
-      startChild("cors-proxy/bench/pass-through-process.mjs", [new URL(upstream.announced).origin], { plain: true }),
+      startChild("cors-proxy/bench/pass-through-process.mjs", [new URL(upstream.announced).origin]),
       startChild(join(treeA, "cors-proxy/bin/modelmesh-proxy.js"), ["--config", config, "--port", "0"], { ready: listening }),
       startChild("cors-proxy/bin/modelmesh-proxy.js", ["--config", config, "--port", "0"], { ready: listening }),
     ]);

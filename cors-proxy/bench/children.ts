@@ -4,7 +4,9 @@
  * slow contender look fast: the generator slows down with it).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildSync } from "esbuild";
 
 /** The repository root. */
 export const REPOSITORY = fileURLToPath(new URL("../../", import.meta.url));
@@ -20,18 +22,32 @@ export interface Child {
 }
 
 /**
- * Node flags that let a child run the harness's own TypeScript (fakes, load generator). `modelmesh` resolves to the
- * BUILT SDK (`sdk/dist`), as in an app that installed it: tsx's transform of the source wraps every function it
- * creates in a `__name()` call, which measured about 25 µs per request in the proxy's node:http fetch alone. The
- * A/B tools that compare source trees pass `--conditions=modelmesh-source` themselves.
+ * Every process a benchmark measures runs plain JavaScript under `node`, never through tsx's loader: its transform
+ * wraps every function it creates in a `__name()` call, which cost about 25 µs per request in the proxy's node:http
+ * fetch alone and would slow the fake upstream and the pass-through baseline just as much. A `.ts` child (fake
+ * upstream, load generator, SDK probe) is bundled once per run with esbuild into `bench/.build/`, its packages left
+ * as imports, so `modelmesh` resolves to the BUILT SDK (`sdk/dist`) as in an app that installed it.
  */
-export const TS_FLAGS = ["--import", "tsx"];
+const BUILD_DIRECTORY = join(REPOSITORY, "bench/.build");
+const built = new Map<string, string>();
+
+/** `script` as something plain `node` runs: a `.ts` file bundled to `bench/.build/`, anything else as it is. */
+export function runnable(script: string): string {
+  if (!script.endsWith(".ts")) return script;
+  let output = built.get(script);
+  if (!output) {
+    output = join(BUILD_DIRECTORY, `${script.replace(/[\/]/g, "__").replace(/\.ts$/, "")}.mjs`);
+    buildSync({ entryPoints: [join(REPOSITORY, script)], outfile: output, bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", logLevel: "error" });
+    built.set(script, output);
+  }
+  return output;
+}
 
 /** The proxy CLI, started from its built bundle (`cors-proxy/dist/cli.js`, what the npm package and Docker image run). */
 export const CLI = "cors-proxy/bin/modelmesh-proxy.js";
 
-/** What `startChild` needs to run the built CLI: plain `node`, and the bin told to load the bundle. */
-export const BUILT_CLI = { plain: true, env: { MODELMESH_PROXY_USE_BUILD: "1" } } as const;
+/** What `startChild` needs to run the built CLI: the bin told to load the bundle, not the source. */
+export const BUILT_CLI = { env: { MODELMESH_PROXY_USE_BUILD: "1" } } as const;
 
 /**
  * Starts `node [flags] script ...args` and waits until a stdout line matches `ready` (default `READY <value>`).
@@ -39,11 +55,9 @@ export const BUILT_CLI = { plain: true, env: { MODELMESH_PROXY_USE_BUILD: "1" } 
  * const upstream = await startChild("cors-proxy/bench/upstream-process.ts");
  * console.log(upstream.announced); // http://127.0.0.1:PORT/v1
  */
-export function startChild(script: string, args: string[] = [], options: { ready?: RegExp; nodeFlags?: string[]; timeoutMs?: number; plain?: boolean; env?: Record<string, string> } = {}): Promise<Child> {
+export function startChild(script: string, args: string[] = [], options: { ready?: RegExp; nodeFlags?: string[]; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<Child> {
   const ready = options.ready ?? /^READY (\S+)$/m;
-  // `plain`: JavaScript run by node itself, without tsx's loader (the built CLI, the pass-through baseline).
-  const flags = options.plain ? [] : TS_FLAGS;
-  const child = spawn(process.execPath, [...flags, ...(options.nodeFlags ?? []), script, ...args], { cwd: REPOSITORY, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_ENV: "production", ...options.env } });
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), runnable(script), ...args], { cwd: REPOSITORY, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_ENV: "production", ...options.env } });
   let stdout = "";
   let stderr = "";
   child.stderr!.on("data", (part: Buffer) => (stderr += part.toString()));
@@ -83,7 +97,7 @@ export function startChild(script: string, args: string[] = [], options: { ready
  * const result = await runJsonChild("cors-proxy/bench/load-process.ts", [JSON.stringify(plan)]);
  */
 export function runJsonChild<T>(script: string, args: string[], nodeFlags: string[] = []): Promise<T> {
-  const child = spawn(process.execPath, [...TS_FLAGS, ...nodeFlags, script, ...args], { cwd: REPOSITORY, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeFlags, runnable(script), ...args], { cwd: REPOSITORY, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (part: Buffer) => (stdout += part.toString()));

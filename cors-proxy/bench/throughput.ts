@@ -74,7 +74,7 @@ async function startContenders(upstreamUrl: string, directory: string): Promise<
   );
   const listening = /listening on (http:\/\/\S+)/;
   const children = await Promise.all([
-    startChild("cors-proxy/bench/pass-through-process.mjs", [upstream.origin], { plain: true }),
+    startChild("cors-proxy/bench/pass-through-process.mjs", [upstream.origin]),
     startChild(CLI, ["--config", config, "--port", "0"], { ready: listening, ...BUILT_CLI }),
     startChild(CLI, ["--config", config, "--port", "0"], { ready: listening, ...BUILT_CLI }),
   ]);

@@ -90,9 +90,10 @@ const BATCH_LIMIT = 64 * 1024;
 
 /**
  * Pieces the proxy produced itself (SSE events), written as they come; the source stops if the client leaves.
- * Events that are ready in the same turn of the event loop (one upstream read often holds several) go out as one
- * write: node:http flushes each write of a chunked body on its own (a chunk header, the data, a CRLF, a syscall).
- * The batch is written when the turn ends (`setImmediate`), so no event waits for the next one to arrive.
+ * After the first piece (written at once, so the client sees the first token as soon as the proxy has it), events
+ * that are ready in the same turn of the event loop (one upstream read often holds several) go out as one write:
+ * node:http flushes each write of a chunked body on its own (a chunk header, the data, a CRLF, a syscall). The batch
+ * is written when the turn ends (`setImmediate`), so no event waits for the next one to arrive.
  */
 async function writeSource(source: BodySource, outgoing: ServerResponse): Promise<void> {
   const onClose = () => {
@@ -109,10 +110,16 @@ async function writeSource(source: BodySource, outgoing: ServerResponse): Promis
     batch = "";
     outgoing.write(text);
   };
+  // The first piece goes out at once, with the status line: batching it would hold the time to first token back by
+  // a whole upstream read's worth of events.
+  let first = true;
   try {
     for (let piece = await source.next(); piece !== undefined; piece = await source.next()) {
       if (outgoing.destroyed) return;
-      if (typeof piece === "string") {
+      if (first) {
+        first = false;
+        outgoing.write(piece);
+      } else if (typeof piece === "string") {
         batch += piece;
         if (batch.length >= BATCH_LIMIT) flush();
         else pending ??= setImmediate(flush);
