@@ -223,12 +223,35 @@ export function withProxy(proxyUrl: string | undefined, targetUrl: string): stri
  * mergeHeaders({ Accept: "application/json" }, { accept: "text/event-stream" }); // { accept: "text/event-stream" }
  */
 export function mergeHeaders(...records: Array<Record<string, string> | undefined>): Record<string, string> {
-  const byLowerName = new Map<string, [string, string]>();
+  // Called for every request with a few small records: parallel arrays searched by index (a handful of names), not a
+  // Map and entry arrays per call. A name keeps the position it was first given; removing it and setting it again
+  // moves it to the end.
+  const names: string[] = [];
+  const lowerNames: string[] = [];
+  const values: string[] = [];
   for (const record of records) {
-    for (const [name, value] of Object.entries(record ?? {})) {
-      if (value === undefined || value === null) byLowerName.delete(name.toLowerCase());
-      else byLowerName.set(name.toLowerCase(), [name, String(value)]);
+    if (!record) continue;
+    for (const name of Object.keys(record)) {
+      const value = record[name] as string | undefined | null;
+      const lower = name.toLowerCase();
+      const index = lowerNames.indexOf(lower);
+      if (value === undefined || value === null) {
+        if (index >= 0) {
+          names.splice(index, 1);
+          lowerNames.splice(index, 1);
+          values.splice(index, 1);
+        }
+      } else if (index >= 0) {
+        names[index] = name;
+        values[index] = String(value);
+      } else {
+        names.push(name);
+        lowerNames.push(lower);
+        values.push(String(value));
+      }
     }
   }
-  return Object.fromEntries(byLowerName.values());
+  const merged: Record<string, string> = {};
+  for (let index = 0; index < names.length; index += 1) merged[names[index]!] = values[index]!;
+  return merged;
 }
