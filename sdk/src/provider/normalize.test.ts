@@ -215,11 +215,19 @@ describe("normalizeChatCompletionChunk on a chunk already in the wire shape", ()
     expect(normalizeChatCompletionChunk(usage, stream)).toBe(usage);
   });
 
-  it("normalises anything else into a new chunk, usage moved last, finish reasons and counts renamed", () => {
+  it("uses a chunk in the wire shape as it is whatever its key order (OpenAI sends `obfuscation` after `usage`)", () => {
+    const recorded = { ...wire(), obfuscation: "3ZmJdYCson7" };
+    expect(normalizeChatCompletionChunk(recorded, stream)).toBe(recorded);
     const { usage: _usage, ...withoutUsage } = wire();
     const usageFirst = { usage: null, ...withoutUsage };
-    const normalized = normalizeChatCompletionChunk(usageFirst, stream);
-    expect(normalized).not.toBe(usageFirst);
+    expect(normalizeChatCompletionChunk(usageFirst, stream)).toBe(usageFirst);
+  });
+
+  it("normalises anything else into a new chunk, usage moved last, finish reasons and counts renamed", () => {
+    const { usage: _usage, ...withoutUsage } = wire();
+    const camelFirst = { usage: { promptTokens: 1, completionTokens: 2 }, ...withoutUsage };
+    const normalized = normalizeChatCompletionChunk(camelFirst, stream);
+    expect(normalized).not.toBe(camelFirst);
     expect(Object.keys(normalized).at(-1)).toBe("usage");
     const camel = { ...wire(), usage: { promptTokens: 1, completionTokens: 2 } };
     expect(normalizeChatCompletionChunk(camel, stream).usage).toEqual({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 });

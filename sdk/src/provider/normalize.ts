@@ -131,10 +131,11 @@ export function normalizeChatCompletionChunk(draft: unknown, stream: { id: strin
 const WIRE_FINISH_REASONS = new Set<unknown>([null, "stop", "length", "tool_calls", "content_filter", "function_call"]);
 
 /**
- * True when a chunk already has exactly the shape `normalizeChatCompletionChunk` would build, key order included (an
- * OpenAI or OpenAI-compatible service's own chunks): every required field present and well-typed, no camelCase
- * spelling to rename, `usage` absent, or null or snake_case and the last key. Such a chunk is used as it is, instead of
- * being copied (three objects per chunk) into an identical one.
+ * True when a chunk already has the shape `normalizeChatCompletionChunk` would build (an OpenAI or OpenAI-compatible
+ * service's own chunks): every required field present and well-typed, no camelCase spelling to rename, `usage`
+ * absent, null or snake_case. Such a chunk is used as it is, in the service's own key order (OpenAI's chunks carry
+ * `obfuscation` after `usage`), instead of being copied (three objects per chunk) into an equal one; the proxy then
+ * passes on the service's own text for it.
  */
 function isWireChunk(draft: Record<string, unknown>): draft is Record<string, unknown> & ChatCompletionChunk {
   if (typeof draft.id !== "string" || draft.id === "" || draft.object !== "chat.completion.chunk" || !Number.isInteger(draft.created)) return false;
@@ -149,10 +150,7 @@ function isWireChunk(draft: Record<string, unknown>): draft is Record<string, un
     if (!isRecord(usage) || typeof usage.prompt_tokens !== "number" || typeof usage.completion_tokens !== "number" || typeof usage.total_tokens !== "number") return false;
     if ("promptTokens" in usage || "completionTokens" in usage || "totalTokens" in usage) return false;
   }
-  // The normaliser moves `usage` to the end: only a chunk that has it last is already in that order.
-  let last: string | undefined;
-  for (const key in draft) last = key;
-  return last === "usage";
+  return true;
 }
 
 /**
