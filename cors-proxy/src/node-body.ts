@@ -74,3 +74,43 @@ export function takeNodeBody(response: Response): Readable | undefined {
   if (source) nodeBodies.delete(body);
   return source;
 }
+
+/**
+ * Calls `onSilence` once `source` has delivered nothing for `idleMs` while someone reads it. The clock starts when
+ * a reader first resumes the stream (an unread body is nobody's wait), stands still while the reader holds the
+ * stream paused (a slow client's backpressure — `pipe` pauses the source and resumes it on drain — is not the
+ * upstream's silence), and stops at the end. One timer per stream, refreshed on each chunk, never re-created.
+ * @example
+ * guardIdle(incoming, 120_000, () => incoming.destroy(new Error("the upstream went silent")));
+ */
+export function guardIdle(source: Readable, idleMs: number, onSilence: () => void): void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let paused = false;
+  let over = false;
+  // A timer that fires while the reader holds the stream paused is ignored; `refresh()` on resume re-arms it.
+  const fire = () => {
+    if (!paused && !over) onSilence();
+  };
+  source.on("resume", () => {
+    if (over) return;
+    paused = false;
+    if (timer) {
+      timer.refresh();
+      return;
+    }
+    timer = setTimeout(fire, idleMs);
+    // Added once the reader made the stream flow ("resume" comes before the first chunk), so this listener never
+    // starts the flow itself and never takes a chunk the reader has not subscribed to yet.
+    const running = timer;
+    source.on("data", () => running.refresh());
+  });
+  source.on("pause", () => {
+    paused = true;
+  });
+  const stop = () => {
+    over = true;
+    clearTimeout(timer);
+  };
+  source.once("end", stop);
+  source.once("close", stop);
+}
