@@ -127,8 +127,11 @@ export function createNodeTransport(options: NodeTransportOptions = {}): RelayTr
     const response = new Promise<DirectUpstream>((resolve, reject) => {
       // Stays attached for the whole exchange: a late socket error must not crash the process (it rejects nothing).
       outgoing.on("error", reject);
-      outgoing.once("close", () => reject(new Error("the upstream connection closed before the answer")));
-      outgoing.on("response", (message) => {
+      // Every exchange closes; only one that closes unanswered needs an Error (whose stack costs microseconds).
+      outgoing.once("close", () => {
+        if (!incoming) reject(new Error("the upstream connection closed before the answer"));
+      });
+      outgoing.once("response", (message) => {
         incoming = message;
         const status = answerStatus(message, request.method);
         if (status instanceof Error) return reject(status);

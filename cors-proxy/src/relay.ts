@@ -6,7 +6,7 @@ import { ConfigError } from "modelmesh";
 import { errorResponse, payloadTooLarge, type ErrorReply } from "./errors.js";
 import { isIpLiteral, isPrivateHost, isPublicAddress, matchesHost, matchesHostAnyPort, normalizeHostname, parseHostPattern, type HostPattern } from "./addresses.js";
 import { guardIdle } from "./node-body.js";
-import { DIRECT_EXCHANGE, type DirectRequest, type DirectTransport, type DirectUpstream } from "./relay-direct.js";
+import { DIRECT_EXCHANGE, type DirectExchange, type DirectRequest, type DirectTransport, type DirectUpstream } from "./relay-direct.js";
 import { BufferedRequest, knownRequestBody, NodeBodyReply, ReplyHeaders, type Reply } from "./responses.js";
 
 /**
@@ -163,15 +163,21 @@ class UpstreamTimeout extends Error {
 
 // The signal of a request that came without one (an adapter's BufferedRequest given no context signal).
 const NEVER_ABORTED = new AbortController().signal;
-// What node:http would refuse to write in a header value (it throws); `Headers` refused these too.
-const INVALID_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 const SCHEME_REPAIR = /^(https?):\/(?!\/)/i;
 const ENCODED_SCHEME = /^https?%3a/i;
 
-function connectionListed(value: string | null | undefined): Set<string> {
+const NOTHING_LISTED: ReadonlySet<string> = new Set();
+
+function connectionListed(value: string | null | undefined): ReadonlySet<string> {
+  if (!value) return NOTHING_LISTED;
+  // The usual value names no other header: no set to build.
+  if (!value.includes(",")) {
+    const name = value.trim().toLowerCase();
+    return name === "keep-alive" || name === "close" ? NOTHING_LISTED : new Set([name]);
+  }
   const listed = new Set<string>();
-  if (value) for (const name of value.split(",")) listed.add(name.trim().toLowerCase());
+  for (const name of value.split(",")) listed.add(name.trim().toLowerCase());
   return listed;
 }
 
@@ -346,36 +352,28 @@ export class Relay {
   async #relayDirect(direct: DirectTransport, target: URL, request: DirectRequest, signal: AbortSignal, limited: { exceeded: () => boolean } | undefined): Promise<Reply> {
     // A client already gone gets nothing sent on its behalf.
     if (signal.aborted) return new Response(null, { status: 499 });
-    const exchange = direct(target, request);
-    // Why the relay cut the exchange (the first reason wins): the 504s and the body's error name it.
-    let cutReason: Error | undefined;
-    const cut = (reason: Error) => {
-      cutReason ??= reason;
-      exchange.cut(reason);
-    };
-    const onClientAbort = () => cut(asError(signal.reason));
-    signal.addEventListener("abort", onClientAbort, { once: true });
-    const headersTimer = setTimeout(() => cut(new UpstreamTimeout(`${target.host} sent no response headers within ${this.#timeoutMs / 1000} s`)), this.#timeoutMs);
+    const cutter = new Cutter(direct(target, request), signal, target.host);
+    signal.addEventListener("abort", cutter.onClientAbort);
+    const headersTimer = setTimeout(headersTimedOut, this.#timeoutMs, cutter, this.#timeoutMs);
     let upstream: DirectUpstream;
     try {
-      upstream = await exchange.response;
+      upstream = await cutter.exchange.response;
     } catch (error) {
-      signal.removeEventListener("abort", onClientAbort);
-      return this.#failure(error, target, signal, cutReason, limited);
+      cutter.release();
+      return this.#failure(error, target, signal, cutter.reason, limited);
     } finally {
       clearTimeout(headersTimer);
     }
     const headers = this.replyHeaders(upstream.rawHeaders);
     const body = upstream.body;
     if (!body) {
-      signal.removeEventListener("abort", onClientAbort);
+      cutter.release();
       return new NodeBodyReply(upstream.status, upstream.statusText, headers, null);
     }
     // The client may leave until the body is over (the adapter also destroys the body when its socket closes).
-    body.once("close", () => signal.removeEventListener("abort", onClientAbort));
-    const idleSeconds = this.#idleTimeoutMs / 1000;
-    guardIdle(body, this.#idleTimeoutMs, () => cut(new UpstreamTimeout(`${target.host} sent nothing for ${idleSeconds} s`)));
-    return new NodeBodyReply(upstream.status, upstream.statusText, headers, body, () => cutReason);
+    body.on("close", cutter.release);
+    guardIdle(body, this.#idleTimeoutMs, cutter.onSilence(this.#idleTimeoutMs));
+    return new NodeBodyReply(upstream.status, upstream.statusText, headers, body, cutter.why);
   }
 
   /** The answer for an exchange that failed before the upstream's headers: `cutReason` is why the relay cut it. */
@@ -427,19 +425,18 @@ export class Relay {
     }
     const listed = connectionListed(connection);
     const headers = new ReplyHeaders();
+    // No value check here: node:http's parser (strict, as the transport leaves it) already refused any response
+    // whose header names or values hold bytes that node:http could not write back.
     for (let index = 0; index < names.length; index++) {
       const name = names[index]!;
-      const value = raw[index * 2 + 1]!;
-      // A value `Headers` would refuse (node:http refuses to write it) is dropped rather than failing the answer.
-      if (!this.#returns(name, listed) || INVALID_HEADER_VALUE.test(value)) continue;
-      headers.append(name === "x-request-id" ? "x-upstream-request-id" : name, value);
+      if (this.#returns(name, listed)) headers.append(name === "x-request-id" ? "x-upstream-request-id" : name, raw[index * 2 + 1]!);
     }
     for (const [name, value] of RESPONSE_SAFETY) headers.set(name, value);
     return headers;
   }
 
   /** Whether a response header (lower-case name) goes back to the client. */
-  #returns(name: string, listed: Set<string>): boolean {
+  #returns(name: string, listed: ReadonlySet<string>): boolean {
     if (RESPONSE_DROP.has(name) || listed.has(name) || name.startsWith("proxy-") || name.startsWith("access-control-")) return false;
     // A decoding transport hands back decoded bytes: the upstream's encoding and length no longer describe them.
     return this.#transport.passesEncodedBodies === true || (name !== "content-encoding" && name !== "content-length");
@@ -489,6 +486,40 @@ function idleGuard(body: ReadableStream<Uint8Array>, idleMs: number, host: strin
     },
     { highWaterMark: 0 },
   );
+}
+
+/**
+ * One exchange over a direct transport and what may cut it: the client leaving, or either timer. The first reason
+ * wins and is kept: the 504 and the body's error name it.
+ */
+class Cutter {
+  reason: Error | undefined;
+
+  constructor(
+    readonly exchange: DirectExchange,
+    readonly signal: AbortSignal,
+    readonly host: string,
+  ) {}
+
+  cut(reason: Error): void {
+    this.reason ??= reason;
+    this.exchange.cut(reason);
+  }
+
+  readonly onClientAbort = (): void => this.cut(asError(this.signal.reason));
+
+  /** Stops listening to the client: the exchange is over. */
+  readonly release = (): void => this.signal.removeEventListener("abort", this.onClientAbort);
+
+  readonly why = (): unknown => this.reason;
+
+  onSilence(idleMs: number): () => void {
+    return () => this.cut(new UpstreamTimeout(`${this.host} sent nothing for ${idleMs / 1000} s`));
+  }
+}
+
+function headersTimedOut(cutter: Cutter, timeoutMs: number): void {
+  cutter.cut(new UpstreamTimeout(`${cutter.host} sent no response headers within ${timeoutMs / 1000} s`));
 }
 
 /** The target URL after `/proxy/`: raw, with `https:/` (a collapsed double slash) repaired, or percent-encoded. */

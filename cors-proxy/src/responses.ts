@@ -191,13 +191,19 @@ export class BufferedRequest {
    * in the order they first arrived: what the relay filters and forwards, without building a `Headers`.
    */
   headerEntries(): Array<[string, string]> {
-    const entries = new Map<string, string>();
+    const entries: Array<[string, string]> = [];
+    const byName = new Map<string, [string, string]>();
     for (const [name, value] of this.headerPairs()) {
       const key = name.toLowerCase();
-      const seen = entries.get(key);
-      entries.set(key, seen === undefined ? value : `${seen}, ${value}`);
+      const seen = byName.get(key);
+      if (seen) seen[1] = `${seen[1]}, ${value}`;
+      else {
+        const entry: [string, string] = [key, value];
+        byName.set(key, entry);
+        entries.push(entry);
+      }
     }
-    return [...entries];
+    return entries;
   }
 
   /** A real `Request` with the same method, URL, headers and body. */

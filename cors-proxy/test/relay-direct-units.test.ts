@@ -53,6 +53,16 @@ describe("guardIdle", () => {
     expect(fired).toHaveLength(1);
   });
 
+  it("sets nothing up for an IncomingMessage whose whole message already arrived", async () => {
+    const source = Object.assign(new PassThrough(), { complete: true });
+    const fired: number[] = [];
+    guardIdle(source, 20, () => fired.push(1));
+    expect(["resume", "pause", "end", "close"].map((event) => source.listenerCount(event))).toEqual([0, 0, 0, 0]);
+    source.on("data", () => {});
+    await wait(60);
+    expect(fired).toEqual([]);
+  });
+
   it("stops at the end and at close", async () => {
     const ended = guarded(30);
     ended.source.on("data", () => {});

@@ -179,6 +179,26 @@ describe("relay, direct path: what crosses", () => {
   });
 });
 
+describe("relay, direct path: odd upstreams", () => {
+  it("a header value with a control byte (which node:http could not write back) is a 502, not a crash", async () => {
+    const { createServer } = await import("node:net");
+    const raw = createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", () => socket.end("HTTP/1.1 200 OK\r\nx-odd: a\u0001b\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"));
+    });
+    await new Promise<void>((resolve) => raw.listen(0, "127.0.0.1", resolve));
+    const port = (raw.address() as { port: number }).port;
+    try {
+      proxy = await startProxyServer({ port: 0, relay: { allowPrivate: [`127.0.0.1:${port}`] } });
+      const got = await call(`${proxy.url}/proxy/http://127.0.0.1:${port}/x`);
+      expect(got.status).toBe(502);
+      expect(JSON.parse(got.body.toString()).error.code).toBe("upstream_unreachable");
+    } finally {
+      raw.close();
+    }
+  });
+});
+
 describe("relay, direct path: cuts", () => {
   it("a slow client's backpressure does not count as upstream silence: the whole body arrives", async () => {
     const size = 64 * 1024 * 1024;
