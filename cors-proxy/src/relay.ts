@@ -352,7 +352,14 @@ export class Relay {
   async #relayDirect(direct: DirectTransport, target: URL, request: DirectRequest, signal: AbortSignal, limited: { exceeded: () => boolean } | undefined): Promise<Reply> {
     // A client already gone gets nothing sent on its behalf.
     if (signal.aborted) return new Response(null, { status: 499 });
-    const cutter = new Cutter(direct(target, request), signal, target.host);
+    let exchange: DirectExchange;
+    try {
+      exchange = direct(target, request);
+    } catch (error) {
+      // node:http refuses some requests before sending anything (it throws): the same answer as a failed send.
+      return this.#failure(error, target, signal, undefined, limited);
+    }
+    const cutter = new Cutter(exchange, signal, target.host);
     signal.addEventListener("abort", cutter.onClientAbort);
     const headersTimer = setTimeout(headersTimedOut, this.#timeoutMs, cutter, this.#timeoutMs);
     let upstream: DirectUpstream;

@@ -5,6 +5,8 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { guardIdle } from "../src/node-body.js";
+import { Relay, type RelayTransport } from "../src/relay.js";
+import { DIRECT_EXCHANGE } from "../src/relay-direct.js";
 import { BufferedRequest, NodeBodyReply, ReplyHeaders, toResponse } from "../src/responses.js";
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -133,5 +135,22 @@ describe("NodeBodyReply", () => {
     await reader.read();
     body.destroy(reason);
     await expect(reader.read()).rejects.toBe(reason);
+  });
+});
+
+describe("the relay over a direct transport", () => {
+  it("a transport that throws before sending anything is a 502, and the Response call is not used", async () => {
+    let responseCalls = 0;
+    const transport = Object.assign(async () => ((responseCalls += 1), new Response("not this")), {
+      checksAddresses: true,
+      [DIRECT_EXCHANGE]: () => {
+        throw new TypeError("node:http refused the request");
+      },
+    }) as RelayTransport;
+    const request = new BufferedRequest("GET", "http://127.0.0.1:8787/proxy/x", { get: () => null, has: () => false }, null, () => []);
+    const response = toResponse(await new Relay({ transport }, 1_000).handle(request, "https://api.openai.com/v1/models"));
+    expect(response.status).toBe(502);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("upstream_unreachable");
+    expect(responseCalls).toBe(0);
   });
 });
