@@ -4,7 +4,10 @@
  * `npm run bench`). Prints per round each side's throughput ratio to the pass-through and its CPU µs per request,
  * then the medians. On a shared machine this is what tells a change apart from the load swinging.
  *
- *   npx tsx --conditions=modelmesh-source bench/ab-proxy.ts <tree A> [json|sse|both] [rounds] [seconds] [connections]
+ *   npx tsx --conditions=modelmesh-source bench/ab-proxy.ts <tree A> [json|sse|both] [rounds] [seconds] [connections] [mesh|relay]
+ *
+ * `relay` loads the proxies' relay mode instead (`/proxy/<upstream origin>/v1/chat/completions`, the upstream named in
+ * `proxy.relay.allowPrivate`), as the relay contender of `npm run bench -- proxy-throughput` does.
  *
  * Fewer connections than the default 50 (say 8) keep the CPU µs per request readable when the machine is very loaded.
  *
@@ -35,6 +38,7 @@ async function main(): Promise<void> {
   const rounds = Number(process.argv[4] ?? 4);
   const seconds = Number(process.argv[5] ?? 4);
   const connections = Number(process.argv[6] ?? 50);
+  const relayMode = process.argv[7] === "relay";
   const directory = mkdtempSync(join(tmpdir(), "modelmesh-ab-"));
   const children: Child[] = [];
   const stopAll = () => Promise.all(children.map((child) => child.stop()));
@@ -42,7 +46,14 @@ async function main(): Promise<void> {
     const upstream = await startChild("cors-proxy/bench/upstream-process.ts");
     children.push(upstream);
     const config = join(directory, "modelmesh.json");
-    writeFileSync(config, JSON.stringify({ providers: { bench: { connector: "openai-compatible", config: { base_url: upstream.announced, api_key: "sk-bench", models: [{ id: MODEL, capabilities: ["generation.text-generation.chat-completion"] }] } } } }));
+    const upstreamUrl = new URL(upstream.announced);
+    writeFileSync(
+      config,
+      JSON.stringify({
+        providers: { bench: { connector: "openai-compatible", config: { base_url: upstream.announced, api_key: "sk-bench", models: [{ id: MODEL, capabilities: ["generation.text-generation.chat-completion"] }] } } },
+        proxy: { relay: { allowPrivate: [upstreamUrl.host] } },
+      }),
+    );
     const listening = /listening on (http:\/\/\S+)/;
     const started = await Promise.all([
       startChild("cors-proxy/bench/pass-through-process.mjs", [new URL(upstream.announced).origin]),
@@ -51,9 +62,11 @@ async function main(): Promise<void> {
     ]);
     children.push(...started);
     const [passThrough, a, b] = started;
-    process.stdout.write(`load average at the start: ${loadavg().map((value) => value.toFixed(2)).join(" ")}; ${connections} connections\n`);
+    process.stdout.write(`load average at the start: ${loadavg().map((value) => value.toFixed(2)).join(" ")}; ${connections} connections; ${relayMode ? "relay" : "mesh"} mode\n`);
     for (const kind of kinds as Array<keyof typeof BODIES>) {
-      const target = (name: string, child: Child): LoadTarget => ({ name, url: `${child.announced}/v1/chat/completions`, body: BODIES[kind], headers: { "content-type": "application/json", authorization: "Bearer sk-bench" }, pid: child.process.pid! });
+      // The pass-through forwards every path to the upstream; the proxies relay to it when asked to.
+      const path = (name: string) => (relayMode && name !== "pass-through" ? `/proxy/${upstreamUrl.origin}/v1/chat/completions` : "/v1/chat/completions");
+      const target = (name: string, child: Child): LoadTarget => ({ name, url: `${child.announced}${path(name)}`, body: BODIES[kind], headers: { "content-type": "application/json", authorization: "Bearer sk-bench" }, pid: child.process.pid! });
       const plan: LoadPlan = { kind: "throughput", targets: [target("pass-through", passThrough!), target("A", a!), target("B", b!)], rounds, seconds, warmupSeconds: 2, connections };
       const samples = await runJsonChild<ThroughputSample[]>("cors-proxy/bench/load-process.ts", [JSON.stringify(plan)]);
       const of = (name: string) => samples.filter((sample) => sample.target === name).sort((x, y) => x.round - y.round);

@@ -9,7 +9,7 @@ import { Readable } from "node:stream";
 import { createProxy, type Proxy, type ProxyOptions } from "./handler.js";
 import { takeNodeBody } from "./node-body.js";
 import { createNodeTransport } from "./node-transport.js";
-import { BufferedRequest, JsonReply, rememberRequestBody, SourceReply, takeBodySource, type BodySource, type ProxyRequest, type Reply } from "./responses.js";
+import { BufferedRequest, JsonReply, NodeBodyReply, SourceReply, takeBodySource, type BodySource, type ProxyRequest, type Reply } from "./responses.js";
 
 const BODYLESS_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -54,28 +54,21 @@ function distinctHeaders(incoming: IncomingMessage): { get(name: string): string
   };
 }
 
-function isRelayPath(path: string): boolean {
-  return path.startsWith("/proxy/") || path === "/proxy" || path.startsWith("/proxy?");
-}
-
 // The abort signal travels in the request context, not in the Request: a Request given a signal builds a second,
-// following signal of its own, measurable on every request. Everything but the relay gets a BufferedRequest when its
-// body is read (or absent): the checks and mesh routes read headers and whole bytes only, and undici's Request would
-// build a body stream, a header list and a signal for each one.
+// following signal of its own, measurable on every request. A request whose body is read (or absent) is a
+// BufferedRequest, the relay's included: the checks, mesh routes and relay read headers and whole bytes only, and
+// undici's Request would build a body stream, a header list and a signal for each one. Only a body too large to
+// read first (or of unknown length) makes a Web Request, to stream it.
 async function toRequest(incoming: IncomingMessage, origin: string, prereadLimit: number, admits: Proxy["admits"]): Promise<ProxyRequest> {
   const path = incoming.url ?? "/";
   const url = `${origin}${path}`;
   const method = incoming.method ?? "GET";
-  const buffered = !isRelayPath(path);
-  if (BODYLESS_METHODS.has(method)) return buffered ? new BufferedRequest(method, url, distinctHeaders(incoming), null, () => headerPairs(incoming)) : new Request(url, { method, headers: headerPairs(incoming) });
+  if (BODYLESS_METHODS.has(method)) return new BufferedRequest(method, url, distinctHeaders(incoming), null, () => headerPairs(incoming));
   const declared = Number(incoming.headers["content-length"] ?? Number.NaN);
   // Never read the body of a request its token will get refused: stream it, and the handler refuses it unread.
   if (declared <= prereadLimit && admits(nodeHeaders(incoming), path)) {
     const bytes = await readSmallBody(incoming);
-    if (buffered) return new BufferedRequest(method, url, distinctHeaders(incoming), bytes, () => headerPairs(incoming));
-    const request = new Request(url, { method, headers: headerPairs(incoming), body: bytes as unknown as BodyInit });
-    rememberRequestBody(request, bytes);
-    return request;
+    return new BufferedRequest(method, url, distinctHeaders(incoming), bytes, () => headerPairs(incoming));
   }
   return new Request(url, { method, headers: headerPairs(incoming), body: Readable.toWeb(incoming) as unknown as ReadableStream<Uint8Array>, duplex: "half" } as RequestInit);
 }
@@ -173,6 +166,13 @@ async function writeResponse(response: Reply, outgoing: ServerResponse): Promise
   if (response instanceof SourceReply) {
     const source = response.take();
     if (source) return writeSource(source, outgoing);
+    outgoing.end();
+    return;
+  }
+  // The relay's upstream stream goes to the socket as node:http pass-through would send it.
+  if (response instanceof NodeBodyReply) {
+    const body = response.take();
+    if (body) return pipeNodeBody(body, outgoing);
     outgoing.end();
     return;
   }

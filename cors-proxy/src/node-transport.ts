@@ -12,6 +12,7 @@ import type { LookupFunction } from "node:net";
 import { isPrivateAddress } from "./addresses.js";
 import { nodeBodyStream } from "./node-body.js";
 import { BlockedAddressError, type RelayRequest, type RelayTransport } from "./relay.js";
+import { DIRECT_EXCHANGE, type DirectExchange, type DirectRequest, type DirectUpstream } from "./relay-direct.js";
 
 /** One resolved address, as `dns.lookup(name, { all: true })` gives it. */
 export interface ResolvedAddress {
@@ -91,40 +92,80 @@ export function createNodeTransport(options: NodeTransportOptions = {}): RelayTr
   // A finite socket timeout lets the agent honour the server's `Keep-Alive: timeout=N` hint (it closes idle sockets
   // a second before the server would), so a request is never sent on a socket the server is closing.
   const agents = { http: new HttpAgent({ keepAlive: true, timeout: 60_000 }), https: new HttpsAgent({ keepAlive: true, timeout: 60_000 }) };
+  const open = (target: URL, request: DirectRequest, signal?: AbortSignal): ClientRequest => {
+    const secure = target.protocol === "https:";
+    const headers: Record<string, string> = {};
+    for (const [name, value] of request.headers) headers[name] = value;
+    return (secure ? httpsRequest : httpRequest)({
+      hostname: target.hostname.replace(/^\[|\]$/g, ""),
+      port: target.port || (secure ? 443 : 80),
+      path: `${target.pathname}${target.search}`,
+      method: request.method,
+      headers,
+      agent: secure ? agents.https : agents.http,
+      ...(signal ? { signal } : {}),
+      lookup: request.allowPrivateAddresses ? lookups.unchecked : lookups.checked,
+    });
+  };
   const transport: RelayTransport = (target: URL, request: RelayRequest) =>
     new Promise<Response>((resolve, reject) => {
-      const secure = target.protocol === "https:";
-      const headers: Record<string, string> = {};
-      for (const [name, value] of request.headers) headers[name] = value;
-      const outgoing = (secure ? httpsRequest : httpRequest)({
-        hostname: target.hostname.replace(/^\[|\]$/g, ""),
-        port: target.port || (secure ? 443 : 80),
-        path: `${target.pathname}${target.search}`,
-        method: request.method,
-        headers,
-        agent: secure ? agents.https : agents.http,
-        signal: request.signal,
-        lookup: request.allowPrivateAddresses ? lookups.unchecked : lookups.checked,
-      });
+      const outgoing = open(target, request, request.signal);
       outgoing.on("error", reject);
       outgoing.on("response", (incoming) => {
-        const status = incoming.statusCode ?? 502;
-        if (status < 200 || status > 599) {
-          incoming.destroy();
-          reject(new Error(`upstream answered with status ${status}`));
-          return;
-        }
-        const empty = NULL_BODY_STATUSES.has(status) || request.method === "HEAD";
-        if (empty) incoming.resume();
+        const status = answerStatus(incoming, request.method);
+        if (status instanceof Error) return reject(status);
         // Lazy: the node adapter pipes `incoming` itself when nobody read the stream (no web stream per chunk).
-        const body = empty ? null : nodeBodyStream(incoming, () => (request.signal.aborted ? request.signal.reason : undefined));
-        resolve(new Response(body, { status, statusText: incoming.statusMessage ?? "", headers: responseHeaders(incoming) }));
+        const body = status.empty ? null : nodeBodyStream(incoming, () => (request.signal.aborted ? request.signal.reason : undefined));
+        resolve(new Response(body, { status: status.code, statusText: incoming.statusMessage ?? "", headers: responseHeaders(incoming) }));
       });
-      if (request.body instanceof Uint8Array) outgoing.end(request.body);
-      else if (request.body) void sendBody(request.body, outgoing);
-      else outgoing.end();
+      send(request.body, outgoing);
     });
+  // The relay's own path: the same request, answered with the IncomingMessage itself and cut by a call, not a signal.
+  transport[DIRECT_EXCHANGE] = (target: URL, request: DirectRequest): DirectExchange => {
+    const outgoing = open(target, request);
+    let incoming: IncomingMessage | undefined;
+    const response = new Promise<DirectUpstream>((resolve, reject) => {
+      // Stays attached for the whole exchange: a late socket error must not crash the process (it rejects nothing).
+      outgoing.on("error", reject);
+      // Every exchange closes; only one that closes unanswered needs an Error (whose stack costs microseconds).
+      outgoing.once("close", () => {
+        if (!incoming) reject(new Error("the upstream connection closed before the answer"));
+      });
+      outgoing.once("response", (message) => {
+        incoming = message;
+        const status = answerStatus(message, request.method);
+        if (status instanceof Error) return reject(status);
+        resolve({ status: status.code, statusText: message.statusMessage ?? "", rawHeaders: message.rawHeaders, body: status.empty ? null : message });
+      });
+    });
+    send(request.body, outgoing);
+    return {
+      response,
+      cut: (reason) => {
+        incoming?.destroy(reason);
+        outgoing.destroy(reason);
+      },
+    };
+  };
   transport.passesEncodedBodies = true;
   transport.checksAddresses = true;
   return transport;
+}
+
+/** The answer's status, or why it is refused; a bodyless answer is drained so its socket goes back to the pool. */
+function answerStatus(incoming: IncomingMessage, method: string): { code: number; empty: boolean } | Error {
+  const code = incoming.statusCode ?? 502;
+  if (code < 200 || code > 599) {
+    incoming.destroy();
+    return new Error(`upstream answered with status ${code}`);
+  }
+  const empty = NULL_BODY_STATUSES.has(code) || method === "HEAD";
+  if (empty) incoming.resume();
+  return { code, empty };
+}
+
+function send(body: DirectRequest["body"], outgoing: ClientRequest): void {
+  if (body instanceof Uint8Array) outgoing.end(body);
+  else if (body) void sendBody(body, outgoing);
+  else outgoing.end();
 }

@@ -5,7 +5,9 @@
 import { ConfigError } from "modelmesh";
 import { errorResponse, payloadTooLarge, type ErrorReply } from "./errors.js";
 import { isIpLiteral, isPrivateHost, isPublicAddress, matchesHost, matchesHostAnyPort, normalizeHostname, parseHostPattern, type HostPattern } from "./addresses.js";
-import { knownRequestBody, type Reply } from "./responses.js";
+import { guardIdle } from "./node-body.js";
+import { DIRECT_EXCHANGE, type DirectExchange, type DirectRequest, type DirectTransport, type DirectUpstream } from "./relay-direct.js";
+import { BufferedRequest, knownRequestBody, NodeBodyReply, ReplyHeaders, type Reply } from "./responses.js";
 
 /**
  * Hosts of the built-in providers and tools: what a browser may reach through the relay without configuration.
@@ -59,6 +61,8 @@ export interface RelayTransport {
   (target: URL, request: RelayRequest): Promise<Response>;
   passesEncodedBodies?: boolean;
   checksAddresses?: boolean;
+  /** The same exchange without a `Response` (the Node transport offers it); the relay prefers it when present. */
+  [DIRECT_EXCHANGE]?: DirectTransport;
 }
 
 /** Thrown by a transport (or the resolver check) when a name resolves to an address the relay must not reach. */
@@ -157,14 +161,28 @@ class UpstreamTimeout extends Error {
   override name = "UpstreamTimeout" as const;
 }
 
+// The signal of a request that came without one (an adapter's BufferedRequest given no context signal).
+const NEVER_ABORTED = new AbortController().signal;
+
 const SCHEME_REPAIR = /^(https?):\/(?!\/)/i;
 const ENCODED_SCHEME = /^https?%3a/i;
 
-function connectionListed(headers: Headers): Set<string> {
+const NOTHING_LISTED: ReadonlySet<string> = new Set();
+
+function connectionListed(value: string | null | undefined): ReadonlySet<string> {
+  if (!value) return NOTHING_LISTED;
+  // The usual value names no other header: no set to build.
+  if (!value.includes(",")) {
+    const name = value.trim().toLowerCase();
+    return name === "keep-alive" || name === "close" ? NOTHING_LISTED : new Set([name]);
+  }
   const listed = new Set<string>();
-  const value = headers.get("connection");
-  if (value) for (const name of value.split(",")) listed.add(name.trim().toLowerCase());
+  for (const name of value.split(",")) listed.add(name.trim().toLowerCase());
   return listed;
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 function refusal(status: number, message: string, code: string): ErrorReply {
@@ -267,7 +285,7 @@ export class Relay {
   }
 
   /** Relays `request` to `targetText` (everything after `/proxy/`, query included). */
-  async handle(request: Request, targetText: string, signal: AbortSignal = request.signal): Promise<Reply> {
+  async handle(request: Request | BufferedRequest, targetText: string, signal: AbortSignal = request instanceof BufferedRequest ? NEVER_ABORTED : request.signal): Promise<Reply> {
     if (request.method !== "GET" && request.method !== "POST") {
       return errorResponse(refusal(405, `the relay forwards GET and POST only (got ${request.method})`, "method_not_allowed"));
     }
@@ -283,7 +301,14 @@ export class Relay {
     if (declared > this.#maxBodyBytes) return errorResponse(payloadTooLarge(this.#maxBodyBytes).reply);
     // A body the adapter already read whole was bounded by its declared length (checked above): no counting stream.
     const known = knownRequestBody(request);
-    const limited = !known && request.body ? limitBody(request.body, this.#maxBodyBytes) : undefined;
+    const streamed = !known && request.body instanceof ReadableStream ? request.body : undefined;
+    const limited = streamed ? limitBody(streamed, this.#maxBodyBytes) : undefined;
+    const headers = request instanceof BufferedRequest ? this.forwardHeaders(request.headerEntries(), request.headers.get("connection")) : this.forwardHeaders(request.headers, request.headers.get("connection"));
+    const direct = this.#transport[DIRECT_EXCHANGE];
+    if (direct) {
+      const sent: DirectRequest = { method: request.method, headers, body: known ?? limited?.body ?? null, allowPrivateAddresses: verdict.allowPrivateAddresses };
+      return this.#relayDirect(direct, target, sent, signal, limited);
+    }
     // One controller for the upstream exchange: the client leaving, or the upstream being too slow, ends it.
     const upstreamAbort = new AbortController();
     const onClientAbort = () => upstreamAbort.abort(signal.reason);
@@ -294,43 +319,86 @@ export class Relay {
     try {
       upstream = await this.#transport(target, {
         method: request.method,
-        headers: this.forwardHeaders(request.headers),
+        headers,
         body: known ?? limited?.body ?? null,
         signal: upstreamAbort.signal,
         allowPrivateAddresses: verdict.allowPrivateAddresses,
       });
     } catch (error) {
       signal.removeEventListener("abort", onClientAbort);
-      if (limited?.exceeded()) return errorResponse(payloadTooLarge(this.#maxBodyBytes).reply);
-      const reason: unknown = upstreamAbort.signal.reason;
-      // 499 (nginx's "client closed request"): nobody reads this answer, but metrics should not call it a failure.
-      if (signal.aborted) return new Response(null, { status: 499 });
-      if (reason instanceof UpstreamTimeout) return errorResponse({ status: 504, message: `the relay timed out: ${reason.message}`, type: "server_error", param: null, code: "timeout" });
-      if (error instanceof BlockedAddressError || (error as { cause?: unknown })?.cause instanceof BlockedAddressError) {
-        const blocked = error instanceof BlockedAddressError ? error : ((error as { cause: BlockedAddressError }).cause);
-        return errorResponse(refusal(403, blocked.message, "target_not_allowed"));
-      }
-      return errorResponse({ status: 502, message: `the relay could not reach ${target.host}`, type: "server_error", param: null, code: "upstream_unreachable" });
+      return this.#failure(error, target, signal, upstreamAbort.signal.reason, limited);
     } finally {
       clearTimeout(headersTimer);
     }
     const done = () => signal.removeEventListener("abort", onClientAbort);
     const body = upstream.body ? idleGuard(upstream.body, this.#idleTimeoutMs, target.host, upstreamAbort, done) : null;
     if (!body) done();
-    const headers = this.returnHeaders(upstream.headers);
+    const returned = this.returnHeaders(upstream.headers);
     let response: Response;
     try {
-      response = new Response(body, { status: upstream.status, statusText: upstream.statusText, headers });
+      response = new Response(body, { status: upstream.status, statusText: upstream.statusText, headers: returned });
     } catch {
       // A status a Response cannot carry with a body (a 204 or 304 that sent one anyway): drop the body.
       await body?.cancel().catch(() => {});
-      response = new Response(null, { status: upstream.status, headers });
+      response = new Response(null, { status: upstream.status, headers: returned });
     }
     return response;
   }
 
-  private forwardHeaders(incoming: Headers): Array<[string, string]> {
-    const listed = connectionListed(incoming);
+  /**
+   * The exchange over a direct transport: no Response, Headers or AbortController. The client's signal and the
+   * two timers cut the exchange themselves; the body goes back as the upstream's Node stream, watched for silence.
+   */
+  async #relayDirect(direct: DirectTransport, target: URL, request: DirectRequest, signal: AbortSignal, limited: { exceeded: () => boolean } | undefined): Promise<Reply> {
+    // A client already gone gets nothing sent on its behalf.
+    if (signal.aborted) return new Response(null, { status: 499 });
+    let exchange: DirectExchange;
+    try {
+      exchange = direct(target, request);
+    } catch (error) {
+      // node:http refuses some requests before sending anything (it throws): the same answer as a failed send.
+      return this.#failure(error, target, signal, undefined, limited);
+    }
+    const cutter = new Cutter(exchange, signal, target.host);
+    signal.addEventListener("abort", cutter.onClientAbort);
+    const headersTimer = setTimeout(headersTimedOut, this.#timeoutMs, cutter, this.#timeoutMs);
+    let upstream: DirectUpstream;
+    try {
+      upstream = await cutter.exchange.response;
+    } catch (error) {
+      cutter.release();
+      return this.#failure(error, target, signal, cutter.reason, limited);
+    } finally {
+      clearTimeout(headersTimer);
+    }
+    const headers = this.replyHeaders(upstream.rawHeaders);
+    const body = upstream.body;
+    if (!body) {
+      cutter.release();
+      return new NodeBodyReply(upstream.status, upstream.statusText, headers, null);
+    }
+    // The client may leave until the body is over (the adapter also destroys the body when its socket closes).
+    body.on("close", cutter.release);
+    guardIdle(body, this.#idleTimeoutMs, cutter.onSilence(this.#idleTimeoutMs));
+    return new NodeBodyReply(upstream.status, upstream.statusText, headers, body, cutter.why);
+  }
+
+  /** The answer for an exchange that failed before the upstream's headers: `cutReason` is why the relay cut it. */
+  #failure(error: unknown, target: URL, signal: AbortSignal, cutReason: unknown, limited: { exceeded: () => boolean } | undefined): Reply {
+    if (limited?.exceeded()) return errorResponse(payloadTooLarge(this.#maxBodyBytes).reply);
+    // 499 (nginx's "client closed request"): nobody reads this answer, but metrics should not call it a failure.
+    if (signal.aborted) return new Response(null, { status: 499 });
+    if (cutReason instanceof UpstreamTimeout) return errorResponse({ status: 504, message: `the relay timed out: ${cutReason.message}`, type: "server_error", param: null, code: "timeout" });
+    if (error instanceof BlockedAddressError || (error as { cause?: unknown })?.cause instanceof BlockedAddressError) {
+      const blocked = error instanceof BlockedAddressError ? error : ((error as { cause: BlockedAddressError }).cause);
+      return errorResponse(refusal(403, blocked.message, "target_not_allowed"));
+    }
+    return errorResponse({ status: 502, message: `the relay could not reach ${target.host}`, type: "server_error", param: null, code: "upstream_unreachable" });
+  }
+
+  /** Request headers (`Headers` semantics: lower-case names, repeated values joined) minus what must not go up. */
+  private forwardHeaders(incoming: Iterable<[string, string]>, connection: string | null): Array<[string, string]> {
+    const listed = connectionListed(connection);
     const decodes = !this.#transport.passesEncodedBodies;
     const headers: Array<[string, string]> = [];
     for (const [name, value] of incoming) {
@@ -343,17 +411,42 @@ export class Relay {
   }
 
   private returnHeaders(upstream: Headers): Headers {
-    const listed = connectionListed(upstream);
-    const decodes = !this.#transport.passesEncodedBodies;
+    const listed = connectionListed(upstream.get("connection"));
     const headers = new Headers();
     for (const [name, value] of upstream) {
-      if (RESPONSE_DROP.has(name) || listed.has(name) || name.startsWith("proxy-") || name.startsWith("access-control-")) continue;
-      if (decodes && (name === "content-encoding" || name === "content-length")) continue;
       // The proxy's own x-request-id names this exchange; the provider's stays available under another name.
-      headers.append(name === "x-request-id" ? "x-upstream-request-id" : name, value);
+      if (this.#returns(name, listed)) headers.append(name === "x-request-id" ? "x-upstream-request-id" : name, value);
     }
     for (const [name, value] of RESPONSE_SAFETY) headers.set(name, value);
     return headers;
+  }
+
+  /** `returnHeaders` over the wire's raw pairs, into the proxy's own `ReplyHeaders` (joined as `Headers` joins). */
+  private replyHeaders(raw: readonly string[]): ReplyHeaders {
+    const names: string[] = [];
+    let connection: string | undefined;
+    for (let index = 0; index + 1 < raw.length; index += 2) {
+      const name = raw[index]!.toLowerCase();
+      names.push(name);
+      if (name === "connection") connection = connection === undefined ? raw[index + 1]! : `${connection}, ${raw[index + 1]!}`;
+    }
+    const listed = connectionListed(connection);
+    const headers = new ReplyHeaders();
+    // No value check here: node:http's parser (strict, as the transport leaves it) already refused any response
+    // whose header names or values hold bytes that node:http could not write back.
+    for (let index = 0; index < names.length; index++) {
+      const name = names[index]!;
+      if (this.#returns(name, listed)) headers.append(name === "x-request-id" ? "x-upstream-request-id" : name, raw[index * 2 + 1]!);
+    }
+    for (const [name, value] of RESPONSE_SAFETY) headers.set(name, value);
+    return headers;
+  }
+
+  /** Whether a response header (lower-case name) goes back to the client. */
+  #returns(name: string, listed: ReadonlySet<string>): boolean {
+    if (RESPONSE_DROP.has(name) || listed.has(name) || name.startsWith("proxy-") || name.startsWith("access-control-")) return false;
+    // A decoding transport hands back decoded bytes: the upstream's encoding and length no longer describe them.
+    return this.#transport.passesEncodedBodies === true || (name !== "content-encoding" && name !== "content-length");
   }
 }
 
@@ -400,6 +493,40 @@ function idleGuard(body: ReadableStream<Uint8Array>, idleMs: number, host: strin
     },
     { highWaterMark: 0 },
   );
+}
+
+/**
+ * One exchange over a direct transport and what may cut it: the client leaving, or either timer. The first reason
+ * wins and is kept: the 504 and the body's error name it.
+ */
+class Cutter {
+  reason: Error | undefined;
+
+  constructor(
+    readonly exchange: DirectExchange,
+    readonly signal: AbortSignal,
+    readonly host: string,
+  ) {}
+
+  cut(reason: Error): void {
+    this.reason ??= reason;
+    this.exchange.cut(reason);
+  }
+
+  readonly onClientAbort = (): void => this.cut(asError(this.signal.reason));
+
+  /** Stops listening to the client: the exchange is over. */
+  readonly release = (): void => this.signal.removeEventListener("abort", this.onClientAbort);
+
+  readonly why = (): unknown => this.reason;
+
+  onSilence(idleMs: number): () => void {
+    return () => this.cut(new UpstreamTimeout(`${this.host} sent nothing for ${idleMs / 1000} s`));
+  }
+}
+
+function headersTimedOut(cutter: Cutter, timeoutMs: number): void {
+  cutter.cut(new UpstreamTimeout(`${cutter.host} sent no response headers within ${timeoutMs / 1000} s`));
 }
 
 /** The target URL after `/proxy/`: raw, with `https:/` (a collapsed double slash) repaired, or percent-encoded. */

@@ -1,3 +1,6 @@
+import type { Readable } from "node:stream";
+import { nodeBodyStream } from "./node-body.js";
+
 /** Headers of a `JsonReply`: the few `Headers` methods the proxy uses, names lower-cased as `Headers` does. */
 export class ReplyHeaders {
   readonly #values = new Map<string, string>();
@@ -20,6 +23,13 @@ export class ReplyHeaders {
 
   delete(name: string): void {
     this.#values.delete(name.toLowerCase());
+  }
+
+  /** Adds a value; a repeated header reads as its values joined with ", ", as `Headers` joins them. */
+  append(name: string, value: string): void {
+    const key = name.toLowerCase();
+    const seen = this.#values.get(key);
+    this.#values.set(key, seen === undefined ? value : `${seen}, ${value}`);
   }
 
   [Symbol.iterator](): IterableIterator<[string, string]> {
@@ -89,8 +99,42 @@ export class SourceReply {
   }
 }
 
-/** What a route or check answers: a Web `Response`, or a `JsonReply` or `SourceReply` the proxy built itself. */
-export type Reply = Response | JsonReply | SourceReply;
+/**
+ * An answer whose body is a Node stream (the relay's upstream `IncomingMessage`): no Web `Response`, `Headers` or
+ * `ReadableStream` is built for it unless `toResponse()` needs one. The Node adapter pipes the stream to the socket.
+ * @example
+ * const reply = new NodeBodyReply(200, "OK", new ReplyHeaders({ "content-type": "application/json" }), incoming);
+ * reply.take()?.pipe(outgoing);
+ */
+export class NodeBodyReply {
+  #body: Readable | null;
+
+  constructor(
+    readonly status: number,
+    readonly statusText: string,
+    readonly headers: ReplyHeaders,
+    body: Readable | null,
+    /** Why the body was cut, when its producer cut it (a reader of the web stream gets this error). */
+    readonly cutReason: () => unknown = () => undefined,
+  ) {
+    this.#body = body;
+  }
+
+  /** The stream until someone takes it, or null for a bodyless answer. */
+  get body(): Readable | null {
+    return this.#body;
+  }
+
+  /** The stream, once: whoever takes it reads it to its end or destroys it (which cuts the upstream). */
+  take(): Readable | undefined {
+    const body = this.#body ?? undefined;
+    this.#body = null;
+    return body;
+  }
+}
+
+/** What a route or check answers: a Web `Response`, or a `JsonReply`, `SourceReply` or `NodeBodyReply` the proxy built itself. */
+export type Reply = Response | JsonReply | SourceReply | NodeBodyReply;
 
 /**
  * A JSON answer with its length known, so the server sends it in one piece instead of chunked.
@@ -111,6 +155,10 @@ export function toResponse(reply: Reply): Response {
     const source = reply.take();
     return new Response(source ? streamOf(source) : null, { status: reply.status, headers: [...reply.headers] });
   }
+  if (reply instanceof NodeBodyReply) {
+    const body = reply.take();
+    return new Response(body ? nodeBodyStream(body, reply.cutReason) : null, { status: reply.status, statusText: reply.statusText, headers: [...reply.headers] });
+  }
   if (!(reply instanceof JsonReply)) return reply;
   return new Response(reply.text, { status: reply.status, headers: [...reply.headers] });
 }
@@ -129,13 +177,33 @@ export class BufferedRequest {
     readonly url: string,
     readonly headers: { get(name: string): string | null; has(name: string): boolean },
     readonly bytes: Uint8Array | null,
-    /** Pairs of the headers as received, for `toRequest` (the relay needs a real `Request`). */
+    /** Pairs of the headers as received, for `headerEntries` and `toRequest`. */
     private readonly headerPairs: () => Array<[string, string]>,
   ) {}
 
   /** The body, or null when the request has none (as `Request.body`). */
   get body(): Uint8Array | null {
     return this.bytes;
+  }
+
+  /**
+   * The headers as a `Headers` iterates them (names lower-cased, the values of a repeated header joined with ", "),
+   * in the order they first arrived: what the relay filters and forwards, without building a `Headers`.
+   */
+  headerEntries(): Array<[string, string]> {
+    const entries: Array<[string, string]> = [];
+    const byName = new Map<string, [string, string]>();
+    for (const [name, value] of this.headerPairs()) {
+      const key = name.toLowerCase();
+      const seen = byName.get(key);
+      if (seen) seen[1] = `${seen[1]}, ${value}`;
+      else {
+        const entry: [string, string] = [key, value];
+        byName.set(key, entry);
+        entries.push(entry);
+      }
+    }
+    return entries;
   }
 
   /** A real `Request` with the same method, URL, headers and body. */
