@@ -24,9 +24,11 @@ afterEach(async () => {
 function send(path: string, body: unknown): Promise<{ status: number; text: string; port: number }> {
   return new Promise((resolve, reject) => {
     const bytes = JSON.stringify(body);
+    // The relay takes the proxy token in its own header (Authorization belongs to the provider).
+    const auth = path.startsWith("/proxy/") ? { "x-modelmesh-proxy-token": TOKEN, authorization: "Bearer sk-browser-key" } : { authorization: `Bearer ${TOKEN}` };
     const outgoing = httpRequest(
       `${mesh!.url}${path}`,
-      { method: "POST", agent, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json", "content-length": String(Buffer.byteLength(bytes)) } },
+      { method: "POST", agent, headers: { ...auth, "content-type": "application/json", "content-length": String(Buffer.byteLength(bytes)) } },
       (incoming) => {
         let text = "";
         const port = incoming.socket.localPort ?? 0;
@@ -41,8 +43,8 @@ function send(path: string, body: unknown): Promise<{ status: number; text: stri
 }
 
 describe("the abort signal of a keep-alive connection", () => {
-  it("carries 40 requests of every kind without piling up listeners (no leak warning), all on one socket", async () => {
-    mesh = await startMeshProxy();
+  it("carries 50 requests of every kind without piling up listeners (no leak warning), all on one socket", async () => {
+    mesh = await startMeshProxy({ relay: { allowPrivate: ["127.0.0.1"] } });
     agent = new Agent({ keepAlive: true, maxSockets: 1 });
     process.on("warning", onWarning);
     const ports = new Set<number>();
@@ -53,9 +55,11 @@ describe("the abort signal of a keep-alive connection", () => {
       const stream = await send("/v1/chat/completions", { model: "chat", messages: [{ role: "user", content: "hi" }], stream: true });
       const embedding = await send("/v1/embeddings", { model: "alpha-embed", input: "hello" });
       const refused = await send("/v1/chat/completions", { model: "no-such-model", messages: [{ role: "user", content: "hi" }] });
-      expect([chat.status, stream.status, embedding.status, refused.status]).toEqual([200, 200, 200, 404]);
+      const relayed = await send(`/proxy/${mesh.b.url}/chat/completions`, { model: "beta", messages: [{ role: "user", content: "hi" }] });
+      expect([chat.status, stream.status, embedding.status, refused.status, relayed.status]).toEqual([200, 200, 200, 404, 200]);
       expect(stream.text.trimEnd().endsWith("data: [DONE]")).toBe(true);
-      for (const reply of [chat, stream, embedding, refused]) ports.add(reply.port);
+      expect(JSON.parse(relayed.text).object).toBe("chat.completion");
+      for (const reply of [chat, stream, embedding, refused, relayed]) ports.add(reply.port);
     }
     await new Promise((resolve) => setImmediate(resolve));
     expect(ports.size).toBe(1);
