@@ -93,8 +93,20 @@ function quoted(name: string): string {
 
 /** True when a capability (or a model tagged with it) is of the kind an operation needs. */
 function servesOperation(capability: string, operation: ProviderOperation): boolean {
-  return OPERATION_CAPABILITY_ROOTS[operation].some((root) => capabilityCovers(root, capability));
+  // Asked on every request for the pool's capability: answered once per (operation, capability). Capabilities come
+  // from the configuration and the capability tree, so the memo stays small; the cap only bounds a misuse.
+  let answers = servingAnswers.get(operation);
+  if (!answers) servingAnswers.set(operation, (answers = new Map()));
+  let serves = answers.get(capability);
+  if (serves === undefined) {
+    serves = OPERATION_CAPABILITY_ROOTS[operation].some((root) => capabilityCovers(root, capability));
+    if (answers.size >= 1_024) answers.clear();
+    answers.set(capability, serves);
+  }
+  return serves;
 }
+
+const servingAnswers = new Map<ProviderOperation, Map<string, boolean>>();
 
 function wrongKind(name: string, capability: string, operation: ProviderOperation): InvalidRequestError {
   const wanted = OPERATION_CAPABILITY_ROOTS[operation][0]!;
