@@ -5,6 +5,8 @@ import type { RequestLimits } from "./validate.js";
 /** What every resource needs: the mesh once it has started, and the client's default target. */
 export interface ClientContext {
   mesh(): Promise<ModelMesh>;
+  /** The mesh once it has started, without waiting (undefined while starting): a call then skips one await. */
+  started?(): ModelMesh | undefined;
   defaultTarget(operation: ProviderOperation): string | undefined;
   /** What each request is checked against before routing. */
   limits: RequestLimits;

@@ -94,6 +94,7 @@ export class MeshClient {
     this.#starting.catch(() => {});
     const context: ClientContext = {
       mesh: () => this.#starting,
+      started: () => this.#mesh,
       defaultTarget: (operation) => (this.#capability && operationOf(this.#capability) === operation ? this.#capability : undefined),
       limits,
     };

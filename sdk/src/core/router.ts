@@ -175,9 +175,12 @@ export class Router {
     this.emitRequestStart(route);
     try {
       for (;;) {
-        const state = await this.nextModel(route);
+        // Awaited only when it waits (a backoff): an await of a plain value still costs a turn of the microtask queue.
+        const next = this.nextModel(route);
+        const state = next instanceof Promise ? await next : next;
         if (!state) throw this.exhausted(route);
-        if (!(await this.reserve(route, state))) continue;
+        const reserving = this.reserve(route, state);
+        if (!(reserving === true || (reserving !== false && (await reserving)))) continue;
         const attempt = this.beginAttempt(route, state);
         const started = this.deps.now();
         try {
@@ -230,12 +233,15 @@ export class Router {
     let deliveredChunks = 0;
     try {
       for (;;) {
-        const state = await this.nextModel(route);
+        // Awaited only when it waits (a backoff): an await of a plain value still costs a turn of the microtask queue.
+        const next = this.nextModel(route);
+        const state = next instanceof Promise ? await next : next;
         if (!state) {
           if (delivered) throw this.interrupted(delivered, lastModel ?? "", `no model could finish it after ${route.attemptCount} attempt(s)`, this.exhausted(route));
           throw this.exhausted(route);
         }
-        if (!(await this.reserve(route, state))) continue;
+        const reserving = this.reserve(route, state);
+        if (!(reserving === true || (reserving !== false && (await reserving)))) continue;
         const resume = delivered !== "";
         const prefix = resume && mode === "continue" && state.info.features?.assistantPrefix === true;
         const request = prefix ? continuationRequest(body, delivered) : body;
@@ -415,12 +421,22 @@ export class Router {
     };
   }
 
+  /** The same model again once its backoff has passed (the only wait in choosing a model). */
+  private async retryCurrent(route: Route, current: ModelState, retryIn: number): Promise<ModelState> {
+    const { signal } = route;
+    if (retryIn > 0) await this.deps.sleep(retryIn, signal);
+    if (signal?.aborted) throw abortReason(signal);
+    route.retriesOfCurrent += 1;
+    if (current.status === "cooldown") current.probing = true;
+    return current;
+  }
+
   /**
    * The model for the next attempt: the same one again after a transient failure (once its backoff has passed),
    * else the strategy's pick among the candidates not tried yet; `undefined` when the request has used its attempts
    * or no candidate is left.
    */
-  private async nextModel(route: Route): Promise<ModelState | undefined> {
+  private nextModel(route: Route): ModelState | undefined | Promise<ModelState | undefined> {
     const { pool, signal } = route;
     if (signal?.aborted) throw abortReason(signal);
     if (!route.fitting) {
@@ -433,11 +449,7 @@ export class Router {
     const retryIn = route.retryInMs;
     if (retryIn !== undefined && route.current) {
       route.retryInMs = undefined;
-      if (retryIn > 0) await this.deps.sleep(retryIn, signal);
-      if (signal?.aborted) throw abortReason(signal);
-      route.retriesOfCurrent += 1;
-      if (route.current.status === "cooldown") route.current.probing = true;
-      return route.current;
+      return this.retryCurrent(route, route.current, retryIn);
     }
     const now = this.deps.now();
     for (const state of route.fitting) this.thawKey(state, now);
@@ -467,9 +479,12 @@ export class Router {
    * Holds the attempt's worst-case cost against every budget that applies, in one synchronous step. False when a
    * budget refuses it and the pool rotates (the model is already marked tried); throws when the pool does not.
    */
-  private async reserve(route: Route, state: ModelState): Promise<boolean> {
-    const budget = this.deps.budget;
-    if (!budget?.active) return true;
+  /** True when the attempt may go ahead; without an active budget, at once (no promise per attempt). */
+  private reserve(route: Route, state: ModelState): boolean | Promise<boolean> {
+    return this.deps.budget?.active ? this.reserveBudget(route, state, this.deps.budget) : true;
+  }
+
+  private async reserveBudget(route: Route, state: ModelState, budget: BudgetLedger): Promise<boolean> {
     this.settle(route);
     const reservation = budget.reserve({ pool: route.pool.name, scope: route.options.scope }, state, route.features);
     let reserved: BudgetExceededError;
