@@ -48,7 +48,7 @@ const PHASE_WORDS: Record<Phase | "total", string> = {
  * fetch has removed every listener it added to the signal and never reads it again (the proxy's node:http fetch
  * marks its responses). A global symbol, so such a fetch need not import this package. Only after such an exchange
  * ended normally does its unaborted controller serve the next exchange: building an `AbortSignal` is among the
- * dearest steps of a request on Node 20 (about 5 µs each, more than routing one). Browsers' fetch keeps a signal's
+ * dearest steps of a request on Node 20 (about 5 µs each on a fast machine). Browsers' fetch keeps a signal's
  * abort steps for good, so its signals are never shared.
  */
 export const RELEASES_SIGNAL: unique symbol = Symbol.for("modelmesh.fetch-releases-signal");
