@@ -1,7 +1,7 @@
 /**
  * Using ModelMesh from another project, as README describes: the SDK packed with `npm pack`, installed from the
- * tarball into a fresh folder outside the repository (no registry: its dependencies `yaml` and `eventsource-parser`
- * are packed from this workspace's node_modules and installed with `--offline`), imported by plain Node, and a routed
+ * tarball into a fresh folder outside the repository (no registry: its dependencies, and theirs, are packed from this
+ * workspace's node_modules and installed with `--offline`), imported by plain Node, and a routed
  * request sent to a fake OpenAI. The same script hands that client to the *built* proxy, which bundles its own copy
  * of the SDK: errors from the installed copy must still get their proper status (400, 429), which only works because
  * the proxy classifies errors by name, never with `instanceof` across copies.
@@ -32,6 +32,33 @@ function sourceFiles(directory: string): string[] {
   });
 }
 
+/**
+ * The folders in this workspace's node_modules of `names` and of everything they depend on (dependencies and the
+ * optional ones that are installed), each once: packing them all lets the fresh project install with `--offline`
+ * whatever the npm cache holds. A nested copy (`node_modules/a/node_modules/b`) wins over the top-level one, as
+ * Node resolves it.
+ */
+function dependencyFolders(names: string[]): string[] {
+  const folders = new Map<string, string>();
+  const visit = (name: string, from: string) => {
+    const candidates = [join(from, "node_modules", name), join(root, "node_modules", name)];
+    const folder = candidates.find((candidate) => {
+      try {
+        readFileSync(join(candidate, "package.json"));
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (!folder || folders.has(name)) return;
+    folders.set(name, folder);
+    const manifest = JSON.parse(readFileSync(join(folder, "package.json"), "utf8")) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+    for (const dependency of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) visit(dependency, folder);
+  };
+  for (const name of names) visit(name, root);
+  return [...folders.values()];
+}
+
 beforeAll(async () => {
   fake = await startFakeOpenAI({ name: "installed", models: ["gpt-4o", "gpt-4o-mini", "o3-mini", "text-embedding-3-small"] });
 });
@@ -50,8 +77,8 @@ describe("ModelMesh installed in another project", () => {
     // 2. npm pack it, and its dependencies from this workspace, so nothing needs the registry.
     const npm = (args: string[], cwd: string) => run("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], { cwd, env: { ...process.env, npm_config_update_notifier: "false" } });
     const manifest = JSON.parse(readFileSync(join(root, "sdk/package.json"), "utf8")) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
-    const dependencies = Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies });
-    const { stdout: packed } = await npm(["pack", packageFolder, ...dependencies.map((name) => join(root, "node_modules", name)), "--pack-destination", work], work);
+    const dependencies = dependencyFolders(Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies }));
+    const { stdout: packed } = await npm(["pack", packageFolder, ...dependencies, "--pack-destination", work], work);
     const tarballs = packed.trim().split("\n").filter((line) => line.endsWith(".tgz"));
     expect(tarballs).toHaveLength(dependencies.length + 1);
     // 3. A fresh project outside the repository installs the tarballs offline.
