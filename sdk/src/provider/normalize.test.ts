@@ -218,6 +218,11 @@ describe("normalizeChatCompletionChunk on a chunk already in the wire shape", ()
   it("uses a chunk in the wire shape as it is whatever its key order (OpenAI sends `obfuscation` after `usage`)", () => {
     const recorded = { ...wire(), obfuscation: "3ZmJdYCson7" };
     expect(normalizeChatCompletionChunk(recorded, stream)).toBe(recorded);
+    // Without stream_options.include_usage a service sends no usage key at all.
+    const { usage: _none, ...usageless } = wire();
+    expect(normalizeChatCompletionChunk(usageless, stream)).toBe(usageless);
+    const both = { ...wire(), choices: [{ index: 0, delta: { content: "Hi" }, logprobs: null, finish_reason: null, finishReason: "stop" }] };
+    expect(normalizeChatCompletionChunk(both, stream)).not.toBe(both);
     const { usage: _usage, ...withoutUsage } = wire();
     const usageFirst = { usage: null, ...withoutUsage };
     expect(normalizeChatCompletionChunk(usageFirst, stream)).toBe(usageFirst);
@@ -239,5 +244,40 @@ describe("normalizeChatCompletionChunk on a chunk already in the wire shape", ()
     expect(normalizeChatCompletionChunk(noIndex, stream).choices[0]!.index).toBe(0);
     const fractional = { ...wire(), created: 7.5 };
     expect(normalizeChatCompletionChunk(fractional, stream).created).toBe(7);
+  });
+});
+
+describe("normalizeChatCompletionChunk: a chunk off the wire shape in one respect is normalised, not passed on", () => {
+  const stream = { id: "chatcmpl-stream", created: 11, model: "stream-model" };
+  const wire = () => ({ id: "chatcmpl-1", object: "chat.completion.chunk", created: 7, model: "gpt-4o-mini", choices: [{ index: 0, delta: { content: "Hi" }, logprobs: null, finish_reason: null as string | null }], usage: null as unknown });
+  const cases: Array<[string, (chunk: ReturnType<typeof wire>) => Record<string, unknown>, (normalized: Record<string, unknown>) => void]> = [
+    ["no id", ({ id: _id, ...rest }) => rest, (out) => expect(out.id).toBe("chatcmpl-stream")],
+    ["an empty id", (chunk) => ({ ...chunk, id: "" }), (out) => expect(out.id).toBe("chatcmpl-stream")],
+    ["a numeric id", (chunk) => ({ ...chunk, id: 5 }), (out) => expect(out.id).toBe("chatcmpl-stream")],
+    ["another object", (chunk) => ({ ...chunk, object: "chat.completion" }), (out) => expect(out.object).toBe("chat.completion.chunk")],
+    ["a fractional created", (chunk) => ({ ...chunk, created: 7.5 }), (out) => expect(out.created).toBe(7)],
+    ["no model", ({ model: _model, ...rest }) => rest, (out) => expect(out.model).toBe("stream-model")],
+    ["an empty model", (chunk) => ({ ...chunk, model: "" }), (out) => expect(out.model).toBe("stream-model")],
+    ["choices not an array", (chunk) => ({ ...chunk, choices: "none" }), (out) => expect(out.choices).toEqual([])],
+    ["a choice without index", (chunk) => ({ ...chunk, choices: [{ delta: { content: "Hi" }, finish_reason: null }] }), (out) => expect((out.choices as Array<{ index: number }>)[0]!.index).toBe(0)],
+    ["a choice without delta", (chunk) => ({ ...chunk, choices: [{ index: 0, finish_reason: null }] }), (out) => expect((out.choices as Array<{ delta: unknown }>)[0]!.delta).toEqual({})],
+    ["a choice that is not an object", (chunk) => ({ ...chunk, choices: [null] }), (out) => expect((out.choices as Array<{ index: number }>)[0]!.index).toBe(0)],
+    ["a camelCase finishReason", (chunk) => ({ ...chunk, choices: [{ index: 0, delta: {}, finishReason: "length" }] }), (out) => expect((out.choices as Array<Record<string, unknown>>)[0]).toEqual({ index: 0, delta: {}, finish_reason: "length" })],
+    ["a choice without finish_reason", (chunk) => ({ ...chunk, choices: [{ index: 0, delta: {} }] }), (out) => expect((out.choices as Array<Record<string, unknown>>)[0]!.finish_reason).toBeNull()],
+    ["a finish reason off the enum", (chunk) => ({ ...chunk, choices: [{ index: 0, delta: {}, finish_reason: "END_TURN" }] }), (out) => expect((out.choices as Array<Record<string, unknown>>)[0]!.finish_reason).toBe("stop")],
+    ["usage that is not an object", (chunk) => ({ ...chunk, usage: 3 }), (out) => expect(out.usage).toBeNull()],
+    ["usage without prompt_tokens", (chunk) => ({ ...chunk, usage: { completion_tokens: 2, total_tokens: 2 } }), (out) => expect(out.usage).toEqual({ prompt_tokens: 0, completion_tokens: 2, total_tokens: 2 })],
+    ["usage without completion_tokens", (chunk) => ({ ...chunk, usage: { prompt_tokens: 1, total_tokens: 1 } }), (out) => expect(out.usage).toEqual({ prompt_tokens: 1, completion_tokens: 0, total_tokens: 1 })],
+    ["usage without total_tokens", (chunk) => ({ ...chunk, usage: { prompt_tokens: 1, completion_tokens: 2 } }), (out) => expect(out.usage).toEqual({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 })],
+    ["usage with promptTokens beside the snake_case counts", (chunk) => ({ ...chunk, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, promptTokens: 1 } }), (out) => expect(out.usage).not.toHaveProperty("promptTokens")],
+    ["usage with completionTokens beside them", (chunk) => ({ ...chunk, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, completionTokens: 2 } }), (out) => expect(out.usage).not.toHaveProperty("completionTokens")],
+    ["usage with totalTokens beside them", (chunk) => ({ ...chunk, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, totalTokens: 3 } }), (out) => expect(out.usage).not.toHaveProperty("totalTokens")],
+  ];
+
+  it.each(cases)("with %s", (_name, change, check) => {
+    const draft = change(wire());
+    const normalized = normalizeChatCompletionChunk(draft, stream) as unknown as Record<string, unknown>;
+    expect(normalized).not.toBe(draft);
+    check(normalized);
   });
 });

@@ -56,6 +56,28 @@ describe("Transfer: controllers of finished exchanges", () => {
     b.stop();
   });
 
+  it("shares nothing of an exchange that finished without a response (no headers, no mark)", () => {
+    drainPool();
+    const headless = new Transfer(undefined, {}, where);
+    headless.finish();
+    const next = new Transfer(undefined, {}, where);
+    expect(next.signal).not.toBe(headless.signal);
+    next.stop();
+  });
+
+  it("keeps at most 256 idle controllers, however many exchanges finish at once", () => {
+    drainPool();
+    const finished = Array.from({ length: 300 }, () => new Transfer(undefined, {}, where));
+    for (const transfer of finished) {
+      transfer.headersReceived(marked());
+      transfer.finish();
+    }
+    const finishedSignals = new Set(finished.map((transfer) => transfer.signal));
+    const next = Array.from({ length: 300 }, () => new Transfer(undefined, {}, where));
+    expect(next.filter((transfer) => finishedSignals.has(transfer.signal))).toHaveLength(256);
+    for (const transfer of next) transfer.stop();
+  });
+
   it("a late stop() of the finished exchange leaves the controller's next owner alone", () => {
     drainPool();
     const first = new Transfer(undefined, {}, where);
