@@ -103,6 +103,37 @@ const JSON_ANSWER: RequestHandler = (_request, response) => {
   response.end('{"ok":true}');
 };
 
+describe("relay, direct path: hop-by-hop headers the upstream names", () => {
+  it("drops every header named by any of the upstream's Connection lines, one name or several", async () => {
+    const { base } = await relayTo((_request, response) => {
+      response.writeHead(200, [
+        ["Content-Type", "application/json"],
+        ["Connection", "keep-alive"],
+        ["Connection", "X-Hop-One"],
+        ["X-Hop-One", "upstream internal"],
+        ["X-Hop-Two", "upstream internal"],
+        ["X-Kept", "end to end"],
+        ["Content-Length", "2"],
+      ].flat());
+      response.end("{}");
+    });
+    const got = await call(`${base}/v1/models`);
+    expect(got.status).toBe(200);
+    expect(got.headers["x-hop-one"]).toBeUndefined();
+    expect(got.headers["x-kept"]).toBe("end to end");
+    expect(got.body.toString()).toBe("{}");
+    await upstream?.close();
+    await proxy?.close(100);
+    const second = await relayTo((_request, response) => {
+      response.writeHead(200, [["Connection", "X-Hop-Two, keep-alive"], ["X-Hop-Two", "upstream internal"], ["X-Kept", "end to end"], ["Content-Length", "2"]].flat());
+      response.end("{}");
+    });
+    const again = await call(`${second.base}/v1/models`);
+    expect(again.headers["x-hop-two"]).toBeUndefined();
+    expect(again.headers["x-kept"]).toBe("end to end");
+  });
+});
+
 describe("relay, direct path: what crosses", () => {
   it("sends method, filtered headers (repeated ones joined) and the body up, and the filtered answer down", async () => {
     const { base, seen } = await relayTo(JSON_ANSWER);
