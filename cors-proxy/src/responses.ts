@@ -177,7 +177,7 @@ export class BufferedRequest {
     readonly url: string,
     readonly headers: { get(name: string): string | null; has(name: string): boolean },
     readonly bytes: Uint8Array | null,
-    /** Pairs of the headers as received, for `headerEntries` and `toRequest`. */
+    /** Pairs of the headers as received, for `headerEntries`. */
     private readonly headerPairs: () => Array<[string, string]>,
   ) {}
 
@@ -205,32 +205,14 @@ export class BufferedRequest {
     }
     return entries;
   }
-
-  /** A real `Request` with the same method, URL, headers and body. */
-  toRequest(): Request {
-    const request = new Request(this.url, { method: this.method, headers: this.headerPairs(), ...(this.bytes ? { body: this.bytes as unknown as BodyInit } : {}) });
-    if (this.bytes) rememberRequestBody(request, this.bytes);
-    return request;
-  }
 }
 
 /** What the proxy takes: a Web `Request`, or an adapter's `BufferedRequest`. */
 export type ProxyRequest = Request | BufferedRequest;
 
-// Bodies a server adapter already holds as bytes (it read them before building the Request): routes that parse the
-// whole body take them from here instead of reading the Request's stream again.
-const knownRequestBodies = new WeakMap<Request, Uint8Array>();
-
-/** Records that `request`'s body is exactly `bytes` (adapters only). */
-export function rememberRequestBody(request: Request, bytes: Uint8Array): void {
-  knownRequestBodies.set(request, bytes);
-}
-
-/** The bytes an adapter recorded for `request`, while its body stream is untouched; otherwise undefined. */
+/** The bytes of a request an adapter read whole (a `BufferedRequest`); undefined for a Web `Request`, read as a stream. */
 export function knownRequestBody(request: ProxyRequest): Uint8Array | undefined {
-  if (request instanceof BufferedRequest) return request.bytes ?? undefined;
-  if (request.bodyUsed) return undefined;
-  return knownRequestBodies.get(request);
+  return request instanceof BufferedRequest ? (request.bytes ?? undefined) : undefined;
 }
 
 /** Pieces of a body the proxy produces itself, one at a time (SSE events), and how to stop producing them. */

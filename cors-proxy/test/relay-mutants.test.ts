@@ -261,7 +261,7 @@ describe("relay bodies", () => {
   it("passes a body the adapter already read as bytes, a streamed one as a stream, and none as null", async () => {
     const { sent, transport } = recorder((target, request) => bodyText(request.body).then((text) => ((sent.at(-1)!.bodyText = text), new Response("ok"))));
     const proxy = relay({ transport });
-    const buffered = new BufferedRequest("POST", "http://proxy.local/proxy/x", { get: () => null, has: () => false }, new TextEncoder().encode("known"), () => [["content-length", "5"]]).toRequest();
+    const buffered = new BufferedRequest("POST", "http://proxy.local/proxy/x", { get: () => null, has: () => false }, new TextEncoder().encode("known"), () => [["content-length", "5"]]);
     await proxy.handle(buffered, "https://api.openai.com/v1");
     expect(sent[0]!.request.body).toBeInstanceOf(Uint8Array);
     await proxy.handle(new Request("http://proxy.local/", { method: "POST", body: new Blob(["streamed"]).stream(), duplex: "half" } as RequestInit), "https://api.openai.com/v1");
