@@ -12,7 +12,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runJsonChild, startChild } from "../cors-proxy/bench/children.js";
+import { BUILT_CLI, CLI, runJsonChild, startChild } from "../cors-proxy/bench/children.js";
 import type { LoadPlan, ThroughputSample } from "../cors-proxy/bench/load-process.js";
 
 interface ProfileNode {
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   const upstream = await startChild("cors-proxy/bench/upstream-process.ts");
   const config = join(directory, "modelmesh.json");
   writeFileSync(config, JSON.stringify({ providers: { bench: { connector: "openai-compatible", config: { base_url: upstream.announced, api_key: "sk-bench", models: [{ id: MODEL, capabilities: ["generation.text-generation.chat-completion"] }] } } } }));
-  const proxy = await startChild("cors-proxy/bin/modelmesh-proxy.js", ["--config", config, "--port", "0"], { ready: /listening on (http:\/\/\S+)/, nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${directory}`] });
+  const proxy = await startChild(CLI, ["--config", config, "--port", "0"], { ready: /listening on (http:\/\/\S+)/, nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${directory}`], ...BUILT_CLI });
   try {
     const body = kind === "json" ? JSON.stringify({ model: MODEL, messages: MESSAGES }) : JSON.stringify({ model: MODEL, messages: MESSAGES, stream: true, stream_options: { include_usage: true } });
     const plan: LoadPlan = { kind: "throughput", targets: [{ name: "mesh", url: `${proxy.announced}/v1/chat/completions`, body, headers: { "content-type": "application/json", authorization: "Bearer sk-bench" }, pid: proxy.process.pid! }], rounds: 1, seconds, warmupSeconds: 1, connections };
