@@ -4,7 +4,7 @@
  */
 import { SSE_DONE, capabilities, formatSseEvent, servedBy, type MeshClient } from "modelmesh";
 import { badRequest, errorReplyFor, payloadTooLarge, ProxyRequestError, quoteName } from "./errors.js";
-import { jsonResponse, knownRequestBody, SourceReply, type BodySource, type ProxyRequest, type Reply } from "./responses.js";
+import { JsonReply, jsonResponse, knownRequestBody, SourceReply, type BodySource, type ProxyRequest, type Reply } from "./responses.js";
 import { parseJsonObject } from "./json-body.js";
 
 /** What a route needs besides the request. */
@@ -18,6 +18,8 @@ type Route = (client: MeshClient, request: ProxyRequest, context: RouteContext) 
 
 /** Where the SDK keeps the service's JSON text of a chunk it passed on unchanged (`sdk/src/provider/base-provider.ts`). */
 const RAW_CHUNK = Symbol.for("modelmesh.raw-chunk");
+/** A completion the mesh passed on unchanged carries the service's own JSON text for it (set by the SDK's provider). */
+const RAW_JSON = Symbol.for("modelmesh.raw-json");
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
 const TEXT_FORMATS = new Set(["text", "srt", "vtt"]);
 
@@ -129,11 +131,14 @@ const chatCompletions: Route = async (client, request, context) => {
  */
 function meshJson(value: unknown): Reply {
   const served = servedBy(value);
-  if (!served) return jsonResponse(value);
+  const raw = typeof value === "object" && value !== null ? (value as { [RAW_JSON]?: unknown })[RAW_JSON] : undefined;
+  // The service's text, when the SDK vouches that the answer is unchanged: not parsed-then-serialised again.
+  const text = typeof raw === "string" ? raw : JSON.stringify(value);
+  if (!served) return new JsonReply(200, text);
   const headers: Record<string, string> = { "x-modelmesh-provider": served.provider, "x-modelmesh-model": served.model, "x-modelmesh-attempts": String(served.attempts) };
   // An unpriced model's cost is unknown, not zero: no header then.
   if (served.priced) headers["x-modelmesh-cost"] = String(Math.round(served.cost * 1e10) / 1e10);
-  return jsonResponse(value, 200, headers);
+  return new JsonReply(200, text, headers);
 }
 
 const embeddings: Route = async (client, request, context) => meshJson(await client.embeddings.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));

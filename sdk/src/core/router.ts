@@ -104,6 +104,7 @@ type EventInput = MeshEvent extends infer Event ? (Event extends MeshEvent ? Omi
 const LATENCY_SMOOTHING = 0.3;
 /** The service's JSON text of a chunk, set by the provider (`base-provider.ts`); dropped whenever a chunk changes. */
 const RAW_CHUNK = Symbol.for("modelmesh.raw-chunk");
+const RAW_JSON = Symbol.for("modelmesh.raw-json");
 /** A stream's overall limit when none is configured: the official OpenAI client's 10 minutes. */
 const STREAM_TOTAL_TIMEOUT_MS = 600_000;
 let requestCounter = 0;
@@ -200,7 +201,11 @@ export class Router {
           // The request's cost in USD beside the tokens, as OpenRouter reports it (OpenAI's usage schema allows more
           // fields); left out for a model without a price, whose cost is unknown rather than zero.
           const usage = (result as { usage?: unknown } | null)?.usage;
-          if (priced && usage && typeof usage === "object") (usage as { cost?: number }).cost = roundCost(route.cost);
+          const costed = priced && !!usage && typeof usage === "object";
+          if (costed) (usage as { cost?: number }).cost = roundCost(route.cost);
+          // The service's text for the answer (RAW_JSON) no longer matches once the cost is written in. (Hooks cannot
+          // change it in place: the mesh hands them a copy, `withCompletionView`, and a copy carries no text.)
+          if (costed) delete (result as { [RAW_JSON]?: string })[RAW_JSON];
           return result;
         } catch (error) {
           this.afterFailure(route, state, attempt, started, error);

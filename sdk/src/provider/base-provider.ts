@@ -29,6 +29,8 @@ export * from "./transfer.js";
  * symbol, as `BODY_READER`: the proxy reads it by name.
  */
 const RAW_CHUNK = Symbol.for("modelmesh.raw-chunk");
+/** The service's own JSON text of a completion passed on unchanged (see `chat`). */
+const RAW_JSON = Symbol.for("modelmesh.raw-json");
 
 /** What `_send` needs to make one HTTP request. */
 export interface SendOptions {
@@ -304,7 +306,7 @@ export abstract class BaseProvider implements Provider {
   }
 
   /** POSTs JSON and parses the JSON answer; a non-JSON 2xx body is a retryable `malformed_response`. */
-  protected async _requestJson(url: string, payload: unknown, call: ProviderCallOptions | undefined, modelId?: string, method = "POST"): Promise<{ data: unknown; headers: Headers }> {
+  protected async _requestJson(url: string, payload: unknown, call: ProviderCallOptions | undefined, modelId?: string, method = "POST"): Promise<{ data: unknown; headers: Headers; text: string }> {
     const sent = await this._send({
       url,
       method,
@@ -314,7 +316,7 @@ export abstract class BaseProvider implements Provider {
     });
     const text = await sent.read((response) => response.text());
     try {
-      return { data: JSON.parse(text), headers: sent.response.headers };
+      return { data: JSON.parse(text), headers: sent.response.headers, text };
     } catch (error) {
       throw malformedResponse(this.id, modelId, "the body is not JSON", text, error, this._secrets());
     }
@@ -374,12 +376,15 @@ export abstract class BaseProvider implements Provider {
     const chatRequest = request.stream ? { ...request, stream: false } : request;
     const built = this._buildRequestPayload(chatRequest);
     const payload = options?.continueAssistant ? this._markAssistantPrefix(built) : built;
-    const { data, headers } = await this._requestJson(this._getCompletionEndpoint(chatRequest), payload, options, request.model);
+    const { data, headers, text } = await this._requestJson(this._getCompletionEndpoint(chatRequest), payload, options, request.model);
     const completion = this._parse(request.model, data, () => {
       if (!isRecord(data)) throw new TypeError("the body is not a JSON object");
       if (data.error !== undefined && data.error !== null && !Array.isArray(data.choices)) throw this._errorFromBody(data, request.model);
       return normalizeChatCompletion(this._parseResponse(data), request.model);
     });
+    // The service's answer used as it came (no hook rewrote it, nothing to fill in): it carries the service's text for
+    // it, which the proxy writes instead of serialising the completion again. Whoever changes it must drop the text.
+    if (completion === data && this._parseResponse === BaseProvider.prototype._parseResponse) Object.defineProperty(completion, RAW_JSON, { value: text, configurable: true });
     return this._result(completion, headers);
   }
 

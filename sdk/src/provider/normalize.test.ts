@@ -281,3 +281,80 @@ describe("normalizeChatCompletionChunk: a chunk off the wire shape in one respec
     check(normalized);
   });
 });
+
+describe("normalizeChatCompletion on a completion already in the wire shape", () => {
+  // OpenAI's own order: `usage` before `service_tier` and `system_fingerprint`.
+  const wire = () => ({
+    id: "chatcmpl-1",
+    object: "chat.completion",
+    created: 7,
+    model: "gpt-4o-mini",
+    choices: [{ index: 0, message: { role: "assistant", content: "Hi", refusal: null, annotations: [] }, logprobs: null, finish_reason: "stop" }],
+    usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, prompt_tokens_details: { cached_tokens: 0 } },
+    service_tier: "default",
+    system_fingerprint: "fp_1",
+  });
+
+  it("uses it as it is (no copy), with the same content a full normalisation gives", () => {
+    const completion = wire();
+    expect(normalizeChatCompletion(completion, "asked")).toBe(completion);
+    expect(normalizeChatCompletion(completion, "asked")).toEqual(normalizeChatCompletion({ ...wire(), choices: [{ ...wire().choices[0]!, finishReason: undefined }] }, "asked"));
+    const { usage: _usage, ...usageless } = wire();
+    expect(normalizeChatCompletion(usageless, "asked")).toBe(usageless);
+    const refused = { ...wire(), choices: [{ index: 0, message: { role: "assistant", content: null, refusal: "No." }, logprobs: { content: [] }, finish_reason: "content_filter" }] };
+    expect(normalizeChatCompletion(refused, "asked")).toBe(refused);
+  });
+});
+
+describe("normalizeChatCompletion: a completion off the wire shape in one respect is normalised, not passed on", () => {
+  const wire = () => ({
+    id: "chatcmpl-1",
+    object: "chat.completion",
+    created: 7,
+    model: "gpt-4o-mini",
+    choices: [{ index: 0, message: { role: "assistant", content: "Hi", refusal: null } as Record<string, unknown>, logprobs: null, finish_reason: "stop" as unknown }],
+    usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 } as unknown,
+  });
+  type Choice = { index: number; message: Record<string, unknown>; logprobs: unknown; finish_reason: unknown };
+  const first = (out: Record<string, unknown>) => (out.choices as Choice[])[0]!;
+  const withChoice = (change: (choice: Record<string, unknown>) => Record<string, unknown>) => (completion: ReturnType<typeof wire>) => ({ ...completion, choices: [change({ ...completion.choices[0]! })] });
+  const withMessage = (change: (message: Record<string, unknown>) => Record<string, unknown>) => withChoice((choice) => ({ ...choice, message: change({ ...(choice.message as Record<string, unknown>) }) }));
+  const cases: Array<[string, (completion: ReturnType<typeof wire>) => Record<string, unknown>, (normalized: Record<string, unknown>) => void]> = [
+    ["no id", ({ id: _id, ...rest }) => rest, (out) => expect(out.id).toMatch(/^chatcmpl-/)],
+    ["an empty id", (completion) => ({ ...completion, id: "" }), (out) => expect(out.id).toMatch(/^chatcmpl-./)],
+    ["a numeric id", (completion) => ({ ...completion, id: 5 }), (out) => expect(typeof out.id).toBe("string")],
+    ["another object", (completion) => ({ ...completion, object: "chat.completion.chunk" }), (out) => expect(out.object).toBe("chat.completion")],
+    ["a fractional created", (completion) => ({ ...completion, created: 7.5 }), (out) => expect(out.created).toBe(7)],
+    ["no model", ({ model: _model, ...rest }) => rest, (out) => expect(out.model).toBe("asked")],
+    ["an empty model", (completion) => ({ ...completion, model: "" }), (out) => expect(out.model).toBe("asked")],
+    ["a choice without index", withChoice(({ index: _index, ...rest }) => rest), (out) => expect(first(out).index).toBe(0)],
+    ["a choice that is not an object", (completion) => ({ ...completion, choices: [null] }), (out) => expect(first(out).message.role).toBe("assistant")],
+    ["a camelCase finishReason", withChoice(({ finish_reason: _reason, ...rest }) => ({ ...rest, finishReason: "length" })), (out) => expect(first(out)).not.toHaveProperty("finishReason")],
+    ["a null finish reason", withChoice((choice) => ({ ...choice, finish_reason: null })), (out) => expect(first(out).finish_reason).toBe("stop")],
+    ["a finish reason off the enum", withChoice((choice) => ({ ...choice, finish_reason: "END_TURN" })), (out) => expect(first(out).finish_reason).toBe("stop")],
+    ["no logprobs", withChoice(({ logprobs: _logprobs, ...rest }) => rest), (out) => expect(first(out).logprobs).toBeNull()],
+    ["logprobs that are not an object", withChoice((choice) => ({ ...choice, logprobs: "none" })), (out) => expect(first(out).logprobs).toBeNull()],
+    ["no message", withChoice(({ message: _message, ...rest }) => rest), (out) => expect(first(out).message).toEqual({ role: "assistant", content: null, refusal: null })],
+    ["a message without role", withMessage(({ role: _role, ...rest }) => rest), (out) => expect(first(out).message.role).toBe("assistant")],
+    ["a message of another role", withMessage((message) => ({ ...message, role: "model" })), (out) => expect(first(out).message.role).toBe("assistant")],
+    ["content in parts", withMessage((message) => ({ ...message, content: [{ type: "text", text: "H" }, "i"] })), (out) => expect(first(out).message.content).toBe("Hi")],
+    ["no content", withMessage(({ content: _content, ...rest }) => rest), (out) => expect(first(out).message.content).toBeNull()],
+    ["no refusal", withMessage(({ refusal: _refusal, ...rest }) => rest), (out) => expect(first(out).message.refusal).toBeNull()],
+    ["a refusal that is not text", withMessage((message) => ({ ...message, refusal: false })), (out) => expect(first(out).message.refusal).toBeNull()],
+    ["null usage", (completion) => ({ ...completion, usage: null }), (out) => expect(out).not.toHaveProperty("usage")],
+    ["usage that is not an object", (completion) => ({ ...completion, usage: 3 }), (out) => expect(out).not.toHaveProperty("usage")],
+    ["usage without prompt_tokens", (completion) => ({ ...completion, usage: { completion_tokens: 2, total_tokens: 2 } }), (out) => expect(out.usage).toEqual({ prompt_tokens: 0, completion_tokens: 2, total_tokens: 2 })],
+    ["usage without completion_tokens", (completion) => ({ ...completion, usage: { prompt_tokens: 1, total_tokens: 1 } }), (out) => expect(out.usage).toEqual({ prompt_tokens: 1, completion_tokens: 0, total_tokens: 1 })],
+    ["usage without total_tokens", (completion) => ({ ...completion, usage: { prompt_tokens: 1, completion_tokens: 2 } }), (out) => expect(out.usage).toEqual({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 })],
+    ["usage with promptTokens beside the snake_case counts", (completion) => ({ ...completion, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, promptTokens: 1 } }), (out) => expect(out.usage).not.toHaveProperty("promptTokens")],
+    ["usage with completionTokens beside them", (completion) => ({ ...completion, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, completionTokens: 2 } }), (out) => expect(out.usage).not.toHaveProperty("completionTokens")],
+    ["usage with totalTokens beside them", (completion) => ({ ...completion, usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, totalTokens: 3 } }), (out) => expect(out.usage).not.toHaveProperty("totalTokens")],
+  ];
+
+  it.each(cases)("with %s", (_name, change, check) => {
+    const draft = change(wire());
+    const normalized = normalizeChatCompletion(draft, "asked") as unknown as Record<string, unknown>;
+    expect(normalized).not.toBe(draft);
+    check(normalized);
+  });
+});

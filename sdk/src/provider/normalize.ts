@@ -69,6 +69,7 @@ function normalizeContent(content: unknown): string | null {
  */
 export function normalizeChatCompletion(draft: unknown, modelId: string): ChatCompletion {
   if (!isRecord(draft) || !Array.isArray(draft.choices)) throw new TypeError("the body has no choices array");
+  if (isWireCompletion(draft)) return draft;
   const { usage, ...rest } = draft;
   const choices = draft.choices.map((value, index) => {
     const choice = isRecord(value) ? value : {};
@@ -151,6 +152,31 @@ function isWireChunk(draft: Record<string, unknown>): draft is Record<string, un
     if ("promptTokens" in usage || "completionTokens" in usage || "totalTokens" in usage) return false;
   }
   return true;
+}
+
+const WIRE_COMPLETION_FINISH_REASONS = new Set<unknown>(["stop", "length", "tool_calls", "content_filter", "function_call"]);
+
+/**
+ * True when a completion already is what `normalizeChatCompletion` would build from it (an OpenAI or
+ * OpenAI-compatible service's own answer): every required field present and well-typed, nothing to rename or fill.
+ * It is then used as it is, in the service's key order, instead of being copied into an equal one, and the proxy
+ * passes on the service's own text for it.
+ */
+function isWireCompletion(draft: Record<string, unknown>): draft is Record<string, unknown> & ChatCompletion {
+  if (typeof draft.id !== "string" || draft.id === "" || draft.object !== "chat.completion" || !Number.isInteger(draft.created)) return false;
+  if (typeof draft.model !== "string" || draft.model === "") return false;
+  for (const choice of draft.choices as unknown[]) {
+    if (!isRecord(choice) || typeof choice.index !== "number" || "finishReason" in choice || !WIRE_COMPLETION_FINISH_REASONS.has(choice.finish_reason)) return false;
+    if (!(choice.logprobs === null || isRecord(choice.logprobs))) return false;
+    const message = choice.message;
+    if (!isRecord(message) || message.role !== "assistant") return false;
+    if (!(typeof message.content === "string" || message.content === null)) return false;
+    if (!(typeof message.refusal === "string" || message.refusal === null)) return false;
+  }
+  if (!("usage" in draft)) return true;
+  const usage = draft.usage;
+  if (!isRecord(usage) || typeof usage.prompt_tokens !== "number" || typeof usage.completion_tokens !== "number" || typeof usage.total_tokens !== "number") return false;
+  return !("promptTokens" in usage || "completionTokens" in usage || "totalTokens" in usage);
 }
 
 /**
