@@ -20,6 +20,11 @@ async function proxyOver(pool: string[], middleware: Middleware[] = []): Promise
   const fakes = await startMeshFakes();
   const config = { ...fakes.config, pools: { chat: { ...fakes.config.pools.chat, models: pool } } };
   const client = create({ config, fetch: createNodeFetch(), middleware });
+  return { server: await serve(client, fakes), client, fakes };
+}
+
+/** The proxy in front of `client`; `afterEach` closes both and the fakes. */
+async function serve(client: MeshClient, fakes: { close(): Promise<void> }): Promise<ProxyServer> {
   await client.ready();
   const server = await startProxyServer({ mesh: client, port: 0, tokens: [TOKEN] });
   stop = async () => {
@@ -27,7 +32,7 @@ async function proxyOver(pool: string[], middleware: Middleware[] = []): Promise
     await client.close();
     await fakes.close();
   };
-  return { server, client, fakes };
+  return server;
 }
 
 const chat = (server: ProxyServer) =>
@@ -70,21 +75,14 @@ describe("the proxy's JSON chat answer", () => {
   it("carries what a provider's _parseResponse hook changed in place", async () => {
     // A connector that rewrites the service's answer before the mesh sees it: the text the service sent is stale.
     class Renaming extends OpenAICompatibleProvider {
-      protected override _parseResponse(data: Record<string, unknown>): unknown {
+      protected override _parseResponse(data: Record<string, unknown>) {
         data.model = "renamed-by-hook";
-        return data;
+        return super._parseResponse(data);
       }
     }
     const fakes = await startMeshFakes();
     const provider = new Renaming({ id: "renaming", baseUrl: fakes.b.url, apiKey: "sk-test", models: [{ id: "beta", capabilities: ["generation.text-generation.chat-completion"] }], fetch: createNodeFetch() });
-    const client = create({ providers: [{ connector: "openai-compatible", instance: provider }] });
-    await client.ready();
-    const server = await startProxyServer({ mesh: client, port: 0, tokens: [TOKEN] });
-    stop = async () => {
-      await server.close(100);
-      await client.close();
-      await fakes.close();
-    };
+    const server = await serve(create({ providers: [{ connector: "openai-compatible", instance: provider }] }), fakes);
     const body = (await (await fetch(`${server.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify({ model: "beta", messages: hello }) })).json()) as { model: string };
     expect(body.model).toBe("renamed-by-hook");
     expect(fakes.b.requests).toHaveLength(1);
