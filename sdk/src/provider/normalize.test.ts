@@ -330,6 +330,7 @@ describe("normalizeChatCompletion: a completion off the wire shape in one respec
     ["a choice without index", withChoice(({ index: _index, ...rest }) => rest), (out) => expect(first(out).index).toBe(0)],
     ["a choice that is not an object", (completion) => ({ ...completion, choices: [null] }), (out) => expect(first(out).message.role).toBe("assistant")],
     ["a camelCase finishReason", withChoice(({ finish_reason: _reason, ...rest }) => ({ ...rest, finishReason: "length" })), (out) => expect(first(out)).not.toHaveProperty("finishReason")],
+    ["a camelCase finishReason beside finish_reason", withChoice((choice) => ({ ...choice, finishReason: "length" })), (out) => expect(first(out)).not.toHaveProperty("finishReason")],
     ["a null finish reason", withChoice((choice) => ({ ...choice, finish_reason: null })), (out) => expect(first(out).finish_reason).toBe("stop")],
     ["a finish reason off the enum", withChoice((choice) => ({ ...choice, finish_reason: "END_TURN" })), (out) => expect(first(out).finish_reason).toBe("stop")],
     ["no logprobs", withChoice(({ logprobs: _logprobs, ...rest }) => rest), (out) => expect(first(out).logprobs).toBeNull()],
