@@ -131,7 +131,7 @@ const chatCompletions: Route = async (client, request, context) => {
  */
 function meshJson(value: unknown): Reply {
   const served = servedBy(value);
-  const raw = typeof value === "object" && value !== null ? (value as { [RAW_JSON]?: unknown })[RAW_JSON] : undefined;
+  const raw = (value as { [RAW_JSON]?: unknown } | null)?.[RAW_JSON];
   // The service's text, when the SDK vouches that the answer is unchanged: not parsed-then-serialised again.
   const text = typeof raw === "string" ? raw : JSON.stringify(value);
   if (!served) return new JsonReply(200, text);
