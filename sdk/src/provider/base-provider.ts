@@ -441,7 +441,8 @@ export abstract class BaseProvider implements Provider {
       let completed = false;
       let finished = false;
       try {
-        for await (const event of parseSse(body, { onWait: (waiting) => transfer.waiting(waiting) })) {
+        // Once finished, leaving the loop reads the rest of the body instead of closing the connection.
+        for await (const event of parseSse(body, { onWait: (waiting) => transfer.waiting(waiting), complete: () => finished })) {
           const result = this._parse(context.modelId, event.data, () => this._parseSseChunk(event, context));
           if (result === "done") {
             finished = true;

@@ -20,6 +20,44 @@ export interface ParseSseOptions {
    * timer only while it is really waiting on the server (never while the consumer is busy).
    */
   onWait?: (waiting: boolean) => void;
+  /**
+   * Asked when the reader stops before the body ended: true when the answer is complete (its end marker or finish
+   * reason was read), so what is left of the body (the `[DONE]` line, the end of the chunked body) is read to its end
+   * in the background and the connection can carry the next request. False or absent: the body is cancelled, which
+   * closes the connection and stops the service generating what nobody reads.
+   */
+  complete?: () => boolean;
+}
+
+/** What the background read after a complete answer may take before it gives up and closes the connection instead. */
+export const SSE_DRAIN_LIMITS = { bytes: 64 * 1024, ms: 2_000 } as const;
+
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Reads the rest of a body whose answer is complete, so an HTTP/1.1 connection goes back to its pool rather than
+ * being closed (a new TCP and TLS handshake for the next request). Bounded: a body that goes on past
+ * `SSE_DRAIN_LIMITS` is cancelled. The lock is released once done.
+ */
+async function drainRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  let bytes = 0;
+  const timer = setTimeout(() => void reader.cancel().catch(() => {}), SSE_DRAIN_LIMITS.ms);
+  // A Node process must not stay alive for a server that never ends its body.
+  (timer as { unref?: () => void }).unref?.();
+  try {
+    for (let result = await reader.read(); !result.done; result = await reader.read()) {
+      bytes += result.value.byteLength;
+      if (bytes > SSE_DRAIN_LIMITS.bytes) {
+        await reader.cancel();
+        break;
+      }
+    }
+  } catch {
+    // Cut by the timer or by the connection: nothing to keep.
+  } finally {
+    clearTimeout(timer);
+    reader.releaseLock();
+  }
 }
 
 /**
@@ -64,11 +102,16 @@ export async function* parseSse(stream: ReadableStream<Uint8Array>, options: Par
     while (pending.length > 0) yield pending.shift() as SseEvent;
     finished = true;
   } finally {
-    if (!finished) {
+    if (finished) reader.releaseLock();
+    // The answer is complete but its body not yet ended: read the rest. Its end is normally already on its way (the
+    // `[DONE]` line and the end of the chunked body come together): wait one turn of the event loop for it, so the
+    // connection is free before the caller's next request; then the caller goes on and the read finishes alone.
+    else if (options.complete?.()) await Promise.race([drainRest(reader), nextTurn()]);
+    else {
       // Early exit or failure: tell the source we are gone so the connection closes instead of buffering on.
       await reader.cancel().catch(() => {});
+      reader.releaseLock();
     }
-    reader.releaseLock();
   }
 }
 

@@ -28,6 +28,8 @@ export interface LocalServer {
   server: Server;
   /** Every exchange so far and how it ended: what a test checks to prove a client really closed the upstream. */
   exchanges: ExchangeRecord[];
+  /** TCP connections accepted so far: what a test checks to prove a client kept its connection alive. */
+  readonly connections: number;
   /** Stops listening and destroys every open socket, so a hanging or streaming response never keeps a test alive. */
   close(): Promise<void>;
 }
@@ -44,6 +46,7 @@ export async function startLocalServer(handler: RequestHandler, options: { port?
   const sockets = new Set<Socket>();
   const exchanges: ExchangeRecord[] = [];
   const shutdown = { closing: false };
+  let connections = 0;
   const server = createServer((request, response) => {
     exchanges.push(watchEnding(request, response, shutdown));
     runHandler(handler, request, response);
@@ -51,6 +54,7 @@ export async function startLocalServer(handler: RequestHandler, options: { port?
   server.on("connection", (socket) => {
     // Each SSE frame must leave as its own packet, or time-to-first-chunk measurements lie.
     socket.setNoDelay(true);
+    connections += 1;
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
@@ -60,6 +64,9 @@ export async function startLocalServer(handler: RequestHandler, options: { port?
     port,
     server,
     exchanges,
+    get connections() {
+      return connections;
+    },
     close: () => {
       shutdown.closing = true;
       return closeServer(server, sockets);

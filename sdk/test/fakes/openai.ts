@@ -25,7 +25,9 @@ export type FakeMode =
   /** After the role chunk, `comments` SSE keep-alive comments (`: keep-alive`), `intervalMs` apart, then the answer. */
   | { kind: "keep-alive"; comments: number; intervalMs: number }
   | { kind: "malformed" }
-  | { kind: "hang" };
+  | { kind: "hang" }
+  /** The whole stream, `[DONE]` included, then the response is left open (a server that never ends its body). */
+  | { kind: "open-after-done" };
 
 export interface RecordedRequest {
   method: string;
@@ -67,6 +69,8 @@ export interface FakeOpenAI {
   requests: RecordedRequest[];
   /** How each exchange ended on the server's side (completed, or closed by the client first), in arrival order. */
   exchanges: ExchangeRecord[];
+  /** TCP connections accepted so far (a client that keeps its connection alive opens one for many requests). */
+  readonly connections: number;
   /** one-shot, FIFO, consumed by the next matching request */
   enqueue(mode: FakeMode, match?: { model?: string; path?: string }): void;
   /** persistent until reset(); a model-specific mode wins over a global one */
@@ -160,6 +164,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     url: `${local.url}/v1`,
     requests: state.requests,
     exchanges: local.exchanges,
+    get connections() {
+      return local.connections;
+    },
     enqueue(mode, match = {}) {
       state.queued.push({ mode, match });
     },
@@ -1348,6 +1355,7 @@ async function writeFrames(exchange: Exchange, frames: StreamFrame[], mode: Fake
   }
   if (mode.kind === "break-stream") return void hangUp(response);
   if (exchange.signal.aborted || response.destroyed) return;
+  if (mode.kind === "open-after-done") return void response.write("data: [DONE]\n\n");
   response.end("data: [DONE]\n\n");
 }
 
