@@ -7,23 +7,26 @@ import { wireCapture, type Reply } from "./wire-capture.js";
 // BaseProvider's default hooks as a custom provider (the FAQ's CDK) inherits them, seen at both ends: the request a
 // service receives (headers, body, prefix marking) and what the caller gets (errors, chunk identity, timeouts).
 //
-// Mutants of base-provider.ts left alive by this file and base-provider-wire.test.ts, judged equivalent:
-// - the `modelId === undefined ? {} : { modelId }` spreads (L203, L234): the error classes set `modelId: undefined`
-//   either way; `typeof code === "number" ? code : Number(code)` (L201): Number() of a number is the number;
-// - the URL-to-host cache (L217, L219): only its memory, not its answers, changes;
-// - `typeof FormData !== "undefined"` (L244): always true on Node and browsers;
-// - `{ body: undefined }` vs no body (L255, L296): fetch treats them alike;
-// - the error body's parsing (L275, L279): an empty or blank body ends up as the same text whichever way it is
-//   tested; `reason ?? error` (L282): an aborted signal always has a reason;
-// - `_secrets()` and the transfer's secrets (L207, L242): the error factory also scrubs every configured key through
+// Mutants of base-provider.ts left alive by this file, base-provider-wire.test.ts and the other base-provider-*.test.ts
+// files (with the provider tests), judged equivalent (line numbers of the source as of 2026-12-02, commit ed651f9):
+// - the `modelId === undefined ? {} : { modelId }` spreads (L203, L251, L312): the error classes set `modelId:
+//   undefined` either way; `typeof code === "number" ? code : Number(code)` (L201): Number() of a number is the number;
+// - the caches of resolved URLs and hosts (L219 → true, L222, L224, L234, L236): only their memory, not their answers,
+//   changes (an overridden _resolveUrl is asked every time: sdk/src/provider/resolve-url.test.ts);
+// - `typeof FormData !== "undefined"` (L261): always true on Node and browsers;
+// - `{ body: undefined }` vs no body (L272, L313: JSON.stringify(undefined) is undefined): fetch treats them alike;
+// - the error body's parsing (L296): an empty or blank body ends up as the same text whichever way it is tested;
+//   `reason ?? error` → `&&` (L299): a read the caller aborted is classified as the signal's reason itself, and no
+//   abort can land between the read and the synchronous JSON.parse;
+// - `_secrets()` and the transfer's secrets (L207, L259): the error factory also scrubs every configured key through
 //   every key a provider was configured with (`rememberSecrets`), so dropping these lists leaves the message clean;
-// - the raw-chunk and identity bookkeeping (L348, L357, L360): re-setting the stream's id from a chunk that got it
-//   from the stream changes nothing;
-// - `some(carriesContent)` → `every` (L441) differs only for several choices streamed at once with a timer running;
+// - the stream identity bookkeeping (L451, L455): re-setting the stream's id from a chunk that got it from the stream
+//   changes nothing;
+// - `some(carriesContent)` → `every` (L458) differs only for several choices streamed at once with a timer running;
 // - the key's and config's property flags (L94, L95) other than enumerability: nothing rewrites or redefines them;
-// - the iterator's `throw` (L468): `for await` never calls it;
-// - `?? ""` for a missing content type (L382), the empty-messages and optional-chaining guards (L171, L173): the
-//   other guard in each pair gives the same result.
+// - the iterator's `throw` (L485): `for await` never calls it;
+// - `?? ""` for a missing content type (L399, no coverage), the empty-messages and optional-chaining guards (L171,
+//   L173): the other guard in each pair gives the same result.
 
 class Bare extends BaseProvider {
   /** What a subclass author would log: the normalised configuration. */

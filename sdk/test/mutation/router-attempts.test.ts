@@ -2,6 +2,36 @@
  * The router's attempt loop (core/router.ts nextModel/afterFailure/callOptions/route/explain), observed through a
  * scripted in-process provider: which model each attempt reached, the waits the injected clock recorded, the
  * options each call carried, and what the caller got.
+ *
+ * Mutants of core/router.ts left alive by the router's mutation tests and the routing, failover, stream, budget, mesh,
+ * middleware and usage suites, judged equivalent (line numbers of the source as of 2026-12-02, commit ed651f9):
+ * - `reserving === true || (reserving !== false && (await reserving))` (L183, L244): `=== true` → false, `true` →
+ *   false, `!== false` → true, `false` → true leave the same boolean; only a plain value is awaited (a microtask turn);
+ * - `!right` (L129): addCounts' right is always an attemptUsage result, never undefined;
+ * - `lastModel ?? ""` (L240, no coverage): text is delivered only after lastModel is set;
+ * - `middleware.length > 0` (L295, L345, L599) and `hooks.length === 0` (L636): with no middleware the kept chunks,
+ *   the context and afterStream are read by nothing, and runMiddleware over an empty list calls the provider directly;
+ * - `typeof value === "number"` (L394): Number.isFinite refuses every non-number anyway;
+ * - `!route.fitting` (L442) → true: fitting again gives the same list (features and providers are fixed per request);
+ *   `fitting.length === 0` (L444, L770) → false: the same NoCapableModelError is built from the same empty list;
+ * - `this.deps.budget?.` (L484, L516, L724): the mesh always passes a ledger;
+ * - `observing()` guards (L498, L523, L528, L736, L863): when nothing observes, the sink is the null sink;
+ * - `delay !== undefined` (L564, L565): an undefined delay leaves retryInMs undefined either way, and
+ *   `cooldownUntil <= now + undefined` is false;
+ * - `member.probing = false` → true on a key taken out (L691): a disabled model is unavailable whatever the flag,
+ *   and thawKey clears it before the model can be picked again;
+ * - the RateLimitError and retryAfter checks (L695, L805): only RateLimitError has retryAfter, `undefined > 0` is
+ *   false, and retryDelay treats a NaN retry-after as none;
+ * - `"failover"` → `""` for a non-ModelMesh error (L794): its code is provider_exception, so countsAgainstModel and
+ *   recordFailure decide the same, and "" is neither fatal nor retry;
+ * - `?.user` (L837): every caller passes an object body; `?.usage` (L202): a null answer (a middleware fallback of
+ *   null) already fails in the chat route's usageOf before this line;
+ * - isAsyncIterable's object and null checks (L879): a fallback that is not an object (null, a string) fails the
+ *   attempt as provider_exception either way (in completionToChunks or at `in`); only the wrapped message differs;
+ * - the empty-pool and missing-provider messages and `!provider`, `pool.members.length === 0` (L774, L775, L814, no
+ *   coverage or survived): configuration refuses a pool no model offers and resolvePool refuses a target no pool
+ *   serves, so a routed request never meets an empty pool; a provider dropped mid-request was not reached here.
+ * The unit prices of costOf (L149, L150: characters, seconds, images) are killed by sdk/test/unit-pricing.test.ts.
  */
 import { describe, expect, it } from "vitest";
 import { AllProvidersExhaustedError, InvalidRequestError, NoCapableModelError, ProviderError, RateLimitError } from "../../src/wire/errors.js";
