@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatSseComment, formatSseEvent, isDoneSentinel, parseSse, SSE_DONE } from "./sse.js";
+import { formatSseComment, formatSseEvent, isDoneSentinel, parseSse, SSE_DONE, SSE_DRAIN_LIMITS } from "./sse.js";
 import type { SseEvent } from "./sse.js";
 
 const encoder = new TextEncoder();
@@ -128,6 +128,63 @@ describe("parseSse", () => {
       // consume
     }
     expect(waits).toEqual([true, false, true, false]);
+  });
+});
+
+/** A byte stream that counts its reads and says whether it was cancelled or is still locked. */
+function countingStream(pieces: string[]) {
+  const source = streamOf(pieces);
+  let reads = 0;
+  const reader = source.getReader();
+  source.getReader = (() => ({
+    read: () => {
+      reads += 1;
+      return reader.read();
+    },
+    cancel: (reason?: unknown) => reader.cancel(reason),
+    releaseLock: () => reader.releaseLock(),
+  })) as unknown as typeof source.getReader;
+  return { stream: source, reads: () => reads, cancelled: source.cancelled };
+}
+
+describe("parseSse: leaving a complete answer", () => {
+  const first = 'data: {"a":1}\n\n';
+  const leave = async (stream: ReadableStream<Uint8Array>, complete: (() => boolean) | undefined) => {
+    for await (const _event of parseSse(stream, complete ? { complete } : {})) break;
+  };
+
+  it("reads the rest of the body to its end instead of cancelling it, so the connection can be reused", async () => {
+    const counted = countingStream([first, "data: [DONE]\n\n", ": the end\n\n"]);
+    await leave(counted.stream, () => true);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // The first event's read, the two left, and the read that saw the end.
+    expect(counted.reads()).toBe(4);
+    expect(counted.cancelled()).toBe(false);
+    expect(counted.stream.locked).toBe(false);
+  });
+
+  it("releases the body of an answer read to its end", async () => {
+    const counted = countingStream([first, "data: [DONE]\n\n"]);
+    expect(await collect(counted.stream)).toHaveLength(2);
+    expect(counted.stream.locked).toBe(false);
+    expect(counted.cancelled()).toBe(false);
+  });
+
+  it("cancels a rest longer than the drain limit", async () => {
+    const counted = countingStream([first, "x".repeat(SSE_DRAIN_LIMITS.bytes), "more", "and more"]);
+    await leave(counted.stream, () => true);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(counted.cancelled()).toBe(true);
+    expect(counted.reads()).toBe(3);
+  });
+
+  it("cancels at once when the answer is not complete, or nobody says", async () => {
+    for (const complete of [() => false, undefined]) {
+      const counted = countingStream([first, "data: [DONE]\n\n"]);
+      await leave(counted.stream, complete);
+      expect(counted.cancelled()).toBe(true);
+      expect(counted.reads()).toBe(1);
+    }
   });
 });
 
