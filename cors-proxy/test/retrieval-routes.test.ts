@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { create, type MeshClient } from "modelmesh";
 import { startFakeCohere } from "../../sdk/test/fakes/cohere.js";
 import type { FakeControls } from "../../sdk/test/fakes/fake-kit.js";
@@ -57,5 +57,25 @@ describe("the proxy serves rerank, search and scrape under /v1", () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { type: "invalid_request_error", param: "query" } });
     expect(tavily.requests.length).toBe(before);
+  });
+});
+
+describe("a client leaving mid-request", () => {
+  // The fake holds its answer back (`hang`) until its client goes: only the abort the route hands on ends it.
+  const cases: Array<[string, () => FakeControls, unknown]> = [
+    ["/v1/search", () => tavily, { model: "web-search", query: "modelmesh" }],
+    ["/v1/scrape", () => firecrawl, { model: "web-scraping", url: "https://example.org/a" }],
+    ["/v1/rerank", () => cohere, { model: "reranking", query: "capital of France", documents: ["Berlin", "Paris"] }],
+  ];
+
+  it.each(cases)("%s: the service's request is closed too", async (path, fake, body) => {
+    const before = fake().exchanges.length;
+    fake().enqueue({ kind: "hang" });
+    const leave = new AbortController();
+    const answered = fetch(`${server.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body), signal: leave.signal }).catch((error: unknown) => error);
+    await vi.waitFor(() => expect(fake().exchanges.length).toBe(before + 1), { timeout: 2_000 });
+    leave.abort();
+    expect(await answered).toMatchObject({ name: "AbortError" });
+    await vi.waitFor(() => expect(fake().exchanges[before]!.ending).toBe("client-closed"), { timeout: 2_000 });
   });
 });
