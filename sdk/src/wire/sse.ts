@@ -64,7 +64,8 @@ async function drainRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promi
  * Parses an SSE byte stream into events as bytes arrive. UTF-8 is decoded in streaming mode, so a character split
  * across two network chunks is never mangled. Comments (`: keep-alive`, `: OPENROUTER PROCESSING`) are skipped.
  * An event is dispatched only at its blank line: a body that ends mid-event drops that partial event, as the spec
- * says. Leaving the loop early (`break`, `return()`) cancels the body, which closes the connection.
+ * says. Leaving the loop early (`break`, `return()`) cancels the body, which closes the connection, unless
+ * `options.complete()` says the answer is complete: then the rest of the body is read, so the connection is kept.
  * @example
  * for await (const event of parseSse(response.body)) {
  *   if (isDoneSentinel(event.data)) break;
