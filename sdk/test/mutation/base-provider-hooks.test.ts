@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { BaseProvider, ConfigError, ConnectionError, ProviderError, TimeoutError } from "../../src/index.js";
 import type { SseEvent } from "../../src/wire/sse.js";
-import type { ChatCompletionChunk, ChatCompletionCreateParams } from "../../src/wire/types.js";
-import { wireCapture, type Reply } from "./wire-capture.js";
+import type { ChatCompletionCreateParams } from "../../src/wire/types.js";
+import { caught, drain, wireCapture, type Reply } from "./wire-capture.js";
 
 // BaseProvider's default hooks as a custom provider (the FAQ's CDK) inherits them, seen at both ends: the request a
 // service receives (headers, body, prefix marking) and what the caller gets (errors, chunk identity, timeouts).
@@ -41,19 +41,6 @@ const event = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
 const bare = (reply: Reply, config: Record<string, unknown> = {}) => {
   const wire = wireCapture(reply);
   return { wire, provider: new Bare({ baseUrl: "https://corp.test/v1", apiKey: "corp-key-0123456789", fetch: wire.fetch, models: [{ id: "m" }], ...config }) };
-};
-const caught = async (promise: Promise<unknown>): Promise<Error & Record<string, unknown>> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & Record<string, unknown>;
-  }
-  throw new Error("no error");
-};
-const drain = async (iterable: AsyncIterable<ChatCompletionChunk>) => {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of iterable) chunks.push(chunk);
-  return chunks;
 };
 
 describe("configuration checks", () => {

@@ -3,7 +3,7 @@ import { BaseProvider, ProviderError } from "../../src/index.js";
 import type { SseEvent } from "../../src/wire/sse.js";
 import type { ChatCompletionChunk, ChatCompletionCreateParams } from "../../src/wire/types.js";
 import type { ChunkDraftResult } from "../../src/provider/provider-config.js";
-import { wireCapture } from "./wire-capture.js";
+import { caught, drain, wireCapture } from "./wire-capture.js";
 
 // Answers at the edges of what BaseProvider reads, seen by the caller: an `error: null` beside a body without choices,
 // an error status whose body breaks while it is read, a subclass parser that returns undefined, and which chunks keep
@@ -14,19 +14,6 @@ class Bare extends BaseProvider {}
 const RAW = Symbol.for("modelmesh.raw-chunk");
 const rawOf = (chunk: ChatCompletionChunk) => (chunk as unknown as Record<symbol, unknown>)[RAW];
 const request: ChatCompletionCreateParams = { model: "m", messages: [{ role: "user", content: "Hi" }] };
-const caught = async (promise: Promise<unknown>): Promise<Error & Record<string, unknown>> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & Record<string, unknown>;
-  }
-  throw new Error("no error");
-};
-const drain = async (iterable: AsyncIterable<ChatCompletionChunk>) => {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of iterable) chunks.push(chunk);
-  return chunks;
-};
 const provider = (fetch: typeof globalThis.fetch) => new Bare({ baseUrl: "https://corp.test/v1", apiKey: "corp-key-0123456789", fetch, models: [{ id: "m" }] });
 
 describe("`error: null` is no error", () => {

@@ -97,3 +97,13 @@ export async function drain(stream: AsyncIterable<ChatCompletionChunk>): Promise
 export function shapes(chunks: ChatCompletionChunk[]): Array<Pick<ChatCompletionChunk, "id" | "object" | "model" | "choices" | "usage">> {
   return chunks.map(({ created: _created, ...rest }) => rest as Pick<ChatCompletionChunk, "id" | "object" | "model" | "choices" | "usage">);
 }
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function caught(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & Record<string, unknown>;
+  }
+  throw new Error("no error");
+}
