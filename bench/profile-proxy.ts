@@ -5,6 +5,9 @@
  *
  *   npx tsx --conditions=modelmesh-source bench/profile-proxy.ts [json|sse] [seconds] [connections]
  *
+ * With 1 connection the load is sequential (one request at a time over one keep-alive connection, about `seconds`
+ * × 1,000 requests), as the sequential rows of the throughput benchmark: every request pays its whole path.
+ *
  * The fake upstream, the proxy (the real CLI, started with `node --cpu-prof`) and the load generator each run in a
  * process of their own, as in the throughput benchmark. The raw `.cpuprofile` stays in a temporary directory whose
  * path is printed (open it in Chrome DevTools' Performance panel for the full tree).
@@ -13,7 +16,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUILT_CLI, CLI, runJsonChild, startChild } from "../cors-proxy/bench/children.js";
-import type { LoadPlan, ThroughputSample } from "../cors-proxy/bench/load-process.js";
+import type { LoadPlan, SequentialSample, ThroughputSample } from "../cors-proxy/bench/load-process.js";
 
 interface ProfileNode {
   id: number;
@@ -74,9 +77,17 @@ async function main(): Promise<void> {
   const proxy = await startChild(CLI, ["--config", config, "--port", "0"], { ready: /listening on (http:\/\/\S+)/, nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${directory}`], ...BUILT_CLI });
   try {
     const body = kind === "json" ? JSON.stringify({ model: MODEL, messages: MESSAGES }) : JSON.stringify({ model: MODEL, messages: MESSAGES, stream: true, stream_options: { include_usage: true } });
-    const plan: LoadPlan = { kind: "throughput", targets: [{ name: "mesh", url: `${proxy.announced}/v1/chat/completions`, body, headers: { "content-type": "application/json", authorization: "Bearer sk-bench" }, pid: proxy.process.pid! }], rounds: 1, seconds, warmupSeconds: 1, connections };
-    const [sample] = await runJsonChild<ThroughputSample[]>("cors-proxy/bench/load-process.ts", [JSON.stringify(plan)]);
-    process.stdout.write(`${kind}: ${sample!.requestsPerSecond.toFixed(0)} req/s, p99 ${sample!.p99Ms} ms, ${sample!.errors + sample!.non2xx} errors, ${sample!.cpuUsPerRequest.toFixed(0)} CPU µs per request\n`);
+    const target = { name: "mesh", url: `${proxy.announced}/v1/chat/completions`, body, headers: { "content-type": "application/json", authorization: "Bearer sk-bench" }, pid: proxy.process.pid! };
+    if (connections === 1) {
+      const plan: LoadPlan = { kind: "sequential", targets: [target], rounds: 1, requests: seconds * 1000, warmup: 500 };
+      const [sample] = await runJsonChild<SequentialSample[]>("cors-proxy/bench/load-process.ts", [JSON.stringify(plan)]);
+      const median = sample!.latenciesUs[Math.floor(sample!.latenciesUs.length / 2)]!;
+      process.stdout.write(`${kind}, sequential: median ${median.toFixed(0)} µs, ${sample!.failures} failures, ${sample!.cpuUsPerRequest.toFixed(0)} CPU µs per request\n`);
+    } else {
+      const plan: LoadPlan = { kind: "throughput", targets: [target], rounds: 1, seconds, warmupSeconds: 1, connections };
+      const [sample] = await runJsonChild<ThroughputSample[]>("cors-proxy/bench/load-process.ts", [JSON.stringify(plan)]);
+      process.stdout.write(`${kind}: ${sample!.requestsPerSecond.toFixed(0)} req/s, p99 ${sample!.p99Ms} ms, ${sample!.errors + sample!.non2xx} errors, ${sample!.cpuUsPerRequest.toFixed(0)} CPU µs per request\n`);
+    }
   } finally {
     // SIGTERM lets the CLI close and exit normally, which is when V8 writes the profile.
     // V8 writes the profile when the process exits. On Node 20 a process with tsx's loader thread can hang after

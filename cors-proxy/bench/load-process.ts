@@ -43,6 +43,8 @@ export interface SequentialSample {
   round: number;
   latenciesUs: number[];
   failures: number;
+  /** CPU time of the serving process per answered request, in µs (coarse: /proc counts 10 ms ticks); NaN when unknown. */
+  cpuUsPerRequest: number;
 }
 
 const TICK_US = 1e6 / 100; // USER_HZ: /proc reports CPU time in clock ticks of 10 ms on Linux.
@@ -114,12 +116,14 @@ async function sequential(plan: Extract<LoadPlan, { kind: "sequential" }>): Prom
     for (const target of rotate(plan.targets, round)) {
       const latenciesUs: number[] = [];
       let failures = 0;
+      const cpuBefore = cpuMicros(target.pid);
       for (let index = 0; index < plan.requests; index++) {
         const { micros, ok } = await once(target);
         if (ok) latenciesUs.push(micros);
         else failures++;
       }
-      samples.push({ target: target.name, round, latenciesUs: latenciesUs.sort((a, b) => a - b), failures });
+      const cpuUsPerRequest = (cpuMicros(target.pid) - cpuBefore) / Math.max(1, latenciesUs.length);
+      samples.push({ target: target.name, round, latenciesUs: latenciesUs.sort((a, b) => a - b), failures, cpuUsPerRequest });
     }
   }
   return samples;

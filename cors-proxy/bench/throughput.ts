@@ -136,6 +136,11 @@ function sequentialRows(kind: Kind, samples: SequentialSample[]): ThroughputRow[
     );
   }
   const failures = samples.reduce((sum, sample) => sum + sample.failures, 0);
+  const cpu = (name: string) => median(samples.filter((sample) => sample.target === name).map((sample) => sample.cpuUsPerRequest));
+  if (!Number.isNaN(cpu("pass-through"))) {
+    // Added latency is CPU on the critical path plus waiting; this row tells the two apart.
+    rows.push({ section, name: `CPU µs per request, pass-through / mesh / relay (medians; context)`, value: ["pass-through", "mesh", "relay"].map((name) => cpu(name).toFixed(0)).join(" / ") });
+  }
   rows.push({ section, name: `direct median µs, pass-through added median µs, failures (context)`, value: `${median(Array.from({ length: rounds }, (_, round) => at("direct", round, 0.5))).toFixed(0)}, ${median(passAdded).toFixed(0)}, ${failures}` });
   return rows;
 }
