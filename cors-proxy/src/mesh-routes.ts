@@ -16,8 +16,10 @@ export interface RouteContext {
 
 type Route = (client: MeshClient, request: ProxyRequest, context: RouteContext) => Promise<Reply>;
 
-/** Where the SDK keeps the service's JSON text of a chunk it passed on unchanged (`sdk/src/provider/base-provider.ts`). */
+/** Where the SDK keeps the service's JSON text of a chunk it passed on unchanged (`sdk/src/wire/raw-text.ts`). */
 const RAW_CHUNK = Symbol.for("modelmesh.raw-chunk");
+/** The request option that asks the SDK to keep that text (it costs every chunk a property, so only on request). */
+const KEEP_RAW_CHUNKS = Symbol.for("modelmesh.keep-raw-chunks");
 /** A completion the mesh passed on unchanged carries the service's own JSON text for it (set by the SDK's provider). */
 const RAW_JSON = Symbol.for("modelmesh.raw-json");
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
@@ -117,7 +119,7 @@ export function knownModelNames(client: MeshClient): (name: string) => boolean {
 const chatCompletions: Route = async (client, request, context) => {
   const body = await readJson(request, context.maxBodyBytes);
   if (body.stream === true) {
-    const stream = await client.chat.completions.create(body as never, { signal: context.signal });
+    const stream = await client.chat.completions.create(body as never, { signal: context.signal, [KEEP_RAW_CHUNKS]: true } as { signal: AbortSignal });
     // A SourceReply, not a Response over a web stream: the node adapter writes the events straight to the socket.
     return new SourceReply(200, sseSource(stream as AsyncIterable<unknown>, context, client), SSE_HEADERS);
   }

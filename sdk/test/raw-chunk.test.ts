@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { create, type ChatCompletionChunk } from "../src/index.js";
 
 // A chunk the mesh passes on unchanged keeps the service's JSON text under Symbol.for("modelmesh.raw-chunk"), so the
-// proxy can write it without serialising it again. It must never be there when it would not be exactly the chunk.
+// proxy can write it without serialising it again. It must never be there when it would not be exactly the chunk, and
+// only a caller that asks for it (request option Symbol.for("modelmesh.keep-raw-chunks"), the proxy) gets it.
 const RAW = Symbol.for("modelmesh.raw-chunk");
+const KEEP_RAW_CHUNKS = Symbol.for("modelmesh.keep-raw-chunks");
 const rawOf = (chunk: ChatCompletionChunk) => (chunk as unknown as Record<symbol, unknown>)[RAW];
 
 // Spaced JSON, so the service's text and JSON.stringify of the chunk differ and the test can tell which one it got.
@@ -28,8 +30,9 @@ function mesh(options: { priced?: boolean; middleware?: object[] } = {}) {
   });
 }
 
-async function chunks(client: ReturnType<typeof mesh>): Promise<ChatCompletionChunk[]> {
-  const stream = await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "hi" }], stream: true, stream_options: { include_usage: true } });
+async function chunks(client: ReturnType<typeof mesh>, keepRaw = true): Promise<ChatCompletionChunk[]> {
+  const options = keepRaw ? ({ [KEEP_RAW_CHUNKS]: true } as object) : {};
+  const stream = await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "hi" }], stream: true, stream_options: { include_usage: true } }, options);
   const all: ChatCompletionChunk[] = [];
   for await (const chunk of stream) all.push(chunk);
   return all;
@@ -48,6 +51,12 @@ describe("the service's text of an unchanged chunk", () => {
       expect(Object.getOwnPropertySymbols({ ...chunk })).not.toContain(RAW);
       if (rawOf(chunk) !== undefined) expect(JSON.parse(rawOf(chunk) as string)).toEqual(chunk);
     }
+  });
+
+  it("is not attached for a caller that did not ask for it (an app reading chunks has no use for it)", async () => {
+    const all = await chunks(mesh(), false);
+    expect(all.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("")).toBe("Hello");
+    for (const chunk of all) expect(rawOf(chunk)).toBeUndefined();
   });
 
   it("is dropped when the mesh changes the chunk: the cost on a priced usage chunk, or a middleware's onChunk", async () => {

@@ -1,4 +1,5 @@
 import { markServed } from "../wire/served.js";
+import { KEEP_RAW_CHUNKS, RAW_CHUNK, RAW_JSON } from "../wire/raw-text.js";
 import {
   AllProvidersExhaustedError,
   ModelMeshError,
@@ -40,6 +41,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Who the request is for (`"site:example.com"`, a proxy token's name): counted in `usage.byScope`, held to `budget.scopes`. */
   scope?: string;
+  /** Streamed chunks passed on unchanged carry the service's text for them (`wire/raw-text.ts`); the proxy sets it. */
+  [KEEP_RAW_CHUNKS]?: boolean;
 }
 
 export interface RouterDependencies {
@@ -102,9 +105,6 @@ interface OpenedStream {
 type EventInput = MeshEvent extends infer Event ? (Event extends MeshEvent ? Omit<Event, "timestamp"> & { timestamp?: number } : never) : never;
 
 const LATENCY_SMOOTHING = 0.3;
-/** The service's JSON text of a chunk, set by the provider (`base-provider.ts`); dropped whenever a chunk changes. */
-const RAW_CHUNK = Symbol.for("modelmesh.raw-chunk");
-const RAW_JSON = Symbol.for("modelmesh.raw-json");
 /** A stream's overall limit when none is configured: the official OpenAI client's 10 minutes. */
 const STREAM_TOTAL_TIMEOUT_MS = 600_000;
 let requestCounter = 0;
@@ -834,6 +834,7 @@ export class Router {
       callOptions.stallTimeoutMs = options.stallTimeout ?? timeouts.stallTimeoutMs;
     }
     if (options.headers) callOptions.headers = options.headers;
+    if (options[KEEP_RAW_CHUNKS] === true) callOptions[KEEP_RAW_CHUNKS] = true;
     route.callOptions = callOptions;
     return callOptions;
   }

@@ -16,6 +16,7 @@ import { completionToChunks, normalizeChatCompletion, normalizeChatCompletionChu
 import { parseOpenAIRateLimitHeaders } from "./rate-limit-headers.js";
 import { Transfer, type TransferControl } from "./transfer.js";
 import { streamedBody } from "./body-reader.js";
+import { KEEP_RAW_CHUNKS, RAW_CHUNK, RAW_JSON } from "../wire/raw-text.js";
 
 export * from "./provider-config.js";
 export * from "./normalize.js";
@@ -23,14 +24,6 @@ export * from "./rate-limit-headers.js";
 export * from "./multipart.js";
 export * from "./transfer.js";
 
-/**
- * Where a chunk keeps the JSON text the service sent for it, when that text is exactly the chunk (non-enumerable, so
- * copies, JSON.stringify and comparisons never see it; whoever changes a chunk in place must delete it). A global
- * symbol, as `BODY_READER`: the proxy reads it by name.
- */
-const RAW_CHUNK = Symbol.for("modelmesh.raw-chunk");
-/** The service's own JSON text of a completion passed on unchanged (see `chat`). */
-const RAW_JSON = Symbol.for("modelmesh.raw-json");
 
 /** What `_send` needs to make one HTTP request. */
 export interface SendOptions {
@@ -327,9 +320,14 @@ export abstract class BaseProvider implements Provider {
     try {
       return parse();
     } catch (error) {
-      if (error instanceof ModelMeshError) throw error;
-      throw malformedResponse(this.id, modelId, error instanceof Error ? error.message : String(error), body, error, this._secrets());
+      throw this.#parseFailure(error, modelId, body);
     }
+  }
+
+  /** What a parsing step's failure becomes: a ModelMesh error as it is, anything else `malformed_response`. */
+  #parseFailure(error: unknown, modelId: string | undefined, body: unknown): unknown {
+    if (error instanceof ModelMeshError) return error;
+    return malformedResponse(this.id, modelId, error instanceof Error ? error.message : String(error), body, error, this._secrets());
   }
 
   /** Wraps a parsed body with what the response headers said about quota. */
@@ -421,7 +419,7 @@ export abstract class BaseProvider implements Provider {
     }
     const context: StreamContext = { request: streamRequest, modelId: request.model, state: {} };
     transfer.beginStream(options?.firstTokenTimeoutMs ?? this._config.timeoutMs, options?.stallTimeoutMs ?? this._config.timeoutMs);
-    return this._result(this._iterate(body, transfer, context), response.headers);
+    return this._result(this._iterate(body, transfer, context, options?.[KEEP_RAW_CHUNKS] === true), response.headers);
   }
 
   /**
@@ -431,26 +429,41 @@ export abstract class BaseProvider implements Provider {
    * consumer never does. Leaving early aborts the request; a body that ends with no finish reason and no end marker
    * is a truncated stream (`ConnectionError`).
    */
-  private _iterate(body: ReadableStream<Uint8Array>, transfer: TransferControl, context: StreamContext): AsyncIterableIterator<ChatCompletionChunk> {
+  private _iterate(body: ReadableStream<Uint8Array>, transfer: TransferControl, context: StreamContext, keepRaw: boolean): AsyncIterableIterator<ChatCompletionChunk> {
     // The fallback id is drawn only if a chunk comes without one (a UUID per stream otherwise, mostly unused).
     const stream = new StreamIdentity(Math.floor(Date.now() / 1000), context.modelId);
     let identified = false;
-    // Only the default parser's drafts are the event's JSON as it came (a subclass may build them from another format).
-    const rawParser = this._parseSseChunk === BaseProvider.prototype._parseSseChunk;
+    // Only the default parser's drafts are the event's JSON as it came (a subclass may build them from another format);
+    // and only a caller that writes chunks out again asked for the text.
+    const rawParser = keepRaw && this._parseSseChunk === BaseProvider.prototype._parseSseChunk;
     const generate = async function* (this: BaseProvider): AsyncGenerator<ChatCompletionChunk, void, undefined> {
       let completed = false;
       let finished = false;
       try {
         // Once finished, leaving the loop reads the rest of the body instead of closing the connection.
         for await (const event of parseSse(body, { onWait: (waiting) => transfer.waiting(waiting), complete: () => finished })) {
-          const result = this._parse(context.modelId, event.data, () => this._parseSseChunk(event, context));
+          // As `_parse`, written out: no closure and no one-element array per event, on streams of thousands.
+          let result: ChunkDraftResult;
+          try {
+            result = this._parseSseChunk(event, context);
+          } catch (error) {
+            throw this.#parseFailure(error, context.modelId, event.data);
+          }
           if (result === "done") {
             finished = true;
             break;
           }
           if (result === null || result === undefined) continue;
-          for (const draft of Array.isArray(result) ? result : [result]) {
-            const chunk = this._parse(context.modelId, event.data, () => normalizeChatCompletionChunk(draft, stream));
+          const drafts = Array.isArray(result) ? result : undefined;
+          const count = drafts ? drafts.length : 1;
+          for (let index = 0; index < count; index++) {
+            const draft = drafts ? drafts[index]! : (result as ChatCompletionDraft);
+            let chunk: ChatCompletionChunk;
+            try {
+              chunk = normalizeChatCompletionChunk(draft, stream);
+            } catch (error) {
+              throw this.#parseFailure(error, context.modelId, event.data);
+            }
             // The service's own JSON text, when the chunk is exactly what it sent (the OpenAI parser, no normalisation,
             // one line): a server re-sending the chunk as SSE (the proxy) can write it without JSON.stringify.
             if (chunk === result && rawParser && !event.data.includes("\n") && !event.data.includes("\r")) Object.defineProperty(chunk, RAW_CHUNK, { value: event.data, configurable: true });
@@ -460,7 +473,7 @@ export abstract class BaseProvider implements Provider {
               stream.created = chunk.created;
               identified = true;
             }
-            if (chunk.choices.some((choice) => choice.finish_reason !== null)) finished = true;
+            if (chunk.choices.some(hasFinished)) finished = true;
             if (finished || chunk.choices.some(carriesContent)) transfer.progress();
             yield chunk;
           }
@@ -494,6 +507,11 @@ export abstract class BaseProvider implements Provider {
       },
     };
   }
+}
+
+/** True when a chunk's choice carries its finish reason. */
+function hasFinished(choice: ChatCompletionChunk["choices"][number]): boolean {
+  return choice.finish_reason !== null;
 }
 
 /** A stream's id, created time and model, for chunks that omit them; the id is made up only when one is needed. */

@@ -12,6 +12,7 @@ import type {
 } from "../wire/types.js";
 
 import type { ModelInfo, RateLimitSnapshot } from "../wire/models.js";
+import type { KEEP_RAW_CHUNKS } from "../wire/raw-text.js";
 import type { RerankCreateParams, RerankResponse, ScrapeCreateParams, ScrapeResponse, SearchCreateParams, SearchResponse } from "../wire/retrieval.js";
 
 // The model types live in wire/ (every layer names a model); re-exported here, where connectors look for them.
@@ -34,6 +35,8 @@ export interface ProviderCallOptions {
   continueAssistant?: boolean;
   /** Extra headers for this call only. */
   headers?: Record<string, string>;
+  /** Streamed chunks passed on unchanged carry the service's text for them (`wire/raw-text.ts`); the proxy sets it. */
+  [KEEP_RAW_CHUNKS]?: boolean;
 }
 
 /** A provider's answer plus what its headers said about remaining quota. */

@@ -4,6 +4,7 @@ import type { SseEvent } from "../../src/wire/sse.js";
 import type { ChatCompletionChunk, ChatCompletionCreateParams } from "../../src/wire/types.js";
 import type { ChunkDraftResult } from "../../src/provider/provider-config.js";
 import { caught, drain, wireCapture } from "./wire-capture.js";
+import { KEEP_RAW_CHUNKS } from "../../src/wire/raw-text.js";
 
 // Answers at the edges of what BaseProvider reads, seen by the caller: an `error: null` beside a body without choices,
 // an error status whose body breaks while it is read, a subclass parser that returns undefined, and which chunks keep
@@ -69,7 +70,7 @@ describe("the service's JSON text of a chunk", () => {
     // No object, created or logprobs: the normalised chunk is a completed copy, not what the service sent.
     const partial = { id: "s", model: "m", choices: [{ index: 0, delta: { content: "b" }, finish_reason: "stop" }] };
     const wire = wireCapture({ text: `data: ${JSON.stringify(complete)}\n\ndata: ${JSON.stringify(partial)}\n\ndata: [DONE]\n\n` });
-    const chunks = await drain((await provider(wire.fetch).chatStream(request)).body);
+    const chunks = await drain((await provider(wire.fetch).chatStream(request, { [KEEP_RAW_CHUNKS]: true })).body);
     expect(chunks.map((entry) => entry.choices[0]?.delta.content)).toEqual(["a", "b"]);
     expect(rawOf(chunks[0]!)).toBe(JSON.stringify(complete));
     expect(chunks[1]!.object).toBe("chat.completion.chunk");
