@@ -7,7 +7,7 @@
  */
 import { ConfigError, ConnectionError, ModelMeshError } from "../wire/errors.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionResponse } from "../wire/types.js";
-import { isDoneSentinel, parseSse } from "../wire/sse.js";
+import { isDoneSentinel, SseReader } from "../wire/sse.js";
 import type { SseEvent } from "../wire/sse.js";
 import { fromResponse, malformedResponse } from "./error-factory.js";
 import type { ModelInfo, Provider, ProviderCallOptions, ProviderOperation, ProviderResult, RateLimitSnapshot } from "./provider.js";
@@ -436,76 +436,122 @@ export abstract class BaseProvider implements Provider {
     // Only the default parser's drafts are the event's JSON as it came (a subclass may build them from another format);
     // and only a caller that writes chunks out again asked for the text.
     const rawParser = keepRaw && this._parseSseChunk === BaseProvider.prototype._parseSseChunk;
-    const generate = async function* (this: BaseProvider): AsyncGenerator<ChatCompletionChunk, void, undefined> {
-      let completed = false;
-      let finished = false;
-      try {
-        // Once finished, leaving the loop reads the rest of the body instead of closing the connection.
-        for await (const event of parseSse(body, { onWait: (waiting) => transfer.waiting(waiting), complete: () => finished })) {
-          // As `_parse`, written out: no closure and no one-element array per event, on streams of thousands.
-          let result: ChunkDraftResult;
+    const sse = new SseReader(body, { onWait: (waiting) => transfer.waiting(waiting) });
+    // The chunks of the last network read, handed out one per `next()`: the events of a read are parsed together, so
+    // a chunk costs one resolved promise, not a step of an async generator per layer (SSE reader, this loop).
+    let queue: ChatCompletionChunk[] = [];
+    let served = 0;
+    /** A failure met among a read's events: thrown once the chunks before it are handed out. */
+    let failure: { error: unknown } | undefined;
+    /** A finish reason or the end marker was read: the answer is complete. */
+    let finished = false;
+    /** Nothing more to read: the end marker came or the body ended. */
+    let ended = false;
+    /** The exchange is over (finished, failed or left): timers stopped, body let go. */
+    let closed = false;
+    const handle = (events: SseEvent[]): void => {
+      queue = [];
+      served = 0;
+      for (const event of events) {
+        // As `_parse`, written out: no closure and no one-element array per event, on streams of thousands.
+        let result: ChunkDraftResult;
+        try {
+          result = this._parseSseChunk(event, context);
+        } catch (error) {
+          failure = { error: this.#parseFailure(error, context.modelId, event.data) };
+          return;
+        }
+        if (result === "done") {
+          finished = true;
+          ended = true;
+          return;
+        }
+        if (result === null || result === undefined) continue;
+        const drafts = Array.isArray(result) ? result : undefined;
+        const count = drafts ? drafts.length : 1;
+        for (let index = 0; index < count; index++) {
+          const draft = drafts ? drafts[index]! : (result as ChatCompletionDraft);
+          let chunk: ChatCompletionChunk;
           try {
-            result = this._parseSseChunk(event, context);
+            chunk = normalizeChatCompletionChunk(draft, stream);
           } catch (error) {
-            throw this.#parseFailure(error, context.modelId, event.data);
+            failure = { error: this.#parseFailure(error, context.modelId, event.data) };
+            return;
           }
-          if (result === "done") {
-            finished = true;
-            break;
+          // The service's own JSON text, when the chunk is exactly what it sent (the OpenAI parser, no normalisation,
+          // one line): a server re-sending the chunk as SSE (the proxy) can write it without JSON.stringify.
+          if (chunk === result && rawParser && !event.data.includes("\n") && !event.data.includes("\r")) Object.defineProperty(chunk, RAW_CHUNK, { value: event.data, configurable: true });
+          if (!identified) {
+            // The first chunk's id and created are the stream's; later chunks that omit them inherit these.
+            stream.id = chunk.id;
+            stream.created = chunk.created;
+            identified = true;
           }
-          if (result === null || result === undefined) continue;
-          const drafts = Array.isArray(result) ? result : undefined;
-          const count = drafts ? drafts.length : 1;
-          for (let index = 0; index < count; index++) {
-            const draft = drafts ? drafts[index]! : (result as ChatCompletionDraft);
-            let chunk: ChatCompletionChunk;
-            try {
-              chunk = normalizeChatCompletionChunk(draft, stream);
-            } catch (error) {
-              throw this.#parseFailure(error, context.modelId, event.data);
-            }
-            // The service's own JSON text, when the chunk is exactly what it sent (the OpenAI parser, no normalisation,
-            // one line): a server re-sending the chunk as SSE (the proxy) can write it without JSON.stringify.
-            if (chunk === result && rawParser && !event.data.includes("\n") && !event.data.includes("\r")) Object.defineProperty(chunk, RAW_CHUNK, { value: event.data, configurable: true });
-            if (!identified) {
-              // The first chunk's id and created are the stream's; later chunks that omit them inherit these.
-              stream.id = chunk.id;
-              stream.created = chunk.created;
-              identified = true;
-            }
-            if (chunk.choices.some(hasFinished)) finished = true;
-            if (finished || chunk.choices.some(carriesContent)) transfer.progress();
-            yield chunk;
-          }
+          if (chunk.choices.some(hasFinished)) finished = true;
+          if (finished || chunk.choices.some(carriesContent)) transfer.progress();
+          queue.push(chunk);
         }
-        if (!finished) {
-          throw new ConnectionError(
-            `${this.id}: the stream from ${context.modelId} ended before the service finished it`,
-            { providerId: this.id, modelId: context.modelId },
-            { code: "stream_truncated" },
-          );
-        }
-        completed = true;
-      } catch (error) {
-        throw transfer.classify(error, "streaming");
-      } finally {
-        if (completed) transfer.finish();
-        else transfer.stop();
       }
-    }.call(this);
-    return {
-      next: () => generate.next(),
-      return: async (value?: unknown) => {
-        // Also covers a consumer that gives up before the first chunk, when the generator has not started yet.
-        transfer.stop();
-        await body.cancel().catch(() => {});
-        return generate.return(value as undefined);
+    };
+    const fail = async (error: unknown): Promise<never> => {
+      closed = true;
+      const classified = transfer.classify(error, "streaming");
+      await sse.close(false);
+      transfer.stop();
+      throw classified;
+    };
+    const iterator: AsyncIterableIterator<ChatCompletionChunk> = {
+      next: async () => {
+        // Closed only once every chunk before the end or the failure was handed out, or when the consumer left.
+        if (closed) return { done: true, value: undefined };
+        if (served < queue.length) return { done: false, value: queue[served++]! };
+        try {
+          while (served >= queue.length) {
+            if (failure) throw failure.error;
+            if (ended) break;
+            const events = await sse.read();
+            if (closed) return { done: true, value: undefined };
+            if (events === undefined) {
+              ended = true;
+              if (!finished) {
+                throw new ConnectionError(
+                  `${this.id}: the stream from ${context.modelId} ended before the service finished it`,
+                  { providerId: this.id, modelId: context.modelId },
+                  { code: "stream_truncated" },
+                );
+              }
+            } else handle(events);
+          }
+        } catch (error) {
+          // Left (`return()`) while this read waited: the read's failure is the leaving, not news.
+          if (closed) return { done: true, value: undefined };
+          return fail(error);
+        }
+        if (served < queue.length) return { done: false, value: queue[served++]! };
+        // The answer is complete: once finished, the rest of the body is read instead of the connection closed.
+        closed = true;
+        await sse.close(true);
+        transfer.finish();
+        return { done: true, value: undefined };
       },
-      throw: (error?: unknown) => generate.throw(error),
+      return: async (value?: unknown) => {
+        // Leaving early (also before the first chunk) aborts the request and closes the connection.
+        if (!closed) {
+          closed = true;
+          transfer.stop();
+          await sse.close(false);
+        }
+        return { done: true, value: value as undefined };
+      },
+      throw: async (error?: unknown) => {
+        if (closed) throw error;
+        return fail(error);
+      },
       [Symbol.asyncIterator]() {
         return this;
       },
     };
+    return iterator;
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatSseComment, formatSseEvent, isDoneSentinel, parseSse, SSE_DONE, SSE_DRAIN_LIMITS } from "./sse.js";
+import { formatSseComment, formatSseEvent, isDoneSentinel, parseSse, SSE_DONE, SSE_DRAIN_LIMITS, SseReader } from "./sse.js";
 import type { SseEvent } from "./sse.js";
 
 const encoder = new TextEncoder();
@@ -185,6 +185,41 @@ describe("parseSse: leaving a complete answer", () => {
       expect(counted.cancelled()).toBe(true);
       expect(counted.reads()).toBe(1);
     }
+  });
+});
+
+describe("SseReader", () => {
+  it("gives each network read's completed events together: none for a read that ends mid-event, undefined at the end", async () => {
+    const sse = new SseReader(streamOf(["data: a\n\ndata: b\n\ndata: c", "\n\n", "data: d\n\n"]));
+    expect((await sse.read())?.map((event) => event.data)).toEqual(["a", "b"]);
+    expect((await sse.read())?.map((event) => event.data)).toEqual(["c"]);
+    expect((await sse.read())?.map((event) => event.data)).toEqual(["d"]);
+    expect(await sse.read()).toBeUndefined();
+    expect(await sse.read()).toBeUndefined();
+  });
+
+  it("returns an empty list for a read that completes no event, and keeps reading", async () => {
+    const sse = new SseReader(streamOf([": keep-alive\n\n", "data: x\n\n"]));
+    expect(await sse.read()).toEqual([]);
+    expect((await sse.read())?.map((event) => event.data)).toEqual(["x"]);
+  });
+
+  it("cancels a body it never read when closed, and closes once", async () => {
+    const source = streamOf(["data: a\n\n"]);
+    const sse = new SseReader(source);
+    await sse.close(false);
+    expect(source.cancelled()).toBe(true);
+    expect(await sse.read()).toBeUndefined();
+    await sse.close(false);
+  });
+
+  it("cancels a body it read part of when closed incomplete, and reads nothing after", async () => {
+    const source = streamOf(["data: a\n\n", "data: b\n\n", "data: c\n\n"]);
+    const sse = new SseReader(source);
+    expect((await sse.read())?.map((event) => event.data)).toEqual(["a"]);
+    await sse.close(false);
+    expect(source.cancelled()).toBe(true);
+    expect(await sse.read()).toBeUndefined();
   });
 });
 

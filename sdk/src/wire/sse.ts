@@ -61,11 +61,91 @@ async function drainRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promi
 }
 
 /**
- * Parses an SSE byte stream into events as bytes arrive. UTF-8 is decoded in streaming mode, so a character split
- * across two network chunks is never mangled. Comments (`: keep-alive`, `: OPENROUTER PROCESSING`) are skipped.
- * An event is dispatched only at its blank line: a body that ends mid-event drops that partial event, as the spec
- * says. Leaving the loop early (`break`, `return()`) cancels the body, which closes the connection, unless
- * `options.complete()` says the answer is complete: then the rest of the body is read, so the connection is kept.
+ * An SSE byte stream read one network read at a time: `read()` resolves to the events that read completed (often
+ * one, sometimes none or several), or `undefined` once the body has ended. UTF-8 is decoded in streaming mode, so a
+ * character split across two reads is never mangled; comments (`: keep-alive`) are skipped; an event is dispatched
+ * only at its blank line, so a body that ends mid-event drops that partial event, as the spec says. A consumer that
+ * handles a read's events together (the providers' stream loop) pays one `await` per network read instead of an
+ * async-generator step per event; `parseSse` is the per-event generator over it.
+ * @example
+ * const sse = new SseReader(response.body);
+ * for (let events = await sse.read(); events; events = await sse.read()) for (const event of events) console.log(event.data);
+ * await sse.close(false);
+ */
+export class SseReader {
+  #stream: ReadableStream<Uint8Array>;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #onWait: ((waiting: boolean) => void) | undefined;
+  #events: SseEvent[] = [];
+  #parser = createParser({
+    onEvent: (message: EventSourceMessage) => {
+      const event: SseEvent = { data: message.data };
+      if (message.event !== undefined) event.event = message.event;
+      if (message.id !== undefined) event.id = message.id;
+      this.#events.push(event);
+    },
+  });
+  #decoder = new TextDecoder("utf-8");
+  #lineEnds = { afterCR: false };
+  #ended = false;
+  #closed = false;
+
+  constructor(stream: ReadableStream<Uint8Array>, options: Pick<ParseSseOptions, "onWait"> = {}) {
+    this.#stream = stream;
+    this.#onWait = options.onWait;
+  }
+
+  /** The events the next network read completes; `undefined` once the body has ended (or after `close`). */
+  async read(): Promise<SseEvent[] | undefined> {
+    if (this.#ended || this.#closed) return undefined;
+    // The body is locked at the first read, not before: until then the caller may still cancel it as it is.
+    this.#reader ??= this.#stream.getReader();
+    this.#onWait?.(true);
+    let result: ReadableStreamReadResult<Uint8Array>;
+    try {
+      result = await this.#reader.read();
+    } finally {
+      this.#onWait?.(false);
+    }
+    if (result.done) {
+      this.#ended = true;
+      this.#parser.feed(toLineFeeds(this.#decoder.decode(), this.#lineEnds));
+    } else this.#parser.feed(toLineFeeds(this.#decoder.decode(result.value, { stream: true }), this.#lineEnds));
+    const events = this.#events;
+    if (events.length === 0) return this.#ended ? undefined : events;
+    this.#events = [];
+    return events;
+  }
+
+  /**
+   * Lets go of the body (once; later calls do nothing). A body read to its end is only released. Otherwise, when
+   * `complete` (the answer's end marker or finish reason was read), what is left of the body (the `[DONE]` line, the
+   * end of the chunked body) is read in the background so an HTTP/1.1 connection can carry the next request: one
+   * turn of the event loop is waited for it, since its end is normally already on its way, and past
+   * `SSE_DRAIN_LIMITS` it is cancelled after all. Not complete: the body is cancelled, which closes the connection and
+   * stops the service generating what nobody reads.
+   */
+  async close(complete: boolean): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const reader = this.#reader;
+    if (!reader) {
+      if (!this.#ended) await this.#stream.cancel().catch(() => {});
+      return;
+    }
+    if (this.#ended) reader.releaseLock();
+    else if (complete) await Promise.race([drainRest(reader), nextTurn()]);
+    else {
+      await reader.cancel().catch(() => {});
+      reader.releaseLock();
+    }
+  }
+}
+
+/**
+ * Parses an SSE byte stream into events as bytes arrive (an `SseReader`, one event per step). Leaving the loop early
+ * (`break`, `return()`) cancels the body, which closes the connection, unless `options.complete()` says the answer is
+ * complete: then the rest of the body is read, so the connection is kept.
  * @example
  * for await (const event of parseSse(response.body)) {
  *   if (isDoneSentinel(event.data)) break;
@@ -73,46 +153,11 @@ async function drainRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promi
  * }
  */
 export async function* parseSse(stream: ReadableStream<Uint8Array>, options: ParseSseOptions = {}): AsyncGenerator<SseEvent, void, undefined> {
-  const pending: SseEvent[] = [];
-  const parser = createParser({
-    onEvent: (message: EventSourceMessage) => {
-      const event: SseEvent = { data: message.data };
-      if (message.event !== undefined) event.event = message.event;
-      if (message.id !== undefined) event.id = message.id;
-      pending.push(event);
-    },
-  });
-  const decoder = new TextDecoder("utf-8");
-  const lineEnds = { afterCR: false };
-  const reader = stream.getReader();
-  let finished = false;
+  const sse = new SseReader(stream, options);
   try {
-    while (true) {
-      options.onWait?.(true);
-      let result: ReadableStreamReadResult<Uint8Array>;
-      try {
-        result = await reader.read();
-      } finally {
-        options.onWait?.(false);
-      }
-      if (result.done) break;
-      parser.feed(toLineFeeds(decoder.decode(result.value, { stream: true }), lineEnds));
-      while (pending.length > 0) yield pending.shift() as SseEvent;
-    }
-    parser.feed(toLineFeeds(decoder.decode(), lineEnds));
-    while (pending.length > 0) yield pending.shift() as SseEvent;
-    finished = true;
+    for (let events = await sse.read(); events; events = await sse.read()) for (const event of events) yield event;
   } finally {
-    if (finished) reader.releaseLock();
-    // The answer is complete but its body not yet ended: read the rest. Its end is normally already on its way (the
-    // `[DONE]` line and the end of the chunked body come together): wait one turn of the event loop for it, so the
-    // connection is free before the caller's next request; then the caller goes on and the read finishes alone.
-    else if (options.complete?.()) await Promise.race([drainRest(reader), nextTurn()]);
-    else {
-      // Early exit or failure: tell the source we are gone so the connection closes instead of buffering on.
-      await reader.cancel().catch(() => {});
-      reader.releaseLock();
-    }
+    await sse.close(options.complete?.() === true);
   }
 }
 

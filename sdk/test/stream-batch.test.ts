@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { OpenAICompatibleProvider } from "../src/index.js";
+import type { ChatCompletionChunk, ChatCompletionCreateParams } from "../src/wire/types.js";
+import { caught } from "./mutation/wire-capture.js";
+
+// A provider parses all the events of one network read together and hands the chunks out one at a time. What a
+// consumer sees must not depend on how the bytes were cut into reads: the chunks before a failure come first, nothing
+// after the end marker counts, and leaving early still closes the body and aborts the request.
+const request: ChatCompletionCreateParams = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] };
+const base = { id: "chatcmpl-batch", object: "chat.completion.chunk", created: 1_700_000_000, model: "gpt-4o-mini" };
+const content = (text: string) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }] })}\n\n`;
+const finish = `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: "stop" }] })}\n\n`;
+const inBandError = `data: ${JSON.stringify({ error: { message: "The server had an error while processing your request.", type: "server_error", code: 500 } })}\n\n`;
+
+/**
+ * A service answering with `reads` as the network reads of its body, then ending it (or, `open`, keeping it open as a
+ * service still generating); records cancels, reads and the request's signal.
+ */
+function service(reads: string[], open = false) {
+  const seen = { cancelled: false, pulls: 0, signal: undefined as AbortSignal | undefined };
+  const encoder = new TextEncoder();
+  const fetch = (async (_url: string, init?: RequestInit) => {
+    seen.signal = init?.signal ?? undefined;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = reads[seen.pulls++];
+        if (next !== undefined) controller.enqueue(encoder.encode(next));
+        else if (open) return new Promise<void>(() => {});
+        else controller.close();
+        return undefined;
+      },
+      cancel() {
+        seen.cancelled = true;
+      },
+    });
+    return new Response(body, { status: 200, headers: { "content-type": "text/event-stream" } });
+  }) as typeof globalThis.fetch;
+  return { seen, provider: new OpenAICompatibleProvider({ baseUrl: "https://batch.test/v1", apiKey: "sk-batch-0123456789", fetch, models: [{ id: "gpt-4o-mini" }] }) };
+}
+
+const texts = (chunks: ChatCompletionChunk[]) => chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "");
+
+async function read(iterator: AsyncIterator<ChatCompletionChunk>, count: number): Promise<ChatCompletionChunk[]> {
+  const chunks: ChatCompletionChunk[] = [];
+  for (let index = 0; index < count; index++) {
+    const next = await iterator.next();
+    if (next.done) break;
+    chunks.push(next.value);
+  }
+  return chunks;
+}
+
+describe("a provider's stream, several events in one network read", () => {
+  it("hands out the chunks before an in-band error, then fails with the service's error", async () => {
+    const { provider, seen } = service([content("Hel") + content("lo") + inBandError + content("never")], true);
+    const iterator = (await provider.chatStream(request)).body[Symbol.asyncIterator]();
+    expect(texts(await read(iterator, 2))).toEqual(["Hel", "lo"]);
+    const error = await caught(iterator.next());
+    expect(error.message).toContain("The server had an error while processing your request.");
+    expect(error.constructor.name).toBe("ProviderError");
+    expect(seen.cancelled).toBe(true);
+    expect(seen.signal?.aborted).toBe(true);
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it("hands out the chunks before a malformed event, then fails as malformed_response", async () => {
+    const { provider } = service([content("a") + "data: {not json\n\n" + content("b")]);
+    const iterator = (await provider.chatStream(request)).body[Symbol.asyncIterator]();
+    expect(texts(await read(iterator, 1))).toEqual(["a"]);
+    const error = await caught(iterator.next());
+    expect(error.code).toBe("malformed_response");
+  });
+
+  it("ignores what follows the end marker in the same read and ends normally", async () => {
+    const { provider, seen } = service([content("a") + finish + "data: [DONE]\n\n" + content("after the end")]);
+    const chunks = await read((await provider.chatStream(request)).body[Symbol.asyncIterator](), 10);
+    expect(texts(chunks)).toEqual(["a", ""]);
+    expect(chunks[1]!.choices[0]!.finish_reason).toBe("stop");
+    expect(seen.signal?.aborted).toBe(false);
+  });
+
+  it("reads on when a read completes no event (an event cut across reads)", async () => {
+    const whole = content("split") + finish + "data: [DONE]\n\n";
+    const { provider, seen } = service([whole.slice(0, 10), whole.slice(10, 20), whole.slice(20)]);
+    const chunks = await read((await provider.chatStream(request)).body[Symbol.asyncIterator](), 10);
+    expect(texts(chunks)).toEqual(["split", ""]);
+    expect(seen.pulls).toBeGreaterThanOrEqual(3);
+  });
+
+  it("fails as truncated when the body ends after the chunks of its last read without a finish", async () => {
+    const { provider } = service([content("a") + content("b")]);
+    const iterator = (await provider.chatStream(request)).body[Symbol.asyncIterator]();
+    expect(texts(await read(iterator, 2))).toEqual(["a", "b"]);
+    const error = await caught(iterator.next());
+    expect(error.code).toBe("stream_truncated");
+  });
+
+  it("closes the body and aborts the request when the consumer leaves with chunks of the read still unread", async () => {
+    const { provider, seen } = service([content("a") + content("b") + content("c"), content("d") + finish], true);
+    const iterator = (await provider.chatStream(request)).body[Symbol.asyncIterator]();
+    expect(texts(await read(iterator, 1))).toEqual(["a"]);
+    await iterator.return!();
+    expect(seen.cancelled).toBe(true);
+    expect(seen.signal?.aborted).toBe(true);
+    expect(seen.pulls).toBeLessThan(3);
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it("closes the body unread when the consumer leaves before the first chunk", async () => {
+    const { provider, seen } = service([content("a") + finish], true);
+    const iterator = (await provider.chatStream(request)).body[Symbol.asyncIterator]();
+    await iterator.return!();
+    expect(seen.pulls).toBeLessThan(2);
+    expect(seen.cancelled).toBe(true);
+    expect(seen.signal?.aborted).toBe(true);
+  });
+});
