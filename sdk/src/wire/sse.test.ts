@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { formatSseComment, formatSseEvent, isDoneSentinel, parseSse, SSE_DONE, SSE_DRAIN_LIMITS, SseReader } from "./sse.js";
 import type { SseEvent } from "./sse.js";
 
@@ -172,6 +172,29 @@ describe("parseSse: leaving a complete answer", () => {
 
   it("cancels a rest longer than the drain limit", async () => {
     const counted = countingStream([first, "x".repeat(SSE_DRAIN_LIMITS.bytes), "more", "and more"]);
+    await leave(counted.stream, () => true);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(counted.cancelled()).toBe(true);
+    expect(counted.reads()).toBe(3);
+  });
+
+  it("lets go at once, starting no timer, of a body whose end has already arrived", async () => {
+    const counted = countingStream([first]);
+    const timers = vi.spyOn(globalThis, "setTimeout");
+    try {
+      await leave(counted.stream, () => true);
+      expect(timers).not.toHaveBeenCalled();
+    } finally {
+      timers.mockRestore();
+    }
+    expect(counted.stream.locked).toBe(false);
+    expect(counted.cancelled()).toBe(false);
+    expect(counted.reads()).toBe(2);
+  });
+
+  it("counts a rest that had already arrived toward the drain limit", async () => {
+    const half = "x".repeat(SSE_DRAIN_LIMITS.bytes / 2 + 1);
+    const counted = countingStream([first, half, half, "the end"]);
     await leave(counted.stream, () => true);
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(counted.cancelled()).toBe(true);

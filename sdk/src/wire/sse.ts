@@ -34,18 +34,26 @@ export const SSE_DRAIN_LIMITS = { bytes: 64 * 1024, ms: 2_000 } as const;
 
 const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
+/** What `soon()` resolves to: a race against it is won by whatever had already settled. */
+const NOT_YET: unique symbol = Symbol("not yet");
+/** Resolves after a few microtask turns, long before any timer or network event: "is it there already?". */
+const soon = (): Promise<typeof NOT_YET> =>
+  Promise.resolve()
+    .then(() => undefined)
+    .then(() => NOT_YET);
+
 /**
  * Reads the rest of a body whose answer is complete, so an HTTP/1.1 connection goes back to its pool rather than
  * being closed (a new TCP and TLS handshake for the next request). Bounded: a body that goes on past
- * `SSE_DRAIN_LIMITS` is cancelled. The lock is released once done.
+ * `SSE_DRAIN_LIMITS` is cancelled. The lock is released once done. `first` is the read already begun.
  */
-async function drainRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+async function drainRest(reader: ReadableStreamDefaultReader<Uint8Array>, first: Promise<ReadableStreamReadResult<Uint8Array>>): Promise<void> {
   let bytes = 0;
   const timer = setTimeout(() => void reader.cancel().catch(() => {}), SSE_DRAIN_LIMITS.ms);
   // A Node process must not stay alive for a server that never ends its body.
   (timer as { unref?: () => void }).unref?.();
   try {
-    for (let result = await reader.read(); !result.done; result = await reader.read()) {
+    for (let result = await first; !result.done; result = await reader.read()) {
       bytes += result.value.byteLength;
       if (bytes > SSE_DRAIN_LIMITS.bytes) {
         await reader.cancel();
@@ -134,8 +142,15 @@ export class SseReader {
       return;
     }
     if (this.#ended) reader.releaseLock();
-    else if (complete) await Promise.race([drainRest(reader), nextTurn()]);
-    else {
+    else if (complete) {
+      // Normally the rest (the `[DONE]` line's end, the end of the chunked body) has arrived with the last events: one
+      // read that is already settled says so, and the body is let go without a timer. Otherwise it is read in the
+      // background, and one turn of the event loop is waited for it.
+      const first = reader.read();
+      const settled = await Promise.race([first, soon()]).catch(() => undefined);
+      if (settled === undefined || (settled !== NOT_YET && settled.done)) reader.releaseLock();
+      else await Promise.race([drainRest(reader, settled === NOT_YET ? first : Promise.resolve(settled)), nextTurn()]);
+    } else {
       await reader.cancel().catch(() => {});
       reader.releaseLock();
     }
