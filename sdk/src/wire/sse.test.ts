@@ -236,6 +236,38 @@ describe("SseReader", () => {
     await sse.close(false);
   });
 
+  it("gives an event only the fields the server sent", async () => {
+    const sse = new SseReader(streamOf(["data: plain\n\nevent: ping\nid: 7\ndata: named\n\n"]));
+    const [plain, named] = (await sse.read())!;
+    expect(Object.keys(plain!)).toEqual(["data"]);
+    expect(named).toStrictEqual({ data: "named", event: "ping", id: "7" });
+  });
+
+  it("only releases a body read to its end when closed, reading and cancelling nothing more", async () => {
+    for (const complete of [true, false]) {
+      const counted = countingStream(["data: a\n\n"]);
+      const sse = new SseReader(counted.stream);
+      expect(await sse.read()).toHaveLength(1);
+      expect(await sse.read()).toBeUndefined();
+      const reads = counted.reads();
+      await sse.close(complete);
+      expect(counted.reads()).toBe(reads);
+      expect(counted.stream.locked).toBe(false);
+    }
+  });
+
+  it("closes once: a second close reads and cancels nothing", async () => {
+    const counted = countingStream(["data: a\n\n", "data: b\n\n", "data: c\n\n"]);
+    const sse = new SseReader(counted.stream);
+    expect(await sse.read()).toHaveLength(1);
+    await sse.close(true);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const reads = counted.reads();
+    await sse.close(true);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(counted.reads()).toBe(reads);
+  });
+
   it("cancels a body it read part of when closed incomplete, and reads nothing after", async () => {
     const source = streamOf(["data: a\n\n", "data: b\n\n", "data: c\n\n"]);
     const sse = new SseReader(source);

@@ -137,8 +137,9 @@ export class SseReader {
     if (this.#closed) return;
     this.#closed = true;
     const reader = this.#reader;
+    // Never read: nothing of it was wanted (a body is only ended once it has been read).
     if (!reader) {
-      if (!this.#ended) await this.#stream.cancel().catch(() => {});
+      await this.#stream.cancel().catch(() => {});
       return;
     }
     if (this.#ended) reader.releaseLock();
@@ -149,7 +150,7 @@ export class SseReader {
       const first = reader.read();
       const settled = await Promise.race([first, soon()]).catch(() => undefined);
       if (settled === undefined || (settled !== NOT_YET && settled.done)) reader.releaseLock();
-      else await Promise.race([drainRest(reader, settled === NOT_YET ? first : Promise.resolve(settled)), nextTurn()]);
+      else await Promise.race([drainRest(reader, first), nextTurn()]);
     } else {
       await reader.cancel().catch(() => {});
       reader.releaseLock();
