@@ -6,6 +6,17 @@ import { caught } from "./mutation/wire-capture.js";
 // A provider parses all the events of one network read together and hands the chunks out one at a time. What a
 // consumer sees must not depend on how the bytes were cut into reads: the chunks before a failure come first, nothing
 // after the end marker counts, and leaving early still closes the body and aborts the request.
+//
+// Stryker on `_iterate` (sdk/src/provider/base-provider.ts) with these tests and the provider suites: the survivors
+// left are equivalent.
+// - `if (served < queue.length) return ...` at the top of `next()` → false: the loop below hands out the same chunk;
+//   it is the per-chunk fast path (no try block entered).
+// - `if (closed) return done` after a read → false: a read that resolves after the consumer left is a cancelled one
+//   (`done`), which the truncation path and the catch below turn into `done` as well.
+// - `closed = true` on completion → false, and `if (!closed)` in `return()` → true: closing and `Transfer.finish`/`stop`
+//   are idempotent (`stop` after `finish` aborts nothing).
+// - `chunk.choices.some(carriesContent)` → `every`: only a chunk with several choices, some empty, tells them apart,
+//   and only by when the stall window restarts.
 const request: ChatCompletionCreateParams = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] };
 const base = { id: "chatcmpl-batch", object: "chat.completion.chunk", created: 1_700_000_000, model: "gpt-4o-mini" };
 const content = (text: string) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }] })}\n\n`;
@@ -25,7 +36,14 @@ function service(reads: string[], open = false) {
       pull(controller) {
         const next = reads[seen.pulls++];
         if (next !== undefined) controller.enqueue(encoder.encode(next));
-        else if (open) return new Promise<void>(() => {});
+        // Still generating: as a real fetch, aborting the request fails the body's pending read.
+        else if (open)
+          return new Promise<void>((resolve) =>
+            seen.signal?.addEventListener("abort", () => {
+              controller.error(seen.signal?.reason);
+              resolve();
+            }),
+          );
         else controller.close();
         return undefined;
       },
@@ -93,17 +111,46 @@ describe("a provider's stream, several events in one network read", () => {
     expect(texts(await read(iterator, 2))).toEqual(["a", "b"]);
     const error = await caught(iterator.next());
     expect(error.code).toBe("stream_truncated");
+    expect(error.message).toContain("ended before the service finished it");
   });
 
   it("closes the body and aborts the request when the consumer leaves with chunks of the read still unread", async () => {
     const { provider, seen } = service([content("a") + content("b") + content("c"), content("d") + finish], true);
     const iterator = (await provider.chatStream(request)).body[Symbol.asyncIterator]();
     expect(texts(await read(iterator, 1))).toEqual(["a"]);
-    await iterator.return!();
+    expect(await iterator.return!()).toEqual({ done: true, value: undefined });
     expect(seen.cancelled).toBe(true);
     expect(seen.signal?.aborted).toBe(true);
     expect(seen.pulls).toBeLessThan(3);
     expect(await iterator.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it("hands out the chunks before an event that is not an object, then fails as malformed_response", async () => {
+    const { provider } = service([content("a") + "data: 5\n\n" + content("b")]);
+    const iterator = (await provider.chatStream(request)).body[Symbol.asyncIterator]();
+    expect(texts(await read(iterator, 1))).toEqual(["a"]);
+    const error = await caught(iterator.next());
+    expect(error.code).toBe("malformed_response");
+    expect(error.message).toContain("not an object");
+  });
+
+  it("gives a chunk without an id the stream's first id, not the last one seen", async () => {
+    const other = `data: ${JSON.stringify({ ...base, id: "chatcmpl-other", choices: [{ index: 0, delta: { content: "b" }, logprobs: null, finish_reason: null }] })}\n\n`;
+    const bare = `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: "c" }, finish_reason: "stop" }] })}\n\n`;
+    const { provider } = service([content("a") + other + bare + "data: [DONE]\n\n"]);
+    const chunks = await read((await provider.chatStream(request)).body[Symbol.asyncIterator](), 10);
+    expect(chunks.map((chunk) => chunk.id)).toEqual(["chatcmpl-batch", "chatcmpl-other", "chatcmpl-batch"]);
+    expect(chunks[2]!.created).toBe(base.created);
+  });
+
+  it("ends a read cut short by the consumer leaving as done, not as a failure", async () => {
+    const { provider, seen } = service([content("a")], true);
+    const iterator = (await provider.chatStream(request)).body[Symbol.asyncIterator]();
+    expect(texts(await read(iterator, 1))).toEqual(["a"]);
+    const pending = iterator.next();
+    await iterator.return!();
+    expect(await pending).toEqual({ done: true, value: undefined });
+    expect(seen.signal?.aborted).toBe(true);
   });
 
   it("closes the body unread when the consumer leaves before the first chunk", async () => {

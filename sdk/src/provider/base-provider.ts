@@ -443,7 +443,7 @@ export abstract class BaseProvider implements Provider {
     let served = 0;
     /** A failure met among a read's events: thrown once the chunks before it are handed out. */
     let failure: { error: unknown } | undefined;
-    /** A finish reason or the end marker was read: the answer is complete. */
+    /** A finish reason was read: a body that ends now (even without the end marker) is complete, not truncated. */
     let finished = false;
     /** Nothing more to read: the end marker came or the body ended. */
     let ended = false;
@@ -462,7 +462,7 @@ export abstract class BaseProvider implements Provider {
           return;
         }
         if (result === "done") {
-          finished = true;
+          // The end marker: the answer is complete, and what follows it in the same read does not count.
           ended = true;
           return;
         }
@@ -542,10 +542,6 @@ export abstract class BaseProvider implements Provider {
           await sse.close(false);
         }
         return { done: true, value: value as undefined };
-      },
-      throw: async (error?: unknown) => {
-        if (closed) throw error;
-        return fail(error);
       },
       [Symbol.asyncIterator]() {
         return this;
