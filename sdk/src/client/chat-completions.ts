@@ -2,7 +2,7 @@ import { chatFeatures } from "../core/features.js";
 import type { RequestOptions } from "../core/router.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from "../wire/types.js";
 import type { ClientContext } from "./context.js";
-import { MeshStream } from "./mesh-stream.js";
+import { MeshStream, settlingSource } from "./mesh-stream.js";
 import { validateChatRequest } from "./validate.js";
 import { callerError, requireModel } from "./caller-error.js";
 import type { Provider, ProviderCallOptions } from "../provider/provider.js";
@@ -89,7 +89,8 @@ export class ChatCompletions {
         return { done: true, value: value as ChatCompletionChunk };
       },
     };
-    return new MeshStream<ChatCompletionChunk>(() => iterator, controller);
+    // The iterator ends for good by itself (`released`): the stream hands its `next` on unwrapped.
+    return new MeshStream<ChatCompletionChunk>(settlingSource(() => iterator), controller);
   }
 }
 

@@ -6,6 +6,18 @@
  * const stream = await client.chat.completions.create({ model: "chat-completion", messages, stream: true });
  * for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta?.content ?? "");
  */
+/**
+ * Sources whose iterator already ends for good after its end, a failure or `return()` (the chat client's): a stream
+ * over one hands its `next` on directly instead of wrapping it, one promise less on every chunk.
+ */
+const settlingSources = new WeakSet<object>();
+
+/** Marks `source` as one whose iterator settles by itself (see `settlingSources`); returns it. */
+export function settlingSource<Item>(source: (signal: AbortSignal) => AsyncIterator<Item>): (signal: AbortSignal) => AsyncIterator<Item> {
+  settlingSources.add(source);
+  return source;
+}
+
 export class MeshStream<Item> implements AsyncIterable<Item> {
   readonly controller: AbortController;
   #source: (signal: AbortSignal) => AsyncIterator<Item>;
@@ -21,6 +33,18 @@ export class MeshStream<Item> implements AsyncIterable<Item> {
     this.#consumed = true;
     const iterator = this.#source(this.controller.signal);
     let done = false;
+    if (settlingSources.has(this.#source)) {
+      return {
+        next: () => iterator.next(),
+        return: async (value?: unknown) => {
+          if (!done) {
+            done = true;
+            this.controller.abort();
+          }
+          return iterator.return ? iterator.return(value) : { done: true, value: value as Item };
+        },
+      };
+    }
     return {
       next: async () => {
         if (done) return { done: true, value: undefined };
