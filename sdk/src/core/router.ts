@@ -108,10 +108,18 @@ const LATENCY_SMOOTHING = 0.3;
 /** A stream's overall limit when none is configured: the official OpenAI client's 10 minutes. */
 const STREAM_TOTAL_TIMEOUT_MS = 600_000;
 let requestCounter = 0;
+/** The id's time part, written once per millisecond rather than once per request. */
+let idMillisecond = -1;
+let idPrefix = "";
 
 function newRequestId(): string {
   requestCounter = (requestCounter + 1) % 1_000_000;
-  return `mm-${Date.now().toString(36)}-${requestCounter.toString(36)}`;
+  const now = Date.now();
+  if (now !== idMillisecond) {
+    idMillisecond = now;
+    idPrefix = `mm-${now.toString(36)}-`;
+  }
+  return idPrefix + requestCounter.toString(36);
 }
 
 function abortReason(signal: AbortSignal): unknown {
