@@ -18,7 +18,9 @@ import { startRecordingServer, type Received } from "./support/recording-server.
 // - cutOnAbort `{ once: true }` and the request's `{ once: true }`: the listener is removed on close/settle anyway, and
 //   an aborted signal never fires again.
 // - nodeBodyReader: `if (queue.length > 0) source.pause()` -> always pause (the next read() resumes: same chunks);
-//   `if (failure) return` on "end" removed, `if (!ended)` -> `if (true)` on cancel: read() checks failure first.
+//   `if (failure) return` on "end" removed, `if (!ended)` -> `if (true)` on cancel: read() checks failure first;
+//   settle()'s `else if (ended)` -> `true`: settle() runs only after a chunk, the end or a failure, so with an empty
+//   queue and no failure the source has ended.
 // - utf8Decode `bytes.length >= 3` -> `true` / `||`: a body shorter than 3 bytes has no bytes[2] equal to 0xbf.
 // - readWhole: the `source.off(...)` of end/error/close past the limit, `ended` and the "close" handler, and the
 //   "error"/"close" event names: the promise is settled by then, or an "error" always comes before the "close" of a
@@ -203,6 +205,7 @@ describe("createNodeFetch: answers", () => {
     });
     const refused = await fetch(url, { redirect: "error" }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TypeError);
+    expect((refused as TypeError).message).toBe("fetch failed");
     expect(((refused as TypeError).cause as Error).message).toBe("redirect 302 to /1 not followed");
     expect(received).toHaveLength(1);
     received.length = 0;
