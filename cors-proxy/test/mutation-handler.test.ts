@@ -23,6 +23,8 @@
  * - secretValues: `mesh?.mesh` -> `mesh.mesh` and `?? []` -> `["Stryker was here"]` (both throw inside the try
  *   without a mesh), `typeof value === "string"` -> `true` (the redactor skips values that are not strings),
  *   `process?.env` -> `process.env` (Node always has it).
+ * Stryker also reports `crypto.randomUUID().slice(0, 8)` -> `crypto.randomUUID()` as surviving: the prefix is made
+ * once per process (`??=`), before its runner switches that mutant on. Applied by hand, "request ids" below fails.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { MeshClient } from "modelmesh";
