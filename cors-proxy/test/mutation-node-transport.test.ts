@@ -11,7 +11,11 @@
  * - the hostname regex `/^\[|\]$/g` with either anchor dropped: a bracket only ever opens or closes an IPv6 host.
  * - the direct exchange's "close" handler when an answer came (`if (!incoming)` -> `true`): the promise is settled.
  * Stryker reports the agents' `keepAlive: true` (or their options) as surviving; applied by hand, "frees the
- * kept-alive socket ..." below fails.
+ * kept-alive socket ..." below fails. Likewise answerStatus' range check -> `false`: by hand, "rejects a 600 ..."
+ * fails (new Response() throws an uncaught RangeError and the exchange never settles).
+ * Not killed for lack of time: the direct exchange's "close" handler for an unanswered request (node:http emits
+ * "socket hang up" first in every case tried), and `checksAddresses = true` (only visible through the relay's own
+ * DNS check for a named public host).
  */
 import { createServer as createHttpServer, get as httpGet, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
