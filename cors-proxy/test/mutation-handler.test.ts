@@ -3,10 +3,34 @@
  * says, which route a request is counted under in /metrics and for how long, which requests a token-guarded server
  * may read, /health and /ready for every mesh state, and which secrets are scrubbed from messages. Everything is
  * observed on the answers `handle()` gives (status, body, headers, the /metrics text).
+ *
+ * Equivalent mutants of src/handler.ts (no observable difference), left alive:
+ * - hostOfUrl `end <= 0`, pathAndQuery `start <= 0`, route `query <= 0`: those indexes are never 0 (a URL starts
+ *   with a scheme, a path with "/").
+ * - the relay's provider hosts without a mesh `() => []` -> `() => undefined` or `["Stryker was here"]`, and
+ *   providerHosts' `[]` -> `["Stryker was here"]`: no request targets such a host, and the relay treats an unknown
+ *   list as an empty one.
+ * - isKnownModel without a mesh (`() => undefined` / `() => true`): only mesh routes, which need a mesh, ask it.
+ * - localHosts' `listening.host.toLowerCase()` -> `toUpperCase()`: a token-less proxy listens on a loopback host,
+ *   and the only loopback names with letters are forms of "localhost", already in the set.
+ * - the redactor's tokens default `[]` -> `["Stryker was here"]`: a phrase no message contains.
+ * - caller "address:unknown" -> "address:": one key for every caller without an address either way.
+ * - respond()'s initial `name = "rejected"`: always overwritten by answer() or by "error".
+ * - admits() `presented !== ""` -> `true` / another string: TokenSet never matches "" (tokens are non-empty).
+ * - providerHostsOf: the catch block emptied (config stays undefined, equal to the initial `seen`, so it returns
+ *   undefined as before); `config !== seen` -> `true` (recomputes the same hosts).
+ * - providerHosts `typeof base === "string"` -> `true`: `new URL(undefined)` throws and is caught.
+ * - secretValues: `mesh?.mesh` -> `mesh.mesh` and `?? []` -> `["Stryker was here"]` (both throw inside the try
+ *   without a mesh), `typeof value === "string"` -> `true` (the redactor skips values that are not strings),
+ *   `process?.env` -> `process.env` (Node always has it).
+ * Stryker also reports `crypto.randomUUID().slice(0, 8)` -> `crypto.randomUUID()` as surviving: the prefix is made
+ * once per process (`??=`), before its runner switches that mutant on. Applied by hand, "request ids" below fails.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { MeshClient } from "modelmesh";
 import { createProxy } from "../src/handler.js";
+import type { RelayRequest } from "../src/relay.js";
+import { BufferedRequest } from "../src/responses.js";
 
 const TOKEN = "handler-token-0123456789abcdef";
 const OTHER_TOKEN = "handler-token-second-9876543210";
@@ -234,5 +258,147 @@ describe("a mesh request the caller abandoned", () => {
     const response = await proxy.handle(request("/v1/chat/completions", { method: "POST", body: JSON.stringify({ model: "x", messages: [] }) }), { signal: controller.signal });
     expect(response.status).toBe(499);
     expect(await response.text()).toBe("");
+  });
+});
+
+// Added after a second mutation run (handler.ts survivors).
+describe("request ids", () => {
+  it("are mmp- and 8 hex digits, then a base-36 counter: distinct for every request", async () => {
+    const proxy = createProxy({ listening: local });
+    const ids = new Set<string>();
+    for (let index = 0; index < 30; index++) {
+      const id = (await proxy.handle(request("/health"))).headers.get("x-request-id")!;
+      expect(id).toMatch(/^mmp-[0-9a-f]{8}-[0-9a-z]+$/);
+      ids.add(id);
+    }
+    expect(ids.size).toBe(30);
+  });
+});
+
+describe("requests an adapter built without a Host header or a path", () => {
+  // A BufferedRequest's URL is whatever the adapter wrote: the host then comes from the URL, and no path means "/".
+  const bare = (url: string) => new BufferedRequest("GET", url, { get: () => null, has: () => false }, null, () => []);
+
+  it("are checked against the URL's host and routed as /", async () => {
+    const proxy = createProxy({ listening: local });
+    const foreign = await proxy.handle(bare("http://evil.example"));
+    expect((await errorOf(foreign)).message).toBe("requests for host evil.example are refused: without a token this proxy serves localhost only");
+    const root = await proxy.handle(bare("http://127.0.0.1:8787"));
+    expect(root.status).toBe(404);
+    expect((await errorOf(root)).message).toBe("Invalid URL (GET /)");
+  });
+
+  it("an IPv6 Host is named lower-cased, and a Host without a name is named empty", async () => {
+    const proxy = createProxy({ listening: local });
+    const v6 = await proxy.handle(new Request("http://localhost/health", { headers: { host: "[FE80::AB]:8787" } }));
+    expect((await errorOf(v6)).message).toContain("requests for host [fe80::ab] are refused");
+    const nameless = await proxy.handle(new Request("http://localhost/health", { headers: { host: ":8787" } }));
+    expect(nameless.status).toBe(403);
+    expect((await errorOf(nameless)).message).toContain("requests for host  are refused");
+  });
+});
+
+describe("routing edges", () => {
+  it("/proxy alone is the relay (which asks for a target), not an unknown path", async () => {
+    const response = await createProxy({ listening: local }).handle(request("/proxy"));
+    expect(response.status).toBe(400);
+    expect(await errorOf(response)).toMatchObject({ code: "invalid_target" });
+  });
+
+  it("counts /metrics itself under the route /metrics", async () => {
+    const proxy = createProxy({ listening: local });
+    await proxy.handle(request("/metrics"));
+    expect(await (await proxy.handle(request("/metrics"))).text()).toContain('modelmesh_proxy_requests_total{route="/metrics",status="200"} 1');
+  });
+
+  it("an unknown /v1/ path on a mesh proxy is a 404 with code not_found", async () => {
+    const proxy = createProxy({ listening: local, mesh: stubMesh({ state: "ready" }) });
+    const response = await proxy.handle(request("/v1/unknown"));
+    expect(response.status).toBe(404);
+    expect(await errorOf(response)).toMatchObject({ message: "Invalid URL (GET /v1/unknown)", code: "not_found" });
+  });
+
+  it("/v1/models lists pools as created when the proxy started (the injected clock, in seconds)", async () => {
+    const mesh = { ...stubMesh({ state: "ready" }), ready: async () => {}, describe: () => ({ pools: { chat: { models: [] } } }) } as unknown as MeshClient;
+    const proxy = createProxy({ listening: local, mesh, now: () => 1_700_000_123_456 });
+    const body = (await (await proxy.handle(request("/v1/models"))).json()) as { data: Array<{ id: string; created: number }> };
+    expect(body.data).toEqual([{ id: "chat", object: "model", created: 1_700_000_123, owned_by: "modelmesh" }]);
+  });
+
+  it("a successful answer that did not read the body keeps the connection", async () => {
+    const body = new ReadableStream({ start: (controller) => controller.enqueue(new TextEncoder().encode("{")) });
+    const response = await createProxy({ listening: local }).handle(request("/health", { method: "POST", body, duplex: "half" } as RequestInit));
+    expect(response.status).toBe(200);
+    expect(response.headers.get("connection")).toBeNull();
+  });
+
+  it("an allowed preflight carries only the preflight's CORS headers", async () => {
+    const proxy = createProxy({ listening: local, cors: { enabled: true, allowedOrigins: ["https://app.example"] } });
+    const preflight = await proxy.handle(request("/v1/models", { method: "OPTIONS", headers: { origin: "https://app.example", "access-control-request-method": "GET" } }));
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-expose-headers")).toBeNull();
+    expect(preflight.headers.get("vary")).toBe("Origin, Access-Control-Request-Headers");
+  });
+});
+
+describe("the rate limit and failures of the checks", () => {
+  /** A mesh whose storage keeps rate buckets (as Redis does) and answers every take with `take()`. */
+  const meshWithStore = (take: () => Promise<number>) =>
+    ({ ...stubMesh({ state: "ready" }), mesh: { config: { providers: [] }, storage: { takeRateToken: take } } }) as unknown as MeshClient;
+
+  it("draws from the mesh's shared bucket: its wait is the 429's retry-after", async () => {
+    const proxy = createProxy({ listening: local, mesh: meshWithStore(async () => 7), rateLimit: { requestsPerMinute: 60 } });
+    const response = await proxy.handle(request("/v1/models"));
+    expect(response.status).toBe(429);
+    expect(response.headers.get("retry-after")).toBe("7");
+  });
+
+  it("a check that throws gives a typed 500, counted under the route error", async () => {
+    const proxy = createProxy({
+      listening: local,
+      mesh: meshWithStore(() => {
+        throw new Error("store broken");
+      }),
+      rateLimit: { requestsPerMinute: 60 },
+    });
+    const response = await proxy.handle(request("/v1/models"));
+    expect(response.status).toBe(500);
+    expect(await errorOf(response)).toEqual({ message: "the proxy failed while handling this request", type: "server_error", param: null, code: "internal_error" });
+    expect(proxy.metrics.render()).toContain('modelmesh_proxy_requests_total{route="error",status="500"} 1');
+  });
+});
+
+describe("the relay and the client going away", () => {
+  it("aborts the upstream exchange with the reason of the signal the adapter gave", async () => {
+    let sent: RelayRequest | undefined;
+    const transport = Object.assign(
+      (_target: URL, relayed: RelayRequest) =>
+        new Promise<Response>((_resolve, reject) => {
+          sent = relayed;
+          relayed.signal.addEventListener("abort", () => reject(relayed.signal.reason));
+        }),
+      { checksAddresses: true },
+    );
+    const proxy = createProxy({ listening: local, relay: { transport } });
+    const client = new AbortController();
+    const pending = proxy.handle(request("/proxy/https://api.openai.com/v1/models"), { signal: client.signal });
+    await expect.poll(() => sent).toBeDefined();
+    const reason = new Error("client went away");
+    client.abort(reason);
+    await pending;
+    expect(sent!.signal.reason).toBe(reason);
+  });
+});
+
+describe("secrets scrubbed from messages, more", () => {
+  it("scrubs a camelCase apiKey of its own, and keeps environment values whose names are not secret", async () => {
+    const CAMEL_SECRET = "camel-only-secret-5b7e9d1f3a";
+    process.env["MUTATION_HANDLER_PLAIN_SETTING"] = "plain-visible-value-7c2e";
+    const mesh = { ...stubMesh({ state: "ready" }), mesh: { config: { providers: [{ config: { apiKey: CAMEL_SECRET } }] } } } as unknown as MeshClient;
+    const proxy = createProxy({ listening: local, mesh });
+    const camel = (await errorOf(await proxy.handle(request(`/nowhere/${CAMEL_SECRET}`)))).message;
+    expect(camel).toMatch(/^Invalid URL \(GET \/nowhere\//);
+    expect(camel).not.toContain(CAMEL_SECRET);
+    expect((await errorOf(await proxy.handle(request("/nowhere/plain-visible-value-7c2e")))).message).toBe("Invalid URL (GET /nowhere/plain-visible-value-7c2e)");
   });
 });

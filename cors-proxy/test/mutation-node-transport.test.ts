@@ -2,6 +2,20 @@
  * The relay's Node transport, edges the main transport tests leave out (found by mutation testing): the system
  * resolver, TLS for https targets, freeing a kept-alive socket after a bodiless answer, the caller's abort reason on a
  * cut body, and compressed bodies passed through the relay untouched.
+ *
+ * Survivors of a later mutation run that are equivalent through the transport's API:
+ * - guardedLookup's family filter: node:http calls the lookup with family 0 here (the transport sets none), and
+ *   with `all: true` (autoSelectFamily, Node 20+), so `options.all` -> `true` changes nothing either.
+ * - the "" address passed with an error to the lookup callback (ignored on error).
+ * - responseHeaders' `index + 1 <= raw.length`: rawHeaders has an even length.
+ * - the hostname regex `/^\[|\]$/g` with either anchor dropped: a bracket only ever opens or closes an IPv6 host.
+ * - the direct exchange's "close" handler when an answer came (`if (!incoming)` -> `true`): the promise is settled.
+ * Stryker reports the agents' `keepAlive: true` (or their options) as surviving; applied by hand, "frees the
+ * kept-alive socket ..." below fails. Likewise answerStatus' range check -> `false`: by hand, "rejects a 600 ..."
+ * fails (new Response() throws an uncaught RangeError and the exchange never settles).
+ * Not killed for lack of time: the direct exchange's "close" handler for an unanswered request (node:http emits
+ * "socket hang up" first in every case tried), and `checksAddresses = true` (only visible through the relay's own
+ * DNS check for a named public host).
  */
 import { createServer as createHttpServer, get as httpGet, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,6 +23,7 @@ import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { startProxyServer } from "../src/node-adapter.js";
 import { createNodeTransport } from "../src/node-transport.js";
+import { DIRECT_EXCHANGE } from "../src/relay-direct.js";
 import { BlockedAddressError, type RelayRequest } from "../src/relay.js";
 
 const closers: Array<() => Promise<unknown>> = [];
@@ -112,5 +127,19 @@ describe("the relay over the Node transport", () => {
     });
     expect(headers["content-encoding"]).toBe("gzip");
     expect(body.equals(compressed)).toBe(true);
+  });
+});
+
+describe("createNodeTransport, answers out of range", () => {
+  // A status node:http parses but HTTP does not define (600) must fail the exchange on both paths, not become an
+  // answer the relay forwards (new Response() would throw on it inside the "response" handler).
+  it("rejects a 600 on the Response path and on the direct path", async () => {
+    const { port, received } = await startUpstream((_request, response) => response.writeHead(600).end("odd"));
+    const transport = createNodeTransport();
+    const target = new URL(`http://127.0.0.1:${port}/`);
+    await expect(transport(target, request())).rejects.toThrow("upstream answered with status 600");
+    const direct = transport[DIRECT_EXCHANGE]!(target, { method: "GET", headers: [], body: null, allowPrivateAddresses: true });
+    await expect(direct.response).rejects.toThrow("upstream answered with status 600");
+    expect(received).toHaveLength(2);
   });
 });

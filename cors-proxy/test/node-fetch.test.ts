@@ -1,16 +1,8 @@
-import type { IncomingMessage } from "node:http";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { startLocalServer, type LocalServer, type RequestHandler } from "../../sdk/test/fakes/http.js";
+import type { LocalServer, RequestHandler } from "../../sdk/test/fakes/http.js";
 import { createNodeFetch, type NodeFetch } from "../src/node-fetch.js";
-
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingMessage["headers"];
-  body: string;
-  port: number;
-}
+import { startRecordingServer, type Received } from "./support/recording-server.js";
 
 let server: LocalServer | undefined;
 let nodeFetch: NodeFetch | undefined;
@@ -25,12 +17,7 @@ afterEach(async () => {
 });
 
 async function serve(handler: RequestHandler, options: Parameters<typeof createNodeFetch>[0] = {}): Promise<{ url: string; fetch: NodeFetch }> {
-  server = await startLocalServer(async (request, response) => {
-    const parts: Buffer[] = [];
-    for await (const part of request) parts.push(part as Buffer);
-    received.push({ method: request.method!, url: request.url!, headers: request.headers, body: Buffer.concat(parts).toString(), port: request.socket.remotePort! });
-    await handler(request, response);
-  });
+  server = await startRecordingServer(handler, received);
   nodeFetch = createNodeFetch(options);
   return { url: server.url, fetch: nodeFetch };
 }
