@@ -1,10 +1,9 @@
 import { getEventListeners } from "node:events";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
-import { afterEach, describe, expect, it } from "vitest";
-import type { LocalServer, RequestHandler } from "../../sdk/test/fakes/http.js";
+import { describe, expect, it } from "vitest";
 import { PassThrough } from "node:stream";
-import { BODY_READER, createNodeFetch, nodeBodyReader, type NodeBodyReader, type NodeFetch } from "../src/node-fetch.js";
-import { startRecordingServer, type Received } from "./support/recording-server.js";
+import { BODY_READER, nodeBodyReader, type NodeBodyReader, type NodeFetch } from "../src/node-fetch.js";
+import { recordingFetchPerTest } from "./support/recording-server.js";
 
 // Tests for mutants of src/node-fetch.ts that node-fetch.test.ts, node-fetch-headers.test.ts and body-reader.test.ts
 // let survive: what the fake server receives, which answers are read whole (the connection goes back to the pool
@@ -40,23 +39,7 @@ import { startRecordingServer, type Received } from "./support/recording-server.
 // the SDK's use of it is tested in sdk/), and the "[::1]" hostname unwrapping (needs an IPv6 server; LocalServer
 // binds 127.0.0.1).
 
-let server: LocalServer | undefined;
-let nodeFetch: NodeFetch | undefined;
-const received: Received[] = [];
-
-afterEach(async () => {
-  nodeFetch?.close();
-  await server?.close();
-  server = undefined;
-  nodeFetch = undefined;
-  received.length = 0;
-});
-
-async function serve(handler: RequestHandler, options: Parameters<typeof createNodeFetch>[0] = {}): Promise<{ url: string; fetch: NodeFetch }> {
-  server = await startRecordingServer(handler, received);
-  nodeFetch = createNodeFetch(options);
-  return { url: server.url, fetch: nodeFetch };
-}
+const { serve, received, server } = recordingFetchPerTest();
 
 const abortListeners = (signal: AbortSignal) => getEventListeners(signal, "abort").length;
 
@@ -91,7 +74,7 @@ describe("createNodeFetch: what the server receives", () => {
 
   it("speaks TLS to an https URL: a plain-HTTP server on that port never gets a request", async () => {
     const { fetch } = await serve((_request, response) => void response.end("ok"));
-    const failure = await fetch(`https://127.0.0.1:${server!.port}/`).catch((error: unknown) => error);
+    const failure = await fetch(`https://127.0.0.1:${server().port}/`).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(TypeError);
     expect((failure as TypeError).message).toBe("fetch failed");
     expect(received).toHaveLength(0);
@@ -100,13 +83,13 @@ describe("createNodeFetch: what the server receives", () => {
   it("closes its idle keep-alive connections on close()", async () => {
     const { url, fetch } = await serve((_request, response) => void response.end("ok"));
     await (await fetch(url)).text();
-    expect(server!.connections).toBe(1);
+    expect(server().connections).toBe(1);
     fetch.close();
     // The server sees its side of the connection close: nothing is left open to it.
     await new Promise<void>((resolve, reject) => {
       const deadline = Date.now() + 2_000;
       const poll = () =>
-        server!.server.getConnections((error, count) => {
+        server().server.getConnections((error, count) => {
           if (error) return reject(error);
           if (count === 0) return resolve();
           if (Date.now() > deadline) return reject(new Error(`${count} connection(s) still open after close()`));
@@ -124,14 +107,14 @@ describe("createNodeFetch: read whole or streamed", () => {
     await fetch(url);
     await new Promise((resolve) => setTimeout(resolve, 20));
     await fetch(url);
-    return server!.connections;
+    return server().connections;
   }
 
   it("reads whole a small answer with a declared length, even not JSON, and a chunked JSON one", async () => {
     const plain = await serve((_request, response) => void response.writeHead(200, { "content-type": "text/plain", "content-length": "5" }).end("hello"));
     expect(await connectionsForTwoUnread(plain.fetch, plain.url)).toBe(1);
     plain.fetch.close();
-    await server!.close();
+    await server().close();
     const chunked = await serve(async (_request, response) => {
       response.writeHead(200, { "content-type": "application/json" });
       response.write('{"a":');
@@ -274,7 +257,7 @@ describe("createNodeFetch: answers", () => {
     const left = (await fetch(`${url}/left`)).body!.getReader();
     await left.read();
     await left.cancel();
-    const exchange = () => server!.exchanges.find((entry) => entry.url === "/left");
+    const exchange = () => server().exchanges.find((entry) => entry.url === "/left");
     await expect.poll(() => exchange()?.ending).toBe("client-closed");
   });
 });
@@ -295,8 +278,8 @@ describe("createNodeFetch: the caller's signal", () => {
       await new Promise((resolve) => setImmediate(resolve));
       expect([path, abortListeners(signal)]).toEqual([path, 0]);
     }
-    const port = server!.port;
-    await server!.close();
+    const port = server().port;
+    await server().close();
     const signal = new AbortController().signal;
     await expect(fetch(`http://127.0.0.1:${port}/`, { signal })).rejects.toThrow("fetch failed");
     expect(abortListeners(signal)).toBe(0);

@@ -1,26 +1,8 @@
 import { gzipSync } from "node:zlib";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import type { LocalServer, RequestHandler } from "../../sdk/test/fakes/http.js";
-import { createNodeFetch, type NodeFetch } from "../src/node-fetch.js";
-import { startRecordingServer, type Received } from "./support/recording-server.js";
+import { describe, expect, it, vi } from "vitest";
+import { recordingFetchPerTest } from "./support/recording-server.js";
 
-let server: LocalServer | undefined;
-let nodeFetch: NodeFetch | undefined;
-const received: Received[] = [];
-
-afterEach(async () => {
-  nodeFetch?.close();
-  await server?.close();
-  server = undefined;
-  nodeFetch = undefined;
-  received.length = 0;
-});
-
-async function serve(handler: RequestHandler, options: Parameters<typeof createNodeFetch>[0] = {}): Promise<{ url: string; fetch: NodeFetch }> {
-  server = await startRecordingServer(handler, received);
-  nodeFetch = createNodeFetch(options);
-  return { url: server.url, fetch: nodeFetch };
-}
+const { serve, received, server } = recordingFetchPerTest();
 
 describe("createNodeFetch", () => {
   it("sends method, path, headers and a string body, and answers status, headers and body like fetch", async () => {
@@ -148,9 +130,8 @@ describe("createNodeFetch", () => {
     await reader.read();
     await expect(reader.read()).rejects.toThrow("terminated");
 
-    const port = server!.port;
-    await server!.close();
-    server = undefined;
+    const port = server().port;
+    await server().close();
     const failure = await fetch(`http://127.0.0.1:${port}/`).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(TypeError);
     expect((failure as TypeError).message).toBe("fetch failed");

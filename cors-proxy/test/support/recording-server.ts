@@ -1,5 +1,7 @@
 import type { IncomingMessage } from "node:http";
+import { afterEach } from "vitest";
 import { startLocalServer, type LocalServer, type RequestHandler } from "../../../sdk/test/fakes/http.js";
+import { createNodeFetch, type NodeFetch, type NodeFetchOptions } from "../../src/node-fetch.js";
 
 /** One request as the fake server received it, body read whole. */
 export interface Received {
@@ -18,4 +20,31 @@ export function startRecordingServer(handler: RequestHandler, received: Received
     received.push({ method: request.method!, url: request.url!, headers: request.headers, body: Buffer.concat(parts).toString(), port: request.socket.remotePort! });
     await handler(request, response);
   });
+}
+
+/**
+ * For a test file: `serve(handler)` starts a recording server and a node:http fetch; both are closed, and `received`
+ * emptied, after each test (this registers its own `afterEach`). `server()` is the current test's server.
+ * @example
+ * const { serve, received } = recordingFetchPerTest();
+ * const { url, fetch } = await serve((_request, response) => void response.end("ok"));
+ */
+export function recordingFetchPerTest() {
+  const received: Received[] = [];
+  let server: LocalServer | undefined;
+  let nodeFetch: NodeFetch | undefined;
+  afterEach(async () => {
+    nodeFetch?.close();
+    // A test may have closed its server already (to see a refused connection).
+    await server?.close().catch(() => {});
+    server = undefined;
+    nodeFetch = undefined;
+    received.length = 0;
+  });
+  const serve = async (handler: RequestHandler, options: NodeFetchOptions = {}): Promise<{ url: string; fetch: NodeFetch }> => {
+    server = await startRecordingServer(handler, received);
+    nodeFetch = createNodeFetch(options);
+    return { url: server.url, fetch: nodeFetch };
+  };
+  return { serve, received, server: () => server! };
 }
