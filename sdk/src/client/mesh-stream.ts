@@ -1,12 +1,4 @@
 /**
- * A streamed answer: an async iterable that owns the AbortController of its upstream request.
- * Leaving `for await` early (break, return, throw) aborts the request, so no tokens are paid for
- * that nobody reads. Iterate it once; `tee()` gives two independent readers.
- * @example
- * const stream = await client.chat.completions.create({ model: "chat-completion", messages, stream: true });
- * for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta?.content ?? "");
- */
-/**
  * Sources whose iterator already ends for good after its end, a failure or `return()` (the chat client's): a stream
  * over one hands its `next` on directly instead of wrapping it, one promise less on every chunk.
  */
@@ -18,6 +10,14 @@ export function settlingSource<Item>(source: (signal: AbortSignal) => AsyncItera
   return source;
 }
 
+/**
+ * A streamed answer: an async iterable that owns the AbortController of its upstream request.
+ * Leaving `for await` early (break, return, throw) aborts the request, so no tokens are paid for
+ * that nobody reads. Iterate it once; `tee()` gives two independent readers.
+ * @example
+ * const stream = await client.chat.completions.create({ model: "chat-completion", messages, stream: true });
+ * for await (const chunk of stream) process.stdout.write(chunk.choices[0]?.delta?.content ?? "");
+ */
 export class MeshStream<Item> implements AsyncIterable<Item> {
   readonly controller: AbortController;
   #source: (signal: AbortSignal) => AsyncIterator<Item>;
