@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OpenAICompatibleProvider } from "../src/index.js";
+import { create, OpenAICompatibleProvider } from "../src/index.js";
 import type { ChatCompletionChunk, ChatCompletionCreateParams } from "../src/wire/types.js";
 import { caught } from "./mutation/wire-capture.js";
 
@@ -160,5 +160,21 @@ describe("a provider's stream, several events in one network read", () => {
     expect(seen.pulls).toBeLessThan(2);
     expect(seen.cancelled).toBe(true);
     expect(seen.signal?.aborted).toBe(true);
+  });
+});
+
+describe("a chat stream left while it waits for the service", () => {
+  it("aborts the request at once: leaving does not wait for the next chunk", async () => {
+    const { provider, seen } = service([content("a")], true);
+    const mesh = create({ config: { providers: {} }, providers: [{ instance: provider }] } as never);
+    const stream = await mesh.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }], stream: true });
+    const iterator = stream[Symbol.asyncIterator]();
+    expect((await iterator.next()).value?.choices[0]?.delta.content).toBe("a");
+    const pending = iterator.next().catch((error: unknown) => error);
+    const left = await Promise.race([iterator.return!().then(() => "left"), new Promise((resolve) => setTimeout(() => resolve("still waiting"), 1_000))]);
+    expect(left).toBe("left");
+    expect(seen.signal?.aborted).toBe(true);
+    await pending;
+    await mesh.close();
   });
 });
