@@ -2,7 +2,6 @@
  * The thin node:http layer: IncomingMessage → Request (body streamed, aborted when the client leaves),
  * Response → ServerResponse (body streamed with backpressure, upstream cancelled when the client leaves).
  */
-import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
@@ -73,9 +72,20 @@ async function toRequest(incoming: IncomingMessage, origin: string, prereadLimit
   return new Request(url, { method, headers: headerPairs(incoming), body: Readable.toWeb(incoming) as unknown as ReadableStream<Uint8Array>, duplex: "half" } as RequestInit);
 }
 
-/** Resolves when the socket can take more, or is gone. */
-function drained(outgoing: ServerResponse): Promise<unknown> {
-  return Promise.race([once(outgoing, "drain"), once(outgoing, "close")]);
+/**
+ * Resolves when the socket can take more, or is gone. Both listeners go when either fires: a long answer to a slow
+ * client waits here once per write, and listeners left behind would pile up on the response.
+ */
+function drained(outgoing: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      outgoing.off("drain", done);
+      outgoing.off("close", done);
+      resolve();
+    };
+    outgoing.once("drain", done);
+    outgoing.once("close", done);
+  });
 }
 
 // Past this many characters a batch of events is written at once, without waiting for the turn to end.
