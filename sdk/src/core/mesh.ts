@@ -571,10 +571,9 @@ export class ModelMesh {
       strategies: Object.fromEntries([...this.#runtime.pools].map(([name, pool]) => [name, pool.policy.snapshot()])),
       budgets: this.budgetLedger.snapshot(),
     };
-    this.#saving = this.#saving.then(
-      () => Promise.all([this.#storage.save(STATE_KEY, { key: STATE_KEY, data: snapshot, updatedAt: this.now() } as never), this.budgetLedger.flush()]).then(() => undefined),
-      () => undefined,
-    );
+    // After the previous write, whether it failed or not: a failure must not make this write a silent no-op.
+    const write = () => Promise.all([this.#storage.save(STATE_KEY, { key: STATE_KEY, data: snapshot, updatedAt: this.now() } as never), this.budgetLedger.flush()]).then(() => undefined);
+    this.#saving = this.#saving.then(write, write);
     try {
       await this.#saving;
       this.#sink.emit({ type: "state-saved", severity: "debug", component: "storage", timestamp: this.now(), models: this.#runtime.states.size });
