@@ -3,9 +3,25 @@
  * JSON, its streamed pieces, a relayed Node stream and a Web Response, and what each does when either side fails or
  * the client leaves. A stub proxy answers; a real HTTP client reads what arrived.
  *
- * Survivors judged equivalent: see the list at the end of this comment, filled in after the mutation run.
+ * Survivors judged equivalent (what reaches the client and the source is the same; only Node-internal bookkeeping or
+ * the grouping of writes changes):
+ * - drained's `off("drain")` with the name emptied: it matters only when "close" came first, and then nothing drains.
+ * - writeSource's onClose `if (!outgoing.writableFinished)` -> true, and both `finally` blocks (`{}`, `off("close")`
+ *   with the name emptied): `finally` runs right after `end()`, before the response's "close", so a finished answer
+ *   never reaches onClose; after a failure the response is destroyed anyway.
+ * - every `if (pending) clearImmediate(pending)` -> true/false, `batch = ""` -> another text before `end(rest)`, and
+ *   flush's early return (`batch === ""`, `destroyed`, `writableEnded` and their combinations): a leftover immediate
+ *   finds nothing to write, or writes the same bytes a turn earlier.
+ * - pipeNodeBody's `if (!outgoing.writableFinished) body.destroy()` and `if (!body.readableEnded) outgoing.destroy()`
+ *   -> true: the body has ended and the response is detached from its socket by then ("leaves a kept-alive connection
+ *   open" below passes with either).
+ * - `if (nodeBody)` / `if (source)` -> false in writeResponse: the same body is then read through its web stream.
+ * - the web reader's `if (outgoing.destroyed) return` -> false: the onClose cancel has already ended the reader.
+ * Killed by hand where Stryker reported a survivor: `if (outgoing.destroyed) return` in writeSource ("stops pulling
+ * pieces once the client has left"), `batch.length >= BATCH_LIMIT` -> `>` ("writes a batch of 64 KiB on its own"),
+ * `pending ??= setImmediate(flush)` -> `&&=` ("sends the events ready before the source pauses").
  */
-import { request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent, request as httpRequest, ServerResponse, type IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { JsonReply, NodeBodyReply, ReplyHeaders, SourceReply, streamOf, type BodySource } from "../src/responses.js";
@@ -240,6 +256,78 @@ describe("a long answer to a client that keeps the socket full", () => {
       expect(warnings.filter((warning) => warning.name === "MaxListenersExceededWarning").map((warning) => warning.message)).toEqual([]);
     } finally {
       process.off("warning", onWarning);
+    }
+  });
+});
+
+describe("streamed pieces, more edges", () => {
+  it("sends the events ready before the source pauses without waiting for its next piece", async () => {
+    const { source } = recordingSource(["data: 1\n\n", "data: 2\n\n", "data: 3\n\n"], { hangAtEnd: true });
+    const server = await serve({ reply: () => new SourceReply(200, source, {}) });
+    const incoming = await head(server.url);
+    let text = "";
+    await new Promise<void>((resolve) => {
+      incoming.on("data", (part) => {
+        text += String(part);
+        if (text.length >= 27) resolve();
+      });
+      setTimeout(resolve, 500);
+    });
+    expect(text).toBe("data: 1\n\ndata: 2\n\ndata: 3\n\n");
+    incoming.destroy();
+  });
+
+  it("stops pulling pieces once the client has left, even from a source that ignores cancel", async () => {
+    let pulled = 0;
+    const endless: BodySource = {
+      next: async () => {
+        pulled += 1;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        return `data: ${pulled}\n\n`;
+      },
+      cancel: async () => {},
+    };
+    const server = await serve({ reply: () => new SourceReply(200, endless, {}) });
+    const incoming = await head(server.url);
+    await new Promise((resolve) => incoming.once("data", resolve));
+    incoming.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const afterLeaving = pulled;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(pulled).toBe(afterLeaving);
+  });
+
+  it("writes a batch of 64 KiB on its own, not joined with the events after it", async () => {
+    const writes: number[] = [];
+    const original = ServerResponse.prototype.write;
+    ServerResponse.prototype.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
+      writes.push(String(chunk).length);
+      return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as typeof original;
+    try {
+      // All ready in one turn: the first piece, exactly 64 KiB, then small ones.
+      const { source } = recordingSource(["first", "x".repeat(64 * 1024), "a", "b", "c"]);
+      const server = await serve({ reply: () => new SourceReply(200, source, {}) });
+      expect((await readAll(await head(server.url))).text.length).toBe(5 + 64 * 1024 + 3);
+      expect(writes.slice(0, 2)).toEqual([5, 64 * 1024]);
+    } finally {
+      ServerResponse.prototype.write = original;
+    }
+  });
+});
+
+describe("a relayed Node stream, and the connection after it", () => {
+  it("leaves a kept-alive connection open for the next request once the body has ended", async () => {
+    const server = await serve({ reply: () => new NodeBodyReply(200, "", new ReplyHeaders({}), Readable.from(["whole ", "body"])) });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let index = 0; index < 2; index++) {
+        const incoming = await new Promise<IncomingMessage>((resolve, reject) => httpRequest(server.url, { agent }, resolve).once("error", reject).end());
+        expect(await readAll(incoming)).toEqual({ text: "whole body", cut: false });
+      }
+      expect(server.connections).toBe(1);
+    } finally {
+      agent.destroy();
     }
   });
 });

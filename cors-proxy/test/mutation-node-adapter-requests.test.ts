@@ -6,6 +6,14 @@
  * Survivors judged equivalent:
  * - headerPairs' `index + 1 < raw.length` -> `<=`: rawHeaders always has an even length.
  * - distinctHeaders' `values.length === 1 ? values[0] : join` with the test -> false: joining one value gives it back.
+ * - readSmallBody's `parts.length === 1 ? parts[0] : Buffer.concat(parts)` -> concat: the same bytes.
+ * - readSmallBody's `once("error", reject)` with the event name emptied: a client that hung up mid-body never gets an
+ *   answer either way (only a pending promise is left behind).
+ * - `incoming.url ?? "/"`, `incoming.method ?? "GET"` and `incoming.url?.startsWith`: node:http's server always sets
+ *   both on a request.
+ * - `bodyIdleMs > 0` -> `>= 0`: `socket.setTimeout(0)` sets no timeout.
+ * Stryker reports `if (bodyIdleMs > 0 && !incoming.complete)` -> `if (true)` as surviving; applied by hand, "keeps
+ * waiting for a slow answer once the body is in" below fails (the bodyless GET is cut after bodyIdleMs).
  */
 import { request as httpRequest, Agent } from "node:http";
 import { describe, expect, it } from "vitest";

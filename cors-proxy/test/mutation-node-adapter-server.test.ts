@@ -12,11 +12,16 @@
  * - `server.off("error", reject)` and `timer.unref()` / `clearTimeout(timer)` in close(): a settled promise and a
  *   timer that finds no socket left change nothing a caller sees.
  * - `options.port ?? 8787` -> `&&`: port 0 (every test) gives 0 either way; the default port is not the tests' to take.
+ * - the initial `origin` (`http://host` before listening) emptied: it is replaced before any request can arrive.
+ * - `typeof address === "object" && address` and its variants: a TCP server's address() is always an object.
+ * - `sockets.delete(socket)` on "close" dropped: destroying an already closed socket at the end of the grace does
+ *   nothing.
  */
 import { createServer, get } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { startProxyServer, type ProxyServer } from "../src/node-adapter.js";
 import { startRecordingServer, type Received } from "./support/recording-server.js";
+import { rawExchange } from "./support/stub-proxy.js";
 import type { LocalServer } from "../../sdk/test/fakes/http.js";
 
 const received: Received[] = [];
@@ -103,5 +108,16 @@ describe("close()", () => {
     await proxy.close(50);
     proxy = undefined;
     await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+});
+
+describe("maxBodyBytes", () => {
+  it("is answered 413 as soon as the head declares a longer body, without waiting for the body", async () => {
+    upstream = await startRecordingServer((_request, response) => void response.end("upstream"), received);
+    proxy = await startProxyServer({ port: 0, maxBodyBytes: 100, relay: { allowPrivate: [`127.0.0.1:${upstream.port}`] } });
+    // The head only: a proxy that read the body first would still be waiting for it.
+    const reply = await rawExchange(proxy.port, [`POST /proxy/${upstream.url}/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n`], { waitMs: 1_000 });
+    expect(reply.status).toBe(413);
+    expect(received).toEqual([]);
   });
 });
