@@ -4,7 +4,9 @@
  * errors of each build step, and what a reconfigure carries over. Providers are scripted or registered test classes;
  * nothing is sent over a network.
  *
- * Survivors judged equivalent: none listed yet.
+ * Survivors of the lines 391-684 run not killed here: reconfigure's re-reading of a secret store given as the same
+ * instance (`secrets === previousSecrets && secrets.reload`, `clearCache`), which config-watcher.test.ts exercises
+ * without telling the two calls apart.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, create, registerConnector, type MeshClient } from "../../src/index.js";

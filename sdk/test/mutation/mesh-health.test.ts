@@ -6,6 +6,9 @@
  *
  * Survivors judged equivalent:
  * - `this.#stopMonitor = undefined` after stopping it: the next line sets it again (or the mesh has no monitor).
+ * - `discovery?.monitor` -> `discovery.monitor`: the runtime always has a discovery connector (AutoDiscovery by default).
+ * Killed by hand where Stryker reported a survivor: `state.status === "cooldown"` -> true in the first branch ("takes
+ * out again a model put back in service meanwhile whose probe fails").
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { create, type MeshClient } from "../../src/index.js";
@@ -150,6 +153,17 @@ describe("a good probe", () => {
       expect.objectContaining({ provider: "a", model: "alpha-2" }),
     ]);
     expect((await client.chat.completions.create({ model: "chat", messages: hello })).model).toBe("alpha");
+  });
+
+  it("takes out again a model put back in service meanwhile whose probe fails", async () => {
+    const monitor = drivenMonitor();
+    const { client, model, ofType } = meshWith(monitor);
+    await client.ready();
+    monitor.report!("b", false, new Error("down"));
+    client.mesh.resetState(["b/beta"]);
+    monitor.report!("b", false, new Error("down again"));
+    expect(model("beta").status).toBe("cooldown");
+    expect(ofType("model-deactivated").map((event) => event.reason)).toEqual(["health probe failed: down", "health probe failed: down again"]);
   });
 
   it("says nothing of a model put back in service meanwhile", async () => {

@@ -6,6 +6,12 @@
  * Survivors judged equivalent:
  * - servesOperation's memo (`if (!answers)`, `serves === undefined`, the 1,024-entry cap): recomputing an answer gives
  *   the same answer.
+ * - the strategy paths given to buildPolicy for a model-id pool (`pools.NAME.strategy`, `defaults.strategy`) emptied:
+ *   they only name the key in an error, and the same strategy already built once for its home pool or the defaults.
+ * - `name.slice(0, MAX_MODEL_NAME_LENGTH)` -> `name` in the last refusal: a longer name was refused before.
+ * Killed by hand where Stryker reported a survivor (lines 391-684 run): the configured pool found by capability
+ * ("is served by the configured pool of that capability"), and the members of a wider capability's pool
+ * ("a wider capability gets a pool of every model under it").
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { create, InvalidRequestError, ModelMeshError, NoCapableModelError, type MeshClient } from "../../src/index.js";
@@ -90,6 +96,33 @@ describe("names of the wrong kind", () => {
     expect(error).toBeInstanceOf(NoCapableModelError);
     expect(error.message).toBe("no configured model offers generation.text-generation.code-generation (pools: chat, text-embeddings)");
     expect(Object.keys(client.poolStatus()).sort()).toEqual(["chat", "text-embeddings"]);
+  });
+});
+
+describe("a capability asked for by name", () => {
+  it("is served by the configured pool of that capability, under its name", async () => {
+    const { client, a, b } = meshOverTwo();
+    await client.chat.completions.create({ model: "chat-completion", messages: hello });
+    expect(a.received.length + b.received.length).toBe(1);
+    expect(Object.keys(client.usage.byPool)).toEqual(["chat"]);
+    expect(Object.keys(client.poolStatus()).sort()).toEqual(["chat", "text-embeddings"]);
+  });
+
+  it("a wider capability gets a pool of every model under it, and an implicit pool holds only its own kind", async () => {
+    const { client } = meshOverTwo();
+    await client.chat.completions.create({ model: "text-generation", messages: hello });
+    const pools = client.describe().pools;
+    const members = (name: string) => pools[name]!.models.map((entry) => `${entry.provider}/${entry.model}`).sort();
+    expect(pools["text-generation"]!.capability).toBe("generation.text-generation");
+    expect(members("text-generation")).toEqual(["a/alpha", "a/omni", "b/beta"]);
+    expect(members("text-embeddings")).toEqual(["a/alpha-embed", "a/omni"]);
+  });
+
+  it("names no pools when no model offers anything", async () => {
+    const client = create({ config: { providers: { a: { instance: new ScriptedProvider("a", [], [], testClock()) } } } } as Parameters<typeof create>[0]);
+    clients.push(client);
+    const error = await refusal(client.chat.completions.create({ model: "anything", messages: hello }));
+    expect(error.message).toBe('"anything" is not a pool, a capability or a model id known to this mesh (pools: none)');
   });
 });
 

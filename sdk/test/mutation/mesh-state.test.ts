@@ -7,6 +7,12 @@
  * Survivors judged equivalent:
  * - `(this.#saveTimer as { unref?: () => void }).unref?.()`: whether a pending save keeps the process alive is
  *   invisible to a test that closes its mesh.
+ * - close()'s `if (this.#saveTimer) clearTimeout(...)` -> true: clearing no timer does nothing.
+ * - close()'s `storage.close?.()`, `sink.flush?.()`, `sink.close?.()` without `?.`: the storage is a BaseStorage and
+ *   the sink a MultiSink or NullObservability, which all have these methods.
+ * Not killed: resetState's `probing: false` -> true (it only matters for a model whose probe is in flight), and
+ * restore's `snapshot !== undefined` -> true. Killed by hand: `pools.get(name)?.policy` without `?.` ("starts when
+ * the saved state names a pool's strategy that no longer exists").
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { create, type MeshClient } from "../../src/index.js";
@@ -119,6 +125,26 @@ describe("restoring saved state at start", () => {
     expect(cooled.model("alpha")).toMatchObject({ status: "cooldown", requests: 3 });
     const sameKey = await startWith({ "a/alpha": { keyId: "key-of-a", status: "disabled", totalRequests: 3 } });
     expect(sameKey.model("alpha")).toMatchObject({ status: "disabled", requests: 3 });
+  });
+
+  it("starts when the saved state names a pool's strategy that no longer exists", async () => {
+    const storage = new MemoryStorage();
+    const usage = { requests: 0, totalTokens: 0, totalCost: 0, byModel: {}, byProvider: {}, byPool: {} };
+    await storage.save(STATE_KEY, { key: STATE_KEY, data: { version: 1, models: {}, usage, strategies: { removed: { currentWeights: {} } } }, updatedAt: 1 } as never);
+    const { client } = meshOver(storage);
+    await client.ready();
+    expect((await client.chat.completions.create({ model: "chat", messages: hello })).model).toBe("alpha");
+  });
+
+  it("reports saved state it cannot read as a storage error, and starts fresh", async () => {
+    class UnreadableStorage extends MemoryStorage {
+      override async load(): Promise<never> {
+        throw new Error("not JSON");
+      }
+    }
+    const { client, ofType } = meshOver(new UnreadableStorage());
+    await client.ready();
+    expect(ofType("state-restored")).toEqual([expect.objectContaining({ severity: "error", component: "storage", models: 0, error: "not JSON" })]);
   });
 
   it("ignores state of another version", async () => {
