@@ -4,7 +4,8 @@
  * errors of each build step, and what a reconfigure carries over. Providers are scripted or registered test classes;
  * nothing is sent over a network.
  *
- * Survivors of the lines 391-684 run not killed here: reconfigure's re-reading of a secret store given as the same
+ * Most of what these tests check (buildRuntime, buildProvider: lines before 391) was not in the mutation run. Survivors
+ * of the lines 391-684 run not killed here: reconfigure's re-reading of a secret store given as the same
  * instance (`secrets === previousSecrets && secrets.reload`, `clearCache`), which config-watcher.test.ts exercises
  * without telling the two calls apart.
  */
