@@ -83,14 +83,14 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((client) => client.close()));
 });
 
-function harness(strategy: BaseRotationPolicy, models: Array<{ id: string } & ModelOptions>): Harness {
+function harness(strategy: BaseRotationPolicy, models: Array<{ id: string } & ModelOptions>, retry: Record<string, unknown> = { max_retries: 0 }): Harness {
   const clock = testClock();
   const log: string[] = [];
   const providers = models.map(({ id, ...options }) => new ScriptedModel(id, log, clock, options));
   const client = create({
     providers: providers.map((instance) => ({ instance })),
     clock,
-    config: { pools: { chat: { capability: "chat-completion", strategyInstance: strategy, retry: { max_retries: 0 } } } },
+    config: { pools: { chat: { capability: "chat-completion", strategyInstance: strategy, retry } } },
   });
   open.push(client);
   const ask = async (body: Partial<ChatCompletionCreateParams> = {}) => {
@@ -112,6 +112,20 @@ describe("every strategy through the real router", () => {
     const attempts: string[][] = [];
     for (let index = 0; index < 7; index++) attempts.push(await mesh.ask());
     expect(attempts).toEqual([["a"], ["a"], ["a", "b"], ["b"], ["b", "c"], ["c"], ["c"]]);
+  });
+
+  it("stick-until-failure stays on a model whose retry succeeded: one blip does not move the next requests", async () => {
+    const mesh = harness(new StickUntilFailurePolicy(), [{ id: "a", script: ["ok", "fail", "ok"] }, { id: "b" }], { max_retries: 1, base_delay_ms: 0, jitter: "none" });
+    expect(await mesh.ask()).toEqual(["a"]);
+    // a fails once and answers its retry: the request is served by a, and so are the next ones.
+    expect(await mesh.ask()).toEqual(["a", "a"]);
+    expect(await mesh.servedBy(3)).toEqual(["a", "a", "a"]);
+  });
+
+  it("stick-until-failure moves on when the retry fails too, and sticks to the model that served", async () => {
+    const mesh = harness(new StickUntilFailurePolicy(), [{ id: "a", script: ["fail", "fail"] }, { id: "b" }], { max_retries: 1, base_delay_ms: 0, jitter: "none" });
+    expect(await mesh.ask()).toEqual(["a", "a", "b"]);
+    expect(await mesh.servedBy(2)).toEqual(["b", "b"]);
   });
 
   it("stick-until-failure sends a request its model cannot serve elsewhere, and stays put for the next one", async () => {

@@ -69,6 +69,17 @@ export class StickUntilFailurePolicy extends BaseRotationPolicy<StickUntilFailur
     this.currentKey = undefined;
   }
 
+  /**
+   * The model that just failed answered its retry: it did not fail after all, so it stays the current one (one blip
+   * must not move a conversation's next turns to another model). A late success of a model already left behind
+   * changes nothing.
+   */
+  override onSuccess(state: ModelState, _context: SelectionContext, _latencyMs: number): void {
+    if (this.currentKey !== undefined || state.key !== this.failedKey) return;
+    this.currentKey = state.key;
+    this.failedKey = undefined;
+  }
+
   override snapshot(): StickUntilFailureSnapshot {
     return { currentKey: this.currentKey ?? null, failedKey: this.failedKey ?? null, order: [...this.previousOrder] };
   }
