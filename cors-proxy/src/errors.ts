@@ -115,7 +115,7 @@ export function errorReplyFor(error: unknown, redact: (text: string) => string, 
   const message = redact(error.message);
   if (isModelMeshErrorOf(error, InvalidRequestError)) return { status: 400, message, type: "invalid_request_error", param: error.param, code: "invalid_request" };
   if (isModelMeshErrorOf(error, NoCapableModelError)) {
-    if (error.retryable) return { status: 503, message, type: "server_error", param: null, code: "no_model_available", headers: { "retry-after": "1" } };
+    if (error.retryable) return { status: 503, message, type: "server_error", param: null, code: "no_model_available", headers: { "retry-after": retryAfterSeconds(error.retryAfter) } };
     if (!isKnownModel(error.target)) {
       // Not the router's message, which quotes the name whole: a caller's junk is not echoed back in full.
       const unknown = `The model '${redact(quoteName(String(error.target)))}' does not exist on this proxy (GET /v1/models lists the names it serves)`;

@@ -79,6 +79,7 @@ describe("errorReplyFor", () => {
       [new InvalidRequestError("bad sk-secret", "messages"), { status: 400, message: "bad [REDACTED]", type: "invalid_request_error", param: "messages", code: "invalid_request" }],
       [new NoCapableModelError("chat", "no model sk-secret"), { status: 400, message: "no model [REDACTED]", type: "invalid_request_error", param: "model", code: "no_capable_model" }],
       [new NoCapableModelError("chat", "cooling", { retryable: true }), { status: 503, message: "cooling", type: "server_error", param: null, code: "no_model_available", headers: { "retry-after": "1" } }],
+      [new NoCapableModelError("chat", "cooling", { retryable: true, retryAfter: 42 }), { status: 503, code: "no_model_available", headers: { "retry-after": "42" } }],
       [new BudgetExceededError({ limitType: "daily", limitValue: 5, scope: "openai" }), { status: 402, type: "insufficient_quota", param: null, code: "budget_exceeded" }],
       [new RateLimitError("slow", { ...fields, retryAfter: 2.2 }), { status: 429, message: "slow", type: "requests", param: null, code: "rate_limit_exceeded", headers: { "retry-after": "3" } }],
       [new RateLimitError("slow", { ...fields, retryAfter: 0.2 }), { status: 429, headers: { "retry-after": "1" } }],

@@ -790,8 +790,12 @@ export class Router {
       );
     }
     const reasons = fitting.map((state) => `${state.key} (${this.unavailableReason(state, now)})`);
+    // The soonest a cooling-down model is back, in whole seconds (at least 1, as a retry-after header would say).
+    const backAt = fitting.filter((state) => state.status === "cooldown").map((state) => state.cooldownUntil);
+    const retryAfter = backAt.length === 0 ? undefined : Math.max(1, Math.ceil((Math.min(...backAt) - now) / 1000));
     return new NoCapableModelError(route.target, `every model of pool "${pool.name}" is unavailable: ${reasons.join(", ")}`, {
-      retryable: fitting.some((state) => state.status === "cooldown"),
+      retryable: backAt.length > 0,
+      ...(retryAfter === undefined ? {} : { retryAfter }),
     });
   }
 

@@ -263,15 +263,25 @@ export class InvalidRequestError extends ModelMeshError {
 }
 
 /** No model in the pool can serve this request (none configured, or none with the needed features). */
+/**
+ * No model of the pool can take the request. When the only models that could are cooling down, the error is
+ * retryable and `retryAfter` says in how many seconds the first of them is back (as `RateLimitError.retryAfter`).
+ * @example
+ * catch (error) { if (error instanceof NoCapableModelError && error.retryAfter !== undefined) await sleep(error.retryAfter * 1000) }
+ */
 export class NoCapableModelError extends ModelMeshError {
   override name = "NoCapableModelError" as const;
   readonly target: string;
-  constructor(target: string, message: string, options: ModelMeshErrorOptions = {}) {
-    super(message, { code: "no_capable_model", retryable: false, ...options });
+  /** Seconds until the first cooling-down model of the pool is back; undefined when none is cooling down. */
+  readonly retryAfter: number | undefined;
+  constructor(target: string, message: string, options: ModelMeshErrorOptions & { retryAfter?: number } = {}) {
+    const { retryAfter, ...rest } = options;
+    super(message, { code: "no_capable_model", retryable: false, ...rest });
     this.target = target;
+    this.retryAfter = retryAfter;
   }
   protected override details() {
-    return { target: this.target };
+    return this.retryAfter === undefined ? { target: this.target } : { target: this.target, retryAfter: this.retryAfter };
   }
 }
 
@@ -409,7 +419,10 @@ const revivers: Record<string, (json: SerializedError) => ModelMeshError> = {
   BudgetExceededError: (json) =>
     withMessage(new BudgetExceededError({ limitType: str(json.limitType), limitValue: num(json.limitValue) ?? 0, scope: str(json.scope) }, keep(json)), json),
   InvalidRequestError: (json) => new InvalidRequestError(json.message, typeof json.param === "string" ? json.param : null, keep(json)),
-  NoCapableModelError: (json) => new NoCapableModelError(str(json.target), json.message, keep(json)),
+  NoCapableModelError: (json) => {
+    const retryAfter = num(json.retryAfter);
+    return new NoCapableModelError(str(json.target), json.message, retryAfter === undefined ? keep(json) : { ...keep(json), retryAfter });
+  },
   SecretNotFoundError: (json) => withMessage(new SecretNotFoundError(str(json.secretName), "", keep(json)), json),
   StorageError: (json) => new StorageError(json.message, keep(json)),
   StreamInterruptedError: (json) =>

@@ -84,6 +84,7 @@ describe("cooling down and coming back", () => {
     expect(resting).toBeInstanceOf(NoCapableModelError);
     expect(resting.message).toContain('every model of pool "chat" is unavailable: a/alpha (cooling down for 1s)');
     expect(resting.retryable).toBe(true);
+    expect(resting.retryAfter).toBe(1);
     expect(a.received).toHaveLength(2);
     clock.advance(1);
     await failure(ask(mesh));
@@ -369,6 +370,9 @@ describe("more reasons a model is not available", () => {
     const error = (await failure(ask(mesh))) as NoCapableModelError;
     expect(error.message).toContain("a/alpha (its API key was rejected (probed again in 300s)), b/beta (cooling down for 5s)");
     expect(error.retryable).toBe(true);
+    // When to retry: the cooling model's return, not the rejected key's probe (300 s).
+    expect(error.retryAfter).toBe(5);
+    expect(NoCapableModelError.fromJSON(JSON.parse(JSON.stringify(error)))).toMatchObject({ retryAfter: 5, retryable: true });
     await mesh.close();
   });
 
