@@ -275,6 +275,8 @@ export class Router {
           continue;
         }
         const latencyMs = this.deps.now() - started;
+        // On a restart, the model whose stream broke (the error names it; the restarted model is named as the reason).
+        const brokenModel = lastModel ?? state.modelId;
         lastModel = state.modelId;
         // The caller has had its role delta already when this is a second stream.
         const stripRole = deliveredChunks > 0;
@@ -296,7 +298,7 @@ export class Router {
               // The restarted answer is a different answer: joining it to the delivered text would splice two.
               booked = true;
               this.bookServedButUnused(route, state, attempt, latencyMs, this.attemptUsage(usage, request, attemptText));
-              throw this.interrupted(delivered, state.modelId, `${state.modelId} answered differently when the request was restarted`, lastFailure);
+              throw this.interrupted(delivered, brokenModel, `${state.modelId} answered differently when the request was restarted`, lastFailure);
             }
             if (!shaped) continue;
             // Copies, not changes in place: the provider's chunk may carry the service's text for it (RAW_CHUNK), which
@@ -317,7 +319,7 @@ export class Router {
           booked = true;
           if (filter && !filter.finish()) {
             this.bookServedButUnused(route, state, attempt, latencyMs, this.attemptUsage(usage, request, attemptText));
-            throw this.interrupted(delivered, state.modelId, `${state.modelId} gave a shorter answer when the request was restarted`, lastFailure);
+            throw this.interrupted(delivered, brokenModel, `${state.modelId} gave a shorter answer when the request was restarted`, lastFailure);
           }
         } catch (error) {
           if (booked) throw error;

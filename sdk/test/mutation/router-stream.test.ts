@@ -134,8 +134,10 @@ describe("failover after partial text", () => {
     const { text, error } = await collect(await open(mesh));
     expect(text).toBe("Answer one");
     expect(error).toBeInstanceOf(StreamInterruptedError);
-    expect((error as StreamInterruptedError).message).toBe("stream from beta broke after 10 characters (beta answered differently when the request was restarted)");
+    expect((error as StreamInterruptedError).message).toBe("stream from alpha broke after 10 characters (beta answered differently when the request was restarted)");
     expect((error as StreamInterruptedError).deliveredText).toBe("Answer one");
+    // The model whose stream broke is the one named; the restarted one only gave the reason it could not be joined.
+    expect((error as StreamInterruptedError).modelId).toBe("alpha");
     expect((error as StreamInterruptedError).cause).toMatchObject({ code: "stream_broken" });
     expect(model("beta")).toMatchObject({ requests: 1, failures: 0 });
     // Served but unusable: billed, yet not a request the caller got an answer from.
@@ -151,7 +153,7 @@ describe("failover after partial text", () => {
     const b = new ScriptedProvider("b", ["beta"], [{ pieces: ["Answer"] }], clock);
     const { mesh, model } = scriptedMesh([a, b], clock, { retry: { max_retries: 0 } });
     const { error } = await collect(await open(mesh));
-    expect((error as StreamInterruptedError).message).toBe("stream from beta broke after 10 characters (beta gave a shorter answer when the request was restarted)");
+    expect((error as StreamInterruptedError).message).toBe("stream from alpha broke after 10 characters (beta gave a shorter answer when the request was restarted)");
     expect(model("beta")).toMatchObject({ requests: 1, failures: 0 });
     await mesh.close();
   });
