@@ -707,6 +707,16 @@ export class Router {
         member.cooldownUntil = now + recovery.keyProbeMs;
       }
       this.emit({ type: "key-disabled", severity: "error", component: "pool", provider: state.providerId, models: affected.map((member) => member.modelId), reason: error.message });
+    } else if (error.code === "insufficient_quota") {
+      // Billing or credits ran out: that is the account's, not this model's, so every model of the key rests (as
+      // long as the service said, at least an hour for a quota 429; else the longest cooldown), then one probe,
+      // instead of each being tried and refused in turn.
+      const named = error instanceof RateLimitError && error.retryAfter !== undefined && error.retryAfter > 0 ? error.retryAfter * 1000 : undefined;
+      for (const member of this.deps.statesOfKey(state.keyId)) {
+        if (member.status === "disabled") continue;
+        member.probing = false;
+        this.coolDown(member, named ?? recovery.maxCooldownMs, now, `quota exhausted: ${error.message}`, named === undefined);
+      }
     } else if (error instanceof RateLimitError && error.retryAfter !== undefined && error.retryAfter > 0) {
       // The service said when it will take requests again: rest exactly that long ("0" means retry now: no rest).
       this.coolDown(state, error.retryAfter * 1000, now, `rate limited (${error.retryAfter}s)`, false);
