@@ -75,7 +75,8 @@ describe("modelmesh.health-monitor.v1", () => {
 
   it("stops probing when the client closes, and discovers providers as auto-discovery does", async () => {
     const { primary, client } = await meshOverTwo();
-    await until(() => primary.requests.length > 0);
+    // Discovery's model-list read at start, then the monitor's first probe.
+    await until(() => primary.requests.length > 1);
     await client.close();
     const seen = primary.requests.length;
     await new Promise((resolve) => setTimeout(resolve, 250));

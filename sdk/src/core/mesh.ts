@@ -15,10 +15,10 @@ import { isRegistered, registerConnectors } from "./registry.js";
 import { listConnectors, resolveConnector } from "./registry-load.js";
 import { BUILTIN_CONNECTORS } from "./connector-ids.js";
 import type { CreateOptions } from "./options.js";
-import type { BudgetStats, EventSink, MeshStats } from "../wire/events.js";
+import type { BudgetStats, EventSink, MeshEvent, MeshStats } from "../wire/events.js";
 import type { MiddlewareLike } from "./middleware.js";
 import { withCompletionView } from "./middleware-view.js";
-import type { Provider, ProviderOperation } from "../provider/provider.js";
+import type { ModelInfo, Provider, ProviderOperation } from "../provider/provider.js";
 import type { BaseRotationPolicy } from "../rotation/rotation.js";
 import type { SecretStore } from "../secrets/secret-store.js";
 import { StickUntilFailurePolicy } from "../rotation/stick-until-failure.js";
@@ -29,7 +29,7 @@ import { MultiSink } from "../observability/multi.js";
 import { redactsItself, scrubsWhatItKeeps, trackedRedactor, trustRedactor } from "../observability/sink.js";
 import { NullObservability } from "../observability/null.js";
 import { AutoDiscovery } from "../discovery/auto-discovery.js";
-import type { BaseDiscovery } from "../discovery/discovery.js";
+import type { BaseDiscovery, ListableProvider } from "../discovery/discovery.js";
 import type { HealthReport, HealthTarget } from "../discovery/health-monitor.js";
 import { seededRandom } from "../internal/random.js";
 import { sleep as abortableSleep } from "../internal/sleep.js";
@@ -47,6 +47,10 @@ interface Runtime {
   secretValues: string[];
   budgets: BudgetPlan;
   discovery?: BaseDiscovery;
+  /** Each provider's models as discovery read them from its service, when it did (else its built-in list is used). */
+  listed: Map<string, ModelInfo[]>;
+  /** Warnings found while building (a model list that could not be read), emitted once the sink is open. */
+  notices: MeshEvent[];
 }
 
 const OPERATION_DEFAULTS: Record<ProviderOperation, string> = {
@@ -201,6 +205,7 @@ export class ModelMesh {
     mesh.#sink = mesh.buildSink(config.observability.map((spec) => interpolate(spec, connectorSecrets)!));
     // A sink that serves (Prometheus' `port`) binds now, so a port in use fails start instead of every scrape.
     await mesh.#sink.open?.();
+    for (const notice of mesh.#runtime.notices) mesh.#sink.emit(notice);
     // A backend that cannot work here (no localStorage in Node, an unreadable file) fails start, not every save silently.
     await mesh.#storage.open?.();
     await mesh.restore();
@@ -229,9 +234,12 @@ export class ModelMesh {
     }
     const values = await resolveSecrets(this.#secrets, providerSpecs);
     const providers = new Map<string, Provider>();
+    // Providers whose configuration lists `models:` keep exactly those: discovery fetches nothing for them.
+    const fixedModels = new Set<string>();
     for (const spec of providerSpecs.filter((item) => item.enabled)) {
       const provider = await this.buildProvider(interpolate(spec, values)!);
       providers.set(provider.id, provider);
+      if (Array.isArray(spec.config.models) && spec.config.models.length > 0) fixedModels.add(provider.id);
     }
     for (const spec of config.pools) {
       const unknown = (spec.providers ?? []).filter((name) => !providers.has(name));
@@ -241,10 +249,13 @@ export class ModelMesh {
     }
     // Servers that list their own models (local ones) are asked once, together, before pools are built.
     await Promise.all([...providers.values()].map((provider) => provider.loadModels?.()));
+    // With discovery configured, the others' services are asked for their lists too (then models it lacks are added).
+    const notices: MeshEvent[] = [];
+    const listed = config.discovery ? await this.discoverModels(discovery, [...providers.values()].filter((provider) => !fixedModels.has(provider.id) && !provider.loadModels), notices) : new Map<string, ModelInfo[]>();
     const patterns = this.discoveryPatterns(config.discovery);
     const states = new Map<string, ModelState>();
     for (const provider of providers.values()) {
-      for (const info of provider.listModels()) {
+      for (const info of listed.get(provider.id) ?? provider.listModels()) {
         if (!patterns(info.id)) continue;
         // Model lists may tag capabilities by alias ("chat-completion"); pools compare full paths.
         const tagged = { ...info, capabilities: info.capabilities.map((capability) => (capabilities.isKnown(capability) ? resolveCapability(capability) : capability)) };
@@ -267,7 +278,7 @@ export class ModelMesh {
       }
       pools.set(spec.name, new Pool(spec.name, spec.capability, members, this.buildPolicy(spec, `${spec.path}.strategy`), spec, false));
     }
-    const runtime: Runtime = { config, providers, states, pools, implicitPools: new Map(), router: undefined as unknown as Router, secretValues: [...values.values()], budgets: budgetPlan(config, providerSpecs), discovery };
+    const runtime: Runtime = { config, providers, states, pools, implicitPools: new Map(), router: undefined as unknown as Router, secretValues: [...values.values()], budgets: budgetPlan(config, providerSpecs), discovery, listed, notices };
     runtime.router = new Router({
       providers,
       sink: {
@@ -297,6 +308,29 @@ export class ModelMesh {
       }
     }
     return runtime;
+  }
+
+  /**
+   * Each provider's list as the discovery connector reads it from its service (`_discoverProviderModels`), all at once,
+   * each bounded by discovery's timeout. A list that cannot be read leaves the provider on its built-in list and adds a
+   * `model-list-failed` warning to `notices`; start never fails for it. A connector without the method reads nothing.
+   */
+  private async discoverModels(discovery: BaseDiscovery, providers: Provider[], notices: MeshEvent[]): Promise<Map<string, ModelInfo[]>> {
+    const listed = new Map<string, ModelInfo[]>();
+    if (typeof discovery._discoverProviderModels !== "function") return listed;
+    await Promise.all(
+      providers
+        .filter((provider) => typeof (provider as { fetchModelList?: unknown }).fetchModelList === "function")
+        .map(async (provider) => {
+          try {
+            listed.set(provider.id, await discovery._discoverProviderModels(provider as Provider & ListableProvider));
+          } catch (error) {
+            const reason = `${error instanceof Error ? error.message : String(error)}; its built-in model list is used`;
+            notices.push({ type: "model-list-failed", severity: "warning", component: "provider", timestamp: this.now(), provider: provider.id, reason });
+          }
+        }),
+    );
+    return listed;
   }
 
   private async buildProvider(spec: ProviderSpec): Promise<Provider> {
@@ -464,7 +498,7 @@ export class ModelMesh {
   describe() {
     const now = this.now();
     return {
-      providers: [...this.#runtime.providers.values()].map((provider) => ({ id: provider.id, connector: provider.connectorId, models: provider.listModels().length })),
+      providers: [...this.#runtime.providers.values()].map((provider) => ({ id: provider.id, connector: provider.connectorId, models: (this.#runtime.listed.get(provider.id) ?? provider.listModels()).length })),
       pools: Object.fromEntries(
         [...this.pools()].map(([name, pool]) => [
           name,
@@ -542,6 +576,7 @@ export class ModelMesh {
       this.#runtime = runtime;
       this.budgetLedger.configure(runtime.budgets);
       this.startHealthMonitor();
+      for (const notice of runtime.notices) this.#sink.emit(notice);
       this.#sink.emit({ type: "config-reloaded", severity: "info", component: "mesh", timestamp: this.now(), pools: [...runtime.pools.keys()] });
       this.scheduleSave();
       return [];

@@ -23,6 +23,15 @@ export interface DiscoverableProvider {
   envVars: readonly string[];
 }
 
+/** How long discovery waits for a service's model list at start before keeping the built-in list. */
+const MODEL_LIST_TIMEOUT_MS = 5_000;
+
+/** A provider as discovery reads it: its built-in list, and the service's own list where it has one. */
+export interface ListableProvider {
+  listModels(): ModelInfo[];
+  fetchModelList?(options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<ModelInfo[]>;
+}
+
 /**
  * Base of discovery connectors: find providers from the secret store and list their models.
  * @example
@@ -40,15 +49,24 @@ export abstract class BaseDiscovery<Config extends DiscoveryConfig = DiscoveryCo
   abstract discover(secrets: SecretStore, providers: readonly DiscoverableProvider[]): Promise<ProviderSpec[]>;
 
   /**
-   * The models a provider offers; the default is its own list. Typed by the one method it reads, so this interface
-   * file need not import the provider interface (a sideways import between connector kinds).
+   * The models a provider offers, read when the mesh starts (and on every reconfigure) with discovery configured:
+   * the service's own list (`fetchModelList`, its `GET /models`) where the provider has one, else its built-in list.
+   * Ids the built-in list knows keep its entry (capabilities, prices, context); others get the capabilities
+   * `fetchModelList` guesses. Rejects when the list cannot be read (network, 401, timeout after `timeoutMs`, default
+   * 5 000 ms, or `signal`); the mesh then keeps the built-in list and emits `model-list-failed`. Typed by the methods it
+   * reads, so this interface file need not import the provider interface (a sideways import between connector kinds).
    */
-  async _discoverProviderModels(provider: { listModels(): ModelInfo[] }): Promise<ModelInfo[]> {
-    return provider.listModels();
+  async _discoverProviderModels(provider: ListableProvider, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<ModelInfo[]> {
+    if (typeof provider.fetchModelList !== "function") return provider.listModels();
+    return provider.fetchModelList({ timeoutMs: options.timeoutMs ?? MODEL_LIST_TIMEOUT_MS, ...(options.signal ? { signal: options.signal } : {}) });
   }
 
-  /** Health of one provider: true when it answers. The default trusts its model list. */
-  async probe(provider: { listModels(): ModelInfo[] }): Promise<boolean> {
-    return (await this._discoverProviderModels(provider)).length > 0;
+  /** Health of one provider: true when it lists models (its service's list where it has one), false when it cannot. */
+  async probe(provider: ListableProvider): Promise<boolean> {
+    try {
+      return (await this._discoverProviderModels(provider)).length > 0;
+    } catch {
+      return false;
+    }
   }
 }

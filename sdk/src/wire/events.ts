@@ -54,6 +54,8 @@ export type MeshEvent =
   | (EventBase & { type: "budget-alert"; scope: string; limitType: string; limitValue: number; spent: number; threshold: number })
   | (EventBase & { type: "state-saved" | "state-restored"; models: number; error?: string })
   | (EventBase & { type: "config-reloaded"; pools: string[] })
+  /** Discovery could not read a provider's model list at start (or reconfigure); its built-in list is used. */
+  | (EventBase & { type: "model-list-failed"; provider: string; reason: string })
   | (EventBase & {
       type: "budget-reserved";
       pool: string;
