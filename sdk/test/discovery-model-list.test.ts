@@ -41,6 +41,18 @@ const ask = (client: MeshClient, model: string) => client.chat.completions.creat
 const poolModels = (client: MeshClient) => client.describe().pools["chat-completion"]!.models.map((entry) => `${entry.provider}/${entry.model}`);
 
 describe("discovery reads the service's model list at start", () => {
+  it("keeps the catalogue's models first in pool order, adds the rest after, and leaves out what no call shape can use", async () => {
+    // As a service lists them (alphabetically): legacy completion-only, moderation and realtime models among them.
+    const acme = await fake({ models: ["babbage-002", "gpt-4o-realtime-preview", "gpt-4o-mini", "a-new-chat-model", "gpt-4o", "omni-moderation-latest", "text-embedding-3-small"] });
+    const { client } = await mesh({ providers: { acme: provider(acme) }, discovery: DISCOVERY });
+    // The catalogue ranks gpt-4o before gpt-4o-mini; the unknown chat model comes after both.
+    expect(poolModels(client)).toEqual(["acme/gpt-4o", "acme/gpt-4o-mini", "acme/a-new-chat-model"]);
+    await ask(client, "chat-completion");
+    await expect(ask(client, "babbage-002")).rejects.toBeInstanceOf(NoCapableModelError);
+    expect(chatModels(acme)).toEqual(["gpt-4o"]);
+  });
+
+
   it("asks GET /v1/models once with the key, and a model the built-in list lacks answers by id and by provider/model", async () => {
     const acme = await fake({ models: ["gpt-4o-mini", "my-finetune-model", "ft:gpt-4o-mini:acme::abc123"] });
     const { client } = await mesh({ providers: { acme: provider(acme) }, discovery: DISCOVERY });

@@ -323,7 +323,12 @@ export class ModelMesh {
         .filter((provider) => typeof (provider as { fetchModelList?: unknown }).fetchModelList === "function")
         .map(async (provider) => {
           try {
-            listed.set(provider.id, await discovery._discoverProviderModels(provider as Provider & ListableProvider));
+            const models = await discovery._discoverProviderModels(provider as Provider & ListableProvider);
+            // The catalogue's models keep their place ahead of the rest (a service lists alphabetically, and a pool
+            // tries its members in order): the ones the catalogue ranks first stay first, additions come after.
+            const rank = new Map(provider.listModels().map((model, index) => [model.id, index]));
+            const place = (id: string) => rank.get(id) ?? rank.size;
+            listed.set(provider.id, [...models].sort((left, right) => place(left.id) - place(right.id)));
           } catch (error) {
             const reason = `${error instanceof Error ? error.message : String(error)}; its built-in model list is used`;
             notices.push({ type: "model-list-failed", severity: "warning", component: "provider", timestamp: this.now(), provider: provider.id, reason });

@@ -129,11 +129,26 @@ export class OpenAICompatibleProvider extends BaseProvider {
       return data.data.filter((entry): entry is { id: string } => isRecord(entry) && typeof entry.id === "string");
     });
     const known = new Map(this.listModels().map((model) => [model.id, model]));
-    return entries.map(({ id }) => known.get(id) ?? { id, capabilities: [guessCapability(id)] });
+    const models: ModelInfo[] = [];
+    for (const { id } of entries) {
+      const model = known.get(id);
+      const capability = model ? undefined : guessCapability(id);
+      if (model) models.push(model);
+      else if (capability) models.push({ id, capabilities: [capability] });
+    }
+    return models;
   }
 }
 
-function guessCapability(id: string): string {
+/**
+ * Models a list offers that the OpenAI call shapes here cannot use: legacy completion-only models (no chat endpoint),
+ * moderation, and realtime or audio-in-chat previews (their own protocols). Left out rather than guessed as chat.
+ */
+const NOT_SERVABLE = /^(babbage|davinci|ada|curie)(-|$)|moderation|realtime|audio-preview|computer-use|codex-mini|gpt-3\.5-turbo-instruct/i;
+
+/** A capability guessed from a model id, or undefined for a model none of the call shapes can use. */
+function guessCapability(id: string): string | undefined {
+  if (NOT_SERVABLE.test(id)) return undefined;
   if (/embed/i.test(id)) return "representation.embeddings.text-embeddings";
   if (/whisper|transcribe/i.test(id)) return "understanding.audio-understanding.speech-to-text";
   if (/tts|speech/i.test(id)) return "generation.audio-generation.text-to-speech";
