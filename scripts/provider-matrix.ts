@@ -74,7 +74,7 @@ export function providerMatrix(): string {
     ...rows.map((cells) => `| ${cells.join(" | ")} |`),
     "",
     "¹ what the server lists at `GET /models` when the mesh starts, each model's capability guessed from its id (`embed`,",
-    "`whisper`, `tts`, `flux`/`stable-diffusion`, otherwise chat), or the `models:` you configure with their `features`",
+    "`whisper`, `tts`, `flux`/`stable-diffusion`, otherwise chat; moderation, realtime and completion-only ids left out), or the `models:` you configure with their `features`",
     "(`assistant_prefix: true` for a server that continues a trailing assistant message); unknown features are tried.",
     "² a cut stream goes on elsewhere as `stream_failover` says: restarted on another model (only text that extends what",
     "the caller has is forwarded) or a `StreamInterruptedError` with the text delivered so far.",
