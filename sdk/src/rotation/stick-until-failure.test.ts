@@ -45,6 +45,24 @@ describe("StickUntilFailurePolicy", () => {
     expect(pickKey(strategy, pool)).toBe("p/a");
   });
 
+  it("a success of the model that just failed (its retry) keeps it current; other successes change nothing", () => {
+    const pool = makeStates("p/a", "p/b", "p/c");
+    const [a, , c] = pool;
+    const strategy = new StickUntilFailurePolicy();
+    expect(pickKey(strategy, pool)).toBe("p/a");
+    fail(strategy, a!);
+    // A concurrent request served by c meanwhile does not make c current: the next pick walks on from a, to b.
+    strategy.onSuccess(c!, makeContext(), 10);
+    expect(pickKey(strategy, pool)).toBe("p/b");
+    fail(strategy, pool[1]!);
+    strategy.onSuccess(pool[1]!, makeContext(), 10);
+    expect(pickKey(strategy, pool)).toBe("p/b");
+    // With a current model set, a late success of the model it replaced does not take it back.
+    strategy.restore({ currentKey: "p/c", failedKey: "p/a", order: ["p/a", "p/b", "p/c"] });
+    strategy.onSuccess(a!, makeContext(), 10);
+    expect(pickKey(strategy, pool)).toBe("p/c");
+  });
+
   it("ignores a late failure of a model it already left", () => {
     const pool = makeStates("p/a", "p/b", "p/c");
     const strategy = new StickUntilFailurePolicy();
