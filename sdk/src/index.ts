@@ -11,7 +11,7 @@ export type { Rerank, Retrieval, Scrape, Search } from "./client/retrieval.js";
 export type { RerankCreateParams, RerankResponse, RerankResult, ScrapeCreateParams, ScrapeResponse, SearchCreateParams, SearchResponse, SearchResult } from "./wire/retrieval.js";
 export type { Transcriptions } from "./client/audio-transcriptions.js";
 export type { Images } from "./client/images.js";
-export { DEFAULT_REQUEST_LIMITS, type RequestLimits } from "./client/validate.js";
+export { DEFAULT_REQUEST_LIMITS, type RequestLimits } from "./core/request-limits.js";
 
 // The mesh and its configuration
 export { ModelMesh } from "./core/builtin-mesh.js";

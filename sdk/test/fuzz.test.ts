@@ -6,7 +6,7 @@ import { parseConfigText, resolveConfig } from "../src/core/config.js";
 import { ModelMesh } from "../src/core/mesh.js";
 import { parseSse, type SseEvent } from "../src/wire/sse.js";
 import { fromResponse } from "../src/provider/error-factory.js";
-import { checkRequestBody, validateChatRequest } from "../src/client/validate.js";
+import { checkRequestBody, validateChatRequest } from "../src/core/request-checks.js";
 import { InvalidRequestError } from "../src/wire/errors.js";
 
 // Property-based fuzzing of every parser that reads text someone else wrote: configuration, SSE, provider answers,

@@ -2,8 +2,8 @@ import { chatFeatures } from "../core/features.js";
 import type { RequestOptions } from "../core/router.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from "../wire/types.js";
 import type { ClientContext } from "./context.js";
+import type { ModelMesh } from "../core/mesh.js";
 import { MeshStream, settlingSource } from "./mesh-stream.js";
-import { validateChatRequest } from "./validate.js";
 import { callerError, requireModel } from "./caller-error.js";
 import type { Provider, ProviderCallOptions } from "../provider/provider.js";
 
@@ -26,9 +26,10 @@ export class ChatCompletions {
   create(body: ChatCompletionCreateParamsNonStreaming, options?: RequestOptions): Promise<ChatCompletion>;
   create(body: ChatCompletionCreateParams, options?: RequestOptions): Promise<ChatCompletion | MeshStream<ChatCompletionChunk>>;
   async create(body: ChatCompletionCreateParams, options: RequestOptions = {}): Promise<ChatCompletion | MeshStream<ChatCompletionChunk>> {
-    validateChatRequest(body, this.client.limits);
+    // Checked once the mesh has started: the checks load with the mesh's code, not with the page.
+    const mesh: ModelMesh = this.client.started?.() ?? (await this.client.mesh());
+    mesh.checkRequest("chat", body, this.client.limits);
     requireModel(body);
-    const mesh = this.client.started?.() ?? (await this.client.mesh());
     const target = body.model;
     const features = chatFeatures(body);
     if (body.stream === true) return this.stream(mesh.router, target, body, features, options);

@@ -1,6 +1,6 @@
 import type { ProviderOperation } from "../provider/provider.js";
 import type { ModelMesh } from "../core/mesh.js";
-import type { RequestLimits } from "./validate.js";
+import type { RequestLimits } from "../core/options.js";
 
 /** What every resource needs: the mesh once it has started, and the client's default target. */
 export interface ClientContext {

@@ -13,7 +13,7 @@ import { Retrieval, type Rerank, type Scrape, type Search } from "./retrieval.js
 import { Speech } from "./audio-speech.js";
 import { Transcriptions } from "./audio-transcriptions.js";
 import { Images } from "./images.js";
-import { resolveRequestLimits } from "./validate.js";
+import { resolveRequestLimits } from "../core/request-limits.js";
 
 type Operation = Parameters<ClientContext["defaultTarget"]>[0];
 

@@ -4,8 +4,8 @@ import type { ProviderOperation } from "../provider/provider.js";
 import type { UsageCounts } from "../wire/events.js";
 import { InvalidRequestError } from "../wire/errors.js";
 import type { ClientContext } from "./context.js";
+import type { ModelMesh } from "../core/mesh.js";
 import { requireModel, surfaced } from "./caller-error.js";
-import { requireObject, validateModel } from "./validate.js";
 
 /**
  * One non-chat request, checked and routed: the body must be an object within the client's limits, name a `model`,
@@ -25,12 +25,11 @@ export async function routed<T>(
   usageOf: (response: T) => UsageCounts | undefined,
   json = true,
 ): Promise<T> {
-  requireObject(body, `the ${operation} request`);
-  validateModel(body, client.limits, json);
+  const mesh: ModelMesh = await client.mesh();
+  mesh.checkRequest(operation, body, client.limits, json);
   requireModel(body);
   const value = (body as Record<string, unknown>)[field];
   if (!check(value)) throw new InvalidRequestError(`${field} is missing or of the wrong type`, field);
-  const mesh = await client.mesh();
   return surfaced(
     mesh.router.run<T>(operation, body.model, body, simpleFeatures(operation, json ? value : ""), options, (provider, request, callOptions) => {
       const call = (provider as unknown as Record<string, (request: unknown, options: unknown) => Promise<{ body: T }>>)[method];

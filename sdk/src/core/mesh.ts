@@ -14,7 +14,8 @@ import { UsageSharing, isSharedUsageStore } from "./shared-usage.js";
 import { isRegistered, registerConnectors } from "./registry.js";
 import { listConnectors, resolveConnector } from "./registry-load.js";
 import { BUILTIN_CONNECTORS } from "./connector-ids.js";
-import type { CreateOptions } from "./options.js";
+import type { CreateOptions, RequestLimits } from "./options.js";
+import { checkRequest } from "./request-checks.js";
 import type { BudgetStats, EventSink, MeshEvent, MeshStats } from "../wire/events.js";
 import type { MiddlewareLike } from "./middleware.js";
 import { withCompletionView } from "./middleware-view.js";
@@ -498,6 +499,16 @@ export class ModelMesh {
   poolStatus(): Record<string, { active: number; standby: number; total: number }> {
     const now = this.now();
     return Object.fromEntries([...this.pools()].map(([name, pool]) => [name, pool.status(now)]));
+  }
+
+  /**
+   * Throws `InvalidRequestError` for a request no service could take (see `core/request-checks.ts`). The client calls
+   * it before routing; it is here rather than in the client so a web page loads it with the mesh, not up front.
+   * @example
+   * mesh.checkRequest("chat", body, DEFAULT_REQUEST_LIMITS);
+   */
+  checkRequest(operation: ProviderOperation, body: unknown, limits: RequestLimits, json = true): asserts body is Record<string, unknown> {
+    checkRequest(operation, body, limits, json);
   }
 
   describe() {

@@ -2,39 +2,14 @@
  * Request checks that run before anything is routed. A request that no service could take (a body nested deeper
  * than any API accepts, larger than the limit, holding a BigInt or a cycle JSON cannot write) is the caller's fault:
  * it must fail here with `InvalidRequestError`, never reach a provider, and never count against a model's health.
+ * They load with the mesh (the client calls them through `ModelMesh.checkRequest`), not with what a page loads first.
  */
-import { ConfigError, InvalidRequestError } from "../wire/errors.js";
+import { InvalidRequestError } from "../wire/errors.js";
+import type { ProviderOperation } from "../provider/provider.js";
+import type { RequestLimits } from "./options.js";
+import { DEFAULT_REQUEST_LIMITS } from "./request-limits.js";
 
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
-
-import type { RequestLimits } from "../core/options.js";
-export type { RequestLimits };
-
-/**
- * The limits used when `create()` is given none.
- * @example
- * create("chat-completion", { limits: { ...DEFAULT_REQUEST_LIMITS, maxBytes: 1_000_000 } });
- */
-export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({ maxDepth: 64, maxBytes: 32 * 1024 * 1024, maxModelLength: 256 });
-
-/**
- * Fills defaults and checks each limit is a positive whole number (ConfigError naming `limits.<key>` otherwise).
- * @example
- * resolveRequestLimits({ maxBytes: 1_000_000 }); // { maxDepth: 64, maxBytes: 1000000, maxModelLength: 256 }
- */
-export function resolveRequestLimits(input: Partial<RequestLimits> | undefined): RequestLimits {
-  if (input === undefined) return { ...DEFAULT_REQUEST_LIMITS };
-  if (typeof input !== "object" || input === null) throw new ConfigError("limits", "must be an object");
-  const result = { ...DEFAULT_REQUEST_LIMITS };
-  for (const key of Object.keys(input) as Array<keyof RequestLimits>) {
-    if (!(key in DEFAULT_REQUEST_LIMITS)) throw new ConfigError(`limits.${key}`, `unknown limit (expected one of: ${Object.keys(DEFAULT_REQUEST_LIMITS).join(", ")})`);
-    const value = input[key];
-    if (value === undefined) continue;
-    if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1) throw new ConfigError(`limits.${key}`, "must be a positive whole number");
-    result[key] = value;
-  }
-  return result;
-}
 
 /**
  * Throws `InvalidRequestError` unless `body` is a plain object (not null, not an array).
@@ -270,4 +245,16 @@ export function validateChatRequest(body: unknown, limits: RequestLimits = DEFAU
   if (format != null && (typeof format !== "object" || Array.isArray(format) || typeof (format as { type?: unknown }).type !== "string")) {
     throw new InvalidRequestError('response_format must be an object with a "type"', "response_format");
   }
+}
+
+/**
+ * The checks a request of `operation` passes before it is routed: the chat checks for chat, and for the rest an
+ * object within `limits` (its `model` a short string). `json: false` for multipart bodies.
+ * @example
+ * checkRequest("embeddings", { model: "text-embeddings", input: "hi" }, DEFAULT_REQUEST_LIMITS);
+ */
+export function checkRequest(operation: ProviderOperation, body: unknown, limits: RequestLimits, json = true): asserts body is Record<string, unknown> {
+  if (operation === "chat") return validateChatRequest(body, limits);
+  requireObject(body, `the ${operation} request`);
+  validateModel(body, limits, json);
 }
