@@ -37,6 +37,11 @@ export interface RequestOptions {
   stallTimeout?: number;
   /** Session key for session-stickiness (defaults to the request's `user`). */
   session?: string;
+  /**
+   * Retries of the same model before the request moves to the next one, for this request (pool `retry.max_retries`,
+   * default 2). `0` moves on at the first failure; failover to the pool's other models still happens.
+   */
+  maxRetries?: number;
   /** Extra headers sent to the provider. */
   headers?: Record<string, string>;
   /** Who the request is for (`"site:example.com"`, a proxy token's name): counted in `usage.byScope`, held to `budget.scopes`. */
@@ -410,6 +415,10 @@ export class Router {
         throw new InvalidRequestError(`the ${name} option must be a positive number of milliseconds, got ${String(value)}`, name);
       }
     }
+    const maxRetries = options.maxRetries;
+    if (maxRetries !== undefined && !(Number.isSafeInteger(maxRetries) && maxRetries >= 0)) {
+      throw new InvalidRequestError(`the maxRetries option must be a whole number of at least 0, got ${String(maxRetries)}`, "maxRetries");
+    }
     const scope = options.scope;
     if (scope !== undefined && !(typeof scope === "string" && scope.length > 0 && scope.length <= MAX_SCOPE_LENGTH)) {
       throw new InvalidRequestError(`the scope option must be a non-empty string of at most ${MAX_SCOPE_LENGTH} characters`, "scope");
@@ -458,7 +467,7 @@ export class Router {
       route.fitting = pool.fitting(route.features, (state, operation) => this.provider(state).supports(operation));
       if (route.fitting.length === 0) throw this.noCapableModel(route);
       const { retry } = pool.settings;
-      route.maxAttempts = Math.min(retry.maxAttempts ?? Number.POSITIVE_INFINITY, (retry.maxRetries + 1) * route.fitting.length);
+      route.maxAttempts = Math.min(retry.maxAttempts ?? Number.POSITIVE_INFINITY, ((route.options.maxRetries ?? retry.maxRetries) + 1) * route.fitting.length);
     }
     if (route.attemptCount >= route.maxAttempts) return undefined;
     const retryIn = route.retryInMs;
@@ -571,7 +580,7 @@ export class Router {
     // A request the service rejects as malformed (or for its content) fails the same way everywhere: say so at once.
     if (action === "fatal") throw meshError;
     const { retry } = route.pool.settings;
-    if (action === "retry" && route.retriesOfCurrent < retry.maxRetries) {
+    if (action === "retry" && route.retriesOfCurrent < (route.options.maxRetries ?? retry.maxRetries)) {
       const delay = retryDelay(route.retriesOfCurrent, retry, this.deps.random, this.retryAfterMs(meshError), retry.maxRetryAfterMs);
       // Only while the model is still in: a cooldown it earned (threshold, failed probe) is not waited out here,
       // but the rest a server asked for is, when it is within max_retry_after_ms.
