@@ -2,7 +2,7 @@
  * Mesh mode: the OpenAI REST API with ModelMesh routing behind it. Each route reads the body once, calls the
  * client with the OpenAI call shape, and writes the answer once (a stream: one JSON.stringify per chunk).
  */
-import { SSE_DONE, capabilities, formatSseEvent, servedBy, type MeshClient } from "modelmesh";
+import { SSE_DONE, capabilities, formatSseEvent, servedBy, type MeshClient, type Model } from "modelmesh";
 import { badRequest, errorReplyFor, payloadTooLarge, ProxyRequestError, quoteName } from "./errors.js";
 import { JsonReply, jsonResponse, knownRequestBody, SourceReply, type BodySource, type ProxyRequest, type Reply } from "./responses.js";
 import { parseJsonObject } from "./json-body.js";
@@ -188,40 +188,9 @@ const transcriptions: Route = async (client, request, context) => {
   return jsonResponse(result);
 };
 
-interface ModelEntry {
-  id: string;
-  object: "model";
-  created: number;
-  owned_by: string;
-}
-
-/** Pools (owned by modelmesh) and concrete models (owned by their provider); a model served by several providers
- * is listed once as itself (routed across them) and once per provider as `provider/model`. */
-function modelList(client: MeshClient, created: number): ModelEntry[] {
-  const { pools } = client.describe();
-  const entries: ModelEntry[] = Object.keys(pools).map((id) => ({ id, object: "model", created, owned_by: "modelmesh" }));
-  const providersOf = new Map<string, Set<string>>();
-  for (const pool of Object.values(pools)) {
-    for (const model of pool.models) {
-      let providers = providersOf.get(model.model);
-      if (!providers) providersOf.set(model.model, (providers = new Set()));
-      providers.add(model.provider);
-    }
-  }
-  const seen = new Set(entries.map((entry) => entry.id));
-  const add = (id: string, owner: string) => {
-    if (seen.has(id)) return;
-    seen.add(id);
-    entries.push({ id, object: "model", created, owned_by: owner });
-  };
-  for (const [model, providers] of providersOf) {
-    if (providers.size === 1) add(model, [...providers][0]!);
-    else {
-      add(model, "modelmesh");
-      for (const provider of providers) add(`${provider}/${model}`, provider);
-    }
-  }
-  return entries;
+/** The mesh's model list (`client.models.list()`), dated when the proxy started. */
+function modelList(client: MeshClient, created: number): Model[] {
+  return client.mesh.listModels().data.map((model) => ({ ...model, created }));
 }
 
 /**

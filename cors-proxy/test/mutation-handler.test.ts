@@ -319,7 +319,9 @@ describe("routing edges", () => {
   });
 
   it("/v1/models lists pools as created when the proxy started (the injected clock, in seconds)", async () => {
-    const mesh = { ...stubMesh({ state: "ready" }), ready: async () => {}, describe: () => ({ pools: { chat: { models: [] } } }) } as unknown as MeshClient;
+    // The mesh dates its list by its own start; the proxy's answer says when the proxy started.
+    const listed = { data: [{ id: "chat", object: "model", created: 5, owned_by: "modelmesh" }] };
+    const mesh = { ...stubMesh({ state: "ready" }), ready: async () => {}, mesh: { listModels: () => listed } } as unknown as MeshClient;
     const proxy = createProxy({ listening: local, mesh, now: () => 1_700_000_123_456 });
     const body = (await (await proxy.handle(request("/v1/models"))).json()) as { data: Array<{ id: string; created: number }> };
     expect(body.data).toEqual([{ id: "chat", object: "model", created: 1_700_000_123, owned_by: "modelmesh" }]);

@@ -11,6 +11,8 @@ export type { Rerank, Retrieval, Scrape, Search } from "./client/retrieval.js";
 export type { RerankCreateParams, RerankResponse, RerankResult, ScrapeCreateParams, ScrapeResponse, SearchCreateParams, SearchResponse, SearchResult } from "./wire/retrieval.js";
 export type { Transcriptions } from "./client/audio-transcriptions.js";
 export type { Images } from "./client/images.js";
+export type { Models, ModelsPagePromise } from "./client/models.js";
+export type { ModelsPage } from "./core/model-list.js";
 export { DEFAULT_REQUEST_LIMITS, type RequestLimits } from "./core/request-limits.js";
 
 // The mesh and its configuration

@@ -13,6 +13,7 @@ import { Retrieval, type Rerank, type Scrape, type Search } from "./retrieval.js
 import { Speech } from "./audio-speech.js";
 import { Transcriptions } from "./audio-transcriptions.js";
 import { Images } from "./images.js";
+import { Models } from "./models.js";
 import { resolveRequestLimits } from "../core/request-limits.js";
 
 type Operation = Parameters<ClientContext["defaultTarget"]>[0];
@@ -66,6 +67,8 @@ export class MeshClient {
   readonly embeddings: Embeddings;
   readonly audio: { speech: Speech; transcriptions: Transcriptions };
   readonly images: Images;
+  /** What the mesh serves, as OpenAI model objects: `list()` (awaited or iterated) and `retrieve(id)`. */
+  readonly models: Models;
   /** Reranking, web search and scraping, routed like the rest (pools `reranking`, `web-search`, `web-scraping`). */
   readonly rerank: Rerank;
   readonly search: Search;
@@ -102,6 +105,7 @@ export class MeshClient {
     this.embeddings = new Embeddings(context);
     this.audio = { speech: new Speech(context), transcriptions: new Transcriptions(context) };
     this.images = new Images(context);
+    this.models = new Models(context);
     this.rerank = new Retrieval(context, "rerank");
     this.search = new Retrieval(context, "search");
     this.scrape = new Retrieval(context, "scrape");

@@ -16,6 +16,8 @@ import { listConnectors, resolveConnector } from "./registry-load.js";
 import { BUILTIN_CONNECTORS } from "./connector-ids.js";
 import type { CreateOptions, RequestLimits } from "./options.js";
 import { checkRequest } from "./request-checks.js";
+import { ModelsPage, modelList } from "./model-list.js";
+import type { Model } from "../wire/types.js";
 import type { BudgetStats, EventSink, MeshEvent, MeshStats } from "../wire/events.js";
 import type { MiddlewareLike } from "./middleware.js";
 import { withCompletionView } from "./middleware-view.js";
@@ -151,6 +153,8 @@ export class ModelMesh {
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Budget counters; they outlive a reconfigure (limits change, spend does not) and are saved with the state. */
   readonly budgetLedger: BudgetLedger;
+  /** When this mesh was made (its models' `created`). */
+  #startedAt: number;
 
   // Protected so the `modelmesh` and `modelmesh/lazy` meshes (every built-in, YAML) can extend this one (`modelmesh/static`).
   protected constructor(options: CreateOptions, seed: number | undefined) {
@@ -159,6 +163,7 @@ export class ModelMesh {
     this.middleware = (options.middleware ?? []).map(withCompletionView);
     this.now = options.clock?.now ?? Date.now;
     this.random = options.clock?.random ?? (seed === undefined ? Math.random : seededRandom(seed));
+    this.#startedAt = this.now();
     this.sleep = options.clock?.sleep ?? abortableSleep;
     this.budgetLedger = new BudgetLedger(this.now, {
       exceeded: (event) => this.#sink?.emit({ type: "budget-exceeded", severity: "warning", component: "budget", timestamp: this.now(), ...event }),
@@ -540,6 +545,28 @@ export class ModelMesh {
         ]),
       ),
     };
+  }
+
+  /**
+   * OpenAI's model objects for what this mesh serves: every pool, every model in one (see `core/model-list.ts`).
+   * `created` is when the mesh started.
+   * @example
+   * for await (const model of mesh.listModels()) console.log(model.id, model.owned_by);
+   */
+  listModels(): ModelsPage {
+    return new ModelsPage(modelList(this.describe().pools, Math.floor(this.#startedAt / 1000)));
+  }
+
+  /**
+   * One model object by id (a pool name, a model id, or `provider/model`); `InvalidRequestError` with code
+   * `model_not_found` when the mesh serves nothing of that name.
+   * @example
+   * const pool = mesh.retrieveModel("chat-completion"); // { id: "chat-completion", object: "model", owned_by: "modelmesh", ... }
+   */
+  retrieveModel(id: string): Model {
+    const found = this.listModels().data.find((model) => model.id === id);
+    if (found) return found;
+    throw new InvalidRequestError(`The model '${String(id).slice(0, 256)}' does not exist (models.list() gives the names this mesh serves)`, "model", { code: "model_not_found" });
   }
 
   /** Puts models (all, or the given `provider/model` keys) back in service: clears cooldowns, failures and disabled keys. */

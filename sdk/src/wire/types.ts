@@ -277,3 +277,12 @@ export type CompletionResponse = {
   usage?: TokenUsage;
   systemFingerprint?: string | null;
 };
+
+/** OpenAI's `Model` object, as `client.models.list()` and `GET /v1/models` give it. */
+export interface Model {
+  id: string;
+  object: "model";
+  /** Unix seconds; ModelMesh gives when the mesh started (a pool has no creation date of its own). */
+  created: number;
+  owned_by: string;
+}

@@ -1,0 +1,35 @@
+import type { ModelsPage } from "../core/model-list.js";
+import type { Model } from "../wire/types.js";
+import type { ClientContext } from "./context.js";
+
+/** `client.models.list()`: awaited, the page; iterated with `for await`, its models (as the official client's). */
+export type ModelsPagePromise = Promise<ModelsPage> & AsyncIterable<Model>;
+
+/** `client.models`: what the mesh serves, as OpenAI model objects (the list itself loads with the mesh). */
+export class Models {
+  constructor(private readonly client: ClientContext) {}
+
+  /**
+   * Every pool and every model in one; a model several providers serve also as `provider/model`.
+   * @example
+   * for await (const model of client.models.list()) console.log(model.id, model.owned_by);
+   * const { data } = await client.models.list();
+   */
+  list(): ModelsPagePromise {
+    const page = this.client.mesh().then((mesh) => mesh.listModels());
+    return Object.assign(page, {
+      async *[Symbol.asyncIterator]() {
+        yield* await page;
+      },
+    });
+  }
+
+  /**
+   * One model object; rejects with `InvalidRequestError` (code `model_not_found`) for a name the mesh does not serve.
+   * @example
+   * const pool = await client.models.retrieve("chat-completion");
+   */
+  async retrieve(id: string): Promise<Model> {
+    return (await this.client.mesh()).retrieveModel(id);
+  }
+}

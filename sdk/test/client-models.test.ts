@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { create, InvalidRequestError } from "../src/index.js";
+import type { MeshClient } from "../src/client/mesh-client.js";
+import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai.js";
+import { CHAT } from "./support/mesh.js";
+
+// `client.models` as the official client has it: `list()` awaited gives a page (`object: "list"`, `data`), iterated
+// gives the models; `retrieve(id)` gives one. What is listed is what a request's `model` can name here.
+
+const open: Array<MeshClient | FakeOpenAI> = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((item) => item.close()));
+});
+
+async function setUp() {
+  const east = await startFakeOpenAI({ name: "east", models: ["shared", "only-east"] });
+  const west = await startFakeOpenAI({ name: "west", models: ["shared"] });
+  open.push(east, west);
+  const model = (id: string) => ({ id, capabilities: [CHAT] });
+  const client = create({
+    config: {
+      providers: {
+        east: { connector: "openai-compatible", config: { base_url: east.url, api_key: "sk-east-0000000000", models: [model("shared"), model("only-east")] } },
+        west: { connector: "openai-compatible", config: { base_url: west.url, api_key: "sk-west-1111111111", models: [model("shared")] } },
+      },
+      pools: { chat: { capability: "chat-completion" } },
+    },
+    clock: { now: () => 1_700_000_000_500 },
+  });
+  open.push(client);
+  return { east, west, client };
+}
+
+const entry = (id: string, owner: string) => ({ id, object: "model", created: 1_700_000_000, owned_by: owner });
+
+describe("client.models", () => {
+  it("list() awaited is a page of every pool and model; a model two providers serve is also listed as provider/model", async () => {
+    const { client } = await setUp();
+    // Called while the mesh is still starting: it waits for it.
+    expect(client.state).toBe("starting");
+    const page = await client.models.list();
+    expect(page.object).toBe("list");
+    expect(page.hasNextPage()).toBe(false);
+    expect(page.data).toEqual([entry("chat", "modelmesh"), entry("shared", "modelmesh"), entry("east/shared", "east"), entry("west/shared", "west"), entry("only-east", "east")]);
+    expect(page.getPaginatedItems()).toBe(page.data);
+  });
+
+  it("list() iterated with for await gives the models, as the official client's pages do", async () => {
+    const { client } = await setUp();
+    const ids: string[] = [];
+    for await (const model of client.models.list()) ids.push(model.id);
+    expect(ids).toEqual(["chat", "shared", "east/shared", "west/shared", "only-east"]);
+    const again: string[] = [];
+    for await (const model of await client.models.list()) again.push(model.id);
+    expect(again).toEqual(ids);
+  });
+
+  it("every listed id is a name a request can use, and is served by the provider it names", async () => {
+    const { client, east, west } = await setUp();
+    const reply = await client.chat.completions.create({ model: "west/shared", messages: [{ role: "user", content: "hi" }] });
+    expect(reply.model).toBe("shared");
+    expect(west.requests).toHaveLength(1);
+    expect(east.requests).toHaveLength(0);
+    for await (const model of client.models.list()) {
+      const answer = await client.chat.completions.create({ model: model.id, messages: [{ role: "user", content: "hi" }] });
+      expect(answer.choices[0]?.message.role).toBe("assistant");
+    }
+  });
+
+  it("retrieve(id) gives one model object, and rejects a name the mesh does not serve with model_not_found", async () => {
+    const { client } = await setUp();
+    expect(await client.models.retrieve("east/shared")).toEqual(entry("east/shared", "east"));
+    expect(await client.models.retrieve("chat")).toEqual(entry("chat", "modelmesh"));
+    const error = await client.models.retrieve("gpt-nonexistent").catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(error).toMatchObject({ code: "model_not_found", param: "model", retryable: false });
+    expect((error as Error).message).toContain("gpt-nonexistent");
+  });
+});
