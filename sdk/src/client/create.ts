@@ -1,5 +1,5 @@
 import type { CreateOptions } from "../core/options.js";
-import type { ResolvedConfig } from "../core/config.js";
+import type { MeshConfig, ResolvedConfig } from "../core/config.js";
 import { ModelMesh } from "../core/builtin-mesh.js";
 import { MeshClient, type MeshSetup } from "./mesh-client.js";
 
@@ -18,10 +18,12 @@ export const BUILTIN_MESH_SETUP: MeshSetup<ResolvedConfig> = {
  * const client = create("chat-completion");
  * const yamlClient = create({ config: yamlText });
  * const custom = create("chat-completion", { providers: ["openai"], strategy: "cost-first" });
+ * const fromConfig = create(new MeshConfig({ providers: { openai: { connector: "openai.llm.v1" } } }));
  */
 export function create(capability?: string, options?: CreateOptions): MeshClient;
-export function create(options: CreateOptions): MeshClient;
-export function create(capabilityOrOptions?: string | CreateOptions, options: CreateOptions = {}): MeshClient {
-  if (typeof capabilityOrOptions === "object" && capabilityOrOptions !== null) return new MeshClient(undefined, capabilityOrOptions, BUILTIN_MESH_SETUP);
+export function create(options: CreateOptions | MeshConfig): MeshClient;
+export function create(capabilityOrOptions?: string | CreateOptions | MeshConfig, options: CreateOptions = {}): MeshClient {
+  // A MeshConfig is `{ config: it }` (MeshClient's constructor unwraps it).
+  if (typeof capabilityOrOptions === "object" && capabilityOrOptions !== null) return new MeshClient(undefined, capabilityOrOptions as CreateOptions, BUILTIN_MESH_SETUP);
   return new MeshClient(capabilityOrOptions, options, BUILTIN_MESH_SETUP);
 }

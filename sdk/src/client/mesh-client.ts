@@ -4,6 +4,7 @@ import type { CreateOptions } from "../core/options.js";
 import { chatFeatures, simpleFeatures } from "../core/features.js";
 import { capabilities } from "../wire/capabilities.js";
 import { checkConnector } from "../core/registry.js";
+import { createOptions } from "../core/config-source.js";
 import type { UsageSummary } from "../core/usage.js";
 import type { ConfigOutline } from "../core/config-outline.js";
 import type { ClientContext } from "./context.js";
@@ -80,8 +81,9 @@ export class MeshClient {
   #config: ConfigOutline | undefined;
 
   /** Use `create()`; `setup` is how the entry point (`modelmesh` or `modelmesh/static`) provides the mesh. */
-  constructor(capability: string | undefined, options: CreateOptions, setup: MeshSetup) {
+  constructor(capability: string | undefined, given: CreateOptions, setup: MeshSetup) {
     this.#capability = capability;
+    const options = createOptions(given) as CreateOptions;
     // Object and JSON configuration is checked now, so a typo (a key, a connector name) fails at create(), not at the first call.
     const validated = setup.validate(options);
     this.#config = validated;

@@ -12,7 +12,19 @@ export const MESH_CONFIG_BRAND = "__modelmeshConfig";
  * resolveConfig(configSource(options.config) ?? {});
  */
 export function configSource<T>(source: T): Exclude<T, MeshConfigLike> | Record<string, unknown> {
-  return typeof source === "object" && source !== null && (source as Record<string, unknown>)[MESH_CONFIG_BRAND] === true ? (source as unknown as MeshConfigLike).raw : (source as Exclude<T, MeshConfigLike>);
+  return isMeshConfig(source) ? source.raw : (source as Exclude<T, MeshConfigLike>);
+}
+
+const isMeshConfig = (value: unknown): value is MeshConfigLike => typeof value === "object" && value !== null && (value as Record<string, unknown>)[MESH_CONFIG_BRAND] === true;
+
+/**
+ * Options as given, or `{ config }` when given a `MeshConfig` itself (`create(new MeshConfig(raw))`,
+ * `ModelMesh.start(await MeshConfig.fromYaml(text))`, as the FAQ's `mesh.initialize(MeshConfig(...))`).
+ * @example
+ * createOptions(new MeshConfig({ pools: {} })); // { config: MeshConfig {...} }
+ */
+export function createOptions<T extends object>(options: T | MeshConfigLike): T | { config: MeshConfigLike } {
+  return isMeshConfig(options) ? { config: options } : options;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ConfigError, InvalidRequestError, ModelMeshError, NoCapableModelError } from "../wire/errors.js";
+import { createOptions } from "./config-source.js";
 import { configSource, loadConfigSync, resolveConfig, type ConnectorSpec, type MeshConfigObject, type PoolSettings, type ProviderSpec, type ResolvedConfig } from "./config.js";
 import type { MeshConfig } from "./config.js";
 import { capabilities, capabilityCovers, resolveCapability } from "../wire/capabilities.js";
@@ -190,14 +191,15 @@ export class ModelMesh {
   }
 
   /** Checks what can be checked without I/O (an object or JSON config, connector names): throws ConfigError at once. */
-  static validate(options: CreateOptions): ResolvedConfig | undefined {
+  static validate(options: CreateOptions | MeshConfig): ResolvedConfig | undefined {
     this.prepare();
-    return validateOptions(options);
+    return validateOptions(createOptions(options) as CreateOptions);
   }
 
   /** Loads configuration and secrets, loads and builds every connector and restores saved state. */
-  static async start(options: CreateOptions = {}, validated?: ResolvedConfig): Promise<ModelMesh> {
+  static async start(given: CreateOptions | MeshConfig = {}, validated?: ResolvedConfig): Promise<ModelMesh> {
     this.prepare();
+    const options = createOptions(given) as CreateOptions;
     const config = validated ?? applyOptions(resolveConfig(await this.readConfig(configSource(options.config) ?? {})), options);
     await loadConnectors(config);
     const mesh = new this(options, config.seed);
