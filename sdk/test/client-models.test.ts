@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { create, InvalidRequestError } from "../src/index.js";
 import type { MeshClient } from "../src/client/mesh-client.js";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai.js";
-import { CHAT } from "./support/mesh.js";
+import { chatProvider } from "./support/mesh.js";
 
 // `client.models` as the official client has it: `list()` awaited gives a page (`object: "list"`, `data`), iterated
 // gives the models; `retrieve(id)` gives one. What is listed is what a request's `model` can name here.
@@ -16,13 +16,9 @@ async function setUp() {
   const east = await startFakeOpenAI({ name: "east", models: ["shared", "only-east"] });
   const west = await startFakeOpenAI({ name: "west", models: ["shared"] });
   open.push(east, west);
-  const model = (id: string) => ({ id, capabilities: [CHAT] });
   const client = create({
     config: {
-      providers: {
-        east: { connector: "openai-compatible", config: { base_url: east.url, api_key: "sk-east-0000000000", models: [model("shared"), model("only-east")] } },
-        west: { connector: "openai-compatible", config: { base_url: west.url, api_key: "sk-west-1111111111", models: [model("shared")] } },
-      },
+      providers: { east: chatProvider(east, "sk-east-0000000000", ["shared", "only-east"]), west: chatProvider(west, "sk-west-1111111111", ["shared"]) },
       pools: { chat: { capability: "chat-completion" } },
     },
     clock: { now: () => 1_700_000_000_500 },

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { create, MeshConfig, ModelMesh } from "../src/index.js";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai.js";
-import { CHAT, hello } from "./support/mesh.js";
+import { chatProvider, hello } from "./support/mesh.js";
 
 // The FAQ builds a configuration object and hands it over whole (`mesh.initialize(MeshConfig(raw={...}))`); in
 // TypeScript `ModelMesh.start(new MeshConfig(raw))` and `create(new MeshConfig(raw))`. Taken as options, a MeshConfig
@@ -16,7 +16,7 @@ async function configured(): Promise<{ fake: FakeOpenAI; config: MeshConfig }> {
   const fake = await startFakeOpenAI({ name: "configured", models: ["from-config"] });
   closers.push(fake);
   const config = new MeshConfig({
-    providers: { configured: { connector: "openai-compatible", config: { base_url: fake.url, api_key: "sk-configured-000000", models: [{ id: "from-config", capabilities: [CHAT] }] } } },
+    providers: { configured: chatProvider(fake, "sk-configured-000000", ["from-config"]) },
     pools: { "team-chat": { capability: "chat-completion" } },
   });
   return { fake, config };

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { create, InvalidRequestError } from "../src/index.js";
 import type { MeshClient } from "../src/client/mesh-client.js";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai.js";
-import { CHAT, hello } from "./support/mesh.js";
+import { chatProvider, hello } from "./support/mesh.js";
 
 // The official client takes `maxRetries` per request (`create(body, { maxRetries: 0 })`). Here it overrides the pool's
 // `retry.max_retries` for that request: how often the same model is tried again before the request moves on.
@@ -16,13 +16,9 @@ async function setUp() {
   const first = await startFakeOpenAI({ name: "first", models: ["a"] });
   const second = await startFakeOpenAI({ name: "second", models: ["b"] });
   open.push(first, second);
-  const model = (id: string) => ({ id, capabilities: [CHAT] });
   const client = create({
     config: {
-      providers: {
-        first: { connector: "openai-compatible", config: { base_url: first.url, api_key: "sk-first-0000000000", models: [model("a")] } },
-        second: { connector: "openai-compatible", config: { base_url: second.url, api_key: "sk-second-1111111111", models: [model("b")] } },
-      },
+      providers: { first: chatProvider(first, "sk-first-0000000000", ["a"]), second: chatProvider(second, "sk-second-1111111111", ["b"]) },
       // Three retries of a model by default, with no wait between them (so the test counts attempts, not time), and a
       // threshold high enough that the failures here never take "a" out of service.
       pools: {

@@ -25,6 +25,11 @@ export function providerBlock(fake: FakeOpenAI, chatModel: string, embedModel: s
   };
 }
 
+/** An openai-compatible provider block for `fake`, listing `models` as chat models (no prices). */
+export function chatProvider(fake: FakeOpenAI, apiKey: string, models: string[]) {
+  return { connector: "openai-compatible", config: { base_url: fake.url, api_key: apiKey, models: models.map((id) => ({ id, capabilities: [CHAT] })) } };
+}
+
 /** A controllable clock: `sleep` records the wait and moves time on, so backoff never slows a test. */
 export function testClock(start = 1_700_000_000_000) {
   const clock = {
