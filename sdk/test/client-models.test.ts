@@ -19,7 +19,8 @@ async function setUp() {
   const client = create({
     config: {
       providers: { east: chatProvider(east, "sk-east-0000000000", ["shared", "only-east"]), west: chatProvider(west, "sk-west-1111111111", ["shared"]) },
-      pools: { chat: { capability: "chat-completion" } },
+      // A pool may carry a model's name: it is listed once, as the pool (which is what the name routes to).
+      pools: { chat: { capability: "chat-completion" }, "only-east": { capability: "chat-completion", models: ["only-east"] } },
     },
     clock: { now: () => 1_700_000_000_500 },
   });
@@ -37,15 +38,18 @@ describe("client.models", () => {
     const page = await client.models.list();
     expect(page.object).toBe("list");
     expect(page.hasNextPage()).toBe(false);
-    expect(page.data).toEqual([entry("chat", "modelmesh"), entry("shared", "modelmesh"), entry("east/shared", "east"), entry("west/shared", "west"), entry("only-east", "east")]);
+    expect(page.data).toEqual([entry("chat", "modelmesh"), entry("only-east", "modelmesh"), entry("shared", "modelmesh"), entry("east/shared", "east"), entry("west/shared", "west")]);
     expect(page.getPaginatedItems()).toBe(page.data);
+    const pages = [];
+    for await (const each of page.iterPages()) pages.push(each);
+    expect(pages).toEqual([page]);
   });
 
   it("list() iterated with for await gives the models, as the official client's pages do", async () => {
     const { client } = await setUp();
     const ids: string[] = [];
     for await (const model of client.models.list()) ids.push(model.id);
-    expect(ids).toEqual(["chat", "shared", "east/shared", "west/shared", "only-east"]);
+    expect(ids).toEqual(["chat", "only-east", "shared", "east/shared", "west/shared"]);
     const again: string[] = [];
     for await (const model of await client.models.list()) again.push(model.id);
     expect(again).toEqual(ids);
@@ -71,5 +75,10 @@ describe("client.models", () => {
     expect(error).toBeInstanceOf(InvalidRequestError);
     expect(error).toMatchObject({ code: "model_not_found", param: "model", retryable: false });
     expect((error as Error).message).toContain("gpt-nonexistent");
+    // A long name is cut in the message, not echoed whole.
+    const long = "x".repeat(5_000);
+    const cut = (await client.models.retrieve(long).catch((caught: unknown) => caught)) as Error;
+    expect(cut).toMatchObject({ code: "model_not_found" });
+    expect(cut.message.length).toBeLessThan(400);
   });
 });

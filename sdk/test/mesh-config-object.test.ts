@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { create, MeshConfig, ModelMesh } from "../src/index.js";
+import { configSource, createOptions } from "../src/core/config-source.js";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai.js";
 import { chatProvider, hello } from "./support/mesh.js";
 
@@ -50,5 +51,17 @@ describe("a MeshConfig given whole", () => {
     const config = new MeshConfig({ providers: { p: { connector: "no-such-connector" } } } as never);
     expect(() => create(config)).toThrow(/providers\.p\.connector/);
     expect(() => ModelMesh.validate(config)).toThrow(/providers\.p\.connector/);
+  });
+});
+
+describe("configSource and createOptions", () => {
+  it("pass anything that is not a MeshConfig through unchanged", () => {
+    for (const value of [undefined, null, "pools: {}", 42, { config: "pools: {}" }, { __modelmeshConfig: "yes" }]) {
+      expect(configSource(value)).toBe(value);
+      if (typeof value === "object" && value !== null) expect(createOptions(value)).toBe(value);
+    }
+    const config = new MeshConfig({ pools: {} });
+    expect(configSource(config)).toBe(config.raw);
+    expect(createOptions(config)).toEqual({ config });
   });
 });

@@ -63,12 +63,22 @@ describe("maxRetries per request", () => {
     expect(second.requests).toHaveLength(0);
   });
 
+  it("also sets how many attempts the request makes in all: (maxRetries + 1) for each model", async () => {
+    const { first, second, client } = await setUp();
+    first.setMode({ kind: "error", status: 500 });
+    second.setMode({ kind: "error", status: 500 });
+    await expect(client.chat.completions.create({ model: "chat", messages: hello }, { maxRetries: 5 })).rejects.toThrow();
+    expect(first.requests).toHaveLength(6);
+    expect(second.requests).toHaveLength(6);
+  });
+
   it("is refused with InvalidRequestError when it is not a whole number of at least 0, and nothing is sent", async () => {
     const { first, second, client } = await setUp();
     for (const bad of [-1, 1.5, Number.NaN, "2"]) {
       const error = await client.chat.completions.create({ model: "chat", messages: hello }, { maxRetries: bad as number }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(InvalidRequestError);
       expect((error as InvalidRequestError).param).toBe("maxRetries");
+      expect((error as Error).message).toBe(`the maxRetries option must be a whole number of at least 0, got ${String(bad)}`);
     }
     expect(first.requests).toHaveLength(0);
     expect(second.requests).toHaveLength(0);
