@@ -216,12 +216,12 @@ describe("usage counters keyed by names stay bounded", () => {
     tracker.record(where(1), { promptTokens: 3, completionTokens: 4, totalTokens: 7 }, 0.25, true);
     const summary = tracker.summary();
     expect(summary).toMatchObject({ totalTokens: 7, totalCost: 0.25, requests: 2 });
-    expect(summary.byModel["provider/model-1"]).toEqual({ requests: 2, failures: 0, promptTokens: 3, completionTokens: 4, totalTokens: 7, cost: 0.25 });
+    expect(summary.byModel["provider/model-1"]).toEqual({ requests: 2, failures: 0, promptTokens: 3, completionTokens: 4, totalTokens: 7, cost: 0.25, unpriced: 0 });
   });
 
   it("restores saved totals within the same caps, skipping malformed rows", () => {
-    const saved: Omit<UsageSummary, "byScope" | "budgets"> = { totalCost: 1, totalTokens: 10, requests: 2, byModel: {}, byProvider: { a: { requests: 2, failures: 0, promptTokens: 5, completionTokens: 5, totalTokens: 10, cost: 1 } }, byPool: {} };
-    for (let index = 0; index < 5_000; index++) saved.byModel[`m-${index}`] = { requests: 1, failures: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, cost: 0 };
+    const saved: Omit<UsageSummary, "byScope" | "budgets"> = { totalCost: 1, totalTokens: 10, requests: 2, unpricedRequests: 0, byModel: {}, byProvider: { a: { requests: 2, failures: 0, promptTokens: 5, completionTokens: 5, totalTokens: 10, cost: 1, unpriced: 0 } }, byPool: {} };
+    for (let index = 0; index < 5_000; index++) saved.byModel[`m-${index}`] = { requests: 1, failures: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, cost: 0, unpriced: 0 };
     (saved.byPool as Record<string, unknown>).junk = "not a row";
     const tracker = new UsageTracker();
     tracker.restore(saved);

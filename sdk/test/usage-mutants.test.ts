@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_USAGE_KEYS, MAX_USAGE_KEY_LENGTH, USAGE_OVERFLOW_KEY, UsageTracker, type UsageSummary } from "../src/core/usage.js";
 
 const where = { pool: "chat", provider: "openai", modelKey: "openai/gpt-4o-mini" };
-const row = (values: Partial<Record<string, number>>) => ({ requests: 0, failures: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, cost: 0, ...values });
+const row = (values: Partial<Record<string, number>>) => ({ requests: 0, failures: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, cost: 0, unpriced: 0, ...values });
 
 describe("UsageTracker.record", () => {
   it("a failed attempt counts as a failure, not a request, but its tokens and cost still count", () => {
@@ -107,6 +107,7 @@ describe("UsageTracker.restore", () => {
     totalCost: 2.5,
     totalTokens: 40,
     requests: 4,
+    unpricedRequests: 0,
     byModel: { "openai/gpt-4o-mini": row({ requests: 4, failures: 1, promptTokens: 10, completionTokens: 30, totalTokens: 40, cost: 2.5 }) },
     byProvider: { openai: row({ requests: 4, failures: 1, promptTokens: 10, completionTokens: 30, totalTokens: 40, cost: 2.5 }) },
     byPool: { chat: row({ requests: 4, failures: 1, promptTokens: 10, completionTokens: 30, totalTokens: 40, cost: 2.5 }) },
@@ -154,6 +155,6 @@ describe("UsageTracker.restore", () => {
       byPool: "chat" as unknown as UsageSummary["byPool"],
     });
     const summary = tracker.summary();
-    expect(summary).toEqual({ totalCost: 0, totalTokens: 0, requests: 0, byModel: { a: row({}) }, byProvider: {}, byPool: {}, byScope: {} });
+    expect(summary).toEqual({ totalCost: 0, totalTokens: 0, requests: 0, unpricedRequests: 0, byModel: { a: row({}) }, byProvider: {}, byPool: {}, byScope: {} });
   });
 });

@@ -173,7 +173,7 @@ export class MeshClient {
 
   /** Requests, tokens and cost per model, provider and pool (restored across restarts with storage). */
   get usage(): UsageSummary {
-    return this.#mesh?.usage ?? { totalCost: 0, totalTokens: 0, requests: 0, byModel: {}, byProvider: {}, byPool: {}, byScope: {}, budgets: {} };
+    return this.#mesh?.usage ?? { totalCost: 0, totalTokens: 0, requests: 0, unpricedRequests: 0, byModel: {}, byProvider: {}, byPool: {}, byScope: {}, budgets: {} };
   }
 
   /** Writes state to storage, flushes observability and stops timers. */

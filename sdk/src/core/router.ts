@@ -754,7 +754,7 @@ export class Router {
     route.cost += cost;
     state.totalTokens += usage?.totalTokens ?? 0;
     state.totalCost += cost;
-    this.deps.usage.record({ pool: route.pool.name, provider: state.providerId, modelKey: state.key, scope: route.options.scope }, usage, cost, ok);
+    this.deps.usage.record({ pool: route.pool.name, provider: state.providerId, modelKey: state.key, scope: route.options.scope }, usage, cost, ok, hasPrice(state));
     if (route.reservation) this.deps.budget?.record(route.reservation, usage, cost, ok);
     this.deps.changed();
     return cost;
@@ -780,7 +780,8 @@ export class Router {
       latencyMs: this.deps.now() - route.started,
       attempts: route.attemptCount,
       usage,
-      cost,
+      // A model without a price: its cost is unknown, so the event says so instead of a cost of 0.
+      ...(hasPrice(state) ? { cost } : { priced: false }),
     });
   }
 

@@ -26,8 +26,8 @@ export const USAGE_SYNC_MS = 5_000;
 
 type Summary = Omit<UsageSummary, "budgets">;
 const TABLES = ["byModel", "byProvider", "byPool", "byScope"] as const;
-const TOTALS = ["totalCost", "totalTokens", "requests"] as const;
-const FIELDS = ["requests", "failures", "promptTokens", "completionTokens", "totalTokens", "cost"] as const;
+const TOTALS = ["totalCost", "totalTokens", "requests", "unpricedRequests"] as const;
+const FIELDS = ["requests", "failures", "promptTokens", "completionTokens", "totalTokens", "cost", "unpriced"] as const;
 // Counter names are "<table>\n<row key>\n<field>": row keys are model, provider, pool and scope names (no newlines
 // in any the tracker keeps as their own row).
 const SEPARATOR = "\n";
@@ -101,7 +101,7 @@ function flatten(summary: Summary): Record<string, number> {
 }
 
 function unflatten(flat: Record<string, number>): Summary {
-  const summary: Summary = { totalCost: 0, totalTokens: 0, requests: 0, byModel: {}, byProvider: {}, byPool: {}, byScope: {} };
+  const summary: Summary = { totalCost: 0, totalTokens: 0, requests: 0, unpricedRequests: 0, byModel: {}, byProvider: {}, byPool: {}, byScope: {} };
   for (const [name, value] of Object.entries(flat)) {
     if (!Number.isFinite(value)) continue;
     if ((TOTALS as readonly string[]).includes(name)) {
@@ -111,7 +111,7 @@ function unflatten(flat: Record<string, number>): Summary {
     const [table, row, field, extra] = name.split(SEPARATOR);
     if (extra !== undefined || row === undefined || !(TABLES as readonly string[]).includes(table!) || !(FIELDS as readonly string[]).includes(field!)) continue;
     const rows = summary[table as (typeof TABLES)[number]];
-    if (!Object.hasOwn(rows, row)) Object.defineProperty(rows, row, { value: { requests: 0, failures: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, cost: 0 }, enumerable: true, writable: true, configurable: true });
+    if (!Object.hasOwn(rows, row)) Object.defineProperty(rows, row, { value: { requests: 0, failures: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, cost: 0, unpriced: 0 }, enumerable: true, writable: true, configurable: true });
     rows[row]![field as (typeof FIELDS)[number]] = value;
   }
   return summary;

@@ -7,14 +7,20 @@ export interface UsageEntry {
   promptTokens: number;
   completionTokens: number;
   totalTokens: number;
+  /** USD of the requests whose model has a price. */
   cost: number;
+  /** Requests served by a model without a price: their cost is unknown and not in `cost`. */
+  unpriced: number;
 }
 
 /** Totals since the mesh first started (restored from storage across restarts). */
 export interface UsageSummary {
+  /** USD of every request whose model has a price (see `unpricedRequests`). */
   totalCost: number;
   totalTokens: number;
   requests: number;
+  /** Requests served by a model without a price, whose cost is unknown (not counted as 0 in `totalCost`, just not in it). */
+  unpricedRequests: number;
   byModel: Record<string, UsageEntry>;
   byProvider: Record<string, UsageEntry>;
   byPool: Record<string, UsageEntry>;
@@ -46,7 +52,7 @@ export const USAGE_OVERFLOW_KEY = "(other)";
 /** Longest key kept as its own row. */
 export const MAX_USAGE_KEY_LENGTH = 256;
 
-const emptyEntry = (): UsageEntry => ({ requests: 0, failures: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, cost: 0 });
+const emptyEntry = (): UsageEntry => ({ requests: 0, failures: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, cost: 0, unpriced: 0 });
 
 // A provider's usage numbers are upstream text: a negative, NaN or infinite count would poison every total after it.
 const amount = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) && value > 0 ? value : 0);
@@ -55,18 +61,21 @@ type Table = Map<string, UsageEntry>;
 
 /** Counts requests, tokens and cost per model (`provider/model`), provider and pool; each table is capped. */
 export class UsageTracker {
-  #totals = { totalCost: 0, totalTokens: 0, requests: 0 };
+  #totals = { totalCost: 0, totalTokens: 0, requests: 0, unpricedRequests: 0 };
   #byModel: Table = new Map();
   #byProvider: Table = new Map();
   #byPool: Table = new Map();
   #byScope: Table = new Map();
 
-  record(where: { pool: string; provider: string; modelKey: string; scope?: string | undefined }, usage: UsageCounts | undefined, cost: number, ok: boolean): void {
+  /** Books one attempt; `priced: false` for a model without a price (an answer from it counts in `unpriced`). */
+  record(where: { pool: string; provider: string; modelKey: string; scope?: string | undefined }, usage: UsageCounts | undefined, cost: number, ok: boolean, priced = true): void {
     const prompt = amount(usage?.promptTokens);
     const completion = amount(usage?.completionTokens);
     const total = amount(usage?.totalTokens);
     const spent = amount(cost);
+    const unpriced = ok && !priced ? 1 : 0;
     if (ok) this.#totals.requests += 1;
+    this.#totals.unpricedRequests += unpriced;
     this.#totals.totalTokens += total;
     this.#totals.totalCost += spent;
     const tables: Array<readonly [Table, string]> = [
@@ -83,6 +92,7 @@ export class UsageTracker {
       entry.completionTokens += completion;
       entry.totalTokens += total;
       entry.cost += spent;
+      entry.unpriced += unpriced;
     }
   }
 
@@ -94,7 +104,7 @@ export class UsageTracker {
   /** Takes totals saved by `summary()`; anything malformed (storage is outside our control) is skipped, and caps apply. */
   restore(snapshot: Partial<UsageSummary> | undefined): void {
     if (!snapshot || typeof snapshot !== "object" || typeof snapshot.requests !== "number") return;
-    this.#totals = { totalCost: amount(snapshot.totalCost), totalTokens: amount(snapshot.totalTokens), requests: amount(snapshot.requests) };
+    this.#totals = { totalCost: amount(snapshot.totalCost), totalTokens: amount(snapshot.totalTokens), requests: amount(snapshot.requests), unpricedRequests: amount(snapshot.unpricedRequests) };
     this.#byModel = tableFrom(snapshot.byModel);
     this.#byProvider = tableFrom(snapshot.byProvider);
     this.#byPool = tableFrom(snapshot.byPool);
@@ -136,6 +146,7 @@ function tableFrom(value: unknown): Table {
     entry.completionTokens += amount(row.completionTokens);
     entry.totalTokens += amount(row.totalTokens);
     entry.cost += amount(row.cost);
+    entry.unpriced += amount(row.unpriced);
   }
   return table;
 }

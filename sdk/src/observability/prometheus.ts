@@ -92,6 +92,7 @@ interface ServedLabels {
   prompt?: string;
   completion?: string;
   cost?: string;
+  unpriced?: string;
   attempt?: string;
 }
 
@@ -168,6 +169,7 @@ export class PrometheusObservability extends BaseObservability {
   private readonly attempts: Counter;
   private readonly tokens: Counter;
   private readonly cost: Counter;
+  private readonly unpriced: Counter;
   private readonly deactivations: Counter;
   private readonly recoveries: Counter;
   private readonly keysDisabled: Counter;
@@ -222,6 +224,7 @@ export class PrometheusObservability extends BaseObservability {
     this.attempts = new Counter(name("attempts_total"), "Attempts on one model (a request makes one or more), by outcome and error code.");
     this.tokens = new Counter(name("tokens_total"), "Tokens reported by providers, by type (prompt or completion).");
     this.cost = new Counter(name("cost_usd_total"), "Estimated cost in US dollars from the models' price tables.");
+    this.unpriced = new Counter(name("unpriced_requests_total"), "Requests served by a model without a price: their cost is unknown and not in cost_usd_total.");
     this.deactivations = new Counter(name("model_deactivations_total"), "Times a model was taken out of rotation.");
     this.recoveries = new Counter(name("model_recoveries_total"), "Times a model came back into rotation.");
     this.keysDisabled = new Counter(name("keys_disabled_total"), "Times a provider's key was rejected and its models disabled.");
@@ -332,7 +335,7 @@ export class PrometheusObservability extends BaseObservability {
 
   private families(): Array<Counter | Gauge | Histogram> {
     return [
-      this.requests, this.attempts, this.tokens, this.cost, this.deactivations, this.recoveries, this.keysDisabled, this.streamFailovers,
+      this.requests, this.attempts, this.tokens, this.cost, this.unpriced, this.deactivations, this.recoveries, this.keysDisabled, this.streamFailovers,
       this.budgetsExceeded, this.budgetAlerts, this.duration, this.activeModels, this.standbyModels, this.budgetRemaining, this.budgetSpent, this.budgetLimit,
     ];
   }
@@ -412,6 +415,7 @@ export class PrometheusObservability extends BaseObservability {
             this.tokens.add((served.completion ??= this.bounded(this.tokens.samples, [...pairs, ["type", "completion"]])), event.usage.completionTokens);
           }
           if (event.cost) this.cost.add((served.cost ??= this.bounded(this.cost.samples, pairs)), event.cost);
+          else if (event.priced === false) this.unpriced.add((served.unpriced ??= this.bounded(this.unpriced.samples, pairs)));
           return;
         }
         const code = event.error?.code ?? "unknown";

@@ -43,7 +43,9 @@ export type MeshEvent =
       latencyMs: number;
       attempts: number;
       usage?: UsageCounts;
+      /** USD, from the model's price table; left out when the model has no price (`priced: false`: unknown, not 0). */
       cost?: number;
+      priced?: false;
       error?: SerializedError;
     })
   | (EventBase & { type: "model-deactivated"; provider: string; model: string; reason: string; cooldownUntil: number })

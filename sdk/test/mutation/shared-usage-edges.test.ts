@@ -45,6 +45,6 @@ describe("UsageSharing", () => {
     await sharing.sync();
     // Nothing new to send; the totals that came back are empty, and so is every table.
     expect(deltas[1]).toEqual({});
-    expect(tracker.summary()).toEqual({ totalCost: 0, totalTokens: 0, requests: 0, byModel: {}, byProvider: {}, byPool: {}, byScope: {} });
+    expect(tracker.summary()).toEqual({ totalCost: 0, totalTokens: 0, requests: 0, unpricedRequests: 0, byModel: {}, byProvider: {}, byPool: {}, byScope: {} });
   });
 });

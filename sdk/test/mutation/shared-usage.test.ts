@@ -44,10 +44,10 @@ describe("UsageSharing", () => {
     for (const tracker of [first, second]) {
       const summary = tracker.summary();
       expect(summary).toMatchObject({ requests: 2, totalTokens: 10, totalCost: 0.75 });
-      expect(summary.byModel["openai/gpt-4o"]).toEqual({ requests: 2, failures: 1, promptTokens: 4, completionTokens: 6, totalTokens: 10, cost: 0.75 });
+      expect(summary.byModel["openai/gpt-4o"]).toEqual({ requests: 2, failures: 1, promptTokens: 4, completionTokens: 6, totalTokens: 10, cost: 0.75, unpriced: 0 });
       expect(summary.byProvider["openai"]?.requests).toBe(2);
       expect(summary.byPool["chat"]?.failures).toBe(1);
-      expect(summary.byScope).toEqual({ "team-a": { requests: 1, failures: 0, promptTokens: 2, completionTokens: 3, totalTokens: 5, cost: 0.25 } });
+      expect(summary.byScope).toEqual({ "team-a": { requests: 1, failures: 0, promptTokens: 2, completionTokens: 3, totalTokens: 5, cost: 0.25, unpriced: 0 } });
     }
     // The first exchange sent only what changed, under "<table>\n<row>\n<field>" names; the last ones sent nothing.
     expect(store.deltas[0]).toEqual({
@@ -123,7 +123,7 @@ describe("UsageSharing", () => {
     expect(summary.byModel).toEqual({});
     expect(summary.totalTokens).toBe(0);
     expect(Object.keys(summary.byPool)).toEqual(["__proto__"]);
-    expect(summary.byPool["__proto__"]).toEqual({ requests: 3, failures: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, cost: 0 });
+    expect(summary.byPool["__proto__"]).toEqual({ requests: 3, failures: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, cost: 0, unpriced: 0 });
     expect(summary.byScope["team"]?.cost).toBe(0.5);
     expect(Object.getPrototypeOf(summary.byPool)).toBe(Object.prototype);
   });
