@@ -44,9 +44,43 @@ describe("abandoning a mesh stream", () => {
         controller.abort();
       }
     })().catch((caught: unknown) => caught);
-    expect((error as Error).name).toBe("AbortError");
+    // A plain abort ends the loop quietly (as the official client's does); the upstream request is still cancelled.
+    expect(error).toBeUndefined();
     await vi.waitFor(() => expect(chatRequests(pair.a)[0]?.clientAborted).toBe(true), { timeout: 1_000 });
     expect(chatRequests(pair.b)).toHaveLength(0);
+    await mesh.close();
+  });
+
+  it("stream.abort() and stream.controller.abort() inside for await end the loop quietly, as the official client's do", async () => {
+    const mesh = create({ config: pairConfig(pair), clock: testClock() });
+    for (const stop of [(stream: { abort(): void }) => stream.abort(), (stream: { controller: AbortController }) => stream.controller.abort()]) {
+      pair.a.enqueue({ kind: "slow-stream", chunkDelayMs: 50 });
+      const stream = await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true });
+      let seen = 0;
+      for await (const chunk of stream) {
+        void chunk;
+        if (++seen === 2) stop(stream as never);
+      }
+      expect(seen).toBe(2);
+    }
+    await vi.waitFor(() => expect(chatRequests(pair.a).map((request) => request.clientAborted)).toEqual([true, true]), { timeout: 1_000 });
+    expect(chatRequests(pair.b)).toHaveLength(0);
+    await mesh.close();
+  });
+
+  it("a caller's signal aborted with a reason of its own throws that reason mid-stream", async () => {
+    const mesh = create({ config: pairConfig(pair), clock: testClock() });
+    pair.a.enqueue({ kind: "slow-stream", chunkDelayMs: 50 });
+    const controller = new AbortController();
+    const stream = await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true }, { signal: controller.signal });
+    const reason = new Error("the user left the page");
+    const error = await (async () => {
+      for await (const chunk of stream) {
+        void chunk;
+        controller.abort(reason);
+      }
+    })().catch((caught: unknown) => caught);
+    expect(error).toBe(reason);
     await mesh.close();
   });
 

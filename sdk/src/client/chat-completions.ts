@@ -3,7 +3,7 @@ import type { RequestOptions } from "../core/router.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from "../wire/types.js";
 import type { ClientContext } from "./context.js";
 import type { ModelMesh } from "../core/mesh.js";
-import { MeshStream, settlingSource } from "./mesh-stream.js";
+import { MeshStream, settlingSource, stoppedByReader } from "./mesh-stream.js";
 import { callerError, requireModel } from "./caller-error.js";
 import type { Provider, ProviderCallOptions } from "../provider/provider.js";
 
@@ -80,6 +80,10 @@ export class ChatCompletions {
           result ??= await generator.next();
         } catch (error) {
           await release();
+          // Stopped by its reader with a plain abort (`stream.abort()`, `stream.controller.abort()`, the caller's signal
+          // aborted without a reason of its own): the loop ends quietly, as the official client's does. A reason the
+          // caller gave is thrown, as there.
+          if (stoppedByReader(controller.signal)) return { done: true, value: undefined };
           throw callerError(error);
         }
         if (result.done) await release();

@@ -11,6 +11,14 @@ export function settlingSource<Item>(source: (signal: AbortSignal) => AsyncItera
 }
 
 /**
+ * Whether `signal` was aborted without a reason of its own (an `AbortError`): a reader stopping its stream, whose loop
+ * then ends quietly, as the official client's does; a reason the caller gave is thrown instead.
+ */
+export function stoppedByReader(signal: AbortSignal): boolean {
+  return signal.aborted && (signal.reason as { name?: unknown } | undefined)?.name === "AbortError";
+}
+
+/**
  * A streamed answer: an async iterable that owns the AbortController of its upstream request.
  * Leaving `for await` early (break, return, throw) aborts the request, so no tokens are paid for
  * that nobody reads. Iterate it once; `tee()` gives two independent readers.
@@ -54,6 +62,8 @@ export class MeshStream<Item> implements AsyncIterable<Item> {
           return result;
         } catch (error) {
           done = true;
+          // Stopped by its reader: the iteration ends, as `abort()` promises (and as the official client's does).
+          if (stoppedByReader(this.controller.signal)) return { done: true, value: undefined };
           throw error;
         }
       },
