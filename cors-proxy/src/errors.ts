@@ -85,9 +85,27 @@ function providerParam(error: ProviderError): string | null {
   return typeof body?.error?.param === "string" ? body.error.param : null;
 }
 
+/** The provider's own machine code (`decimal_above_max_value`), when its body names one; else ModelMesh's. */
+function providerCode(error: ProviderError): string {
+  const body = error.body as { error?: { code?: unknown } } | undefined;
+  const code = body?.error?.code;
+  return typeof code === "string" && code !== "" && code.length <= 100 ? code : error.code;
+}
+
+/** What only this request makes a model refuse (see the SDK's `REQUEST_SPECIFIC_CODES`): another request would pass. */
+const REQUEST_SPECIFIC = new Set(["context_length_exceeded", "unsupported_parameter", "unsupported_value", "request_too_large"]);
+
 function exhausted(error: AllProvidersExhaustedError, message: string): ErrorReply {
   const errors = error.errors;
   const every = (test: (item: ModelMeshError) => boolean) => errors.length > 0 && errors.every(test);
+  // Every model refused the request itself (too long for each one's context, a parameter none takes): the caller must
+  // change it, so this is the caller's error (400, 413 for too large) with the provider's code, not a 502 that clients
+  // retry to the same end.
+  if (every((item) => isModelMeshErrorOf(item, ProviderError) && REQUEST_SPECIFIC.has(item.code))) {
+    const last = errors.at(-1) as ProviderError;
+    const param = providerParam(last) ?? (last.code === "context_length_exceeded" ? "messages" : null);
+    return { status: last.code === "request_too_large" ? 413 : 400, message, type: "invalid_request_error", param, code: last.code };
+  }
   if (every((item) => isModelMeshErrorOf(item, RateLimitError))) {
     const waits = errors.map((item) => (item as RateLimitError).retryAfter).filter((value): value is number => typeof value === "number");
     return { status: 429, message, type: "requests", param: null, code: "rate_limit_exceeded", headers: { "retry-after": retryAfterSeconds(waits.length ? Math.min(...waits) : undefined) } };
@@ -133,7 +151,7 @@ export function errorReplyFor(error: unknown, redact: (text: string) => string, 
     const status = error.status ?? 502;
     // The router surfaces a provider error only when the request itself was refused (400, 413, 422): pass that on.
     if (status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429) {
-      return { status, message, type: "invalid_request_error", param: providerParam(error), code: error.code };
+      return { status, message, type: "invalid_request_error", param: providerParam(error), code: providerCode(error) };
     }
     return { status: 502, message, type: "server_error", param: null, code: error.code };
   }

@@ -145,4 +145,28 @@ describe("errorReplyFor", () => {
       expect(reply(errors).headers).toBeUndefined();
     }
   });
+
+  it("answers a request every model refused by itself as the caller's error, with the provider's code: not a 502 clients retry", () => {
+    const reply = (errors: ModelMeshError[]) => errorReplyFor(new AllProvidersExhaustedError("chat", errors.map(attempt) as never), same, known);
+    const tooLong = (param?: string) => new ProviderError("too long", { ...fields, status: 400, ...(param ? { body: { error: { param } } } : {}) }, { code: "context_length_exceeded", retryable: false });
+    expect(reply([tooLong(), tooLong()])).toMatchObject({ status: 400, type: "invalid_request_error", param: "messages", code: "context_length_exceeded" });
+    expect(reply([tooLong(), tooLong("input")])).toMatchObject({ status: 400, param: "input", code: "context_length_exceeded" });
+    const unsupported = new ProviderError("no", { ...fields, status: 400, body: { error: { param: "logprobs" } } }, { code: "unsupported_parameter", retryable: false });
+    expect(reply([tooLong(), unsupported])).toMatchObject({ status: 400, param: "logprobs", code: "unsupported_parameter" });
+    expect(reply([new ProviderError("big", { ...fields, status: 413 }, { code: "request_too_large", retryable: false })])).toMatchObject({ status: 413, param: null, code: "request_too_large" });
+    // One model failed for its own reasons: the pool failed, not the request.
+    expect(reply([tooLong(), new ProviderError("500", { ...fields, status: 500 })])).toMatchObject({ status: 502, code: "all_providers_exhausted" });
+    expect(reply([tooLong(), new ConnectionError("refused", fields)])).toMatchObject({ status: 502, code: "all_providers_exhausted" });
+  });
+
+  it("passes a refused request's own provider code on (decimal_above_max_value), not ModelMesh's invalid_request", () => {
+    const body = { error: { message: "Invalid 'temperature'", type: "invalid_request_error", param: "temperature", code: "decimal_above_max_value" } };
+    const refused = new ProviderError("refused", { ...fields, status: 400, body }, { code: "invalid_request", retryable: false });
+    expect(errorReplyFor(refused, same, known)).toMatchObject({ status: 400, param: "temperature", code: "decimal_above_max_value" });
+    // No code of its own, or one no client could use: ModelMesh's.
+    for (const code of [undefined, "", 7, "x".repeat(101)]) {
+      const plain = new ProviderError("refused", { ...fields, status: 400, body: { error: { code } } }, { code: "invalid_request", retryable: false });
+      expect(errorReplyFor(plain, same, known)).toMatchObject({ status: 400, code: "invalid_request" });
+    }
+  });
 });
