@@ -12,7 +12,7 @@ import type { SseEvent } from "../wire/sse.js";
 import { fromResponse, malformedResponse } from "./error-factory.js";
 import type { ModelInfo, Provider, ProviderCallOptions, ProviderOperation, ProviderResult, RateLimitSnapshot } from "./provider.js";
 import { configSecrets, createBaseProviderConfig, fingerprint, isRecord, joinUrl, mergeHeaders, mergeModels, withProxy, type BaseProviderConfig, type BaseProviderConfigInput, type ChatCompletionDraft, type ChunkDraftResult, type StreamContext } from "./provider-config.js";
-import { completionToChunks, normalizeChatCompletion, normalizeChatCompletionChunk, randomId } from "./normalize.js";
+import { completionToChunks, normalizeChatCompletion, normalizeChatCompletionChunk, randomId, requestMessages } from "./normalize.js";
 import { parseOpenAIRateLimitHeaders } from "./rate-limit-headers.js";
 import { Transfer, type TransferControl } from "./transfer.js";
 import { streamedBody } from "./body-reader.js";
@@ -131,8 +131,10 @@ export abstract class BaseProvider implements Provider {
    * which call this is. The default sends the OpenAI body as is, minus `stream_options` on a non-streaming call.
    */
   protected _buildRequestPayload(request: ChatCompletionCreateParams): Record<string, unknown> {
-    if (request.stream === true) return { ...request };
-    const { stream_options: _streamOptions, ...payload } = request;
+    const messages = Array.isArray(request.messages) ? requestMessages(request.messages) : request.messages;
+    const body = messages === request.messages ? request : { ...request, messages: messages as ChatCompletionCreateParams["messages"] };
+    if (body.stream === true) return { ...body };
+    const { stream_options: _streamOptions, ...payload } = body;
     return payload;
   }
 

@@ -236,3 +236,19 @@ export function completionToChunks(completion: ChatCompletion): ChatCompletionCh
   if (completion.usage) chunks.push({ ...base, choices: [], usage: completion.usage });
   return chunks;
 }
+
+/**
+ * The messages as a request may carry them: an assistant message pushed back from an answer (the official client's
+ * `messages.push(completion.choices[0].message)`) brings `annotations`, which exists only in answers, and OpenAI's
+ * request schema refuses it. The same array when no message has it (the common case: nothing is copied).
+ * @example
+ * requestMessages([{ role: "assistant", content: "Hi", annotations: [] }]); // [{ role: "assistant", content: "Hi" }]
+ */
+export function requestMessages<Message extends object>(messages: readonly Message[]): readonly Message[] {
+  if (!messages.some((message) => "annotations" in message)) return messages;
+  return messages.map((message) => {
+    if (!("annotations" in message)) return message;
+    const { annotations: _answerOnly, ...rest } = message as Message & { annotations?: unknown };
+    return rest as Message;
+  });
+}

@@ -3,7 +3,7 @@
  * configuration of this class: base URL, auth header, quirks, models. The transport lives in `BaseProvider`.
  */
 import type * as Wire from "../wire/types.js";
-import { BaseProvider, createBaseProviderConfig, normalizeEmbeddingResponse, normalizeImagesResponse, toMultipartForm } from "./base-provider.js";
+import { BaseProvider, createBaseProviderConfig, normalizeEmbeddingResponse, normalizeImagesResponse, requestMessages, toMultipartForm } from "./base-provider.js";
 import type { BaseProviderConfig, BaseProviderConfigInput } from "./base-provider.js";
 import type { ModelInfo, ProviderCallOptions, ProviderOperation, ProviderResult } from "./provider.js";
 
@@ -80,9 +80,13 @@ export class OpenAICompatibleProvider extends BaseProvider {
     return headers;
   }
 
-  /** The caller's body as is; only `stream_options` is managed (sent with `stream: true` only, usage always asked for). */
+  /**
+   * The caller's body as is, but for two things: `stream_options` is managed (sent with `stream: true` only, usage
+   * always asked for), and an assistant message's answer-only `annotations` is left out (see `requestMessages`).
+   */
   protected override _buildRequestPayload(request: Wire.ChatCompletionCreateParams): Record<string, unknown> {
-    const { stream_options: streamOptions, ...payload } = request;
+    const messages = Array.isArray(request.messages) ? requestMessages(request.messages) : request.messages;
+    const { stream_options: streamOptions, ...payload } = messages === request.messages ? request : { ...request, messages: messages as Wire.ChatCompletionCreateParams["messages"] };
     if (request.stream !== true || !this._config.quirks.supportsStreamUsage) return payload;
     return { ...payload, stream_options: { ...(isRecord(streamOptions) ? streamOptions : {}), include_usage: true } };
   }
