@@ -27,7 +27,7 @@ describe("an answer's message pushed back into the conversation", () => {
     for (const stream of [false, true]) {
       const next = await client.chat.completions.create({ model: "m", messages: messages as never, stream } as never);
       if (stream) for await (const chunk of next as AsyncIterable<unknown>) void chunk;
-      else expect((next as { choices: Array<{ message: { role: string } }> }).choices[0]!.message.role).toBe("assistant");
+      else expect((next as unknown as { choices: Array<{ message: { role: string } }> }).choices[0]!.message.role).toBe("assistant");
     }
     const sent = fake.requests.filter((request) => request.path === "/v1/chat/completions").slice(1);
     expect(sent).toHaveLength(2);

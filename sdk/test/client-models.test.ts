@@ -38,7 +38,7 @@ describe("client.models", () => {
     const page = await client.models.list();
     expect(page.object).toBe("list");
     expect(page.hasNextPage()).toBe(false);
-    expect(page.data).toEqual([entry("chat", "modelmesh"), entry("only-east", "modelmesh"), entry("shared", "modelmesh"), entry("east/shared", "east"), entry("west/shared", "west")]);
+    expect(page.data).toEqual([entry("chat", "modelmesh"), entry("only-east", "modelmesh"), entry("chat-completion", "modelmesh"), entry("shared", "modelmesh"), entry("east/shared", "east"), entry("west/shared", "west")]);
     expect(page.getPaginatedItems()).toBe(page.data);
     const pages = [];
     for await (const each of page.iterPages()) pages.push(each);
@@ -49,7 +49,7 @@ describe("client.models", () => {
     const { client } = await setUp();
     const ids: string[] = [];
     for await (const model of client.models.list()) ids.push(model.id);
-    expect(ids).toEqual(["chat", "only-east", "shared", "east/shared", "west/shared"]);
+    expect(ids).toEqual(["chat", "only-east", "chat-completion", "shared", "east/shared", "west/shared"]);
     const again: string[] = [];
     for await (const model of await client.models.list()) again.push(model.id);
     expect(again).toEqual(ids);
@@ -67,10 +67,20 @@ describe("client.models", () => {
     }
   });
 
+  it("is the same list before and after requests by any name (pools made for a name asked for are not listed)", async () => {
+    const { client } = await setUp();
+    const before = (await client.models.list()).data;
+    for (const model of ["shared", "east/shared", "west/shared", "only-east", "chat-completion", "generation.text-generation.chat-completion"]) {
+      await client.chat.completions.create({ model, messages: [{ role: "user", content: "hi" }] });
+    }
+    expect((await client.models.list()).data).toEqual(before);
+  });
+
   it("retrieve(id) gives one model object, and rejects a name the mesh does not serve with model_not_found", async () => {
     const { client } = await setUp();
     expect(await client.models.retrieve("east/shared")).toEqual(entry("east/shared", "east"));
     expect(await client.models.retrieve("chat")).toEqual(entry("chat", "modelmesh"));
+    expect(await client.models.retrieve("chat-completion")).toEqual(entry("chat-completion", "modelmesh"));
     const error = await client.models.retrieve("gpt-nonexistent").catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InvalidRequestError);
     expect(error).toMatchObject({ code: "model_not_found", param: "model", retryable: false });

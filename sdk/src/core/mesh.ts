@@ -550,13 +550,16 @@ export class ModelMesh {
   }
 
   /**
-   * OpenAI's model objects for what this mesh serves: every pool, every model in one (see `core/model-list.ts`).
-   * `created` is when the mesh started.
+   * OpenAI's model objects for what this mesh serves: every configured pool, every capability its models offer, every
+   * model (see `core/model-list.ts`). `created` is when the mesh started.
    * @example
    * for await (const model of mesh.listModels()) console.log(model.id, model.owned_by);
    */
   listModels(): ModelsPage {
-    return new ModelsPage(modelList(this.describe().pools, Math.floor(this.#startedAt / 1000)));
+    const runtime = this.#runtime;
+    const states = [...runtime.states.values()];
+    const served = { pools: runtime.pools.keys(), capabilities: new Set(states.flatMap((state) => state.info.capabilities)), models: states.map((state) => ({ model: state.modelId, provider: state.providerId })) };
+    return new ModelsPage(modelList(served, Math.floor(this.#startedAt / 1000)));
   }
 
   /**

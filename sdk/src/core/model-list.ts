@@ -1,34 +1,40 @@
 import type { Model } from "../wire/types.js";
 
 /**
- * What `client.models.list()` and the proxy's `GET /v1/models` answer: OpenAI's model objects for every pool the mesh
- * serves (`owned_by: "modelmesh"`) and every model in a pool (`owned_by`: its provider). A model id several providers
- * serve is listed once as itself (the mesh picks among them) and once per provider as `provider/model`, the names a
- * request can use to pin one.
+ * What `client.models.list()` and the proxy's `GET /v1/models` answer: OpenAI's model objects for every configured pool
+ * and every capability the mesh's models offer (`owned_by: "modelmesh"`), and every model (`owned_by`: its provider).
+ * A model id several providers serve is listed once as itself (the mesh picks among them) and once per provider as
+ * `provider/model`, the names a request can use to pin one.
  */
 
 
-/** The pools and their members, as `ModelMesh.describe()` gives them. */
-type Pools = Record<string, { models: ReadonlyArray<{ model: string; provider: string }> }>;
+/** What a mesh serves: its configured pools, the capabilities its models offer, and each model with its provider. */
+export interface Served {
+  pools: Iterable<string>;
+  /** Capability paths of the models (`generation.text-generation.chat-completion`), listed by their short name. */
+  capabilities: Iterable<string>;
+  models: Iterable<{ model: string; provider: string }>;
+}
 
 /**
- * The model objects for `pools`, pools first, each id once.
+ * The model objects for what a mesh serves, each id once: configured pools, then capabilities by short name
+ * (`chat-completion`), both `owned_by: "modelmesh"`, then models. Built from configuration and models only, so the
+ * list is the same before and after requests (pools made on the fly for a name asked for are not listed again).
  * @example
- * modelList(mesh.describe().pools, 1_767_225_600); // [{ id: "chat-completion", object: "model", created: 1767225600, owned_by: "modelmesh" }, ...]
+ * modelList({ pools: ["chat"], capabilities: [], models: [] }, 1_767_225_600); // [{ id: "chat", object: "model", created: 1767225600, owned_by: "modelmesh" }]
  */
-export function modelList(pools: Pools, created: number): Model[] {
+export function modelList(served: Served, created: number): Model[] {
   const entries = new Map<string, Model>();
   const add = (id: string, owner: string) => {
     if (!entries.has(id)) entries.set(id, { id, object: "model", created, owned_by: owner });
   };
-  for (const name of Object.keys(pools)) add(name, "modelmesh");
+  for (const name of served.pools) add(name, "modelmesh");
+  for (const path of served.capabilities) add(path.slice(path.lastIndexOf(".") + 1), "modelmesh");
   const providersOf = new Map<string, Set<string>>();
-  for (const pool of Object.values(pools)) {
-    for (const { model, provider } of pool.models) {
-      let providers = providersOf.get(model);
-      if (!providers) providersOf.set(model, (providers = new Set()));
-      providers.add(provider);
-    }
+  for (const { model, provider } of served.models) {
+    let providers = providersOf.get(model);
+    if (!providers) providersOf.set(model, (providers = new Set()));
+    providers.add(provider);
   }
   for (const [model, providers] of providersOf) {
     if (providers.size === 1) add(model, [...providers][0]!);
