@@ -32,7 +32,7 @@ export class ChatCompletions {
     requireModel(body);
     const target = body.model;
     const features = chatFeatures(body);
-    if (body.stream === true) return this.stream(mesh.router, target, body, features, options);
+    if (body.stream === true) return this.#stream(mesh.router, target, body, features, options);
     // Awaited here rather than wrapped in `surfaced`: one promise layer fewer on every call.
     try {
       return await mesh.router.run<ChatCompletion>("chat", target, body, features, options, chatCall, completionUsage);
@@ -41,7 +41,9 @@ export class ChatCompletions {
     }
   }
 
-  private async stream(
+  // Truly private (#): the official client has a `.stream()` helper of another shape, and JavaScript callers must not
+  // reach this by that name.
+  async #stream(
     router: Awaited<ReturnType<ClientContext["mesh"]>>["router"],
     target: string,
     body: ChatCompletionCreateParams,
