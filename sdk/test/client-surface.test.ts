@@ -13,3 +13,23 @@ describe("the chat completions resource", () => {
     await client.close();
   });
 });
+
+describe("audio.transcriptions.create with what the official client also takes", () => {
+  it("a Node stream for the file is refused naming what to pass, and nothing is sent", async () => {
+    const { createReadStream } = await import("node:fs");
+    const { startFakeOpenAI } = await import("./fakes/openai.js");
+    const fake = await startFakeOpenAI({ name: "p", models: ["whisper-1"] });
+    const client = create({ config: { providers: { p: { connector: "openai", config: { base_url: fake.url, api_key: "sk-p-0000000000" } } } } });
+    try {
+      const error = await client.audio.transcriptions.create({ model: "whisper-1", file: createReadStream(import.meta.filename) as never }).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ name: "InvalidRequestError", param: "file" });
+      expect((error as Error).message).toMatch(/^file must be a Blob or File \(in Node, read a file into one/);
+      const missing = await client.audio.transcriptions.create({ model: "whisper-1" } as never).catch((caught: unknown) => caught);
+      expect(missing).toMatchObject({ name: "InvalidRequestError", param: "file" });
+      expect(fake.requests).toHaveLength(0);
+    } finally {
+      await client.close();
+      await fake.close();
+    }
+  });
+});

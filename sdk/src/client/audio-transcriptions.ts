@@ -4,6 +4,9 @@ import type { Transcription, TranscriptionCreateParams } from "../wire/types.js"
 import type { ClientContext } from "./context.js";
 import { routed } from "./routed.js";
 
+// The official client also takes a Node stream (`fs.createReadStream`); here the bytes must be in hand.
+const NOT_A_FILE = 'must be a Blob or File (in Node, read a file into one: new File([await readFile(path)], "audio.mp3"))';
+
 /** `client.audio.transcriptions`. */
 export class Transcriptions {
   constructor(private readonly client: ClientContext) {}
@@ -14,7 +17,7 @@ export class Transcriptions {
    */
   create(body: TranscriptionCreateParams, options: RequestOptions = {}): Promise<Transcription> {
     // The body holds a file, not JSON: its size is checked as a file, not serialised.
-    return routed<Transcription>(this.client, "transcription", "transcription", body, options, "file", (file) => file instanceof Blob, transcriptionUsage, false);
+    return routed<Transcription>(this.client, "transcription", "transcription", body, options, "file", (file) => file instanceof Blob, transcriptionUsage, false, NOT_A_FILE);
   }
 }
 

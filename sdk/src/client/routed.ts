@@ -24,12 +24,15 @@ export async function routed<T>(
   check: (value: unknown) => boolean,
   usageOf: (response: T) => UsageCounts | undefined,
   json = true,
+  expected = "is missing or of the wrong type",
 ): Promise<T> {
   const mesh: ModelMesh = await client.mesh();
+  // The field first: a wrong one (a Node stream for a file) would otherwise be walked as data and refused for its parts.
+  const value = typeof body === "object" && body !== null ? (body as Record<string, unknown>)[field] : undefined;
+  if (value !== undefined && !check(value)) throw new InvalidRequestError(`${field} ${expected}`, field);
   mesh.checkRequest(operation, body, client.limits, json);
   requireModel(body);
-  const value = (body as Record<string, unknown>)[field];
-  if (!check(value)) throw new InvalidRequestError(`${field} is missing or of the wrong type`, field);
+  if (!check(value)) throw new InvalidRequestError(`${field} ${expected}`, field);
   return surfaced(
     mesh.router.run<T>(operation, body.model, body, simpleFeatures(operation, json ? value : ""), options, (provider, request, callOptions) => {
       const call = (provider as unknown as Record<string, (request: unknown, options: unknown) => Promise<{ body: T }>>)[method];
