@@ -3,7 +3,7 @@
  * images as URL or inline bytes, tool-call arguments as objects, and the base URL rule every provider shares.
  */
 import { InvalidRequestError, ProviderError } from "../wire/errors.js";
-import type { ChatCompletionMessageParam } from "../wire/types.js";
+import type { ChatCompletionFunctionTool, ChatCompletionMessageParam, ChatCompletionTool } from "../wire/types.js";
 import { isRecord } from "./provider-config.js";
 
 /** An image from an `image_url` part: inline bytes (a `data:` URL) or a link the service fetches itself. */
@@ -35,7 +35,9 @@ export function contentPieces(message: ChatCompletionMessageParam, providerId: s
   if (content === undefined || content === null) return [];
   if (typeof content === "string") return content === "" ? [] : [{ kind: "text", text: content }];
   if (!Array.isArray(content)) throw new InvalidRequestError(`messages: content must be a string or an array of parts`, "messages");
-  return content.map((part): ContentPiece => {
+  return content.map((given): ContentPiece => {
+    // Read as a plain record: a part of another kind (`file`, future ones) has fields the types do not name.
+    const part: unknown = given;
     if (isRecord(part) && part.type === "text" && typeof part.text === "string") return { kind: "text", text: part.text };
     if (isRecord(part) && part.type === "image_url" && isRecord(part.image_url) && typeof part.image_url.url === "string") {
       return { kind: "image", image: imageSource(part.image_url.url) };
@@ -65,8 +67,9 @@ export function messageText(message: ChatCompletionMessageParam, providerId: str
  * @example
  * toolArguments('{"city":"Paris"}'); // { city: "Paris" }
  */
-export function toolArguments(text: string | undefined): Record<string, unknown> {
-  if (text === undefined || text.trim() === "") return {};
+export function toolArguments(text: unknown): Record<string, unknown> {
+  if (text === undefined || text === null || (typeof text === "string" && text.trim() === "")) return {};
+  if (typeof text !== "string") throw new InvalidRequestError("tool_calls: function.arguments must be a string of JSON", "messages");
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -109,4 +112,15 @@ export function configWithVersion<T extends Record<string, unknown>>(config: T, 
   const given = typeof config.baseUrl === "string" && config.baseUrl !== "" ? config.baseUrl : typeof config.base_url === "string" && config.base_url !== "" ? config.base_url : defaultBaseUrl;
   const { base_url: _snake, ...rest } = config;
   return { ...(rest as T), baseUrl: withVersionSegment(given, segment) };
+}
+
+/**
+ * The function tools of a request, for services that take only those: a custom (free-text) tool is refused with
+ * `unsupported_parameter`, so the request fails over to a model that takes it.
+ * @example
+ * functionTools(request.tools, "anthropic").map((tool) => tool.function.name);
+ */
+export function functionTools(tools: readonly ChatCompletionTool[], providerId: string): ChatCompletionFunctionTool[] {
+  for (const tool of tools) if (tool.type !== "function") throw unsupported(providerId, `${String(tool.type)} tools (only function tools)`);
+  return tools as ChatCompletionFunctionTool[];
 }

@@ -27,7 +27,8 @@ export type ChatContentPart =
   | ChatContentPartImage
   | ChatContentPartAudio
   | ChatContentPartRefusal
-  | { type: string; [key: string]: unknown };
+  // Any other part (`file`, future kinds) passes through; no index signature, so the official client's part types fit.
+  | { type: string };
 
 export interface ChatCompletionMessageToolCall {
   id: string;
@@ -35,20 +36,39 @@ export interface ChatCompletionMessageToolCall {
   function: { name: string; arguments: string };
 }
 
+/**
+ * One message of a request. No index signature: the official client's message types (interfaces, which TypeScript
+ * never treats as indexable) must be assignable, so code typed with `openai`'s `ChatCompletionMessageParam[]`
+ * compiles against ModelMesh unchanged. Other fields still pass through at run time.
+ */
+/** A custom (free-text) tool's call in an assistant message of a request, as OpenAI's custom tools make them. */
+export interface ChatCompletionMessageCustomToolCall {
+  id: string;
+  type: "custom";
+  custom: { name: string; input: string };
+}
+
 export interface ChatCompletionMessageParam {
   role: ChatRole;
   content?: string | ChatContentPart[] | null;
   name?: string;
-  tool_calls?: ChatCompletionMessageToolCall[];
+  tool_calls?: Array<ChatCompletionMessageToolCall | ChatCompletionMessageCustomToolCall>;
   tool_call_id?: string;
   refusal?: string | null;
-  [key: string]: unknown;
 }
 
-export interface ChatCompletionTool {
+export interface ChatCompletionFunctionTool {
   type: "function";
   function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean | null };
 }
+
+/** A tool whose input is free text (OpenAI's custom tools); passed on to services that take them. */
+export interface ChatCompletionCustomTool {
+  type: "custom";
+  custom: { name: string; description?: string; format?: unknown };
+}
+
+export type ChatCompletionTool = ChatCompletionFunctionTool | ChatCompletionCustomTool;
 
 export type ChatCompletionToolChoice =
   | "none"

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AuthenticationError, NoCapableModelError, ProviderError, RateLimitError, TimeoutError } from "../../src/wire/errors.js";
 import { capabilities } from "../../src/wire/capabilities.js";
 import { create } from "../../src/index.js";
-import type { ChatCompletionChunk, ChatCompletionTool } from "../../src/index.js";
+import type { ChatCompletionChunk, ChatCompletionFunctionTool } from "../../src/index.js";
 import type { Provider } from "../../src/provider/provider.js";
 import type { FakeMode } from "../fakes/openai.js";
 import type { ExchangeEnding, ExchangeRecord } from "../fakes/http.js";
@@ -36,7 +36,7 @@ export interface ProviderUnderTest {
 }
 
 /** OpenAI's tool shape, as a caller sends it; every connector translates it to its service's own. */
-export const weatherTool: ChatCompletionTool = {
+export const weatherTool: ChatCompletionFunctionTool = {
   type: "function",
   function: { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { location: { type: "string" } }, required: ["location"] } },
 };

@@ -23,7 +23,7 @@
  */
 import { InvalidRequestError } from "../../wire/errors.js";
 import type { ChatCompletionCreateParams, ChatCompletionMessageParam } from "../../wire/types.js";
-import { contentPieces, messageText, toolArguments, unsupported, type ContentPiece } from "../content-parts.js";
+import { contentPieces, functionTools, messageText, toolArguments, unsupported, type ContentPiece } from "../content-parts.js";
 import { isRecord } from "../provider-config.js";
 import { thinkingEnabled } from "./prefill.js";
 
@@ -133,7 +133,7 @@ export function toAnthropicRequest(request: ChatCompletionCreateParams, options:
   else if (Array.isArray(request.stop) && request.stop.length > 0) body.stop_sequences = request.stop;
   // Tools stay defined with tool_choice "none": Anthropic rejects tool_use/tool_result history without them.
   if (request.tools && request.tools.length > 0) {
-    body.tools = request.tools.map((tool) => ({
+    body.tools = functionTools(request.tools, providerId).map((tool) => ({
       name: tool.function.name,
       ...(tool.function.description ? { description: tool.function.description } : {}),
       input_schema: tool.function.parameters ?? { type: "object", properties: {} },

@@ -17,6 +17,7 @@
  * | `n > 1`, `logprobs`, `audio` parts            | not offered → `unsupported_parameter` (fail over)              |
  * | `user`, `parallel_tool_calls`, `logit_bias`, `stream_options`, `metadata` | no equivalent; dropped (Cohere rejects unknown keys) |
  */
+import { InvalidRequestError } from "../../wire/errors.js";
 import type { ChatCompletionCreateParams, ChatCompletionMessageParam, EmbeddingCreateParams } from "../../wire/types.js";
 import { contentPieces, messageText, unsupported } from "../content-parts.js";
 import { isRecord } from "../provider-config.js";
@@ -48,7 +49,7 @@ function toCohereMessage(message: ChatCompletionMessageParam, providerId: string
         role: "assistant",
         ...(text !== "" || calls.length === 0 ? { content: text } : {}),
         ...(calls.length > 0
-          ? { tool_calls: calls.map((call) => ({ id: call.id, type: "function", function: { name: isRecord(call.function) ? call.function.name : "", arguments: isRecord(call.function) ? call.function.arguments : "{}" } })) }
+          ? { tool_calls: calls.map((call) => functionCall(call)) }
           : {}),
       };
     }
@@ -118,4 +119,11 @@ export function toCohereEmbedRequest(request: EmbeddingCreateParams, providerId:
     embedding_types: ["float"],
     ...(request.dimensions != null ? { output_dimension: request.dimensions } : {}),
   };
+}
+
+/** A call as Cohere takes it (OpenAI's function shape); a custom tool's call has no function to send. */
+function functionCall(call: { id: string; type: string }): Record<string, unknown> {
+  const fn: unknown = (call as { function?: unknown }).function;
+  if (!isRecord(fn)) throw new InvalidRequestError("tool_calls: each call needs function.name (Cohere takes function tools only)", "messages");
+  return { id: call.id, type: "function", function: { name: fn.name, arguments: fn.arguments } };
 }

@@ -21,7 +21,7 @@
  */
 import { InvalidRequestError } from "../../wire/errors.js";
 import type { ChatCompletionCreateParams, ChatCompletionMessageParam } from "../../wire/types.js";
-import { contentPieces, messageText, toolArguments, unsupported, type ContentPiece } from "../content-parts.js";
+import { contentPieces, functionTools, messageText, toolArguments, unsupported, type ContentPiece } from "../content-parts.js";
 import { isRecord } from "../provider-config.js";
 
 /** One Gemini part as sent. */
@@ -140,7 +140,7 @@ export function toGeminiRequest(request: ChatCompletionCreateParams, options: { 
   if (request.tools && request.tools.length > 0) {
     body.tools = [
       {
-        functionDeclarations: request.tools.map((tool) => ({
+        functionDeclarations: functionTools(request.tools, providerId).map((tool) => ({
           name: tool.function.name,
           ...(tool.function.description ? { description: tool.function.description } : {}),
           ...(tool.function.parameters ? { parameters: cleanSchema(tool.function.parameters) } : {}),
