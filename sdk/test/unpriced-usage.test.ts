@@ -80,6 +80,23 @@ describe("a model without a price", () => {
     expect(cost).toEqual([expect.stringContaining('model="paid"')]);
   });
 
+  it("is not a model priced at zero (a local server's): that one's cost is known, 0", async () => {
+    const fake = await startFakeOpenAI({ name: "local", models: ["llama"] });
+    open.push(fake);
+    const metrics = new PrometheusObservability({ minSeverity: "debug" });
+    const events: MeshEvent[] = [];
+    const client = create({
+      config: { providers: { local: { connector: "openai-compatible", config: { base_url: fake.url, api_key: "sk-local-000000", models: [{ id: "llama", capabilities: [CHAT], pricing: { input: 0, output: 0 } }] } } } },
+      observability: { instance: new MultiSink([new CallbackObservability({ callback: (event) => void events.push(event), minSeverity: "debug" }), metrics]) },
+    });
+    open.push(client);
+    await client.chat.completions.create({ model: "llama", messages: hello });
+    expect(client.usage.unpricedRequests).toBe(0);
+    expect(client.usage.byModel["local/llama"]).toMatchObject({ requests: 1, unpriced: 0, cost: 0 });
+    expect(events.find((event) => event.type === "request-end")).toMatchObject({ cost: 0 });
+    expect(metrics.render()).not.toMatch(/^modelmesh_unpriced_requests_total\{/m);
+  });
+
   it("keeps its count across a restart", async () => {
     const first = await setUp();
     await first.client.chat.completions.create({ model: "mystery", messages: hello });
