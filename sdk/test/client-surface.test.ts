@@ -33,3 +33,37 @@ describe("audio.transcriptions.create with what the official client also takes",
     }
   });
 });
+
+describe("_request_id, as the official client sets it", () => {
+  it("is the serving service's x-request-id (Anthropic's request-id), not enumerable, on chat and embeddings answers", async () => {
+    const { startFakeOpenAI } = await import("./fakes/openai.js");
+    const { startFakeAnthropic } = await import("./fakes/anthropic.js");
+    const fake = await startFakeOpenAI({ name: "p", models: ["m", "e"] });
+    const anthropic = await startFakeAnthropic();
+    const chat = ["generation.text-generation.chat-completion"];
+    const client = create({
+      config: {
+        providers: {
+          p: { connector: "openai-compatible", config: { base_url: fake.url, api_key: "sk-p-0000000000", models: [{ id: "m", capabilities: chat }, { id: "e", capabilities: ["representation.embeddings.text-embeddings"] }] } },
+          claude: { connector: "anthropic.llm.v1", config: { base_url: anthropic.url, api_key: "sk-ant-api03-test", models: [{ id: "claude-haiku-4-5", capabilities: chat }] } },
+        },
+      },
+    });
+    try {
+      const answer = await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }] });
+      // The OpenAI fake's x-request-id: req_ and 32 hex digits.
+      expect(answer._request_id).toMatch(/^req_[0-9a-f]{32}$/);
+      expect(Object.keys(answer)).not.toContain("_request_id");
+      expect(JSON.stringify(answer)).not.toContain("_request_id");
+      const embedded = await client.embeddings.create({ model: "e", input: "hi" });
+      expect(embedded._request_id).toMatch(/^req_[0-9a-f]{32}$/);
+      expect(embedded._request_id).not.toBe(answer._request_id);
+      const claude = await client.chat.completions.create({ model: "claude-haiku-4-5", messages: [{ role: "user", content: "hi" }] });
+      expect(claude._request_id).toMatch(/^req_/);
+    } finally {
+      await client.close();
+      await fake.close();
+      await anthropic.close();
+    }
+  });
+});

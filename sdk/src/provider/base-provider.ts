@@ -25,6 +25,16 @@ export * from "./multipart.js";
 export * from "./transfer.js";
 
 
+/**
+ * The service's id for the exchange (`x-request-id`, Anthropic's `request-id`) as `_request_id` on a JSON answer, as
+ * the official client sets it: not enumerable, so it is never serialised or compared, but there for a support ticket.
+ */
+function addRequestId(body: unknown, headers: Headers): void {
+  if (typeof body !== "object" || body === null || Array.isArray(body) || body instanceof Response) return;
+  const id = headers.get("x-request-id") ?? headers.get("request-id");
+  if (id !== null) Object.defineProperty(body, "_request_id", { value: id, enumerable: false, configurable: true, writable: true });
+}
+
 /** What `_send` needs to make one HTTP request. */
 export interface SendOptions {
   /** A path joined to `baseUrl`, or an absolute URL. */
@@ -334,6 +344,7 @@ export abstract class BaseProvider implements Provider {
 
   /** Wraps a parsed body with what the response headers said about quota. */
   protected _result<T>(body: T, headers: Headers): ProviderResult<T> {
+    addRequestId(body, headers);
     const rateLimit = this._parseRateLimitHeaders(headers);
     return rateLimit ? { body, rateLimit } : { body };
   }

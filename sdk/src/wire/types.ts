@@ -138,6 +138,8 @@ export interface ChatCompletionChoice {
 
 /** A whole chat answer, as `POST /v1/chat/completions` returns it. */
 export interface ChatCompletion {
+  /** The serving service's id for the exchange (its `x-request-id`), as the official client gives it; not enumerable. */
+  _request_id?: string | null;
   id: string;
   object: "chat.completion";
   created: number;
@@ -197,6 +199,8 @@ export interface Embedding {
 }
 
 export interface CreateEmbeddingResponse {
+  /** The serving service's id for the exchange (its `x-request-id`); not enumerable. */
+  _request_id?: string | null;
   object: "list";
   data: Embedding[];
   model: string;
