@@ -30,6 +30,22 @@ const text = (values: Map<string, unknown>, key: string): string | undefined => 
 // A key given with a value that is not a name: the block is resolveConfig's to report, not a name to check.
 const badText = (values: Map<string, unknown>, key: string): boolean => values.get(key) !== undefined && values.get(key) !== null && text(values, key) === undefined;
 
+/**
+ * A connector's `config` given in code, read as YAML's is (top-level keys in camelCase): `min_severity` and
+ * `minSeverity` mean the same, and one key given both ways is a ConfigError.
+ * @example
+ * connectorConfig({ min_severity: "error" }, "observability[0].config"); // { minSeverity: "error" }
+ */
+function connectorConfig(value: object | undefined, path: string): Record<string, unknown> {
+  const config: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value ?? {})) {
+    const name = toCamelCase(key);
+    if (Object.hasOwn(config, name)) throw new ConfigError(`${path}.${key}`, `given twice (as "${name}" and "${key}")`);
+    Object.defineProperty(config, name, { value: item, enumerable: true, writable: true, configurable: true });
+  }
+  return config;
+}
+
 function outlineBlock(value: unknown, path: string, connectorKey: "connector" | "store"): ConnectorSpec | undefined {
   const values = camel(value);
   if (badText(values, connectorKey) || badText(values, "connector")) return undefined;
@@ -142,12 +158,12 @@ export function applyOptions<Config extends ConfigOutline>(config: Config, optio
   const block = (option: ConnectorOption | undefined, path: string): ConnectorSpec | undefined => {
     if (!option) return undefined;
     if ("instance" in option) return { connector: "", config: {}, instance: option.instance, path };
-    return { connector: option.connector, config: option.config ?? {}, path };
+    return { connector: option.connector, config: connectorConfig(option.config, `${path}.config`), path };
   };
   if (options.storage) result.storage = block(options.storage, "storage");
   if (options.secrets) {
     const secrets = options.secrets;
-    result.secrets = "instance" in secrets ? { connector: "", config: {}, instance: secrets.instance, path: "secrets" } : { connector: secrets.store, config: secrets.config ?? {}, path: "secrets" };
+    result.secrets = "instance" in secrets ? { connector: "", config: {}, instance: secrets.instance, path: "secrets" } : { connector: secrets.store, config: connectorConfig(secrets.config, "secrets.config"), path: "secrets" };
   }
   if (options.observability) {
     const list = Array.isArray(options.observability) ? options.observability : [options.observability];
