@@ -76,7 +76,8 @@ async function send(): Promise<void> {
       text += piece;
       answer.textContent = text;
     }
-    setState("done");
+    // Stop ends the loop quietly (as with the official client): the signal says whether the answer was complete.
+    setState(running.signal.aborted ? "stopped" : "done");
   } catch (error) {
     if (running.signal.aborted) {
       setState("stopped");

@@ -144,6 +144,8 @@ async function dispatch(client: MeshClient, method: PageMethod, params: Record<s
           answer += chunk.choices[0]?.delta?.content ?? "";
           post({ kind: "chunk", chunk });
         }
+        // A stopped stream ends its loop quietly; here it is still recorded as stopped, not as a complete answer.
+        if (signal.aborted) throw signal.reason;
         return { final: { kind: "end" }, answer };
       }
       const completion = await client.chat.completions.create(params as unknown as ChatCompletionCreateParamsNonStreaming, options);
