@@ -6,6 +6,7 @@ export { applyOptions, namedConnectors, validateOptions } from "./check-options.
 import type { ConnectorKind } from "./registry.js";
 import { loadConnector, resolveConnector } from "./registry-load.js";
 import { DEFAULT_SECRET_STORE } from "./connector-ids.js";
+import { watchConfig } from "./config-typos.js";
 import type { BaseRotationPolicy } from "../rotation/rotation.js";
 import type { SecretStore } from "../secrets/secret-store.js";
 
@@ -21,12 +22,20 @@ export function buildConnector<T>(kind: ConnectorKind, spec: ConnectorSpec | und
   if (!spec) return undefined;
   if (spec.instance) return spec.instance as T;
   const { connector } = resolveConnector(kind, spec.connector, `${spec.path}.${kind === "secrets" ? "store" : "connector"}`);
+  let built: { built: T; typos: Array<[string, string]> };
   try {
-    return new connector(spec.config) as T;
+    built = watchConfig(spec.config, (config) => new connector(config) as T);
   } catch (error) {
     if (error instanceof ModelMeshError) throw error;
     throw new ConfigError(spec.path, `cannot build ${kind} connector "${spec.connector}": ${(error as Error).message}`);
   }
+  const [typo] = built.typos;
+  if (typo) {
+    // Built already: a connector that holds a resource (a server, a timer) lets it go before the error is raised.
+    void (built.built as { close?: () => unknown }).close?.();
+    throw new ConfigError(`${spec.path}.config.${typo[0]}`, `unknown key for "${spec.connector}" (did you mean "${typo[1]}"?)`);
+  }
+  return built.built;
 }
 
 export function buildSecretStore(spec: ConnectorSpec | undefined): SecretStore {

@@ -1,0 +1,80 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, create } from "../src/index.js";
+import type { MeshClient } from "../src/client/mesh-client.js";
+import { watchConfig } from "../src/core/config-typos.js";
+
+// A misspelt key in a connector's own config used to be ignored: `pth` for local-file storage silently wrote
+// ./mesh-state.json in the working directory, `prefx` for the env store read the unprefixed variables. Such a key is
+// a ConfigError at start, naming it and the key meant.
+
+const providers = { p: { connector: "openai", config: { api_key: "sk-typo-0000000000" } } };
+const closing: MeshClient[] = [];
+afterEach(async () => {
+  await Promise.all(closing.splice(0).map((client) => client.close().catch(() => undefined)));
+});
+
+async function startError(options: Record<string, unknown>): Promise<unknown> {
+  const client = create({ config: { providers, ...options } });
+  closing.push(client);
+  return client.ready().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+describe("a misspelt key in a connector's config", () => {
+  it("is a ConfigError naming the key and the one meant: storage, secrets, observability", async () => {
+    const directory = await mkdtemp(join(tmpdir(), "modelmesh-typo-"));
+    const before = await readdir(process.cwd());
+    try {
+      const storage = await startError({ storage: { connector: "local-file", config: { pth: join(directory, "state.json") } } });
+      expect(storage).toBeInstanceOf(ConfigError);
+      expect(storage).toMatchObject({ path: "storage.config.pth" });
+      expect((storage as Error).message).toContain('did you mean "path"?');
+      // Nothing was written where the misspelt key would have sent it.
+      expect(await readdir(process.cwd())).toEqual(before);
+      expect(await startError({ secrets: { store: "env", config: { prefx: "TEAM_" } } })).toMatchObject({ path: "secrets.config.prefx" });
+      expect(await startError({ observability: [{ connector: "console", config: { min_sevrity: "debug" } }] })).toMatchObject({ path: "observability[0].config.minSevrity" });
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it("keys the connector reads, or passes on in a copy, are not typos", async () => {
+    const directory = await mkdtemp(join(tmpdir(), "modelmesh-typo-"));
+    try {
+      const client = create({
+        config: { providers, storage: { connector: "local-file", config: { path: join(directory, "state.json") } }, secrets: { store: "env", config: { prefix: "TEAM_", cache_enabled: true, env: { TEAM_X: "1" } } } },
+      });
+      closing.push(client);
+      await expect(client.ready()).resolves.toBe(client);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("watchConfig", () => {
+  it("finds a given key never read that is close to a key read and not given; a copy is not a read", () => {
+    const reader = (config: Record<string, unknown>) => [config.path, config.prefix];
+    expect(watchConfig({ pth: "x" }, reader).typos).toEqual([["pth", "path"]]);
+    expect(watchConfig({ prefx: "x" }, reader).typos).toEqual([["prefx", "prefix"]]);
+    expect(watchConfig({ path: "x" }, reader).typos).toEqual([]);
+    // Far from anything read: not judged (a connector may read it later).
+    expect(watchConfig({ somethingElse: 1 }, reader).typos).toEqual([]);
+    // A short key must be one edit away.
+    expect(watchConfig({ ptah: "x" }, reader).typos).toEqual([["ptah", "path"]]);
+    expect(watchConfig({ pa: "x" }, reader).typos).toEqual([]);
+    // Spread into a copy and read there: the watched object saw no read of `pth`, but nothing close was read either.
+    const copier = (config: Record<string, unknown>) => ({ ...config }).path;
+    expect(watchConfig({ pth: "x" }, copier).typos).toEqual([]);
+    const copyThenRead = (config: Record<string, unknown>) => [{ ...config }, config.path];
+    expect(watchConfig({ pth: "x" }, copyThenRead).typos).toEqual([["pth", "path"]]);
+    expect(watchConfig({ path: "x" }, copyThenRead).typos).toEqual([]);
+    // `in` counts as reading the key.
+    expect(watchConfig({ pth: "x" }, (config) => "path" in config).typos).toEqual([["pth", "path"]]);
+  });
+});
