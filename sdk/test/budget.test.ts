@@ -199,6 +199,27 @@ describe("budgets that concurrent requests cannot overshoot", () => {
     await client.close();
   });
 
+  it("a restart in the same period does not send the period's alert again; the next period's still comes", async () => {
+    const storage = new MemoryStorage();
+    const clock = testClock(Date.UTC(2026, 11, 1, 10, 0));
+    const budget = { providerA: { budget: { daily_limit: 4 * COST, enforce: false, alert_threshold: 0.5 } }, storage, clock };
+    const alerts = (events: MeshEvent[]) => events.filter((event) => event.type === "budget-alert");
+    const first = meshWith(budget);
+    for (let index = 0; index < 2; index++) await first.client.chat.completions.create(ask);
+    expect(alerts(first.events)).toHaveLength(1);
+    await first.client.close();
+    const second = meshWith(budget);
+    await second.client.chat.completions.create(ask);
+    expect(second.client.usage.budgets["provider:a"]!.daily).toMatchObject({ spent: 3 * COST });
+    expect(alerts(second.events)).toHaveLength(0);
+    await second.client.close();
+    clock.advance(24 * 3_600_000);
+    const third = meshWith(budget);
+    for (let index = 0; index < 2; index++) await third.client.chat.completions.create(ask);
+    expect(alerts(third.events)).toHaveLength(1);
+    await third.client.close();
+  });
+
   it("periods roll over at UTC day and month boundaries of the injected clock", async () => {
     const clock = testClock(Date.UTC(2026, 10, 30, 23, 59)); // the last minute of November
     const { client } = meshWith({ clock, top: { budget: { daily_limit: COST, monthly_limit: 2 * COST } } });

@@ -482,6 +482,14 @@ export class BudgetLedger {
       if (typeof saved.day === "string" && saved.day === counter.day) counter.daySpent = amountOf(saved.daySpent);
       if (typeof saved.month === "string" && saved.month === counter.month) counter.monthSpent = amountOf(saved.monthSpent);
     }
+    // Spend restored past a budget's alert threshold was alerted on by the process that spent it: not again after a
+    // restart (a webhook would hear the same alert on every cold start of the period).
+    for (const [name, limits] of this.definitions()) {
+      const counter = this.#counters.get(name);
+      if (!counter) continue;
+      if (limits.dailyLimit !== undefined && counter.daySpent >= limits.alertThreshold * limits.dailyLimit) counter.alerted.add(`daily:${counter.day}`);
+      if (limits.monthlyLimit !== undefined && counter.monthSpent >= limits.alertThreshold * limits.monthlyLimit) counter.alerted.add(`monthly:${counter.month}`);
+    }
   }
 
   private *definitions(): Iterable<[string, BudgetLimits]> {
