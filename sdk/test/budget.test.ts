@@ -72,7 +72,11 @@ describe("budgets that concurrent requests cannot overshoot", () => {
     const error = await refusal(client.chat.completions.create(ask));
     expect({ limitType: error.limitType, limitValue: error.limitValue, scope: error.scope }).toEqual({ limitType: "per-request", limitValue: COST / 2, scope: "global" });
     expect(sent(pair.a) + sent(pair.b)).toBe(0);
-    expect(events.filter((event) => event.type === "budget-exceeded")).toHaveLength(1);
+    const refused = events.filter((event) => event.type === "budget-exceeded");
+    expect(refused).toHaveLength(1);
+    // The event names the request it refused, as every other event of the request does.
+    const started = events.find((event) => event.type === "request-start")!;
+    expect(refused[0]).toMatchObject({ requestId: started.requestId, pool: "chat", provider: "a", model: "alpha", scope: "global", limitType: "per-request" });
     // A smaller answer fits the per-request limit (worst case 3 output tokens = $0.003).
     await client.chat.completions.create({ ...ask, max_tokens: 3 });
     expect(sent(pair.a)).toBe(1);

@@ -87,10 +87,20 @@ export interface Reservation {
   applied: Applied[];
   /** The configured default price stood in for a model without one. */
   price?: ModelPricing;
+  /** The request it was made for, named in a refusal's `budget-exceeded` event. */
+  request?: RequestOfBudget;
+}
+
+/** Which request a budget event is about. */
+export interface RequestOfBudget {
+  requestId?: string;
+  pool: string;
+  provider: string;
+  model: string;
 }
 
 export interface BudgetEvents {
-  exceeded(event: { scope: string; limitType: string; limitValue: number; spent: number }): void;
+  exceeded(event: { scope: string; limitType: string; limitValue: number; spent: number } & Partial<RequestOfBudget>): void;
   alert(event: { scope: string; limitType: string; limitValue: number; spent: number; threshold: number }): void;
 }
 
@@ -195,8 +205,9 @@ export class BudgetLedger {
    * Checks the attempt's worst-case cost against every budget that applies and reserves it, or returns the
    * `BudgetExceededError` to raise (nothing reserved). Synchronous on purpose: see the class comment.
    */
-  reserve(where: { pool: string; scope?: string }, state: ModelState, features: CostFeatures): Reservation | BudgetExceededError {
+  reserve(where: { pool: string; scope?: string; requestId?: string }, state: ModelState, features: CostFeatures): Reservation | BudgetExceededError {
     const now = this.now();
+    const request: RequestOfBudget = { ...(where.requestId === undefined ? {} : { requestId: where.requestId }), pool: where.pool, provider: state.providerId, model: state.modelId };
     const applied = this.applicable(where, state, now);
     if (applied instanceof BudgetExceededError) return applied;
     const enforced = applied.filter((item) => item.limits.enforce);
@@ -208,7 +219,7 @@ export class BudgetLedger {
         const first = enforced[0]!;
         const error = new BudgetExceededError({ limitType: "unpriced", limitValue: limitOf(first.limits), scope: first.name });
         error.message = `${first.name}: ${state.key} has no price, so its cost cannot be held against the budget; give the model a pricing or set budget.default_price`;
-        this.events.exceeded({ scope: first.name, limitType: "unpriced", limitValue: limitOf(first.limits), spent: first.counter.daySpent });
+        this.events.exceeded({ scope: first.name, limitType: "unpriced", limitValue: limitOf(first.limits), spent: first.counter.daySpent, ...request });
         return error;
       }
       pricing = price;
@@ -218,12 +229,12 @@ export class BudgetLedger {
       const breach = this.breach(limits, counter, amount);
       if (breach) {
         const spent = breach.limitType === "monthly" ? counter.monthSpent : counter.daySpent;
-        this.events.exceeded({ scope: name, limitType: breach.limitType, limitValue: breach.limitValue, spent });
+        this.events.exceeded({ scope: name, limitType: breach.limitType, limitValue: breach.limitValue, spent, ...request });
         return new BudgetExceededError({ limitType: breach.limitType, limitValue: breach.limitValue, scope: name, spent });
       }
     }
     const id = `${this.#instance}-${(++this.#sequence).toString(36)}`;
-    const reservation: Reservation = { id, day: dayOf(now), month: monthOf(now), amount, cost: 0, billed: false, settled: false, applied, ...(price ? { price } : {}) };
+    const reservation: Reservation = { id, day: dayOf(now), month: monthOf(now), amount, cost: 0, billed: false, settled: false, applied, request, ...(price ? { price } : {}) };
     // Shared mode: the shared store holds reservations; the counters here only mirror what it reports.
     if (this.#shared) return reservation;
     for (const item of applied) item.counter.reserved = round(item.counter.reserved + amount);
@@ -278,7 +289,7 @@ export class BudgetLedger {
     }
     if (!result.ok) {
       reservation.settled = true;
-      this.events.exceeded({ scope: result.name, limitType: result.limitType, limitValue: result.limitValue, spent: result.spent });
+      this.events.exceeded({ scope: result.name, limitType: result.limitType, limitValue: result.limitValue, spent: result.spent, ...reservation.request });
       return new BudgetExceededError({ limitType: result.limitType, limitValue: result.limitValue, scope: result.name, spent: result.spent });
     }
     reservation.held = "shared";

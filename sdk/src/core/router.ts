@@ -510,7 +510,7 @@ export class Router {
 
   private async reserveBudget(route: Route, state: ModelState, budget: BudgetLedger): Promise<boolean> {
     this.settle(route);
-    const reservation = budget.reserve({ pool: route.pool.name, scope: route.options.scope }, state, route.features);
+    const reservation = budget.reserve({ pool: route.pool.name, scope: route.options.scope, requestId: route.requestId }, state, route.features);
     let reserved: BudgetExceededError;
     if (reservation instanceof BudgetExceededError) reserved = reservation;
     else {

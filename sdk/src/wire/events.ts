@@ -52,7 +52,8 @@ export type MeshEvent =
   | (EventBase & { type: "model-recovered"; provider: string; model: string })
   | (EventBase & { type: "key-disabled"; provider: string; models: string[]; reason: string })
   | (EventBase & { type: "stream-failover"; pool: string; fromModel: string; toModel?: string; deliveredChars: number })
-  | (EventBase & { type: "budget-exceeded"; scope: string; limitType: string; limitValue: number; spent: number })
+  /** A budget refused a request: which budget, and (when a request was refused) its `requestId`, pool, provider and model. */
+  | (EventBase & { type: "budget-exceeded"; scope: string; limitType: string; limitValue: number; spent: number; pool?: string; provider?: string; model?: string })
   | (EventBase & { type: "budget-alert"; scope: string; limitType: string; limitValue: number; spent: number; threshold: number })
   | (EventBase & { type: "state-saved" | "state-restored"; models: number; error?: string })
   | (EventBase & { type: "config-reloaded"; pools: string[] })

@@ -134,7 +134,7 @@ describe("refusals", () => {
     const refused = instance.reserve({ pool: "chat" }, model(perToken), chat(5, 6)) as BudgetExceededError;
     expect(refused).toBeInstanceOf(BudgetExceededError);
     expect([refused.limitType, refused.limitValue, refused.scope]).toEqual(["per-request", 10, "pool:chat"]);
-    expect(exceeded).toEqual([{ scope: "pool:chat", limitType: "per-request", limitValue: 10, spent: 0 }]);
+    expect(exceeded).toMatchObject([{ scope: "pool:chat", limitType: "per-request", limitValue: 10, spent: 0 }]);
   });
 
   it("daily counts spend and reservations; monthly reports the month's spend", () => {
@@ -152,7 +152,7 @@ describe("refusals", () => {
     const fits = reserveOk(instance, { pool: "chat" }, model({ input: 1_000_000 }), chat(1, 0));
     const daily = instance.reserve({ pool: "chat" }, model({ input: 1_000_000 }), chat(1, 0)) as BudgetExceededError;
     expect([daily.limitType, daily.limitValue, daily.scope]).toEqual(["daily", 10, "provider:p"]);
-    expect(exceeded.at(-1)).toEqual({ scope: "provider:p", limitType: "daily", limitValue: 10, spent: 6 });
+    expect(exceeded.at(-1)).toMatchObject({ scope: "provider:p", limitType: "daily", limitValue: 10, spent: 6 });
     instance.settle(held);
     instance.settle(fits);
     time.now += DAY;
@@ -160,7 +160,7 @@ describe("refusals", () => {
     // New day: 8 spent today, 14 + 1 this month... 15 fits, 16 does not (the month is the limit now).
     const monthly = instance.reserve({ pool: "chat" }, model({ input: 1_000_000 }), chat(2, 0)) as BudgetExceededError;
     expect([monthly.limitType, monthly.limitValue]).toEqual(["monthly", 15]);
-    expect(exceeded.at(-1)).toEqual({ scope: "provider:p", limitType: "monthly", limitValue: 15, spent: 14 });
+    expect(exceeded.at(-1)).toMatchObject({ scope: "provider:p", limitType: "monthly", limitValue: 15, spent: 14 });
   });
 
   it("sums of binary fractions are compared rounded: 50 × $0.008 fits $0.40", () => {
@@ -196,7 +196,7 @@ describe("refusals", () => {
     expect(refused).toBeInstanceOf(BudgetExceededError);
     expect([refused.limitType, refused.limitValue, refused.scope]).toEqual(["unpriced", 7, "model:p/m"]);
     expect(refused.message).toBe("model:p/m: p/m has no price, so its cost cannot be held against the budget; give the model a pricing or set budget.default_price");
-    expect(exceeded).toEqual([{ scope: "model:p/m", limitType: "unpriced", limitValue: 7, spent: 0 }]);
+    expect(exceeded).toMatchObject([{ scope: "model:p/m", limitType: "unpriced", limitValue: 7, spent: 0 }]);
     // A price table with only a date prices nothing.
     expect(instance.reserve({ pool: "chat" }, model({ readAt: "2026-01-01" } as ModelPricing), chat(1, 1))).toBeInstanceOf(BudgetExceededError);
     for (const [budget, value] of [[limits({ perRequestLimit: 3 }), 3], [limits({ dailyLimit: 2, monthlyLimit: 9 }), 2], [limits({}), 0]] as const) {
@@ -447,7 +447,7 @@ describe("more ledger edges", () => {
     time.now += DAY;
     spend(3);
     expect(instance.reserve({ pool: "chat" }, model(perInput), chat(2, 0))).toBeInstanceOf(BudgetExceededError);
-    expect(exceeded.at(-1)).toEqual({ scope: "provider:p", limitType: "daily", limitValue: 4, spent: 3 });
+    expect(exceeded.at(-1)).toMatchObject({ scope: "provider:p", limitType: "daily", limitValue: 4, spent: 3 });
     // A monthly limit counts what is in flight: 6 held + 5 asked > 10.
     instance.configure(plan({ pools: new Map([["chat", limits({ monthlyLimit: 10 })]]) }));
     const held = reserveOk(instance, { pool: "chat" }, model(perInput), chat(6, 0));
