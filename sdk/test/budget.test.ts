@@ -224,6 +224,22 @@ describe("budgets that concurrent requests cannot overshoot", () => {
     await third.client.close();
   });
 
+  it("the same holds for a monthly limit's alert", async () => {
+    const storage = new MemoryStorage();
+    const clock = testClock(Date.UTC(2026, 11, 1, 10, 0));
+    const budget = { providerA: { budget: { monthly_limit: 4 * COST, enforce: false, alert_threshold: 0.5 } }, storage, clock };
+    const alerts = (events: MeshEvent[]) => events.filter((event) => event.type === "budget-alert");
+    const first = meshWith(budget);
+    for (let index = 0; index < 2; index++) await first.client.chat.completions.create(ask);
+    expect(alerts(first.events)).toMatchObject([{ limitType: "monthly" }]);
+    await first.client.close();
+    clock.advance(24 * 3_600_000);
+    const second = meshWith(budget);
+    await second.client.chat.completions.create(ask);
+    expect(alerts(second.events)).toHaveLength(0);
+    await second.client.close();
+  });
+
   it("periods roll over at UTC day and month boundaries of the injected clock", async () => {
     const clock = testClock(Date.UTC(2026, 10, 30, 23, 59)); // the last minute of November
     const { client } = meshWith({ clock, top: { budget: { daily_limit: COST, monthly_limit: 2 * COST } } });

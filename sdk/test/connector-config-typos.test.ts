@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, create } from "../src/index.js";
 import type { MeshClient } from "../src/client/mesh-client.js";
-import { watchConfig } from "../src/core/config-typos.js";
+import { distance, watchConfig } from "../src/core/config-typos.js";
 
 // A misspelt key in a connector's own config used to be ignored: `pth` for local-file storage silently wrote
 // ./mesh-state.json in the working directory, `prefx` for the env store read the unprefixed variables. Such a key is
@@ -76,5 +76,40 @@ describe("watchConfig", () => {
     expect(watchConfig({ path: "x" }, copyThenRead).typos).toEqual([]);
     // `in` counts as reading the key.
     expect(watchConfig({ pth: "x" }, (config) => "path" in config).typos).toEqual([["pth", "path"]]);
+  });
+});
+
+describe("distance", () => {
+  it("counts inserts, deletes, replacements and swaps of neighbours, ignoring case, and gives up past two in length", () => {
+    const cases: Array<[string, string, number]> = [
+      ["path", "pth", 1],
+      ["prefix", "prefx", 1],
+      ["ab", "ba", 1],
+      ["ptah", "path", 1],
+      ["abcdef", "abcdefgh", 2],
+      ["abcdef", "abcdefghi", 3],
+      ["kitten", "sitting", 3],
+      ["", "ab", 2],
+      ["Path", "path", 0],
+      ["minSevrity", "minSeverity", 1],
+      ["abcd", "badc", 2],
+    ];
+    for (const [a, b, expected] of cases) expect([a, b, distance(a, b)]).toEqual([a, b, expected]);
+  });
+});
+
+describe("watchConfig's judgement", () => {
+  const reader = (config: Record<string, unknown>) => [config.path, config.paths, config.prefix];
+  it("does not judge a key the connector read, or one close only to a key that was given", () => {
+    expect(watchConfig({ path: "x" }, reader).typos).toEqual([]);
+    expect(watchConfig({ path: "a", pth: "b" }, (config) => config.path).typos).toEqual([]);
+  });
+
+  it("allows one edit for short keys and two for longer ones", () => {
+    expect(watchConfig({ pxxh: 1 }, reader).typos).toEqual([]);
+    expect(watchConfig({ prfx: 1 }, reader).typos).toEqual([]);
+    expect(watchConfig({ prfix: 1 }, reader).typos).toEqual([["prfix", "prefix"]]);
+    expect(watchConfig({ pefx: 1 }, (config) => config.prefix).typos).toEqual([]);
+    expect(watchConfig({ prefixes: 1 }, (config) => config.prefix).typos).toEqual([["prefixes", "prefix"]]);
   });
 });

@@ -46,6 +46,7 @@ describe("a connector's config in create()'s options", () => {
     }
     expect(twice).toBeInstanceOf(ConfigError);
     expect(twice).toMatchObject({ path: "observability[0].config.min_severity" });
+    expect((twice as Error).message).toContain('given twice (as "minSeverity" and "min_severity")');
   });
 
   it("reads the secret store's snake_case settings too: fail_on_missing: false lets a missing secret be empty", async () => {

@@ -6,7 +6,7 @@
  */
 
 /** Edits (insert, delete, replace, swap of neighbours) from `a` to `b`, case-insensitive; stops counting past 3. */
-function distance(a: string, b: string): number {
+export function distance(a: string, b: string): number {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
   if (Math.abs(x.length - y.length) > 2) return 3;
