@@ -151,7 +151,7 @@ export function errorReplyFor(error: unknown, redact: (text: string) => string, 
     const status = error.status ?? 502;
     // The router surfaces a provider error only when the request itself was refused (400, 413, 422): pass that on.
     if (status >= 400 && status < 500 && status !== 401 && status !== 403 && status !== 429) {
-      return { status, message, type: "invalid_request_error", param: providerParam(error), code: providerCode(error) };
+      return { status, message, type: "invalid_request_error", param: providerParam(error), code: redact(providerCode(error)) };
     }
     return { status: 502, message, type: "server_error", param: null, code: error.code };
   }

@@ -163,6 +163,9 @@ describe("errorReplyFor", () => {
     const body = { error: { message: "Invalid 'temperature'", type: "invalid_request_error", param: "temperature", code: "decimal_above_max_value" } };
     const refused = new ProviderError("refused", { ...fields, status: 400, body }, { code: "invalid_request", retryable: false });
     expect(errorReplyFor(refused, same, known)).toMatchObject({ status: 400, param: "temperature", code: "decimal_above_max_value" });
+    // A code is the provider's text too: it goes through the same redaction as the message.
+    const leaky = new ProviderError("refused", { ...fields, status: 400, body: { error: { code: "key_sk-abc" } } }, { code: "invalid_request", retryable: false });
+    expect(errorReplyFor(leaky, (text) => text.replace("sk-abc", "[REDACTED]"), known)).toMatchObject({ code: "key_[REDACTED]" });
     const longest = new ProviderError("refused", { ...fields, status: 400, body: { error: { code: "c".repeat(100) } } }, { code: "invalid_request", retryable: false });
     expect(errorReplyFor(longest, same, known)).toMatchObject({ code: "c".repeat(100) });
     // No code of its own, or one no client could use: ModelMesh's.
