@@ -67,3 +67,22 @@ describe("_request_id, as the official client sets it", () => {
     }
   });
 });
+
+describe("a request whose routed field is a getter that throws", () => {
+  it("is the caller's InvalidRequestError, not the getter's raw error", async () => {
+    const { startFakeOpenAI } = await import("./fakes/openai.js");
+    const fake = await startFakeOpenAI({ name: "p", models: ["e"] });
+    const client = create({ config: { providers: { p: { connector: "openai-compatible", config: { base_url: fake.url, api_key: "sk-p-0000000000", models: [{ id: "e", capabilities: ["representation.embeddings.text-embeddings"] }] } } } } });
+    try {
+      const body = { model: "e" } as Record<string, unknown>;
+      Object.defineProperty(body, "input", { enumerable: true, get: () => { throw new TypeError("boom"); } });
+      const error = await client.embeddings.create(body as never).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ name: "InvalidRequestError" });
+      expect((error as Error).message).toContain("cannot be read: boom");
+      expect(fake.requests).toHaveLength(0);
+    } finally {
+      await client.close();
+      await fake.close();
+    }
+  });
+});

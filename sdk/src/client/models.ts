@@ -10,7 +10,8 @@ export class Models {
   constructor(private readonly client: ClientContext) {}
 
   /**
-   * Every pool and every model in one; a model several providers serve also as `provider/model`.
+   * Every configured pool, every capability the models offer (by its short name) and every model; a model several
+   * providers serve also as `provider/model`. The list does not change with use.
    * @example
    * for await (const model of client.models.list()) console.log(model.id, model.owned_by);
    * const { data } = await client.models.list();

@@ -28,7 +28,12 @@ export async function routed<T>(
 ): Promise<T> {
   const mesh: ModelMesh = await client.mesh();
   // The field first: a wrong one (a Node stream for a file) would otherwise be walked as data and refused for its parts.
-  const value = typeof body === "object" && body !== null ? (body as Record<string, unknown>)[field] : undefined;
+  let value: unknown;
+  try {
+    value = typeof body === "object" && body !== null ? (body as Record<string, unknown>)[field] : undefined;
+  } catch {
+    // A getter that throws: the request checks below report it as the caller's error.
+  }
   if (value !== undefined && !check(value)) throw new InvalidRequestError(`${field} ${expected}`, field);
   mesh.checkRequest(operation, body, client.limits, json);
   requireModel(body);
