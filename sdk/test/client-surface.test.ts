@@ -86,3 +86,43 @@ describe("a request whose routed field is a getter that throws", () => {
     }
   });
 });
+
+describe("_request_id on what a provider returns", () => {
+  it("is null when the service sent no id, and a body that is not an object is passed on untouched", async () => {
+    const { BaseProvider, createBaseProviderConfig } = await import("../src/index.js");
+    class Bare extends BaseProvider {
+      result(body: unknown, headers: Headers) {
+        return this._result(body, headers);
+      }
+    }
+    const provider = new Bare(createBaseProviderConfig({ baseUrl: "http://127.0.0.1:9", models: [] }));
+    const plain = provider.result({ ok: true }, new Headers()).body as { _request_id?: unknown };
+    expect(plain._request_id).toBeNull();
+    expect(Object.keys(plain)).toEqual(["ok"]);
+    expect((provider.result({}, new Headers({ "request-id": "req_anthropic" })).body as { _request_id?: unknown })._request_id).toBe("req_anthropic");
+    expect((provider.result({}, new Headers({ "x-request-id": "req_x", "request-id": "req_y" })).body as { _request_id?: unknown })._request_id).toBe("req_x");
+    for (const body of ["transcript text", null, 7]) expect(provider.result(body, new Headers({ "x-request-id": "req_x" })).body).toBe(body);
+  });
+});
+
+describe("a routed request's own field", () => {
+  it("is checked with the body's size limit and named when missing or of the wrong kind", async () => {
+    const { startFakeOpenAI } = await import("./fakes/openai.js");
+    const fake = await startFakeOpenAI({ name: "p", models: ["e"] });
+    const client = create({ config: { providers: { p: { connector: "openai-compatible", config: { base_url: fake.url, api_key: "sk-p-0000000000", models: [{ id: "e", capabilities: ["representation.embeddings.text-embeddings"] }] } } } }, limits: { maxBytes: 200 } });
+    try {
+      const big = await client.embeddings.create({ model: "e", input: "x".repeat(500) }).catch((caught: unknown) => caught);
+      expect(big).toMatchObject({ name: "InvalidRequestError", code: "request_too_large" });
+      for (const input of [undefined, "", 7]) {
+        const wrong = await client.embeddings.create({ model: "e", input } as never).catch((caught: unknown) => caught);
+        expect(wrong).toMatchObject({ name: "InvalidRequestError", param: "input", message: "input is missing or of the wrong type" });
+      }
+      const none = await client.embeddings.create(null as never).catch((caught: unknown) => caught);
+      expect(none).toMatchObject({ name: "InvalidRequestError", message: "the embeddings request must be an object" });
+      expect(fake.requests).toHaveLength(0);
+    } finally {
+      await client.close();
+      await fake.close();
+    }
+  });
+});

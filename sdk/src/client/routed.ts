@@ -30,9 +30,9 @@ export async function routed<T>(
   // The field first: a wrong one (a Node stream for a file) would otherwise be walked as data and refused for its parts.
   let value: unknown;
   try {
-    value = typeof body === "object" && body !== null ? (body as Record<string, unknown>)[field] : undefined;
+    value = (body as Record<string, unknown>)[field];
   } catch {
-    // A getter that throws: the request checks below report it as the caller's error.
+    // No object (null, undefined) or a getter that throws: the request checks below report it as the caller's error.
   }
   if (value !== undefined && !check(value)) throw new InvalidRequestError(`${field} ${expected}`, field);
   mesh.checkRequest(operation, body, client.limits, json);

@@ -30,9 +30,9 @@ export * from "./transfer.js";
  * the official client sets it: not enumerable, so it is never serialised or compared, but there for a support ticket.
  */
 function addRequestId(body: unknown, headers: Headers): void {
-  if (typeof body !== "object" || body === null || Array.isArray(body) || body instanceof Response) return;
-  const id = headers.get("x-request-id") ?? headers.get("request-id");
-  if (id !== null) Object.defineProperty(body, "_request_id", { value: id, enumerable: false, configurable: true, writable: true });
+  // A text answer (a transcript as plain text) has no properties to carry it; null when the service sent no id.
+  if (typeof body !== "object" || body === null) return;
+  Object.defineProperty(body, "_request_id", { value: headers.get("x-request-id") ?? headers.get("request-id"), configurable: true });
 }
 
 /** What `_send` needs to make one HTTP request. */
