@@ -1,7 +1,7 @@
 # ModelMesh proxy: the mesh as an OpenAI-compatible server on port 8080, plus the browser relay.
 # Not built or run on the development machines (no Docker there); kept minimal: one bundle, no runtime dependencies.
 
-# Build: bundle the proxy CLI and the SDK (with yaml and eventsource-parser) into one file.
+# Build: bundle the proxy CLI and the SDK (with yaml, eventsource-parser and undici) into one file.
 FROM node:20-slim AS build
 WORKDIR /src
 # Every workspace's package.json, so `npm ci` sees the same tree as package-lock.json.

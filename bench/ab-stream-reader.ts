@@ -1,6 +1,6 @@
 /**
  * The Node fast path for streamed answers, A/B in one process: the SDK's provider reads a 500-chunk stream through
- * the proxy's node:http fetch, once taking the body reader it offers (`web streams: no`) and once from
+ * the proxy's Node fetch (undici dispatcher), once taking the body reader it offers (`web streams: no`) and once from
  * `response.body` (the same fetch with the offer removed: web streams). Blocks alternate; CPU time
  * (`process.cpuUsage`, less sensitive to a loaded machine than wall time) and wall time per stream are printed per
  * round. The upstream (`bench/stream-upstream-process.ts`, burst) runs in its own process.

@@ -185,7 +185,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const metrics = new PrometheusObservability({ minSeverity: "debug" });
   // As classes, so the bundled CLI (Docker: one file) can name sqlite, local-file and redis storage in its YAML.
   registerNodeConnectors();
-  // Providers are reached over node:http (keep-alive), not undici's fetch: see node-fetch.ts for the measured cost.
+  // Providers are reached over undici's dispatcher (keep-alive pools), not a `fetch`: see node-fetch.ts for the measured cost.
   const client = create({ config: withSink(raw, metrics), fetch: createNodeFetch() });
   try {
     await client.ready().catch((error: unknown) => {

@@ -1,4 +1,5 @@
 import { gzipSync } from "node:zlib";
+import { Agent, type Dispatcher } from "undici";
 import { describe, expect, it, vi } from "vitest";
 import { recordingFetchPerTest } from "./support/recording-server.js";
 
@@ -45,9 +46,18 @@ describe("createNodeFetch", () => {
     expect(received.map((entry) => [entry.headers["x-one"] ?? entry.headers["x-two"], entry.body])).toEqual([["1", "bytes"], ["2", "more"]]);
   });
 
-  it("reuses one keep-alive connection for sequential requests", async () => {
+  it("reuses keep-alive connections for sequential requests", async () => {
     const { url, fetch } = await serve((_request, response) => void response.end("ok"));
-    for (let index = 0; index < 5; index++) await (await fetch(url)).text();
+    // undici hands a connection to the next request one event-loop turn after an answer ends (a server that said
+    // keep-alive may still close it), so back-to-back requests alternate over two connections; never one per request.
+    for (let index = 0; index < 20; index++) await (await fetch(url)).text();
+    expect(new Set(received.map((entry) => entry.port)).size).toBeLessThanOrEqual(2);
+    // With that turn between requests, a single connection serves them all.
+    received.length = 0;
+    for (let index = 0; index < 5; index++) {
+      await (await fetch(url)).text();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     expect(new Set(received.map((entry) => entry.port)).size).toBe(1);
   });
 
@@ -186,5 +196,40 @@ describe("createNodeFetch", () => {
     expect((await fetch(url, { method: "DELETE" })).body).toBeNull();
     const head = await fetch(url, { method: "HEAD" });
     expect([head.status, head.body]).toEqual([200, null]);
+  });
+
+  it("sends through the dispatcher it is given, and leaves the connection's own headers to it", async () => {
+    const agent = new Agent();
+    const origins: string[] = [];
+    const counting = { dispatch: (options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler) => (origins.push(String(options.origin)), agent.dispatch(options, handler)), close: () => agent.close() } as unknown as Dispatcher;
+    const { url, fetch } = await serve((_request, response) => void response.end("ok"), { dispatcher: counting });
+    // fetch forbids these headers; the transport writes its own length and framing whatever the caller says.
+    const response = await fetch(`${url}/v1/x`, { method: "POST", body: "four", headers: { "content-length": "99", connection: "close", "transfer-encoding": "chunked" } });
+    expect(await response.text()).toBe("ok");
+    expect(origins).toEqual([url]);
+    expect(received[0]!.headers).toMatchObject({ "content-length": "4" });
+    expect(received[0]!.headers["transfer-encoding"]).toBeUndefined();
+    expect(received[0]!.body).toBe("four");
+  });
+
+  it("a stream read to its end keeps its connection; one dropped half way closes it", async () => {
+    const sockets = new Set<unknown>();
+    let closed = 0;
+    const { url, fetch } = await serve(async (request, response) => {
+      if (!sockets.has(request.socket)) request.socket.once("close", () => closed++);
+      sockets.add(request.socket);
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      response.write("data: one\n\n");
+      if (request.url === "/whole") response.end("data: two\n\n");
+    });
+    for (let index = 0; index < 3; index++) {
+      expect(await (await fetch(`${url}/whole`)).text()).toBe("data: one\n\ndata: two\n\n");
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(sockets.size).toBe(1);
+    const reader = (await fetch(`${url}/half`)).body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    await vi.waitFor(() => expect(closed).toBe(1));
   });
 });

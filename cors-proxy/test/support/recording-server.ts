@@ -23,7 +23,7 @@ export function startRecordingServer(handler: RequestHandler, received: Received
 }
 
 /**
- * For a test file: `serve(handler)` starts a recording server and a node:http fetch; both are closed, and `received`
+ * For a test file: `serve(handler)` starts a recording server and a Node fetch (undici dispatcher); both are closed, and `received`
  * emptied, after each test (this registers its own `afterEach`). `server()` is the current test's server.
  * @example
  * const { serve, received } = recordingFetchPerTest();

@@ -413,7 +413,7 @@ export abstract class BaseProvider implements Provider {
     });
     const { response, transfer } = sent;
     const contentType = response.headers.get("content-type") ?? "";
-    // The injected fetch may offer the body without web streams (the proxy's node:http fetch does): same bytes.
+    // The injected fetch may offer the body without web streams (the proxy's Node fetch does): same bytes.
     const body = contentType.includes("application/json") ? null : streamedBody(response);
     if (!body) {
       // Some servers ignore `stream: true` and answer with one JSON completion; replay it as chunks.

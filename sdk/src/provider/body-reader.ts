@@ -1,7 +1,7 @@
 /**
  * A streamed body without web streams, when the injected `fetch` can offer one. A web `ReadableStream` costs a
  * queue, a controller and several promises per network chunk; on Node the bytes already arrive on a `Readable`, so
- * a `fetch` built on node:http (the proxy's) can hand the provider a plain reader over it instead. Browsers, and
+ * a `fetch` built on Node's own streams (the proxy's) can hand the provider a plain reader over it instead. Browsers, and
  * any `fetch` that offers nothing, keep `response.body`.
  *
  * The contract is the global symbol `Symbol.for("modelmesh.body-reader")` (global so a `fetch` need not import

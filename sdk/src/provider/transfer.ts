@@ -45,7 +45,7 @@ const PHASE_WORDS: Record<Phase | "total", string> = {
 
 /**
  * The mark of a `Response` whose `fetch` let go of `init.signal`: once the response settled and its body ended, that
- * fetch has removed every listener it added to the signal and never reads it again (the proxy's node:http fetch
+ * fetch has removed every listener it added to the signal and never reads it again (the proxy's Node fetch (undici dispatcher)
  * marks its responses). A global symbol, so such a fetch need not import this package. Only after such an exchange
  * ended normally does its unaborted controller serve the next exchange: building an `AbortSignal` is among the
  * dearest steps of a request on Node 20 (about 5 µs each on a fast machine). Browsers' fetch keeps a signal's
