@@ -17,7 +17,7 @@ export { DEFAULT_REQUEST_LIMITS, type RequestLimits } from "./core/request-limit
 
 // The mesh and its configuration
 export { ModelMesh } from "./core/builtin-mesh.js";
-export type { CreateOptions, ConnectorOption } from "./core/options.js";
+export type { CreateOptions, ConnectorOption, CloseOptions } from "./core/options.js";
 export {
   MeshConfig,
   DEFAULT_POOL_SETTINGS,

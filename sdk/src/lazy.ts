@@ -7,7 +7,7 @@ export type { MeshClient, MeshClientState, MeshDescription, MeshExplanation } fr
 export type { MeshStream } from "./client/mesh-stream.js";
 export type { ChatCompletions, ChatCompletionCreateParamsStreaming, ChatCompletionCreateParamsNonStreaming } from "./client/chat-completions.js";
 export type { LazyModelMesh } from "./core/lazy-mesh.js";
-export type { CreateOptions, ConnectorOption } from "./core/options.js";
+export type { CreateOptions, ConnectorOption, CloseOptions } from "./core/options.js";
 export type { MeshConfigObject, ResolvedConfig } from "./core/config.js";
 export { capabilities, resolveCapability, capabilityCovers, type CapabilityNode } from "./wire/capabilities.js";
 export { servedBy, SERVED_BY, type ServedBy } from "./wire/served.js";

@@ -1,6 +1,6 @@
 import { ModelMeshError } from "../wire/errors.js";
 import type { ModelMesh } from "../core/mesh.js";
-import type { CreateOptions } from "../core/options.js";
+import type { CloseOptions, CreateOptions } from "../core/options.js";
 import { chatFeatures, simpleFeatures } from "../core/features.js";
 import { capabilities } from "../wire/capabilities.js";
 import { checkConnector } from "../core/registry.js";
@@ -176,10 +176,16 @@ export class MeshClient {
     return this.#mesh?.usage ?? { totalCost: 0, totalTokens: 0, requests: 0, unpricedRequests: 0, byModel: {}, byProvider: {}, byPool: {}, byScope: {}, budgets: {} };
   }
 
-  /** Writes state to storage, flushes observability and stops timers. */
-  async close(): Promise<void> {
+  /**
+   * Waits for the requests still running (up to `timeoutMs`, default 10 s: a stream nobody reads to its end or leaves
+   * never ends by itself), then writes state to storage, flushes observability and stops timers.
+   * @example
+   * await client.close();                      // on shutdown
+   * await client.close({ timeoutMs: 0 });      // without waiting for anything still running
+   */
+  async close(options?: CloseOptions): Promise<void> {
     const mesh = await this.#starting.catch(() => undefined);
-    await mesh?.close();
+    await mesh?.close(options);
   }
 
   /** False while starting; throws the start-up error once start failed. */

@@ -15,7 +15,8 @@ import { UsageSharing, isSharedUsageStore } from "./shared-usage.js";
 import { isRegistered, registerConnectors } from "./registry.js";
 import { listConnectors, resolveConnector } from "./registry-load.js";
 import { BUILTIN_CONNECTORS } from "./connector-ids.js";
-import type { CreateOptions, RequestLimits } from "./options.js";
+import { CLOSE_WAIT_MS, MAX_CLOSE_WAIT_MS, type CloseOptions, type CreateOptions, type RequestLimits } from "./options.js";
+import { InFlight } from "./in-flight.js";
 import { checkRequest } from "./request-checks.js";
 import { ModelsPage, modelList } from "./model-list.js";
 import type { Model } from "../wire/types.js";
@@ -146,6 +147,9 @@ export class ModelMesh {
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
   #saving: Promise<void> = Promise.resolve();
   #closed = false;
+  #closing: Promise<void> | undefined;
+  /** Requests running, across reconfigurations (each builds a new router). */
+  readonly #inFlight = new InFlight();
   #stopMonitor: (() => void) | undefined;
   /** Models the health monitor took out (it brings back only these). */
   readonly #monitorDown = new Set<string>();
@@ -298,6 +302,7 @@ export class ModelMesh {
       usage: this.usageTracker,
       middleware: this.middleware,
       random: this.random,
+      inFlight: this.#inFlight,
       now: this.now,
       sleep: this.sleep,
       resolvePool: (target, operation) => this.resolvePool(runtime, target, operation),
@@ -735,8 +740,22 @@ export class ModelMesh {
     });
   }
 
-  async close(): Promise<void> {
+  /**
+   * Waits up to `timeoutMs` (default 10 s) for the requests still running, so their usage and spend are in the state
+   * it then writes; flushes and closes observability, storage and providers. A second call waits for the first.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? CLOSE_WAIT_MS;
+    if (!(typeof timeoutMs === "number" && timeoutMs >= 0 && timeoutMs <= MAX_CLOSE_WAIT_MS)) {
+      return Promise.reject(new InvalidRequestError(`the timeoutMs option of close() must be a number of milliseconds from 0 to ${MAX_CLOSE_WAIT_MS}, got ${String(timeoutMs)}`, "timeoutMs"));
+    }
+    this.#closing ??= this.#close(timeoutMs);
+    return this.#closing;
+  }
+
+  async #close(timeoutMs: number): Promise<void> {
     if (this.#closed) return;
+    if (timeoutMs > 0) await this.#inFlight.whenIdle(timeoutMs);
     this.#stopMonitor?.();
     if (this.#saveTimer) clearTimeout(this.#saveTimer);
     this.#saveTimer = undefined;

@@ -18,6 +18,20 @@ export type ConnectorOption = { connector: string; config?: Record<string, unkno
  * @example
  * const options: CreateOptions = { providers: ["openai"], strategy: "cost-first" };
  */
+/** Options of `client.close()`. */
+export interface CloseOptions {
+  /**
+   * How long to wait for requests still running before writing state and closing, in ms (default 10,000; 0 waits
+   * for nothing). A request that ends in that time is in the saved usage and spend; one still running after it is not.
+   */
+  timeoutMs?: number;
+}
+
+/** How long `close()` waits for requests still running, unless told otherwise. */
+export const CLOSE_WAIT_MS = 10_000;
+/** The longest wait `close()` accepts (an hour). */
+export const MAX_CLOSE_WAIT_MS = 3_600_000;
+
 export interface CreateOptions {
   /** YAML or JSON text, a parsed object, a `MeshConfig`, or (Node only) a path ending .yaml/.yml/.json. */
   config?: string | MeshConfigObject | MeshConfig;

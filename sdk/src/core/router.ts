@@ -23,6 +23,7 @@ import { RestartFilter, assembleCompletion, continuationRequest, shapeChunk } fr
 import { completionToChunks } from "../provider/normalize.js";
 import { BudgetExceededError } from "../wire/errors.js";
 import { MAX_SCOPE_LENGTH, type BudgetLedger, type Reservation } from "./budget.js";
+import { InFlight } from "./in-flight.js";
 
 /** Per-call options, the second argument of every `create()` (as in the official client). */
 export interface RequestOptions {
@@ -68,6 +69,8 @@ export interface RouterDependencies {
   observing: () => boolean;
   /** Budget counters; each attempt reserves its worst case here before it is sent and settles after. */
   budget?: BudgetLedger;
+  /** The mesh's count of running requests, shared by the routers of every configuration it had (default: the router's own). */
+  inFlight?: InFlight;
 }
 
 interface Route {
@@ -173,7 +176,12 @@ const TIMEOUT_OPTIONS = ["timeout", "connectTimeout", "firstTokenTimeout", "stal
  * Streams get one wrapper that knows what was already delivered, so failover also works mid-stream.
  */
 export class Router {
-  constructor(private readonly deps: RouterDependencies) {}
+  /** Requests between their route and their end (a stream's: read to its finish, failed, or left by its reader). */
+  readonly inFlight: InFlight;
+
+  constructor(private readonly deps: RouterDependencies) {
+    this.inFlight = deps.inFlight ?? new InFlight();
+  }
 
   /** Routes one non-streaming request and returns the provider's body. */
   async run<T>(
@@ -187,6 +195,7 @@ export class Router {
   ): Promise<T> {
     const route = this.route(operation, target, body, features, options, options.signal);
     this.emitRequestStart(route);
+    this.inFlight.start();
     try {
       for (;;) {
         // Awaited only when it waits (a backoff): an await of a plain value still costs a turn of the microtask queue.
@@ -229,6 +238,7 @@ export class Router {
       throw error;
     } finally {
       this.settle(route);
+      this.inFlight.end();
     }
   }
 
@@ -249,6 +259,7 @@ export class Router {
     /** Chunks delivered so far, kept only while a middleware could want them (`afterResponse` gets them assembled). */
     const received: ChatCompletionChunk[] = [];
     let deliveredChunks = 0;
+    this.inFlight.start();
     try {
       for (;;) {
         // Awaited only when it waits (a backoff): an await of a plain value still costs a turn of the microtask queue.
@@ -372,6 +383,7 @@ export class Router {
       throw error;
     } finally {
       this.settle(route);
+      this.inFlight.end();
     }
   }
 
