@@ -131,6 +131,36 @@ describe("budgets that concurrent requests cannot overshoot", () => {
     await client.close();
   });
 
+  it("rotate: a model whose own budget is spent is out of the rotation (poolStatus counts it on standby) until the period ends", async () => {
+    const clock = testClock(Date.UTC(2026, 11, 1, 23, 0));
+    const { client } = meshWith({ clock, providerA: { budget: { daily_limit: COST } }, pool: { on_budget_exceeded: "rotate" } });
+    await client.ready();
+    expect(client.poolStatus().chat).toEqual({ active: 2, standby: 0, total: 2 });
+    await client.chat.completions.create(ask);
+    // Alpha's budget is spent (not merely too small for one request): out, as the FAQ's "the router deactivates it".
+    expect(client.poolStatus().chat).toEqual({ active: 1, standby: 1, total: 2 });
+    expect((await client.chat.completions.create(ask)).model).toMatch(/^beta/);
+    // The next UTC day alpha's budget is fresh: back in the rotation, and it serves again.
+    clock.time = Date.UTC(2026, 11, 2, 0, 1);
+    expect(client.poolStatus().chat).toEqual({ active: 2, standby: 0, total: 2 });
+    expect((await client.chat.completions.create(ask)).model).toMatch(/^alpha/);
+    await client.close();
+  });
+
+  it("rotate: a budget only too small for this request leaves the model active; with on_budget_exceeded: error it stays active", async () => {
+    const rotating = meshWith({ providerA: { budget: { daily_limit: COST * 1.5 } }, pool: { on_budget_exceeded: "rotate" } });
+    await rotating.client.chat.completions.create(ask);
+    // $0.004 left: a request of 8 tokens ($0.008) goes to beta, but alpha still takes one of 3 tokens.
+    expect((await rotating.client.chat.completions.create(ask)).model).toMatch(/^beta/);
+    expect(rotating.client.poolStatus().chat).toEqual({ active: 2, standby: 0, total: 2 });
+    await rotating.client.close();
+    const strict = meshWith({ providerA: { budget: { daily_limit: COST } } });
+    await strict.client.chat.completions.create(ask);
+    await refusal(strict.client.chat.completions.create(ask));
+    expect(strict.client.poolStatus().chat).toEqual({ active: 2, standby: 0, total: 2 });
+    await strict.client.close();
+  });
+
   it("rotate is also a global setting (defaults) and reaches a cheaper model past an expensive one", async () => {
     const { client } = meshWith({
       a: { pricing: { input: 0, output: 100_000 } },

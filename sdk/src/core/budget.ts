@@ -517,6 +517,26 @@ export class BudgetLedger {
     }
   }
 
+  /**
+   * True when a budget of the model itself (its own, or its provider's) that is enforced has been spent to its daily
+   * or monthly limit: in a pool with `on_budget_exceeded: rotate` such a model is out until the period ends. A
+   * request that would only overshoot (its worst case does not fit) does not count: a smaller one still fits.
+   */
+  spent(state: ModelState): boolean {
+    const now = this.now();
+    for (const [name, limits] of [
+      [`provider:${state.providerId}`, this.#plan.providers.get(state.providerId)],
+      [`model:${state.key}`, this.#plan.models.get(state.key)],
+    ] as const) {
+      if (!limits?.enforce) continue;
+      const counter = this.counter(name, now);
+      if (!counter) continue;
+      if (limits.dailyLimit !== undefined && round(counter.daySpent) >= limits.dailyLimit) return true;
+      if (limits.monthlyLimit !== undefined && round(counter.monthSpent) >= limits.monthlyLimit) return true;
+    }
+    return false;
+  }
+
   private applicable(where: { pool: string; scope?: string }, state: ModelState, now: number): Applied[] | BudgetExceededError {
     const { global, providers, models, pools } = this.#plan;
     const found: Array<[string, BudgetLimits | undefined]> = [

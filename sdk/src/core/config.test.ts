@@ -191,6 +191,10 @@ pools:
   it("refuses malformed budgets with the key's path", () => {
     expect(configError(() => resolveConfig({ providers: { openai: { connector: "openai", budget: { daily_limt: 1 } } } })).path).toBe("providers.openai.budget.daily_limt");
     expect(configError(() => resolveConfig({ budget: { daily_limit: -1 } })).path).toBe("budget.daily_limit");
+    // An empty YAML value is a forgotten limit, not "no limit": refused with where it is.
+    const empty = configError(() => resolveConfig({ providers: { openai: { connector: "openai", budget: { monthly_limit: null } } } }));
+    expect(empty.path).toBe("providers.openai.budget.monthly_limit");
+    expect(empty.message).toContain("leave the key out for no limit");
     expect(configError(() => resolveConfig({ budget: { alert_threshold: 80 } })).path).toBe("budget.alert_threshold");
     expect(configError(() => resolveConfig({ pools: { chat: { capability: "chat-completion", on_budget_exceeded: "skip" } } })).path).toBe("pools.chat.on_budget_exceeded");
   });

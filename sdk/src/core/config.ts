@@ -291,6 +291,8 @@ function parseBudget(section: Section | undefined, extraKeys: readonly string[] 
   };
   if (limits.alertThreshold > 1) throw new ConfigError(section.at("alertThreshold"), `must be a share of the limit between 0 and 1, got ${limits.alertThreshold}`);
   for (const key of ["dailyLimit", "monthlyLimit", "perRequestLimit"] as const) {
+    // An empty YAML value (`daily_limit:`) is null: a limit forgotten, not "no limit" (that is leaving the key out).
+    if (section.values.get(key) === null) throw new ConfigError(section.at(key), "must be a number of US dollars, got an empty value (leave the key out for no limit)");
     const value = section.number(key, { min: 0 });
     if (value !== undefined) limits[key] = value;
   }

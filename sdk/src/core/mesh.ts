@@ -510,7 +510,17 @@ export class ModelMesh {
 
   poolStatus(): Record<string, { active: number; standby: number; total: number }> {
     const now = this.now();
-    return Object.fromEntries([...this.pools()].map(([name, pool]) => [name, pool.status(now)]));
+    const ledger = this.budgetLedger;
+    return Object.fromEntries(
+      [...this.pools()].map(([name, pool]) => {
+        const status = pool.status(now);
+        // With `on_budget_exceeded: rotate` a model whose own (or its provider's) budget is spent is skipped until the
+        // period ends: out of the rotation, so counted on standby, not active.
+        if (pool.settings.onBudgetExceeded !== "rotate" || !ledger.active) return [name, status];
+        const out = pool.members.filter((state) => pool.policy.isAvailable(state, now) && ledger.spent(state)).length;
+        return [name, { active: status.active - out, standby: status.standby + out, total: status.total }];
+      }),
+    );
   }
 
   /**
