@@ -76,21 +76,26 @@ describe("createNodeTransport, edges", () => {
     expect(received).toEqual([]);
   });
 
-  it("frees the kept-alive socket after a HEAD or 204 answer, so the next request reuses it", async () => {
+  it("frees the kept-alive socket after a 204 answer, so the next request reuses it; HEAD answers with no body", async () => {
     const { port, received } = await startUpstream((incoming, response) => {
       if (incoming.method === "HEAD") response.writeHead(200, { "content-length": "5" }).end();
       else if (incoming.url === "/none") response.writeHead(204).end();
       else response.end("after");
     });
     const transport = createNodeTransport();
-    const head = await transport(new URL(`http://127.0.0.1:${port}/`), request({ method: "HEAD" }));
-    expect(head.body).toBeNull();
+    // undici hands a connection on one event-loop turn after an answer ends: that turn is left between requests.
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
     const none = await transport(new URL(`http://127.0.0.1:${port}/none`), request());
-    expect(none.status).toBe(204);
+    expect([none.status, none.body]).toEqual([204, null]);
+    await turn();
     const after = await transport(new URL(`http://127.0.0.1:${port}/`), request());
     expect(await after.text()).toBe("after");
-    expect(received.map((entry) => entry.method)).toEqual(["HEAD", "GET", "GET"]);
-    expect(new Set(received.map((entry) => entry.remotePort)).size).toBe(1);
+    expect(received[1]!.remotePort).toBe(received[0]!.remotePort);
+    // A HEAD answer has no body whatever its content-length. (After a HEAD undici closes the connection on purpose:
+    // a server that sends a body anyway would corrupt the next answer.)
+    const head = await transport(new URL(`http://127.0.0.1:${port}/`), request({ method: "HEAD" }));
+    expect([head.status, head.body]).toEqual([200, null]);
+    expect(received.map((entry) => entry.method)).toEqual(["GET", "GET", "HEAD"]);
   });
 
   it("fails a body cut by the caller's abort with the caller's own reason", async () => {
