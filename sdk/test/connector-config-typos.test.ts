@@ -26,6 +26,32 @@ async function startError(options: Record<string, unknown>): Promise<unknown> {
 }
 
 describe("a misspelt key in a connector's config", () => {
+  it("in a provider's config is a ConfigError before anything is sent, naming the common key meant", async () => {
+    const sent: string[] = [];
+    const fetch = (async (url: string) => (sent.push(url), new Response("{}"))) as unknown as typeof globalThis.fetch;
+    const cases: Array<[Record<string, unknown>, string, string]> = [
+      // The key would be ignored: the request would go out without it, or to the default URL, or with no timeout.
+      [{ api_kye: "sk-typo-0000000000" }, "apiKye", "apiKey"],
+      [{ api_key: "sk-typo-0000000000", baseURL: "http://127.0.0.1:9/v1" }, "baseURL", "baseUrl"],
+      [{ api_key: "sk-typo-0000000000", timeout: 5 }, "timeout", "timeoutMs"],
+      [{ api_key: "sk-typo-0000000000", header: { "x-team": "a" } }, "header", "headers"],
+      [{ api_key: "sk-typo-0000000000", model: "gpt-4o" }, "model", "models"],
+    ];
+    for (const [config, given, meant] of cases) {
+      const client = create({ config: { providers: { p: { connector: "openai", config } } }, fetch });
+      closing.push(client);
+      const error = await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "hi" }] }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error).toMatchObject({ path: `providers.p.config.${given}` });
+      expect((error as Error).message).toContain(`did you mean "${meant}"?`);
+    }
+    expect(sent).toEqual([]);
+    // A connector's own keys, far from every common one, are not judged (OpenRouter's app_name, a proxy URL).
+    const fine = create({ config: { providers: { p: { connector: "openrouter", config: { api_key: "sk-typo-0000000000", app_name: "demo", app_url: "https://example.com", proxy_url: "http://127.0.0.1:9/" } } } }, fetch });
+    closing.push(fine);
+    await expect(fine.ready()).resolves.toBe(fine);
+  });
+
   it("is a ConfigError naming the key and the one meant: storage, secrets, observability", async () => {
     const directory = await mkdtemp(join(tmpdir(), "modelmesh-typo-"));
     const before = await readdir(process.cwd());

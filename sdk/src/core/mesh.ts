@@ -5,6 +5,7 @@ import type { MeshConfig } from "./config.js";
 import { capabilities, capabilityCovers, resolveCapability } from "../wire/capabilities.js";
 import { createModelState, type ModelState } from "../wire/model-state.js";
 import { STATE_KEY, pickPersisted, type PersistedState } from "./model-state-snapshot.js";
+import { distance } from "./config-typos.js";
 import { applyOptions, buildConnector, buildSecretStore, globToRegExp, interpolate, isRotationPolicy, loadConnectors, resolveSecrets, validateOptions } from "./build.js";
 import { Pool } from "./pool.js";
 import { Router } from "./router.js";
@@ -355,6 +356,8 @@ export class ModelMesh {
     if (spec.instance) return spec.instance as Provider;
     const { connector } = resolveConnector("provider", spec.connector, `${spec.path}.connector`);
     const meta = connector as unknown as { envVars?: readonly string[]; baseUrlEnvVar?: string; requiresApiKey?: boolean };
+    const typo = providerKeyTypo(spec.config);
+    if (typo) throw new ConfigError(`${spec.path}.config.${typo[0]}`, `unknown key for "${spec.connector}" (did you mean "${typo[1]}"?)`);
     const config: Record<string, unknown> = { ...spec.config, id: spec.name };
     if (this.#options.fetch && !config.fetch) config.fetch = this.#options.fetch;
     if (config.apiKey === undefined) {
@@ -779,6 +782,23 @@ export class ModelMesh {
     await this.#sink.close?.();
     await Promise.all([...this.#runtime.providers.values()].map((provider) => provider.close?.()));
   }
+}
+
+/** The keys every provider takes (camelCase; `createBaseProviderConfig`), which a misspelling is measured against. */
+const PROVIDER_KEYS = ["baseUrl", "apiKey", "timeoutMs", "headers", "models", "proxyUrl"];
+
+/**
+ * A provider's config key that is none of the common keys but a misspelling of one (`apiKye`, `baseURL`, `timeout`,
+ * `header`, `model`), as `[given, meant]`. A provider copies its whole config, so unlike other connectors its reads
+ * cannot be watched; a key far from every common one (a connector's own: `region`, `appName`) is not judged.
+ */
+function providerKeyTypo(config: Record<string, unknown>): [string, string] | undefined {
+  for (const key of Object.keys(config)) {
+    if (PROVIDER_KEYS.includes(key)) continue;
+    const meant = PROVIDER_KEYS.find((candidate) => distance(key, candidate) <= (Math.min(key.length, candidate.length) <= 4 ? 1 : 2));
+    if (meant !== undefined) return [key, meant];
+  }
+  return undefined;
 }
 
 /** Every budget of a configuration, by owner (providers by name, models by `provider/model`, pools by name). */

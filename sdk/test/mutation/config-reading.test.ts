@@ -98,8 +98,10 @@ describe("resolveConfig: values", () => {
     expect(refusal(() => resolveConfig(null as never)).message).toBe("configuration must be a mapping, got null");
   });
 
-  it("null counts as not given, for every kind of value", () => {
-    const config = resolveConfig({ budget: { daily_limit: null, enforce: null, scopes: null }, defaults: { strategy: null, stream_failover: null, strategy_config: null, retry: null }, storage: null });
+  it("null counts as not given, for every kind of value but a budget's limit", () => {
+    // A budget limit left empty is a limit forgotten: refused (config.test.ts), not read as "no limit".
+    expect(refusal(() => resolveConfig({ budget: { daily_limit: null } })).message).toContain("leave the key out for no limit");
+    const config = resolveConfig({ budget: { enforce: null, scopes: null }, defaults: { strategy: null, stream_failover: null, strategy_config: null, retry: null }, storage: null });
     expect(config.budget).toEqual({ alertThreshold: 0.8, enforce: true });
     expect(config.defaults.streamFailover).toBe(DEFAULT_POOL_SETTINGS.streamFailover);
     expect(config.defaults.strategy).toBe(DEFAULT_POOL_SETTINGS.strategy);
