@@ -139,6 +139,10 @@ describe("budgets that concurrent requests cannot overshoot", () => {
     await client.chat.completions.create(ask);
     // Alpha's budget is spent (not merely too small for one request): out, as the FAQ's "the router deactivates it".
     expect(client.poolStatus().chat).toEqual({ active: 1, standby: 1, total: 2 });
+    const described = client.describe();
+    if (described.state !== "ready") throw new Error("not ready");
+    expect(described.pools.chat).toMatchObject({ active: 1, standby: 1 });
+    expect(described.pools.chat!.models.map((model) => [model.model, model.available])).toEqual([["alpha", false], ["beta", true]]);
     expect((await client.chat.completions.create(ask)).model).toMatch(/^beta/);
     // The next UTC day alpha's budget is fresh: back in the rotation, and it serves again.
     clock.time = Date.UTC(2026, 11, 2, 0, 1);

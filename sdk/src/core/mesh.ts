@@ -513,17 +513,21 @@ export class ModelMesh {
 
   poolStatus(): Record<string, { active: number; standby: number; total: number }> {
     const now = this.now();
-    const ledger = this.budgetLedger;
-    return Object.fromEntries(
-      [...this.pools()].map(([name, pool]) => {
-        const status = pool.status(now);
-        // With `on_budget_exceeded: rotate` a model whose own (or its provider's) budget is spent is skipped until the
-        // period ends: out of the rotation, so counted on standby, not active.
-        if (pool.settings.onBudgetExceeded !== "rotate" || !ledger.active) return [name, status];
-        const out = pool.members.filter((state) => pool.policy.isAvailable(state, now) && ledger.spent(state)).length;
-        return [name, { active: status.active - out, standby: status.standby + out, total: status.total }];
-      }),
-    );
+    return Object.fromEntries([...this.pools()].map(([name, pool]) => [name, this.#status(pool, now)]));
+  }
+
+  /**
+   * True when the pool's strategy would pick `state` now. With `on_budget_exceeded: rotate`, a model whose own (or
+   * its provider's) budget is spent is skipped until the period ends: out of the rotation, as a deactivated model.
+   */
+  #available(pool: Pool, state: ModelState, now: number): boolean {
+    if (!pool.policy.isAvailable(state, now)) return false;
+    return !(pool.settings.onBudgetExceeded === "rotate" && this.budgetLedger.active && this.budgetLedger.spent(state));
+  }
+
+  #status(pool: Pool, now: number): { active: number; standby: number; total: number } {
+    const active = pool.members.filter((state) => this.#available(pool, state, now)).length;
+    return { active, standby: pool.members.length - active, total: pool.members.length };
   }
 
   /**
@@ -547,12 +551,12 @@ export class ModelMesh {
             capability: pool.capability,
             strategy: pool.policy.id,
             configured: !pool.implicit,
-            ...pool.status(now),
+            ...this.#status(pool, now),
             models: pool.members.map((state) => ({
               model: state.modelId,
               provider: state.providerId,
               status: state.status,
-              available: pool.policy.isAvailable(state, now),
+              available: this.#available(pool, state, now),
               ...(state.status === "cooldown" ? { cooldownUntil: new Date(state.cooldownUntil).toISOString() } : {}),
               requests: state.totalRequests,
               failures: state.totalFailures,
