@@ -98,6 +98,22 @@ describe("createNodeTransport, edges", () => {
     expect(received.map((entry) => entry.method)).toEqual(["GET", "GET", "HEAD"]);
   });
 
+  it("leaves the connection's own headers to the transport, and refuses an answer whose status no HTTP allows", async () => {
+    const seen: Array<Record<string, string | string[] | undefined>> = [];
+    const { port } = await startUpstream((incoming, response) => {
+      seen.push(incoming.headers);
+      if (incoming.url === "/odd") response.writeHead(600).end();
+      else response.end("fine");
+    });
+    const transport = createNodeTransport();
+    // undici refuses these request headers outright: passed on, the whole exchange would fail.
+    const answer = await transport(new URL(`http://127.0.0.1:${port}/`), request({ headers: [["x-kept", "1"], ["expect", "100-continue"], ["connection", "close"], ["keep-alive", "timeout=5"]] }));
+    expect([answer.status, await answer.text()]).toEqual([200, "fine"]);
+    expect(seen[0]).toMatchObject({ "x-kept": "1" });
+    expect(seen[0]!.expect).toBeUndefined();
+    await expect(transport(new URL(`http://127.0.0.1:${port}/odd`), request())).rejects.toThrow("upstream answered with status 600");
+  });
+
   it("fails a body cut by the caller's abort with the caller's own reason", async () => {
     const { port } = await startUpstream((_request, response) => {
       response.writeHead(200, { "content-type": "text/plain" });

@@ -1,5 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { Agent, type Dispatcher } from "undici";
+import { BODY_READER } from "../src/node-fetch.js";
 import { describe, expect, it, vi } from "vitest";
 import { recordingFetchPerTest } from "./support/recording-server.js";
 
@@ -231,5 +232,32 @@ describe("createNodeFetch", () => {
     await reader.read();
     await reader.cancel();
     await vi.waitFor(() => expect(closed).toBe(1));
+  });
+
+  it("reads a JSON body of up to bufferLimit bytes whole (no stream reader offered) and streams a longer one or an event stream", async () => {
+    const exact = JSON.stringify({ text: "x".repeat(89) });
+    const over = JSON.stringify({ text: "x".repeat(90) });
+    expect([exact.length, over.length]).toEqual([100, 101]);
+    const { url, fetch } = await serve((request, response) => {
+      if (request.url === "/sse") return void response.writeHead(200, { "content-type": "text/event-stream" }).end("data: one\n\n");
+      const body = request.url === "/exact" ? exact : over;
+      response.writeHead(200, { "content-type": "application/json", "content-length": String(body.length), "x-request-id": "req_12345678" }).end(body);
+    }, { bufferLimit: 100 });
+    const whole = await fetch(`${url}/exact`);
+    expect(BODY_READER in whole).toBe(false);
+    expect(await whole.text()).toBe(exact);
+    const streamed = await fetch(`${url}/over`);
+    expect(BODY_READER in streamed).toBe(true);
+    expect(await streamed.text()).toBe(over);
+    const events = await fetch(`${url}/sse`);
+    expect(BODY_READER in events).toBe(true);
+    expect(await events.text()).toBe("data: one\n\n");
+  });
+
+  it("an answer whose status no HTTP allows is TypeError fetch failed", async () => {
+    const { url, fetch } = await serve((_request, response) => void response.writeHead(600).end("odd"));
+    const failure = await fetch(url).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TypeError);
+    expect(((failure as TypeError).cause as Error).message).toBe("unexpected status 600");
   });
 });
