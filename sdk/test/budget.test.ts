@@ -165,6 +165,30 @@ describe("budgets that concurrent requests cannot overshoot", () => {
     await strict.client.close();
   });
 
+  it("rotate: a spent monthly budget also takes the model out; an unenforced one and a cooling-down model count as before", async () => {
+    const roomy = meshWith({ providerA: { budget: { monthly_limit: 3 * COST } }, pool: { on_budget_exceeded: "rotate" } });
+    await roomy.client.chat.completions.create(ask);
+    // A monthly limit with room left keeps the model in.
+    expect(roomy.client.poolStatus().chat).toEqual({ active: 2, standby: 0, total: 2 });
+    await roomy.client.close();
+    const monthly = meshWith({ providerA: { budget: { monthly_limit: COST } }, pool: { on_budget_exceeded: "rotate" } });
+    await monthly.client.chat.completions.create(ask);
+    expect(monthly.client.poolStatus().chat).toEqual({ active: 1, standby: 1, total: 2 });
+    await monthly.client.close();
+    const counted = meshWith({ providerA: { budget: { daily_limit: COST, enforce: false } }, pool: { on_budget_exceeded: "rotate" } });
+    await counted.client.chat.completions.create(ask);
+    await counted.client.chat.completions.create(ask);
+    // Not enforced: alpha keeps serving past its limit, and stays active.
+    expect([sent(pair.a), counted.client.poolStatus().chat]).toEqual([4, { active: 2, standby: 0, total: 2 }]);
+    await counted.client.close();
+    const cooling = meshWith({ providerB: { budget: { daily_limit: 1 } }, pool: { on_budget_exceeded: "rotate", deactivation: { failure_threshold: 1 }, recovery: { cooldown_ms: 60_000 } } });
+    pair.a.enqueue({ kind: "error", status: 500 });
+    await cooling.client.chat.completions.create(ask);
+    // Alpha cools down after its failure (no budget spent anywhere): on standby all the same.
+    expect(cooling.client.poolStatus().chat).toEqual({ active: 1, standby: 1, total: 2 });
+    await cooling.client.close();
+  });
+
   it("rotate is also a global setting (defaults) and reaches a cheaper model past an expensive one", async () => {
     const { client } = meshWith({
       a: { pricing: { input: 0, output: 100_000 } },

@@ -64,6 +64,8 @@ describe("close() and requests still running", () => {
     await client.ready();
     await expect(client.close({ timeoutMs: -1 })).rejects.toThrow(InvalidRequestError);
     await expect(client.close({ timeoutMs: Number.NaN })).rejects.toMatchObject({ param: "timeoutMs" });
+    await expect(client.close({ timeoutMs: "5" as unknown as number })).rejects.toThrow(InvalidRequestError);
+    await expect(client.close({ timeoutMs: 3_600_001 })).rejects.toThrow("from 0 to 3600000");
     const pending = client.chat.completions.create({ model: "gpt-4o-mini", messages: hello }).catch((error: unknown) => error);
     await expect.poll(() => fake.requests.length).toBe(1);
     const started = Date.now();
@@ -84,5 +86,25 @@ describe("close() and requests still running", () => {
     await Promise.all([client.close().then(() => order.push("first")), client.close().then(() => order.push("second")), answer.then(() => order.push("answer"))]);
     expect(order[0]).toBe("answer");
     expect(order).toHaveLength(3);
+  });
+
+  it("waits for the last of two requests in flight, and an hour is an accepted wait", async () => {
+    fake = await startFakeOpenAI({ models: ["gpt-4o-mini"] });
+    const storage = new MemoryStorage();
+    const first = mesh(storage);
+    await first.ready();
+    fake.setMode({ kind: "slow", delayMs: 40 });
+    const quick = first.chat.completions.create({ model: "gpt-4o-mini", messages: hello });
+    await expect.poll(() => fake.requests.length).toBe(1);
+    fake.setMode({ kind: "slow", delayMs: 250 });
+    const slow = first.chat.completions.create({ model: "gpt-4o-mini", messages: hello });
+    await expect.poll(() => fake.requests.length).toBe(2);
+    await first.close({ timeoutMs: 3_600_000 });
+    await Promise.all([quick, slow]);
+    const second = mesh(storage);
+    await second.ready();
+    // Both are in the saved state: close() did not stop at the first one's end.
+    expect(second.usage.requests).toBe(2);
+    await second.close();
   });
 });

@@ -46,6 +46,10 @@ describe("a misspelt key in a connector's config", () => {
       expect((error as Error).message).toContain(`did you mean "${meant}"?`);
     }
     expect(sent).toEqual([]);
+    // A short key needs to be one edit away: `mode` is two from `models`, so it is not judged.
+    const short = create({ config: { providers: { p: { connector: "openai", config: { api_key: "sk-typo-0000000000", mode: "x" } } } }, fetch });
+    closing.push(short);
+    await expect(short.ready()).resolves.toBe(short);
     // A connector's own keys, far from every common one, are not judged (OpenRouter's app_name, a proxy URL).
     const fine = create({ config: { providers: { p: { connector: "openrouter", config: { api_key: "sk-typo-0000000000", app_name: "demo", app_url: "https://example.com", proxy_url: "http://127.0.0.1:9/" } } } }, fetch });
     closing.push(fine);
