@@ -24,13 +24,29 @@ function headerPairs(incoming: IncomingMessage): Array<[string, string]> {
   return headers;
 }
 
-function nodeHeaders(incoming: IncomingMessage): { get(name: string): string | null } {
-  return { get: (name) => (typeof incoming.headers[name] === "string" ? (incoming.headers[name] as string) : null) };
+/**
+ * Reads a small body. node:http parses a body that came in the same network read as the headers right after the
+ * "request" event, so by the next microtask it is usually complete and waiting in the stream's buffer: taken with one
+ * `read()` rather than through flowing mode (a resume, a "data" event per chunk, an "end" a tick later). A body still
+ * on its way is read as it comes.
+ */
+function readSmallBody(incoming: IncomingMessage): Promise<Buffer> {
+  return Promise.resolve().then(() => {
+    if (incoming.complete && !incoming.destroyed && incoming.readableFlowing !== true) {
+      const bytes = incoming.read() as Buffer | null;
+      if (incoming.readableLength === 0) return bytes ?? EMPTY;
+      // Not everything came out in one piece (never seen for a complete body; kept for safety): read the rest as it comes.
+      return readRest(incoming, bytes ? [bytes] : []);
+    }
+    return readRest(incoming, []);
+  });
 }
 
-function readSmallBody(incoming: IncomingMessage): Promise<Buffer> {
+const EMPTY = Buffer.alloc(0);
+
+function readRest(incoming: IncomingMessage, parts: Buffer[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
+    if (incoming.readableEnded) return resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
     incoming.on("data", (part: Buffer) => parts.push(part));
     incoming.once("end", () => resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts)));
     // A client that hangs up mid-body makes the request emit "error" (ECONNRESET), which rejects here.
@@ -39,18 +55,36 @@ function readSmallBody(incoming: IncomingMessage): Promise<Buffer> {
 }
 
 /**
- * Headers as a Web `Headers` reads them: every value of a repeated header, joined with ", " (node:http's own
- * `headers` keeps only the first Authorization, Host, Content-Type, ..., which would let a second one go unseen).
+ * Headers as a Web `Headers` reads them: names in lower case, every value of a repeated header joined with ", "
+ * (node:http's own `headers` keeps only the first Authorization, Host, Content-Type, ..., which would let a second
+ * one go unseen). Built in one pass over `rawHeaders` the first time a header is asked for: node:http's `headers`
+ * and `headersDistinct` would each build an object of their own.
  */
-function distinctHeaders(incoming: IncomingMessage): { get(name: string): string | null; has(name: string): boolean } {
-  const distinct = incoming.headersDistinct;
-  return {
-    get: (name) => {
-      const values = distinct[name];
-      return values === undefined ? null : values.length === 1 ? values[0]! : values.join(", ");
-    },
-    has: (name) => distinct[name] !== undefined,
-  };
+class IncomingHeaders {
+  #values: Map<string, string> | undefined;
+
+  constructor(private readonly incoming: IncomingMessage) {}
+
+  #map(): Map<string, string> {
+    if (this.#values) return this.#values;
+    const values = new Map<string, string>();
+    const raw = this.incoming.rawHeaders;
+    for (let index = 0; index + 1 < raw.length; index += 2) {
+      const name = raw[index]!.toLowerCase();
+      const previous = values.get(name);
+      values.set(name, previous === undefined ? raw[index + 1]! : `${previous}, ${raw[index + 1]!}`);
+    }
+    this.#values = values;
+    return values;
+  }
+
+  get(name: string): string | null {
+    return this.#map().get(name.toLowerCase()) ?? null;
+  }
+
+  has(name: string): boolean {
+    return this.#map().has(name.toLowerCase());
+  }
 }
 
 // The abort signal travels in the request context, not in the Request: a Request given a signal builds a second,
@@ -62,12 +96,13 @@ async function toRequest(incoming: IncomingMessage, origin: string, prereadLimit
   const path = incoming.url ?? "/";
   const url = `${origin}${path}`;
   const method = incoming.method ?? "GET";
-  if (BODYLESS_METHODS.has(method)) return new BufferedRequest(method, url, distinctHeaders(incoming), null, () => headerPairs(incoming));
-  const declared = Number(incoming.headers["content-length"] ?? Number.NaN);
+  const headers = new IncomingHeaders(incoming);
+  if (BODYLESS_METHODS.has(method)) return new BufferedRequest(method, url, headers, null, () => headerPairs(incoming));
+  const declared = Number(headers.get("content-length") ?? Number.NaN);
   // Never read the body of a request its token will get refused: stream it, and the handler refuses it unread.
-  if (declared <= prereadLimit && admits(nodeHeaders(incoming), path)) {
+  if (declared <= prereadLimit && admits(headers, path)) {
     const bytes = await readSmallBody(incoming);
-    return new BufferedRequest(method, url, distinctHeaders(incoming), bytes, () => headerPairs(incoming));
+    return new BufferedRequest(method, url, headers, bytes, () => headerPairs(incoming));
   }
   return new Request(url, { method, headers: headerPairs(incoming), body: Readable.toWeb(incoming) as unknown as ReadableStream<Uint8Array>, duplex: "half" } as RequestInit);
 }
@@ -254,13 +289,17 @@ export function createNodeListener(proxy: Proxy, origin: string | (() => string)
   const bodyIdleMs = options.bodyIdleMs ?? 0;
   return (incoming, outgoing) => {
     if (!incoming.url?.startsWith("/")) return simpleError(outgoing, 400, "request target must be a path");
-    if (bodyIdleMs > 0 && !incoming.complete) {
+    if (bodyIdleMs > 0) {
       // A client that stops sending its body mid-way must not hold the socket (and the request) forever. With no
       // timeout listener, node:http destroys the socket when it fires; once the body is in, the wait for the
-      // answer (a slow model) is not the client's fault, so the timer stops.
-      const socket = incoming.socket;
-      socket.setTimeout(bodyIdleMs);
-      incoming.once("end", () => socket.setTimeout(0));
+      // answer (a slow model) is not the client's fault, so the timer stops. Decided a microtask later: a body that
+      // came with the headers is parsed by then, and most requests need no timer at all.
+      queueMicrotask(() => {
+        if (incoming.complete || incoming.destroyed) return;
+        const socket = incoming.socket;
+        socket.setTimeout(bodyIdleMs);
+        incoming.once("end", () => socket.setTimeout(0));
+      });
     }
     const socket = incoming.socket;
     toRequest(incoming, originOf(), prereadLimit, proxy.admits)

@@ -101,7 +101,8 @@ const IMMUTABLE = "immutable: the headers of a fetch response cannot be changed"
 class ReceivedHeaders extends Headers {
   #raw: RawHeaders | undefined;
   #bodyDecoded: boolean;
-  #values: Map<string, string> | undefined;
+  /** Values by lower-case name; a single value stays as its bytes until it is read (most never are). */
+  #values: Map<string, string | Buffer> | undefined;
   #cookies: string[] = [];
 
   constructor(raw: RawHeaders, bodyDecoded: boolean) {
@@ -110,25 +111,37 @@ class ReceivedHeaders extends Headers {
     this.#bodyDecoded = bodyDecoded;
   }
 
-  #map(): Map<string, string> {
+  #map(): Map<string, string | Buffer> {
     if (this.#values) return this.#values;
-    const values = new Map<string, string>();
+    const values = new Map<string, string | Buffer>();
     const raw = this.#raw!;
     this.#raw = undefined;
     for (let index = 0; index + 1 < raw.length; index += 2) {
       const name = raw[index]!.toString("latin1").toLowerCase();
       if (this.#bodyDecoded && (name === "content-encoding" || name === "content-length")) continue;
-      const value = raw[index + 1]!.toString("latin1");
-      if (name === "set-cookie") this.#cookies.push(value);
+      const bytes = raw[index + 1]!;
+      if (name === "set-cookie") this.#cookies.push(bytes.toString("latin1"));
       const previous = values.get(name);
-      values.set(name, previous === undefined ? value : `${previous}, ${value}`);
+      values.set(name, previous === undefined ? bytes : `${latin1(previous)}, ${bytes.toString("latin1")}`);
     }
     this.#values = values;
     return values;
   }
 
+  /** The value under a lower-case name, decoded (and kept decoded) on first read. */
+  #value(name: string): string | undefined {
+    const values = this.#map();
+    const value = values.get(name);
+    if (value === undefined || typeof value === "string") return value;
+    const text = value.toString("latin1");
+    values.set(name, text);
+    return text;
+  }
+
   override get(name: string): string | null {
-    return this.#map().get(String(name).toLowerCase()) ?? null;
+    const asked = String(name);
+    // Most callers ask in lower case already: toLowerCase then returns the same string without a copy.
+    return this.#value(asked.toLowerCase()) ?? null;
   }
 
   override has(name: string): boolean {
@@ -144,7 +157,7 @@ class ReceivedHeaders extends Headers {
     const values = this.#map();
     for (const name of [...values.keys()].sort()) {
       if (name === "set-cookie") for (const cookie of this.#cookies) yield [name, cookie];
-      else yield [name, values.get(name)!];
+      else yield [name, this.#value(name)!];
     }
   }
 
@@ -181,6 +194,10 @@ class ReceivedHeaders extends Headers {
   }
 }
 
+function latin1(value: string | Buffer): string {
+  return typeof value === "string" ? value : value.toString("latin1");
+}
+
 /** `response` with the received headers as its `headers`. */
 function withHeaders<Built extends Response>(response: Built, raw: RawHeaders, bodyDecoded: boolean): Built {
   Object.defineProperty(response, "headers", { value: new ReceivedHeaders(raw, bodyDecoded) });
@@ -202,12 +219,42 @@ function decodedThrough(body: Readable, decoder: NodeJS.ReadWriteStream, complet
   return body.pipe(decoder) as unknown as Readable;
 }
 
+/**
+ * What is in flight on each signal. A signal gets one "abort" listener for its whole life, which calls whatever is in
+ * flight on it when it fires; an exchange joins the set while it runs and leaves it when done. An add and a remove of
+ * an EventTarget listener for every request are a measurable cost on Node, and the SDK hands the same signal to one
+ * exchange after another (`RELEASES_SIGNAL`), so after the first request a signal costs two `Set` operations.
+ */
+const inFlightOn = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Calls `listener` when `signal` aborts, until the returned function is called. */
+function onAbortOf(signal: AbortSignal, listener: () => void): () => void {
+  let listeners = inFlightOn.get(signal);
+  if (!listeners) {
+    const created = new Set<() => void>();
+    listeners = created;
+    inFlightOn.set(signal, created);
+    signal.addEventListener(
+      "abort",
+      () => {
+        const now = [...created];
+        created.clear();
+        for (const each of now) each();
+      },
+      { once: true },
+    );
+  }
+  const joined = listeners;
+  joined.add(listener);
+  return () => void joined.delete(listener);
+}
+
+const NOTHING = () => {};
+
 /** An abort of `signal` cuts the connection under `source` (the body then fails with the abort's reason). */
 function cutOnAbort(source: Readable, signal: AbortSignal | undefined): void {
   if (!signal) return;
-  const onAbort = () => source.destroy();
-  signal.addEventListener("abort", onAbort, { once: true });
-  source.once("close", () => signal.removeEventListener("abort", onAbort));
+  source.once("close", onAbortOf(signal, () => source.destroy()));
 }
 
 /**
@@ -218,9 +265,10 @@ export const BODY_READER = Symbol.for("modelmesh.body-reader");
 
 /**
  * The mark ModelMesh's providers look for on a response whose fetch lets go of `init.signal` once the response
- * settled and its body ended (`sdk/src/provider/transfer.ts`): every listener this fetch adds to the signal is
- * removed by then (the last one, cutting a streamed body, when the body's stream closes), so the provider may use
- * the signal's controller for its next request instead of building another `AbortSignal` (about 5 µs on Node 20).
+ * settled and its body ended (`sdk/src/provider/transfer.ts`): the exchange has left the signal by then (the last
+ * part, cutting a streamed body, when the body's stream closes; the signal's one listener stays, calling nothing
+ * of it), so the provider may use the signal's controller for its next request instead of building another
+ * `AbortSignal` (about 5 µs on Node 20).
  * Responses of the `fallback` fetch never carry it.
  */
 export const RELEASES_SIGNAL = Symbol.for("modelmesh.fetch-releases-signal");
@@ -535,22 +583,22 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
         ignoreBody = true;
         cancel?.(abortReason(signal!) as Error);
       };
-      signal?.addEventListener("abort", onAbort, { once: true });
+      const detach = signal ? onAbortOf(signal, onAbort) : NOTHING;
       const fail = (error: unknown) => {
-        signal?.removeEventListener("abort", onAbort);
+        detach();
         if (settled) return;
         settled = true;
         reject(signal?.aborted ? abortReason(signal) : new TypeError("fetch failed", { cause: error }));
       };
       const streamed = (source: Readable) => {
         // From here the body stream watches the signal: the request promise is settled.
-        signal?.removeEventListener("abort", onAbort);
+        detach();
         settled = true;
         cutOnAbort(source, signal);
         resolve(withHeaders(new StreamedResponse(source, signal, responseInit), raw, bodyDecoded));
       };
       const buffered = (whole: Buffer) => {
-        signal?.removeEventListener("abort", onAbort);
+        detach();
         if (settled) return;
         settled = true;
         resolve(withHeaders(new BufferedResponse(whole, responseInit), raw, bodyDecoded));
@@ -571,7 +619,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
           const follow = init.redirect ?? "follow";
           if (REDIRECT_STATUSES.has(status) && key.location && follow !== "manual") {
             ignoreBody = true;
-            signal?.removeEventListener("abort", onAbort);
+            detach();
             settled = true;
             if (follow === "error" || redirects >= 20) reject(new TypeError("fetch failed", { cause: new Error(`redirect ${status} to ${key.location} not followed`) }));
             else {
@@ -591,7 +639,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
           responseInit = { status, statusText: statusText ?? "" };
           if (NULL_BODY_STATUSES.has(status) || method === "HEAD") {
             ignoreBody = true;
-            signal?.removeEventListener("abort", onAbort);
+            detach();
             settled = true;
             const empty = withHeaders(new Response(null, responseInit), raw, false);
             Object.defineProperty(empty, RELEASES_SIGNAL, { value: true });

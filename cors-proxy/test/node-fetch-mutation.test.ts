@@ -263,26 +263,46 @@ describe("createNodeFetch: answers", () => {
 });
 
 describe("createNodeFetch: the caller's signal", () => {
-  // The fetch promises (RELEASES_SIGNAL) that no listener of its own is left on the signal once an answer settled and
-  // its body ended, so the SDK may reuse the controller: every way an answer settles must remove its listeners.
-  it("has no abort listener left after a buffered, streamed, empty, redirected or failed answer", async () => {
-    const { url, fetch } = await serve((request, response) => {
-      if (request.url === "/streamed") response.writeHead(200, { "content-type": "text/event-stream" }).end("data: [DONE]\n\n");
-      else if (request.url === "/empty") response.writeHead(204).end();
-      else if (request.url === "/redirect") response.writeHead(307, { location: "/buffered" }).end();
-      else response.writeHead(200, { "content-type": "application/json" }).end("{}");
-    });
-    for (const path of ["/buffered", "/streamed", "/empty", "/redirect"]) {
-      const signal = new AbortController().signal;
-      await (await fetch(`${url}${path}`, { signal })).text();
-      await new Promise((resolve) => setImmediate(resolve));
-      expect([path, abortListeners(signal)]).toEqual([path, 0]);
+  // The fetch promises (RELEASES_SIGNAL) that an exchange leaves the signal once its answer settled and its body
+  // ended, so the SDK may reuse the controller for the next exchange: every way an answer settles must leave it, and
+  // a signal that serves exchange after exchange carries one listener, not one per exchange.
+  const answers = (request: { url?: string }, response: import("node:http").ServerResponse) => {
+    if (request.url === "/streamed") response.writeHead(200, { "content-type": "text/event-stream" }).end("data: [DONE]\n\n");
+    else if (request.url === "/empty") response.writeHead(204).end();
+    else if (request.url === "/redirect") response.writeHead(307, { location: "/buffered" }).end();
+    else if (request.url === "/slow") setTimeout(() => response.writeHead(200).end("late"), 5_000).unref();
+    else response.writeHead(200, { "content-type": "application/json" }).end("{}");
+  };
+
+  it("keeps one abort listener on a signal however many buffered, streamed, empty, redirected or failed answers used it", async () => {
+    const { url, fetch } = await serve(answers);
+    const controller = new AbortController();
+    for (let round = 0; round < 3; round++) {
+      for (const path of ["/buffered", "/streamed", "/empty", "/redirect"]) {
+        await (await fetch(`${url}${path}`, { signal: controller.signal })).text();
+        await new Promise((resolve) => setImmediate(resolve));
+        expect([path, abortListeners(controller.signal)]).toEqual([path, 1]);
+      }
     }
     const port = server().port;
     await server().close();
-    const signal = new AbortController().signal;
-    await expect(fetch(`http://127.0.0.1:${port}/`, { signal })).rejects.toThrow("fetch failed");
-    expect(abortListeners(signal)).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${port}/`, { signal: controller.signal })).rejects.toThrow("fetch failed");
+    expect(abortListeners(controller.signal)).toBe(1);
+  });
+
+  it("aborts the exchange in flight on a signal that served earlier exchanges, and only that one", async () => {
+    const { url, fetch } = await serve(answers);
+    const controller = new AbortController();
+    const finished = await fetch(`${url}/streamed`, { signal: controller.signal });
+    const body = finished.body!.getReader();
+    while (!(await body.read()).done);
+    await (await fetch(`${url}/buffered`, { signal: controller.signal })).text();
+    const pending = fetch(`${url}/slow`, { signal: controller.signal });
+    await expect.poll(() => server().exchanges.filter((entry) => entry.url === "/slow").length).toBe(1);
+    controller.abort(new Error("caller left"));
+    await expect(pending).rejects.toThrow("caller left");
+    // The connection of the exchange in flight is cut; the server sees its client go.
+    await expect.poll(() => server().exchanges.find((entry) => entry.url === "/slow")?.ending).toBe("client-closed");
   });
 });
 

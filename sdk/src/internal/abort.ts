@@ -66,3 +66,39 @@ export class InternalAbortReason extends Error {
     super(kind === "timeout" ? "timed out" : "stopped by the consumer");
   }
 }
+
+/**
+ * What is in flight on each signal. A signal gets one "abort" listener for its whole life, which calls whatever is
+ * in flight on it when it fires; an exchange joins the set while it runs and leaves it when done. On Node an add and
+ * a remove of an EventTarget listener per request are a measurable cost, and callers often pass one signal to many
+ * requests (the proxy passes its connection's signal to every request on that connection).
+ */
+const inFlightOn = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * Calls `listener` once when `signal` aborts, unless the returned function was called first. Nothing of a listener
+ * that left stays reachable from the signal.
+ * @example
+ * const leave = onAbortOf(callerSignal, () => controller.abort(callerSignal.reason));
+ * try { await work() } finally { leave() }
+ */
+export function onAbortOf(signal: AbortSignal, listener: () => void): () => void {
+  let listeners = inFlightOn.get(signal);
+  if (!listeners) {
+    const created = new Set<() => void>();
+    listeners = created;
+    inFlightOn.set(signal, created);
+    signal.addEventListener(
+      "abort",
+      () => {
+        const now = [...created];
+        created.clear();
+        for (const each of now) each();
+      },
+      { once: true },
+    );
+  }
+  const joined = listeners;
+  joined.add(listener);
+  return () => void joined.delete(listener);
+}

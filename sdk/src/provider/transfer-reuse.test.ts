@@ -20,11 +20,35 @@ describe("Transfer: controllers of finished exchanges", () => {
     const first = new Transfer(caller.signal, { totalMs: 60_000 }, where);
     first.headersReceived(marked());
     first.finish();
-    expect(getEventListeners(caller.signal, "abort")).toHaveLength(0);
     const second = new Transfer(undefined, { totalMs: 60_000 }, where);
     expect(second.signal).toBe(first.signal);
     expect(second.signal.aborted).toBe(false);
+    // The first exchange left the caller's signal when it finished: the caller aborting now must not reach the
+    // controller that serves the second exchange.
+    caller.abort(new Error("caller left"));
+    expect(second.signal.aborted).toBe(false);
     second.stop();
+  });
+
+  it("follows the caller's signal with one listener however many exchanges it served, and only while one runs", () => {
+    drainPool();
+    const caller = new AbortController();
+    for (let index = 0; index < 5; index += 1) {
+      const done = new Transfer(caller.signal, { totalMs: 60_000 }, where);
+      done.headersReceived(marked());
+      done.finish();
+    }
+    expect(getEventListeners(caller.signal, "abort")).toHaveLength(1);
+    const running = new Transfer(caller.signal, { totalMs: 60_000 }, where);
+    const alsoRunning = new Transfer(caller.signal, { totalMs: 60_000 }, where);
+    expect(getEventListeners(caller.signal, "abort")).toHaveLength(1);
+    const reason = new Error("caller left");
+    caller.abort(reason);
+    expect(running.signal.aborted).toBe(true);
+    expect(running.signal.reason).toBe(reason);
+    expect(alsoRunning.signal.reason).toBe(reason);
+    running.stop();
+    alsoRunning.stop();
   });
 
   it("never shares the controller of an unmarked response, of an exchange that was stopped, or one finished twice", () => {

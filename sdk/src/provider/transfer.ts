@@ -1,6 +1,6 @@
 /** One HTTP exchange's timers and signals, shared by every HTTP provider. */
 import { ConnectionError, ModelMeshError, TimeoutError } from "../wire/errors.js";
-import { InternalAbortReason } from "../internal/abort.js";
+import { InternalAbortReason, onAbortOf } from "../internal/abort.js";
 import { redactSecrets } from "./error-factory.js";
 
 /** The limits of one exchange, in ms; an unset limit does not apply. */
@@ -45,15 +45,15 @@ const PHASE_WORDS: Record<Phase | "total", string> = {
 
 /**
  * The mark of a `Response` whose `fetch` let go of `init.signal`: once the response settled and its body ended, that
- * fetch has removed every listener it added to the signal and never reads it again (the proxy's Node fetch (undici dispatcher)
- * marks its responses). A global symbol, so such a fetch need not import this package. Only after such an exchange
+ * fetch no longer acts on the signal (what it left on it, if anything, reaches nothing of that exchange) and never
+ * reads it again (the proxy's Node fetch (undici dispatcher) marks its responses). A global symbol, so such a fetch need not import this package. Only after such an exchange
  * ended normally does its unaborted controller serve the next exchange: building an `AbortSignal` is among the
  * dearest steps of a request on Node 20 (about 5 µs each on a fast machine). Browsers' fetch keeps a signal's
  * abort steps for good, so its signals are never shared.
  */
 export const RELEASES_SIGNAL: unique symbol = Symbol.for("modelmesh.fetch-releases-signal");
 
-// Controllers that ended an exchange unaborted, with no listener of ours left: the next exchange takes one.
+// Controllers that ended an exchange unaborted, with nothing of that exchange listening: the next exchange takes one.
 const idleControllers: AbortController[] = [];
 const IDLE_CONTROLLERS_MAX = 256;
 
@@ -73,7 +73,7 @@ export function releasesSignal(response: unknown): boolean {
  */
 export class Transfer implements TransferControl {
   private readonly controller: AbortController;
-  /** Aborts our controller with the caller's reason; detached when the exchange ends. */
+  /** Stops our controller following the caller's signal; called when the exchange ends. */
   private followCaller: (() => void) | undefined;
   private totalTimer: ReturnType<typeof setTimeout> | undefined;
   private phaseTimer: ReturnType<typeof setTimeout> | undefined;
@@ -103,12 +103,10 @@ export class Transfer implements TransferControl {
     // signal: one AbortController per attempt instead of two. Its reason is then the caller's, as a combination's.
     if (callerSignal?.aborted) this.controller.abort(callerSignal.reason);
     else if (callerSignal) {
-      const follow = () => {
+      this.followCaller = onAbortOf(callerSignal, () => {
         this.followCaller = undefined;
         this.controller.abort(callerSignal.reason);
-      };
-      this.followCaller = follow;
-      callerSignal.addEventListener("abort", follow, { once: true });
+      });
     }
     if (limits.totalMs !== undefined) this.totalTimer = globalThis.setTimeout(() => this.expire("total", limits.totalMs!), limits.totalMs);
     if (limits.headersMs !== undefined) this.phaseTimer = globalThis.setTimeout(() => this.expire("headers", limits.headersMs!), limits.headersMs);
@@ -206,7 +204,7 @@ export class Transfer implements TransferControl {
   }
 
   private release(): void {
-    if (this.followCaller) this.callerSignal?.removeEventListener("abort", this.followCaller);
+    this.followCaller?.();
     this.followCaller = undefined;
   }
 
