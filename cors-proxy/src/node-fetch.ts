@@ -98,7 +98,7 @@ const IMMUTABLE = "immutable: the headers of a fetch response cannot be changed"
  * apart; like a fetch response's headers they cannot be changed. A body decoded here loses its content-encoding and
  * content-length, as fetch's does.
  */
-class ReceivedHeaders extends Headers {
+class ReceivedHeaders {
   #raw: RawHeaders | undefined;
   #bodyDecoded: boolean;
   /** Values by lower-case name; a single value stays as its bytes until it is read (most never are). */
@@ -106,7 +106,6 @@ class ReceivedHeaders extends Headers {
   #cookies: string[] = [];
 
   constructor(raw: RawHeaders, bodyDecoded: boolean) {
-    super();
     this.#raw = raw;
     this.#bodyDecoded = bodyDecoded;
   }
@@ -138,22 +137,22 @@ class ReceivedHeaders extends Headers {
     return text;
   }
 
-  override get(name: string): string | null {
+  get(name: string): string | null {
     const asked = String(name);
     // Most callers ask in lower case already: toLowerCase then returns the same string without a copy.
     return this.#value(asked.toLowerCase()) ?? null;
   }
 
-  override has(name: string): boolean {
+  has(name: string): boolean {
     return this.#map().has(String(name).toLowerCase());
   }
 
-  override getSetCookie(): string[] {
+  getSetCookie(): string[] {
     this.#map();
     return [...this.#cookies];
   }
 
-  override *entries(): HeadersIterator<[string, string]> {
+  *entries(): HeadersIterator<[string, string]> {
     const values = this.#map();
     for (const name of [...values.keys()].sort()) {
       if (name === "set-cookie") for (const cookie of this.#cookies) yield [name, cookie];
@@ -161,48 +160,121 @@ class ReceivedHeaders extends Headers {
     }
   }
 
-  override keys(): HeadersIterator<string> {
+  keys(): HeadersIterator<string> {
     return (function* (entries: Iterable<[string, string]>) {
       for (const [name] of entries) yield name;
     })(this.entries()) as HeadersIterator<string>;
   }
 
-  override values(): HeadersIterator<string> {
+  values(): HeadersIterator<string> {
     return (function* (entries: Iterable<[string, string]>) {
       for (const [, value] of entries) yield value;
     })(this.entries()) as HeadersIterator<string>;
   }
 
-  override [Symbol.iterator](): HeadersIterator<[string, string]> {
+  [Symbol.iterator](): HeadersIterator<[string, string]> {
     return this.entries();
   }
 
-  override forEach(callback: (value: string, name: string, parent: Headers) => void, thisArg?: unknown): void {
-    for (const [name, value] of this.entries()) callback.call(thisArg, value, name, this);
+  forEach(callback: (value: string, name: string, parent: Headers) => void, thisArg?: unknown): void {
+    for (const [name, value] of this.entries()) callback.call(thisArg, value, name, this as unknown as Headers);
   }
 
-  override append(): void {
+  append(): void {
     throw new TypeError(IMMUTABLE);
   }
 
-  override set(): void {
+  set(): void {
     throw new TypeError(IMMUTABLE);
   }
 
-  override delete(): void {
+  delete(): void {
     throw new TypeError(IMMUTABLE);
+  }
+
+  /** What `console.log` shows: the headers, not undici's internals (which this object does not have). */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return `Headers ${JSON.stringify(Object.fromEntries(this.entries()))}`;
   }
 }
+
+// A `Headers` to `instanceof` and to the Fetch API's type checks, built without undici's constructor (its WebIDL
+// conversions and an empty header list were the larger part of each answer's headers): every method of
+// `Headers.prototype` is defined above, so none of undici's, which need its internal list, is ever reached.
+Object.setPrototypeOf(ReceivedHeaders.prototype, Headers.prototype);
 
 function latin1(value: string | Buffer): string {
   return typeof value === "string" ? value : value.toString("latin1");
 }
 
-/** `response` with the received headers as its `headers`. */
-function withHeaders<Built extends Response>(response: Built, raw: RawHeaders, bodyDecoded: boolean): Built {
-  Object.defineProperty(response, "headers", { value: new ReceivedHeaders(raw, bodyDecoded) });
-  return response;
+/** The received headers as the `Headers` they stand for. */
+function receivedHeaders(raw: RawHeaders, bodyDecoded: boolean): Headers {
+  return new ReceivedHeaders(raw, bodyDecoded) as unknown as Headers;
 }
+
+/** What a response of this fetch says besides its body. */
+interface ResponseHead {
+  status: number;
+  statusText: string;
+  headers: Headers;
+  /** The URL answered, after redirects. */
+  url: string;
+  redirected: boolean;
+}
+
+/**
+ * What the proxy's responses share: status, headers, URL, as a fetch `Response` has them, without undici's
+ * `Response` constructor (WebIDL conversions, a `Headers` and a status-text check, thrown away at once: about 1 µs a
+ * response). The prototype chain goes through `Response.prototype`, so `instanceof Response` holds; the subclasses
+ * define every getter and method undici's `Response` has, so none of undici's (which need its internal state) runs.
+ */
+class ReceivedResponse {
+  readonly #head: ResponseHead;
+
+  constructor(head: ResponseHead) {
+    this.#head = head;
+  }
+
+  get status(): number {
+    return this.#head.status;
+  }
+
+  get statusText(): string {
+    return this.#head.statusText;
+  }
+
+  get ok(): boolean {
+    return this.#head.status >= 200 && this.#head.status <= 299;
+  }
+
+  get headers(): Headers {
+    return this.#head.headers;
+  }
+
+  get url(): string {
+    return this.#head.url;
+  }
+
+  get redirected(): boolean {
+    return this.#head.redirected;
+  }
+
+  get type(): ResponseType {
+    return "basic";
+  }
+
+  /** A real Response over `body` with this one's status and headers (for `body`, `blob()`, `clone()`...). */
+  protected full(body: BodyInit | null): Response {
+    return this.dressed(new Response(body, { status: this.status, statusText: this.statusText, headers: this.headers }));
+  }
+
+  /** `response` (built by undici, which keeps its own URL and type) saying what this one says. */
+  protected dressed(response: Response): Response {
+    return Object.defineProperties(response, { url: { value: this.url }, redirected: { value: this.redirected }, type: { value: "basic" } });
+  }
+}
+
+Object.setPrototypeOf(ReceivedResponse.prototype, Response.prototype);
 
 /** The decoder for a body the server compressed anyway (none is asked for), or undefined. */
 function decoderFor(encoding: string | undefined): NodeJS.ReadWriteStream | undefined {
@@ -353,21 +425,21 @@ export function nodeBodyReader(source: Readable, abortReason: () => unknown): No
  * built (a `ReadableStream` per response was about 3 % of the proxy's CPU in a profile under load). Reading both
  * ways is refused as `fetch` refuses a second read: once one side has the body, the other gets nothing.
  */
-class StreamedResponse extends Response {
+class StreamedResponse extends ReceivedResponse {
   #source: Readable;
   #signal: AbortSignal | undefined;
   #taken = false;
   #full: Response | undefined;
 
-  constructor(source: Readable, signal: AbortSignal | undefined, init: { status: number; statusText: string }) {
-    super(null, init);
+  constructor(source: Readable, signal: AbortSignal | undefined, head: ResponseHead) {
+    super(head);
     this.#source = source;
     this.#signal = signal;
     Object.defineProperty(this, BODY_READER, { value: () => this.#takeReader() });
   }
 
   #whole(): Response {
-    this.#full ??= new Response(this.#taken ? null : nodeBodyStream(this.#source, () => (this.#signal?.aborted ? abortReason(this.#signal) : undefined)), { status: this.status, statusText: this.statusText, headers: this.headers });
+    this.#full ??= this.full(this.#taken ? null : nodeBodyStream(this.#source, () => (this.#signal?.aborted ? abortReason(this.#signal) : undefined)));
     return this.#full;
   }
 
@@ -378,40 +450,40 @@ class StreamedResponse extends Response {
     return nodeBodyReader(this.#source, () => (signal?.aborted ? abortReason(signal) : undefined));
   }
 
-  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+  get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
     return this.#taken ? null : (this.#whole().body as ReadableStream<Uint8Array<ArrayBuffer>> | null);
   }
 
-  override get bodyUsed(): boolean {
+  get bodyUsed(): boolean {
     return this.#taken || (this.#full?.bodyUsed ?? false);
   }
 
-  override text(): Promise<string> {
+  text(): Promise<string> {
     return this.#whole().text();
   }
 
-  override json(): Promise<unknown> {
+  json(): Promise<unknown> {
     return this.#whole().json();
   }
 
-  override arrayBuffer(): Promise<ArrayBuffer> {
+  arrayBuffer(): Promise<ArrayBuffer> {
     return this.#whole().arrayBuffer();
   }
 
-  override bytes(): Promise<Uint8Array<ArrayBuffer>> {
+  bytes(): Promise<Uint8Array<ArrayBuffer>> {
     return this.#whole().bytes();
   }
 
-  override blob(): Promise<Blob> {
+  blob(): Promise<Blob> {
     return this.#whole().blob();
   }
 
-  override formData(): Promise<FormData> {
+  formData(): Promise<FormData> {
     return this.#whole().formData();
   }
 
-  override clone(): Response {
-    return this.#whole().clone();
+  clone(): Response {
+    return this.dressed(this.#whole().clone());
   }
 }
 
@@ -428,18 +500,18 @@ function utf8Decode(bytes: Buffer): string {
  * every JSON answer); anything else (`body`, `blob()`, `formData()`, `clone()`) goes to a real Response over the same
  * bytes, built the first time it is needed. Reading twice fails as `fetch`'s does.
  */
-class BufferedResponse extends Response {
+class BufferedResponse extends ReceivedResponse {
   #bytes: Buffer;
   #read = false;
   #full: Response | undefined;
 
-  constructor(bytes: Buffer, init: { status: number; statusText: string }) {
-    super(null, init);
+  constructor(bytes: Buffer, head: ResponseHead) {
+    super(head);
     this.#bytes = bytes;
   }
 
   #whole(): Response {
-    this.#full ??= new Response(this.#bytes as unknown as BodyInit, { status: this.status, statusText: this.statusText, headers: this.headers });
+    this.#full ??= this.full(this.#bytes as unknown as BodyInit);
     return this.#full;
   }
 
@@ -449,43 +521,43 @@ class BufferedResponse extends Response {
     return this.#bytes;
   }
 
-  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+  get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
     return this.#read ? null : (this.#whole().body);
   }
 
-  override get bodyUsed(): boolean {
+  get bodyUsed(): boolean {
     return this.#read || (this.#full?.bodyUsed ?? false);
   }
 
-  override async text(): Promise<string> {
+  async text(): Promise<string> {
     return this.#full ? this.#full.text() : utf8Decode(this.#take());
   }
 
-  override async json(): Promise<unknown> {
+  async json(): Promise<unknown> {
     return this.#full ? this.#full.json() : (JSON.parse(utf8Decode(this.#take())) as unknown);
   }
 
-  override async arrayBuffer(): Promise<ArrayBuffer> {
+  async arrayBuffer(): Promise<ArrayBuffer> {
     if (this.#full) return this.#full.arrayBuffer();
     const bytes = this.#take();
     return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   }
 
-  override async bytes(): Promise<Uint8Array<ArrayBuffer>> {
+  async bytes(): Promise<Uint8Array<ArrayBuffer>> {
     if (this.#full) return this.#full.bytes();
     return new Uint8Array(await this.arrayBuffer());
   }
 
-  override async blob(): Promise<Blob> {
+  async blob(): Promise<Blob> {
     return this.#whole().blob();
   }
 
-  override async formData(): Promise<FormData> {
+  async formData(): Promise<FormData> {
     return this.#whole().formData();
   }
 
-  override clone(): Response {
-    return this.#whole().clone();
+  clone(): Response {
+    return this.dressed(this.#whole().clone());
   }
 }
 
@@ -566,6 +638,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
       let raw: RawHeaders = [];
       let responseInit = { status: 0, statusText: "" };
       let bodyDecoded = false;
+      const head = (): ResponseHead => ({ ...responseInit, headers: receivedHeaders(raw, bodyDecoded), url: url.href, redirected: redirects > 0 });
       // What the body's bytes go to: nowhere (a redirect, a null body, a request given up), a list read whole, or a stream.
       let ignoreBody = false;
       let parts: Buffer[] | undefined;
@@ -595,13 +668,13 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
         detach();
         settled = true;
         cutOnAbort(source, signal);
-        resolve(withHeaders(new StreamedResponse(source, signal, responseInit), raw, bodyDecoded));
+        resolve(new StreamedResponse(source, signal, head()) as unknown as Response);
       };
       const buffered = (whole: Buffer) => {
         detach();
         if (settled) return;
         settled = true;
-        resolve(withHeaders(new BufferedResponse(whole, responseInit), raw, bodyDecoded));
+        resolve(new BufferedResponse(whole, head()) as unknown as Response);
       };
       const handler: Dispatcher.DispatchHandler = {
         onConnect(abort) {
@@ -641,8 +714,9 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
             ignoreBody = true;
             detach();
             settled = true;
-            const empty = withHeaders(new Response(null, responseInit), raw, false);
-            Object.defineProperty(empty, RELEASES_SIGNAL, { value: true });
+            const { headers: received, url: answered, redirected } = head();
+            const empty = new Response(null, responseInit);
+            Object.defineProperties(empty, { headers: { value: received }, url: { value: answered }, redirected: { value: redirected }, type: { value: "basic" }, [RELEASES_SIGNAL]: { value: true } });
             resolve(empty);
             return true;
           }
