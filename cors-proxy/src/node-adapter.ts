@@ -24,29 +24,9 @@ function headerPairs(incoming: IncomingMessage): Array<[string, string]> {
   return headers;
 }
 
-/**
- * Reads a small body. node:http parses a body that came in the same network read as the headers right after the
- * "request" event, so by the next microtask it is usually complete and waiting in the stream's buffer: taken with one
- * `read()` rather than through flowing mode (a resume, a "data" event per chunk, an "end" a tick later). A body still
- * on its way is read as it comes.
- */
 function readSmallBody(incoming: IncomingMessage): Promise<Buffer> {
-  return Promise.resolve().then(() => {
-    if (incoming.complete && !incoming.destroyed && incoming.readableFlowing !== true) {
-      const bytes = incoming.read() as Buffer | null;
-      if (incoming.readableLength === 0) return bytes ?? EMPTY;
-      // Not everything came out in one piece (never seen for a complete body; kept for safety): read the rest as it comes.
-      return readRest(incoming, bytes ? [bytes] : []);
-    }
-    return readRest(incoming, []);
-  });
-}
-
-const EMPTY = Buffer.alloc(0);
-
-function readRest(incoming: IncomingMessage, parts: Buffer[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    if (incoming.readableEnded) return resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+    const parts: Buffer[] = [];
     incoming.on("data", (part: Buffer) => parts.push(part));
     incoming.once("end", () => resolve(parts.length === 1 ? parts[0]! : Buffer.concat(parts)));
     // A client that hangs up mid-body makes the request emit "error" (ECONNRESET), which rejects here.
@@ -289,17 +269,13 @@ export function createNodeListener(proxy: Proxy, origin: string | (() => string)
   const bodyIdleMs = options.bodyIdleMs ?? 0;
   return (incoming, outgoing) => {
     if (!incoming.url?.startsWith("/")) return simpleError(outgoing, 400, "request target must be a path");
-    if (bodyIdleMs > 0) {
+    if (bodyIdleMs > 0 && !incoming.complete) {
       // A client that stops sending its body mid-way must not hold the socket (and the request) forever. With no
       // timeout listener, node:http destroys the socket when it fires; once the body is in, the wait for the
-      // answer (a slow model) is not the client's fault, so the timer stops. Decided a microtask later: a body that
-      // came with the headers is parsed by then, and most requests need no timer at all.
-      queueMicrotask(() => {
-        if (incoming.complete || incoming.destroyed) return;
-        const socket = incoming.socket;
-        socket.setTimeout(bodyIdleMs);
-        incoming.once("end", () => socket.setTimeout(0));
-      });
+      // answer (a slow model) is not the client's fault, so the timer stops.
+      const socket = incoming.socket;
+      socket.setTimeout(bodyIdleMs);
+      incoming.once("end", () => socket.setTimeout(0));
     }
     const socket = incoming.socket;
     toRequest(incoming, originOf(), prereadLimit, proxy.admits)

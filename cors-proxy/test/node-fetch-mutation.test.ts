@@ -14,8 +14,8 @@ import { recordingFetchPerTest } from "./support/recording-server.js";
 //   is never built.
 // - ReceivedHeaders loop `index + 1 <= raw.length`: rawHeaders has an even length, the loop stops at the same index.
 // - decoded(): `if (!incoming.complete)` -> `if (true)`: destroying a complete IncomingMessage keeps its socket.
-// - cutOnAbort `{ once: true }` and the request's `{ once: true }`: the listener is removed on close/settle anyway, and
-//   an aborted signal never fires again.
+// - onAbortOf's `{ once: true }` (the one listener a signal gets): an aborted signal never fires again, and the set
+//   it calls is emptied before anything in it runs.
 // - nodeBodyReader: `if (queue.length > 0) source.pause()` -> always pause (the next read() resumes: same chunks);
 //   `if (failure) return` on "end" removed, `if (!ended)` -> `if (true)` on cancel: read() checks failure first;
 //   settle()'s `else if (ended)` -> `true`: settle() runs only after a chunk, the end or a failure, so with an empty

@@ -21,7 +21,11 @@ async function start(): Promise<{ url: string; fetch: NodeFetch }> {
     if (request.url === "/moved") return void response.writeHead(302, { location: "/json" }).end();
     if (request.url === "/missing") return void response.writeHead(404, "Gone Fishing", { "content-type": "application/json" }).end('{"error":"no"}');
     if (request.url === "/stream") return void response.writeHead(200, { "content-type": "text/event-stream" }).end("data: one\n\n");
-    response.writeHead(200, { "content-type": "application/json", "x-request-id": "req-9" }).end('{"ok":true}');
+    // The edges of `ok`: 299 is still a success, 300 (not a redirect without a location) is not.
+    if (request.url === "/299") return void response.writeHead(299, { "content-type": "text/plain" }).end("edge");
+    if (request.url === "/300") return void response.writeHead(300, { "content-type": "text/plain" }).end("choices");
+    // A repeated header with bytes beyond ASCII: the two values are joined, and each byte read as fetch reads it.
+    response.writeHead(200, ["content-type", "application/json", "x-request-id", "req-9", "x-place", "caf\u00e9", "x-place", "na\u00efve"]).end('{"ok":true}');
   });
   nodeFetch = createNodeFetch();
   return { url: server.url, fetch: nodeFetch };
@@ -36,13 +40,15 @@ const surface = (response: Response) => ({
   redirected: response.redirected,
   type: response.type,
   contentType: response.headers.get("content-type"),
+  absent: response.headers.get("x-not-sent"),
+  place: response.headers.get("x-place"),
   isResponse: response instanceof Response,
   isHeaders: response.headers instanceof Headers,
   tag: Object.prototype.toString.call(response),
 });
 
 describe("createNodeFetch: responses read as Node's fetch's do", () => {
-  for (const path of ["/json", "/moved", "/missing", "/stream"]) {
+  for (const path of ["/json", "/moved", "/missing", "/stream", "/299", "/300"]) {
     it(`${path}: status, ok, url, redirected, type and headers match Node's fetch`, async () => {
       const { url, fetch } = await start();
       const mine = await fetch(`${url}${path}`);
