@@ -51,6 +51,28 @@ describe("abandoning a mesh stream", () => {
     await mesh.close();
   });
 
+  it("one caller signal across several streams and answers: an abort reaches the stream running then, and only it", async () => {
+    const mesh = create({ config: pairConfig(pair), clock: testClock() });
+    const controller = new AbortController();
+    // Two answers read to their end, and a plain completion, on the same signal first.
+    for (let index = 0; index < 2; index += 1) {
+      const done = await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true }, { signal: controller.signal });
+      for await (const chunk of done) void chunk;
+    }
+    await mesh.chat.completions.create({ model: "chat", messages: hello }, { signal: controller.signal });
+    pair.a.enqueue({ kind: "slow-stream", chunkDelayMs: 100 });
+    const running = await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true }, { signal: controller.signal });
+    const iterator = running[Symbol.asyncIterator]();
+    await iterator.next();
+    controller.abort();
+    await expect(iterator.next()).resolves.toMatchObject({ done: true });
+    await vi.waitFor(() => expect(chatRequests(pair.a).at(-1)?.clientAborted).toBe(true), { timeout: 1_000 });
+    // The answers that had ended saw nothing of it.
+    expect(chatRequests(pair.a).slice(0, -1).map((request) => request.clientAborted)).toEqual([false, false, false]);
+    expect(chatRequests(pair.b)).toHaveLength(0);
+    await mesh.close();
+  });
+
   it("stream.abort() and stream.controller.abort() inside for await end the loop quietly, as the official client's do", async () => {
     const mesh = create({ config: pairConfig(pair), clock: testClock() });
     for (const stop of [(stream: { abort(): void }) => stream.abort(), (stream: { controller: AbortController }) => stream.controller.abort()]) {
