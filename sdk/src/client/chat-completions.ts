@@ -5,7 +5,6 @@ import type { ClientContext } from "./context.js";
 import type { ModelMesh } from "../core/mesh.js";
 import { MeshStream, settlingSource, stoppedByReader } from "./mesh-stream.js";
 import { callerError, requireModel } from "./caller-error.js";
-import { onAbortOf } from "../internal/abort.js";
 import type { Provider, ProviderCallOptions } from "../provider/provider.js";
 
 export type ChatCompletionCreateParamsStreaming = ChatCompletionCreateParams & { stream: true };
@@ -54,15 +53,14 @@ export class ChatCompletions {
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
     if (options.signal?.aborted) onAbort();
-    // One listener per signal, however many streams it serves (the proxy passes its connection's signal to each).
-    const leave = options.signal && !options.signal.aborted ? onAbortOf(options.signal, onAbort) : undefined;
+    options.signal?.addEventListener("abort", onAbort, { once: true });
     const generator = router.stream(target, body, features, options, controller.signal);
     // Pull the first chunk now, so a request no model can serve rejects here, like the official client.
     let first: IteratorResult<ChatCompletionChunk>;
     try {
       first = await generator.next();
     } catch (error) {
-      leave?.();
+      options.signal?.removeEventListener("abort", onAbort);
       throw callerError(error);
     }
     // A plain iterator rather than an async generator around the router's: one layer less on every chunk (each
@@ -72,7 +70,7 @@ export class ChatCompletions {
     const release = async () => {
       if (released) return;
       released = true;
-      leave?.();
+      options.signal?.removeEventListener("abort", onAbort);
       await generator.return(undefined);
     };
     const iterator: AsyncIterator<ChatCompletionChunk> = {
