@@ -296,6 +296,8 @@ function decodedThrough(body: Readable, decoder: NodeJS.ReadWriteStream, complet
  * flight on it when it fires; an exchange joins the set while it runs and leaves it when done. An add and a remove of
  * an EventTarget listener for every request are a measurable cost on Node, and the SDK hands the same signal to one
  * exchange after another (`RELEASES_SIGNAL`), so after the first request a signal costs two `Set` operations.
+ * The SDK's `onAbortOf` (`sdk/src/internal/abort.ts`) is the same: written again because this fetch imports nothing of
+ * the SDK (it is also a plain `fetch` for anyone), and the SDK's internals are not part of its public entry points.
  */
 const inFlightOn = new WeakMap<AbortSignal, Set<() => void>>();
 
