@@ -2,7 +2,7 @@
  * Mesh mode: the OpenAI REST API with ModelMesh routing behind it. Each route reads the body once, calls the
  * client with the OpenAI call shape, and writes the answer once (a stream: one JSON.stringify per chunk).
  */
-import { SSE_DONE, capabilities, formatSseEvent, servedBy, type MeshClient, type Model } from "modelmesh";
+import { SSE_DONE, capabilities, formatSseEvent, servedBy, servedHeaders, type MeshClient, type Model } from "modelmesh";
 import { badRequest, errorReplyFor, payloadTooLarge, ProxyRequestError, quoteName } from "./errors.js";
 import { JsonReply, jsonResponse, knownRequestBody, SourceReply, type BodySource, type ProxyRequest, type Reply } from "./responses.js";
 import { parseJsonObject } from "./json-body.js";
@@ -136,11 +136,7 @@ function meshJson(value: unknown): Reply {
   const raw = (value as { [RAW_JSON]?: unknown } | null)?.[RAW_JSON];
   // The service's text, when the SDK vouches that the answer is unchanged: not parsed-then-serialised again.
   const text = typeof raw === "string" ? raw : JSON.stringify(value);
-  if (!served) return new JsonReply(200, text);
-  const headers: Record<string, string> = { "x-modelmesh-provider": served.provider, "x-modelmesh-model": served.model, "x-modelmesh-attempts": String(served.attempts) };
-  // An unpriced model's cost is unknown, not zero: no header then.
-  if (served.priced) headers["x-modelmesh-cost"] = String(Math.round(served.cost * 1e10) / 1e10);
-  return new JsonReply(200, text, headers);
+  return served ? new JsonReply(200, text, servedHeaders(served)) : new JsonReply(200, text);
 }
 
 const embeddings: Route = async (client, request, context) => meshJson(await client.embeddings.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));

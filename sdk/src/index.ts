@@ -4,6 +4,7 @@
 export { create } from "./client/create.js";
 export { MeshClient, type MeshClientState, type MeshDescription, type MeshExplanation } from "./client/mesh-client.js";
 export { MeshStream } from "./client/mesh-stream.js";
+export type { MeshPromise, WithResponse } from "./client/raw-response.js";
 export type { ChatCompletions, ChatCompletionCreateParamsStreaming, ChatCompletionCreateParamsNonStreaming } from "./client/chat-completions.js";
 export type { Embeddings } from "./client/embeddings.js";
 export type { Speech } from "./client/audio-speech.js";
@@ -32,7 +33,7 @@ export {
   type RecoverySettings,
   type StreamFailoverMode,
 } from "./core/config.js";
-export { servedBy, SERVED_BY, type ServedBy } from "./wire/served.js";
+export { servedBy, servedHeaders, SERVED_BY, type ServedBy } from "./wire/served.js";
 export { capabilities, resolveCapability, capabilityCovers, type CapabilityNode } from "./wire/capabilities.js";
 export { registerConnector, registerConnectorLoader, type ConnectorKind, type ConnectorClass, type ConnectorDescription, type ConnectorLoader } from "./core/registry.js";
 export { Middleware, type MiddlewareContext, type MiddlewareLike } from "./core/middleware.js";

@@ -5,12 +5,13 @@
 export { create } from "./client/lazy-create.js";
 export type { MeshClient, MeshClientState, MeshDescription, MeshExplanation } from "./client/mesh-client.js";
 export type { MeshStream } from "./client/mesh-stream.js";
+export type { MeshPromise, WithResponse } from "./client/raw-response.js";
 export type { ChatCompletions, ChatCompletionCreateParamsStreaming, ChatCompletionCreateParamsNonStreaming } from "./client/chat-completions.js";
 export type { LazyModelMesh } from "./core/lazy-mesh.js";
 export type { CreateOptions, ConnectorOption, CloseOptions } from "./core/options.js";
 export type { MeshConfigObject, ResolvedConfig } from "./core/config.js";
 export { capabilities, resolveCapability, capabilityCovers, type CapabilityNode } from "./wire/capabilities.js";
-export { servedBy, SERVED_BY, type ServedBy } from "./wire/served.js";
+export { servedBy, servedHeaders, SERVED_BY, type ServedBy } from "./wire/served.js";
 export { registerConnector, registerConnectorLoader, type ConnectorKind, type ConnectorClass, type ConnectorDescription, type ConnectorLoader } from "./core/registry.js";
 export { Middleware, type MiddlewareContext, type MiddlewareLike } from "./core/middleware.js";
 export type { RequestOptions } from "./core/router.js";

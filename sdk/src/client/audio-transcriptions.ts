@@ -3,6 +3,7 @@ import type { UsageCounts } from "../wire/events.js";
 import type { Transcription, TranscriptionCreateParams } from "../wire/types.js";
 import type { ClientContext } from "./context.js";
 import { routed } from "./routed.js";
+import type { MeshPromise } from "./raw-response.js";
 
 // The official client also takes a Node stream (`fs.createReadStream`); here the bytes must be in hand.
 const NOT_A_FILE = 'must be a Blob or File (in Node, read a file into one: new File([await readFile(path)], "audio.mp3"))';
@@ -15,7 +16,7 @@ export class Transcriptions {
    * @example
    * const { text } = await client.audio.transcriptions.create({ model: "speech-to-text", file: new File([bytes], "talk.mp3") });
    */
-  create(body: TranscriptionCreateParams, options: RequestOptions = {}): Promise<Transcription> {
+  create(body: TranscriptionCreateParams, options: RequestOptions = {}): MeshPromise<Transcription> {
     // The body holds a file, not JSON: its size is checked as a file, not serialised.
     return routed<Transcription>(this.client, "transcription", "transcription", body, options, "file", (file) => file instanceof Blob, transcriptionUsage, false, NOT_A_FILE);
   }

@@ -5,6 +5,7 @@ import type { ClientContext } from "./context.js";
 import type { ModelMesh } from "../core/mesh.js";
 import { MeshStream, settlingSource, stoppedByReader } from "./mesh-stream.js";
 import { callerError, requireModel } from "./caller-error.js";
+import { withRawResponse, type MeshPromise } from "./raw-response.js";
 import type { Provider, ProviderCallOptions } from "../provider/provider.js";
 
 export type ChatCompletionCreateParamsStreaming = ChatCompletionCreateParams & { stream: true };
@@ -22,10 +23,14 @@ export class ChatCompletions {
    * const response = await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hi" }] });
    * console.log(response.choices[0].message.content, "served by", response.model);
    */
-  create(body: ChatCompletionCreateParamsStreaming, options?: RequestOptions): Promise<MeshStream<ChatCompletionChunk>>;
-  create(body: ChatCompletionCreateParamsNonStreaming, options?: RequestOptions): Promise<ChatCompletion>;
-  create(body: ChatCompletionCreateParams, options?: RequestOptions): Promise<ChatCompletion | MeshStream<ChatCompletionChunk>>;
-  async create(body: ChatCompletionCreateParams, options: RequestOptions = {}): Promise<ChatCompletion | MeshStream<ChatCompletionChunk>> {
+  create(body: ChatCompletionCreateParamsStreaming, options?: RequestOptions): MeshPromise<MeshStream<ChatCompletionChunk>>;
+  create(body: ChatCompletionCreateParamsNonStreaming, options?: RequestOptions): MeshPromise<ChatCompletion>;
+  create(body: ChatCompletionCreateParams, options?: RequestOptions): MeshPromise<ChatCompletion | MeshStream<ChatCompletionChunk>>;
+  create(body: ChatCompletionCreateParams, options: RequestOptions = {}): MeshPromise<ChatCompletion | MeshStream<ChatCompletionChunk>> {
+    return withRawResponse(this.#create(body, options));
+  }
+
+  async #create(body: ChatCompletionCreateParams, options: RequestOptions): Promise<ChatCompletion | MeshStream<ChatCompletionChunk>> {
     // Checked once the mesh has started: the checks load with the mesh's code, not with the page.
     const mesh: ModelMesh = this.client.started?.() ?? (await this.client.mesh());
     mesh.checkRequest("chat", body, this.client.limits);

@@ -3,6 +3,7 @@ import type { ProviderOperation } from "../provider/provider.js";
 import type { RerankCreateParams, RerankResponse, ScrapeCreateParams, ScrapeResponse, SearchCreateParams, SearchResponse } from "../wire/retrieval.js";
 import type { ClientContext } from "./context.js";
 import { routed, text } from "./routed.js";
+import type { MeshPromise } from "./raw-response.js";
 
 /**
  * `client.rerank`, `client.search` and `client.scrape`: routed like every other request (pool by capability,
@@ -18,7 +19,7 @@ export class Retrieval<Params extends { model: string }, Result> {
     private readonly operation: Extract<ProviderOperation, "rerank" | "search" | "scrape">,
   ) {}
 
-  create(body: Params, options: RequestOptions = {}): Promise<Result> {
+  create(body: Params, options: RequestOptions = {}): MeshPromise<Result> {
     const documents = (body as { documents?: unknown }).documents;
     if (this.operation === "rerank" && !(Array.isArray(documents) && documents.length > 0 && documents.every(text))) return routed(this.client, "rerank", "rerank", body, options, "documents", () => false, () => undefined);
     return routed<Result>(this.client, this.operation, this.operation, body, options, this.operation === "scrape" ? "url" : "query", text, (response) => {

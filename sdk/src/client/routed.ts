@@ -6,6 +6,7 @@ import { InvalidRequestError } from "../wire/errors.js";
 import type { ClientContext } from "./context.js";
 import type { ModelMesh } from "../core/mesh.js";
 import { requireModel, surfaced } from "./caller-error.js";
+import { withRawResponse, type MeshPromise } from "./raw-response.js";
 
 /**
  * One non-chat request, checked and routed: the body must be an object within the client's limits, name a `model`,
@@ -14,7 +15,22 @@ import { requireModel, surfaced } from "./caller-error.js";
  * @example
  * return routed(this.client, "embeddings", "embeddings", body, options, "input", nonEmpty, usageOfEmbeddings);
  */
-export async function routed<T>(
+export function routed<T>(
+  client: ClientContext,
+  operation: Exclude<ProviderOperation, "chat">,
+  method: string,
+  body: unknown,
+  options: RequestOptions,
+  field: string,
+  check: (value: unknown) => boolean,
+  usageOf: (response: T) => UsageCounts | undefined,
+  json = true,
+  expected = "is missing or of the wrong type",
+): MeshPromise<T> {
+  return withRawResponse(route<T>(client, operation, method, body, options, field, check, usageOf, json, expected));
+}
+
+async function route<T>(
   client: ClientContext,
   operation: Exclude<ProviderOperation, "chat">,
   method: string,

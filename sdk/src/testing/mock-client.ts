@@ -3,6 +3,7 @@ import { BUILTIN_MESH_SETUP } from "../client/create.js";
 import { AllProvidersExhaustedError } from "../wire/errors.js";
 import type { CreateOptions } from "../core/mesh.js";
 import { MockProvider, type MockResponse, type RecordedCall } from "./mock-provider.js";
+import { withRawResponse } from "../client/raw-response.js";
 
 export interface MockClientOptions {
   /** Answers in order, one per call; a plain string is `{ content }`. */
@@ -59,17 +60,24 @@ export class MockMeshClient extends MeshClient {
       }
       this.#calls.push({ ...copy, operation });
     };
-    chat.create = (async (body: Parameters<typeof chatCreate>[0], requestOptions?: Parameters<typeof chatCreate>[1]) => {
-      record("chat", body);
-      await fresh();
-      return chatCreate(body, requestOptions).catch(scriptedError);
-    }) as typeof chat.create;
+    // Wrapped again in `withRawResponse`, so `asResponse()` and `withResponse()` work on a mock client's calls too.
+    chat.create = ((body: Parameters<typeof chatCreate>[0], requestOptions?: Parameters<typeof chatCreate>[1]) =>
+      withRawResponse(
+        (async () => {
+          record("chat", body);
+          await fresh();
+          return chatCreate(body, requestOptions).catch(scriptedError);
+        })(),
+      )) as typeof chat.create;
     const embeddingsCreate = this.embeddings.create.bind(this.embeddings);
-    this.embeddings.create = async (body, requestOptions) => {
-      record("embeddings", body);
-      await fresh();
-      return embeddingsCreate(body, requestOptions).catch(scriptedError);
-    };
+    this.embeddings.create = (body, requestOptions) =>
+      withRawResponse(
+        (async () => {
+          record("embeddings", body);
+          await fresh();
+          return embeddingsCreate(body, requestOptions).catch(scriptedError);
+        })(),
+      );
   }
 
   /** Every request the caller made, in order and as made: `calls[0].model`, `calls[0].messages[0].content`. */

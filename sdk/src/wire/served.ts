@@ -39,3 +39,17 @@ export function markServed(response: unknown, served: ServedBy): void {
 export function servedBy(response: unknown): ServedBy | undefined {
   return typeof response === "object" && response !== null ? ((response as Record<symbol, ServedBy | undefined>)[SERVED_BY] ?? undefined) : undefined;
 }
+
+/**
+ * The record as the HTTP headers the proxy sends with an answer: `x-modelmesh-provider`, `x-modelmesh-model`,
+ * `x-modelmesh-attempts`, and `x-modelmesh-cost` (USD) for a priced model only (an unpriced model's cost is unknown,
+ * not zero).
+ * @example
+ * servedHeaders({ provider: "openai", model: "gpt-4o-mini", attempts: 1, cost: 0.0000123, priced: true });
+ * // { "x-modelmesh-provider": "openai", "x-modelmesh-model": "gpt-4o-mini", "x-modelmesh-attempts": "1", "x-modelmesh-cost": "0.0000123" }
+ */
+export function servedHeaders(served: ServedBy): Record<string, string> {
+  const headers: Record<string, string> = { "x-modelmesh-provider": served.provider, "x-modelmesh-model": served.model, "x-modelmesh-attempts": String(served.attempts) };
+  if (served.priced) headers["x-modelmesh-cost"] = String(Math.round(served.cost * 1e10) / 1e10);
+  return headers;
+}

@@ -37,6 +37,8 @@ export interface RecordedRequest {
   at: number;
   /** True once the client hung up before the response was complete (the fake's own break-stream does not count). */
   clientAborted: boolean;
+  /** The `x-request-id` the fake sent back for this request. */
+  requestId: string;
 }
 
 export interface FakeOpenAIOptions {
@@ -355,6 +357,7 @@ async function handleRequest(state: FakeState, request: IncomingMessage, respons
     body: recordedBody(exchange.body),
     at: exchange.startedAt,
     clientAborted: exchange.signal.aborted && !hungUp.has(response),
+    requestId: exchange.requestId,
   };
   exchange.signal.addEventListener("abort", () => (recorded.clientAborted = !hungUp.has(response)), { once: true });
   state.requests.push(recorded);
