@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { create } from "../src/index.js";
 import { mockClient } from "../src/testing/index.js";
+import { startFakeOpenAI } from "./fakes/openai.js";
 import { hello, pairConfig, startPair, testClock } from "./support/mesh.js";
 
 // `asResponse()` and `withResponse()` on what a call returns, as on the official client's APIPromise: the answer, and
@@ -66,8 +67,12 @@ describe("a call's asResponse() and withResponse()", () => {
 
   it("a stream's withResponse() gives the stream itself as data, still to be read", async () => {
     const mesh = create({ config: pairConfig(pair), clock: testClock() });
-    const { data, response } = await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true }).withResponse();
+    const { data, response, request_id } = await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true }).withResponse();
     expect(response.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(response.headers.get("x-modelmesh-provider")).toBeNull();
+    // A stream's answer carries no request id of its own: none is made up.
+    expect(request_id).toBeNull();
+    expect(response.headers.get("x-request-id")).toBeNull();
     let content = "";
     for await (const chunk of data) content += chunk.choices[0]?.delta.content ?? "";
     expect(content).toBe("Hello from a");
@@ -82,6 +87,22 @@ describe("a call's asResponse() and withResponse()", () => {
     await expect(mesh.chat.completions.create({ model: "chat", messages: [] }).withResponse()).rejects.toMatchObject({ name: "InvalidRequestError" });
     await expect(mesh.embeddings.create({ model: "text-embeddings", input: "" }).asResponse()).rejects.toMatchObject({ name: "InvalidRequestError" });
     await mesh.close();
+  });
+
+  it("speech: both give the audio Response the call answers, with the service's request id", async () => {
+    const voice = await startFakeOpenAI({ name: "voice", models: ["tts-1"] });
+    const config = { providers: { voice: { connector: "openai-compatible", config: { base_url: voice.url, api_key: "sk-test-key-v-2222222222", models: [{ id: "tts-1", capabilities: ["generation.audio-generation.text-to-speech"] }] } } } };
+    const mesh = create({ config, clock: testClock() });
+    const { data, response, request_id } = await mesh.audio.speech.create({ model: "text-to-speech", voice: "alloy", input: "Hello" }).withResponse();
+    expect(response).toBe(data);
+    const sent = voice.requests.filter((request) => request.path === "/v1/audio/speech").at(-1);
+    expect(request_id).toBe(sent?.requestId);
+    expect(response.headers.get("content-type")).toMatch(/^audio\//);
+    const raw = await mesh.audio.speech.create({ model: "text-to-speech", voice: "alloy", input: "Hello" }).asResponse();
+    expect(raw.headers.get("content-type")).toMatch(/^audio\//);
+    expect((await raw.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    await mesh.close();
+    await voice.close();
   });
 
   it("awaiting the call itself still gives the answer, and a mock client's calls have both methods", async () => {
