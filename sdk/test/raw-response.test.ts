@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { create } from "../src/index.js";
 import { mockClient } from "../src/testing/index.js";
 import { startFakeOpenAI } from "./fakes/openai.js";
@@ -62,6 +62,17 @@ describe("a call's asResponse() and withResponse()", () => {
     const chunks = events.slice(0, -1).map((event) => JSON.parse(event.slice("data: ".length)) as { object: string; choices: Array<{ delta: { content?: string } }> });
     expect(chunks.every((chunk) => chunk.object === "chat.completion.chunk")).toBe(true);
     expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("")).toBe("Hello from a");
+    await mesh.close();
+  });
+
+  it("cancelling a stream's asResponse() body leaves the stream: the service sees the request go", async () => {
+    const mesh = create({ config: pairConfig(pair), clock: testClock() });
+    pair.a.enqueue({ kind: "slow-stream", chunkDelayMs: 100 });
+    const response = await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true }).asResponse();
+    const reader = response.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    await reader.cancel();
+    await vi.waitFor(() => expect(pair.a.requests.filter((request) => request.path === "/v1/chat/completions").at(-1)?.clientAborted).toBe(true), { timeout: 1_000 });
     await mesh.close();
   });
 
