@@ -30,6 +30,7 @@ export function routed<T>(
   return withRawResponse(route<T>(client, operation, method, body, options, field, check, usageOf, json, expected));
 }
 
+/** `routed`'s work; `routed` wraps its promise with `asResponse()` and `withResponse()`. */
 async function route<T>(
   client: ClientContext,
   operation: Exclude<ProviderOperation, "chat">,
@@ -39,8 +40,8 @@ async function route<T>(
   field: string,
   check: (value: unknown) => boolean,
   usageOf: (response: T) => UsageCounts | undefined,
-  json = true,
-  expected = "is missing or of the wrong type",
+  json: boolean,
+  expected: string,
 ): Promise<T> {
   const mesh: ModelMesh = await client.mesh();
   // The field first: a wrong one (a Node stream for a file) would otherwise be walked as data and refused for its parts.
