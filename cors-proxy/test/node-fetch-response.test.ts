@@ -1,23 +1,16 @@
 import { inspect } from "node:util";
-import { afterEach, describe, expect, it } from "vitest";
-import { startLocalServer, type LocalServer } from "../../sdk/test/fakes/http.js";
-import { createNodeFetch, type NodeFetch } from "../src/node-fetch.js";
+import { describe, expect, it } from "vitest";
+import { recordingFetchPerTest } from "./support/recording-server.js";
 
 // The node fetch's responses are built without undici's Response constructor: what a caller reads of them (status,
 // ok, URL after redirects, type, the headers, every way to read the body) must be what Node's own fetch answers for
 // the same exchange, and no method may reach undici's internals (which these objects do not have).
 
-let server: LocalServer | undefined;
-let nodeFetch: NodeFetch | undefined;
+const { serve } = recordingFetchPerTest();
 
-afterEach(async () => {
-  nodeFetch?.close();
-  await server?.close();
-  server = undefined;
-});
-
-async function start(): Promise<{ url: string; fetch: NodeFetch }> {
-  server = await startLocalServer((request, response) => {
+/** The server every test here talks to, and the Node fetch under test (both closed after each test). */
+const start = () =>
+  serve((request, response) => {
     if (request.url === "/moved") return void response.writeHead(302, { location: "/json" }).end();
     if (request.url === "/missing") return void response.writeHead(404, "Gone Fishing", { "content-type": "application/json" }).end('{"error":"no"}');
     if (request.url === "/stream") return void response.writeHead(200, { "content-type": "text/event-stream" }).end("data: one\n\n");
@@ -27,9 +20,6 @@ async function start(): Promise<{ url: string; fetch: NodeFetch }> {
     // A repeated header with bytes beyond ASCII: the two values are joined, and each byte read as fetch reads it.
     response.writeHead(200, ["content-type", "application/json", "x-request-id", "req-9", "x-place", "caf\u00e9", "x-place", "na\u00efve"]).end('{"ok":true}');
   });
-  nodeFetch = createNodeFetch();
-  return { url: server.url, fetch: nodeFetch };
-}
 
 /** What a caller reads of a response without its body. */
 const surface = (response: Response) => ({

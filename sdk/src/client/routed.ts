@@ -15,7 +15,12 @@ import { withRawResponse, type MeshPromise } from "./raw-response.js";
  * @example
  * return routed(this.client, "embeddings", "embeddings", body, options, "input", nonEmpty, usageOfEmbeddings);
  */
-export function routed<T>(
+export function routed<T>(...args: Parameters<typeof route<T>>): MeshPromise<T> {
+  return withRawResponse(route<T>(...args));
+}
+
+/** `routed`'s work: `routed` hands its promise on with `asResponse()` and `withResponse()`. */
+async function route<T>(
   client: ClientContext,
   operation: Exclude<ProviderOperation, "chat">,
   method: string,
@@ -26,22 +31,6 @@ export function routed<T>(
   usageOf: (response: T) => UsageCounts | undefined,
   json = true,
   expected = "is missing or of the wrong type",
-): MeshPromise<T> {
-  return withRawResponse(route<T>(client, operation, method, body, options, field, check, usageOf, json, expected));
-}
-
-/** `routed`'s work; `routed` wraps its promise with `asResponse()` and `withResponse()`. */
-async function route<T>(
-  client: ClientContext,
-  operation: Exclude<ProviderOperation, "chat">,
-  method: string,
-  body: unknown,
-  options: RequestOptions,
-  field: string,
-  check: (value: unknown) => boolean,
-  usageOf: (response: T) => UsageCounts | undefined,
-  json: boolean,
-  expected: string,
 ): Promise<T> {
   const mesh: ModelMesh = await client.mesh();
   // The field first: a wrong one (a Node stream for a file) would otherwise be walked as data and refused for its parts.
