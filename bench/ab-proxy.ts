@@ -67,7 +67,7 @@ async function main(): Promise<void> {
       // The pass-through forwards every path to the upstream; the proxies relay to it when asked to.
       const path = (name: string) => (relayMode && name !== "pass-through" ? `/proxy/${upstreamUrl.origin}/v1/chat/completions` : "/v1/chat/completions");
       const target = (name: string, child: Child): LoadTarget => ({ name, url: `${child.announced}${path(name)}`, body: BODIES[kind], headers: { "content-type": "application/json", authorization: "Bearer sk-bench" }, pid: child.process.pid! });
-      const plan: LoadPlan = { kind: "throughput", targets: [target("pass-through", passThrough!), target("A", a!), target("B", b!)], rounds, seconds, warmupSeconds: 2, connections };
+      const plan: LoadPlan = { kind: "throughput", targets: [target("pass-through", passThrough!), target("A", a!), target("B", b!)], rounds, seconds, warmupSeconds: 2, connections, upstreamPid: upstream.process.pid! };
       const samples = await runJsonChild<ThroughputSample[]>("cors-proxy/bench/load-process.ts", [JSON.stringify(plan)]);
       const of = (name: string) => samples.filter((sample) => sample.target === name).sort((x, y) => x.round - y.round);
       const base = of("pass-through");
@@ -81,6 +81,7 @@ async function main(): Promise<void> {
           `${kind}: throughput / pass-through per round   A: ${format(ratios("A"), 2)}   B: ${format(ratios("B"), 2)}`,
           `${kind}: medians                               A: ${median(ratios("A")).toFixed(2)}   B: ${median(ratios("B")).toFixed(2)}   B / A: ${format(ratios("B").map((value, index) => value / ratios("A")[index]!), 2)}`,
           `${kind}: CPU µs per request (pass-through, A, B) ${median(cpu("pass-through")).toFixed(0)}, ${median(cpu("A")).toFixed(0)}, ${median(cpu("B")).toFixed(0)}   per round A: ${format(cpu("A"), 0)}   B: ${format(cpu("B"), 0)}`,
+          `${kind}: CPU µs per request of the upstream / the load generator, while loading pass-through, A, B: ${["pass-through", "A", "B"].map((name) => `${median(of(name).map((sample) => sample.upstreamCpuUsPerRequest)).toFixed(0)} / ${median(of(name).map((sample) => sample.loadCpuUsPerRequest)).toFixed(0)}`).join(", ")}`,
           `${kind}: p99 − pass-through p99, ms (median)   A: ${median(p99("A")).toFixed(0)}   B: ${median(p99("B")).toFixed(0)}   errors A ${errors("A")}, B ${errors("B")}`,
           `${kind}: pass-through req/s (median, context)  ${median(base.map((sample) => sample.requestsPerSecond)).toFixed(0)}`,
           "",

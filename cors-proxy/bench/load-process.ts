@@ -21,7 +21,16 @@ export interface LoadTarget {
 }
 
 export type LoadPlan =
-  | { kind: "throughput"; targets: LoadTarget[]; rounds: number; seconds: number; warmupSeconds: number; connections: number }
+  | {
+      kind: "throughput";
+      targets: LoadTarget[];
+      rounds: number;
+      seconds: number;
+      warmupSeconds: number;
+      connections: number;
+      /** The fake upstream's process: its CPU per request is reported too (a contender may make it work harder). */
+      upstreamPid?: number;
+    }
   | { kind: "sequential"; targets: LoadTarget[]; rounds: number; requests: number; warmup: number };
 
 /** One autocannon block. */
@@ -35,6 +44,9 @@ export interface ThroughputSample {
   non2xx: number;
   /** CPU time (user + system) the serving process spent per answered request, in µs; NaN when unknown. */
   cpuUsPerRequest: number;
+  /** The same for the fake upstream (NaN without `upstreamPid`) and for this load generator. */
+  upstreamCpuUsPerRequest: number;
+  loadCpuUsPerRequest: number;
 }
 
 /** One sequential block: latencies in µs, sorted. */
@@ -77,8 +89,13 @@ async function throughput(plan: Extract<LoadPlan, { kind: "throughput" }>): Prom
   for (let round = 0; round < plan.rounds; round++) {
     for (const target of rotate(plan.targets, round)) {
       const cpuBefore = cpuMicros(target.pid);
+      const upstreamBefore = cpuMicros(plan.upstreamPid);
+      const loadBefore = process.cpuUsage();
       const result = await cannon(target, plan.seconds, plan.connections);
       const cpuAfter = cpuMicros(target.pid);
+      const upstreamAfter = cpuMicros(plan.upstreamPid);
+      const load = process.cpuUsage(loadBefore);
+      const answered = Math.max(1, result["2xx"]);
       samples.push({
         target: target.name,
         round,
@@ -87,7 +104,9 @@ async function throughput(plan: Extract<LoadPlan, { kind: "throughput" }>): Prom
         p99Ms: result.latency.p99,
         errors: result.errors + result.timeouts,
         non2xx: result.non2xx,
-        cpuUsPerRequest: (cpuAfter - cpuBefore) / Math.max(1, result["2xx"]),
+        cpuUsPerRequest: (cpuAfter - cpuBefore) / answered,
+        upstreamCpuUsPerRequest: (upstreamAfter - upstreamBefore) / answered,
+        loadCpuUsPerRequest: (load.user + load.system) / answered,
       });
     }
   }

@@ -113,6 +113,10 @@ function throughputRows(kind: Kind, samples: ThroughputSample[], connections: nu
   const cpu = (name: string) => median(of(name).map((sample) => sample.cpuUsPerRequest));
   if (!Number.isNaN(cpu("pass-through"))) {
     rows.push({ section, name: `CPU µs per request, pass-through / mesh / relay (medians; context, less noisy than rates)`, value: ["pass-through", "mesh", "relay"].map((name) => cpu(name).toFixed(0)).join(" / ") });
+    // The other two processes share the machine's cores with the contender: what they spend per request is the part
+    // of each request's CPU that no proxy can save (a proxy that does less leaves them more of the cores).
+    const others = (name: string) => `${median(of(name).map((sample) => sample.upstreamCpuUsPerRequest)).toFixed(0)} + ${median(of(name).map((sample) => sample.loadCpuUsPerRequest)).toFixed(0)}`;
+    rows.push({ section, name: `CPU µs per request of the fake upstream + the load generator, while loading pass-through / mesh / relay (medians; context)`, value: ["pass-through", "mesh", "relay"].map(others).join(" / ") });
   }
   const baseFailures = base.reduce((sum, sample) => sum + sample.errors + sample.non2xx, 0);
   rows.push({ section, name: `pass-through ${kind} req/s, p50 ms, p99 ms, errors (medians; context)`, value: `${median(base.map((sample) => sample.requestsPerSecond)).toFixed(0)}, ${median(base.map((sample) => sample.p50Ms)).toFixed(0)}, ${median(base.map((sample) => sample.p99Ms)).toFixed(0)}, ${baseFailures}` });
@@ -164,7 +168,7 @@ export async function proxyThroughput(options: ThroughputOptions = {}): Promise<
     for (const kind of ["json", "sse"] as Kind[]) {
       const target = (name: Party): LoadTarget => ({ name, url: started.bases[name], body: BODIES[kind], headers: HEADERS, ...(started.pids[name] ? { pid: started.pids[name] } : {}) });
       for (const name of CONTENDERS) await verify(target(name), kind);
-      const plan: LoadPlan = { kind: "throughput", targets: CONTENDERS.map(target), rounds: options.rounds ?? 4, seconds: options.seconds ?? 5, warmupSeconds: 2, connections };
+      const plan: LoadPlan = { kind: "throughput", targets: CONTENDERS.map(target), rounds: options.rounds ?? 4, seconds: options.seconds ?? 5, warmupSeconds: 2, connections, upstreamPid: upstream.process.pid };
       rows.push(...throughputRows(kind, await runJsonChild<ThroughputSample[]>("cors-proxy/bench/load-process.ts", [JSON.stringify(plan)]), connections));
       const sequential: LoadPlan = { kind: "sequential", targets: (["direct", ...CONTENDERS] as const).map(target), rounds: options.sequentialRounds ?? 5, requests: options.sequentialRequests ?? 300, warmup: 200 };
       rows.push(...sequentialRows(kind, await runJsonChild<SequentialSample[]>("cors-proxy/bench/load-process.ts", [JSON.stringify(sequential)])));
