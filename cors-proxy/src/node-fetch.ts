@@ -640,7 +640,8 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
       let raw: RawHeaders = [];
       let responseInit = { status: 0, statusText: "" };
       let bodyDecoded = false;
-      const head = (): ResponseHead => ({ ...responseInit, headers: receivedHeaders(raw, bodyDecoded), url: url.href, redirected: redirects > 0 });
+      // Each property written out: on Node 20 a spread followed by keys its source lacks costs about 0.5 µs per key.
+      const head = (): ResponseHead => ({ status: responseInit.status, statusText: responseInit.statusText, headers: receivedHeaders(raw, bodyDecoded), url: url.href, redirected: redirects > 0 });
       // What the body's bytes go to: nowhere (a redirect, a null body, a request given up), a list read whole, or a stream.
       let ignoreBody = false;
       let parts: Buffer[] | undefined;
