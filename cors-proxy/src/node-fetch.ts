@@ -19,6 +19,9 @@ import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { Agent, type Dispatcher } from "undici";
 import { nodeBodyStream } from "./node-body.js";
 import { UpstreamBody } from "./upstream-body.js";
+import { DirectBody, type NodeBodyReader } from "./direct-body.js";
+
+export type { NodeBodyReader } from "./direct-body.js";
 
 /** Options of `createNodeFetch`. */
 export interface NodeFetchOptions {
@@ -347,13 +350,6 @@ export const BODY_READER = Symbol.for("modelmesh.body-reader");
  */
 export const RELEASES_SIGNAL = Symbol.for("modelmesh.fetch-releases-signal");
 
-/** What a body reader gives: `ReadableStreamDefaultReader`'s reading part. */
-export interface NodeBodyReader {
-  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
-  cancel(reason?: unknown): Promise<void>;
-  releaseLock(): void;
-}
-
 /**
  * A pull reader straight over a Node stream: each `read()` takes the next chunk as it arrived (the source is paused
  * while nobody waits, so an unread body is not buffered in memory), `cancel()` destroys the source (closing the
@@ -428,12 +424,13 @@ export function nodeBodyReader(source: Readable, abortReason: () => unknown): No
  * ways is refused as `fetch` refuses a second read: once one side has the body, the other gets nothing.
  */
 class StreamedResponse extends ReceivedResponse {
-  #source: Readable;
+  /** A Node stream (a decoded body, or one past the buffer limit), or the handler's bytes as they come. */
+  #source: Readable | DirectBody;
   #signal: AbortSignal | undefined;
   #taken = false;
   #full: Response | undefined;
 
-  constructor(source: Readable, signal: AbortSignal | undefined, head: ResponseHead) {
+  constructor(source: Readable | DirectBody, signal: AbortSignal | undefined, head: ResponseHead) {
     super(head);
     this.#source = source;
     this.#signal = signal;
@@ -441,7 +438,10 @@ class StreamedResponse extends ReceivedResponse {
   }
 
   #whole(): Response {
-    this.#full ??= this.full(this.#taken ? null : nodeBodyStream(this.#source, () => (this.#signal?.aborted ? abortReason(this.#signal) : undefined)));
+    if (!this.#full) {
+      const source = this.#taken ? undefined : this.#source instanceof DirectBody ? this.#source.readable() : this.#source;
+      this.#full = this.full(source ? nodeBodyStream(source, () => (this.#signal?.aborted ? abortReason(this.#signal) : undefined)) : null);
+    }
     return this.#full;
   }
 
@@ -449,6 +449,7 @@ class StreamedResponse extends ReceivedResponse {
     if (this.#taken || this.#full) return undefined;
     this.#taken = true;
     const signal = this.#signal;
+    if (this.#source instanceof DirectBody) return this.#source.reader();
     return nodeBodyReader(this.#source, () => (signal?.aborted ? abortReason(signal) : undefined));
   }
 
@@ -647,6 +648,8 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
       let parts: Buffer[] | undefined;
       let total = 0;
       let stream: UpstreamBody | undefined;
+      // A plain streamed body (an event stream): no Node stream unless someone asks for one.
+      let direct: DirectBody | undefined;
       let complete = false;
       // undici's `resume` of a paused body (a body stream asks for more by calling it).
       let resumeBody = () => {};
@@ -672,6 +675,13 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
         settled = true;
         cutOnAbort(source, signal);
         resolve(new StreamedResponse(source, signal, head()) as unknown as Response);
+      };
+      const streamedDirect = (body: DirectBody) => {
+        // From here the body watches the signal, until it is over.
+        detach();
+        settled = true;
+        if (signal) body.whenSettled(onAbortOf(signal, () => body.fail(undefined, true)));
+        resolve(new StreamedResponse(body, signal, head()) as unknown as Response);
       };
       const buffered = (whole: Buffer) => {
         detach();
@@ -736,13 +746,18 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
             else readWhole(source, bufferLimit).then((read) => (read ? buffered(read) : settled || streamed(source)), fail);
           } else if (whole) parts = [];
           else {
-            stream = upstreamBody();
-            streamed(stream);
+            direct = new DirectBody(
+              () => resumeBody(),
+              (error) => cancel?.(error),
+              () => (signal?.aborted ? abortReason(signal) : undefined),
+            );
+            streamedDirect(direct);
           }
           return true;
         },
         onData(chunk) {
           if (ignoreBody) return true;
+          if (direct) return direct.push(chunk);
           if (parts) {
             parts.push(chunk);
             total += chunk.byteLength;
@@ -760,12 +775,14 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
           complete = true;
           if (ignoreBody) return;
           if (parts) buffered(parts.length === 1 ? parts[0]! : Buffer.concat(parts, total));
+          else if (direct) direct.end();
           else if (stream) {
             stream.complete = true;
             stream.push(null);
           }
         },
         onError(error) {
+          direct?.fail(error);
           if (stream && !stream.destroyed) stream.destroy(error);
           fail(error);
         },
