@@ -31,6 +31,7 @@ const MARKS: Array<{ name: string; anchor: string; after?: boolean }> = [
   { name: "answer complete", anchor: "          complete = true;\n          if (ignoreBody) return;" },
   { name: "fetch resolved", anchor: "    transfer.headersReceived(response);" },
   { name: "text read", anchor: "    const text5 = await sent.read((response) => response.text());\n    try {\n      return { data: JSON.parse(text5)" },
+  { name: "body read", anchor: "      return { data: JSON.parse(text5), headers: sent.response.headers, text: text5 };" },
   { name: "json parsed", anchor: "    const completion = this._parse(request.model, data, () => {" },
   { name: "answer parsed", anchor: "    if (completion === data && this._parseResponse === _BaseProvider.prototype._parseResponse)" },
   { name: "router done", anchor: "          const latencyMs = this.deps.now() - started;\n          this.recordSuccess(state," },
