@@ -130,8 +130,29 @@ class ReceivedHeaders {
     return values;
   }
 
+  /** Lookups answered from the raw pairs so far; past `SCANS_BEFORE_MAP` the map is built. */
+  #scans = 0;
+
+  /**
+   * The value under a lower-case name straight from the raw pairs: names of another length are skipped without being
+   * decoded, so a few lookups (a request id, the quota headers) cost no map of every header.
+   */
+  #scan(name: string): string | undefined {
+    const raw = this.#raw!;
+    if (this.#bodyDecoded && (name === "content-encoding" || name === "content-length")) return undefined;
+    let found: string | undefined;
+    for (let index = 0; index + 1 < raw.length; index += 2) {
+      const bytes = raw[index]!;
+      if (bytes.length !== name.length || !sameName(bytes, name)) continue;
+      const value = raw[index + 1]!.toString("latin1");
+      found = found === undefined ? value : `${found}, ${value}`;
+    }
+    return found;
+  }
+
   /** The value under a lower-case name, decoded (and kept decoded) on first read. */
   #value(name: string): string | undefined {
+    if (this.#raw && ++this.#scans <= SCANS_BEFORE_MAP) return this.#scan(name);
     const values = this.#map();
     const value = values.get(name);
     if (value === undefined || typeof value === "string") return value;
@@ -205,6 +226,21 @@ class ReceivedHeaders {
 // conversions and an empty header list were the larger part of each answer's headers): every method of
 // `Headers.prototype` is defined above, so none of undici's, which need its internal list, is ever reached.
 Object.setPrototypeOf(ReceivedHeaders.prototype, Headers.prototype);
+
+/** Header lookups a response answers by scanning its raw pairs before it builds a map of them all. */
+const SCANS_BEFORE_MAP = 24;
+
+/** True when the header name `received` (bytes or text, any case) is `lower`, a lower-case name of the same length. */
+function sameName(received: Buffer | string, lower: string): boolean {
+  const text = typeof received === "string";
+  for (let index = 0; index < lower.length; index++) {
+    let code = text ? received.charCodeAt(index) : received[index]!;
+    // ASCII upper case to lower case; header names are tokens (ASCII), anything else never equals a lower-case name.
+    if (code >= 65 && code <= 90) code += 32;
+    if (code !== lower.charCodeAt(index)) return false;
+  }
+  return true;
+}
 
 function latin1(value: string | Buffer): string {
   return typeof value === "string" ? value : value.toString("latin1");

@@ -16,6 +16,11 @@ const LINES: Array<[string, string]> = [
   ["X-Empty", ""],
   ["Retry-After", "7"],
   ["Content-Length", "11"],
+  // Names that begin and end the upper-case range, for the lookups that compare raw bytes.
+  ["Accept-Ranges", "bytes"],
+  ["X-ZONE", "eu"],
+  // A longer name that begins with another's.
+  ["X-Empty-Not", "no"],
 ];
 
 let server: LocalServer | undefined;
@@ -66,6 +71,23 @@ describe("createNodeFetch: response headers", () => {
     });
     expect(seen).toContain("vary=Origin, Accept");
     expect(seen.filter((line) => line.startsWith("set-cookie="))).toEqual(["set-cookie=a=1; Path=/", "set-cookie=b=2"]);
+    expect(await response.json()).toEqual({ ok: true });
+  });
+
+  it("answers get() like undici's Headers before and after it has built its map (the first lookups scan the raw lines)", async () => {
+    const response = await fetchWith((out) => {
+      out.writeHead(200, LINES.flat());
+      out.end('{"ok":true}');
+    });
+    const reference = expected(LINES);
+    const received = response.headers;
+    // Same length as "x-empty" and "retry-after" but another name; a name in another case; repeated lines joined.
+    const names = ["X-RATELIMIT-REMAINING-REQUESTS", "accept-ranges", "x-zone", "vary", "set-cookie", "x-empty", "x-emptz", "retry-after", "retry-aftes", "content-type", "missing"];
+    const answers = () => names.map((name) => [name, received.get(name)]);
+    const wanted = names.map((name) => [name, reference.get(name)]);
+    expect(answers()).toEqual(wanted);
+    // Past the lookups answered by scanning: the same answers from the map.
+    for (let round = 0; round < 3; round++) expect(answers()).toEqual(wanted);
     expect(await response.json()).toEqual({ ok: true });
   });
 
