@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { best, compare, formatComparison, median } from "./stats.js";
+
+describe("benchmark statistics: best of N per side", () => {
+  it("takes each side's best block, the highest rate or the lowest time", () => {
+    expect(best([812, 905, 877], "higher")).toBe(905);
+    expect(best([4.1, 3.9, 4.4], "lower")).toBe(3.9);
+  });
+
+  it("judges the ratio of the two bests, not of one round, and keeps the per-round ratios beside it", () => {
+    // Round 1 slowed the contender, round 2 the baseline: neither bad moment decides the judged ratio.
+    const result = compare([700, 950, 900], [1000, 800, 1100], "higher");
+    expect(result.best).toBeCloseTo(950 / 1100, 10);
+    expect(result.ratios).toEqual([0.7, 950 / 800, 900 / 1100]);
+    expect(result.median).toBeCloseTo(900 / 1100, 10);
+    expect(formatComparison(result, 2)).toBe("0.86 (rounds: median 0.82, 0.70–1.19)");
+  });
+
+  it("compares times by their lowest blocks", () => {
+    const result = compare([12, 10, 11], [9, 10, 8], "lower");
+    expect(result.best).toBe(10 / 8);
+  });
+
+  it("refuses what would judge a goal silently: no blocks, a NaN block, or rounds that do not pair up", () => {
+    expect(() => best([], "higher")).toThrow(/every block needs a finite value/);
+    expect(() => best([1, Number.NaN], "lower")).toThrow(/finite/);
+    expect(() => compare([1, 2], [1], "higher")).toThrow(/each round needs one of each/);
+    expect(() => median([])).toThrow(/no values/);
+  });
+
+  it("takes the middle of an odd list and the mean of the two middles of an even one", () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+});
