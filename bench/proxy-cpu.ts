@@ -6,7 +6,10 @@
  * keep-alive agent (send the bytes, collect the answer). Not part of `npm run bench`: a quick, low-noise judge of a
  * change to the mesh path (seconds per run, one core busy).
  *
- *   npx tsx --conditions=modelmesh-source bench/proxy-cpu.ts [json|sse] [blocks] [requests per block] [in flight]
+ *   npx tsx --conditions=modelmesh-source bench/proxy-cpu.ts [json|sse] [blocks] [requests per block] [in flight] [words]
+ *
+ * `words` makes the user's message that many words long (the fake echoes it, one SSE event per word), to tell a
+ * stream's cost per event from its cost per stream: run it with the default (a 13-event answer) and with, say, 200.
  */
 import { Agent, request as httpRequest } from "node:http";
 import { create, PrometheusObservability } from "modelmesh";
@@ -20,7 +23,9 @@ const kind = process.argv[2] === "sse" ? "sse" : "json";
 const blocks = Number(process.argv[3] ?? 6);
 const perBlock = Number(process.argv[4] ?? 3000);
 const inFlight = Number(process.argv[5] ?? 8);
-const body = Buffer.from(JSON.stringify({ model: MODEL, messages: [{ role: "user", content: "Hello there, how are you today?" }], ...(kind === "sse" ? { stream: true, stream_options: { include_usage: true } } : {}) }));
+const words = process.argv[6] === undefined ? undefined : Number(process.argv[6]);
+const content = words === undefined ? "Hello there, how are you today?" : Array.from({ length: words }, (_, index) => `word${index}`).join(" ");
+const body = Buffer.from(JSON.stringify({ model: MODEL, messages: [{ role: "user", content }], ...(kind === "sse" ? { stream: true, stream_options: { include_usage: true } } : {}) }));
 
 const upstream = await startChild("cors-proxy/bench/upstream-process.ts");
 const base = new URL(upstream.announced);
