@@ -5,6 +5,13 @@
  * few seconds. Not part of `npm run bench`: a tool for finding what the sequential rows pay for.
  *
  *   npm run build && npx tsx bench/time-marks.ts [seconds]
+ *   npm run build && npx tsx bench/time-marks.ts [seconds] sse
+ *
+ * `sse` follows short streams instead (the fake's 13-event answer, one at a time) and prints the timeline of every
+ * 700th one: each network read of the answer (its size), each `handle` of the provider (how many events it parsed
+ * together), each chunk the router yields, each piece the SSE writer gets and each batch it writes, the provider's
+ * close, the router's finish and `res.end()`, in µs from the request event. Steps that repeat per event cannot be
+ * medians of a fixed list, so a stream is shown whole.
  *
  * The marks are placed by finding exact lines of the bundle; when the source changes so that one is not found, the
  * tool stops and names it (update the anchor below), rather than measure something else. The copy is written next to
@@ -44,17 +51,23 @@ const MARKS: Array<{ name: string; anchor: string; after?: boolean }> = [
   { name: "end() returned", anchor: "    outgoing.end(response.text);", after: true },
 ];
 
-function instrument(bundle: string): string {
+/** Inserts `call(mark, index)` at each mark's line of the bundle (before it, or after it with `after`). */
+function place(bundle: string, marks: Array<{ name: string; anchor: string; after?: boolean }>, call: (index: number) => string): string[] {
   const lines = bundle.split("\n");
   // Where each mark goes, found in the bundle as built (line by line: a mark is a line of its own).
-  const places = MARKS.map((mark, index) => {
+  const places = marks.map((mark, index) => {
     const wanted = mark.anchor.split("\n");
     const starts = lines.flatMap((_, at) => (wanted.every((part, offset) => lines[at + offset]?.includes(part.trim())) ? [at] : []));
     if (starts.length !== 1) throw new Error(`time-marks: the line for "${mark.name}" is in the bundle ${starts.length} times, not once; update its anchor in bench/time-marks.ts`);
-    return { at: mark.after ? starts[0]! + wanted.length : starts[0]!, call: `__mark(${index});` };
+    return { at: mark.after ? starts[0]! + wanted.length : starts[0]!, call: call(index) };
   });
   // From the end, so earlier line numbers stay right.
-  for (const place of [...places].sort((a, b) => b.at - a.at)) lines.splice(place.at, 0, place.call);
+  for (const spot of [...places].sort((a, b) => b.at - a.at)) lines.splice(spot.at, 0, spot.call);
+  return lines;
+}
+
+function instrument(bundle: string): string {
+  const lines = place(bundle, MARKS, (index) => `__mark(${index});`);
   const text = lines.join("\n");
   const last = MARKS.length - 1;
   // Each request records its marks; the last mark closes it and files the differences.
@@ -77,11 +90,45 @@ setInterval(() => {
   return prelude + text;
 }
 
+/** The timeline of a short stream: where each event is read, parsed, handed on and written (`expression` is logged too). */
+const TIMELINE: Array<{ name: string; anchor: string; after?: boolean; expression?: string }> = [
+  { name: "request", anchor: MARKS[0]!.anchor },
+  { name: "headers", anchor: "          raw = rawHeaders;\n          resumeBody = resume;" },
+  { name: "read", anchor: "          if (ignoreBody) return true;\n          if (direct) return direct.push(chunk);", expression: "chunk.length" },
+  { name: "complete", anchor: "          complete = true;\n          if (ignoreBody) return;" },
+  { name: "handle", anchor: "    const handle = (events) => {", after: true, expression: "events.length" },
+  { name: "yield", anchor: "            yield this.deps.middleware.length > 0 ? this.applyChunkMiddleware(shaped, opened.context ??= this.middlewareContext(route2, state, attempt)) : shaped;" },
+  { name: "piece", anchor: "    for (let piece = await source.next(); piece !== void 0; piece = await source.next()) {", after: true, expression: "piece.length" },
+  { name: "write", anchor: "    const text5 = batch;\n    batch = \"\";\n    outgoing.write(text5);" },
+  { name: "closing", anchor: "        closed = true;\n        await sse.close(true);\n        transfer.finish();" },
+  { name: "finish", anchor: "        this.finish(route2, state, this.attemptUsage(usage, request, attemptText), true);\n        return;" },
+  { name: "end", anchor: "    outgoing.end(rest);" },
+];
+
+function instrumentTimeline(bundle: string): string {
+  const lines = place(bundle, TIMELINE, (index) => `__log(${index}${TIMELINE[index]!.expression ? `, ${TIMELINE[index]!.expression}` : ""});`);
+  // Each stream's entries from its request event to its end(); every 700th stream is printed.
+  const prelude = `
+const __names = ${JSON.stringify(TIMELINE.map((mark) => mark.name))};
+let __entries = [];
+let __streams = 0;
+globalThis.__log = (index, size) => {
+  if (index === 0) __entries = [];
+  __entries.push([index, performance.now(), size]);
+  if (index !== ${TIMELINE.length - 1} || ++__streams % 700 !== 0) return;
+  const start = __entries[0][1];
+  process.stdout.write("TIMELINE " + __entries.map(([at, time, extra]) => __names[at] + (extra === undefined ? "" : "(" + extra + ")") + "@" + ((time - start) * 1000).toFixed(0)).join(" ") + "\\n");
+};
+`;
+  return prelude + lines.join("\n");
+}
+
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 15);
+  const streams = process.argv[3] === "sse";
   const built = join(REPOSITORY, "cors-proxy/dist/cli.js");
   const copy = join(REPOSITORY, "cors-proxy/dist/cli-marks.js");
-  writeFileSync(copy, instrument(readFileSync(built, "utf8")));
+  writeFileSync(copy, (streams ? instrumentTimeline : instrument)(readFileSync(built, "utf8")));
   const directory = mkdtempSync(join(tmpdir(), "modelmesh-marks-"));
   const runner = join(directory, "run.mjs");
   writeFileSync(runner, `import(${JSON.stringify(copy)}).then((cli) => cli.main());\n`);
@@ -92,9 +139,9 @@ async function main(): Promise<void> {
   const proxy = await startChild(runner, ["--config", config, "--port", "0"], { ready: /listening on (http:\/\/\S+)/ });
   const lines: string[] = [];
   proxy.process.stdout!.on("data", (part: Buffer) => {
-    for (const line of part.toString().split("\n")) if (line.startsWith("MARKS ")) lines.push(line);
+    for (const line of part.toString().split("\n")) if (line.startsWith("MARKS ") || line.startsWith("TIMELINE ")) lines.push(line);
   });
-  const body = JSON.stringify({ model, messages: [{ role: "user", content: "Hello there, how are you today?" }] });
+  const body = JSON.stringify({ model, messages: [{ role: "user", content: "Hello there, how are you today?" }], ...(streams ? { stream: true, stream_options: { include_usage: true } } : {}) });
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const url = `${proxy.announced}/v1/chat/completions`;
   const one = () =>
@@ -116,6 +163,11 @@ async function main(): Promise<void> {
     rmSync(directory, { recursive: true, force: true });
   }
   if (lines.length === 0) throw new Error("time-marks: no request went through every mark");
+  if (streams) {
+    process.stdout.write(`every 700th stream, one at a time (${seconds} s), µs from the request event; (n) is a read's bytes, the events a handle parsed, a piece's characters:\n`);
+    for (const line of lines) process.stdout.write(`  ${line.slice("TIMELINE ".length)}\n`);
+    return;
+  }
   process.stdout.write(`medians in µs of each step, one request at a time (${seconds} s; a line per 3 s block, the first one warms up):\n`);
   for (const line of lines) {
     const [, values, count] = line.split(" ");
