@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
 import { DirectBody } from "../src/direct-body.js";
 
@@ -305,5 +306,64 @@ describe("DirectBody read as a Node stream", () => {
     expect(connection.resumes).toBeGreaterThan(0);
     direct.end();
     expect((await all).length).toBe(16 * 1024);
+  });
+});
+
+describe("DirectBody under any interleaving of network chunks and reads", () => {
+  it("gives every byte once and in order, pauses only past 16 KiB held, and resumes only a paused connection when a read waits", async () => {
+    // A schedule: push a chunk of n bytes, or start a read (awaited before the next step when something is held).
+    const step = fc.oneof(fc.record({ push: fc.integer({ min: 1, max: 9000 }) }), fc.constant({ read: true as const }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
+        const { direct, connection } = body();
+        const reader = direct.reader()!;
+        let sent = Buffer.alloc(0);
+        let received = Buffer.alloc(0);
+        let held = 0;
+        let paused = false;
+        let waiting: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+        const take = (result: ReadableStreamReadResult<Uint8Array>) => {
+          if (!result.done) received = Buffer.concat([received, Buffer.from(result.value)]);
+        };
+        let counter = 0;
+        for (const next of steps) {
+          if ("push" in next) {
+            const chunk = Buffer.alloc(next.push, 97 + (counter++ % 26));
+            sent = Buffer.concat([sent, chunk]);
+            const accepted = direct.push(chunk);
+            if (waiting) {
+              // A read was waiting: the chunk went straight to it, nothing is held.
+              expect(accepted).toBe(true);
+              take(await waiting);
+              waiting = undefined;
+            } else {
+              held += chunk.byteLength;
+              expect(accepted).toBe(held < 16 * 1024);
+              if (!accepted) paused = true;
+            }
+          } else if (!waiting) {
+            const resumesBefore = connection.resumes;
+            const read = reader.read();
+            if (held > 0) {
+              // Everything held comes in this one read; the connection is not resumed for it.
+              take(await read);
+              held = 0;
+              expect(connection.resumes).toBe(resumesBefore);
+            } else {
+              waiting = read;
+              expect(connection.resumes).toBe(resumesBefore + (paused ? 1 : 0));
+              paused = false;
+            }
+          }
+        }
+        const end = waiting ?? reader.read();
+        direct.end();
+        take(await end);
+        for (let rest = await reader.read(); !rest.done; rest = await reader.read()) take(rest);
+        expect(received.equals(sent)).toBe(true);
+        expect(connection.cuts).toEqual([]);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
