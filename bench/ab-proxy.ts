@@ -19,6 +19,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { runJsonChild, startChild, type Child } from "../cors-proxy/bench/children.js";
 import type { LoadPlan, LoadTarget, ThroughputSample } from "../cors-proxy/bench/load-process.js";
+import { median } from "../cors-proxy/bench/stats.js";
 
 const MODEL = "gpt-4o-mini";
 const MESSAGES = [{ role: "user", content: "Hello there, how are you today?" }];
@@ -26,12 +27,6 @@ const BODIES = {
   json: JSON.stringify({ model: MODEL, messages: MESSAGES }),
   sse: JSON.stringify({ model: MODEL, messages: MESSAGES, stream: true, stream_options: { include_usage: true } }),
 };
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-
 async function main(): Promise<void> {
   const treeA = resolve(process.argv[2] ?? "");
   const kinds = process.argv[3] === "json" ? ["json"] : process.argv[3] === "sse" ? ["sse"] : ["json", "sse"];

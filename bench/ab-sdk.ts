@@ -13,6 +13,7 @@
 import { join, resolve } from "node:path";
 import { loadavg } from "node:os";
 import * as treeB from "modelmesh";
+import { median } from "../cors-proxy/bench/stats.js";
 
 type Sdk = typeof treeB;
 
@@ -52,12 +53,6 @@ function client(sdk: Sdk) {
     fetch: memoryFetch,
   });
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 async function main(): Promise<void> {
   const treeA = (await import(join(resolve(process.argv[2] ?? ""), "sdk/src/index.ts"))) as Sdk;

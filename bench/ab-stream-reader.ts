@@ -11,12 +11,7 @@ import { performance } from "node:perf_hooks";
 import { OpenAICompatibleProvider } from "modelmesh";
 import { createNodeFetch } from "../cors-proxy/src/node-fetch.js";
 import { startChild } from "../cors-proxy/bench/children.js";
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
+import { median } from "../cors-proxy/bench/stats.js";
 
 const rounds = Number(process.argv[2] ?? 8);
 const perBlock = Number(process.argv[3] ?? 20);

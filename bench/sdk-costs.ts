@@ -3,6 +3,7 @@
  * request, measured in a process of its own (`bench/sdk-costs-process.ts`, with `--expose-gc`).
  */
 import { runJsonChild } from "../cors-proxy/bench/children.js";
+import { median } from "../cors-proxy/bench/stats.js";
 import type { BenchRow } from "./bundle-size.js";
 
 /** Goals: routing ≤ 50 µs of CPU per request over the floor; heap growth from 10k to 100k requests under 1 MiB; far fewer than one storage write per request. */
@@ -15,12 +16,6 @@ interface Result {
   saves: number;
   elapsedMs: number;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 /**
  * Runs the child and turns its numbers into rows.
