@@ -9,7 +9,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { OpenAICompatibleProvider } from "modelmesh";
-import { createNodeFetch } from "../cors-proxy/src/node-fetch.js";
+import { createNodeFetch } from "modelmesh/node-fetch";
 import { startChild } from "../cors-proxy/bench/children.js";
 import { median } from "../cors-proxy/bench/stats.js";
 

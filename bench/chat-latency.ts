@@ -2,6 +2,7 @@ import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { performance } from "node:perf_hooks";
 import OpenAI from "openai";
 import { create } from "modelmesh";
+import { createNodeFetch, type NodeFetch } from "modelmesh/node-fetch";
 import type { MeshClient } from "modelmesh";
 import { startFakeOpenAI } from "../sdk/test/fakes/openai.js";
 import { startChild, type Child } from "../cors-proxy/bench/children.js";
@@ -42,8 +43,13 @@ const CONNECTED_CHANNEL = "undici:client:connected";
 // and a timer, as every client with a timeout needs), sending the headers ModelMesh sends. It shows how much of
 // ModelMesh's distance to the bare fetch any timeout-capable client pays (undici follows a signal with a controller, a
 // listener and a finalizer registration per request).
-type Contender = "fetch" | "fetchTimeout" | "openai" | "modelmesh";
-const CONTENDERS: Contender[] = ["fetch", "fetchTimeout", "openai", "modelmesh"];
+//
+// "transport" is context too: the same bare POST + JSON over modelmesh/node-fetch (undici's dispatcher), the
+// transport ModelMesh's providers use in Node when no fetch is given. The goals compare ModelMesh with what an app
+// would write without it (a bare global fetch, the official client); this row shows what routing costs on top of
+// its own transport, so a fast transport cannot hide a slow router.
+type Contender = "fetch" | "fetchTimeout" | "transport" | "openai" | "modelmesh";
+const CONTENDERS: Contender[] = ["fetch", "fetchTimeout", "transport", "openai", "modelmesh"];
 const TIMEOUT_MS = 60_000;
 
 interface Runners {
@@ -75,17 +81,18 @@ export async function chatLatency(options: ChatLatencyOptions = {}): Promise<Ben
   let mesh: MeshClient | undefined;
   let checkMesh: MeshClient | undefined;
   // A contender that lost keep-alive would pay for TCP set-up on every request: count connections to be sure.
-  const connections: Record<Contender, number> = { fetch: 0, fetchTimeout: 0, openai: 0, modelmesh: 0 };
+  const connections: Record<Contender, number> = { fetch: 0, fetchTimeout: 0, transport: 0, openai: 0, modelmesh: 0 };
   let current: Contender = "fetch";
+  const transport = createNodeFetch();
   const onConnected = () => {
     connections[current] += 1;
   };
   try {
     checkMesh = await meshOn(fake.url);
-    await checkAnswers(makeRunners(fake.url, new OpenAI({ apiKey: API_KEY, baseURL: fake.url, maxRetries: 0 }), checkMesh), fake);
+    await checkAnswers(makeRunners(fake.url, new OpenAI({ apiKey: API_KEY, baseURL: fake.url, maxRetries: 0 }), checkMesh, transport), fake);
     upstream = await startChild("cors-proxy/bench/upstream-process.ts");
     mesh = await meshOn(upstream.announced);
-    const runners = makeRunners(upstream.announced, new OpenAI({ apiKey: API_KEY, baseURL: upstream.announced, maxRetries: 0 }), mesh);
+    const runners = makeRunners(upstream.announced, new OpenAI({ apiKey: API_KEY, baseURL: upstream.announced, maxRetries: 0 }), mesh, transport);
 
     for (const contender of CONTENDERS) {
       for (let index = 0; index < warmup; index += 1) await runners.chat[contender]();
@@ -132,7 +139,7 @@ export async function chatLatency(options: ChatLatencyOptions = {}): Promise<Ben
     const throughput = emptySamples();
     // A failed request (on a very loaded machine the official client's connection errors have ended the whole run)
     // is counted and printed, not thrown: the rate counts only the requests that succeeded.
-    const failures: Record<Contender, number> = { fetch: 0, fetchTimeout: 0, openai: 0, modelmesh: 0 };
+    const failures: Record<Contender, number> = { fetch: 0, fetchTimeout: 0, transport: 0, openai: 0, modelmesh: 0 };
     for (let round = 0; round < Math.max(5, Math.ceil(rounds / 2)); round += 1) {
       for (const contender of rotate(CONTENDERS, round)) {
         current = contender;
@@ -164,21 +171,23 @@ export async function chatLatency(options: ChatLatencyOptions = {}): Promise<Ben
       },
       {
         section: "context (the only absolute times printed)",
-        name: "new connections while measuring: fetch / fetch + timeout / openai / modelmesh",
-        value: `${connections.fetch} / ${connections.fetchTimeout} / ${connections.openai} / ${connections.modelmesh}`,
+        name: "new connections while measuring: fetch / fetch + timeout / transport / openai / modelmesh",
+        value: `${connections.fetch} / ${connections.fetchTimeout} / ${connections.transport} / ${connections.openai} / ${connections.modelmesh}`,
       },
       { section: throughputSection, name: `openai / fetch throughput (best of ${throughput.fetch.length} per side; rounds: median, range)`, value: rates("openai", "fetch") },
       { section: throughputSection, name: `modelmesh / fetch throughput (best of ${throughput.fetch.length} per side; rounds: median, range)`, value: rates("modelmesh", "fetch") },
       { section: throughputSection, name: `modelmesh / openai throughput (best of ${throughput.fetch.length} per side; rounds: median, range)`, value: rates("modelmesh", "openai") },
       { section: throughputSection, name: `fetch + timeout / fetch throughput (best of ${throughput.fetch.length} per side; rounds: median, range; context)`, value: rates("fetchTimeout", "fetch") },
       { section: throughputSection, name: `modelmesh / fetch + timeout throughput (best of ${throughput.fetch.length} per side; rounds: median, range; context)`, value: rates("modelmesh", "fetchTimeout") },
+      { section: throughputSection, name: `transport / fetch throughput (best of ${throughput.fetch.length} per side; rounds: median, range; context)`, value: rates("transport", "fetch") },
+      { section: throughputSection, name: `modelmesh / transport throughput (best of ${throughput.fetch.length} per side; rounds: median, range; context)`, value: rates("modelmesh", "transport") },
       { section: throughputSection, name: "baseline (fetch) requests/s (context)", value: median(throughput.fetch).toFixed(0) },
       {
         section: throughputSection,
-        name: "failed requests, fetch / fetch + timeout / openai / modelmesh",
-        value: `${failures.fetch} / ${failures.fetchTimeout} / ${failures.openai} / ${failures.modelmesh}`,
-        goal: "0 / 0 / 0 / 0",
-        pass: failures.fetch + failures.fetchTimeout + failures.openai + failures.modelmesh === 0,
+        name: "failed requests, fetch / fetch + timeout / transport / openai / modelmesh",
+        value: `${failures.fetch} / ${failures.fetchTimeout} / ${failures.transport} / ${failures.openai} / ${failures.modelmesh}`,
+        goal: "0 / 0 / 0 / 0 / 0",
+        pass: failures.fetch + failures.fetchTimeout + failures.transport + failures.openai + failures.modelmesh === 0,
       },
       ...goalRows(roundMedians, throughput),
     ];
@@ -186,6 +195,7 @@ export async function chatLatency(options: ChatLatencyOptions = {}): Promise<Ben
     unsubscribe(CONNECTED_CHANNEL, onConnected);
     await mesh?.close();
     await checkMesh?.close();
+    transport.close();
     await upstream?.stop();
     await fake.close();
   }
@@ -204,7 +214,7 @@ async function meshOn(url: string): Promise<MeshClient> {
 }
 
 
-function makeRunners(url: string, openai: OpenAI, mesh: MeshClient): Runners {
+function makeRunners(url: string, openai: OpenAI, mesh: MeshClient, transport: NodeFetch): Runners {
   const endpoint = `${url}/chat/completions`;
   const headers = { "content-type": "application/json", authorization: `Bearer ${API_KEY}` };
   // What ModelMesh's OpenAI-compatible provider sends (names as it writes them).
@@ -230,6 +240,11 @@ function makeRunners(url: string, openai: OpenAI, mesh: MeshClient): Runners {
         } finally {
           clearTimeout(timer);
         }
+      },
+      transport: async () => {
+        const response = await transport(endpoint, { method: "POST", headers, body: chatBody });
+        if (!response.ok) throw new Error(`transport baseline got HTTP ${response.status}`);
+        await response.json();
       },
       openai: async () => {
         await openai.chat.completions.create({ model: MODEL, messages: MESSAGES });
@@ -264,6 +279,16 @@ function makeRunners(url: string, openai: OpenAI, mesh: MeshClient): Runners {
         } finally {
           clearTimeout(timer);
         }
+      },
+      transport: async () => {
+        const start = performance.now();
+        const response = await transport(endpoint, { method: "POST", headers, body: streamBody });
+        if (!response.ok || !response.body) throw new Error(`transport baseline got HTTP ${response.status}`);
+        let first = 0;
+        await readServerSentEvents(response.body, () => {
+          if (first === 0) first = performance.now() - start;
+        });
+        return [first, performance.now() - start];
       },
       openai: async () => {
         const start = performance.now();
@@ -344,6 +369,7 @@ function comparisonRows(section: string, samples: Record<Contender, number[]>): 
   return [
     { section, name: "fetch (baseline) median / p95", value: pair("fetch") },
     { section, name: "fetch + timeout median / p95 (context)", value: pair("fetchTimeout") },
+    { section, name: "transport median / p95 (context)", value: pair("transport") },
     { section, name: "openai median / p95", value: pair("openai") },
     { section, name: "modelmesh median / p95", value: pair("modelmesh") },
     {
@@ -404,7 +430,7 @@ function goalRows(roundMedians: Record<Contender, number[]>, throughput: Record<
 }
 
 function emptySamples(): Record<Contender, number[]> {
-  return { fetch: [], fetchTimeout: [], openai: [], modelmesh: [] };
+  return { fetch: [], fetchTimeout: [], transport: [], openai: [], modelmesh: [] };
 }
 
 function rotate<Item>(items: Item[], by: number): Item[] {

@@ -15,7 +15,7 @@ import { Agent, request as httpRequest } from "node:http";
 import { create, PrometheusObservability } from "modelmesh";
 import { startChild } from "../cors-proxy/bench/children.js";
 import { createProxy } from "../cors-proxy/src/handler.js";
-import { createNodeFetch } from "../cors-proxy/src/node-fetch.js";
+import { createNodeFetch } from "modelmesh/node-fetch";
 import { BufferedRequest, JsonReply, SourceReply } from "../cors-proxy/src/responses.js";
 
 const MODEL = "gpt-4o-mini";

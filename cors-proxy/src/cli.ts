@@ -10,7 +10,7 @@ import { registerNodeConnectors } from "modelmesh/node";
 import { mergeSettings, readEnvironment, readProxySection, type ProxySettings, type ProxySettingsLayer } from "./config.js";
 import { requireTokenBeyondLoopback } from "./auth.js";
 import { startProxyServer, type ProxyServer } from "./node-adapter.js";
-import { createNodeFetch } from "./node-fetch.js";
+import { createNodeFetch } from "modelmesh/node-fetch";
 
 export const USAGE = `Usage: modelmesh-proxy [--config modelmesh.yaml] [--host 127.0.0.1] [--port 8787] [--token TOKEN ...]
 

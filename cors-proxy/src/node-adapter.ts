@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import { createProxy, type Proxy, type ProxyOptions } from "./handler.js";
-import { takeNodeBody } from "./node-body.js";
+import { takeNodeBody } from "modelmesh/node-fetch";
 import { createNodeTransport } from "./node-transport.js";
 import { BufferedRequest, JsonReply, NodeBodyReply, SourceReply, takeBodySource, type BodySource, type ProxyRequest, type Reply } from "./responses.js";
 

@@ -9,8 +9,7 @@ import { lookup as dnsLookup } from "node:dns";
 import type { LookupFunction } from "node:net";
 import { Agent, type Dispatcher } from "undici";
 import { isPrivateAddress } from "./addresses.js";
-import { nodeBodyStream } from "./node-body.js";
-import { UpstreamBody } from "./upstream-body.js";
+import { nodeBodyStream, UpstreamBody } from "modelmesh/node-fetch";
 import { BlockedAddressError, type RelayRequest, type RelayTransport } from "./relay.js";
 import { DIRECT_EXCHANGE, type DirectExchange, type DirectRequest, type DirectUpstream } from "./relay-direct.js";
 

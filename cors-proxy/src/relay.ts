@@ -5,7 +5,7 @@
 import { ConfigError } from "modelmesh";
 import { errorResponse, payloadTooLarge, type ErrorReply } from "./errors.js";
 import { isIpLiteral, isPrivateHost, isPublicAddress, matchesHost, matchesHostAnyPort, normalizeHostname, parseHostPattern, type HostPattern } from "./addresses.js";
-import { guardIdle } from "./node-body.js";
+import { guardIdle } from "./idle-guard.js";
 import { DIRECT_EXCHANGE, type DirectExchange, type DirectRequest, type DirectTransport, type DirectUpstream } from "./relay-direct.js";
 import { BufferedRequest, knownRequestBody, NodeBodyReply, ReplyHeaders, type Reply } from "./responses.js";
 

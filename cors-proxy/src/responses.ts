@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { nodeBodyStream } from "./node-body.js";
+import { nodeBodyStream } from "modelmesh/node-fetch";
 
 /** Headers of a `JsonReply`: the few `Headers` methods the proxy uses, names lower-cased as `Headers` does. */
 export class ReplyHeaders {

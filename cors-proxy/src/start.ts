@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CallbackObservability, ConfigError, create, isModelMeshErrorOf, PrometheusObservability, type MeshClient, type MeshEvent } from "modelmesh";
 import { describeRunning, loadInvocation, serve, stopOnSignals, withSink } from "./cli.js";
-import { createNodeFetch } from "./node-fetch.js";
+import { createNodeFetch } from "modelmesh/node-fetch";
 import { startOfflineProviders, type OfflineProviders } from "../../sdk/test/fakes/demo-providers.js";
 
 const REPOSITORY = fileURLToPath(new URL("../../", import.meta.url));

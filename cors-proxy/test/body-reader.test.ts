@@ -3,7 +3,7 @@ import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { OpenAICompatibleProvider } from "modelmesh";
 import { startLocalServer, type LocalServer } from "../../sdk/test/fakes/http.js";
-import { BODY_READER, createNodeFetch, nodeBodyReader, type NodeFetch } from "../src/node-fetch.js";
+import { BODY_READER, createNodeFetch, nodeBodyReader, type NodeFetch } from "modelmesh/node-fetch";
 
 // The proxy's fetch offers streamed bodies to the SDK's providers as a plain reader over the socket (no web
 // streams). The provider must make exactly the same chunks, errors and connection closes of it as it makes of

@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from "vitest";
 import { create } from "modelmesh";
 import { startProxyServer, type ProxyServer } from "../src/node-adapter.js";
-import { createNodeFetch } from "../src/node-fetch.js";
+import { createNodeFetch } from "modelmesh/node-fetch";
 import { TOKEN, startMeshFakes } from "./support.js";
 
 let cleanup: Array<() => Promise<unknown>> = [];

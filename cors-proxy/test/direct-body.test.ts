@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { DirectBody } from "../src/direct-body.js";
+import { DirectBody } from "../../sdk/src/node-fetch/direct-body.js";
 
 /** A DirectBody with its connection's calls recorded: `resumes` counts resume(), `cuts` holds cut()'s errors. */
 function body(abortReason: () => unknown = () => undefined) {

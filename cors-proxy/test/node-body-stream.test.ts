@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { nodeBodyStream, takeNodeBody } from "../src/node-body.js";
+import { nodeBodyStream, takeNodeBody } from "modelmesh/node-fetch";
 
 // A Node stream behind a web stream: the bytes, the back-pressure the reader puts on the source, how a cut source
 // errors the stream, and when the adapter may take the Node stream back to pipe it itself.

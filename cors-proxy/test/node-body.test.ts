@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { PassThrough, type Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { nodeBodyStream } from "../src/node-body.js";
+import { nodeBodyStream } from "modelmesh/node-fetch";
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 

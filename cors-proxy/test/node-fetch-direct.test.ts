@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { BODY_READER, type NodeBodyReader } from "../src/node-fetch.js";
+import { BODY_READER, type NodeBodyReader } from "modelmesh/node-fetch";
 import { recordingFetchPerTest } from "./support/recording-server.js";
 
 // A streamed answer that is not compressed reaches its reader without a Node stream (`DirectBody`); one that is

@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { startLocalServer, type LocalServer } from "../../sdk/test/fakes/http.js";
-import { createNodeFetch, type NodeFetch } from "../src/node-fetch.js";
+import { createNodeFetch, type NodeFetch } from "modelmesh/node-fetch";
 
 // The node fetch reads response headers from the IncomingMessage instead of appending them to undici's Headers:
 // every read must still answer exactly what undici's Headers answers for the same header lines.

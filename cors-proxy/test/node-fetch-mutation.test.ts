@@ -2,7 +2,7 @@ import { getEventListeners } from "node:events";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { PassThrough } from "node:stream";
-import { BODY_READER, nodeBodyReader, type NodeBodyReader, type NodeFetch } from "../src/node-fetch.js";
+import { BODY_READER, nodeBodyReader, type NodeBodyReader, type NodeFetch } from "modelmesh/node-fetch";
 import { recordingFetchPerTest } from "./support/recording-server.js";
 
 // Tests for mutants of src/node-fetch.ts that node-fetch.test.ts, node-fetch-headers.test.ts and body-reader.test.ts

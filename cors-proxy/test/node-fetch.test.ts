@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { Agent, type Dispatcher } from "undici";
-import { BODY_READER } from "../src/node-fetch.js";
+import { BODY_READER } from "modelmesh/node-fetch";
 import { describe, expect, it, vi } from "vitest";
 import { recordingFetchPerTest } from "./support/recording-server.js";
 

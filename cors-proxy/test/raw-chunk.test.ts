@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { create, type MeshClient } from "modelmesh";
 import { startLocalServer, type LocalServer } from "../../sdk/test/fakes/http.js";
 import { startProxyServer, type ProxyServer } from "../src/node-adapter.js";
-import { createNodeFetch } from "../src/node-fetch.js";
+import { createNodeFetch } from "modelmesh/node-fetch";
 import { TOKEN } from "./support.js";
 
 // The proxy writes a streamed chunk the mesh passed on unchanged as the service's own text. The SDK keeps that text

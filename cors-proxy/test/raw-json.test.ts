@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { create, Middleware, OpenAICompatibleProvider, type MeshClient } from "modelmesh";
 import { startProxyServer, type ProxyServer } from "../src/node-adapter.js";
-import { createNodeFetch } from "../src/node-fetch.js";
+import { createNodeFetch } from "modelmesh/node-fetch";
 import { startMeshFakes, TOKEN } from "./support.js";
 
 // A completion the mesh passes on unchanged goes out as the service's own JSON text (not parsed and serialised

@@ -4,7 +4,7 @@
  */
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { guardIdle } from "../src/node-body.js";
+import { guardIdle } from "../src/idle-guard.js";
 import { Relay, type RelayTransport } from "../src/relay.js";
 import { DIRECT_EXCHANGE } from "../src/relay-direct.js";
 import { BufferedRequest, NodeBodyReply, ReplyHeaders, toResponse } from "../src/responses.js";

@@ -3,7 +3,7 @@ import { create, type MeshClient } from "modelmesh";
 import { startFakeCohere } from "../../sdk/test/fakes/cohere.js";
 import type { FakeControls } from "../../sdk/test/fakes/fake-kit.js";
 import { startFakeRetrieval } from "../../sdk/test/fakes/retrieval-services.js";
-import { createNodeFetch } from "../src/node-fetch.js";
+import { createNodeFetch } from "modelmesh/node-fetch";
 import { startProxyServer, type ProxyServer } from "../src/index.js";
 
 const TOKEN = "proxy-token-retrieval";

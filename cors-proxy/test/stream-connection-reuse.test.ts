@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { create, type MeshClient } from "modelmesh";
 import { startFakeOpenAI, type FakeOpenAI } from "../../sdk/test/fakes/openai.js";
-import { createNodeFetch } from "../src/node-fetch.js";
+import { createNodeFetch } from "modelmesh/node-fetch";
 
 // The proxy's Node fetch (undici dispatcher) closes a connection whose body is cancelled. A stream read to its finish used to cancel
 // the rest of its body (the `[DONE]` line, the end of the chunked body): every streamed answer then cost a new TCP

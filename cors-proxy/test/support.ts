@@ -3,7 +3,7 @@ import OpenAI from "openai";
 import { create, PrometheusObservability, type MeshClient } from "modelmesh";
 import { startFakeOpenAI, type FakeOpenAI } from "../../sdk/test/fakes/openai.js";
 import { startProxyServer, type ProxyServer, type ProxyServerOptions } from "../src/node-adapter.js";
-import { createNodeFetch } from "../src/node-fetch.js";
+import { createNodeFetch } from "modelmesh/node-fetch";
 
 export const CHAT = "generation.text-generation.chat-completion";
 const EMBEDDINGS = "representation.embeddings.text-embeddings";

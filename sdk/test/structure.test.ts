@@ -135,7 +135,9 @@ describe("the repository's structure", () => {
           const text = read(path);
           if (/^export default/m.test(text)) offenders.push(`${path}: default export`);
           if (/^(?:(?:export )?(?:const|let|var) \w+ = )?(?:globalThis\.)?(?:window|document|localStorage|sessionStorage|indexedDB|chrome|process)\b/m.test(text)) offenders.push(`${path}: browser global at top level`);
-          if (/^import .* from "node:/m.test(text)) offenders.push(`${path}: static node: import`);
+          // modelmesh/node-fetch is the one Node-only entry built on node: modules; nothing else imports it (the layers
+          // below), and the modelmesh entry reaches it in Node only through a computed import().
+          if (/^import .* from "node:/m.test(text) && !path.startsWith("sdk/src/node-fetch/")) offenders.push(`${path}: static node: import`);
         }
       }
     };
@@ -145,8 +147,9 @@ describe("the repository's structure", () => {
 });
 
 // The layers of ../DESIGN.md, bottom to top: an import may point down, or sideways within its own folder.
-// node/ and testing/ are entry points beside index.ts (modelmesh/node, modelmesh/testing): nothing below imports them.
-const LAYERS: Record<string, number> = { wire: 0, internal: 1, provider: 2, rotation: 2, secrets: 2, storage: 2, observability: 2, discovery: 2, "extension-client": 2, core: 3, client: 4, testing: 5, node: 5, entry: 6 };
+// node/, node-fetch/ and testing/ are entry points beside index.ts (modelmesh/node, modelmesh/node-fetch,
+// modelmesh/testing): nothing below imports them.
+const LAYERS: Record<string, number> = { wire: 0, internal: 1, provider: 2, rotation: 2, secrets: 2, storage: 2, observability: 2, discovery: 2, "extension-client": 2, core: 3, client: 4, testing: 5, node: 5, "node-fetch": 5, entry: 6 };
 
 /** Interface files: they import only wire/ and internal/, never their own folder's implementations. */
 const INTERFACES = ["provider/provider.ts", "rotation/rotation.ts", "secrets/secret-store.ts", "storage/storage.ts", "observability/sink.ts", "discovery/discovery.ts"];

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { afterEach } from "vitest";
 import { startLocalServer, type LocalServer, type RequestHandler } from "../../../sdk/test/fakes/http.js";
-import { createNodeFetch, type NodeFetch, type NodeFetchOptions } from "../../src/node-fetch.js";
+import { createNodeFetch, type NodeFetch, type NodeFetchOptions } from "modelmesh/node-fetch";
 
 /** One request as the fake server received it, body read whole. */
 export interface Received {

@@ -3,7 +3,7 @@
 // until SIGTERM. argv: <JSON { config, tokens, rateLimit? }>
 import { create } from "modelmesh";
 import { startProxyServer } from "../../src/node-adapter.js";
-import { createNodeFetch } from "../../src/node-fetch.js";
+import { createNodeFetch } from "modelmesh/node-fetch";
 
 const options = JSON.parse(process.argv[2]!) as { config: Record<string, unknown>; tokens: string[]; rateLimit?: { requestsPerMinute: number } };
 const client = create({ config: options.config, fetch: createNodeFetch() });

@@ -17,6 +17,7 @@ import { parseOpenAIRateLimitHeaders } from "./rate-limit-headers.js";
 import { Transfer, type TransferControl } from "./transfer.js";
 import { streamedBody } from "./body-reader.js";
 import { KEEP_RAW_CHUNKS, RAW_CHUNK, RAW_JSON } from "../wire/raw-text.js";
+import { platformFetch } from "../internal/platform-fetch.js";
 
 export * from "./provider-config.js";
 export * from "./normalize.js";
@@ -269,7 +270,7 @@ export abstract class BaseProvider implements Provider {
       // multipart needs fetch's own Content-Type, which carries the boundary.
       for (const name of Object.keys(headers)) if (name.toLowerCase() === "content-type") delete headers[name];
     }
-    const fetchImplementation = this._config.fetch ?? globalThis.fetch.bind(globalThis);
+    const fetchImplementation = this._config.fetch ?? platformFetch;
     let response: Response;
     try {
       response = await fetchImplementation(target, {

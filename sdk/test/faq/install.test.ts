@@ -78,7 +78,8 @@ describe("ModelMesh installed in another project", () => {
     const npm = (args: string[], cwd: string) => run("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], { cwd, env: { ...process.env, npm_config_update_notifier: "false" } });
     const manifest = JSON.parse(readFileSync(join(root, "sdk/package.json"), "utf8")) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
     const dependencies = dependencyFolders(Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies }));
-    const { stdout: packed } = await npm(["pack", packageFolder, ...dependencies, "--pack-destination", work], work);
+    // --ignore-scripts: a dependency's own pack scripts (undici's husky) need its dev tools, which an install never has.
+    const { stdout: packed } = await npm(["pack", packageFolder, ...dependencies, "--pack-destination", work, "--ignore-scripts"], work);
     const tarballs = packed.trim().split("\n").filter((line) => line.endsWith(".tgz"));
     expect(tarballs).toHaveLength(dependencies.length + 1);
     // 3. A fresh project outside the repository installs the tarballs offline.
@@ -138,5 +139,10 @@ describe("ModelMesh installed in another project", () => {
     expect(result.wrongKind).toMatchObject({ status: 400, error: { param: "model", type: "invalid_request_error" } });
     expect(result.limited).toMatchObject({ status: 429, retryAfter: "3", error: { code: "rate_limit_exceeded" } });
     expect(result.ok).toBe(200);
+    // The installed copy sent through its Node transport (modelmesh/node-fetch on the undici it installed), not
+    // Node's own fetch, which adds the Fetch standard's `sec-fetch-mode: cors`.
+    const fromApp = fake.requests.find((request) => JSON.stringify(request.body).includes("Hi from the app"));
+    expect(fromApp?.headers["sec-fetch-mode"]).toBeUndefined();
+    expect(fromApp?.headers.authorization).toBe("Bearer sk-installed-000000000");
   }, 60_000);
 });

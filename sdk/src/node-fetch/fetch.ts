@@ -4,7 +4,8 @@
  * an AbortSignal follower and more for every call: measured here, a pass-through on `fetch` reaches about 0.3 of one
  * on node:http. And node:http's client (a ClientRequest, an IncomingMessage, the agent's queue) costs about twice the
  * CPU of `dispatch` per JSON exchange (alternating blocks against the same upstream, 8 in flight: 69 vs 33 µs). The SDK
- * keeps `fetch` injectable (`create({ fetch })`); the proxy injects this one.
+ * keeps `fetch` injectable (`create({ fetch })`); in Node, providers given none use this one (through
+ * `src/internal/platform-fetch.ts`), and the proxy injects it.
  *
  * Same contract as `fetch` for what the providers send: string, bytes or no body; headers as an object, pairs or
  * `Headers`; an `AbortSignal` (rejects with its reason, also mid-body); network failures reject with
