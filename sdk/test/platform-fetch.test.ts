@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { create, type MeshClient } from "modelmesh";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai.js";
+import { isDefaultDispatcher, nodeTransportFits } from "../src/internal/platform-fetch.js";
 
 // Which transport a provider with no `fetch` of its own sends through, told apart by what the fake server receives:
 // Node's own fetch adds the browser-like headers of the Fetch standard (`sec-fetch-mode: cors`, `accept-language: *`,
@@ -106,4 +107,45 @@ describe("the transport of a provider given no fetch, in a fresh Node process", 
     expect((await run({ NODE_USE_ENV_PROXY: "1" })).stdout.trim()).toBe("Hello from gpt-4o-mini: which way?");
     expect(sentByNodesFetch(fake.requests.at(-1)!.headers)).toBe(true);
   }, 30_000);
+});
+
+describe("when the Node transport may stand in for fetch", () => {
+  // What Node 20's own fetch looks like to Function.prototype.toString (its source names the bundled undici).
+  const nodesOwn = globalThis.fetch;
+  const replaced = (async () => new Response("")) as typeof fetch;
+  const node = { versions: { node: "20.20.2" }, env: {} };
+
+  it("in Node with Node's own fetch and no env proxy", () => {
+    expect(Function.prototype.toString.call(nodesOwn)).toContain("undici");
+    expect(nodeTransportFits(node, nodesOwn)).toBe(true);
+    expect(nodeTransportFits({ versions: { node: "20.20.2" } }, nodesOwn)).toBe(true);
+  });
+
+  it.each([
+    ["no process (a browser, a worker, an extension)", undefined, nodesOwn],
+    ["a process without versions", { env: {} }, nodesOwn],
+    ["a process that is not Node", { versions: {}, env: {} }, nodesOwn],
+    ["Bun (it sets versions.node too)", { versions: { node: "22.6.0", bun: "1.2.0" }, env: {} }, nodesOwn],
+    ["Deno (it sets versions.node too)", { versions: { node: "22.0.0", deno: "2.1.0" }, env: {} }, nodesOwn],
+    ["NODE_USE_ENV_PROXY set", { versions: { node: "24.0.0" }, env: { NODE_USE_ENV_PROXY: "1" } }, nodesOwn],
+    ["no fetch at all", node, undefined],
+    ["a fetch replaced before ModelMesh loaded", node, replaced],
+  ] as const)("not with %s", (_case, process, fetchFunction) => {
+    expect(nodeTransportFits(process, fetchFunction)).toBe(false);
+  });
+
+  it("treats undici's default Agent (also as a bundler renames it) as nobody's choice, any other dispatcher as a choice", () => {
+    class Agent {}
+    class Agent2 {}
+    class ProxyAgent {}
+    class MockAgent {}
+    class MyAgent {}
+    class AgentOfMine {}
+    expect(isDefaultDispatcher(undefined)).toBe(true);
+    expect(isDefaultDispatcher(new Agent())).toBe(true);
+    expect(isDefaultDispatcher(new Agent2())).toBe(true);
+    for (const chosen of [new ProxyAgent(), new MockAgent(), new MyAgent(), new AgentOfMine(), Object.create(null) as object]) {
+      expect(isDefaultDispatcher(chosen)).toBe(false);
+    }
+  });
 });

@@ -15,7 +15,8 @@ import { nodeFetchLoader, type Fetch } from "./node-fetch-loader.js";
 // Where undici (Node's bundled copy and the npm package alike) keeps the dispatcher every `fetch` uses.
 const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
 
-interface NodeProcess {
+/** What the transport's choice reads of Node's `process`. */
+export interface NodeProcess {
   versions?: { node?: string; bun?: string; deno?: string };
   env?: Record<string, string | undefined>;
 }
@@ -25,25 +26,32 @@ const startupFetch: Fetch | undefined = typeof globalThis.fetch === "function" ?
 /** undefined: not decided yet; null: the global fetch is used; otherwise the Node transport once loaded. */
 let transport: Fetch | null | undefined;
 let loading: Promise<Fetch | null> | undefined;
-/** Node itself (not Bun or Deno, whose fetch is not undici) with its own `fetch` untouched and no env proxy asked for. */
-function nodeTransportFits(): boolean {
-  const node = (globalThis as { process?: NodeProcess }).process;
+/**
+ * Whether the Node transport may stand in for `fetch`: Node itself (not Bun or Deno, whose fetch is not undici), no
+ * env proxy asked for, and `fetch` Node's own (a small function that loads its bundled undici; anything else is
+ * someone's replacement).
+ * @example
+ * nodeTransportFits(process, fetch); // true in plain Node
+ */
+export function nodeTransportFits(node: NodeProcess | undefined, fetchFunction: Fetch | undefined): boolean {
   const versions = node?.versions;
   if (typeof versions?.node !== "string" || versions.bun !== undefined || versions.deno !== undefined) return false;
   if (node?.env?.NODE_USE_ENV_PROXY) return false;
-  // Node's own fetch is a small function that loads its bundled undici; anything else is someone's replacement.
-  return startupFetch !== undefined && Function.prototype.toString.call(startupFetch).includes("undici");
+  return fetchFunction !== undefined && Function.prototype.toString.call(fetchFunction).includes("undici");
 }
 
 /**
- * True while the dispatcher of every fetch is undici's own default: an `Agent` (named `Agent2`, `Agent3`... when a
- * bundler renamed the class, as esbuild does on a clash). A ProxyAgent, an EnvHttpProxyAgent, a MockAgent or any
- * class of one's own means someone routes fetches on purpose.
+ * True when the dispatcher of every fetch is undici's own default: none yet, or an `Agent` (named `Agent2`,
+ * `Agent3`... when a bundler renamed the class, as esbuild does on a clash). A ProxyAgent, an EnvHttpProxyAgent, a
+ * MockAgent or any class of one's own means someone routes fetches on purpose.
+ * @example
+ * isDefaultDispatcher(globalThis[Symbol.for("undici.globalDispatcher.1")]);
  */
-function defaultDispatcher(): boolean {
-  const dispatcher = (globalThis as Record<symbol, { constructor?: { name?: string } } | undefined>)[GLOBAL_DISPATCHER];
+export function isDefaultDispatcher(dispatcher: { constructor?: { name?: string } } | undefined): boolean {
   return dispatcher === undefined || /^Agent\d*$/.test(dispatcher.constructor?.name ?? "");
 }
+
+const globalDispatcher = () => (globalThis as Record<symbol, { constructor?: { name?: string } } | undefined>)[GLOBAL_DISPATCHER];
 
 async function loadTransport(): Promise<Fetch | null> {
   try {
@@ -61,8 +69,8 @@ async function loadTransport(): Promise<Fetch | null> {
  * const response = await platformFetch("https://api.openai.com/v1/models", { headers: { authorization: "Bearer sk-..." } });
  */
 export function platformFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-  if (transport === undefined && (nodeFetchLoader() === undefined || !nodeTransportFits())) transport = null;
-  if (transport === null || globalThis.fetch !== startupFetch || !defaultDispatcher()) return globalThis.fetch(input, init);
+  if (transport === undefined && (nodeFetchLoader() === undefined || !nodeTransportFits((globalThis as { process?: NodeProcess }).process, startupFetch))) transport = null;
+  if (transport === null || globalThis.fetch !== startupFetch || !isDefaultDispatcher(globalDispatcher())) return globalThis.fetch(input, init);
   if (transport) return transport(input, init);
   return (loading ??= loadTransport()).then((loaded) => (loaded && globalThis.fetch === startupFetch ? loaded(input, init) : globalThis.fetch(input, init)));
 }
