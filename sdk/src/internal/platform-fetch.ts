@@ -1,9 +1,8 @@
 // The `fetch` a provider uses when nobody gave it one. In browsers, workers and extensions: the global `fetch`. In
 // Node, with the `modelmesh` and `modelmesh/lazy` entries: `modelmesh/node-fetch` (undici's dispatcher), loaded on
-// the first request (`modelmesh/static` uses no import(), so it keeps the global fetch). Node's own `fetch` follows every
-// request's AbortSignal with a controller, a listener and a finalizer registration, and builds web streams for
-// every body: at 50 requests in flight ModelMesh on it reached 0.68–0.84 of a bare `fetch` without a signal, and
-// on the dispatcher 1.6–2.0 (bench/README.md, "chat-latency").
+// the first request (`modelmesh/static` uses no import(), so it keeps the global fetch). Node's own `fetch` builds a
+// Request, a Response, web streams and an AbortSignal follower for every call: at 50 requests in flight ModelMesh on
+// it reached 0.77–0.84 of a bare `fetch`'s throughput, on the dispatcher 1.95–2.16 (README, "The transport in Node").
 //
 // The global `fetch` stays in charge whenever someone has a say in it: a test or an interceptor that replaced it
 // (vi.stubGlobal, MSW, nock), a dispatcher set for every fetch (undici's setGlobalDispatcher with a ProxyAgent or a
