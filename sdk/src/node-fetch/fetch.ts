@@ -21,6 +21,9 @@ import { Agent, type Dispatcher } from "undici";
 import { nodeBodyStream } from "./node-body.js";
 import { UpstreamBody } from "./upstream-body.js";
 import { DirectBody, type NodeBodyReader } from "./direct-body.js";
+// One "abort" listener per signal for its whole life, shared with the SDK's own exchanges (the SDK hands the same
+// signal to one exchange after another, see RELEASES_SIGNAL): after the first request a signal costs two Set operations.
+import { onAbortOf } from "../internal/abort.js";
 
 export type { NodeBodyReader } from "./direct-body.js";
 
@@ -329,38 +332,6 @@ function decodedThrough(body: Readable, decoder: NodeJS.ReadWriteStream, complet
     if (!complete()) body.destroy();
   });
   return body.pipe(decoder) as unknown as Readable;
-}
-
-/**
- * What is in flight on each signal. A signal gets one "abort" listener for its whole life, which calls whatever is in
- * flight on it when it fires; an exchange joins the set while it runs and leaves it when done. An add and a remove of
- * an EventTarget listener for every request are a measurable cost on Node, and the SDK hands the same signal to one
- * exchange after another (`RELEASES_SIGNAL`), so after the first request a signal costs two `Set` operations.
- * The SDK's `onAbortOf` (`sdk/src/internal/abort.ts`) is the same: written again because this fetch imports nothing of
- * the SDK (it is also a plain `fetch` for anyone), and the SDK's internals are not part of its public entry points.
- */
-const inFlightOn = new WeakMap<AbortSignal, Set<() => void>>();
-
-/** Calls `listener` when `signal` aborts, until the returned function is called. */
-function onAbortOf(signal: AbortSignal, listener: () => void): () => void {
-  let listeners = inFlightOn.get(signal);
-  if (!listeners) {
-    const created = new Set<() => void>();
-    listeners = created;
-    inFlightOn.set(signal, created);
-    signal.addEventListener(
-      "abort",
-      () => {
-        const now = [...created];
-        created.clear();
-        for (const each of now) each();
-      },
-      { once: true },
-    );
-  }
-  const joined = listeners;
-  joined.add(listener);
-  return () => void joined.delete(listener);
 }
 
 const NOTHING = () => {};
