@@ -21,6 +21,11 @@ const config = mergeConfig(
     resolve: {
       alias: [
         { find: /^modelmesh\/testing$/, replacement: sdkSource("testing/index.ts") },
+        { find: /^modelmesh\/node-fetch$/, replacement: sdkSource("node-fetch/index.ts") },
+        { find: /^modelmesh\/node$/, replacement: sdkSource("node/index.ts") },
+        { find: /^modelmesh\/lazy$/, replacement: sdkSource("lazy.ts") },
+        { find: /^modelmesh\/static$/, replacement: sdkSource("static.ts") },
+        { find: /^modelmesh\/extension$/, replacement: sdkSource("extension-client/index.ts") },
         { find: /^modelmesh$/, replacement: sdkSource("index.ts") },
       ],
     },
