@@ -1,4 +1,5 @@
 import { createServer } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 
@@ -20,9 +21,15 @@ export interface ExchangeRecord {
   ending: ExchangeEnding;
 }
 
-/** A node:http server bound to 127.0.0.1. */
+/** A key and certificate to serve HTTPS with (sdk/test/fakes/tls/: a test CA and a leaf for 127.0.0.1). */
+export interface LocalTls {
+  key: string | Buffer;
+  cert: string | Buffer;
+}
+
+/** A node:http (or node:https) server bound to 127.0.0.1. */
 export interface LocalServer {
-  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls`), no trailing slash. */
   url: string;
   port: number;
   server: Server;
@@ -42,16 +49,18 @@ export interface LocalServer {
  * await fetch(local.url);
  * await local.close();
  */
-export async function startLocalServer(handler: RequestHandler, options: { port?: number } = {}): Promise<LocalServer> {
+export async function startLocalServer(handler: RequestHandler, options: { port?: number; tls?: LocalTls } = {}): Promise<LocalServer> {
   const sockets = new Set<Socket>();
   const exchanges: ExchangeRecord[] = [];
   const shutdown = { closing: false };
   let connections = 0;
-  const server = createServer((request, response) => {
+  const listener = (request: IncomingMessage, response: ServerResponse) => {
     exchanges.push(watchEnding(request, response, shutdown));
     runHandler(handler, request, response);
-  });
-  server.on("connection", (socket) => {
+  };
+  const server: Server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }, listener) : createServer(listener);
+  // A TLS server's "connection" is the TCP socket, before the handshake: the same count as plain HTTP.
+  server.on("connection", (socket: Socket) => {
     // Each SSE frame must leave as its own packet, or time-to-first-chunk measurements lie.
     socket.setNoDelay(true);
     connections += 1;
@@ -60,7 +69,7 @@ export async function startLocalServer(handler: RequestHandler, options: { port?
   });
   const port = await listen(server, options.port ?? 0);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
     port,
     server,
     exchanges,

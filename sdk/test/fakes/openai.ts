@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { crc32, deflateSync } from "node:zlib";
-import { startLocalServer, type ExchangeRecord } from "./http.js";
+import { startLocalServer, type ExchangeRecord, type LocalTls } from "./http.js";
 
 // A fake api.openai.com for tests, benchmarks and the offline demo. Everything it sends follows what the real
 // service sends: recorded responses (vercel/ai __fixtures__), the official OpenAPI spec (openai/openai-openapi),
@@ -43,6 +43,8 @@ export interface RecordedRequest {
 
 export interface FakeOpenAIOptions {
   port?: number;
+  /** Serve HTTPS with this key and certificate (sdk/test/fakes/tls/). */
+  tls?: LocalTls;
   /** model ids served (default ["gpt-4o-mini", "gpt-4o", "text-embedding-3-small", "tts-1", "whisper-1", "dall-e-3"]); unknown model -> real 404 model_not_found body */
   models?: string[];
   /** accepted API keys; undefined = any non-empty bearer key is accepted */
@@ -160,6 +162,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   const state = createState(options);
   const local = await startLocalServer((request, response) => handleRequest(state, request, response), {
     port: options.port,
+    tls: options.tls,
   });
   state.origin = local.url;
   return {
