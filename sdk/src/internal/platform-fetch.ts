@@ -2,7 +2,7 @@
 // Node, with the `modelmesh` and `modelmesh/lazy` entries: `modelmesh/node-fetch` (undici's dispatcher), loaded on
 // the first request (`modelmesh/static` uses no import(), so it keeps the global fetch). Node's own `fetch` builds a
 // Request, a Response, web streams and an AbortSignal follower for every call: at 50 requests in flight ModelMesh on
-// it reached 0.77–0.84 of a bare `fetch`'s throughput, on the dispatcher 1.95–2.16 (README, "The transport in Node").
+// it reached 0.77–0.84 of a bare `fetch`'s throughput, on the dispatcher 1.95–2.37 (README, "The transport in Node").
 //
 // The global `fetch` stays in charge whenever someone has a say in it: a test or an interceptor that replaced it
 // (vi.stubGlobal, MSW, nock), a dispatcher set for every fetch (undici's setGlobalDispatcher with a ProxyAgent or a
