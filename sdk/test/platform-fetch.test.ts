@@ -109,6 +109,29 @@ describe("the transport of a provider given no fetch, in a fresh Node process", 
   }, 30_000);
 });
 
+describe("the transport of a request sent before any create(), in a fresh Node process", () => {
+  it("is Node's own fetch until an entry sets up the Node transport, then the Node transport: the choice is not fixed early", async () => {
+    const { execFile } = await import("node:child_process");
+    const { promisify } = await import("node:util");
+    const { fileURLToPath } = await import("node:url");
+    fake = await startFakeOpenAI({ name: "platform", models: ["gpt-4o-mini"] });
+    const source = (path: string) => JSON.stringify(fileURLToPath(new URL(`../src/${path}`, import.meta.url)));
+    const script = `const { platformFetch } = await import(${source("internal/platform-fetch.ts")});
+      const { create } = await import(${source("index.ts")});
+      const models = ${JSON.stringify(`${fake.url}/models`)};
+      const auth = { headers: { authorization: "Bearer sk-platform-test" } };
+      const before = await platformFetch(models, auth);
+      const mesh = create({ config: { providers: { openai: { connector: "openai-compatible", config: { base_url: ${JSON.stringify(fake.url)}, api_key: "sk-platform-test", models: [{ id: "gpt-4o-mini", capabilities: ["chat-completion"] }] } } } } });
+      const after = await platformFetch(models, auth);
+      console.log(before.status, after.status);
+      await mesh.close();`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script]);
+    expect(stdout.trim()).toBe("200 200");
+    const sent = fake.requests.filter((request) => request.path === "/v1/models").map((request) => sentByNodesFetch(request.headers));
+    expect(sent).toEqual([true, false]);
+  }, 30_000);
+});
+
 describe("when the Node transport may stand in for fetch", () => {
   // What Node 20's own fetch looks like to Function.prototype.toString (its source names the bundled undici).
   const nodesOwn = globalThis.fetch;

@@ -25,6 +25,7 @@ const startupFetch: Fetch | undefined = typeof globalThis.fetch === "function" ?
 /** undefined: not decided yet; null: the global fetch is used; otherwise the Node transport once loaded. */
 let transport: Fetch | null | undefined;
 let loading: Promise<Fetch | null> | undefined;
+
 /**
  * Whether the Node transport may stand in for `fetch`: Node itself (not Bun or Deno, whose fetch is not undici), no
  * env proxy asked for, and `fetch` Node's own (a small function that loads its bundled undici; anything else is
@@ -68,7 +69,11 @@ async function loadTransport(): Promise<Fetch | null> {
  * const response = await platformFetch("https://api.openai.com/v1/models", { headers: { authorization: "Bearer sk-..." } });
  */
 export function platformFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-  if (transport === undefined && (nodeFetchLoader() === undefined || !nodeTransportFits((globalThis as { process?: NodeProcess }).process, startupFetch))) transport = null;
+  if (transport === undefined) {
+    // Not decided while no entry has set the loader (a provider built and called before any create()): one may yet.
+    if (nodeFetchLoader() === undefined) return globalThis.fetch(input, init);
+    if (!nodeTransportFits((globalThis as { process?: NodeProcess }).process, startupFetch)) transport = null;
+  }
   if (transport === null || globalThis.fetch !== startupFetch || !isDefaultDispatcher(globalDispatcher())) return globalThis.fetch(input, init);
   if (transport) return transport(input, init);
   return (loading ??= loadTransport()).then((loaded) => (loaded && globalThis.fetch === startupFetch ? loaded(input, init) : globalThis.fetch(input, init)));
