@@ -3,9 +3,9 @@
  *
  * 1. A 500-chunk stream, time to first chunk and to last chunk, three ways in rotating blocks: a direct `fetch` that
  *    parses the SSE itself (eventsource-parser + `JSON.parse` of every event: the least any client must do), the SDK
- *    (`create()` and `chat.completions.create({ stream: true })`, over its default Node transport), the proxy in mesh mode (the
- *    CLI in its own process, read by the same direct client) and a bare node:http pass-through (the proxy's baseline:
- *    both add a hop to the direct fetch). Twice: `burst` (the upstream writes the next event as
+ *    (`create()` and `chat.completions.create({ stream: true })`, over its default Node transport), the proxy in
+ *    mesh mode (the CLI in its own process, read by the same direct client) and a bare node:http pass-through (the
+ *    proxy's baseline: both add a hop to the direct fetch). Twice: `burst` (the upstream writes the next event as
  *    soon as its event loop turns, so the reader's per-chunk cost decides the pace) and `paced` (one event per ms).
  * 2. Failover: provider A answers 503 at once, provider B streams. The pool (priority A then B, 1 retry after a
  *    20 ms backoff without jitter) makes two attempts on A, then moves to B. The upstream records when it sent each
