@@ -8,9 +8,9 @@
  *   npm run build && npx tsx bench/time-marks.ts [seconds] sse
  *
  * `sse` follows short streams instead (the fake's 13-event answer, one at a time) and prints the timeline of every
- * 700th one: each network read of the answer (its size), each `handle` of the provider (how many events it parsed
- * together), each chunk the router yields, each piece the SSE writer gets and each batch it writes, the provider's
- * close, the router's finish and `res.end()`, in µs from the request event. Steps that repeat per event cannot be
+ * 700th one: each network read of the answer (its size), the events each read completed (the provider parses them
+ * one per chunk asked for), each chunk the router yields, each piece the SSE writer gets and each batch it writes, the provider's
+ * close (begun and done), the router's loop ending (drained), its finish and `res.end()`, in µs from the request event. Steps that repeat per event cannot be
  * medians of a fixed list, so a stream is shown whole.
  *
  * The marks are placed by finding exact lines of the bundle; when the source changes so that one is not found, the
@@ -96,11 +96,13 @@ const TIMELINE: Array<{ name: string; anchor: string; after?: boolean; expressio
   { name: "headers", anchor: "          raw = rawHeaders;\n          resumeBody = resume;" },
   { name: "read", anchor: "          if (ignoreBody) return true;\n          if (direct) return direct.push(chunk);", expression: "chunk.length" },
   { name: "complete", anchor: "          complete = true;\n          if (ignoreBody) return;" },
-  { name: "handle", anchor: "    const handle = (events) => {", after: true, expression: "events.length" },
+  { name: "events", anchor: "              events = read;\n              parsed = 0;", after: true, expression: "read.length" },
   { name: "yield", anchor: "            yield this.deps.middleware.length > 0 ? this.applyChunkMiddleware(shaped, opened.context ??= this.middlewareContext(route2, state, attempt)) : shaped;" },
   { name: "piece", anchor: "    for (let piece = await source.next(); piece !== void 0; piece = await source.next()) {", after: true, expression: "piece.length" },
   { name: "write", anchor: "    const text5 = batch;\n    batch = \"\";\n    outgoing.write(text5);" },
   { name: "closing", anchor: "        closed = true;\n        await sse.close(true);\n        transfer.finish();" },
+  { name: "released", anchor: "        closed = true;\n        await sse.close(true);\n        transfer.finish();", after: true },
+  { name: "drained", anchor: "          drained2 = true;\n          booked = true;" },
   { name: "finish", anchor: "        this.finish(route2, state, this.attemptUsage(usage, request, attemptText), true);\n        return;" },
   { name: "end", anchor: "    outgoing.end(rest);" },
 ];
@@ -164,7 +166,7 @@ async function main(): Promise<void> {
   }
   if (lines.length === 0) throw new Error("time-marks: no request went through every mark");
   if (streams) {
-    process.stdout.write(`every 700th stream, one at a time (${seconds} s), µs from the request event; (n) is a read's bytes, the events a handle parsed, a piece's characters:\n`);
+    process.stdout.write(`every 700th stream, one at a time (${seconds} s), µs from the request event; (n) is a read's bytes or events, a piece's characters:\n`);
     for (const line of lines) process.stdout.write(`  ${line.slice("TIMELINE ".length)}\n`);
     return;
   }
