@@ -2,7 +2,8 @@
  * The proxy against the fastest plausible alternative, a bare node:http pass-through (pipe + keep-alive agent), all
  * in front of the same fake provider. Every party runs in its own process: the fake upstream, each contender (the
  * pass-through, the real `modelmesh-proxy` CLI serving /v1 (mesh mode), another serving /proxy/ (relay mode)) and
- * the load generator (autocannon, 50 connections). Blocks alternate (A B C, B C A, ...). Goals are judged best of N
+ * the load generator (autocannon, 50 connections); and, as context, `floor`: the least a proxy that parses every event
+ * can do (`parsing-floor-process.mjs`). Blocks alternate (A B C, B C A, ...). Goals are judged best of N
  * per side (`stats.ts`): each contender's best block against the pass-through's best block; the median of the
  * per-round ratios and their range are printed beside it.
  * Run alone: npm run bench -- proxy-throughput
@@ -44,7 +45,9 @@ const BODIES = {
 };
 type Kind = keyof typeof BODIES;
 const HEADERS = { "content-type": "application/json", authorization: "Bearer sk-bench" };
-const CONTENDERS = ["pass-through", "mesh", "relay"] as const;
+const CONTENDERS = ["pass-through", "mesh", "relay", "floor"] as const;
+/** The contenders judged against the goals; `floor` (`parsing-floor-process.mjs`) is context. */
+const JUDGED = ["mesh", "relay"] as const;
 
 const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN;
 
@@ -73,9 +76,10 @@ async function startContenders(upstreamUrl: string, directory: string): Promise<
     startChild("cors-proxy/bench/pass-through-process.mjs", [upstream.origin]),
     startChild(CLI, ["--config", config, "--port", "0"], { ready: listening, ...BUILT_CLI }),
     startChild(CLI, ["--config", config, "--port", "0"], { ready: listening, ...BUILT_CLI }),
+    startChild("cors-proxy/bench/parsing-floor-process.mjs", [upstream.origin]),
   ]);
-  const [passThrough, mesh, relay] = children.map((child) => child.announced);
-  const pids = { "pass-through": children[0]!.process.pid, mesh: children[1]!.process.pid, relay: children[2]!.process.pid };
+  const [passThrough, mesh, relay, floor] = children.map((child) => child.announced);
+  const pids = { "pass-through": children[0]!.process.pid, mesh: children[1]!.process.pid, relay: children[2]!.process.pid, floor: children[3]!.process.pid };
   return {
     children,
     pids,
@@ -84,6 +88,7 @@ async function startContenders(upstreamUrl: string, directory: string): Promise<
       "pass-through": `${passThrough}/v1/chat/completions`,
       mesh: `${mesh}/v1/chat/completions`,
       relay: `${relay}/proxy/${upstream.origin}/v1/chat/completions`,
+      floor: `${floor}/v1/chat/completions`,
     },
   };
 }
@@ -94,7 +99,7 @@ function throughputRows(kind: Kind, samples: ThroughputSample[], connections: nu
   const base = of("pass-through");
   const rows: ThroughputRow[] = [];
   const rounds = base.length;
-  for (const name of ["mesh", "relay"]) {
+  for (const name of JUDGED) {
     const mine = of(name);
     const rate = compare(mine.map((sample) => sample.requestsPerSecond), base.map((sample) => sample.requestsPerSecond), "higher");
     // A gap, not a ratio: best p99 of each side, then their difference; the per-round differences as context.
@@ -107,13 +112,19 @@ function throughputRows(kind: Kind, samples: ThroughputSample[], connections: nu
       { section, name: `${name} ${kind} errors + non-2xx`, value: String(failures), goal: "0", pass: failures === 0 },
     );
   }
+  const floor = of("floor");
+  if (floor.length > 0) {
+    const rate = compare(floor.map((sample) => sample.requestsPerSecond), base.map((sample) => sample.requestsPerSecond), "higher");
+    const gap = best(floor.map((sample) => sample.p99Ms), "lower") - best(base.map((sample) => sample.p99Ms), "lower");
+    rows.push({ section, name: `floor (a minimal parsing proxy) ${kind} throughput / pass-through, p99 − pass-through p99 ms (best of ${rounds} per side; context)`, value: `${formatComparison(rate, 2)}; ${gap.toFixed(0)}` });
+  }
   const cpu = (name: string) => median(of(name).map((sample) => sample.cpuUsPerRequest));
   if (!Number.isNaN(cpu("pass-through"))) {
-    rows.push({ section, name: `CPU µs per request, pass-through / mesh / relay (medians; context, less noisy than rates)`, value: ["pass-through", "mesh", "relay"].map((name) => cpu(name).toFixed(0)).join(" / ") });
+    rows.push({ section, name: `CPU µs per request, pass-through / mesh / relay / floor (medians; context, less noisy than rates)`, value: CONTENDERS.map((name) => cpu(name).toFixed(0)).join(" / ") });
     // The other two processes share the machine's cores with the contender: what they spend per request is the part
     // of each request's CPU that no proxy can save (a proxy that does less leaves them more of the cores).
     const others = (name: string) => `${median(of(name).map((sample) => sample.upstreamCpuUsPerRequest)).toFixed(0)} + ${median(of(name).map((sample) => sample.loadCpuUsPerRequest)).toFixed(0)}`;
-    rows.push({ section, name: `CPU µs per request of the fake upstream + the load generator, while loading pass-through / mesh / relay (medians; context)`, value: ["pass-through", "mesh", "relay"].map(others).join(" / ") });
+    rows.push({ section, name: `CPU µs per request of the fake upstream + the load generator, while loading pass-through / mesh / relay / floor (medians; context)`, value: CONTENDERS.map(others).join(" / ") });
   }
   const baseFailures = base.reduce((sum, sample) => sum + sample.errors + sample.non2xx, 0);
   rows.push({ section, name: `pass-through ${kind} req/s, p50 ms, p99 ms, errors (medians; context)`, value: `${median(base.map((sample) => sample.requestsPerSecond)).toFixed(0)}, ${median(base.map((sample) => sample.p50Ms)).toFixed(0)}, ${median(base.map((sample) => sample.p99Ms)).toFixed(0)}, ${baseFailures}` });
@@ -131,7 +142,7 @@ function sequentialRows(kind: Kind, samples: SequentialSample[]): ThroughputRow[
   // proxy adds is its best minus the direct call's best.
   const bestMedian = (name: string) => best(Array.from({ length: rounds }, (_, round) => at(name, round, 0.5)), "lower");
   const passBest = bestMedian("pass-through") - bestMedian("direct");
-  for (const name of ["mesh", "relay"]) {
+  for (const name of JUDGED) {
     const mine = added(name, 0.5);
     const mineBest = bestMedian(name) - bestMedian("direct");
     // A pass-through that adds nothing measurable leaves no ratio to judge: NaN, which fails the goal.
@@ -142,11 +153,16 @@ function sequentialRows(kind: Kind, samples: SequentialSample[]): ThroughputRow[
       { section, name: `${name} ${kind} added / pass-through added (best of ${rounds} per side; rounds: median, range)`, value: `${ratio.toFixed(2)} (rounds: median ${median(ratios).toFixed(2)}, ${range(ratios, 2)})`, goal: `≤ ${THROUGHPUT_GOALS.sequentialAddedRatio.toFixed(2)}`, pass: ratio <= THROUGHPUT_GOALS.sequentialAddedRatio },
     );
   }
+  if (samples.some((sample) => sample.target === "floor")) {
+    const floorBest = bestMedian("floor") - bestMedian("direct");
+    const ratio = passBest > 0 ? floorBest / passBest : Number.NaN;
+    rows.push({ section, name: `floor (a minimal parsing proxy) ${kind} added median µs, added / pass-through added (best of ${rounds} per side; context)`, value: `${floorBest.toFixed(0)}, ${ratio.toFixed(2)}` });
+  }
   const failures = samples.reduce((sum, sample) => sum + sample.failures, 0);
   const cpu = (name: string) => median(samples.filter((sample) => sample.target === name).map((sample) => sample.cpuUsPerRequest));
   if (!Number.isNaN(cpu("pass-through"))) {
     // Added latency is CPU on the critical path plus waiting; this row tells the two apart.
-    rows.push({ section, name: `CPU µs per request, pass-through / mesh / relay (medians; context)`, value: ["pass-through", "mesh", "relay"].map((name) => cpu(name).toFixed(0)).join(" / ") });
+    rows.push({ section, name: `CPU µs per request, pass-through / mesh / relay / floor (medians; context)`, value: CONTENDERS.map((name) => cpu(name).toFixed(0)).join(" / ") });
   }
   rows.push({ section, name: `direct median µs, pass-through added median µs (best of ${rounds}; rounds: median), failures (context)`, value: `${bestMedian("direct").toFixed(0)}, ${passBest.toFixed(0)} (${median(passAdded).toFixed(0)}), ${failures}` });
   return rows;
