@@ -1,12 +1,14 @@
 /**
  * Two streaming measures, against `bench/stream-upstream-process.ts` (a process of its own):
  *
- * 1. A 500-chunk stream, time to first chunk and to last chunk, three ways in rotating blocks: a direct `fetch` that
- *    parses the SSE itself (eventsource-parser + `JSON.parse` of every event: the least any client must do), the SDK
- *    (`create()` and `chat.completions.create({ stream: true })`, over its default Node transport), the proxy in
- *    mesh mode (the CLI in its own process, read by the same direct client) and a bare node:http pass-through (the
- *    proxy's baseline: both add a hop to the direct fetch). Twice: `burst` (the upstream writes the next event as
- *    soon as its event loop turns, so the reader's per-chunk cost decides the pace) and `paced` (one event per ms).
+ * 1. A 500-chunk stream, time to first chunk and to last chunk, in rotating blocks: a direct `fetch` that parses the
+ *    SSE itself (eventsource-parser + `JSON.parse` of every event: the least any client must do), the SDK (`create()`
+ *    and `chat.completions.create({ stream: true })`, over its default Node transport), the proxy in mesh mode (the
+ *    CLI in its own process, read by the same direct client), a bare node:http pass-through (the proxy's baseline:
+ *    both add a hop to the direct fetch), and as context a minimal parsing proxy
+ *    (`cors-proxy/bench/parsing-floor-process.mjs`: every event `JSON.parse`d, nothing else). Twice: `burst` (the
+ *    upstream writes the next event as soon as its event loop turns, so the reader's per-chunk cost decides the pace)
+ *    and `paced` (one event per ms).
  * 2. Failover: provider A answers 503 at once, provider B streams. The pool (priority A then B, 1 retry after a
  *    20 ms backoff without jitter) makes two attempts on A, then moves to B. The upstream records when it sent each
  *    503 and when B's request arrived; the client records its first chunk. Rows: the wait between A's two attempts
@@ -107,6 +109,9 @@ export async function streamTiming(options: StreamTimingOptions = {}): Promise<B
     // A proxy adds a hop: its fair baseline is the fastest proxy, a bare node:http pass-through to the same upstream.
     const passThrough = await startChild("cors-proxy/bench/pass-through-process.mjs", [origin]);
     children.push(passThrough);
+    // Context: the least a proxy that parses every event can do (cors-proxy/bench/parsing-floor-process.mjs).
+    const floor = await startChild("cors-proxy/bench/parsing-floor-process.mjs", [origin]);
+    children.push(floor);
     const mesh = create({ config: { providers: providers(origin) } });
     meshes.push(mesh);
     await mesh.ready();
@@ -119,6 +124,7 @@ export async function streamTiming(options: StreamTimingOptions = {}): Promise<B
         modelmesh: () => meshStream(mesh, model),
         proxy: () => directStream(`${proxy.announced}/v1/chat/completions`, model),
         "pass-through": () => directStream(`${passThrough.announced}/${mode}/v1/chat/completions`, model),
+        floor: () => directStream(`${floor.announced}/${mode}/v1/chat/completions`, model),
       };
       const names = Object.keys(runners);
       for (const name of names) {
@@ -159,6 +165,7 @@ export async function streamTiming(options: StreamTimingOptions = {}): Promise<B
       // whose rows stay as context: what any proxy costs here).
       compare("modelmesh", "fetch", true);
       compare("proxy", "pass-through", true);
+      compare("floor", "pass-through", false);
       compare("pass-through", "fetch", false);
       compare("proxy", "fetch", false);
       const base = perRoundMedians.fetch!;
