@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { create, type MeshClient } from "modelmesh";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai.js";
@@ -10,6 +13,12 @@ const CHAT = "generation.text-generation.chat-completion";
 const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
 let fake: FakeOpenAI | undefined;
 let mesh: MeshClient | undefined;
+
+/** A source file of the SDK, as a quoted path for a script's `import()`. */
+const source = (path: string) => JSON.stringify(fileURLToPath(new URL(`../src/${path}`, import.meta.url)));
+
+/** Runs an ES module script in a fresh Node process (through tsx, so it can import the SDK's sources). */
+const runFresh = (script: string, env: Record<string, string> = {}) => promisify(execFile)(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { env: { ...process.env, ...env } });
 
 afterEach(async () => {
   vi.unstubAllGlobals();
@@ -91,17 +100,13 @@ describe("the transport of a provider given no fetch, in Node", () => {
 
 describe("the transport of a provider given no fetch, in a fresh Node process", () => {
   it("is Node's own fetch under NODE_USE_ENV_PROXY (Node's fetch then honours HTTP(S)_PROXY), the Node transport otherwise", async () => {
-    const { execFile } = await import("node:child_process");
-    const { promisify } = await import("node:util");
-    const { fileURLToPath } = await import("node:url");
     fake = await startFakeOpenAI({ name: "platform", models: ["gpt-4o-mini"] });
-    const entry = fileURLToPath(new URL("../src/index.ts", import.meta.url));
-    const script = `const { create } = await import(${JSON.stringify(entry)});
+    const script = `const { create } = await import(${source("index.ts")});
       const mesh = create({ config: { providers: { openai: { connector: "openai-compatible", config: { base_url: ${JSON.stringify(fake.url)}, api_key: "sk-platform-test", models: [{ id: "gpt-4o-mini", capabilities: ["chat-completion"] }] } } } } });
       const reply = await mesh.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "which way?" }] });
       console.log(reply.choices[0].message.content);
       await mesh.close();`;
-    const run = (env: Record<string, string>) => promisify(execFile)(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { env: { ...process.env, ...env } });
+    const run = (env: Record<string, string>) => runFresh(script, env);
     expect((await run({})).stdout.trim()).toBe("Hello from gpt-4o-mini: which way?");
     expect(sentByNodesFetch(fake.requests.at(-1)!.headers)).toBe(false);
     expect((await run({ NODE_USE_ENV_PROXY: "1" })).stdout.trim()).toBe("Hello from gpt-4o-mini: which way?");
@@ -111,11 +116,7 @@ describe("the transport of a provider given no fetch, in a fresh Node process", 
 
 describe("the transport of a request sent before any create(), in a fresh Node process", () => {
   it("is Node's own fetch until an entry sets up the Node transport, then the Node transport: the choice is not fixed early", async () => {
-    const { execFile } = await import("node:child_process");
-    const { promisify } = await import("node:util");
-    const { fileURLToPath } = await import("node:url");
     fake = await startFakeOpenAI({ name: "platform", models: ["gpt-4o-mini"] });
-    const source = (path: string) => JSON.stringify(fileURLToPath(new URL(`../src/${path}`, import.meta.url)));
     const script = `const { platformFetch } = await import(${source("internal/platform-fetch.ts")});
       const { create } = await import(${source("index.ts")});
       const models = ${JSON.stringify(`${fake.url}/models`)};
@@ -125,7 +126,7 @@ describe("the transport of a request sent before any create(), in a fresh Node p
       const after = await platformFetch(models, auth);
       console.log(before.status, after.status);
       await mesh.close();`;
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script]);
+    const { stdout } = await runFresh(script);
     expect(stdout.trim()).toBe("200 200");
     const sent = fake.requests.filter((request) => request.path === "/v1/models").map((request) => sentByNodesFetch(request.headers));
     expect(sent).toEqual([true, false]);
