@@ -139,6 +139,34 @@ describe("the node fetch's body reader, as the providers read streams", () => {
     expect(run.responses[0]!.body).toBeNull();
   });
 
+  it("decodes text as the web stream's TextDecoder does: a byte order mark and characters split across packets", async () => {
+    // The fast path decodes with Node's StringDecoder (`readText`), the web path with TextDecoder: a leading BOM is
+    // dropped even when it comes in pieces, a 4-byte character cut three ways is joined, a BOM later on is content,
+    // and a character still cut when the body ends lies in an event never finished, so nothing of it is given.
+    const emoji = Buffer.from(chunk({ content: "a 😀 \uFEFFb" }));
+    const at = emoji.indexOf(0xf0);
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const run = await both([
+      bom.subarray(0, 2),
+      pause,
+      Buffer.concat([bom.subarray(2), Buffer.from(chunk({ role: "assistant", content: "" }))]),
+      pause,
+      emoji.subarray(0, at + 1),
+      pause,
+      emoji.subarray(at + 1, at + 3),
+      pause,
+      emoji.subarray(at + 3),
+      chunk({}, "stop"),
+      pause,
+      Buffer.concat([Buffer.from("data: [DONE]\n\n: "), Buffer.from("€").subarray(0, 2)]),
+      "end",
+    ]);
+    expect(run.fast).toEqual(run.web);
+    expect(run.fast.error).toBeUndefined();
+    expect(run.fast.chunks.map((entry) => (entry as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? null)).toEqual(["", "a 😀 \uFEFFb", null]);
+    expect(run.responses[0]!.body).toBeNull();
+  });
+
   it("fails the same way on an in-band error event after some chunks", async () => {
     const run = await both([chunk({ role: "assistant", content: "" }), chunk({ content: "par" }), pause, `data: ${JSON.stringify({ error: { message: "The server is overloaded", type: "server_error", code: 503 } })}\n\n`, "end"]);
     expect(run.fast).toEqual(run.web);

@@ -7,11 +7,14 @@
  * Node stream after all (`response.body`, `text()`, `clone()`) gets one, fed the same bytes from where they are.
  */
 import type { Readable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
 import { UpstreamBody } from "./upstream-body.js";
 
 /** What a body reader gives: `ReadableStreamDefaultReader`'s reading part. */
 export interface NodeBodyReader {
   read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  /** The same bytes as UTF-8 text (see `BodyReader.readText` in the SDK's `provider/body-reader.ts`). */
+  readText?(): Promise<ReadableStreamReadResult<string>>;
   cancel(reason?: unknown): Promise<void>;
   releaseLock(): void;
 }
@@ -19,7 +22,7 @@ export interface NodeBodyReader {
 /** Bytes held for a reader that is behind before the connection is paused: a `Readable`'s default high-water mark. */
 const HELD_BYTES_MAX = 16 * 1024;
 
-type Waiter = { resolve: (result: ReadableStreamReadResult<Uint8Array>) => void; reject: (error: unknown) => void };
+type Waiter = { resolve: (result: ReadableStreamReadResult<Uint8Array | string>) => void; reject: (error: unknown) => void; text: boolean };
 
 /**
  * Fed by the dispatch handler (`push`, `end`, `fail`), read once: by `reader()` directly, or as the Node stream
@@ -47,6 +50,14 @@ export class DirectBody {
   #taken = false;
   /** Called once when the body is over (ended and read, failed, cancelled): the owner lets go of what watched it. */
   #onSettled: (() => void) | undefined;
+  /**
+   * Decodes for `readText()`: Node's StringDecoder keeps a character split across chunks for the next one, as
+   * TextDecoder's streaming mode does, at about a third of its cost per chunk on Node 20 (0.08 against 0.24 µs for an
+   * SSE event's 330 bytes, more under load), once per network read of every stream the proxy relays.
+   */
+  #decoder: StringDecoder | undefined;
+  /** No text has been decoded yet: a leading byte order mark is still to be dropped, as TextDecoder does. */
+  #textStart = true;
 
   constructor(resume: () => void, cut: (error: Error) => void, abortReason: () => unknown = () => undefined) {
     this.#resume = resume;
@@ -68,7 +79,7 @@ export class DirectBody {
     const waiter = this.#waiting;
     if (waiter) {
       this.#waiting = undefined;
-      waiter.resolve({ done: false, value: chunk });
+      waiter.resolve({ done: false, value: waiter.text ? this.#decode(chunk) : chunk });
       return true;
     }
     this.#held.push(chunk);
@@ -116,7 +127,8 @@ export class DirectBody {
     if (this.#taken) return undefined;
     this.#taken = true;
     return {
-      read: () => this.#read(),
+      read: () => this.#read(false) as Promise<ReadableStreamReadResult<Uint8Array>>,
+      readText: () => this.#read(true) as Promise<ReadableStreamReadResult<string>>,
       cancel: async () => this.#cancel(),
       releaseLock() {},
     };
@@ -141,7 +153,8 @@ export class DirectBody {
     return stream;
   }
 
-  #read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+  /** The next chunk, as text when `text` (a reader may mix the two: the SSE reader drains the body's end as bytes). */
+  #read(text: boolean): Promise<ReadableStreamReadResult<Uint8Array | string>> {
     if (this.#failure) return Promise.reject(this.#failure.error);
     if (this.#held.length > 0) {
       // Everything held, in one read: a reader that fell behind (the network delivered several SSE events while it
@@ -152,13 +165,25 @@ export class DirectBody {
       this.#held = [];
       this.#heldBytes = 0;
       if (this.#complete) this.#settled();
-      return Promise.resolve({ done: false, value: chunk });
+      return Promise.resolve({ done: false, value: text ? this.#decode(chunk) : chunk });
     }
     if (this.#complete || this.#cancelled) return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve, reject) => {
-      this.#waiting = { resolve, reject };
+      this.#waiting = { resolve, reject, text };
       this.#resumeConnection();
     });
+  }
+
+  /**
+   * A chunk as text. A character cut at the chunk's end waits in the decoder for the rest; one still cut when the
+   * body ends is dropped, where TextDecoder would give U+FFFD: it can only be part of an event the body never finished
+   * (an SSE event ends with a blank line), which a reader drops anyway.
+   */
+  #decode(chunk: Buffer): string {
+    const text = (this.#decoder ??= new StringDecoder("utf8")).write(chunk);
+    if (!this.#textStart || text === "") return text;
+    this.#textStart = false;
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   }
 
   #cancel(): void {

@@ -17,6 +17,12 @@ export const BODY_READER: unique symbol = Symbol.for("modelmesh.body-reader");
 export interface BodyReader {
   /** The next chunk; rejects with the caller's abort reason after an abort, or an error when the body was cut. */
   read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  /**
+   * Optional: the next chunk as UTF-8 text, for a `fetch` that decodes faster than `TextDecoder` (Node's own
+   * decoder does). A character split across chunks is joined, a leading byte order mark dropped, as `TextDecoder`'s
+   * streaming mode does; a character still cut when the body ends may be dropped. A reader may mix the two calls.
+   */
+  readText?(): Promise<ReadableStreamReadResult<string>>;
   /** Stops reading and closes the connection. */
   cancel(reason?: unknown): Promise<void>;
   releaseLock(): void;

@@ -221,6 +221,35 @@ describe("SseReader", () => {
     expect(await sse.read()).toBeUndefined();
   });
 
+  it("reads text from a body reader that decodes itself, and its bytes only to drain the end", async () => {
+    // A body reader that offers `readText` (the proxy's Node fetch does): its text is parsed as it is, without
+    // TextDecoder; `read()` is left for what `close(true)` drains after the answer.
+    const texts = ["data: 5 \u20ac\n\n", "data: b", "\n\n"];
+    let textReads = 0;
+    let byteReads = 0;
+    const reader = {
+      readText: async () => {
+        const value = texts[textReads++];
+        return value === undefined ? { done: true as const, value: undefined } : { done: false as const, value };
+      },
+      read: async () => {
+        byteReads += 1;
+        return { done: true as const, value: undefined };
+      },
+      cancel: async () => {},
+      releaseLock: () => {},
+    };
+    const body = { getReader: () => reader, cancel: async () => {} } as unknown as ReadableStream<Uint8Array>;
+    const sse = new SseReader(body);
+    expect((await sse.read())?.map((event) => event.data)).toEqual(["5 \u20ac"]);
+    expect(await sse.read()).toEqual([]);
+    expect((await sse.read())?.map((event) => event.data)).toEqual(["b"]);
+    expect(byteReads).toBe(0);
+    await sse.close(true);
+    expect(byteReads).toBe(1);
+    expect(textReads).toBe(3);
+  });
+
   it("returns an empty list for a read that completes no event, and keeps reading", async () => {
     const sse = new SseReader(streamOf([": keep-alive\n\n", "data: x\n\n"]));
     expect(await sse.read()).toEqual([]);

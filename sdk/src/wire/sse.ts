@@ -82,7 +82,8 @@ async function drainRest(reader: ReadableStreamDefaultReader<Uint8Array>, first:
  */
 export class SseReader {
   #stream: ReadableStream<Uint8Array>;
-  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  /** `readText` is there when the body's reader decodes itself (a body reader of the proxy's Node `fetch`). */
+  #reader: (ReadableStreamDefaultReader<Uint8Array> & { readText?: () => Promise<ReadableStreamReadResult<string>> }) | undefined;
   #onWait: ((waiting: boolean) => void) | undefined;
   #events: SseEvent[] = [];
   #parser = createParser({
@@ -93,7 +94,8 @@ export class SseReader {
       this.#events.push(event);
     },
   });
-  #decoder = new TextDecoder("utf-8");
+  /** Made at the first bytes to decode: a body reader that gives text never needs one. */
+  #decoder: TextDecoder | undefined;
   #lineEnds = { afterCR: false };
   #ended = false;
   #closed = false;
@@ -109,16 +111,20 @@ export class SseReader {
     // The body is locked at the first read, not before: until then the caller may still cancel it as it is.
     this.#reader ??= this.#stream.getReader();
     this.#onWait?.(true);
-    let result: ReadableStreamReadResult<Uint8Array>;
+    let result: ReadableStreamReadResult<Uint8Array | string>;
     try {
-      result = await this.#reader.read();
+      result = this.#reader.readText ? await this.#reader.readText() : await this.#reader.read();
     } finally {
       this.#onWait?.(false);
     }
     if (result.done) {
       this.#ended = true;
-      this.#parser.feed(toLineFeeds(this.#decoder.decode(), this.#lineEnds));
-    } else this.#parser.feed(toLineFeeds(this.#decoder.decode(result.value, { stream: true }), this.#lineEnds));
+      // What a character cut at the very end leaves in the decoder (U+FFFD), as the stream's end says.
+      if (this.#decoder) this.#parser.feed(toLineFeeds(this.#decoder.decode(), this.#lineEnds));
+    } else {
+      const value = result.value;
+      this.#parser.feed(toLineFeeds(typeof value === "string" ? value : (this.#decoder ??= new TextDecoder("utf-8")).decode(value, { stream: true }), this.#lineEnds));
+    }
     const events = this.#events;
     if (events.length === 0) return this.#ended ? undefined : events;
     this.#events = [];
