@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { create } from "../src/index.js";
 import { hello, pairConfig, startPair, testClock } from "./support/mesh.js";
@@ -70,6 +71,26 @@ describe("abandoning a mesh stream", () => {
     // The answers that had ended saw nothing of it.
     expect(chatRequests(pair.a).slice(0, -1).map((request) => request.clientAborted)).toEqual([false, false, false]);
     expect(chatRequests(pair.b)).toHaveLength(0);
+    await mesh.close();
+  });
+
+  it("one caller signal under several open streams carries one abort listener, and an abort still reaches them all", async () => {
+    // A caller that passes one signal to many streams (the proxy passes its connection's) must not pay an add and a
+    // remove of an EventTarget listener per stream, nor pile listeners onto a long-lived signal.
+    const mesh = create({ config: pairConfig(pair), clock: testClock() });
+    const controller = new AbortController();
+    const streams = [];
+    for (let index = 0; index < 3; index += 1) {
+      pair.a.enqueue({ kind: "slow-stream", chunkDelayMs: 100 });
+      const stream = await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true }, { signal: controller.signal });
+      const iterator = stream[Symbol.asyncIterator]();
+      await iterator.next();
+      streams.push(iterator);
+    }
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(1);
+    controller.abort();
+    for (const iterator of streams) await expect(iterator.next()).resolves.toMatchObject({ done: true });
+    await vi.waitFor(() => expect(chatRequests(pair.a).map((request) => request.clientAborted)).toEqual([true, true, true]), { timeout: 1_000 });
     await mesh.close();
   });
 

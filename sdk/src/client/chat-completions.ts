@@ -6,6 +6,7 @@ import type { ModelMesh } from "../core/mesh.js";
 import { MeshStream, settlingSource, stoppedByReader } from "./mesh-stream.js";
 import { callerError, requireModel } from "./caller-error.js";
 import { withRawResponse, type MeshPromise } from "./raw-response.js";
+import { onAbortOf } from "../internal/abort.js";
 import type { Provider, ProviderCallOptions } from "../provider/provider.js";
 
 export type ChatCompletionCreateParamsStreaming = ChatCompletionCreateParams & { stream: true };
@@ -56,16 +57,20 @@ export class ChatCompletions {
     options: RequestOptions,
   ): Promise<MeshStream<ChatCompletionChunk>> {
     const controller = new AbortController();
-    const onAbort = () => controller.abort(options.signal?.reason);
-    if (options.signal?.aborted) onAbort();
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const callerSignal = options.signal;
+    const onAbort = () => controller.abort(callerSignal?.reason);
+    // Through `onAbortOf`: a caller that passes one signal to many streams (the proxy passes its connection's) pays
+    // for one EventTarget listener in all, not an add and a remove per stream.
+    let leave: (() => void) | undefined;
+    if (callerSignal?.aborted) onAbort();
+    else if (callerSignal) leave = onAbortOf(callerSignal, onAbort);
     const generator = router.stream(target, body, features, options, controller.signal);
     // Pull the first chunk now, so a request no model can serve rejects here, like the official client.
     let first: IteratorResult<ChatCompletionChunk>;
     try {
       first = await generator.next();
     } catch (error) {
-      options.signal?.removeEventListener("abort", onAbort);
+      leave?.();
       throw callerError(error);
     }
     // A plain iterator rather than an async generator around the router's: one layer less on every chunk (each
@@ -75,7 +80,7 @@ export class ChatCompletions {
     const release = async () => {
       if (released) return;
       released = true;
-      options.signal?.removeEventListener("abort", onAbort);
+      leave?.();
       await generator.return(undefined);
     };
     const iterator: AsyncIterator<ChatCompletionChunk> = {
