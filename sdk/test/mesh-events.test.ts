@@ -4,7 +4,7 @@
  * several sinks configured at once each getting them.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BudgetExceededError, CallbackObservability, create, JsonLogObservability, type MeshClient, type MeshEvent } from "../src/index.js";
+import { BudgetExceededError, CallbackObservability, create, JsonLogObservability, PrometheusObservability, type EventSink, type MeshClient, type MeshEvent } from "../src/index.js";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai.js";
 
 let fake: FakeOpenAI;
@@ -109,5 +109,26 @@ describe("the events a mesh emits", () => {
     expect(debug.events.map((event) => event.type)).toEqual(expect.arrayContaining(["request-start", "attempt-start", "attempt-end", "request-end"]));
     expect(warnings.events).toEqual([]);
     expect(lines.map((line) => (JSON.parse(line) as { type: string }).type)).toEqual(["request-end"]);
+  });
+
+  it("builds no event that no sink would keep: a sink's accepts() is asked before each request's events", async () => {
+    // A plain sink that keeps only the ends: emit() itself filters nothing, so whatever it is given was built.
+    const asked: string[] = [];
+    const received: string[] = [];
+    const ends: EventSink = {
+      accepts: (type, severity) => (asked.push(`${type}/${severity}`), type.endsWith("-end")),
+      emit: (event) => void received.push(event.type),
+    };
+    const client = create({ config: { providers: providers(), budget: { daily_limit: 50 } }, observability: { instance: ends } });
+    clients.push(client);
+    await client.chat.completions.create({ model: "chat-completion", messages: hello, max_tokens: 10 });
+    const stream = await client.chat.completions.create({ model: "chat-completion", messages: hello, stream: true });
+    for await (const chunk of stream) void chunk;
+    expect(received).toEqual(["attempt-end", "request-end", "attempt-end", "request-end"]);
+    expect(asked).toEqual(expect.arrayContaining(["request-start/debug", "budget-reserved/debug", "attempt-start/debug", "attempt-end/debug", "request-end/info"]));
+    // The proxy's Prometheus sink keeps only what its metrics are made of.
+    const metrics = new PrometheusObservability({ minSeverity: "debug" });
+    expect(["request-start", "attempt-start", "budget-reserved", "request-end", "attempt-end", "stream-failover"].map((type) => metrics.accepts(type as MeshEvent["type"], "debug"))).toEqual([false, false, false, true, true, true]);
+    expect(new PrometheusObservability({ minSeverity: "info" }).accepts("attempt-end", "debug")).toBe(false);
   });
 });

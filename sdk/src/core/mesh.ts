@@ -309,7 +309,10 @@ export class ModelMesh {
       resolvePool: (target, operation) => this.resolvePool(runtime, target, operation),
       changed: () => this.scheduleSave(),
       statesOfKey: (keyId) => [...runtime.states.values()].filter((state) => state.keyId === keyId),
-      observing: () => !(this.#sink instanceof NullObservability),
+      observing: (type, severity) => {
+        const sink = this.#sink;
+        return sink !== undefined && !(sink instanceof NullObservability) && (sink.accepts?.(type, severity) ?? true);
+      },
       budget: this.budgetLedger,
     });
     // Every capability some model offers gets a pool named by its alias, so poolStatus() shows it.

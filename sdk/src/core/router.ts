@@ -14,7 +14,7 @@ import { countsAgainstModel, failureAction, retryDelay, type FailureAction } fro
 import { runMiddleware, type MiddlewareContext, type MiddlewareLike } from "./middleware.js";
 import { estimateTokens, unfitReason, type Pool, type RequestFeatures } from "./pool.js";
 import type { ModelState } from "../wire/model-state.js";
-import type { EventSink, MeshEvent, UsageCounts } from "../wire/events.js";
+import type { EventSink, MeshEvent, MeshEventType, Severity, UsageCounts } from "../wire/events.js";
 import type { UsageTracker } from "./usage.js";
 import type { Provider, ProviderCallOptions, ProviderOperation, ProviderResult, RateLimitSnapshot } from "../provider/provider.js";
 import type { SelectionContext } from "../rotation/rotation.js";
@@ -65,8 +65,11 @@ export interface RouterDependencies {
   changed: () => void;
   /** Every model state (in every pool) served with one credential. */
   statesOfKey: (keyId: string) => ModelState[];
-  /** False when no sink listens: the hot path then builds no event objects at all. */
-  observing: () => boolean;
+  /**
+   * False when no sink would keep an event of this type and severity: the hot path then does not build it (with no
+   * sink at all, none; the proxy's Prometheus sink keeps the ends of requests and attempts, not their starts).
+   */
+  observing: (type: MeshEventType, severity: Severity) => boolean;
   /** Budget counters; each attempt reserves its worst case here before it is sent and settles after. */
   budget?: BudgetLedger;
   /** The mesh's count of running requests, shared by the routers of every configuration it had (default: the router's own). */
@@ -531,7 +534,7 @@ export class Router {
       const committing = budget.commit(reservation);
       const refused = committing && (await committing);
       if (!refused) {
-        if (this.deps.observing()) {
+        if (this.deps.observing("budget-reserved", "debug")) {
           this.emit({ type: "budget-reserved", severity: "debug", component: "budget", requestId: route.requestId, pool: route.pool.name, provider: state.providerId, model: state.modelId, amount: reservation.amount, budgets: reservation.applied.map((applied) => applied.name) });
         }
         return true;
@@ -556,12 +559,12 @@ export class Router {
 
   private beginAttempt(route: Route, state: ModelState): number {
     const attempt = ++route.attemptCount;
-    if (this.deps.observing()) this.emit({ type: "attempt-start", severity: "debug", component: "router", requestId: route.requestId, pool: route.pool.name, provider: state.providerId, model: state.modelId, attempt });
+    if (this.deps.observing("attempt-start", "debug")) this.emit({ type: "attempt-start", severity: "debug", component: "router", requestId: route.requestId, pool: route.pool.name, provider: state.providerId, model: state.modelId, attempt });
     return attempt;
   }
 
   private emitAttemptEnd(route: Route, state: ModelState, attempt: number, latencyMs: number): void {
-    if (this.deps.observing()) this.emit({ type: "attempt-end", severity: "debug", component: "router", requestId: route.requestId, pool: route.pool.name, provider: state.providerId, model: state.modelId, attempt, ok: true, latencyMs });
+    if (this.deps.observing("attempt-end", "debug")) this.emit({ type: "attempt-end", severity: "debug", component: "router", requestId: route.requestId, pool: route.pool.name, provider: state.providerId, model: state.modelId, attempt, ok: true, latencyMs });
   }
 
   /**
@@ -779,7 +782,7 @@ export class Router {
 
   private finish(route: Route, state: ModelState, usage: UsageCounts | undefined, ok: boolean): void {
     const cost = this.bookUsage(route, state, usage, ok);
-    if (!this.deps.observing()) return;
+    if (!this.deps.observing("request-end", "info")) return;
     this.emit({
       type: "request-end",
       severity: "info",
@@ -912,7 +915,7 @@ export class Router {
   }
 
   private emitRequestStart(route: Route): void {
-    if (!this.deps.observing()) return;
+    if (!this.deps.observing("request-start", "debug")) return;
     this.emit({ type: "request-start", severity: "debug", component: "router", requestId: route.requestId, pool: route.pool.name, capability: route.pool.capability, stream: route.features.stream });
   }
 

@@ -1,4 +1,4 @@
-import type { EventSink, MeshEvent, MeshStats } from "../wire/events.js";
+import type { EventSink, MeshEvent, MeshEventType, MeshStats, Severity } from "../wire/events.js";
 
 /**
  * Options of `MultiSink`.
@@ -80,6 +80,12 @@ export class MultiSink implements EventSink {
     for (const sink of this.members) {
       if (typeof (sink as Partial<StatsAware>).useStatsSource === "function") (sink as EventSink & StatsAware).useStatsSource(source, now);
     }
+  }
+
+  /** True when some member would keep such an event (a member that does not say takes every event). */
+  accepts(type: MeshEventType, severity: Severity): boolean {
+    for (const sink of this.members) if (!sink.accepts || sink.accepts(type, severity)) return true;
+    return false;
   }
 
   emit(event: MeshEvent): void {

@@ -1,5 +1,5 @@
 import { ConfigError } from "../wire/errors.js";
-import type { MeshEvent, MeshStats } from "../wire/events.js";
+import type { MeshEvent, MeshEventType, MeshStats, Severity } from "../wire/events.js";
 import { createRedactor } from "../internal/event-redactor.js";
 import type { Redactor } from "../wire/redact.js";
 import { BaseObservability, markRedactingEmit } from "./sink.js";
@@ -139,6 +139,9 @@ class Histogram {
     }
   }
 }
+
+/** The event types `record` turns into metrics; every other type is dropped, so it is not asked for. */
+const RECORDED: ReadonlySet<MeshEventType> = new Set<MeshEventType>(["request-end", "attempt-end", "model-deactivated", "model-recovered", "key-disabled", "stream-failover", "budget-exceeded", "budget-alert", "stats"]);
 
 /**
  * Metrics for Prometheus (`modelmesh.prometheus.v1`, short name `prometheus`): request, attempt, token, cost and
@@ -302,6 +305,11 @@ export class PrometheusObservability extends BaseObservability {
     } catch (error) {
       throw new ConfigError("observability.config.port", `${PrometheusObservability.connectorId} cannot listen on ${this.host}:${this.port}: ${(error as Error).message}`);
     }
+  }
+
+  /** Only the events a metric is made of (`record`'s cases): the router then builds no starts of requests or attempts for it. */
+  override accepts(type: MeshEventType, severity: Severity): boolean {
+    return RECORDED.has(type) && super.accepts(type, severity);
   }
 
   // The base class deep-copies and scrubs every event; metrics read a few fields, so only those are scrubbed.

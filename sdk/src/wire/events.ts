@@ -108,6 +108,11 @@ export type MeshEventType = MeshEvent["type"];
 /** Where the router sends events. Observability connectors implement it. */
 export interface EventSink {
   emit(event: MeshEvent): void;
+  /**
+   * False when the sink would drop every event of this type and severity, so the router need not build one (it
+   * asks before the events of every request: starts, ends, reservations). Absent: the sink takes every event.
+   */
+  accepts?(type: MeshEventType, severity: Severity): boolean;
   /** Starts what the sink needs before events flow (a listening port); the mesh awaits it at start. */
   open?(): Promise<void>;
   flush?(): Promise<void>;
