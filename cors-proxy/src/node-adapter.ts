@@ -128,6 +128,13 @@ async function writeSource(source: BodySource, outgoing: ServerResponse): Promis
     batch = "";
     outgoing.write(text);
   };
+  // node:http corks the socket on a write and uncorks it on `process.nextTick`, which waits until the promise jobs
+  // queued now have run: the rest of a burst already read (tens of events through the provider, router and client)
+  // would go first, and the first token would sit in the socket meanwhile. It is pushed out at once.
+  const now = (piece: string | Uint8Array) => {
+    outgoing.write(piece);
+    outgoing.socket?.uncork();
+  };
   // The first piece goes out at once, with the status line: batching it would hold the time to first token back by
   // a whole upstream read's worth of events.
   let first = true;
@@ -136,9 +143,10 @@ async function writeSource(source: BodySource, outgoing: ServerResponse): Promis
       if (outgoing.destroyed) return;
       if (first) {
         first = false;
-        outgoing.write(piece);
+        now(piece);
       } else if (typeof piece === "string") {
         batch += piece;
+        // A batch this big fills the socket's buffer: the wait for "drain" below lets node:http send it.
         if (batch.length >= BATCH_LIMIT) flush();
         else pending ??= setImmediate(flush);
       } else {
