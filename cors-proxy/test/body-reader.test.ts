@@ -198,6 +198,24 @@ describe("the node fetch's body reader, as the providers read streams", () => {
     expect([run.fastClosed, run.webClosed]).toEqual([1, 1]);
   });
 
+  it("says the body is drained only once it arrived whole and every byte was read", async () => {
+    const baseUrl = await serve([chunk({ content: "x" }), { pause: 150 }, chunk({}, "stop"), "end"]);
+    const response = await nodeFetch!(`${baseUrl}/chat/completions`, { method: "POST", body: "{}" });
+    const reader = (response as Response & { [BODY_READER]: () => { readText(): Promise<ReadableStreamReadResult<string>>; drained(): boolean } })[BODY_READER]();
+    expect(reader.drained()).toBe(false);
+    expect((await reader.readText()).value).toContain('"x"');
+    // All that came is read, but the answer goes on.
+    expect(reader.drained()).toBe(false);
+    // The second event and the body's end arrive while nobody reads (the server has ended its answer): held, so the
+    // body is whole but not drained yet.
+    await vi.waitFor(() => expect(closes).toBe(1));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(reader.drained()).toBe(false);
+    expect((await reader.readText()).value).toContain('"stop"');
+    expect(reader.drained()).toBe(true);
+    expect((await reader.readText()).done).toBe(true);
+  });
+
   it("is offered once, and not at all after response.body was read", async () => {
     const baseUrl = await serve([chunk({ content: "x" }, "stop"), "end"]);
     const first = await nodeFetch!(`${baseUrl}/chat/completions`, { method: "POST", body: "{}" });

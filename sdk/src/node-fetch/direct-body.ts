@@ -15,6 +15,8 @@ export interface NodeBodyReader {
   read(): Promise<ReadableStreamReadResult<Uint8Array>>;
   /** The same bytes as UTF-8 text (see `BodyReader.readText` in the SDK's `provider/body-reader.ts`). */
   readText?(): Promise<ReadableStreamReadResult<string>>;
+  /** The whole body arrived and was read (see `BodyReader.drained` in the SDK). */
+  drained?(): boolean;
   cancel(reason?: unknown): Promise<void>;
   releaseLock(): void;
 }
@@ -129,6 +131,7 @@ export class DirectBody {
     return {
       read: () => this.#read(false) as Promise<ReadableStreamReadResult<Uint8Array>>,
       readText: () => this.#read(true) as Promise<ReadableStreamReadResult<string>>,
+      drained: () => this.#complete && this.#held.length === 0 && this.#failure === undefined,
       cancel: async () => this.#cancel(),
       releaseLock() {},
     };

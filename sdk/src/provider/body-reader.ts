@@ -23,6 +23,11 @@ export interface BodyReader {
    * streaming mode does; a character still cut when the body ends may be dropped. A reader may mix the two calls.
    */
   readText?(): Promise<ReadableStreamReadResult<string>>;
+  /**
+   * Optional: true when the whole body has arrived and every byte of it was read, so a reader that stops now leaves
+   * nothing behind on the connection and need not read on to find the end.
+   */
+  drained?(): boolean;
   /** Stops reading and closes the connection. */
   cancel(reason?: unknown): Promise<void>;
   releaseLock(): void;

@@ -250,6 +250,28 @@ describe("SseReader", () => {
     expect(textReads).toBe(3);
   });
 
+  it("reads nothing more on close when the body reader says the body arrived whole and was read", async () => {
+    for (const drained of [true, false]) {
+      let reads = 0;
+      let cancels = 0;
+      const pieces = ["data: a\n\ndata: [DONE]\n\n"];
+      const reader = {
+        read: async () => {
+          const value = pieces[reads++];
+          return value === undefined ? { done: true as const, value: undefined } : { done: false as const, value: encoder.encode(value) };
+        },
+        drained: () => drained && reads >= 1,
+        cancel: async () => void (cancels += 1),
+        releaseLock: () => {},
+      };
+      const sse = new SseReader({ getReader: () => reader, cancel: async () => {} } as unknown as ReadableStream<Uint8Array>);
+      expect((await sse.read())?.map((event) => event.data)).toEqual(["a", "[DONE]"]);
+      await sse.close(true);
+      // Drained: let go at once. Not drained: the end is read (one read, which finds it).
+      expect([reads, cancels]).toEqual(drained ? [1, 0] : [2, 0]);
+    }
+  });
+
   it("returns an empty list for a read that completes no event, and keeps reading", async () => {
     const sse = new SseReader(streamOf([": keep-alive\n\n", "data: x\n\n"]));
     expect(await sse.read()).toEqual([]);

@@ -83,7 +83,7 @@ async function drainRest(reader: ReadableStreamDefaultReader<Uint8Array>, first:
 export class SseReader {
   #stream: ReadableStream<Uint8Array>;
   /** `readText` is there when the body's reader decodes itself (a body reader of the proxy's Node `fetch`). */
-  #reader: (ReadableStreamDefaultReader<Uint8Array> & { readText?: () => Promise<ReadableStreamReadResult<string>> }) | undefined;
+  #reader: (ReadableStreamDefaultReader<Uint8Array> & { readText?: () => Promise<ReadableStreamReadResult<string>>; drained?: () => boolean }) | undefined;
   #onWait: ((waiting: boolean) => void) | undefined;
   #events: SseEvent[] = [];
   #parser = createParser({
@@ -148,7 +148,8 @@ export class SseReader {
       await this.#stream.cancel().catch(() => {});
       return;
     }
-    if (this.#ended) reader.releaseLock();
+    // Read to its end, or (a reader that can tell) arrived whole and read: nothing is left to drain or wait for.
+    if (this.#ended || reader.drained?.() === true) reader.releaseLock();
     else if (complete) {
       // Normally the rest (the `[DONE]` line's end, the end of the chunked body) has arrived with the last events: one
       // read that is already settled says so, and the body is let go without a timer. Otherwise it is read in the
