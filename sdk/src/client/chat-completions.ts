@@ -77,11 +77,12 @@ export class ChatCompletions {
     // generator layer costs a promise and several microtask turns per chunk, on streams of thousands of chunks).
     let pending: IteratorResult<ChatCompletionChunk> | undefined = first;
     let released = false;
-    const release = async () => {
-      if (released) return;
+    /** Lets go of the caller's signal and the router's generator; one that ended by itself has nothing to give back. */
+    const release = (ended: boolean): Promise<unknown> | undefined => {
+      if (released) return undefined;
       released = true;
       leave?.();
-      await generator.return(undefined);
+      return ended ? undefined : generator.return(undefined);
     };
     const iterator: AsyncIterator<ChatCompletionChunk> = {
       next: async () => {
@@ -91,18 +92,19 @@ export class ChatCompletions {
         try {
           result ??= await generator.next();
         } catch (error) {
-          await release();
+          await release(false);
           // Stopped by its reader with a plain abort (`stream.abort()`, `stream.controller.abort()`, the caller's signal
           // aborted without a reason of its own): the loop ends quietly, as the official client's does. A reason the
           // caller gave is thrown, as there.
           if (stoppedByReader(controller.signal)) return { done: true, value: undefined };
           throw callerError(error);
         }
-        if (result.done) await release();
+        // The end needs no await: the generator is done, and an await is a turn of every layer's promises.
+        if (result.done) release(true);
         return result;
       },
       return: async (value?: unknown) => {
-        await release();
+        await release(false);
         return { done: true, value: value as ChatCompletionChunk };
       },
     };
