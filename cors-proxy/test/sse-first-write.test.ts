@@ -48,54 +48,45 @@ describe("SSE through the node adapter", () => {
     // jobs queued now are done: a burst of ready events would all pass first, and the first token would wait for
     // them. What the socket has sent by the time the second event is asked for says whether the first left.
     const events = Array.from({ length: 200 }, (_, index) => `data: {"n":${index}}\n\n`);
-    let socketWhenAsked: { corked: number; sent: number } | undefined;
-    let outgoing: ServerResponse | undefined;
-    let index = 0;
-    const source: BodySource = {
-      next: async () => {
-        if (index === 1) socketWhenAsked = { corked: outgoing!.socket!.writableCorked, sent: outgoing!.socket!.bytesWritten };
-        return events[index++];
-      },
-      cancel: async () => {},
-    };
-    const proxy = { respond: async () => new SourceReply(200, source, { "content-type": "text/event-stream" }), admits: () => true } as unknown as Proxy;
-    const listener = createNodeListener(proxy, "http://127.0.0.1");
-    server = createServer((request, response) => {
-      outgoing = response;
-      listener(request, response);
-    });
-    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-    const address = server.address() as { port: number };
-    const response = await fetch(`http://127.0.0.1:${address.port}/v1/chat/completions`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
-    expect(await response.text()).toBe(events.join(""));
-    expect(socketWhenAsked!.corked).toBe(0);
+    const seen = await burstThroughAdapter(events);
+    expect(seen[0]!.corked).toBe(0);
     // The status line, the headers and the first event's chunk are on their way.
-    expect(socketWhenAsked!.sent).toBeGreaterThan(events[0]!.length);
+    expect(seen[0]!.sent).toBeGreaterThan(events[0]!.length);
   });
 
   it("sends a batch that reached the batch limit (64 KiB) before it takes more of the burst", async () => {
     const events = Array.from({ length: 160 }, (_, index) => `data: {"n":${index},"pad":"${"x".repeat(1000)}"}\n\n`);
-    const sentWhenAsked: number[] = [];
-    let outgoing: ServerResponse | undefined;
-    let index = 0;
-    const source: BodySource = {
-      next: async () => {
-        if (index > 0) sentWhenAsked.push(outgoing!.socket!.writableCorked === 0 ? outgoing!.socket!.bytesWritten : -1);
-        return events[index++];
-      },
-      cancel: async () => {},
-    };
-    const proxy = { respond: async () => new SourceReply(200, source, { "content-type": "text/event-stream" }), admits: () => true } as unknown as Proxy;
-    const listener = createNodeListener(proxy, "http://127.0.0.1");
-    server = createServer((request, response) => {
-      outgoing = response;
-      listener(request, response);
-    });
-    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
-    const address = server.address() as { port: number };
-    const response = await fetch(`http://127.0.0.1:${address.port}/v1/chat/completions`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
-    expect(await response.text()).toBe(events.join(""));
+    const seen = await burstThroughAdapter(events);
     // Asked for its 100th event (past 64 KiB of batch), the burst's first batch has left the socket already.
-    expect(sentWhenAsked[99]).toBeGreaterThan(64 * 1024);
+    expect(seen[98]!.corked).toBe(0);
+    expect(seen[98]!.sent).toBeGreaterThan(64 * 1024);
   });
 });
+
+/**
+ * Serves `events` as one burst (every `next()` already settled) through the node adapter, reads the answer whole, and
+ * returns what the response's socket had done each time the adapter asked for an event after the first.
+ */
+async function burstThroughAdapter(events: string[]): Promise<Array<{ corked: number; sent: number }>> {
+  const seen: Array<{ corked: number; sent: number }> = [];
+  let outgoing: ServerResponse | undefined;
+  let index = 0;
+  const source: BodySource = {
+    next: async () => {
+      if (index > 0) seen.push({ corked: outgoing!.socket!.writableCorked, sent: outgoing!.socket!.bytesWritten });
+      return events[index++];
+    },
+    cancel: async () => {},
+  };
+  const proxy = { respond: async () => new SourceReply(200, source, { "content-type": "text/event-stream" }), admits: () => true } as unknown as Proxy;
+  const listener = createNodeListener(proxy, "http://127.0.0.1");
+  server = createServer((request, response) => {
+    outgoing = response;
+    listener(request, response);
+  });
+  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+  const address = server.address() as { port: number };
+  const response = await fetch(`http://127.0.0.1:${address.port}/v1/chat/completions`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+  expect(await response.text()).toBe(events.join(""));
+  return seen;
+}
