@@ -6,7 +6,6 @@ import type { ModelMesh } from "../core/mesh.js";
 import { MeshStream, settlingSource, stoppedByReader } from "./mesh-stream.js";
 import { callerError, requireModel } from "./caller-error.js";
 import { withRawResponse, type MeshPromise } from "./raw-response.js";
-import { onAbortOf } from "../internal/abort.js";
 import type { Provider, ProviderCallOptions } from "../provider/provider.js";
 
 export type ChatCompletionCreateParamsStreaming = ChatCompletionCreateParams & { stream: true };
@@ -57,31 +56,25 @@ export class ChatCompletions {
     options: RequestOptions,
   ): Promise<MeshStream<ChatCompletionChunk>> {
     const controller = new AbortController();
-    const callerSignal = options.signal;
-    const onAbort = () => controller.abort(callerSignal?.reason);
-    // Through `onAbortOf`: a caller that passes one signal to many streams (the proxy passes its connection's) pays
-    // for one EventTarget listener in all, not an add and a remove per stream.
-    let leave: (() => void) | undefined;
-    if (callerSignal?.aborted) onAbort();
-    else if (callerSignal) leave = onAbortOf(callerSignal, onAbort);
-    const generator = router.stream(target, body, features, options, controller.signal);
+    // Already aborted: so is the stream. Otherwise the router makes the stream's controller follow the caller's signal
+    // while it runs.
+    if (options.signal?.aborted) controller.abort(options.signal.reason);
+    const generator = router.stream(target, body, features, options, controller);
     // Pull the first chunk now, so a request no model can serve rejects here, like the official client.
     let first: IteratorResult<ChatCompletionChunk>;
     try {
       first = await generator.next();
     } catch (error) {
-      leave?.();
       throw callerError(error);
     }
     // A plain iterator rather than an async generator around the router's: one layer less on every chunk (each
     // generator layer costs a promise and several microtask turns per chunk, on streams of thousands of chunks).
     let pending: IteratorResult<ChatCompletionChunk> | undefined = first;
     let released = false;
-    /** Lets go of the caller's signal and the router's generator; one that ended by itself has nothing to give back. */
+    /** Lets go of the router's generator (which lets go of the caller's signal); one that ended has nothing to give back. */
     const release = (ended: boolean): Promise<unknown> | undefined => {
       if (released) return undefined;
       released = true;
-      leave?.();
       return ended ? undefined : generator.return(undefined);
     };
     const iterator: AsyncIterator<ChatCompletionChunk> = {

@@ -24,6 +24,7 @@ import { completionToChunks } from "../provider/normalize.js";
 import { BudgetExceededError } from "../wire/errors.js";
 import { MAX_SCOPE_LENGTH, type BudgetLedger, type Reservation } from "./budget.js";
 import { InFlight } from "./in-flight.js";
+import { onAbortOf } from "../internal/abort.js";
 
 /** Per-call options, the second argument of every `create()` (as in the official client). */
 export interface RequestOptions {
@@ -245,8 +246,12 @@ export class Router {
     }
   }
 
-  /** Routes a streaming chat request; chunks are yielded as they arrive, across failover. */
-  async *stream(target: string, body: ChatCompletionCreateParams, features: RequestFeatures, options: RequestOptions, signal: AbortSignal): AsyncGenerator<ChatCompletionChunk> {
+  /**
+   * Routes a streaming chat request; chunks are yielded as they arrive, across failover. `stop` is the stream's own
+   * controller (`MeshStream.controller`); while the generator runs, it follows the caller's `options.signal`.
+   */
+  async *stream(target: string, body: ChatCompletionCreateParams, features: RequestFeatures, options: RequestOptions, stop: AbortController): AsyncGenerator<ChatCompletionChunk> {
+    const signal = stop.signal;
     const route = this.route("chat", target, body, features, options, signal);
     this.emitRequestStart(route);
     const wantsUsage = body.stream_options?.include_usage === true;
@@ -262,6 +267,11 @@ export class Router {
     /** Chunks delivered so far, kept only while a middleware could want them (`afterResponse` gets them assembled). */
     const received: ChatCompletionChunk[] = [];
     let deliveredChunks = 0;
+    // Through `onAbortOf`, here in the router rather than in the client (which every page loads up front): a caller
+    // that passes one signal to many streams (the proxy passes its connection's) pays for one EventTarget listener in
+    // all, not an add and a remove per stream. Left in `finally`, however the generator ends.
+    const callerSignal = options.signal;
+    const leave = callerSignal && callerSignal !== signal ? onAbortOf(callerSignal, () => stop.abort(callerSignal.reason)) : undefined;
     this.inFlight.start();
     try {
       for (;;) {
@@ -385,6 +395,7 @@ export class Router {
       this.fail(route, error);
       throw error;
     } finally {
+      leave?.();
       this.settle(route);
       this.inFlight.end();
     }
