@@ -271,7 +271,7 @@ export class Router {
     // that passes one signal to many streams (the proxy passes its connection's) pays for one EventTarget listener in
     // all, not an add and a remove per stream. Left in `finally`, however the generator ends.
     const callerSignal = options.signal;
-    const leave = callerSignal && callerSignal !== signal ? onAbortOf(callerSignal, () => stop.abort(callerSignal.reason)) : undefined;
+    const leave = callerSignal ? onAbortOf(callerSignal, () => stop.abort(callerSignal.reason)) : undefined;
     this.inFlight.start();
     try {
       for (;;) {
