@@ -12,12 +12,14 @@
  * Fewer connections than the default 50 (say 8) keep the CPU µs per request readable when the machine is very loaded.
  *
  * Tree B is this repository. Tree A is any other checkout with its own `node_modules/modelmesh` pointing at its
- * own `sdk/` (for example `git archive <commit> | tar -x -C /tmp/base`, then link the rest of `node_modules`).
+ * own `sdk/` (for example `git archive <commit> | tar -x -C /tmp/base`, then link the rest of `node_modules`). Both
+ * trees' CLIs run from their built bundles: run `npm run build --workspace sdk && npm run build --workspace
+ * cors-proxy` in each first.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { runJsonChild, startChild, type Child } from "../cors-proxy/bench/children.js";
+import { BUILT_CLI, runJsonChild, startChild, type Child } from "../cors-proxy/bench/children.js";
 import type { LoadPlan, LoadTarget, ThroughputSample } from "../cors-proxy/bench/load-process.js";
 import { median } from "../cors-proxy/bench/stats.js";
 
@@ -52,8 +54,9 @@ async function main(): Promise<void> {
     const listening = /listening on (http:\/\/\S+)/;
     const started = await Promise.all([
       startChild("cors-proxy/bench/pass-through-process.mjs", [new URL(upstream.announced).origin]),
-      startChild(join(treeA, "cors-proxy/bin/modelmesh-proxy.js"), ["--config", config, "--port", "0"], { ready: listening }),
-      startChild("cors-proxy/bin/modelmesh-proxy.js", ["--config", config, "--port", "0"], { ready: listening }),
+      // Both from their built bundles (`npm run build` in each tree): run from source, tsx's transform is measured too.
+      startChild(join(treeA, "cors-proxy/bin/modelmesh-proxy.js"), ["--config", config, "--port", "0"], { ready: listening, ...BUILT_CLI }),
+      startChild("cors-proxy/bin/modelmesh-proxy.js", ["--config", config, "--port", "0"], { ready: listening, ...BUILT_CLI }),
     ]);
     children.push(...started);
     const [passThrough, a, b] = started;

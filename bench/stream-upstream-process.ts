@@ -4,6 +4,8 @@
  *  - `/burst`: a 500-chunk SSE stream (role, 498 content chunks, finish + usage, `[DONE]`), each event its own write,
  *    one event-loop turn between writes: the reader's per-chunk cost decides how fast it is read;
  *  - `/paced`: the same 500 chunks, one per millisecond (a fast model);
+ *  - `/grouped`: the same 500 chunks, ten events per write, one turn between writes (what a reader gets from a very
+ *    fast model, or when it falls behind: several events in each network read);
  *  - `/fail`: 503 with an OpenAI error body at once, its time recorded;
  *  - `/ok`: a 5-chunk stream, the arrival time of the request recorded.
  * `GET /times` returns and forgets the recorded times (epoch ms with sub-ms precision, comparable across processes
@@ -31,11 +33,11 @@ const LONG = streamEvents(CHUNKS);
 const SHORT = streamEvents(5);
 const times = { failures: [] as number[], arrivals: [] as number[] };
 
-async function stream(response: ServerResponse, events: string[], gapMs: number | "turn"): Promise<void> {
+async function stream(response: ServerResponse, events: string[], gapMs: number | "turn", perWrite = 1): Promise<void> {
   response.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
-  for (const text of events) {
+  for (let index = 0; index < events.length; index += perWrite) {
     if (response.destroyed) return;
-    response.write(text);
+    response.write(perWrite === 1 ? events[index]! : events.slice(index, index + perWrite).join(""));
     await new Promise((resolve) => (gapMs === "turn" ? setImmediate(resolve) : setTimeout(resolve, gapMs)));
   }
   response.end();
@@ -63,6 +65,7 @@ const server = createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (reques
     }
     if (path.startsWith("/paced/")) return void stream(response, LONG, 1);
     if (path.startsWith("/burst/")) return void stream(response, LONG, "turn");
+    if (path.startsWith("/grouped/")) return void stream(response, LONG, "turn", 10);
     response.writeHead(404).end();
   });
 });
