@@ -9,7 +9,7 @@
  *
  * `sse` follows short streams instead (the fake's 13-event answer, one at a time) and prints the timeline of every
  * 700th one: each network read of the answer (its size), the events each read completed (the provider parses them
- * one per chunk asked for), each chunk the router yields, each piece the SSE writer gets and each batch it writes, the provider's
+ * one per chunk asked for), each chunk the router hands on (alone or in a batch: `CHUNK_BATCHES`), each piece the SSE writer gets and each batch it writes, the provider's
  * close (begun and done), the router's loop ending (drained), its finish and `res.end()`, in µs from the request event. Steps that repeat per event cannot be
  * medians of a fixed list, so a stream is shown whole.
  *
@@ -97,7 +97,7 @@ const TIMELINE: Array<{ name: string; anchor: string; after?: boolean; expressio
   { name: "read", anchor: "          if (ignoreBody) return true;\n          if (direct) return direct.push(chunk);", expression: "chunk.length" },
   { name: "complete", anchor: "          complete = true;\n          if (ignoreBody) return;" },
   { name: "events", anchor: "              events = read;\n              parsed = 0;", after: true, expression: "read.length" },
-  { name: "yield", anchor: "            yield this.deps.middleware.length > 0 ? this.applyChunkMiddleware(shaped, opened.context ??= this.middlewareContext(route2, state, attempt)) : shaped;" },
+  { name: "chunk", anchor: "                if (batch) batch.push(out);\n                else yield out;" },
   { name: "piece", anchor: "    for (let piece = await source.next(); piece !== void 0; piece = await source.next()) {", after: true, expression: "piece.length" },
   { name: "write", anchor: "    const text5 = batch;\n    batch = \"\";\n    outgoing.write(text5);" },
   { name: "closing", anchor: "        closed = true;\n        await sse.close(true);\n        transfer.finish();" },

@@ -20,6 +20,8 @@ type Route = (client: MeshClient, request: ProxyRequest, context: RouteContext) 
 const RAW_CHUNK = Symbol.for("modelmesh.raw-chunk");
 /** The request option that asks the SDK to keep that text (it costs every chunk a property, so only on request). */
 const KEEP_RAW_CHUNKS = Symbol.for("modelmesh.keep-raw-chunks");
+/** The request option that asks the SDK for a stream of arrays: the chunks ready together (`sdk/src/wire/chunk-batches.ts`). */
+const CHUNK_BATCHES = Symbol.for("modelmesh.chunk-batches");
 /** A completion the mesh passed on unchanged carries the service's own JSON text for it (set by the SDK's provider). */
 const RAW_JSON = Symbol.for("modelmesh.raw-json");
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
@@ -75,16 +77,15 @@ function sseSource(stream: AsyncIterable<unknown>, context: RouteContext, client
       if (finished) return undefined;
       try {
         const { value, done } = await iterator.next();
-        // JSON.stringify escapes CR and LF inside strings and adds no line breaks of its own, so the text is one
-        // `data:` line as it is (formatSseEvent would split it on line ends: a regex and two arrays per chunk).
         if (done) {
           finished = true;
           return SSE_DONE;
         }
-        // A chunk the mesh passed on unchanged carries the service's own JSON text for it (one line, checked by the
-        // SDK): written as it came, without serialising the chunk again.
-        const raw = (value as { [RAW_CHUNK]?: unknown })[RAW_CHUNK];
-        return `data: ${typeof raw === "string" ? raw : JSON.stringify(value)}\n\n`;
+        // The chunks that were ready together (one network read's, mostly): one piece, one write.
+        if (!Array.isArray(value)) return sseEvent(value);
+        let text = "";
+        for (const chunk of value) text += sseEvent(chunk);
+        return text;
       } catch (error) {
         finished = true;
         if (context.signal.aborted) return undefined;
@@ -103,6 +104,17 @@ function sseSource(stream: AsyncIterable<unknown>, context: RouteContext, client
   };
 }
 
+/**
+ * One chunk as an SSE event. A chunk the mesh passed on unchanged carries the service's own JSON text for it (one
+ * line, checked by the SDK): written as it came, without serialising the chunk again. JSON.stringify escapes CR and
+ * LF inside strings and adds no line breaks of its own, so its text too is one `data:` line as it is (formatSseEvent
+ * would split it on line ends: a regex and two arrays per chunk).
+ */
+function sseEvent(chunk: unknown): string {
+  const raw = (chunk as { [RAW_CHUNK]?: unknown })[RAW_CHUNK];
+  return `data: ${typeof raw === "string" ? raw : JSON.stringify(chunk)}\n\n`;
+}
+
 /** Every name a request's `model` may use: pools, capabilities and model ids (`model` and `provider/model`). */
 export function knownModelNames(client: MeshClient): (name: string) => boolean {
   return (name) => {
@@ -119,7 +131,7 @@ export function knownModelNames(client: MeshClient): (name: string) => boolean {
 const chatCompletions: Route = async (client, request, context) => {
   const body = await readJson(request, context.maxBodyBytes);
   if (body.stream === true) {
-    const stream = await client.chat.completions.create(body as never, { signal: context.signal, [KEEP_RAW_CHUNKS]: true } as { signal: AbortSignal });
+    const stream = await client.chat.completions.create(body as never, { signal: context.signal, [KEEP_RAW_CHUNKS]: true, [CHUNK_BATCHES]: true } as { signal: AbortSignal });
     // A SourceReply, not a Response over a web stream: the node adapter writes the events straight to the socket.
     return new SourceReply(200, sseSource(stream as AsyncIterable<unknown>, context, client), SSE_HEADERS);
   }

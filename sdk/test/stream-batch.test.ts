@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { create, OpenAICompatibleProvider } from "../src/index.js";
+import { create } from "../src/index.js";
 import type { ChatCompletionChunk, ChatCompletionCreateParams } from "../src/wire/types.js";
 import { caught } from "./mutation/wire-capture.js";
+import { base, content, finish, inBandError, service } from "./support/read-service.js";
 
 // A provider takes all the events of one network read together and parses them one per chunk asked for
 // (stream-first-chunk.test.ts: the first chunk is not held back by the rest of its read). What a
@@ -21,43 +22,6 @@ import { caught } from "./mutation/wire-capture.js";
 // - `chunk.choices.some(carriesContent)` → `every`: only a chunk with several choices, some empty, tells them apart,
 //   and only by when the stall window restarts.
 const request: ChatCompletionCreateParams = { model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] };
-const base = { id: "chatcmpl-batch", object: "chat.completion.chunk", created: 1_700_000_000, model: "gpt-4o-mini" };
-const content = (text: string) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { content: text }, logprobs: null, finish_reason: null }] })}\n\n`;
-const finish = `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: "stop" }] })}\n\n`;
-const inBandError = `data: ${JSON.stringify({ error: { message: "The server had an error while processing your request.", type: "server_error", code: 500 } })}\n\n`;
-
-/**
- * A service answering with `reads` as the network reads of its body, then ending it (or, `open`, keeping it open as a
- * service still generating); records cancels, reads and the request's signal.
- */
-function service(reads: string[], open = false) {
-  const seen = { cancelled: false, pulls: 0, signal: undefined as AbortSignal | undefined };
-  const encoder = new TextEncoder();
-  const fetch = (async (_url: string, init?: RequestInit) => {
-    seen.signal = init?.signal ?? undefined;
-    const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        const next = reads[seen.pulls++];
-        if (next !== undefined) controller.enqueue(encoder.encode(next));
-        // Still generating: as a real fetch, aborting the request fails the body's pending read.
-        else if (open)
-          return new Promise<void>((resolve) =>
-            seen.signal?.addEventListener("abort", () => {
-              controller.error(seen.signal?.reason);
-              resolve();
-            }),
-          );
-        else controller.close();
-        return undefined;
-      },
-      cancel() {
-        seen.cancelled = true;
-      },
-    });
-    return new Response(body, { status: 200, headers: { "content-type": "text/event-stream" } });
-  }) as typeof globalThis.fetch;
-  return { seen, provider: new OpenAICompatibleProvider({ baseUrl: "https://batch.test/v1", apiKey: "sk-batch-0123456789", fetch, models: [{ id: "gpt-4o-mini" }] }) };
-}
 
 const texts = (chunks: ChatCompletionChunk[]) => chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "");
 

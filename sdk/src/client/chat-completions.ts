@@ -59,7 +59,8 @@ export class ChatCompletions {
     // Already aborted: so is the stream. Otherwise the router makes the stream's controller follow the caller's signal
     // while it runs.
     if (options.signal?.aborted) controller.abort(options.signal.reason);
-    const generator = router.stream(target, body, features, options, controller);
+    // Arrays of chunks only for a caller that asked for them (`CHUNK_BATCHES`, the proxy's); single chunks otherwise.
+    const generator = router.stream(target, body, features, options, controller) as AsyncGenerator<ChatCompletionChunk>;
     // Pull the first chunk now, so a request no model can serve rejects here, like the official client.
     let first: IteratorResult<ChatCompletionChunk>;
     try {

@@ -1,5 +1,6 @@
 import { markServed } from "../wire/served.js";
 import { KEEP_RAW_CHUNKS, RAW_CHUNK, RAW_JSON } from "../wire/raw-text.js";
+import { CHUNK_BATCHES, READY_CHUNK, type ChunkIterator } from "../wire/chunk-batches.js";
 import {
   AllProvidersExhaustedError,
   ModelMeshError,
@@ -50,6 +51,8 @@ export interface RequestOptions {
   scope?: string;
   /** Streamed chunks passed on unchanged carry the service's text for them (`wire/raw-text.ts`); the proxy sets it. */
   [KEEP_RAW_CHUNKS]?: boolean;
+  /** The stream yields arrays of the chunks ready together (`wire/chunk-batches.ts`); the proxy sets it. */
+  [CHUNK_BATCHES]?: boolean;
 }
 
 export interface RouterDependencies {
@@ -250,7 +253,7 @@ export class Router {
    * Routes a streaming chat request; chunks are yielded as they arrive, across failover. `stop` is the stream's own
    * controller (`MeshStream.controller`); while the generator runs, it follows the caller's `options.signal`.
    */
-  async *stream(target: string, body: ChatCompletionCreateParams, features: RequestFeatures, options: RequestOptions, stop: AbortController): AsyncGenerator<ChatCompletionChunk> {
+  async *stream(target: string, body: ChatCompletionCreateParams, features: RequestFeatures, options: RequestOptions, stop: AbortController): AsyncGenerator<ChatCompletionChunk | ChatCompletionChunk[]> {
     const signal = stop.signal;
     const route = this.route("chat", target, body, features, options, signal);
     this.emitRequestStart(route);
@@ -267,6 +270,8 @@ export class Router {
     /** Chunks delivered so far, kept only while a middleware could want them (`afterResponse` gets them assembled). */
     const received: ChatCompletionChunk[] = [];
     let deliveredChunks = 0;
+    /** With `CHUNK_BATCHES`: the chunks of this step, yielded together once the provider has none ready. */
+    let batch: ChatCompletionChunk[] | undefined = options[CHUNK_BATCHES] === true ? [] : undefined;
     // Through `onAbortOf`, here in the router rather than in the client (which every page loads up front): a caller
     // that passes one signal to many streams (the proxy passes its connection's) pays for one EventTarget listener in
     // all, not an add and a remove per stream. Left in `finally`, however the generator ends.
@@ -315,34 +320,56 @@ export class Router {
         let drained = false;
         /** The attempt's outcome is recorded. */
         let booked = false;
+        // Batching: after a chunk from `next()`, the ones the provider already holds are taken without a promise each.
+        const ready = batch ? (opened.iterator as ChunkIterator<ChatCompletionChunk>)[READY_CHUNK]?.bind(opened.iterator) : undefined;
+        let chunk: ChatCompletionChunk = opened.first;
+        /** Moves `chunk` on to the next ready one, if batching and past the first delivered chunk. */
+        const takeReady = (): boolean => {
+          const following = ready !== undefined && deliveredChunks > 1 ? ready() : undefined;
+          if (following === undefined) return false;
+          chunk = following;
+          return true;
+        };
         try {
           let next: IteratorResult<ChatCompletionChunk> = { done: false, value: opened.first };
           for (; !next.done; next = await opened.iterator.next()) {
-            const chunk = next.value;
-            identity ??= { id: chunk.id, created: chunk.created };
-            if (chunk.usage) usage = chunk.usage;
-            for (const choice of chunk.choices) if (choice.index === 0 && typeof choice.delta.content === "string") attemptText += choice.delta.content;
-            let shaped = shapeChunk(chunk, identity, wantsUsage, filter, stripRole);
-            if (shaped === null) {
-              // The restarted answer is a different answer: joining it to the delivered text would splice two.
-              booked = true;
-              this.bookServedButUnused(route, state, attempt, latencyMs, this.attemptUsage(usage, request, attemptText));
-              throw this.interrupted(delivered, brokenModel, `${state.modelId} answered differently when the request was restarted`, lastFailure);
+            chunk = next.value;
+            try {
+              // Once per chunk; `continue` goes on to the next ready one. The first delivered chunk goes out alone.
+              do {
+                identity ??= { id: chunk.id, created: chunk.created };
+                if (chunk.usage) usage = chunk.usage;
+                for (const choice of chunk.choices) if (choice.index === 0 && typeof choice.delta.content === "string") attemptText += choice.delta.content;
+                let shaped = shapeChunk(chunk, identity, wantsUsage, filter, stripRole);
+                if (shaped === null) {
+                  // The restarted answer is a different answer: joining it to the delivered text would splice two.
+                  booked = true;
+                  this.bookServedButUnused(route, state, attempt, latencyMs, this.attemptUsage(usage, request, attemptText));
+                  throw this.interrupted(delivered, brokenModel, `${state.modelId} answered differently when the request was restarted`, lastFailure);
+                }
+                if (!shaped) continue;
+                // Copies, not changes in place: the provider's chunk may carry the service's text for it (RAW_CHUNK), which
+                // a copy leaves behind.
+                if (shaped.usage && billedBefore) shaped = { ...shaped, usage: withEarlierUsage(shaped.usage, billedBefore) };
+                // Earlier attempts are booked already; this one is billed by its own usage, as bookUsage will.
+                if (shaped.usage && hasPrice(state)) shaped = { ...shaped, usage: { ...shaped.usage, cost: roundCost(route.cost + costOf(state, usageCounts(usage))) } as CompletionUsage };
+                deliveredChunks += 1;
+                if (this.deps.middleware.length > 0) received.push(shaped);
+                for (const choice of shaped.choices) {
+                  if (choice.index === 0 && typeof choice.delta.content === "string") delivered += choice.delta.content;
+                  if (choice.delta.tool_calls?.length) toolCallsDelivered = true;
+                  if (choice.finish_reason) finishDelivered = true;
+                }
+                const out = this.deps.middleware.length > 0 ? this.applyChunkMiddleware(shaped, (opened.context ??= this.middlewareContext(route, state, attempt))) : shaped;
+                if (batch) batch.push(out);
+                else yield out;
+              } while (takeReady());
+            } catch (error) {
+              // What this step delivered reaches the caller before the failure does, as it would chunk by chunk.
+              if (batch?.length) yield batch.splice(0);
+              throw error;
             }
-            if (!shaped) continue;
-            // Copies, not changes in place: the provider's chunk may carry the service's text for it (RAW_CHUNK), which
-            // a copy leaves behind.
-            if (shaped.usage && billedBefore) shaped = { ...shaped, usage: withEarlierUsage(shaped.usage, billedBefore) };
-            // Earlier attempts are booked already; this one is billed by its own usage, as bookUsage will.
-            if (shaped.usage && hasPrice(state)) shaped = { ...shaped, usage: { ...shaped.usage, cost: roundCost(route.cost + costOf(state, usageCounts(usage))) } as CompletionUsage };
-            deliveredChunks += 1;
-            if (this.deps.middleware.length > 0) received.push(shaped);
-            for (const choice of shaped.choices) {
-              if (choice.index === 0 && typeof choice.delta.content === "string") delivered += choice.delta.content;
-              if (choice.delta.tool_calls?.length) toolCallsDelivered = true;
-              if (choice.finish_reason) finishDelivered = true;
-            }
-            yield this.deps.middleware.length > 0 ? this.applyChunkMiddleware(shaped, (opened.context ??= this.middlewareContext(route, state, attempt))) : shaped;
+            if (batch?.length) yield batch.splice(0);
           }
           drained = true;
           booked = true;

@@ -17,6 +17,7 @@ import { parseOpenAIRateLimitHeaders } from "./rate-limit-headers.js";
 import { Transfer, type TransferControl } from "./transfer.js";
 import { streamedBody } from "./body-reader.js";
 import { KEEP_RAW_CHUNKS, RAW_CHUNK, RAW_JSON } from "../wire/raw-text.js";
+import { READY_CHUNK, type ChunkIterator } from "../wire/chunk-batches.js";
 import { platformFetch } from "../internal/platform-fetch.js";
 
 export * from "./provider-config.js";
@@ -443,7 +444,7 @@ export abstract class BaseProvider implements Provider {
    * consumer never does. Leaving early aborts the request; a body that ends with no finish reason and no end marker
    * is a truncated stream (`ConnectionError`).
    */
-  private _iterate(body: ReadableStream<Uint8Array>, transfer: TransferControl, context: StreamContext, keepRaw: boolean): AsyncIterableIterator<ChatCompletionChunk> {
+  private _iterate(body: ReadableStream<Uint8Array>, transfer: TransferControl, context: StreamContext, keepRaw: boolean): AsyncIterableIterator<ChatCompletionChunk> & ChunkIterator<ChatCompletionChunk> {
     // The fallback id is drawn only if a chunk comes without one (a UUID per stream otherwise, mostly unused).
     const stream = new StreamIdentity(Math.floor(Date.now() / 1000), context.modelId);
     let identified = false;
@@ -528,7 +529,14 @@ export abstract class BaseProvider implements Provider {
       transfer.stop();
       throw classified;
     };
-    const iterator: AsyncIterableIterator<ChatCompletionChunk> = {
+    const iterator: AsyncIterableIterator<ChatCompletionChunk> & ChunkIterator<ChatCompletionChunk> = {
+      // What the last read already holds, without a promise: a failure or the end among its events is left for
+      // `next()` to report, after the chunks before it.
+      [READY_CHUNK]: () => {
+        if (closed) return undefined;
+        if (served < queue.length) return queue[served++]!;
+        return parseNext();
+      },
       next: async () => {
         // Closed only once every chunk before the end or the failure was handed out, or when the consumer left.
         if (closed) return { done: true, value: undefined };
