@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { create, StreamInterruptedError, type ChatCompletionChunk } from "../src/index.js";
+import { create, OpenAICompatibleProvider, StreamInterruptedError, type ChatCompletionChunk } from "../src/index.js";
 import { CHUNK_BATCHES } from "../src/wire/chunk-batches.js";
+import type { SseEvent } from "../src/wire/sse.js";
+import type { ChunkDraftResult, StreamContext } from "../src/provider/provider-config.js";
 import { content, finish, inBandError, service } from "./support/read-service.js";
 
 // A caller that writes chunks out again (the proxy) asks for them in batches: each step of the stream is an array of
@@ -10,8 +12,9 @@ import { content, finish, inBandError, service } from "./support/read-service.js
 
 const hello = [{ role: "user" as const, content: "Hi" }];
 
-function meshOver(reads: string[], open = false, middleware: unknown[] = []) {
-  const { provider, seen } = service(reads, open);
+function meshOver(reads: string[], open = false, middleware: unknown[] = [], instance?: OpenAICompatibleProvider) {
+  const { provider: served, seen } = service(reads, open);
+  const provider = instance ?? served;
   const mesh = create({
     config: { providers: {}, pools: { chat: { capability: "chat-completion", models: ["gpt-4o-mini"], retry: { max_retries: 0 }, stream_failover: "error" } } },
     providers: [{ instance: provider }],
@@ -88,6 +91,41 @@ describe("a stream in batches (CHUNK_BATCHES)", () => {
     expect(last.at(-1)!.usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 });
     // The usage in the batch's last chunk is what the mesh books.
     expect(mesh.usage.totalTokens).toBe(10);
+    await mesh.close();
+  });
+
+  it("hands out every chunk of an event a provider turns into several, in order", async () => {
+    // A provider whose parser makes two chunks of each content event (as a CDK provider may): the second waits in the
+    // provider's queue and must come before the next event's.
+    class Doubling extends OpenAICompatibleProvider {
+      protected override _parseSseChunk(event: SseEvent, context: StreamContext): ChunkDraftResult {
+        const parsed = super._parseSseChunk(event, context);
+        if (parsed === null || parsed === undefined || parsed === "done" || Array.isArray(parsed)) return parsed;
+        const piece = (parsed.choices as Array<{ delta: { content?: string } }>)[0]?.delta.content;
+        if (typeof piece !== "string" || piece === "") return parsed;
+        const half = (suffix: string) => ({ ...parsed, choices: [{ index: 0, delta: { content: piece + suffix }, logprobs: null, finish_reason: null }] });
+        return [half("1"), half("2")];
+      }
+    }
+    const reads = [content("a"), content("b") + content("c") + finish + "data: [DONE]\n\n"];
+    const { fetch } = service(reads);
+    const doubling = new Doubling({ baseUrl: "https://batch.test/v1", apiKey: "sk-batch-0123456789", fetch, models: [{ id: "gpt-4o-mini" }] });
+    const { mesh } = meshOver([], false, [], doubling);
+    const { values, error } = await steps((await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true }, { [CHUNK_BATCHES]: true })) as AsyncIterable<unknown>);
+    expect(error).toBeUndefined();
+    expect(texts(values)).toEqual([["a1"], ["a2"], ["b1", "b2", "c1", "c2", ""]]);
+    await mesh.close();
+  });
+
+  it("batches a stream whose chunks come from an iterator without ready chunks (a JSON answer to a stream request)", async () => {
+    const completion = { id: "chatcmpl-json", object: "chat.completion", created: 1_700_000_000, model: "gpt-4o-mini", choices: [{ index: 0, message: { role: "assistant", content: "Whole answer", refusal: null }, logprobs: null, finish_reason: "stop" }] };
+    const fetch = (async () => new Response(JSON.stringify(completion), { status: 200, headers: { "content-type": "application/json" } })) as typeof globalThis.fetch;
+    const provider = new OpenAICompatibleProvider({ baseUrl: "https://batch.test/v1", apiKey: "sk-batch-0123456789", fetch, models: [{ id: "gpt-4o-mini" }] });
+    const { mesh } = meshOver([], false, [], provider);
+    const { values, error } = await steps((await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true }, { [CHUNK_BATCHES]: true })) as AsyncIterable<unknown>);
+    expect(error).toBeUndefined();
+    expect(values.every(Array.isArray)).toBe(true);
+    expect((values as ChatCompletionChunk[][]).flat().map(text).join("")).toBe("Whole answer");
     await mesh.close();
   });
 });

@@ -271,7 +271,7 @@ export class Router {
     const received: ChatCompletionChunk[] = [];
     let deliveredChunks = 0;
     /** With `CHUNK_BATCHES`: the chunks of this step, yielded together once the provider has none ready. */
-    let batch: ChatCompletionChunk[] | undefined = options[CHUNK_BATCHES] === true ? [] : undefined;
+    const batch: ChatCompletionChunk[] | undefined = options[CHUNK_BATCHES] === true ? [] : undefined;
     // Through `onAbortOf`, here in the router rather than in the client (which every page loads up front): a caller
     // that passes one signal to many streams (the proxy passes its connection's) pays for one EventTarget listener in
     // all, not an add and a remove per stream. Left in `finally`, however the generator ends.

@@ -531,9 +531,8 @@ export abstract class BaseProvider implements Provider {
     };
     const iterator: AsyncIterableIterator<ChatCompletionChunk> & ChunkIterator<ChatCompletionChunk> = {
       // What the last read already holds, without a promise: a failure or the end among its events is left for
-      // `next()` to report, after the chunks before it.
+      // `next()` to report, after the chunks before it. (Asked only between `next()` calls, never after the end.)
       [READY_CHUNK]: () => {
-        if (closed) return undefined;
         if (served < queue.length) return queue[served++]!;
         return parseNext();
       },

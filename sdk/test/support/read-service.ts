@@ -36,5 +36,5 @@ export function service(reads: string[], open = false) {
     });
     return new Response(body, { status: 200, headers: { "content-type": "text/event-stream" } });
   }) as typeof globalThis.fetch;
-  return { seen, provider: new OpenAICompatibleProvider({ baseUrl: "https://batch.test/v1", apiKey: "sk-batch-0123456789", fetch, models: [{ id: "gpt-4o-mini" }] }) };
+  return { seen, fetch, provider: new OpenAICompatibleProvider({ baseUrl: "https://batch.test/v1", apiKey: "sk-batch-0123456789", fetch, models: [{ id: "gpt-4o-mini" }] }) };
 }
