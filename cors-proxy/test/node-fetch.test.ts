@@ -40,6 +40,16 @@ describe("createNodeFetch", () => {
     expect(await (await copy.blob()).text()).toBe('{"text":"héllo"}');
   });
 
+  it("sends each of many URLs to its own path and query, the same text after its parsed form was let go included", async () => {
+    const { url, fetch } = await serve((request, response) => void response.end(request.url));
+    // More distinct URLs than the transport keeps parsed (it empties its cache when full), then the first again.
+    const paths = Array.from({ length: 300 }, (_, index) => `/v1/item/${index % 7}?page=${index}&q=a%20b`);
+    for (const path of [...paths, paths[0]!, `${paths[1]!}#fragment`]) expect(await (await fetch(`${url}${path}`)).text()).toBe(path.replace(/#.*$/, ""));
+    expect(received.map((entry) => entry.url)).toEqual([...paths, paths[0], paths[1]]);
+    const answered = await fetch(new URL(`${url}/v1/as-url?x=1`));
+    expect([await answered.text(), answered.url]).toEqual(["/v1/as-url?x=1", `${url}/v1/as-url?x=1`]);
+  });
+
   it("takes headers as Headers or pairs and bytes as the body", async () => {
     const { url, fetch } = await serve((_request, response) => void response.end("done"));
     await fetch(url, { method: "POST", headers: new Headers({ "x-one": "1" }), body: new TextEncoder().encode("bytes") });

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   AuthenticationError,
@@ -30,8 +31,34 @@ describe("parseDuration", () => {
     expect(parseDuration(text)).toBeCloseTo(expected, 6);
   });
 
-  it.each(["", "soon", "5 minutes", "1x", "s", "-1s"])("%j is not a duration", (text) => {
+  it.each(["", "soon", "5 minutes", "1x", "s", "-1s", "1.s", ".5s", "1s5", "5mss", "1.2.3s", "2 s"])("%j is not a duration", (text) => {
     expect(parseDuration(text)).toBeUndefined();
+  });
+
+  // The grammar, written as the regular expressions it is (the reader is hand-written for speed): any text of
+  // duration-like pieces reads the same through both.
+  it("reads any text as the grammar's regular expressions do", () => {
+    const UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1, us: 0.001, "µs": 0.001, ns: 0.000001 };
+    const reference = (text: string): number | undefined => {
+      const trimmed = text.trim();
+      if (trimmed === "") return undefined;
+      if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1_000;
+      if (!/^(\d+(\.\d+)?(ms|us|µs|ns|h|m|s))+$/.test(trimmed)) return undefined;
+      let total = 0;
+      for (const [, number, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/g)) total += Number(number) * UNITS[unit!]!;
+      return Number.isFinite(total) ? total : undefined;
+    };
+    const piece = fc.constantFrom("0", "1", "12", "3.5", "0.25", ".", "h", "m", "s", "ms", "us", "µs", "ns", " ", "x", "-", "1e3");
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
+        const text = pieces.join("");
+        const expected = reference(text);
+        const read = parseDuration(text);
+        if (expected === undefined) expect(read).toBeUndefined();
+        else expect(read).toBeCloseTo(expected, 9);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
 
@@ -97,6 +124,16 @@ describe("resetTime", () => {
     expect(resetTime("2026-03-01T12:01:00Z", NOW)).toBe(NOW + 60_000);
     expect(resetTime(String(Math.floor(NOW / 1000) + 5), NOW)).toBe(NOW + 5_000);
     expect(resetTime("nope", NOW)).toBeUndefined();
+  });
+
+  it("reads a plain number as seconds, epoch seconds or epoch ms, and nothing else as a number", () => {
+    expect(resetTime("30", NOW)).toBe(NOW + 30_000);
+    expect(resetTime(" 1.5 ", NOW)).toBe(NOW + 1_500);
+    expect(resetTime(String(NOW + 7_000), NOW)).toBe(NOW + 7_000);
+    // Not plain numbers (what they are instead is the duration's or the date's parser's to say).
+    expect(resetTime("1.", NOW)).not.toBe(NOW + 1_000);
+    expect(resetTime("1.5.2", NOW)).not.toBe(NOW + 1_500);
+    expect(resetTime("2s", NOW)).toBe(NOW + 2_000);
   });
 });
 

@@ -29,21 +29,59 @@ export function parseDuration(text: string): number | undefined {
 const durations = new Map<string, number | undefined>();
 const DURATION_CACHE_LIMIT = 256;
 
+// Read by hand, not by a regular expression: a reset header's value changes with every answer ("59.688s"), so the
+// cache above rarely helps it, and a sticky expression's match arrays cost more than the whole duration here.
 function readDuration(text: string): number | undefined {
   const trimmed = text.trim();
   if (trimmed === "") return undefined;
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1_000;
-  const part = /(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/y;
   let total = 0;
   let position = 0;
+  let parts = 0;
   while (position < trimmed.length) {
-    part.lastIndex = position;
-    const match = part.exec(trimmed);
-    if (!match) return undefined;
-    total += Number(match[1]) * (UNITS_MS[match[2] ?? ""] ?? Number.NaN);
-    position = part.lastIndex;
+    const start = position;
+    while (isDigit(trimmed.charCodeAt(position))) position++;
+    if (position === start) return undefined;
+    if (trimmed.charCodeAt(position) === DOT) {
+      const fraction = ++position;
+      while (isDigit(trimmed.charCodeAt(position))) position++;
+      if (position === fraction) return undefined;
+    }
+    const value = Number(trimmed.slice(start, position));
+    // A bare number is seconds (the `Retry-After` convention); only a number alone may lack its unit.
+    if (position === trimmed.length && parts === 0) return value * 1_000;
+    const unit = unitAt(trimmed, position);
+    if (unit === undefined) return undefined;
+    total += value * UNITS_MS[unit]!;
+    position += unit.length;
+    parts++;
   }
   return Number.isFinite(total) ? total : undefined;
+}
+
+const DOT = 46;
+
+/** Digits, with at most one dot between digits ("30", "1.5"); what `Number` alone may read as a reset. */
+function isPlainNumber(text: string): boolean {
+  let position = 0;
+  while (isDigit(text.charCodeAt(position))) position++;
+  if (position === 0) return false;
+  if (position === text.length) return true;
+  if (text.charCodeAt(position) !== DOT) return false;
+  const fraction = ++position;
+  while (isDigit(text.charCodeAt(position))) position++;
+  return position > fraction && position === text.length;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** The unit that starts at `position` (the two-letter ones first: "ms" is not "m" then "s"). */
+function unitAt(text: string, position: number): string | undefined {
+  const two = text.slice(position, position + 2);
+  if (two === "ms" || two === "us" || two === "µs" || two === "ns") return two;
+  const one = text[position];
+  return one === "h" || one === "m" || one === "s" ? one : undefined;
 }
 
 /**
@@ -70,7 +108,7 @@ function numericResetMs(value: number, now: number): number {
 /** A reset given as a duration, a number or a date, in ms from `now`. */
 function resetMs(text: string, now: number): number | undefined {
   const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return numericResetMs(Number(trimmed), now);
+  if (isPlainNumber(trimmed)) return numericResetMs(Number(trimmed), now);
   const duration = parseDuration(trimmed);
   if (duration !== undefined) return duration;
   const date = Date.parse(trimmed);

@@ -70,6 +70,40 @@ function keyHeaders(raw: RawHeaders): { location?: string; encoding?: string; le
   return found;
 }
 
+/** What a request needs of its URL: read once from a parsed `URL`. */
+interface Target {
+  href: string;
+  origin: string;
+  /** Path and query, as the request line carries them. */
+  path: string;
+  protocol: string;
+}
+
+function targetOf(url: URL): Target {
+  return { href: url.href, origin: url.origin, path: `${url.pathname}${url.search}`, protocol: url.protocol };
+}
+
+/**
+ * Parsed URLs by their text. A provider calls the same few endpoints again and again, and `new URL()` plus the
+ * getters a request reads (origin, path, href) cost several µs each time on Node 20. Bounded: a caller that varies
+ * its URLs (query strings) only empties the cache now and then.
+ */
+class TargetCache {
+  readonly #targets = new Map<string, Target>();
+
+  of(text: string): Target {
+    let target = this.#targets.get(text);
+    if (target === undefined) {
+      target = targetOf(new URL(text));
+      if (this.#targets.size >= TARGET_CACHE_LIMIT) this.#targets.clear();
+      this.#targets.set(text, target);
+    }
+    return target;
+  }
+}
+
+const TARGET_CACHE_LIMIT = 128;
+
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const DEFAULT_BUFFER_LIMIT = 1024 * 1024;
@@ -623,8 +657,9 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
   const fallback = options.fallback ?? globalThis.fetch.bind(globalThis);
   const bufferLimit = options.bufferLimit ?? DEFAULT_BUFFER_LIMIT;
   const dispatcher = options.dispatcher ?? new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+  const targets = new TargetCache();
 
-  const send = (url: URL, init: RequestInit, redirects: number): Promise<Response> => {
+  const send = (url: Target, init: RequestInit, redirects: number): Promise<Response> => {
     const signal = init.signal ?? undefined;
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     const method = (init.method ?? "GET").toUpperCase();
@@ -720,7 +755,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
               // RFC 9110 §15.4: 303 always, and 301/302 after a POST (as browsers do), continue as a GET without body.
               const asGet = status === 303 || ((status === 301 || status === 302) && method === "POST");
               const next: RequestInit = asGet ? { ...init, method: "GET", body: null, headers: Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith("content-"))) } : init;
-              resolve(send(new URL(key.location, url), next, redirects + 1));
+              resolve(send(targetOf(new URL(key.location, url.href)), next, redirects + 1));
             }
             return true;
           }
@@ -795,7 +830,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
           fail(error);
         },
       };
-      dispatcher.dispatch({ origin: url.origin, path: `${url.pathname}${url.search}`, method: method as Dispatcher.HttpMethod, headers, body: bytes }, handler);
+      dispatcher.dispatch({ origin: url.origin, path: url.path, method: method as Dispatcher.HttpMethod, headers, body: bytes }, handler);
     });
   };
 
@@ -803,7 +838,7 @@ export function createNodeFetch(options: NodeFetchOptions = {}): NodeFetch {
     const body = init.body;
     const simpleBody = body === undefined || body === null || typeof body === "string" || body instanceof Uint8Array || body instanceof ArrayBuffer;
     if (typeof input !== "string" && !(input instanceof URL)) return fallback(input, init);
-    const url = typeof input === "string" ? new URL(input) : input;
+    const url = typeof input === "string" ? targets.of(input) : targetOf(input);
     if (!simpleBody || (url.protocol !== "http:" && url.protocol !== "https:")) return fallback(input, init);
     return send(url, init, 0);
   }) as NodeFetch;
