@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { best, compare, formatComparison, median } from "./stats.js";
+import { addedLatency, best, compare, formatComparison, median } from "./stats.js";
 
 describe("benchmark statistics: best of N per side", () => {
   it("takes each side's best block, the highest rate or the lowest time", () => {
@@ -26,6 +26,19 @@ describe("benchmark statistics: best of N per side", () => {
     expect(() => best([1, Number.NaN], "lower")).toThrow(/finite/);
     expect(() => compare([1, 2], [1], "higher")).toThrow(/each round needs one of each/);
     expect(() => median([])).toThrow(/no values/);
+  });
+
+  it("judges an added latency by each round's own difference, never one round's target against another's reference", () => {
+    // The reference's best round (200) fell in round 2, the target's (500) too: 300 there. Round 1 added only 200.
+    const result = addedLatency([600, 500, 700], [400, 200, 450]);
+    expect(result.perRound).toEqual([200, 300, 250]);
+    expect(result.best).toBe(200);
+    // Best of each series apart would charge round 2's lucky reference (100) to round 1's target (500): 400, where
+    // the target's own rounds added 50 and 800.
+    const apart = addedLatency([500, 900], [450, 100]);
+    expect(apart.perRound).toEqual([50, 800]);
+    expect(apart.best).toBe(50);
+    expect(() => addedLatency([1, 2], [1])).toThrow(/each round needs one of each/);
   });
 
   it("takes the middle of an odd list and the mean of the two middles of an even one", () => {

@@ -60,3 +60,18 @@ export function compare(mine: readonly number[], base: readonly number[], better
 export function formatComparison(comparison: Comparison, digits: number): string {
   return `${comparison.best.toFixed(digits)} (rounds: median ${comparison.median.toFixed(digits)}, ${range(comparison.ratios, digits)})`;
 }
+
+/**
+ * What a target adds over a reference measured in the same rounds (a proxy's latency over calling the upstream
+ * directly), judged best of N per side: the quantity judged is the added latency, so each round's is the target's
+ * value minus the reference's of that round, and the side's best is its lowest. Not the target's best round minus the
+ * reference's best round: those may come from different rounds, and then a lucky round of the reference alone is
+ * charged to the target (that figure lies between the two rounds' own differences, up to the worse of them).
+ * @example
+ * addedLatency([600, 500, 700], [400, 200, 450]); // { best: 200, perRound: [200, 300, 250] }
+ */
+export function addedLatency(target: readonly number[], reference: readonly number[]): { best: number; perRound: number[] } {
+  if (target.length !== reference.length) throw new Error(`addedLatency: ${target.length} rounds against ${reference.length}; each round needs one of each`);
+  const perRound = target.map((value, index) => value - reference[index]!);
+  return { best: best(perRound, "lower"), perRound };
+}
