@@ -130,9 +130,13 @@ describe("resetTime", () => {
     expect(resetTime("30", NOW)).toBe(NOW + 30_000);
     expect(resetTime(" 1.5 ", NOW)).toBe(NOW + 1_500);
     expect(resetTime(String(NOW + 7_000), NOW)).toBe(NOW + 7_000);
+    // Epoch seconds with a fraction are still a number, not a duration of 1.7e9 s.
+    expect(resetTime(`${Math.floor(NOW / 1000) + 5}.5`, NOW)).toBe(NOW + 5_500);
     // Not plain numbers (what they are instead is the duration's or the date's parser's to say).
     expect(resetTime("1.", NOW)).not.toBe(NOW + 1_000);
     expect(resetTime("1.5.2", NOW)).not.toBe(NOW + 1_500);
+    expect(resetTime(".5", NOW)).not.toBe(NOW + 500);
+    expect(resetTime("1x5", NOW)).toBeUndefined();
     expect(resetTime("2s", NOW)).toBe(NOW + 2_000);
   });
 });

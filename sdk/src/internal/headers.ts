@@ -35,53 +35,49 @@ function readDuration(text: string): number | undefined {
   const trimmed = text.trim();
   if (trimmed === "") return undefined;
   let total = 0;
-  let position = 0;
-  let parts = 0;
-  while (position < trimmed.length) {
-    const start = position;
-    while (isDigit(trimmed.charCodeAt(position))) position++;
-    if (position === start) return undefined;
-    if (trimmed.charCodeAt(position) === DOT) {
-      const fraction = ++position;
-      while (isDigit(trimmed.charCodeAt(position))) position++;
-      if (position === fraction) return undefined;
-    }
-    const value = Number(trimmed.slice(start, position));
-    // A bare number is seconds (the `Retry-After` convention); only a number alone may lack its unit.
-    if (position === trimmed.length && parts === 0) return value * 1_000;
-    const unit = unitAt(trimmed, position);
-    if (unit === undefined) return undefined;
-    total += value * UNITS_MS[unit]!;
-    position += unit.length;
-    parts++;
+  for (let position = 0; position < trimmed.length; ) {
+    const end = numberEnd(trimmed, position);
+    if (end < 0) return undefined;
+    const value = Number(trimmed.slice(position, end));
+    // A bare number is seconds (the `Retry-After` convention): only the whole text may be a number without a unit.
+    if (position === 0 && end === trimmed.length) return value * 1_000;
+    const unit = unitAt(trimmed, end);
+    const scale = Object.hasOwn(UNITS_MS, unit) ? UNITS_MS[unit]! : undefined;
+    if (scale === undefined) return undefined;
+    total += value * scale;
+    position = end + unit.length;
   }
   return Number.isFinite(total) ? total : undefined;
 }
 
 const DOT = 46;
 
-/** Digits, with at most one dot between digits ("30", "1.5"); what `Number` alone may read as a reset. */
-function isPlainNumber(text: string): boolean {
-  let position = 0;
-  while (isDigit(text.charCodeAt(position))) position++;
-  if (position === 0) return false;
-  if (position === text.length) return true;
-  if (text.charCodeAt(position) !== DOT) return false;
-  const fraction = ++position;
-  while (isDigit(text.charCodeAt(position))) position++;
-  return position > fraction && position === text.length;
-}
-
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
-/** The unit that starts at `position` (the two-letter ones first: "ms" is not "m" then "s"). */
-function unitAt(text: string, position: number): string | undefined {
+/** Where the number that starts at `position` ends ("12", "3.5": digits, and digits after a dot), or -1 if none does. */
+function numberEnd(text: string, position: number): number {
+  const start = position;
+  while (isDigit(text.charCodeAt(position))) position++;
+  if (position === start) return -1;
+  if (text.charCodeAt(position) !== DOT) return position;
+  const fraction = position + 1;
+  position = fraction;
+  while (isDigit(text.charCodeAt(position))) position++;
+  return position === fraction ? -1 : position;
+}
+
+/** Digits, with at most one dot between digits ("30", "1.5"); what `Number` alone may read as a reset. */
+function isPlainNumber(text: string): boolean {
+  return numberEnd(text, 0) === text.length;
+}
+
+/** The unit that starts at `position`: a two-letter one first ("ms" is not "m" then "s"), else one character. */
+function unitAt(text: string, position: number): string {
   const two = text.slice(position, position + 2);
-  if (two === "ms" || two === "us" || two === "µs" || two === "ns") return two;
-  const one = text[position];
-  return one === "h" || one === "m" || one === "s" ? one : undefined;
+  // At the text's end `two` has one character, which then is the one-character unit itself.
+  return Object.hasOwn(UNITS_MS, two) ? two : text.charAt(position);
 }
 
 /**

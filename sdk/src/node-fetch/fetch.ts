@@ -20,6 +20,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { Agent, type Dispatcher } from "undici";
 import { nodeBodyStream } from "./node-body.js";
 import { UpstreamBody } from "./upstream-body.js";
+import { TargetCache, targetOf, type Target } from "./targets.js";
 import { DirectBody, type NodeBodyReader } from "./direct-body.js";
 // One "abort" listener per signal for its whole life, shared with the SDK's own exchanges (the SDK hands the same
 // signal to one exchange after another, see RELEASES_SIGNAL): after the first request a signal costs two Set operations.
@@ -70,39 +71,6 @@ function keyHeaders(raw: RawHeaders): { location?: string; encoding?: string; le
   return found;
 }
 
-/** What a request needs of its URL: read once from a parsed `URL`. */
-interface Target {
-  href: string;
-  origin: string;
-  /** Path and query, as the request line carries them. */
-  path: string;
-  protocol: string;
-}
-
-function targetOf(url: URL): Target {
-  return { href: url.href, origin: url.origin, path: `${url.pathname}${url.search}`, protocol: url.protocol };
-}
-
-/**
- * Parsed URLs by their text. A provider calls the same few endpoints again and again, and `new URL()` plus the
- * getters a request reads (origin, path, href) cost several µs each time on Node 20. Bounded: a caller that varies
- * its URLs (query strings) only empties the cache now and then.
- */
-class TargetCache {
-  readonly #targets = new Map<string, Target>();
-
-  of(text: string): Target {
-    let target = this.#targets.get(text);
-    if (target === undefined) {
-      target = targetOf(new URL(text));
-      if (this.#targets.size >= TARGET_CACHE_LIMIT) this.#targets.clear();
-      this.#targets.set(text, target);
-    }
-    return target;
-  }
-}
-
-const TARGET_CACHE_LIMIT = 128;
 
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
