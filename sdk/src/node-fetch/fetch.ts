@@ -71,7 +71,6 @@ function keyHeaders(raw: RawHeaders): { location?: string; encoding?: string; le
   return found;
 }
 
-
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const DEFAULT_BUFFER_LIMIT = 1024 * 1024;
