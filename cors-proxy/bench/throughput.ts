@@ -135,28 +135,25 @@ function sequentialRows(kind: Kind, samples: SequentialSample[]): ThroughputRow[
   const section = `proxy, ${kind === "json" ? "JSON chat" : "SSE stream"}, sequential (1 connection; latency added over calling the upstream directly)`;
   const rounds = Math.max(...samples.map((sample) => sample.round)) + 1;
   const at = (name: string, round: number, q: number) => percentile(samples.find((sample) => sample.target === name && sample.round === round)!.latenciesUs, q);
-  const added = (name: string, q: number) => Array.from({ length: rounds }, (_, round) => at(name, round, q) - at("direct", round, q));
-  const rows: ThroughputRow[] = [];
-  const passAdded = added("pass-through", 0.5);
+  const medians = (name: string) => Array.from({ length: rounds }, (_, round) => at(name, round, 0.5));
   // Best of N per side, of the quantity judged: a round's added latency is the target's median minus the direct
   // call's median of the same round, and each side's best is its lowest round (`addedLatency` in stats.ts).
-  const bestMedian = (name: string) => best(Array.from({ length: rounds }, (_, round) => at(name, round, 0.5)), "lower");
-  const bestAdded = (name: string) => addedLatency(Array.from({ length: rounds }, (_, round) => at(name, round, 0.5)), Array.from({ length: rounds }, (_, round) => at("direct", round, 0.5))).best;
-  const passBest = bestAdded("pass-through");
+  const addedOf = (name: string) => addedLatency(medians(name), medians("direct"));
+  const rows: ThroughputRow[] = [];
+  const pass = addedOf("pass-through");
   for (const name of JUDGED) {
-    const mine = added(name, 0.5);
-    const mineBest = bestAdded(name);
+    const mine = addedOf(name);
     // A pass-through that adds nothing measurable leaves no ratio to judge: NaN, which fails the goal.
-    const ratio = passBest > 0 ? mineBest / passBest : Number.NaN;
-    const ratios = mine.map((value, index) => value / passAdded[index]!);
+    const ratio = pass.best > 0 ? mine.best / pass.best : Number.NaN;
+    const ratios = mine.perRound.map((value, index) => value / pass.perRound[index]!);
     rows.push(
-      { section, name: `${name} ${kind} added median µs (best of ${rounds}; rounds: median, range)`, value: `${mineBest.toFixed(0)} (rounds: median ${median(mine).toFixed(0)}, ${range(mine, 0)})` },
+      { section, name: `${name} ${kind} added median µs (best of ${rounds}; rounds: median, range)`, value: `${mine.best.toFixed(0)} (rounds: median ${median(mine.perRound).toFixed(0)}, ${range(mine.perRound, 0)})` },
       { section, name: `${name} ${kind} added / pass-through added (best of ${rounds} per side; rounds: median, range)`, value: `${ratio.toFixed(2)} (rounds: median ${median(ratios).toFixed(2)}, ${range(ratios, 2)})`, goal: `≤ ${THROUGHPUT_GOALS.sequentialAddedRatio.toFixed(2)}`, pass: ratio <= THROUGHPUT_GOALS.sequentialAddedRatio },
     );
   }
   if (samples.some((sample) => sample.target === "floor")) {
-    const floorBest = bestAdded("floor");
-    const ratio = passBest > 0 ? floorBest / passBest : Number.NaN;
+    const floorBest = addedOf("floor").best;
+    const ratio = pass.best > 0 ? floorBest / pass.best : Number.NaN;
     rows.push({ section, name: `floor (a minimal parsing proxy) ${kind} added median µs, added / pass-through added (best of ${rounds} per side; context)`, value: `${floorBest.toFixed(0)}, ${ratio.toFixed(2)}` });
   }
   const failures = samples.reduce((sum, sample) => sum + sample.failures, 0);
@@ -165,7 +162,7 @@ function sequentialRows(kind: Kind, samples: SequentialSample[]): ThroughputRow[
     // Added latency is CPU on the critical path plus waiting; this row tells the two apart.
     rows.push({ section, name: `CPU µs per request, pass-through / mesh / relay / floor (medians; context)`, value: CONTENDERS.map((name) => cpu(name).toFixed(0)).join(" / ") });
   }
-  rows.push({ section, name: `direct median µs, pass-through added median µs (best of ${rounds}; rounds: median), failures (context)`, value: `${bestMedian("direct").toFixed(0)}, ${passBest.toFixed(0)} (${median(passAdded).toFixed(0)}), ${failures}` });
+  rows.push({ section, name: `direct median µs, pass-through added median µs (best of ${rounds}; rounds: median), failures (context)`, value: `${best(medians("direct"), "lower").toFixed(0)}, ${pass.best.toFixed(0)} (${median(pass.perRound).toFixed(0)}), ${failures}` });
   return rows;
 }
 
