@@ -131,6 +131,32 @@ describe("abandoning a mesh stream", () => {
     await mesh.close();
   });
 
+  it("a stream read to its end never builds its controller's AbortSignal; one stopped mid-way still closes the connection", async () => {
+    // Reading `controller.signal` builds an AbortSignal on Node (and the first listener on it costs as much again), on
+    // every stream; the router and the providers follow the controller itself, so a stream nobody stops builds none.
+    const mesh = create({ config: pairConfig(pair), clock: testClock() });
+    const reads = vi.spyOn(AbortController.prototype, "signal", "get");
+    try {
+      const stream = await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true });
+      let text = "";
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+      expect(text).toBe("The quick brown fox jumps over the lazy dog");
+      expect(reads.mock.contexts).not.toContain(stream.controller);
+      pair.a.enqueue({ kind: "slow-stream", chunkDelayMs: 50 });
+      const stopped = await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true });
+      for await (const chunk of stopped) {
+        void chunk;
+        stopped.controller.abort();
+      }
+      expect(stopped.controller.signal.aborted).toBe(true);
+      expect((stopped.controller.signal.reason as Error).name).toBe("AbortError");
+    } finally {
+      reads.mockRestore();
+    }
+    await vi.waitFor(() => expect(chatRequests(pair.a).map((request) => request.clientAborted)).toEqual([false, true]), { timeout: 1_000 });
+    await mesh.close();
+  });
+
   it("lets a stream the consumer reads to the end finish normally (the fake does not call every close an abort)", async () => {
     const mesh = create({ config: pairConfig(pair), clock: testClock() });
     const stream = await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true });

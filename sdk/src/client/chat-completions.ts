@@ -55,7 +55,8 @@ export class ChatCompletions {
     features: ReturnType<typeof chatFeatures>,
     options: RequestOptions,
   ): Promise<MeshStream<ChatCompletionChunk>> {
-    const controller = new AbortController();
+    // The router's kind: its signal is built only if someone reads it (the router and providers follow the controller).
+    const controller = router.streamController();
     // Already aborted: so is the stream. Otherwise the router makes the stream's controller follow the caller's signal
     // while it runs.
     if (options.signal?.aborted) controller.abort(options.signal.reason);

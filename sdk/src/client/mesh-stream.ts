@@ -1,6 +1,7 @@
 /**
  * Sources whose iterator already ends for good after its end, a failure or `return()` (the chat client's): a stream
- * over one hands its `next` on directly instead of wrapping it, one promise less on every chunk.
+ * over one hands its `next` on directly instead of wrapping it, one promise less on every chunk. Such a source follows
+ * the controller by itself and is not handed its signal (which reading would build: see `LazyAbortController`).
  */
 const settlingSources = new WeakSet<object>();
 
@@ -39,9 +40,10 @@ export class MeshStream<Item> implements AsyncIterable<Item> {
   [Symbol.asyncIterator](): AsyncIterator<Item> {
     if (this.#consumed) throw new Error("a MeshStream can be iterated once; use tee() to read it twice");
     this.#consumed = true;
-    const iterator = this.#source(this.controller.signal);
+    const settling = settlingSources.has(this.#source);
+    const iterator = settling ? (this.#source as () => AsyncIterator<Item>)() : this.#source(this.controller.signal);
     let done = false;
-    if (settlingSources.has(this.#source)) {
+    if (settling) {
       return {
         next: () => iterator.next(),
         return: async (value?: unknown) => {

@@ -25,7 +25,7 @@ import { completionToChunks } from "../provider/normalize.js";
 import { BudgetExceededError } from "../wire/errors.js";
 import { MAX_SCOPE_LENGTH, type BudgetLedger, type Reservation } from "./budget.js";
 import { InFlight } from "./in-flight.js";
-import { onAbortOf } from "../internal/abort.js";
+import { ABORT_SOURCE, LazyAbortController, onAbortOf, signalOf, type AbortSource } from "../internal/abort.js";
 
 /** Per-call options, the second argument of every `create()` (as in the official client). */
 export interface RequestOptions {
@@ -87,7 +87,8 @@ interface Route {
   features: RequestFeatures;
   body: unknown;
   options: RequestOptions;
-  signal: AbortSignal | undefined;
+  /** What stops the request: the caller's signal, or a stream's own controller (its signal built only if read). */
+  signal: AbortSource | undefined;
   attempts: Attempt[];
   /** Models the request has moved away from (each model is a candidate once; its retries follow at once). */
   tried: Set<string>;
@@ -137,7 +138,7 @@ function newRequestId(): string {
   return idPrefix + requestCounter.toString(36);
 }
 
-function abortReason(signal: AbortSignal): unknown {
+function abortReason(signal: AbortSource): unknown {
   return signal.reason ?? new DOMException("The request was aborted", "AbortError");
 }
 
@@ -250,11 +251,20 @@ export class Router {
   }
 
   /**
+   * A controller for a stream's `MeshStream.controller`, made here (in the lazily loaded mesh, not in the client that
+   * pages load up front): `stream()` follows it without building its signal (`LazyAbortController`).
+   */
+  streamController(): AbortController {
+    return new LazyAbortController();
+  }
+
+  /**
    * Routes a streaming chat request; chunks are yielded as they arrive, across failover. `stop` is the stream's own
    * controller (`MeshStream.controller`); while the generator runs, it follows the caller's `options.signal`.
    */
   async *stream(target: string, body: ChatCompletionCreateParams, features: RequestFeatures, options: RequestOptions, stop: AbortController): AsyncGenerator<ChatCompletionChunk | ChatCompletionChunk[]> {
-    const signal = stop.signal;
+    // A LazyAbortController (the chat client's) is followed without building its signal: see `LazyAbortController`.
+    const signal: AbortSource = stop instanceof LazyAbortController ? stop : stop.signal;
     const route = this.route("chat", target, body, features, options, signal);
     this.emitRequestStart(route);
     const wantsUsage = body.stream_options?.include_usage === true;
@@ -461,7 +471,7 @@ export class Router {
     };
   }
 
-  private route(operation: ProviderOperation, target: string, body: unknown, features: RequestFeatures, options: RequestOptions, signal: AbortSignal | undefined): Route {
+  private route(operation: ProviderOperation, target: string, body: unknown, features: RequestFeatures, options: RequestOptions, signal: AbortSource | undefined): Route {
     for (const name of TIMEOUT_OPTIONS) {
       const value = options[name];
       if (value !== undefined && !(typeof value === "number" && value > 0 && Number.isFinite(value))) {
@@ -501,7 +511,7 @@ export class Router {
   /** The same model again once its backoff has passed (the only wait in choosing a model). */
   private async retryCurrent(route: Route, current: ModelState, retryIn: number): Promise<ModelState> {
     const { signal } = route;
-    if (retryIn > 0) await this.deps.sleep(retryIn, signal);
+    if (retryIn > 0) await this.deps.sleep(retryIn, signalOf(signal));
     if (signal?.aborted) throw abortReason(signal);
     route.retriesOfCurrent += 1;
     if (current.status === "cooldown") current.probing = true;
@@ -913,7 +923,13 @@ export class Router {
     const { options } = route;
     const timeouts = route.pool.settings.timeouts;
     const timeoutMs = options.timeout ?? timeouts.timeoutMs ?? (route.features.stream ? STREAM_TOTAL_TIMEOUT_MS : undefined);
-    const callOptions: ProviderCallOptions = { signal: route.signal };
+    const source = route.signal;
+    let callOptions: ProviderCallOptions;
+    if (source instanceof LazyAbortController) {
+      // The providers of this package follow the controller itself; `signal` is built only for one that reads it.
+      callOptions = { [ABORT_SOURCE]: source };
+      Object.defineProperty(callOptions, "signal", { get: () => source.signal, enumerable: true, configurable: true });
+    } else callOptions = { signal: source };
     if (timeoutMs !== undefined) callOptions.timeoutMs = timeoutMs;
     if (route.features.stream) {
       callOptions.connectTimeoutMs = options.connectTimeout ?? timeouts.connectTimeoutMs;

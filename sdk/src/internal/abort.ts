@@ -68,6 +68,65 @@ export class InternalAbortReason extends Error {
 }
 
 /**
+ * An `AbortController` whose signal is built only when someone reads it. A streamed answer owns a controller (the
+ * official client's `stream.controller`), and on Node 20 reading `controller.signal` builds an `AbortSignal` (about 4
+ * µs) and the first listener on it costs as much again, on every stream, though almost no stream is ever stopped.
+ * ModelMesh's own code follows it through `onAbortOf` (listeners kept here, no signal needed) and checks `aborted`
+ * and `reason` here; whoever reads `signal` (a custom provider, a caller) gets the real one, aborted with it.
+ * @example
+ * const stop = new LazyAbortController();
+ * const leave = onAbortOf(stop, () => upstream.abort()); // no AbortSignal built
+ * stop.abort(); // calls the listener; stop.signal.aborted is true
+ */
+export class LazyAbortController extends AbortController {
+  #listeners: Set<() => void> | undefined;
+  #aborted = false;
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  /** The abort's reason (as `signal.reason`); undefined until aborted. */
+  get reason(): unknown {
+    return this.#aborted ? this.signal.reason : undefined;
+  }
+
+  override abort(reason?: unknown): void {
+    this.#aborted = true;
+    // `super.abort(undefined)` gives the default AbortError reason, as `abort()` does; a second abort changes nothing
+    // there, and finds no followers left here.
+    super.abort(reason);
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    if (listeners) for (const listener of listeners) listener();
+  }
+
+  /** Calls `listener` once when this aborts, unless the returned function was called first. */
+  follow(listener: () => void): () => void {
+    const listeners = (this.#listeners ??= new Set());
+    listeners.add(listener);
+    return () => void listeners.delete(listener);
+  }
+}
+
+/** What can stop an operation: a signal, or a `LazyAbortController` followed without building its signal. */
+export type AbortSource = AbortSignal | LazyAbortController;
+
+/** The signal of a source (built now for a `LazyAbortController`). */
+export function signalOf(source: AbortSource): AbortSignal;
+export function signalOf(source: AbortSource | undefined): AbortSignal | undefined;
+export function signalOf(source: AbortSource | undefined): AbortSignal | undefined {
+  return source instanceof LazyAbortController ? source.signal : source;
+}
+
+/**
+ * The key under which the router hands a provider the source behind `ProviderCallOptions.signal`, so a provider of
+ * this package follows a stream's controller without building its signal (`signal` itself is then a getter that
+ * builds it, for providers that read it).
+ */
+export const ABORT_SOURCE: unique symbol = Symbol("modelmesh.abort-source");
+
+/**
  * What is in flight on each signal. A signal gets one "abort" listener for its whole life, which calls whatever is
  * in flight on it when it fires; an exchange joins the set while it runs and leaves it when done. On Node an add and
  * a remove of an EventTarget listener per request are a measurable cost, and callers often pass one signal to many
@@ -82,7 +141,8 @@ const inFlightOn = new WeakMap<AbortSignal, Set<() => void>>();
  * const leave = onAbortOf(callerSignal, () => controller.abort(callerSignal.reason));
  * try { await work() } finally { leave() }
  */
-export function onAbortOf(signal: AbortSignal, listener: () => void): () => void {
+export function onAbortOf(signal: AbortSource, listener: () => void): () => void {
+  if (signal instanceof LazyAbortController) return signal.follow(listener);
   let listeners = inFlightOn.get(signal);
   if (!listeners) {
     const created = new Set<() => void>();

@@ -19,6 +19,7 @@ import { streamedBody } from "./body-reader.js";
 import { KEEP_RAW_CHUNKS, RAW_CHUNK, RAW_JSON } from "../wire/raw-text.js";
 import { READY_CHUNK, type ChunkIterator } from "../wire/chunk-batches.js";
 import { platformFetch } from "../internal/platform-fetch.js";
+import { ABORT_SOURCE } from "../internal/abort.js";
 
 export * from "./provider-config.js";
 export * from "./normalize.js";
@@ -265,7 +266,9 @@ export abstract class BaseProvider implements Provider {
       ? { headersMs: call?.connectTimeoutMs ?? this._config.timeoutMs, ...(call?.timeoutMs === undefined ? {} : { totalMs: call.timeoutMs }) }
       : { totalMs: call?.timeoutMs ?? this._config.timeoutMs };
     // The secrets matter only when a failure is reported: a function, so a request that succeeds never collects them.
-    const transfer = new Transfer(call?.signal, limits, { providerId: this.id, host, secrets: () => this._secrets(), ...modelField });
+    // A stream's controller is followed as it is (`ABORT_SOURCE`): reading `call.signal` would build its AbortSignal.
+    const stop = call?.[ABORT_SOURCE] ?? call?.signal;
+    const transfer = new Transfer(stop, limits, { providerId: this.id, host, secrets: () => this._secrets(), ...modelField });
     const headers = mergeHeaders({ Accept: options.accept ?? "application/json" }, this._buildHeaders(), this._config.headers, options.call?.headers);
     if (typeof FormData !== "undefined" && options.body instanceof FormData) {
       // multipart needs fetch's own Content-Type, which carries the boundary.
@@ -305,7 +308,7 @@ export abstract class BaseProvider implements Provider {
         if (text.trim() !== "") body = JSON.parse(text);
       } catch (error) {
         // The status alone still says what happened, unless the caller gave up.
-        if (options.call?.signal?.aborted) throw options.call.signal.reason ?? error;
+        if (stop?.aborted) throw stop.reason ?? error;
       }
       throw fromResponse(response.status, body, response.headers, { providerId: this.id, ...modelField, secrets: this._secrets() });
     }

@@ -13,6 +13,7 @@ import type {
 
 import type { ModelInfo, RateLimitSnapshot } from "../wire/models.js";
 import type { KEEP_RAW_CHUNKS } from "../wire/raw-text.js";
+import type { ABORT_SOURCE, LazyAbortController } from "../internal/abort.js";
 import type { RerankCreateParams, RerankResponse, ScrapeCreateParams, ScrapeResponse, SearchCreateParams, SearchResponse } from "../wire/retrieval.js";
 
 // The model types live in wire/ (every layer names a model); re-exported here, where connectors look for them.
@@ -37,6 +38,8 @@ export interface ProviderCallOptions {
   headers?: Record<string, string>;
   /** Streamed chunks passed on unchanged carry the service's text for them (`wire/raw-text.ts`); the proxy sets it. */
   [KEEP_RAW_CHUNKS]?: boolean;
+  /** The stream's controller behind `signal`, for providers of this package to follow without building the signal. */
+  [ABORT_SOURCE]?: LazyAbortController;
 }
 
 /** A provider's answer plus what its headers said about remaining quota. */

@@ -1,6 +1,6 @@
 /** One HTTP exchange's timers and signals, shared by every HTTP provider. */
 import { ConnectionError, ModelMeshError, TimeoutError } from "../wire/errors.js";
-import { InternalAbortReason, onAbortOf } from "../internal/abort.js";
+import { InternalAbortReason, onAbortOf, type AbortSource } from "../internal/abort.js";
 import { redactSecrets } from "./error-factory.js";
 
 /** The limits of one exchange, in ms; an unset limit does not apply. */
@@ -93,7 +93,7 @@ export class Transfer implements TransferControl {
   private reusable = false;
 
   constructor(
-    private readonly callerSignal: AbortSignal | undefined,
+    private readonly callerSignal: AbortSource | undefined,
     readonly limits: TransferLimits,
     /** `secrets` may be a function: it is needed only for a failure's message, so it is read only then. */
     private readonly where: { providerId: string; modelId?: string; host: string; secrets: string[] | (() => string[]) },
