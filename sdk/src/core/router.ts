@@ -927,8 +927,12 @@ export class Router {
     let callOptions: ProviderCallOptions;
     if (source instanceof LazyAbortController) {
       // The providers of this package follow the controller itself; `signal` is built only for one that reads it.
-      callOptions = { [ABORT_SOURCE]: source };
-      Object.defineProperty(callOptions, "signal", { get: () => source.signal, enumerable: true, configurable: true });
+      callOptions = {
+        [ABORT_SOURCE]: source,
+        get signal() {
+          return source.signal;
+        },
+      };
     } else callOptions = { signal: source };
     if (timeoutMs !== undefined) callOptions.timeoutMs = timeoutMs;
     if (route.features.stream) {
