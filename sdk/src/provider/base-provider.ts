@@ -129,8 +129,17 @@ export abstract class BaseProvider implements Provider {
 
   /** The chat URL (absolute, or a path joined to `baseUrl`). `request.stream` tells a streaming call apart. */
   protected _getCompletionEndpoint(_request?: ChatCompletionCreateParams): string {
-    return joinUrl(this._config.baseUrl, "/chat/completions");
+    // The same URL for every chat: joined once per base URL (three regular expressions), and then the same string,
+    // whose hash the URL caches below keep, rather than a new one per request.
+    const base = this._config.baseUrl;
+    const joined = this.#chatUrl;
+    if (joined?.base === base) return joined.url;
+    const url = joinUrl(base, "/chat/completions");
+    this.#chatUrl = { base, url };
+    return url;
   }
+
+  #chatUrl: { base: string; url: string } | undefined;
 
   /** Headers for every request (auth, content type). `config.headers` and per-call headers are merged over them. */
   protected _buildHeaders(): Record<string, string> {
