@@ -4,7 +4,9 @@
  *  - "throughput": autocannon (closed loop, N connections) against each target in turn, `rounds` times, the order
  *    rotating every round (A B C, B C A, C A B ...) so drift and noise fall on every target alike.
  *  - "sequential": one request at a time over one keep-alive connection, blocks of `requests` per target, rotating
- *    the same way; latencies in microseconds (autocannon rounds to whole milliseconds, too coarse for this).
+ *    the same way; latencies in microseconds (autocannon rounds to whole milliseconds, too coarse for this). With
+ *    `interleaved`, no blocks: every target gets one request in turn (the order rotating at each turn), so a burst of
+ *    the machine's noise falls on every target of the round alike instead of on one target's block.
  */
 import { readFileSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
@@ -31,7 +33,7 @@ export type LoadPlan =
       /** The fake upstream's process: its CPU per request is reported too (a contender may make it work harder). */
       upstreamPid?: number;
     }
-  | { kind: "sequential"; targets: LoadTarget[]; rounds: number; requests: number; warmup: number };
+  | { kind: "sequential"; targets: LoadTarget[]; rounds: number; requests: number; warmup: number; interleaved?: boolean };
 
 /** One autocannon block. */
 export interface ThroughputSample {
@@ -131,6 +133,7 @@ function once(target: LoadTarget): Promise<{ micros: number; ok: boolean }> {
 async function sequential(plan: Extract<LoadPlan, { kind: "sequential" }>): Promise<SequentialSample[]> {
   for (const target of plan.targets) for (let index = 0; index < plan.warmup; index++) await once(target);
   const samples: SequentialSample[] = [];
+  if (plan.interleaved) return interleaved(plan);
   for (let round = 0; round < plan.rounds; round++) {
     for (const target of rotate(plan.targets, round)) {
       const latenciesUs: number[] = [];
@@ -144,6 +147,25 @@ async function sequential(plan: Extract<LoadPlan, { kind: "sequential" }>): Prom
       const cpuUsPerRequest = (cpuMicros(target.pid) - cpuBefore) / Math.max(1, latenciesUs.length);
       samples.push({ target: target.name, round, latenciesUs: latenciesUs.sort((a, b) => a - b), failures, cpuUsPerRequest });
     }
+  }
+  return samples;
+}
+
+/** Sequential, one request per target in turn (`interleaved`); CPU per request is not measured (the targets' turns mix). */
+async function interleaved(plan: Extract<LoadPlan, { kind: "sequential" }>): Promise<SequentialSample[]> {
+  const samples: SequentialSample[] = [];
+  for (let round = 0; round < plan.rounds; round++) {
+    const latencies = plan.targets.map(() => [] as number[]);
+    const failures = plan.targets.map(() => 0);
+    for (let index = 0; index < plan.requests; index++) {
+      for (let turn = 0; turn < plan.targets.length; turn++) {
+        const at = (turn + index) % plan.targets.length;
+        const { micros, ok } = await once(plan.targets[at]!);
+        if (ok) latencies[at]!.push(micros);
+        else failures[at]! += 1;
+      }
+    }
+    plan.targets.forEach((target, at) => samples.push({ target: target.name, round, latenciesUs: latencies[at]!.sort((a, b) => a - b), failures: failures[at]!, cpuUsPerRequest: Number.NaN }));
   }
   return samples;
 }
