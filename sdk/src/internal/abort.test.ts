@@ -39,6 +39,16 @@ describe("LazyAbortController", () => {
     expect(stop).toBeInstanceOf(AbortController);
   });
 
+  it("never calls a follower that came after the abort, even when abort is called again", () => {
+    const stop = new LazyAbortController();
+    stop.abort("first");
+    const late = vi.fn();
+    onAbortOf(stop, late);
+    stop.abort("second");
+    expect(late).not.toHaveBeenCalled();
+    expect(stop.reason).toBe("first");
+  });
+
   it("signalOf hands a plain signal back as it is", () => {
     const controller = new AbortController();
     expect(signalOf(controller.signal)).toBe(controller.signal);

@@ -92,9 +92,10 @@ export class LazyAbortController extends AbortController {
   }
 
   override abort(reason?: unknown): void {
+    // As on a signal, a second abort changes nothing: a follower that came after the first is never called.
+    if (this.#aborted) return;
     this.#aborted = true;
-    // `super.abort(undefined)` gives the default AbortError reason, as `abort()` does; a second abort changes nothing
-    // there, and finds no followers left here.
+    // `super.abort(undefined)` gives the default AbortError reason, as `abort()` does.
     super.abort(reason);
     const listeners = this.#listeners;
     this.#listeners = undefined;
