@@ -144,7 +144,7 @@ function roundMedians(samples: SequentialSample[]) {
 /**
  * The sequential rows. Judged on `interleaved` samples (every target one request in turn, so a burst of the machine's
  * noise falls on every target of a round alike); `blocks` (300 requests per target in a row, the method before
- * 2026-12-04 21:40 UTC) give the CPU per request and their own ratios as context: there a burst falls on one target's
+ * 2026-12-04 21:20 UTC) give the CPU per request and their own ratios as context: there a burst falls on one target's
  * block, and a round whose direct calls ran slower than its pass-through's gave the pass-through a negative added
  * latency (no ratio: NaN) or the mesh a "best" from a noisy round (0.38 for SSE at 21:18 UTC, 2.62 interleaved).
  */
