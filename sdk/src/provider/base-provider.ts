@@ -129,17 +129,8 @@ export abstract class BaseProvider implements Provider {
 
   /** The chat URL (absolute, or a path joined to `baseUrl`). `request.stream` tells a streaming call apart. */
   protected _getCompletionEndpoint(_request?: ChatCompletionCreateParams): string {
-    // The same URL for every chat: joined once per base URL (three regular expressions), and then the same string,
-    // whose hash the URL caches below keep, rather than a new one per request.
-    const base = this._config.baseUrl;
-    const joined = this.#chatUrl;
-    if (joined?.base === base) return joined.url;
-    const url = joinUrl(base, "/chat/completions");
-    this.#chatUrl = { base, url };
-    return url;
+    return joinUrl(this._config.baseUrl, "/chat/completions");
   }
-
-  #chatUrl: { base: string; url: string } | undefined;
 
   /** Headers for every request (auth, content type). `config.headers` and per-call headers are merged over them. */
   protected _buildHeaders(): Record<string, string> {
@@ -316,8 +307,8 @@ export abstract class BaseProvider implements Provider {
         body = text;
         if (text.trim() !== "") body = JSON.parse(text);
       } catch (error) {
-        // The status alone still says what happened, unless the caller gave up.
-        if (stop?.aborted) throw stop.reason ?? error;
+        // The status alone still says what happened, unless the caller gave up (`read` made that the caller's reason).
+        if (stop?.aborted) throw error;
       }
       throw fromResponse(response.status, body, response.headers, { providerId: this.id, ...modelField, secrets: this._secrets() });
     }

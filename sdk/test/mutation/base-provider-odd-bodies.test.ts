@@ -5,6 +5,7 @@ import type { ChatCompletionChunk, ChatCompletionCreateParams } from "../../src/
 import type { ChunkDraftResult } from "../../src/provider/provider-config.js";
 import { caught, drain, wireCapture } from "./wire-capture.js";
 import { KEEP_RAW_CHUNKS } from "../../src/wire/raw-text.js";
+import { ABORT_SOURCE, LazyAbortController } from "../../src/internal/abort.js";
 
 // Answers at the edges of what BaseProvider reads, seen by the caller: an `error: null` beside a body without choices,
 // an error status whose body breaks while it is read, a subclass parser that returns undefined, and which chunks keep
@@ -45,6 +46,49 @@ describe("an error status whose body breaks while it is read", () => {
     expect(broken.status).toBe(503);
     expect(broken.message).toBe(expected.message);
     expect(broken.code).toBe(expected.code);
+  });
+});
+
+describe("an error status whose body the caller stops reading", () => {
+  it("rejects with the caller's reason, not the status, for a signal and for a stream's controller alike", async () => {
+    // The body waits until the exchange's signal (which follows the caller) aborts, as a network body does.
+    const waiting: typeof fetch = async (_url, init) =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            return new Promise<void>((resolve) => {
+              init!.signal!.addEventListener("abort", () => {
+                controller.error(init!.signal!.reason);
+                resolve();
+              });
+            });
+          },
+        }),
+        { status: 503, headers: { "content-type": "application/json" } },
+      );
+    const reason = new Error("the user left");
+    const caller = new AbortController();
+    const plain = provider(waiting).chat(request, { signal: caller.signal });
+    setTimeout(() => caller.abort(reason), 5);
+    expect(await caught(plain)).toBe(reason);
+    const stop = new LazyAbortController();
+    const streamed = provider(waiting).chatStream({ ...request, stream: true }, { [ABORT_SOURCE]: stop });
+    setTimeout(() => stop.abort(reason), 5);
+    expect(await caught(streamed)).toBe(reason);
+  });
+});
+
+describe("a transport failure that quotes the key", () => {
+  it("reaches the caller of the provider as a connection error without the key", async () => {
+    // A key of no well-known shape: only the provider's own secrets can find it in the message.
+    const key = "zebra9lantern";
+    const quoting: typeof fetch = async () => {
+      throw new TypeError(`fetch failed: proxy said no to ${key}`);
+    };
+    const error = await caught(new Bare({ baseUrl: "https://corp.test/v1", apiKey: key, fetch: quoting, models: [{ id: "m" }] }).chat(request));
+    expect(error).toMatchObject({ code: "connection_error" });
+    expect(error.message).toContain("proxy said no to");
+    expect(error.message).not.toContain(key);
   });
 });
 
