@@ -184,9 +184,12 @@ export abstract class BaseProvider implements Provider {
     return { ...payload, messages: [...messages.slice(0, -1), { ...last, prefix: true }] };
   }
 
-  /** Reads quota headers into a snapshot (default: the `x-ratelimit-*` family); `undefined` when there are none. */
-  protected _parseRateLimitHeaders(headers: Headers): RateLimitSnapshot | undefined {
-    return parseOpenAIRateLimitHeaders(headers);
+  /**
+   * Reads quota headers into a snapshot (default: the `x-ratelimit-*` family); `undefined` when there are none.
+   * `now` is when the response arrived (the hook may run later): relative reset times count from it.
+   */
+  protected _parseRateLimitHeaders(headers: Headers, now = Date.now()): RateLimitSnapshot | undefined {
+    return parseOpenAIRateLimitHeaders(headers, now);
   }
 
   /**
@@ -347,11 +350,27 @@ export abstract class BaseProvider implements Provider {
     return malformedResponse(this.id, modelId, error instanceof Error ? error.message : String(error), body, error, this._secrets());
   }
 
-  /** Wraps a parsed body with what the response headers said about quota. */
+  /**
+   * Wraps a parsed body with what the response headers said about quota. `rateLimit` is parsed when first read (once):
+   * the router reads it only once the answer is on its way (`core/rate-limit-notes.ts`), and parsing the headers
+   * costs several µs on every answer.
+   */
   protected _result<T>(body: T, headers: Headers): ProviderResult<T> {
     addRequestId(body, headers);
-    const rateLimit = this._parseRateLimitHeaders(headers);
-    return rateLimit ? { body, rateLimit } : { body };
+    const receivedAt = Date.now();
+    let parse: (() => RateLimitSnapshot | undefined) | undefined = () => this._parseRateLimitHeaders(headers, receivedAt);
+    let snapshot: RateLimitSnapshot | undefined;
+    return {
+      body,
+      get rateLimit() {
+        if (parse) {
+          const read = parse;
+          parse = undefined;
+          snapshot = read();
+        }
+        return snapshot;
+      },
+    };
   }
 
   /**
