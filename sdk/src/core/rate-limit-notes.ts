@@ -12,8 +12,8 @@ import type { RateLimitSnapshot } from "../wire/models.js";
 /** Reads a snapshot; `undefined` when the answer reported none. */
 export type RateLimitReader = () => RateLimitSnapshot | undefined;
 
-/** Notes not merged yet, in the order they came. */
-let unread: Array<[ModelState, RateLimitReader]> = [];
+/** Notes not merged yet, in the order they came: a state, then its reader. */
+let unread: Array<ModelState | RateLimitReader> = [];
 let scheduled = false;
 // Past this many unread notes (idle never came: fake timers in tests, a throttled tab) they are merged at once.
 const MAX_UNREAD = 64;
@@ -26,12 +26,14 @@ export function settleRateLimits(): void {
   if (unread.length === 0) return;
   const notes = unread;
   unread = [];
-  for (const [state, read] of notes) {
+  for (let index = 0; index < notes.length; index += 2) {
+    const state = notes[index] as ModelState;
     let snapshot: RateLimitSnapshot | undefined;
     try {
-      snapshot = read();
+      snapshot = (notes[index + 1] as RateLimitReader)();
     } catch {
       // A quota header nobody can read is no reason to fail anything: the answer was served.
+      snapshot = undefined;
     }
     if (snapshot) state.rateLimit = { ...state.rateLimit, ...snapshot };
   }
@@ -44,8 +46,8 @@ function settleWhenIdle(): void {
 
 /** Notes `read` for the state; its snapshot is merged over what the state holds when idle or before a read. */
 export function noteRateLimitLater(state: ModelState, read: RateLimitReader): void {
-  unread.push([state, read]);
-  if (unread.length >= MAX_UNREAD) {
+  unread.push(state, read);
+  if (unread.length >= MAX_UNREAD * 2) {
     settleRateLimits();
     return;
   }
