@@ -1,7 +1,6 @@
 import type { ModelState } from "../wire/model-state.js";
 import type { UsageSummary } from "./usage.js";
 import type { BudgetSnapshot } from "./budget.js";
-import { settleRateLimits } from "./rate-limit-notes.js";
 
 /** Where the mesh keeps its state in the storage connector. */
 export const STATE_KEY = "modelmesh/state";
@@ -35,8 +34,6 @@ const PERSISTED_FIELDS = [
 ] as const;
 
 export function pickPersisted(state: Partial<ModelState>): Partial<ModelState> {
-  // Quota the router noted but has not merged yet is saved too.
-  settleRateLimits();
   const picked: Record<string, unknown> = {};
   for (const field of PERSISTED_FIELDS) if (state[field] !== undefined) picked[field] = state[field];
   return picked as Partial<ModelState>;

@@ -17,7 +17,7 @@ import { estimateTokens, unfitReason, type Pool, type RequestFeatures } from "./
 import type { ModelState } from "../wire/model-state.js";
 import type { EventSink, MeshEvent, MeshEventType, Severity, UsageCounts } from "../wire/events.js";
 import type { UsageTracker } from "./usage.js";
-import type { Provider, ProviderCallOptions, ProviderOperation, ProviderResult } from "../provider/provider.js";
+import type { Provider, ProviderCallOptions, ProviderOperation, ProviderResult, RateLimitSnapshot } from "../provider/provider.js";
 import type { SelectionContext } from "../rotation/rotation.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from "../wire/types.js";
 import { RestartFilter, assembleCompletion, continuationRequest, shapeChunk } from "./stream-chunks.js";
@@ -25,7 +25,6 @@ import { completionToChunks } from "../provider/normalize.js";
 import { BudgetExceededError } from "../wire/errors.js";
 import { MAX_SCOPE_LENGTH, type BudgetLedger, type Reservation } from "./budget.js";
 import { InFlight } from "./in-flight.js";
-import { noteRateLimitLater, settleRateLimits } from "./rate-limit-notes.js";
 import { ABORT_SOURCE, LazyAbortController, onAbortOf, signalOf, type AbortSource } from "../internal/abort.js";
 
 /** Per-call options, the second argument of every `create()` (as in the official client). */
@@ -217,9 +216,9 @@ export class Router {
         const started = this.deps.now();
         try {
           const send = async (request: unknown) => {
-            const result = await call(this.provider(state), request as Record<string, unknown>, this.callOptions(route));
-            this.noteRateLimit(state, result);
-            return result.body;
+            const { body: responseBody, rateLimit } = await call(this.provider(state), request as Record<string, unknown>, this.callOptions(route));
+            this.noteRateLimit(state, rateLimit);
+            return responseBody;
           };
           const request = { ...body, model: state.modelId };
           const result = (this.deps.middleware.length ? await runMiddleware(this.deps.middleware, request, this.middlewareContext(route, state, attempt), send) : await send(request)) as T;
@@ -541,8 +540,6 @@ export class Router {
     }
     const now = this.deps.now();
     for (const state of route.fitting) this.thawKey(state, now);
-    // Quota noted but not merged yet (no idle turn came since the answer): the strategy sees every answer so far.
-    settleRateLimits();
     const state = pool.policy.pick(
       route.fitting.filter((candidate) => !route.tried.has(candidate.key)),
       route.body,
@@ -681,9 +678,9 @@ export class Router {
     const started = this.deps.now();
     const open = async (attemptRequest: ChatCompletionCreateParams): Promise<unknown> => {
       const callOptions = this.callOptions(route);
-      const result = await this.provider(state).chatStream(attemptRequest, continueAssistant ? { ...callOptions, continueAssistant } : callOptions);
-      this.noteRateLimit(state, result);
-      return result.body;
+      const { body: iterable, rateLimit } = await this.provider(state).chatStream(attemptRequest, continueAssistant ? { ...callOptions, continueAssistant } : callOptions);
+      this.noteRateLimit(state, rateLimit);
+      return iterable;
     };
     // Without middleware there is no chain to run and no context to build: the provider is called directly.
     const context = this.deps.middleware.length > 0 ? this.middlewareContext(route, state, attempt) : undefined;
@@ -910,12 +907,8 @@ export class Router {
     return error instanceof RateLimitError && error.retryAfter !== undefined ? error.retryAfter * 1000 : undefined;
   }
 
-  /**
-   * The answer's quota is read and merged into the state once the answer is on its way (`rate-limit-notes.ts`), or
-   * before the next pick, whichever comes first. This package's providers parse their headers only when it is read.
-   */
-  private noteRateLimit(state: ModelState, result: ProviderResult<unknown>): void {
-    noteRateLimitLater(state, () => result.rateLimit);
+  private noteRateLimit(state: ModelState, rateLimit: RateLimitSnapshot | undefined): void {
+    if (rateLimit) state.rateLimit = { ...state.rateLimit, ...rateLimit };
   }
 
   private provider(state: ModelState): Provider {

@@ -184,12 +184,9 @@ export abstract class BaseProvider implements Provider {
     return { ...payload, messages: [...messages.slice(0, -1), { ...last, prefix: true }] };
   }
 
-  /**
-   * Reads quota headers into a snapshot (default: the `x-ratelimit-*` family); `undefined` when there are none.
-   * `now` is when the response arrived (the hook may run later): relative reset times count from it.
-   */
-  protected _parseRateLimitHeaders(headers: Headers, now = Date.now()): RateLimitSnapshot | undefined {
-    return parseOpenAIRateLimitHeaders(headers, now);
+  /** Reads quota headers into a snapshot (default: the `x-ratelimit-*` family); `undefined` when there are none. */
+  protected _parseRateLimitHeaders(headers: Headers): RateLimitSnapshot | undefined {
+    return parseOpenAIRateLimitHeaders(headers);
   }
 
   /**
@@ -350,27 +347,11 @@ export abstract class BaseProvider implements Provider {
     return malformedResponse(this.id, modelId, error instanceof Error ? error.message : String(error), body, error, this._secrets());
   }
 
-  /**
-   * Wraps a parsed body with what the response headers said about quota. `rateLimit` is parsed when first read (once):
-   * the router reads it only once the answer is on its way (`core/rate-limit-notes.ts`), and parsing the headers
-   * costs several µs on every answer.
-   */
+  /** Wraps a parsed body with what the response headers said about quota. */
   protected _result<T>(body: T, headers: Headers): ProviderResult<T> {
     addRequestId(body, headers);
-    const receivedAt = Date.now();
-    let parse: (() => RateLimitSnapshot | undefined) | undefined = () => this._parseRateLimitHeaders(headers, receivedAt);
-    let snapshot: RateLimitSnapshot | undefined;
-    return {
-      body,
-      get rateLimit() {
-        if (parse) {
-          const read = parse;
-          parse = undefined;
-          snapshot = read();
-        }
-        return snapshot;
-      },
-    };
+    const rateLimit = this._parseRateLimitHeaders(headers);
+    return rateLimit ? { body, rateLimit } : { body };
   }
 
   /**

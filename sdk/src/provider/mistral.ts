@@ -96,8 +96,8 @@ export class MistralProvider extends OpenAICompatibleProvider {
   }
 
   /** Mistral reports per-minute quotas under its own header names (`x-ratelimit-*-req-minute`, `ratelimitbysize-*`). */
-  protected override _parseRateLimitHeaders(headers: Headers, now = Date.now()): RateLimitSnapshot | undefined {
-    return parseMistralRateLimitHeaders(headers, now);
+  protected override _parseRateLimitHeaders(headers: Headers): RateLimitSnapshot | undefined {
+    return parseMistralRateLimitHeaders(headers);
   }
 
   protected override _parseResponse(data: Record<string, unknown>): ChatCompletionDraft {

@@ -125,8 +125,8 @@ export class AnthropicProvider extends BaseProvider {
     return withoutRepeatedWhitespace(result, matcher);
   }
 
-  protected override _parseRateLimitHeaders(headers: Headers, now = Date.now()): RateLimitSnapshot | undefined {
-    return parseAnthropicRateLimitHeaders(headers, now);
+  protected override _parseRateLimitHeaders(headers: Headers): RateLimitSnapshot | undefined {
+    return parseAnthropicRateLimitHeaders(headers);
   }
 
   /**

@@ -62,8 +62,8 @@ export class CohereProvider extends BaseProvider {
 
   /** Cohere continues no assistant prefix: its models are never offered one (features.assistantPrefix is unset). */
   /** A trial key's per-minute call quota (`x-trial-endpoint-call-*`); production keys report none. */
-  protected override _parseRateLimitHeaders(headers: Headers, now = Date.now()): RateLimitSnapshot | undefined {
-    return parseCohereRateLimitHeaders(headers, now);
+  protected override _parseRateLimitHeaders(headers: Headers): RateLimitSnapshot | undefined {
+    return parseCohereRateLimitHeaders(headers);
   }
 
   protected override _markAssistantPrefix(payload: Record<string, unknown>): Record<string, unknown> {
