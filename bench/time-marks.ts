@@ -22,9 +22,10 @@ import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPOSITORY, startChild } from "../cors-proxy/bench/children.js";
+import { placeMarks, type Mark } from "./marks.js";
 
 /** A step's start: the line of the bundle it precedes, and its name. The order is the request's. */
-const MARKS: Array<{ name: string; anchor: string; after?: boolean }> = [
+const MARKS: Mark[] = [
   { name: "request event", anchor: '    if (!incoming.url?.startsWith("/")) return simpleError(outgoing, 400, "request target must be a path");' },
   { name: "handler (respond)", anchor: "    const started = now();\n    metrics.started();" },
   { name: "route", anchor: "  const body = await readJson(request, context.maxBodyBytes);\n  if (body.stream === true) {" },
@@ -51,23 +52,8 @@ const MARKS: Array<{ name: string; anchor: string; after?: boolean }> = [
   { name: "end() returned", anchor: "    outgoing.end(response.text);", after: true },
 ];
 
-/** Inserts `call(mark, index)` at each mark's line of the bundle (before it, or after it with `after`). */
-function place(bundle: string, marks: Array<{ name: string; anchor: string; after?: boolean }>, call: (index: number) => string): string[] {
-  const lines = bundle.split("\n");
-  // Where each mark goes, found in the bundle as built (line by line: a mark is a line of its own).
-  const places = marks.map((mark, index) => {
-    const wanted = mark.anchor.split("\n");
-    const starts = lines.flatMap((_, at) => (wanted.every((part, offset) => lines[at + offset]?.includes(part.trim())) ? [at] : []));
-    if (starts.length !== 1) throw new Error(`time-marks: the line for "${mark.name}" is in the bundle ${starts.length} times, not once; update its anchor in bench/time-marks.ts`);
-    return { at: mark.after ? starts[0]! + wanted.length : starts[0]!, call: call(index) };
-  });
-  // From the end, so earlier line numbers stay right.
-  for (const spot of [...places].sort((a, b) => b.at - a.at)) lines.splice(spot.at, 0, spot.call);
-  return lines;
-}
-
 function instrument(bundle: string): string {
-  const lines = place(bundle, MARKS, (index) => `__mark(${index});`);
+  const lines = placeMarks(bundle, MARKS, (index) => `__mark(${index});`, "bench/time-marks.ts");
   const text = lines.join("\n");
   const last = MARKS.length - 1;
   // Each request records its marks; the last mark closes it and files the differences.
@@ -91,7 +77,7 @@ setInterval(() => {
 }
 
 /** The timeline of a short stream: where each event is read, parsed, handed on and written (`expression` is logged too). */
-const TIMELINE: Array<{ name: string; anchor: string; after?: boolean; expression?: string }> = [
+const TIMELINE: Array<Mark & { expression?: string }> = [
   { name: "request", anchor: MARKS[0]!.anchor },
   { name: "headers", anchor: "          raw = rawHeaders;\n          resumeBody = resume;" },
   { name: "read", anchor: "          if (ignoreBody) return true;\n          if (direct) return direct.push(chunk);", expression: "chunk.length" },
@@ -108,7 +94,7 @@ const TIMELINE: Array<{ name: string; anchor: string; after?: boolean; expressio
 ];
 
 function instrumentTimeline(bundle: string): string {
-  const lines = place(bundle, TIMELINE, (index) => `__log(${index}${TIMELINE[index]!.expression ? `, ${TIMELINE[index]!.expression}` : ""});`);
+  const lines = placeMarks(bundle, TIMELINE, (index) => `__log(${index}${TIMELINE[index]!.expression ? `, ${TIMELINE[index]!.expression}` : ""});`, "bench/time-marks.ts");
   // Each stream's entries from its request event to its end(); every 700th stream is printed.
   const prelude = `
 const __names = ${JSON.stringify(TIMELINE.map((mark) => mark.name))};

@@ -1,0 +1,31 @@
+/**
+ * Marks placed in a copy of a built bundle, for the tools that time the proxy's steps (`time-marks.ts`,
+ * `time-marks-ab.ts`): a mark is a call inserted before (or after) an exact line of the bundle, found by its text.
+ */
+
+/** A step's start: the line(s) of the bundle it precedes (or follows, with `after`), and its name. */
+export interface Mark {
+  name: string;
+  anchor: string;
+  after?: boolean;
+}
+
+/**
+ * The bundle's lines with `call(index)` inserted at each mark. A mark whose lines are not in the bundle exactly once
+ * stops the tool with its name (`tool` says which file holds the anchor), rather than measure something else.
+ * @example
+ * const lines = placeMarks(readFileSync("cors-proxy/dist/cli.js", "utf8"), MARKS, (index) => `__mark(${index});`, "bench/time-marks.ts");
+ */
+export function placeMarks(bundle: string, marks: Mark[], call: (index: number) => string, tool: string): string[] {
+  const lines = bundle.split("\n");
+  // Where each mark goes, found in the bundle as built (line by line: a mark is a line of its own).
+  const places = marks.map((mark, index) => {
+    const wanted = mark.anchor.split("\n");
+    const starts = lines.flatMap((_, at) => (wanted.every((part, offset) => lines[at + offset]?.includes(part.trim())) ? [at] : []));
+    if (starts.length !== 1) throw new Error(`the line for "${mark.name}" is in the bundle ${starts.length} times, not once; update its anchor in ${tool}`);
+    return { at: mark.after ? starts[0]! + wanted.length : starts[0]!, call: call(index) };
+  });
+  // From the end, so earlier line numbers stay right.
+  for (const spot of [...places].sort((a, b) => b.at - a.at)) lines.splice(spot.at, 0, spot.call);
+  return lines;
+}
