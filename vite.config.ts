@@ -7,7 +7,7 @@ export default defineConfig({
   resolve: { conditions: ["modelmesh-source"] },
   ssr: { resolve: { conditions: ["modelmesh-source"], externalConditions: ["modelmesh-source"] } },
   test: {
-    include: ["sdk/src/**/*.test.ts", "sdk/test/**/*.test.ts", "cors-proxy/**/*.test.ts", "scripts/**/*.test.ts", "extension/src/**/*.test.{ts,tsx}"],
+    include: ["sdk/src/**/*.test.ts", "sdk/test/**/*.test.ts", "cors-proxy/**/*.test.ts", "scripts/**/*.test.ts", "bench/**/*.test.ts", "extension/src/**/*.test.{ts,tsx}"],
     exclude: ["**/node_modules/**", "**/dist/**", "e2e/**"],
     testTimeout: 15_000,
     pool: "threads",
