@@ -29,3 +29,21 @@ export function placeMarks(bundle: string, marks: Mark[], call: (index: number) 
   for (const spot of [...places].sort((a, b) => b.at - a.at)) lines.splice(spot.at, 0, spot.call);
   return lines;
 }
+
+/**
+ * Lines of the built CLI that both tools mark, in one place: when the source changes so that one is no longer in the
+ * bundle, both tools stop and name it, and it is updated here once.
+ */
+export const ANCHORS = {
+  requestEvent: '    if (!incoming.url?.startsWith("/")) return simpleError(outgoing, 400, "request target must be a path");',
+  upstreamDispatch: "      dispatcher.dispatch({ origin: url.origin, path: url.path, method, headers, body: bytes }, handler);",
+  answerHeaders: "          raw = rawHeaders;\n          resumeBody = resume;",
+  answerBytes: "          if (ignoreBody) return true;\n          if (direct) return direct.push(chunk);",
+  answerComplete: "          complete = true;\n          if (ignoreBody) return;",
+  fetchResolved: "    transfer.headersReceived(response);",
+  eventsRead: "              events = read;\n              parsed = 0;",
+  chunkHandedOn: "                if (batch) batch.push(out);\n                else yield out;",
+  pieceTaken: "    for (let piece = await source.next(); piece !== void 0; piece = await source.next()) {",
+  jsonEnd: "    outgoing.end(response.text);",
+  streamEnd: "    outgoing.end(rest);",
+} as const;

@@ -24,44 +24,40 @@ import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { startChild } from "../cors-proxy/bench/children.js";
-import { placeMarks, type Mark } from "./marks.js";
+import { ANCHORS, placeMarks, type Mark } from "./marks.js";
 
-const REQUEST_EVENT = '    if (!incoming.url?.startsWith("/")) return simpleError(outgoing, 400, "request target must be a path");';
-const DISPATCH = "      dispatcher.dispatch({ origin: url.origin, path: url.path, method, headers, body: bytes }, handler);";
-const HEADERS = "          raw = rawHeaders;\n          resumeBody = resume;";
-const COMPLETE = "          complete = true;\n          if (ignoreBody) return;";
 const FIRST_WRITE = "    outgoing.write(piece);\n    outgoing.socket?.uncork();";
 
 const PLANS: Record<string, Mark[]> = {
   json: [
-    { name: "request", anchor: REQUEST_EVENT },
-    { name: "dispatch", anchor: DISPATCH },
-    { name: "complete", anchor: COMPLETE },
-    { name: "end", anchor: "    outgoing.end(response.text);", after: true },
+    { name: "request", anchor: ANCHORS.requestEvent },
+    { name: "dispatch", anchor: ANCHORS.upstreamDispatch },
+    { name: "complete", anchor: ANCHORS.answerComplete },
+    { name: "end", anchor: ANCHORS.jsonEnd, after: true },
   ],
   sse: [
-    { name: "request", anchor: REQUEST_EVENT },
-    { name: "dispatch", anchor: DISPATCH },
-    { name: "headers", anchor: HEADERS },
+    { name: "request", anchor: ANCHORS.requestEvent },
+    { name: "dispatch", anchor: ANCHORS.upstreamDispatch },
+    { name: "headers", anchor: ANCHORS.answerHeaders },
     { name: "first write", anchor: FIRST_WRITE, after: true },
-    { name: "complete", anchor: COMPLETE },
-    { name: "end", anchor: "    outgoing.end(rest);", after: true },
+    { name: "complete", anchor: ANCHORS.answerComplete },
+    { name: "end", anchor: ANCHORS.streamEnd, after: true },
   ],
   "sse-steps": [
-    { name: "headers", anchor: HEADERS },
-    { name: "fetch resolved", anchor: "    transfer.headersReceived(response);" },
+    { name: "headers", anchor: ANCHORS.answerHeaders },
+    { name: "fetch resolved", anchor: ANCHORS.fetchResolved },
     { name: "iterator made", anchor: "    return this._result(this._iterate(body, transfer, context, options?.[KEEP_RAW_CHUNKS] === true), response.headers);" },
     { name: "back in the router", anchor: "      this.noteRateLimit(state, rateLimit);\n      return iterable2;" },
     { name: "first read", anchor: "    this.#reader ??= this.#stream.getReader();" },
-    { name: "first bytes", anchor: "          if (ignoreBody) return true;\n          if (direct) return direct.push(chunk);" },
+    { name: "first bytes", anchor: ANCHORS.answerBytes },
     { name: "read done", anchor: "      this.#onWait?.(false);", after: true },
-    { name: "events", anchor: "              events = read;\n              parsed = 0;", after: true },
+    { name: "events", anchor: ANCHORS.eventsRead, after: true },
     { name: "opened", anchor: "          opened = await this.openStream(route2, state, attempt, request, prefix);", after: true },
-    { name: "first chunk", anchor: "                if (batch) batch.push(out);\n                else yield out;" },
+    { name: "first chunk", anchor: ANCHORS.chunkHandedOn },
     { name: "client stream", anchor: "    return new MeshStream(settlingSource(() => iterator), controller);" },
     { name: "route reply", anchor: "    return new SourceReply(200, sseSource(stream, context, client), SSE_HEADERS);" },
     { name: "head", anchor: "  outgoing.writeHead(response.status, response.statusText || void 0, headers);" },
-    { name: "first piece", anchor: "    for (let piece = await source.next(); piece !== void 0; piece = await source.next()) {", after: true },
+    { name: "first piece", anchor: ANCHORS.pieceTaken, after: true },
     { name: "first write", anchor: FIRST_WRITE, after: true },
   ],
 };

@@ -22,22 +22,22 @@ import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPOSITORY, startChild } from "../cors-proxy/bench/children.js";
-import { placeMarks, type Mark } from "./marks.js";
+import { ANCHORS, placeMarks, type Mark } from "./marks.js";
 
 /** A step's start: the line of the bundle it precedes, and its name. The order is the request's. */
 const MARKS: Mark[] = [
-  { name: "request event", anchor: '    if (!incoming.url?.startsWith("/")) return simpleError(outgoing, 400, "request target must be a path");' },
+  { name: "request event", anchor: ANCHORS.requestEvent },
   { name: "handler (respond)", anchor: "    const started = now();\n    metrics.started();" },
   { name: "route", anchor: "  const body = await readJson(request, context.maxBodyBytes);\n  if (body.stream === true) {" },
   { name: "body parsed", anchor: "  if (body.stream === true) {\n    const stream = await client.chat.completions.create(" },
   { name: "router", anchor: "this.route(operation, target, body, features, options, options.signal);\n    this.emitRequestStart(" },
   { name: "provider", anchor: "    const chatRequest = request.stream ? { ...request, stream: false } : request;" },
   { name: "node fetch", anchor: "    const body = init.body;\n    const simpleBody =" },
-  { name: "undici dispatch", anchor: "      dispatcher.dispatch({ origin: url.origin, path: url.path, method, headers, body: bytes }, handler);" },
-  { name: "dispatched", anchor: "      dispatcher.dispatch({ origin: url.origin, path: url.path, method, headers, body: bytes }, handler);", after: true },
-  { name: "answer headers", anchor: "          raw = rawHeaders;\n          resumeBody = resume;" },
-  { name: "answer complete", anchor: "          complete = true;\n          if (ignoreBody) return;" },
-  { name: "fetch resolved", anchor: "    transfer.headersReceived(response);" },
+  { name: "undici dispatch", anchor: ANCHORS.upstreamDispatch },
+  { name: "dispatched", anchor: ANCHORS.upstreamDispatch, after: true },
+  { name: "answer headers", anchor: ANCHORS.answerHeaders },
+  { name: "answer complete", anchor: ANCHORS.answerComplete },
+  { name: "fetch resolved", anchor: ANCHORS.fetchResolved },
   { name: "text read", anchor: "    const text5 = await sent.read((response) => response.text());\n    try {\n      return { data: JSON.parse(text5)" },
   { name: "body read", anchor: "      return { data: JSON.parse(text5), headers: sent.response.headers, text: text5 };" },
   { name: "json parsed", anchor: "    const completion = this._parse(request.model, data, () => {" },
@@ -49,7 +49,7 @@ const MARKS: Mark[] = [
   { name: "router done", anchor: "          const latencyMs = this.deps.now() - started;\n          this.recordSuccess(state," },
   { name: "reply built", anchor: "  const served = servedBy(value);" },
   { name: "reply written", anchor: "    outgoing.end(response.text);\n    return;" },
-  { name: "end() returned", anchor: "    outgoing.end(response.text);", after: true },
+  { name: "end() returned", anchor: ANCHORS.jsonEnd, after: true },
 ];
 
 function instrument(bundle: string): string {
@@ -79,18 +79,18 @@ setInterval(() => {
 /** The timeline of a short stream: where each event is read, parsed, handed on and written (`expression` is logged too). */
 const TIMELINE: Array<Mark & { expression?: string }> = [
   { name: "request", anchor: MARKS[0]!.anchor },
-  { name: "headers", anchor: "          raw = rawHeaders;\n          resumeBody = resume;" },
-  { name: "read", anchor: "          if (ignoreBody) return true;\n          if (direct) return direct.push(chunk);", expression: "chunk.length" },
-  { name: "complete", anchor: "          complete = true;\n          if (ignoreBody) return;" },
-  { name: "events", anchor: "              events = read;\n              parsed = 0;", after: true, expression: "read.length" },
-  { name: "chunk", anchor: "                if (batch) batch.push(out);\n                else yield out;" },
-  { name: "piece", anchor: "    for (let piece = await source.next(); piece !== void 0; piece = await source.next()) {", after: true, expression: "piece.length" },
+  { name: "headers", anchor: ANCHORS.answerHeaders },
+  { name: "read", anchor: ANCHORS.answerBytes, expression: "chunk.length" },
+  { name: "complete", anchor: ANCHORS.answerComplete },
+  { name: "events", anchor: ANCHORS.eventsRead, after: true, expression: "read.length" },
+  { name: "chunk", anchor: ANCHORS.chunkHandedOn },
+  { name: "piece", anchor: ANCHORS.pieceTaken, after: true, expression: "piece.length" },
   { name: "write", anchor: "    const text5 = batch;\n    batch = \"\";\n    outgoing.write(text5);" },
   { name: "closing", anchor: "        closed = true;\n        await sse.close(true);\n        transfer.finish();" },
   { name: "released", anchor: "        closed = true;\n        await sse.close(true);\n        transfer.finish();", after: true },
   { name: "drained", anchor: "          drained2 = true;\n          booked = true;" },
   { name: "finish", anchor: "        this.finish(route2, state, this.attemptUsage(usage, request, attemptText), true);\n        return;" },
-  { name: "end", anchor: "    outgoing.end(rest);" },
+  { name: "end", anchor: ANCHORS.streamEnd },
 ];
 
 function instrumentTimeline(bundle: string): string {
