@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import type { Metafile, OutputFile, Plugin } from "esbuild";
+import { build as viteBuild, version as viteVersion, type Rolldown } from "vite";
 
 // What a web page ships for "create + the OpenAI provider named by its id", next to what it ships for the official
 // client's chat.completions.create. Every entry is bundled in this run with the same esbuild settings, so the ratio is
@@ -122,7 +123,7 @@ export async function bundleSize(): Promise<BenchRow[]> {
     for (const [index, scenario] of SCENARIOS.entries()) measured.push([scenario, await measureBundle(directory, `modelmesh-${index}.js`, scenario.source, scenario.firstUse)]);
     const openai = await measureBundle(directory, "openai-entry.js", OPENAI_ENTRY, []);
     const serviceWorker = await measureBundle(directory, "static-entry.js", STATIC_ENTRY, [], false);
-    return [...sizeRows(measured, openai, serviceWorker, await installedVersion("openai")), ...(await extensionRows(directory))];
+    return [...sizeRows(measured, openai, serviceWorker, await installedVersion("openai")), ...(await viteRows()), ...(await extensionRows(directory))];
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
@@ -161,6 +162,75 @@ async function measureBundle(directory: string, fileName: string, source: string
   return measureOutputs(result.metafile, result.outputFiles, relative(ROOT, entry), builtins, firstUse);
 }
 
+const VITE_SECTION = `bundle size with Vite ${viteVersion} (vite build: Rolldown, code splitting, minify; gzip -9)`;
+
+/** The same apps built by Vite, whose bundler drops the root's unused re-exports of connectors (esbuild does not). */
+const VITE_SCENARIOS: Scenario[] = [
+  { ...SCENARIOS[2]!, source: SCENARIOS[0]!.source.replace('"modelmesh/lazy"', '"modelmesh"'), name: "modelmesh create + openai by id (root entry)", firstUse: [MESH, "provider/openai.js"] },
+  { ...SCENARIOS[0]!, goal: false },
+];
+
+async function viteRows(): Promise<BenchRow[]> {
+  // Vite resolves "modelmesh" from the entry's folder upwards: the entry sits in the repository (bench/.build is ignored).
+  const directory = await mkdtemp(join(ROOT, "bench/.build/vite-"));
+  try {
+    const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+    const rows: BenchRow[] = [];
+    for (const [index, scenario] of VITE_SCENARIOS.entries()) {
+      const measure = await measureVite(directory, `app-${index}.js`, scenario.source, scenario.firstUse);
+      rows.push(
+        { section: VITE_SECTION, name: `${scenario.name}: up front`, value: `${kb(measure.eager.minBytes)} min, ${kb(measure.eager.gzipBytes)} gz` },
+        { section: VITE_SECTION, name: `${scenario.name}: up front + first call`, value: `${kb(measure.first.minBytes)} min, ${kb(measure.first.gzipBytes)} gz` },
+        { section: VITE_SECTION, name: `${scenario.name}: connectors up front`, value: measure.eagerConnectors.length === 0 ? "none" : measure.eagerConnectors.join(", "), goal: "none", pass: measure.eagerConnectors.length === 0 },
+      );
+    }
+    return rows;
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+async function measureVite(directory: string, fileName: string, source: string, firstUse: string[]) {
+  const entry = join(directory, fileName);
+  await writeFile(entry, source);
+  const built = await viteBuild({ configFile: false, logLevel: "silent", root: directory, build: { write: false, minify: true, rolldownOptions: { input: entry, preserveEntrySignatures: "exports-only" } } });
+  const output = (Array.isArray(built) ? built[0]! : (built as Rolldown.RolldownOutput)).output;
+  const chunks = new Map(output.filter((file): file is Rolldown.OutputChunk => file.type === "chunk").map((chunk) => [chunk.fileName, chunk]));
+  const closure = (roots: string[]) => staticClosure(roots, (name) => chunks.get(name)!.imports);
+  const entryChunk = [...chunks.values()].find((chunk) => chunk.isEntry)!.fileName;
+  const eager = closure([entryChunk]);
+  const firstRoots = [...chunks.values()].filter((chunk) => firstUse.some((suffix) => chunk.facadeModuleId?.endsWith(suffix))).map((chunk) => chunk.fileName);
+  const sizeOf = (names: Set<string>) => {
+    let minBytes = 0;
+    let gzipBytes = 0;
+    for (const name of names) {
+      const code = chunks.get(name)!.code;
+      minBytes += Buffer.byteLength(code);
+      gzipBytes += gzipSync(code, { level: 9 }).byteLength;
+    }
+    return { minBytes, gzipBytes };
+  };
+  // A connector is a file under provider/, rotation/, secrets/, storage/, observability/ or discovery/ of the package.
+  const eagerConnectors = [...eager]
+    .flatMap((name) => Object.keys(chunks.get(name)!.modules))
+    .filter((path) => /sdk\/dist\/(provider|rotation|secrets|storage|observability|discovery)\//.test(path))
+    .map((path) => relative(join(ROOT, "sdk/dist"), path));
+  return { eager: sizeOf(eager), first: sizeOf(closure([entryChunk, ...firstRoots])), eagerConnectors };
+}
+
+/** Some chunks and every chunk they import statically, transitively: what a page downloads with them. */
+function staticClosure(roots: string[], importsOf: (chunk: string) => readonly string[]): Set<string> {
+  const found = new Set<string>();
+  const pending = [...roots];
+  while (pending.length > 0) {
+    const chunk = pending.pop()!;
+    if (found.has(chunk)) continue;
+    found.add(chunk);
+    pending.push(...importsOf(chunk));
+  }
+  return found;
+}
+
 /** Marks Node built-ins external and records them, so a stray `node:` import is reported rather than failing the build. */
 function recordNodeBuiltins(found: string[]): Plugin {
   const names = new Set(builtinModules);
@@ -182,20 +252,8 @@ function measureOutputs(metafile: Metafile, files: OutputFile[], entryInput: str
   const entryOutput = Object.keys(outputs).find((path) => outputs[path]?.entryPoint === entryInput);
   if (!entryOutput) throw new Error(`esbuild produced no output for ${entryInput}`);
 
-  // Static closure of some chunks: what a page downloads with them.
-  const closure = (roots: string[]) => {
-    const found = new Set<string>();
-    const pending = [...roots];
-    while (pending.length > 0) {
-      const path = pending.pop()!;
-      if (found.has(path)) continue;
-      found.add(path);
-      for (const imported of outputs[path]?.imports ?? []) {
-        if (imported.kind === "import-statement" && !imported.external && outputs[imported.path]) pending.push(imported.path);
-      }
-    }
-    return found;
-  };
+  const closure = (roots: string[]) =>
+    staticClosure(roots, (path) => (outputs[path]?.imports ?? []).filter((imported) => imported.kind === "import-statement" && !imported.external && outputs[imported.path]).map((imported) => imported.path));
   const eager = closure([entryOutput]);
   // Dynamic-import chunks are entry points of their own: the first call fetches those of the mesh and the named connectors.
   const firstRoots = Object.keys(outputs).filter((path) => firstUse.some((suffix) => outputs[path]?.entryPoint?.endsWith(suffix)));

@@ -10,7 +10,7 @@ import { BUILTIN_CONNECTORS } from "./core/connector-ids.js";
 import { registerConnectors as register, type ConnectorClass } from "./core/registry.js";
 import { MeshClient, type MeshSetup } from "./client/mesh-client.js";
 
-export * from "./index.js";
+export * from "./surface.js";
 export { ModelMesh };
 
 const STATIC_MESH_SETUP: MeshSetup<ResolvedConfig> = {

@@ -7,12 +7,16 @@ import { fileURLToPath } from "node:url";
 import { createContext, runInContext } from "node:vm";
 import { gzipSync } from "node:zlib";
 import { build, type Metafile, type Plugin } from "esbuild";
+import { build as viteBuild, defaultClientConditions, type Rolldown } from "vite";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai.js";
 
 // What an app's bundler makes of the three entries, built from source (the `modelmesh-source` condition) so the test
 // needs no `npm run build`. `bench/bundle-size.ts` measures the same against the built package.
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const BUDGET_BYTES = 15 * 1024;
+// The root entry checks the whole configuration in create() (config.ts, about 3 KB gzip more than modelmesh/lazy's
+// outline): its own ceiling, so a connector linked statically again (tens of KB) fails here.
+const ROOT_BUDGET_BYTES = 18 * 1024;
 
 /** Records Node built-ins instead of failing the build, so the test can name them. */
 function recordNodeBuiltins(found: string[]): Plugin {
@@ -95,6 +99,50 @@ describe("bundling modelmesh for browsers", () => {
     const dynamicEntries = Object.values(result.metafile.outputs).map((output) => output.entryPoint).filter(Boolean);
     for (const chunk of ["sdk/src/provider/openai.ts", "sdk/src/observability/prometheus.ts", "sdk/src/rotation/cost-first.ts", "sdk/src/core/lazy-mesh.ts"]) expect(dynamicEntries, chunk).toContain(chunk);
     expect(nodeBuiltins).toEqual([]);
+  });
+
+  it("modelmesh (the root) in a Vite app: create + the OpenAI provider by id loads only the client and the configuration check up front; each connector is a chunk fetched when named", async () => {
+    // Vite (Rolldown) drops the root's unused re-exports of connector classes; esbuild keeps an import of each of their
+    // chunks (evanw/esbuild#3252), which is why modelmesh/lazy exists. The entry sits inside the repository so that
+    // "modelmesh" resolves as an app's import would (the workspace link), from source.
+    const directory = await mkdtemp(join(root, "sdk/test/.vite-bundle-"));
+    try {
+      const entry = join(directory, "app.js");
+      await writeFile(entry, `import { create } from "modelmesh";\nexport const client = create("chat-completion", { providers: [{ connector: "openai.llm.v1", config: { apiKey: "k" } }] });\n`);
+      const built = await viteBuild({
+        configFile: false,
+        logLevel: "silent",
+        root: directory,
+        resolve: { conditions: ["modelmesh-source", ...defaultClientConditions] },
+        build: { write: false, minify: true, rolldownOptions: { input: entry, preserveEntrySignatures: "exports-only" } },
+      });
+      const output = (Array.isArray(built) ? built[0]! : (built as Rolldown.RolldownOutput)).output;
+      const chunks = new Map(output.filter((file): file is Rolldown.OutputChunk => file.type === "chunk").map((chunk) => [chunk.fileName, chunk]));
+      const eager = new Set<string>();
+      const pending = [[...chunks.values()].find((chunk) => chunk.isEntry)!.fileName];
+      while (pending.length > 0) {
+        const name = pending.pop()!;
+        if (eager.has(name)) continue;
+        eager.add(name);
+        pending.push(...chunks.get(name)!.imports);
+      }
+      const modulesOf = (names: Iterable<string>) => [...names].flatMap((name) => Object.keys(chunks.get(name)!.modules).map((path) => relative(root, path)));
+      const eagerModules = modulesOf(eager);
+      const gzipBytes = [...eager].reduce((sum, name) => sum + gzipSync(chunks.get(name)!.code, { level: 9 }).byteLength, 0);
+      expect(gzipBytes).toBeLessThanOrEqual(ROOT_BUDGET_BYTES);
+      // The whole configuration check is up front (a typo throws in create())...
+      expect(eagerModules).toContain("sdk/src/core/config.ts");
+      // ...but no connector, not the router, not the YAML parser.
+      for (const lazy of ["sdk/src/provider/openai.ts", "sdk/src/provider/anthropic/provider.ts", "sdk/src/provider/base-provider.ts", "sdk/src/core/router.ts", "sdk/src/observability/prometheus.ts", "sdk/src/rotation/cost-first.ts"]) {
+        expect(eagerModules, lazy).not.toContain(lazy);
+      }
+      expect(eagerModules.some((path) => path.includes("node_modules/yaml/"))).toBe(false);
+      // Each connector is a chunk of its own that an import() reaches.
+      const lazyModules = modulesOf([...chunks.keys()].filter((name) => !eager.has(name)));
+      for (const module of ["sdk/src/provider/openai.ts", "sdk/src/provider/anthropic/provider.ts", "sdk/src/observability/prometheus.ts", "sdk/src/core/lazy-mesh.ts"]) expect(lazyModules, module).toContain(module);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 
   describe("modelmesh/static in a service-worker-like scope", () => {

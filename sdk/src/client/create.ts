@@ -1,12 +1,26 @@
 import type { CreateOptions } from "../core/options.js";
 import type { MeshConfig, ResolvedConfig } from "../core/config.js";
-import { ModelMesh } from "../core/builtin-mesh.js";
+import { validateOptions } from "../core/check-options.js";
+import { registerBuiltinNames } from "../core/builtin-names.js";
 import { MeshClient, type MeshSetup } from "./mesh-client.js";
 
-/** The `modelmesh` entry's setup: every built-in linked and nameable; YAML parsed on demand. */
+/**
+ * The `modelmesh` entry's setup: the whole configuration is checked in `create()` (a typo throws there), and the mesh
+ * and each connector the configuration names are loaded with `import()` when the client starts. A bundler that splits
+ * code correctly (Vite, Rollup, Rolldown, webpack) then ships `create` and the configuration check up front and every
+ * connector as its own chunk, fetched only when named; a bundler that does not split (the proxy's CLI, an MV3 worker
+ * built with esbuild) inlines them. esbuild with `--splitting` still imports every chunk the root re-exports
+ * (evanw/esbuild#3252): there `modelmesh/lazy` is the entry that stays small.
+ */
 export const BUILTIN_MESH_SETUP: MeshSetup<ResolvedConfig> = {
-  validate: (options) => ModelMesh.validate(options),
-  start: (options, validated) => ModelMesh.start(options, validated),
+  validate(options) {
+    registerBuiltinNames();
+    return validateOptions(options);
+  },
+  async start(options, validated) {
+    const { LazyModelMesh } = await import("../core/lazy-mesh.js");
+    return LazyModelMesh.start(options, validated);
+  },
 };
 
 /**

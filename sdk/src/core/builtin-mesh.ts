@@ -53,9 +53,8 @@ import { AutoDiscovery } from "../discovery/auto-discovery.js";
 import { HealthMonitor } from "../discovery/health-monitor.js";
 
 /**
- * Every built-in connector class, linked statically: the root entry exports them all anyway, and a bundler that
- * splits code would otherwise add a chunk per class to the page's first load (esbuild keeps every chunk a barrel
- * file re-exports). `modelmesh/lazy` loads them one by one instead (`builtins.ts`).
+ * Every built-in connector class, linked statically, for the root's `ModelMesh` (code that starts a mesh itself,
+ * without a bundler's chunks). The root's `create()` and `modelmesh/lazy` load them one by one instead (`builtins.ts`).
  * @example
  * BUILTIN_CLASSES.includes(OpenAIProvider); // true
  */
