@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { builtinModules } from "node:module";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -172,6 +172,7 @@ const VITE_SCENARIOS: Scenario[] = [
 
 async function viteRows(): Promise<BenchRow[]> {
   // Vite resolves "modelmesh" from the entry's folder upwards: the entry sits in the repository (bench/.build is ignored).
+  await mkdir(join(ROOT, "bench/.build"), { recursive: true });
   const directory = await mkdtemp(join(ROOT, "bench/.build/vite-"));
   try {
     const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
