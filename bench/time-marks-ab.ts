@@ -26,7 +26,6 @@ import { dirname, join, resolve } from "node:path";
 import { startChild } from "../cors-proxy/bench/children.js";
 import { ANCHORS, placeMarks, type Mark } from "./marks.js";
 
-const FIRST_WRITE = "    outgoing.write(piece);\n    outgoing.socket?.uncork();";
 
 const PLANS: Record<string, Mark[]> = {
   json: [
@@ -39,14 +38,14 @@ const PLANS: Record<string, Mark[]> = {
     { name: "request", anchor: ANCHORS.requestEvent },
     { name: "dispatch", anchor: ANCHORS.upstreamDispatch },
     { name: "headers", anchor: ANCHORS.answerHeaders },
-    { name: "first write", anchor: FIRST_WRITE, after: true },
+    { name: "first write", anchor: ANCHORS.firstWrite, after: true },
     { name: "complete", anchor: ANCHORS.answerComplete },
     { name: "end", anchor: ANCHORS.streamEnd, after: true },
   ],
   "sse-steps": [
     { name: "headers", anchor: ANCHORS.answerHeaders },
     { name: "fetch resolved", anchor: ANCHORS.fetchResolved },
-    { name: "iterator made", anchor: "    return this._result(this._iterate(body, transfer, context, options?.[KEEP_RAW_CHUNKS] === true), response.headers);" },
+    { name: "iterator made", anchor: ANCHORS.streamIterator },
     { name: "back in the router", anchor: "      this.noteRateLimit(state, rateLimit);\n      return iterable2;" },
     { name: "first read", anchor: "    this.#reader ??= this.#stream.getReader();" },
     { name: "first bytes", anchor: ANCHORS.answerBytes },
@@ -56,9 +55,9 @@ const PLANS: Record<string, Mark[]> = {
     { name: "first chunk", anchor: ANCHORS.chunkHandedOn },
     { name: "client stream", anchor: "    return new MeshStream(settlingSource(() => iterator), controller);" },
     { name: "route reply", anchor: "    return new SourceReply(200, sseSource(stream, context, client), SSE_HEADERS);" },
-    { name: "head", anchor: "  outgoing.writeHead(response.status, response.statusText || void 0, headers);" },
+    { name: "head", anchor: ANCHORS.head },
     { name: "first piece", anchor: ANCHORS.pieceTaken, after: true },
-    { name: "first write", anchor: FIRST_WRITE, after: true },
+    { name: "first write", anchor: ANCHORS.firstWrite, after: true },
   ],
 };
 

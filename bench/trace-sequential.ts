@@ -33,7 +33,6 @@ process.on("SIGUSR2", () => __traceWrite(process.env.TRACE_OUT, __stamps.map(Str
 /** The stages both proxies mark, by index (the floor's copy uses the same numbers). */
 const STAGES = ["request", "dispatch", "headers", "bytes", "first write", "complete", "end", "body read"] as const;
 const STAGE = Object.fromEntries(STAGES.map((name, index) => [name, index])) as Record<(typeof STAGES)[number], number>;
-const FIRST_WRITE = "    outgoing.write(piece);\n    outgoing.socket?.uncork();";
 
 /** The mesh's marks: the stages, then finer steps (reported in the order a request passes them). */
 function meshMarks(kind: Kind): Mark[] {
@@ -42,26 +41,26 @@ function meshMarks(kind: Kind): Mark[] {
     { name: "dispatch", anchor: ANCHORS.upstreamDispatch },
     { name: "headers", anchor: ANCHORS.answerHeaders },
     { name: "bytes", anchor: ANCHORS.answerBytes },
-    { name: "first write", anchor: FIRST_WRITE, after: true },
+    { name: "first write", anchor: ANCHORS.firstWrite, after: true },
     { name: "complete", anchor: ANCHORS.answerComplete },
     { name: "end", anchor: kind === "sse" ? ANCHORS.streamEnd : ANCHORS.jsonEnd, after: true },
     { name: "body read", anchor: "const bytes = await readSmallBody(incoming);", after: true },
-    { name: "handler", anchor: "    const started = now();\n    metrics.started();" },
-    { name: "route", anchor: "  const body = await readJson(request, context.maxBodyBytes);\n  if (body.stream === true) {" },
-    { name: "body parsed", anchor: "  if (body.stream === true) {\n    const stream = await client.chat.completions.create(" },
-    { name: "router (json)", anchor: "this.route(operation, target, body, features, options, options.signal);\n    this.emitRequestStart(" },
+    { name: "handler", anchor: ANCHORS.handler },
+    { name: "route", anchor: ANCHORS.route },
+    { name: "body parsed", anchor: ANCHORS.bodyParsed },
+    { name: "router (json)", anchor: ANCHORS.routerJson },
     { name: "router (stream)", anchor: 'const route2 = this.route("chat", target, body, features, options, signal);\nthis.emitRequestStart(route2);' },
     { name: "provider (stream)", anchor: "const streamRequest = { ...request, stream: true };\nconst built = this._buildRequestPayload(streamRequest);" },
     { name: "provider send", anchor: "const target = this.#targetOf(options.url);" },
-    { name: "node fetch", anchor: "    const body = init.body;\n    const simpleBody =" },
+    { name: "node fetch", anchor: ANCHORS.nodeFetch },
     { name: "fetch resolved", anchor: ANCHORS.fetchResolved },
-    { name: "json parsed", anchor: "    const completion = this._parse(request.model, data, () => {" },
-    { name: "router done (json)", anchor: "          const latencyMs = this.deps.now() - started;\n          this.recordSuccess(state," },
-    { name: "reply built (json)", anchor: "  const served = servedBy(value);" },
-    { name: "stream iterator", anchor: "    return this._result(this._iterate(body, transfer, context, options?.[KEEP_RAW_CHUNKS] === true), response.headers);" },
+    { name: "json parsed", anchor: ANCHORS.jsonParsed },
+    { name: "router done (json)", anchor: ANCHORS.routerDone },
+    { name: "reply built (json)", anchor: ANCHORS.replyBuilt },
+    { name: "stream iterator", anchor: ANCHORS.streamIterator },
     { name: "events parsed", anchor: ANCHORS.eventsRead, after: true },
     { name: "chunk handed on", anchor: ANCHORS.chunkHandedOn },
-    { name: "head", anchor: "  outgoing.writeHead(response.status, response.statusText || void 0, headers);" },
+    { name: "head", anchor: ANCHORS.head },
   ];
 }
 
