@@ -145,6 +145,49 @@ describe("bundling modelmesh for browsers", () => {
     }
   });
 
+  it("modelmesh (the root) in an MV3 worker built by Vite with code splitting off: every connector inlined, and the FAQ's extension example answers in a worker-like scope", async () => {
+    // An MV3 service worker forbids import(): bundled without splitting, the root's loaders become inlined promises
+    // (the only import() calls left take a variable: Node-only paths a worker never runs).
+    const directory = await mkdtemp(join(root, "sdk/test/.vite-bundle-"));
+    const fake = await startFakeOpenAI({ name: "openai", models: ["gpt-4o-mini"] });
+    try {
+      const entry = join(directory, "worker.js");
+      await writeFile(
+        entry,
+        `import { create, BrowserBaseProvider, createBrowserProviderConfig } from "modelmesh";
+globalThis.run = async (baseUrl) => {
+  const provider = new BrowserBaseProvider(createBrowserProviderConfig({ baseUrl, apiKey: "sk-worker-0000000000", models: [{ id: "gpt-4o-mini", capabilities: ["generation.text-generation.chat-completion"] }] }));
+  const client = create("chat-completion", { providers: [{ connector: "openai", instance: provider }] });
+  const reply = await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "from the root in a worker" }] });
+  await client.close();
+  return reply.choices[0].message.content;
+};
+`,
+      );
+      const built = await viteBuild({
+        configFile: false,
+        logLevel: "silent",
+        root: directory,
+        resolve: { conditions: ["modelmesh-source", ...defaultClientConditions] },
+        build: { write: false, minify: true, rolldownOptions: { input: entry, output: { codeSplitting: false, format: "iife" } } },
+      });
+      const chunks = (Array.isArray(built) ? built[0]! : (built as Rolldown.RolldownOutput)).output.filter((file): file is Rolldown.OutputChunk => file.type === "chunk");
+      expect(chunks).toHaveLength(1);
+      const code = chunks[0]!.code;
+      expect(code).not.toMatch(/\bimport\(\s*["'`]/);
+      const scope = createContext({ console, URL, TextEncoder, TextDecoder, AbortController, AbortSignal, Headers, Request, Response, ReadableStream, fetch, setTimeout, clearTimeout, structuredClone, crypto: globalThis.crypto });
+      runInContext(code, scope);
+      const content = await (scope as unknown as { run: (url: string) => Promise<string> }).run(fake.url);
+      expect(content).toContain("from the root in a worker");
+      const chats = fake.requests.filter((request) => request.path.endsWith("/chat/completions"));
+      expect(chats).toHaveLength(1);
+      expect(chats[0]!.headers.authorization).toBe("Bearer sk-worker-0000000000");
+    } finally {
+      await fake.close();
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
   describe("modelmesh/static in a service-worker-like scope", () => {
     let fake: FakeOpenAI;
     beforeAll(async () => {

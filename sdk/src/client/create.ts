@@ -3,13 +3,15 @@ import type { MeshConfig, ResolvedConfig } from "../core/config.js";
 import { validateOptions } from "../core/check-options.js";
 import { registerBuiltinNames } from "../core/builtin-names.js";
 import { MeshClient, type MeshSetup } from "./mesh-client.js";
+import { startLazyMesh } from "./load-mesh.js";
 
 /**
  * The `modelmesh` entry's setup: the whole configuration is checked in `create()` (a typo throws there), and the mesh
  * and each connector the configuration names are loaded with `import()` when the client starts. A bundler that splits
- * code correctly (Vite, Rollup, Rolldown, webpack) then ships `create` and the configuration check up front and every
+ * code correctly (Vite, Rollup, Rolldown) then ships `create` and the configuration check up front and every
  * connector as its own chunk, fetched only when named; a bundler that does not split (the proxy's CLI, an MV3 worker
- * built with esbuild) inlines them. esbuild with `--splitting` still imports every chunk the root re-exports
+ * built with esbuild without --splitting or Vite with code splitting off) inlines them (see load-mesh.ts for a worker
+ * built with splitting). esbuild with `--splitting` still imports every chunk the root re-exports
  * (evanw/esbuild#3252): there `modelmesh/lazy` is the entry that stays small.
  */
 export const BUILTIN_MESH_SETUP: MeshSetup<ResolvedConfig> = {
@@ -17,10 +19,7 @@ export const BUILTIN_MESH_SETUP: MeshSetup<ResolvedConfig> = {
     registerBuiltinNames();
     return validateOptions(options);
   },
-  async start(options, validated) {
-    const { LazyModelMesh } = await import("../core/lazy-mesh.js");
-    return LazyModelMesh.start(options, validated);
-  },
+  start: (options, validated) => startLazyMesh(options, validated),
 };
 
 /**

@@ -2,6 +2,7 @@ import type { CreateOptions } from "../core/options.js";
 import { outlineOptions } from "../core/config-outline.js";
 import { registerBuiltinNames } from "../core/builtin-names.js";
 import { MeshClient, type MeshSetup } from "./mesh-client.js";
+import { startLazyMesh } from "./load-mesh.js";
 
 // The mesh's code (router, pools, retry) is its own chunk: a page that calls create() downloads it while the client
 // starts, not before the page runs. Each connector is its own chunk too, fetched when a configuration names it.
@@ -11,10 +12,7 @@ const LAZY_MESH_SETUP: MeshSetup = {
     registerBuiltinNames();
     return outlineOptions(options);
   },
-  async start(options) {
-    const { LazyModelMesh } = await import("../core/lazy-mesh.js");
-    return LazyModelMesh.start(options);
-  },
+  start: (options) => startLazyMesh(options, undefined),
 };
 
 /**

@@ -1,0 +1,34 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { ConfigError } from "../wire/errors.js";
+import { importFailure } from "./load-mesh.js";
+
+const scope = globalThis as { ServiceWorkerGlobalScope?: unknown };
+
+describe("importFailure: a service worker that forbids import()", () => {
+  afterEach(() => {
+    delete scope.ServiceWorkerGlobalScope;
+  });
+
+  it("turns Chrome's refusal into a ConfigError that says how to bundle the worker, keeping the refusal as its cause", () => {
+    const refusal = new TypeError("import() is disallowed on ServiceWorkerGlobalScope by the HTML specification. See https://github.com/w3c/ServiceWorker/issues/1356.");
+    const error = importFailure(refusal);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toMatch(/service worker cannot load ModelMesh with import\(\).*codeSplitting: false.*"modelmesh\/static"/);
+    expect((error as ConfigError).cause).toBe(refusal);
+  });
+
+  it("recognises the worker by its global scope whatever the browser's message", () => {
+    scope.ServiceWorkerGlobalScope = class {
+      static [Symbol.hasInstance](value: unknown) {
+        return value === globalThis;
+      }
+    };
+    const refusal = new TypeError("dynamic module import is disabled");
+    expect(importFailure(refusal)).toBeInstanceOf(ConfigError);
+  });
+
+  it("leaves any other failure as it is (a chunk that could not be fetched in a web page)", () => {
+    const failure = new TypeError("Failed to fetch dynamically imported module: https://app.example/assets/lazy-mesh-1a2b.js");
+    expect(importFailure(failure)).toBe(failure);
+  });
+});
