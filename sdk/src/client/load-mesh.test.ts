@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError } from "../wire/errors.js";
-import { importFailure } from "./load-mesh.js";
+import { importFailure, startLazyMesh } from "./load-mesh.js";
 
 const scope = globalThis as { ServiceWorkerGlobalScope?: unknown };
 
@@ -15,6 +15,14 @@ describe("importFailure: a service worker that forbids import()", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toMatch(/service worker cannot load ModelMesh with import\(\).*codeSplitting: false.*"modelmesh\/static"/);
     expect((error as ConfigError).cause).toBe(refusal);
+    expect((error as ConfigError).path).toBe("");
+  });
+
+  it("startLazyMesh rejects with that ConfigError when loading the mesh is refused", async () => {
+    const refusal = new TypeError("import() is disallowed on ServiceWorkerGlobalScope by the HTML specification.");
+    const started = startLazyMesh({}, undefined, () => Promise.reject(refusal));
+    await expect(started).rejects.toBeInstanceOf(ConfigError);
+    await expect(started).rejects.toMatchObject({ cause: refusal });
   });
 
   it("recognises the worker by its global scope whatever the browser's message", () => {

@@ -10,15 +10,19 @@ import type { ResolvedConfig } from "../core/config.js";
  * @example
  * const mesh = await startLazyMesh(options, validated);
  */
-export async function startLazyMesh(options: CreateOptions, validated: ResolvedConfig | undefined): Promise<ModelMesh> {
-  let loaded: typeof import("../core/lazy-mesh.js");
+export async function startLazyMesh(options: CreateOptions, validated: ResolvedConfig | undefined, load: () => Promise<LazyMeshModule> = loadLazyMesh): Promise<ModelMesh> {
+  let loaded: LazyMeshModule;
   try {
-    loaded = await import("../core/lazy-mesh.js");
+    loaded = await load();
   } catch (error) {
     throw importFailure(error);
   }
   return loaded.LazyModelMesh.start(options, validated);
 }
+
+type LazyMeshModule = typeof import("../core/lazy-mesh.js");
+
+const loadLazyMesh = (): Promise<LazyMeshModule> => import("../core/lazy-mesh.js");
 
 /** A failed `import()` in a service worker as the ConfigError that names the way out; anything else unchanged. */
 export function importFailure(error: unknown): unknown {
