@@ -2,7 +2,6 @@ import type { CreateOptions } from "../core/options.js";
 import { outlineOptions } from "../core/config-outline.js";
 import { registerBuiltinNames } from "../core/builtin-names.js";
 import { MeshClient, type MeshSetup } from "./mesh-client.js";
-import { startLazyMesh } from "./load-mesh.js";
 
 // The mesh's code (router, pools, retry) is its own chunk: a page that calls create() downloads it while the client
 // starts, not before the page runs. Each connector is its own chunk too, fetched when a configuration names it.
@@ -12,7 +11,11 @@ const LAZY_MESH_SETUP: MeshSetup = {
     registerBuiltinNames();
     return outlineOptions(options);
   },
-  start: (options) => startLazyMesh(options, undefined),
+  // The worker-specific error of the root entry (load-mesh.ts) is left out here: its text would ship in every page.
+  async start(options) {
+    const { LazyModelMesh } = await import("../core/lazy-mesh.js");
+    return LazyModelMesh.start(options);
+  },
 };
 
 /**

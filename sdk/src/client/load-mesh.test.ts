@@ -13,7 +13,7 @@ describe("importFailure: a service worker that forbids import()", () => {
     const refusal = new TypeError("import() is disallowed on ServiceWorkerGlobalScope by the HTML specification. See https://github.com/w3c/ServiceWorker/issues/1356.");
     const error = importFailure(refusal);
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toMatch(/service worker cannot load ModelMesh with import\(\).*codeSplitting: false.*"modelmesh\/static"/);
+    expect((error as ConfigError).message).toMatch(/service worker cannot import\(\) ModelMesh: bundle it without code splitting, or use "modelmesh\/static"/);
     expect((error as ConfigError).cause).toBe(refusal);
     expect((error as ConfigError).path).toBe("");
   });
@@ -38,5 +38,7 @@ describe("importFailure: a service worker that forbids import()", () => {
   it("leaves any other failure as it is (a chunk that could not be fetched in a web page)", () => {
     const failure = new TypeError("Failed to fetch dynamically imported module: https://app.example/assets/lazy-mesh-1a2b.js");
     expect(importFailure(failure)).toBe(failure);
+    // A loader may reject with anything, nothing included.
+    expect(importFailure(undefined)).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@ import type { CreateOptions } from "../core/options.js";
 import type { ResolvedConfig } from "../core/config.js";
 
 /**
- * Starts the mesh of `modelmesh` and `modelmesh/lazy`, whose code (and each connector's) is loaded with `import()`.
+ * Starts the mesh of the `modelmesh` entry, whose code (and each connector's) is loaded with `import()`.
  * A Manifest V3 service worker forbids `import()` ("import() is disallowed on ServiceWorkerGlobalScope"): there the
  * failure becomes a ConfigError that says how to bundle a worker instead of a bare TypeError.
  * @example
@@ -28,11 +28,7 @@ const loadLazyMesh = (): Promise<LazyMeshModule> => import("../core/lazy-mesh.js
 export function importFailure(error: unknown): unknown {
   const scope = globalThis as { ServiceWorkerGlobalScope?: abstract new () => unknown };
   const inWorker = typeof scope.ServiceWorkerGlobalScope === "function" && globalThis instanceof scope.ServiceWorkerGlobalScope;
-  const message = error instanceof Error ? error.message : String(error);
-  if (!inWorker && !/ServiceWorkerGlobalScope/.test(message)) return error;
-  return new ConfigError(
-    "",
-    'this service worker cannot load ModelMesh with import() (Manifest V3 forbids it): bundle the worker without code splitting (esbuild without --splitting, Vite with build.rolldownOptions.output.codeSplitting: false) so the connectors are inlined, or import { create, registerConnectors } from "modelmesh/static" and register the connectors you name',
-    { cause: error },
-  );
+  if (!inWorker && !/ServiceWorkerGlobalScope/.test(String((error as Error | undefined)?.message))) return error;
+  // Kept short: this text ships up front in every web page (README, "Bundling ModelMesh for browsers", says more).
+  return new ConfigError("", 'a service worker cannot import() ModelMesh: bundle it without code splitting, or use "modelmesh/static"', { cause: error });
 }
