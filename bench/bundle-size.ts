@@ -66,7 +66,8 @@ export const client = create("chat-completion", { providers: [{ connector: "open
     source: `import { create } from "modelmesh";
 export const client = create("chat-completion", { providers: ["openai"] });
 `,
-    firstUse: [],
+    firstUse: [MESH, "provider/openai.js"],
+    goal: true,
   },
   {
     name: "modelmesh full surface (import * from root)",
@@ -164,9 +165,9 @@ async function measureBundle(directory: string, fileName: string, source: string
 
 const VITE_SECTION = `bundle size with Vite ${viteVersion} (vite build: Rolldown, code splitting, minify; gzip -9)`;
 
-/** The same apps built by Vite, whose bundler drops the root's unused re-exports of connectors (esbuild does not). */
+/** The same apps built by Vite (Rolldown), the bundler most web apps use. */
 const VITE_SCENARIOS: Scenario[] = [
-  { ...SCENARIOS[2]!, source: SCENARIOS[0]!.source.replace('"modelmesh/lazy"', '"modelmesh"'), name: "modelmesh create + openai by id (root entry)", firstUse: [MESH, "provider/openai.js"] },
+  { ...SCENARIOS[2]!, source: SCENARIOS[0]!.source.replace('"modelmesh/lazy"', '"modelmesh"'), name: "modelmesh create + openai by id (root entry)", firstUse: [MESH, "provider/openai.js"], goal: true },
   { ...SCENARIOS[0]!, goal: false },
 ];
 
@@ -184,6 +185,9 @@ async function viteRows(): Promise<BenchRow[]> {
         { section: VITE_SECTION, name: `${scenario.name}: up front + first call`, value: `${kb(measure.first.minBytes)} min, ${kb(measure.first.gzipBytes)} gz` },
         { section: VITE_SECTION, name: `${scenario.name}: connectors up front`, value: measure.eagerConnectors.length === 0 ? "none" : measure.eagerConnectors.join(", "), goal: "none", pass: measure.eagerConnectors.length === 0 },
       );
+      if (scenario.goal) {
+        rows.push({ section: VITE_SECTION, name: `${scenario.name}: up front gz / 15 KB budget`, value: ratio(measure.eager.gzipBytes / BUNDLE_BUDGET_BYTES), goal: "≤ 1.00", pass: measure.eager.gzipBytes <= BUNDLE_BUDGET_BYTES });
+      }
     }
     return rows;
   } finally {
@@ -348,15 +352,21 @@ function sizeRows(measured: Array<[Scenario, BundleMeasure]>, openai: BundleMeas
   rows.push(
     { section: SECTION, name: `openai ${openaiVersion} chat.completions.create (eager)`, value: both(openai.minBytes, openai.gzipBytes) },
     { section: SECTION, name: "modelmesh/static + OpenAIProvider, no splitting (MV3 worker)", value: both(serviceWorker.minBytes, serviceWorker.gzipBytes) },
-    { section: SECTION, name: `${goalScenario.name}: up front / openai (gz)`, value: ratio(goalMesh.gzipBytes / openai.gzipBytes) },
-    { section: SECTION, name: `${goalScenario.name}: first call / openai (gz)`, value: ratio(goalMesh.firstGzipBytes / openai.gzipBytes) },
-    {
-      section: SECTION,
-      name: `${goalScenario.name}: up front gz / 15 KB budget`,
-      value: ratio(goalMesh.gzipBytes / BUNDLE_BUDGET_BYTES),
-      goal: "≤ 1.00",
-      pass: goalMesh.gzipBytes <= BUNDLE_BUDGET_BYTES,
-    },
+  );
+  for (const [scenario, mesh] of measured.filter(([candidate]) => candidate.goal)) {
+    rows.push(
+      { section: SECTION, name: `${scenario.name}: up front / openai (gz)`, value: ratio(mesh.gzipBytes / openai.gzipBytes) },
+      { section: SECTION, name: `${scenario.name}: first call / openai (gz)`, value: ratio(mesh.firstGzipBytes / openai.gzipBytes) },
+      {
+        section: SECTION,
+        name: `${scenario.name}: up front gz / 15 KB budget`,
+        value: ratio(mesh.gzipBytes / BUNDLE_BUDGET_BYTES),
+        goal: "≤ 1.00",
+        pass: mesh.gzipBytes <= BUNDLE_BUDGET_BYTES,
+      },
+    );
+  }
+  rows.push(
     {
       section: SECTION,
       name: "import( calls in the modelmesh/static worker bundle",

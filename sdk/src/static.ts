@@ -2,7 +2,7 @@
 // entry exports, except that `create()` and `ModelMesh` link the mesh statically and know only the connectors the app
 // registers with `registerConnectors([...])`, plus the defaults (stick-until-failure, env secrets, memory storage,
 // null observability, auto-discovery). Configuration is an object or JSON text: no YAML parser and no file system.
-import { ConfigError } from "./wire/errors.js";
+import { ConfigError } from "./wire/error-base.js";
 import { ModelMesh } from "./core/mesh.js";
 import type { CreateOptions } from "./core/options.js";
 import type { ResolvedConfig } from "./core/config.js";

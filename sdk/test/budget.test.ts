@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { create } from "../src/index.js";
-import { AllProvidersExhaustedError, BudgetExceededError, InvalidRequestError } from "../src/wire/errors.js";
+import { AllProvidersExhaustedError, BudgetExceededError } from "../src/wire/errors.js";
+import { InvalidRequestError } from "../src/wire/error-base.js";
 import type { MeshEvent } from "../src/wire/events.js";
 import { CallbackObservability } from "../src/observability/callback.js";
 import { MemoryStorage } from "../src/storage/memory.js";

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigError, SecretNotFoundError } from "../src/wire/errors.js";
+import { SecretNotFoundError } from "../src/wire/errors.js";
+import { ConfigError } from "../src/wire/error-base.js";
 import { DotenvSyntaxError, parseDotenv } from "../src/node/dotenv-parse.js";
 import { DotenvSecretStore } from "../src/node/dotenv-secrets.js";
 

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, SecretNotFoundError } from "../src/wire/errors.js";
+import { SecretNotFoundError } from "../src/wire/errors.js";
+import { ConfigError } from "../src/wire/error-base.js";
 import { SecretStoreError } from "../src/secrets/secret-store-error.js";
 import { MIN_PBKDF2_ITERATIONS, decryptSecrets, encryptSecrets, type EncryptedSecretsFile } from "../src/secrets/encrypted-secrets.js";
 import { EncryptedFileSecretStore, writeEncryptedSecretsFile } from "../src/node/encrypted-file-secrets.js";

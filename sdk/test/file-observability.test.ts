@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError } from "../src/wire/errors.js";
+import { ConfigError } from "../src/wire/error-base.js";
 import { create } from "../src/index.js";
 import type { MeshEvent } from "../src/wire/events.js";
 import { FileObservability } from "../src/node/file-observability.js";

@@ -7,7 +7,7 @@ import { ModelMesh } from "../src/core/mesh.js";
 import { parseSse, type SseEvent } from "../src/wire/sse.js";
 import { fromResponse } from "../src/provider/error-factory.js";
 import { checkRequestBody, validateChatRequest } from "../src/core/request-checks.js";
-import { InvalidRequestError } from "../src/wire/errors.js";
+import { InvalidRequestError } from "../src/wire/error-base.js";
 
 // Property-based fuzzing of every parser that reads text someone else wrote: configuration, SSE, provider answers,
 // provider errors, caller requests. Each must give a valid result or a typed ModelMesh error: never a TypeError,

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { ConfigError } from "../src/wire/errors.js";
+import { ConfigError } from "../src/wire/error-base.js";
 import type { EventSink, MeshEvent } from "../src/wire/events.js";
 import { CallbackObservability } from "../src/observability/callback.js";
 import { ConsoleObservability } from "../src/observability/console.js";

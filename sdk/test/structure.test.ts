@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
+import * as rootExports from "../src/index.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const read = (path: string) => readFileSync(`${root}${path}`, "utf8");
@@ -80,8 +81,6 @@ function contractRunClasses(source: string): Set<string> {
 
 describe("the repository's structure", () => {
   const list = connectors();
-  // The root re-exports the shared surface (sdk/src/surface.ts) and adds create and ModelMesh.
-  const index = `${read("sdk/src/index.ts")}\n${read("sdk/src/surface.ts")}`;
   const readme = read("README.md");
   // Contract runs live in sdk/test; a connector whose output is not one line per event (the Prometheus sink)
   // proves the same points in its own suite beside it.
@@ -98,7 +97,7 @@ describe("the repository's structure", () => {
   const contractRuns = new Set(testFiles.flatMap((file) => [...contractRunClasses(read(file))]));
 
   it.each(list.map((connector) => [connector.id, connector] as const))("%s is exported, contract-tested and in README", (_id, connector) => {
-    expect(index, `${connector.className} is not exported from sdk/src/index.ts or surface.ts`).toMatch(new RegExp(`\\b${connector.className}\\b`));
+    expect(Object.keys(rootExports), `${connector.className} is not exported from sdk/src/index.ts`).toContain(connector.className);
     if (connector.kind === "provider") {
       expect(contractRuns.has(connector.className), `${connector.className} is not built inside a providerContract/serviceContract run in sdk/test/*.test.ts`).toBe(true);
     } else {
@@ -149,8 +148,8 @@ describe("the repository's structure", () => {
 
 // The layers of ../DESIGN.md, bottom to top: an import may point down, or sideways within its own folder.
 // node/, node-fetch/ and testing/ are entry points beside index.ts (modelmesh/node, modelmesh/node-fetch,
-// modelmesh/testing): nothing below imports them.
-const LAYERS: Record<string, number> = { wire: 0, internal: 1, provider: 2, rotation: 2, secrets: 2, storage: 2, observability: 2, discovery: 2, "extension-client": 2, core: 3, client: 4, testing: 5, node: 5, "node-fetch": 5, entry: 6 };
+// modelmesh/testing): nothing below imports them. exports/ holds the entries' one-module barrels (see index.ts).
+const LAYERS: Record<string, number> = { wire: 0, internal: 1, provider: 2, rotation: 2, secrets: 2, storage: 2, observability: 2, discovery: 2, "extension-client": 2, core: 3, client: 4, testing: 5, node: 5, "node-fetch": 5, exports: 5, entry: 6 };
 
 /** Interface files: they import only wire/ and internal/, never their own folder's implementations. */
 const INTERFACES = ["provider/provider.ts", "rotation/rotation.ts", "secrets/secret-store.ts", "storage/storage.ts", "observability/sink.ts", "discovery/discovery.ts"];
@@ -263,5 +262,36 @@ describe("the layers", () => {
     };
     for (const node of graph.keys()) if (!index.has(node)) visit(node);
     expect(cycles).toEqual([]);
+  });
+});
+
+describe("the package entries' re-exports", () => {
+  // esbuild with --splitting loads up front every chunk that a used barrel can reach, used or not
+  // (evanw/esbuild#3252); without splitting it loses the start-up call of a module reached only through
+  // `export * from` a file the app uses nothing of. So the entries re-export values only as `export *` of a barrel
+  // under sdk/src/exports/, and each barrel lists the names of exactly one module (test/bundle.test.ts measures
+  // and runs what this keeps right).
+  const entries = ["sdk/src/index.ts", "sdk/src/surface.ts", "sdk/src/lazy.ts"];
+
+  it.each(entries)("%s re-exports values only as export * of a one-module barrel", (path) => {
+    const file = ts.createSourceFile(path, read(path), ts.ScriptTarget.Latest, true);
+    const offenders = file.statements.filter((statement) => {
+      if (!ts.isExportDeclaration(statement) || statement.isTypeOnly) return !ts.isExportDeclaration(statement) && !ts.isImportDeclaration(statement);
+      const target = statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) ? statement.moduleSpecifier.text : "";
+      if (statement.exportClause === undefined) return !/^\.\/exports\/[\w-]+\.js$/.test(target) && target !== "./surface.js";
+      return ts.isNamedExports(statement.exportClause) && statement.exportClause.elements.some((element) => !element.isTypeOnly);
+    });
+    expect(offenders.map((statement) => statement.getText())).toEqual([]);
+  });
+
+  it("each barrel under sdk/src/exports lists the names of one module and declares nothing", () => {
+    const barrels = readdirSync(`${root}sdk/src/exports`).filter((name) => name.endsWith(".ts"));
+    expect(barrels.length).toBeGreaterThan(0);
+    for (const name of barrels) {
+      const file = ts.createSourceFile(name, read(`sdk/src/exports/${name}`), ts.ScriptTarget.Latest, true);
+      const kinds = file.statements.map((statement) => (ts.isExportDeclaration(statement) && statement.exportClause && ts.isNamedExports(statement.exportClause) && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) ? statement.moduleSpecifier.text : `not a named re-export: ${statement.getText()}`));
+      expect(new Set(kinds).size, name).toBe(1);
+      expect(kinds[0], name).toMatch(/^\.\.\//);
+    }
   });
 });

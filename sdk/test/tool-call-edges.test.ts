@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidRequestError } from "../src/wire/errors.js";
+import { InvalidRequestError } from "../src/wire/error-base.js";
 import { toolArguments } from "../src/provider/content-parts.js";
 import { toCohereRequest } from "../src/provider/cohere/request.js";
 import { MeshStream } from "../src/client/mesh-stream.js";

@@ -4,7 +4,7 @@
  * oldest (counted, and told to the receiver), emit never waiting for the network, flush on close.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError } from "../src/wire/errors.js";
+import { ConfigError } from "../src/wire/error-base.js";
 import type { MeshEvent } from "../src/wire/events.js";
 import { WebhookObservability, type WebhookObservabilityConfig } from "../src/observability/webhook.js";
 import { sampleEvents } from "./contracts/observability.contract.js";

@@ -1,26 +1,4 @@
-import { AllProvidersExhaustedError, InvalidRequestError, exhaustedError } from "../wire/errors.js";
-
-/**
- * The error a caller gets for a failed request: a request whose every attempt was rate limited surfaces as one
- * `RateLimitError` (with `attempts`, `errors` and the shortest `retryAfter`), so the FAQ's
- * `e instanceof RateLimitError` catches it; anything else passes unchanged.
- * @example
- * return router.run(...).catch((error) => { throw callerError(error) });
- */
-export function callerError(error: unknown): unknown {
-  if (!(error instanceof AllProvidersExhaustedError)) return error;
-  const replacement = exhaustedError(error.target, error.failures);
-  return replacement instanceof AllProvidersExhaustedError ? error : replacement;
-}
-
-/** Rejects with `callerError` of whatever `promise` rejects with. */
-export async function surfaced<T>(promise: Promise<T>): Promise<T> {
-  try {
-    return await promise;
-  } catch (error) {
-    throw callerError(error);
-  }
-}
+import { InvalidRequestError } from "../wire/error-base.js";
 
 /**
  * OpenAI requires `model` on every request, and so does ModelMesh: a request without one is refused with

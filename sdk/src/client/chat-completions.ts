@@ -4,7 +4,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, C
 import type { ClientContext } from "./context.js";
 import type { ModelMesh } from "../core/mesh.js";
 import { MeshStream, settlingSource, stoppedByReader } from "./mesh-stream.js";
-import { callerError, requireModel } from "./caller-error.js";
+import { requireModel } from "./caller-error.js";
 import { withRawResponse, type MeshPromise } from "./raw-response.js";
 import type { Provider, ProviderCallOptions } from "../provider/provider.js";
 
@@ -37,24 +37,25 @@ export class ChatCompletions {
     requireModel(body);
     const target = body.model;
     const features = chatFeatures(body);
-    if (body.stream === true) return this.#stream(mesh.router, target, body, features, options);
-    // Awaited here rather than wrapped in `surfaced`: one promise layer fewer on every call.
+    if (body.stream === true) return this.#stream(mesh, target, body, features, options);
+    // Awaited here rather than wrapped in another promise: one promise layer fewer on every call.
     try {
       return await mesh.router.run<ChatCompletion>("chat", target, body, features, options, chatCall, completionUsage);
     } catch (error) {
-      throw callerError(error);
+      throw mesh.callerError(error);
     }
   }
 
   // Truly private (#): the official client has a `.stream()` helper of another shape, and JavaScript callers must not
   // reach this by that name.
   async #stream(
-    router: Awaited<ReturnType<ClientContext["mesh"]>>["router"],
+    mesh: ModelMesh,
     target: string,
     body: ChatCompletionCreateParams,
     features: ReturnType<typeof chatFeatures>,
     options: RequestOptions,
   ): Promise<MeshStream<ChatCompletionChunk>> {
+    const router = mesh.router;
     // The router's kind: its signal is built only if someone reads it (the router and providers follow the controller).
     const controller = router.streamController();
     // Already aborted: so is the stream. Otherwise the router makes the stream's controller follow the caller's signal
@@ -67,7 +68,7 @@ export class ChatCompletions {
     try {
       first = await generator.next();
     } catch (error) {
-      throw callerError(error);
+      throw mesh.callerError(error);
     }
     // A plain iterator rather than an async generator around the router's: one layer less on every chunk (each
     // generator layer costs a promise and several microtask turns per chunk, on streams of thousands of chunks).
@@ -92,7 +93,7 @@ export class ChatCompletions {
           // aborted without a reason of its own): the loop ends quietly, as the official client's does. A reason the
           // caller gave is thrown, as there.
           if (stoppedByReader(controller.signal)) return { done: true, value: undefined };
-          throw callerError(error);
+          throw mesh.callerError(error);
         }
         // The end needs no await: the generator is done, and an await is a turn of every layer's promises.
         if (result.done) release(true);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import { importFailure, startLazyMesh } from "./load-mesh.js";
 
 const scope = globalThis as { ServiceWorkerGlobalScope?: unknown };

@@ -1,4 +1,4 @@
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import type { ModelMesh } from "../core/mesh.js";
 import type { CreateOptions } from "../core/options.js";
 import type { ResolvedConfig } from "../core/config.js";

@@ -1,4 +1,4 @@
-import { ModelMeshError } from "../wire/errors.js";
+import { ModelMeshError } from "../wire/error-base.js";
 import type { ModelMesh } from "../core/mesh.js";
 import type { CloseOptions, CreateOptions } from "../core/options.js";
 import { chatFeatures, simpleFeatures } from "../core/features.js";

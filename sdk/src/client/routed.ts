@@ -2,10 +2,10 @@ import { simpleFeatures } from "../core/features.js";
 import type { RequestOptions } from "../core/router.js";
 import type { ProviderOperation } from "../provider/provider.js";
 import type { UsageCounts } from "../wire/events.js";
-import { InvalidRequestError } from "../wire/errors.js";
+import { InvalidRequestError } from "../wire/error-base.js";
 import type { ClientContext } from "./context.js";
 import type { ModelMesh } from "../core/mesh.js";
-import { requireModel, surfaced } from "./caller-error.js";
+import { requireModel } from "./caller-error.js";
 import { withRawResponse, type MeshPromise } from "./raw-response.js";
 
 /**
@@ -44,12 +44,14 @@ async function route<T>(
   mesh.checkRequest(operation, body, client.limits, json);
   requireModel(body);
   if (!check(value)) throw new InvalidRequestError(`${field} ${expected}`, field);
-  return surfaced(
-    mesh.router.run<T>(operation, body.model, body, simpleFeatures(operation, json ? value : ""), options, (provider, request, callOptions) => {
+  try {
+    return await mesh.router.run<T>(operation, body.model, body, simpleFeatures(operation, json ? value : ""), options, (provider, request, callOptions) => {
       const call = (provider as unknown as Record<string, (request: unknown, options: unknown) => Promise<{ body: T }>>)[method];
       return call!.call(provider, request, callOptions);
-    }, usageOf),
-  );
+    }, usageOf);
+  } catch (error) {
+    throw mesh.callerError(error);
+  }
 }
 
 /** A non-empty string. */

@@ -1,5 +1,6 @@
 /** Building connectors from configuration blocks: the registry lookup, secrets and code-level overrides. */
-import { ConfigError, ModelMeshError } from "../wire/errors.js";
+import { ModelMeshError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import { interpolateSecrets, secretReferences, type ConnectorSpec, type ProviderSpec, type ResolvedConfig } from "./config.js";
 import { namedConnectors } from "./check-options.js";
 export { applyOptions, namedConnectors, validateOptions } from "./check-options.js";

@@ -3,7 +3,7 @@
 // and the pools, providers and strategies the client describes while it starts. The full check (`resolveConfig`:
 // every key, type and number) runs when the mesh starts, so the first load does not carry it; the `modelmesh` and
 // `modelmesh/static` entries run it in create().
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import { resolveCapability } from "../wire/capabilities.js";
 import { checkConnector, type ConnectorKind } from "./registry.js";
 import { DEFAULT_SECRET_STORE } from "./connector-ids.js";

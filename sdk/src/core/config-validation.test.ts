@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import { DEFAULT_POOL_SETTINGS, loadConfigSync, parseConfigText, resolveConfig, secretReferences, interpolateSecrets, type MeshConfigObject } from "./config.js";
 
 // Each bad configuration must be refused with the path as the person wrote it and a message saying what was found.

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import { DEFAULT_POOL_SETTINGS, MeshConfig, interpolateSecrets, loadConfig, resolveConfig, secretReferences, toCamelCase } from "./config.js";
 
 const yaml = `

@@ -1,4 +1,4 @@
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import { resolveCapability } from "../wire/capabilities.js";
 import type { BudgetLimits, GlobalBudget } from "./budget.js";
 import type { ConnectorSpec, ProviderSpec } from "../wire/config-types.js";

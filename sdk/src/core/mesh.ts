@@ -1,4 +1,5 @@
-import { ConfigError, InvalidRequestError, ModelMeshError, NoCapableModelError } from "../wire/errors.js";
+import { ModelMeshError, NoCapableModelError } from "../wire/errors.js";
+import { ConfigError, InvalidRequestError } from "../wire/error-base.js";
 import { createOptions } from "./config-source.js";
 import { configSource, loadConfigSync, resolveConfig, type ConnectorSpec, type MeshConfigObject, type PoolSettings, type ProviderSpec, type ResolvedConfig } from "./config.js";
 import type { MeshConfig } from "./config.js";
@@ -19,6 +20,7 @@ import { BUILTIN_CONNECTORS } from "./connector-ids.js";
 import { CLOSE_WAIT_MS, MAX_CLOSE_WAIT_MS, type CloseOptions, type CreateOptions, type RequestLimits } from "./options.js";
 import { InFlight } from "./in-flight.js";
 import { checkRequest } from "./request-checks.js";
+import { callerError } from "./caller-error.js";
 import { ModelsPage, modelList } from "./model-list.js";
 import type { Model } from "../wire/types.js";
 import type { BudgetStats, EventSink, MeshEvent, MeshStats } from "../wire/events.js";
@@ -541,6 +543,11 @@ export class ModelMesh {
    */
   checkRequest(operation: ProviderOperation, body: unknown, limits: RequestLimits, json = true): asserts body is Record<string, unknown> {
     checkRequest(operation, body, limits, json);
+  }
+
+  /** What the client throws for a failed request (see caller-error.ts): every attempt rate limited is one RateLimitError. */
+  callerError(error: unknown): unknown {
+    return callerError(error);
   }
 
   describe() {

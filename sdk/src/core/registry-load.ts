@@ -1,6 +1,6 @@
 // What the mesh needs from the registry, apart from what create() needs to check names: its own file, so a client's
 // first load (modelmesh/lazy) carries only the name table and the checks.
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import { lookup, registryEntries, type ConnectorClass, type ConnectorKind, type RegistryEntry } from "./registry.js";
 
 /** Finds a loaded connector by id or short name; a kind mismatch or an unknown name is a ConfigError at `path`.

@@ -1,4 +1,4 @@
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 
 export type ConnectorKind = "provider" | "rotation" | "secrets" | "storage" | "observability" | "discovery";
 

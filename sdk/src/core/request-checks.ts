@@ -4,7 +4,7 @@
  * it must fail here with `InvalidRequestError`, never reach a provider, and never count against a model's health.
  * They load with the mesh (the client calls them through `ModelMesh.checkRequest`), not with what a page loads first.
  */
-import { InvalidRequestError } from "../wire/errors.js";
+import { InvalidRequestError } from "../wire/error-base.js";
 import type { ProviderOperation } from "../provider/provider.js";
 import type { RequestLimits } from "./options.js";
 import { DEFAULT_REQUEST_LIMITS } from "./request-limits.js";

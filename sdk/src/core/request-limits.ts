@@ -1,4 +1,4 @@
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import type { RequestLimits } from "./options.js";
 export type { RequestLimits };
 

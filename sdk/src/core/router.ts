@@ -1,16 +1,8 @@
 import { markServed } from "../wire/served.js";
 import { KEEP_RAW_CHUNKS, RAW_CHUNK, RAW_JSON } from "../wire/raw-text.js";
 import { CHUNK_BATCHES, READY_CHUNK, type ChunkIterator } from "../wire/chunk-batches.js";
-import {
-  AllProvidersExhaustedError,
-  ModelMeshError,
-  NoCapableModelError,
-  ProviderError,
-  RateLimitError,
-  StreamInterruptedError,
-  InvalidRequestError,
-  type Attempt,
-} from "../wire/errors.js";
+import { AllProvidersExhaustedError, ModelMeshError, NoCapableModelError, ProviderError, RateLimitError, StreamInterruptedError, type Attempt } from "../wire/errors.js";
+import { InvalidRequestError } from "../wire/error-base.js";
 import { countsAgainstModel, failureAction, retryDelay, type FailureAction } from "./retry.js";
 import { runMiddleware, type MiddlewareContext, type MiddlewareLike } from "./middleware.js";
 import { estimateTokens, unfitReason, type Pool, type RequestFeatures } from "./pool.js";

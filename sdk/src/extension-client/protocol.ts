@@ -1,7 +1,7 @@
 // The page side of the extension's message contract: what a web page and the content-script bridge exchange over
 // `window.postMessage`. It lives in the SDK because `connectExtension()` (the `modelmesh/extension` subpath) speaks
 // it; the extension re-exports it from extension/src/shared/protocol.ts. Only the same window's messages count.
-import type { SerializedError } from "../wire/errors.js";
+import type { SerializedError } from "../wire/error-base.js";
 
 export type { SerializedError };
 

@@ -1,4 +1,4 @@
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import { parseConfigText, type MeshConfigObject } from "../core/config.js";
 import { loadFileSystem } from "./node-modules.js";
 

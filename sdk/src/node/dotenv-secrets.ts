@@ -1,4 +1,4 @@
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import { BaseSecretStore } from "../secrets/secret-store.js";
 import type { BaseSecretStoreConfig } from "../secrets/secret-store.js";
 import { DotenvSyntaxError, parseDotenv } from "./dotenv-parse.js";

@@ -1,4 +1,4 @@
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import { BaseSecretStore } from "../secrets/secret-store.js";
 import type { BaseSecretStoreConfig } from "../secrets/secret-store.js";
 import { decryptSecrets, encryptSecrets, type EncryptSecretsOptions } from "../secrets/encrypted-secrets.js";

@@ -1,4 +1,4 @@
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import type { MeshEvent } from "../wire/events.js";
 import { BaseObservability } from "../observability/sink.js";
 import type { BaseObservabilityConfig } from "../observability/sink.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import type { MeshEvent } from "../wire/events.js";
 import { loadConnector } from "../core/registry-load.js";
 import { registerBuiltins } from "../core/builtins.js";

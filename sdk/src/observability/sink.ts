@@ -1,4 +1,4 @@
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import type { EventSink, MeshEvent, MeshEventType, MeshStats, Severity } from "../wire/events.js";
 import { createRedactor } from "../internal/event-redactor.js";
 import type { Redactor } from "../wire/redact.js";

@@ -5,7 +5,8 @@
  * `_buildRequestPayload`, `_parseResponse`, `_parseSseChunk`, `_parseRateLimitHeaders`). The default hooks speak
  * the OpenAI wire format, so an OpenAI-compatible service needs none of them.
  */
-import { ConfigError, ConnectionError, ModelMeshError } from "../wire/errors.js";
+import { ConnectionError, ModelMeshError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionResponse } from "../wire/types.js";
 import { isDoneSentinel, SseReader } from "../wire/sse.js";
 import type { SseEvent } from "../wire/sse.js";

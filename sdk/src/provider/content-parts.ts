@@ -2,7 +2,8 @@
  * Reading OpenAI message content for translators to other wire formats (Anthropic, Gemini): text of a message,
  * images as URL or inline bytes, tool-call arguments as objects, and the base URL rule every provider shares.
  */
-import { InvalidRequestError, ProviderError } from "../wire/errors.js";
+import { ProviderError } from "../wire/errors.js";
+import { InvalidRequestError } from "../wire/error-base.js";
 import type { ChatCompletionFunctionTool, ChatCompletionMessageParam, ChatCompletionTool } from "../wire/types.js";
 import { isRecord } from "./provider-config.js";
 

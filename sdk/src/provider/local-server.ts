@@ -4,7 +4,8 @@
  * whatever the server has loaded, read from its `GET /models` when the mesh starts, unless configuration lists them
  * under `models:` (then nothing is fetched). No prices: local inference costs nothing per token.
  */
-import { ConfigError, isModelMeshError } from "../wire/errors.js";
+import { isModelMeshError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import { configWithVersion } from "./content-parts.js";
 import { OpenAICompatibleProvider, type OpenAICompatibleConfigInput } from "./openai-compatible.js";
 import type { ModelInfo, ProviderOperation } from "./provider.js";

@@ -1,5 +1,5 @@
 /** Provider configuration: what a provider accepts (camelCase or snake_case), normalised once. */
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import { rememberSecrets } from "../wire/redact.js";
 import type { ChatCompletionCreateParams } from "../wire/types.js";
 import type { ModelFeatures, ModelInfo, ModelPricing } from "./provider.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import { seededRandom } from "../internal/random.js";
 import { makeContext, makeState, makeStates, recordSuccess } from "../../test/contracts/model-states.js";
 import { LatencyFirstPolicy } from "./latency-first.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ModelState } from "../wire/model-state.js";
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import { makeContext, makeStates, setSituation } from "../../test/contracts/model-states.js";
 import { LoadBalancedPolicy } from "./load-balanced.js";
 

@@ -1,4 +1,4 @@
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import type { ModelState } from "../wire/model-state.js";
 import { findModelEntry } from "../internal/model-pattern.js";
 import { BaseRotationPolicy } from "./rotation.js";

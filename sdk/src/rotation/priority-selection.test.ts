@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import { makeContext, makeStates, setSituation } from "../../test/contracts/model-states.js";
 import { PrioritySelectionPolicy } from "./priority-selection.js";
 

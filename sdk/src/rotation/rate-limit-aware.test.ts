@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ModelState } from "../wire/model-state.js";
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import { TEST_NOW, makeContext, makeState, makeStates, recordSuccess } from "../../test/contracts/model-states.js";
 import { RateLimitAwarePolicy } from "./rate-limit-aware.js";
 import type { ConfiguredRateLimit, RateLimitAwareConfig } from "./rate-limit-aware.js";

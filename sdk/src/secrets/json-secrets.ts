@@ -1,4 +1,4 @@
-import { ConfigError } from "../wire/errors.js";
+import { ConfigError } from "../wire/error-base.js";
 import { BaseSecretStore } from "./secret-store.js";
 import type { BaseSecretStoreConfig } from "./secret-store.js";
 

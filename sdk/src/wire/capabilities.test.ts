@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { capabilities, capabilityCovers, resolveCapability } from "./capabilities.js";
 import type { CapabilityNode } from "./capabilities.js";
-import { ConfigError } from "./errors.js";
+import { ConfigError } from "./error-base.js";
 
 const REQUIRED_PATHS = [
   "generation.text-generation.chat-completion",

@@ -1,4 +1,4 @@
-import { ConfigError } from "./errors.js";
+import { ConfigError } from "./error-base.js";
 
 /**
  * The capability tree: what a model can do, as dotted paths (`generation.text-generation.chat-completion`).

@@ -8,73 +8,27 @@
  * `toJSON()`, `JSON.stringify`, `util.inspect` and the `cause` chain never show a credential (those given in
  * `options.secrets`, those any provider was configured with, and well-known key shapes).
  */
+import {
+  ConfigError,
+  InvalidRequestError,
+  ModelMeshError as ModelMeshErrorClass,
+  setReviver,
+  type ModelMeshErrorOptions,
+  type SerializedError,
+} from "./error-base.js";
 import { prepareSecrets, redactAndTruncate, redactBounded, redactText, rememberedSecretValues, type PreparedSecrets } from "./redact.js";
 
-export interface SerializedError {
-  name: string;
-  code: string;
-  message: string;
-  retryable: boolean;
-  [field: string]: unknown;
-}
-
-export interface ModelMeshErrorOptions {
-  code?: string;
-  retryable?: boolean;
-  cause?: unknown;
-  /**
-   * Values to scrub from what a `ProviderError` keeps (the API key in use, secret header values); used while
-   * building the error, never stored on it.
-   */
-  secrets?: readonly string[];
-}
+// ConfigError, InvalidRequestError and isSerializedError: import them from error-base.ts (see there).
 
 /**
- * Root of every error ModelMesh throws.
+ * Root of every error ModelMesh throws. Declared here (the class lives in `error-base.ts`) so that whoever imports it
+ * from `modelmesh` also loads this file, and with it `fromJSON`'s knowledge of every class.
  * @example
  * try { await client.chat.completions.create(request) }
  * catch (error) { if (isModelMeshError(error) && error.retryable) scheduleRetry() }
  */
-export class ModelMeshError extends Error {
-  override name: string = "ModelMeshError";
-  readonly code: string;
-  readonly retryable: boolean;
-
-  constructor(message: string, options: ModelMeshErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options.code ?? "modelmesh_error";
-    this.retryable = options.retryable ?? false;
-  }
-
-  /** Fields beyond name/code/message/retryable that a subclass wants to carry across a boundary. */
-  protected details(): Record<string, unknown> {
-    return {};
-  }
-
-  toJSON(): SerializedError {
-    return { ...this.details(), name: this.name, code: this.code, message: this.message, retryable: this.retryable };
-  }
-
-  /** Rebuilds the right subclass from `toJSON()` output; unknown names become a plain `ModelMeshError`. */
-  static fromJSON(json: SerializedError): ModelMeshError {
-    const revive = revivers[json.name];
-    const error = revive ? revive(json) : new ModelMeshError(json.message, { code: json.code, retryable: json.retryable });
-    return error;
-  }
-}
-
-/** The bad key is named by its dotted path (`pools.chat.strategy`), so a person can find it in the YAML. */
-export class ConfigError extends ModelMeshError {
-  override name = "ConfigError" as const;
-  readonly path: string;
-  constructor(path: string, message: string, options: ModelMeshErrorOptions = {}) {
-    super(path ? `${path}: ${message}` : message, { code: "config_error", ...options });
-    this.path = path;
-  }
-  protected override details() {
-    return { path: this.path };
-  }
-}
+export const ModelMeshError: typeof ModelMeshErrorClass = ModelMeshErrorClass;
+export type ModelMeshError = ModelMeshErrorClass;
 
 export interface ProviderErrorFields {
   providerId: string;
@@ -246,19 +200,6 @@ export class BudgetExceededError extends ModelMeshError {
   }
   protected override details() {
     return { limitType: this.limitType, limitValue: this.limitValue, scope: this.scope };
-  }
-}
-
-/** The caller's request is not a valid OpenAI request (caught before anything is sent). */
-export class InvalidRequestError extends ModelMeshError {
-  override name = "InvalidRequestError" as const;
-  readonly param: string | null;
-  constructor(message: string, param: string | null = null, options: ModelMeshErrorOptions = {}) {
-    super(message, { code: "invalid_request", retryable: false, ...options });
-    this.param = param;
-  }
-  protected override details() {
-    return { param: this.param };
   }
 }
 
@@ -481,9 +422,8 @@ export function isModelMeshErrorOf<T extends ModelMeshError>(value: unknown, err
   return local === errorClass || local.prototype instanceof errorClass;
 }
 
-/** True for a plain object that came from `ModelMeshError.prototype.toJSON()`. */
-export function isSerializedError(value: unknown): value is SerializedError {
-  if (typeof value !== "object" || value === null) return false;
-  const record = value as Record<string, unknown>;
-  return typeof record.name === "string" && typeof record.code === "string" && typeof record.message === "string" && typeof record.retryable === "boolean";
-}
+
+setReviver((json) => {
+  const revive = revivers[json.name];
+  return revive ? revive(json) : new ModelMeshError(json.message, { code: json.code, retryable: json.retryable });
+});

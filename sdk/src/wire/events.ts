@@ -1,4 +1,4 @@
-import type { SerializedError } from "./errors.js";
+import type { SerializedError } from "./error-base.js";
 
 export type Severity = "debug" | "info" | "warning" | "error";
 export type Component = "mesh" | "router" | "pool" | "provider" | "budget" | "storage";

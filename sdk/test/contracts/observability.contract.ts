@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/wire/errors.js";
+import { ConfigError } from "../../src/wire/error-base.js";
 import type { EventSink, MeshEvent } from "../../src/wire/events.js";
 import type { BaseObservabilityConfig } from "../../src/observability/sink.js";
 

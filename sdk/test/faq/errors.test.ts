@@ -2,6 +2,11 @@
  * The error fields the FAQ uses (`e.attempts` a number, `e.retryAfter`, `e.limitType`...), and error classification
  * across two copies of the package (an app's own `modelmesh` beside the proxy's bundled one).
  */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { errorReplyFor } from "../../../cors-proxy/src/errors.js";
 import {
@@ -61,9 +66,15 @@ describe("exhaustedError", () => {
 
 describe("errors from another copy of the package", () => {
   it("are recognised by name, with subclasses, where instanceof fails", async () => {
-    // A second instance of the same module: what an app's own modelmesh beside the proxy's bundle amounts to.
-    const specifier = "../../src/wire/errors.js?second-copy";
-    const other = (await import(/* @vite-ignore */ specifier)) as typeof import("../../src/wire/errors.js");
+    // A second copy of the error modules, bundled on their own: what an app's own modelmesh beside the proxy's bundle
+    // amounts to (its classes extend its own ModelMeshError).
+    const bundled = await build({ stdin: { contents: 'export * from "./errors.js"; export * from "./error-base.js";', resolveDir: fileURLToPath(new URL("../../src/wire/", import.meta.url)), loader: "ts" }, bundle: true, format: "esm", write: false, logLevel: "silent" });
+    const directory = await mkdtemp(join(tmpdir(), "modelmesh-second-copy-"));
+    const file = join(directory, "errors.mjs");
+    await writeFile(file, bundled.outputFiles[0]!.text);
+    const other = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as typeof import("../../src/wire/errors.js") & typeof import("../../src/wire/error-base.js");
+    await rm(directory, { recursive: true, force: true });
+    expect(other.ModelMeshError).not.toBe(ModelMeshError);
     expect(other.RateLimitError).not.toBe(RateLimitError);
     const foreign = new other.RateLimitError("slow", { providerId: "a", retryAfter: 2 });
     expect(foreign instanceof RateLimitError).toBe(false);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, InvalidRequestError } from "../../src/wire/errors.js";
+import { ConfigError, InvalidRequestError } from "../../src/wire/error-base.js";
 import { buildConnector, buildSecretStore, globToRegExp, interpolate, isRotationPolicy, resolveSecrets } from "../../src/core/build.js";
 import { registerConnector, registerConnectorLoader, registerConnectors } from "../../src/core/registry.js";
 import { listConnectors, loadConnector, resolveConnector } from "../../src/core/registry-load.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/wire/errors.js";
+import { ConfigError } from "../../src/wire/error-base.js";
 import { applyOptions, namedConnectors, outlineConfig, outlineOptions } from "../../src/core/config-outline.js";
 import { resolveConfig } from "../../src/core/config.js";
 

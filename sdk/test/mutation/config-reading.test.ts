@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/wire/errors.js";
+import { ConfigError } from "../../src/wire/error-base.js";
 import { DEFAULT_POOL_SETTINGS, loadConfig, loadConfigSync, MeshConfig, parseConfigText, resolveConfig, secretReferences } from "../../src/core/config.js";
 
 // How configuration is read (text vs file path, JSON vs YAML, the error for each) and the resolveConfig rules the

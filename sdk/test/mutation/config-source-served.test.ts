@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/wire/errors.js";
+import { ConfigError } from "../../src/wire/error-base.js";
 import { configSource, MESH_CONFIG_BRAND } from "../../src/core/config-source.js";
 import { MeshConfig } from "../../src/core/config.js";
 import { validateOptions } from "../../src/core/check-options.js";

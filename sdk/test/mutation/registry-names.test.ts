@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/wire/errors.js";
+import { ConfigError } from "../../src/wire/error-base.js";
 import { checkConnector, isRegistered, registerConnector, registerConnectorLoader, registerConnectors } from "../../src/core/registry.js";
 import { listConnectors, loadConnector } from "../../src/core/registry-load.js";
 import { registerBuiltinNames } from "../../src/core/builtin-names.js";

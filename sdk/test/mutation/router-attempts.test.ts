@@ -34,7 +34,8 @@
  * The unit prices of costOf (L149, L150: characters, seconds, images) are killed by sdk/test/unit-pricing.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { AllProvidersExhaustedError, InvalidRequestError, NoCapableModelError, ProviderError, RateLimitError } from "../../src/wire/errors.js";
+import { AllProvidersExhaustedError, NoCapableModelError, ProviderError, RateLimitError } from "../../src/wire/errors.js";
+import { InvalidRequestError } from "../../src/wire/error-base.js";
 import { create } from "../../src/index.js";
 import { hello, ScriptedProvider, scriptedMesh, testClock } from "./scripted.js";
 

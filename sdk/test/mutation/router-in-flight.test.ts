@@ -5,7 +5,8 @@
  * and the reasons explain() lists.
  */
 import { describe, expect, it, vi } from "vitest";
-import { AuthenticationError, InvalidRequestError, NoCapableModelError, ProviderError } from "../../src/wire/errors.js";
+import { AuthenticationError, NoCapableModelError, ProviderError } from "../../src/wire/errors.js";
+import { InvalidRequestError } from "../../src/wire/error-base.js";
 import { BaseRotationPolicy, type SelectionContext } from "../../src/rotation/rotation.js";
 import type { ModelState } from "../../src/wire/model-state.js";
 import type { ChatCompletionChunk } from "../../src/wire/types.js";

@@ -21,7 +21,7 @@
  * | `seed`, `frequency_penalty`, `presence_penalty`, `logit_bias`, `response_format` text | no equivalent; dropped (hints, not contracts) |
  * Consecutive turns of the same role are merged, since the Messages API alternates user and assistant.
  */
-import { InvalidRequestError } from "../../wire/errors.js";
+import { InvalidRequestError } from "../../wire/error-base.js";
 import type { ChatCompletionCreateParams, ChatCompletionMessageParam } from "../../wire/types.js";
 import { contentPieces, functionTools, messageText, toolArguments, unsupported, type ContentPiece } from "../content-parts.js";
 import { isRecord } from "../provider-config.js";

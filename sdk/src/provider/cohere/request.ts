@@ -17,7 +17,7 @@
  * | `n > 1`, `logprobs`, `audio` parts            | not offered → `unsupported_parameter` (fail over)              |
  * | `user`, `parallel_tool_calls`, `logit_bias`, `stream_options`, `metadata` | no equivalent; dropped (Cohere rejects unknown keys) |
  */
-import { InvalidRequestError } from "../../wire/errors.js";
+import { InvalidRequestError } from "../../wire/error-base.js";
 import type { ChatCompletionCreateParams, ChatCompletionMessageParam, EmbeddingCreateParams } from "../../wire/types.js";
 import { contentPieces, messageText, unsupported } from "../content-parts.js";
 import { isRecord } from "../provider-config.js";

@@ -19,7 +19,7 @@
  * | `logprobs`, `audio` parts                | `unsupported_parameter` (fail over)                               |
  * Consecutive turns of the same role are merged (Gemini alternates user and model).
  */
-import { InvalidRequestError } from "../../wire/errors.js";
+import { InvalidRequestError } from "../../wire/error-base.js";
 import type { ChatCompletionCreateParams, ChatCompletionMessageParam } from "../../wire/types.js";
 import { contentPieces, functionTools, messageText, toolArguments, unsupported, type ContentPiece } from "../content-parts.js";
 import { isRecord } from "../provider-config.js";

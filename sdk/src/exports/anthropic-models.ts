@@ -1,0 +1,1 @@
+export { ANTHROPIC_MODELS } from "../provider/anthropic/models.js";

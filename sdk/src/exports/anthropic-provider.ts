@@ -1,0 +1,1 @@
+export { AnthropicProvider, ANTHROPIC_VERSION, type AnthropicConfigInput } from "../provider/anthropic/provider.js";

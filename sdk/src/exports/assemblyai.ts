@@ -1,0 +1,1 @@
+export { ASSEMBLYAI_MODELS, AssemblyAIProvider, type AssemblyAIConfigInput } from "../provider/assemblyai.js";

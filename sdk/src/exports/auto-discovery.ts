@@ -1,0 +1,1 @@
+export { AutoDiscovery } from "../discovery/auto-discovery.js";

@@ -1,0 +1,1 @@
+export { AZURE_SPEECH_MODELS, AzureSpeechProvider, type AzureSpeechConfigInput } from "../provider/azure-speech.js";

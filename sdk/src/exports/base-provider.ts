@@ -1,0 +1,6 @@
+export {
+  BaseProvider,
+  createBaseProviderConfig,
+  type BaseProviderConfig,
+  type BaseProviderConfigInput,
+} from "../provider/base-provider.js";

@@ -1,0 +1,1 @@
+export { BrowserSecretStore, type BrowserSecretStoreConfig } from "../secrets/browser-secrets.js";

@@ -1,0 +1,1 @@
+export { BrowserBaseProvider, createBrowserProviderConfig, type BrowserProviderConfigInput } from "../provider/browser.js";

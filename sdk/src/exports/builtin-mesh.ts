@@ -1,0 +1,1 @@
+export { ModelMesh } from "../core/builtin-mesh.js";

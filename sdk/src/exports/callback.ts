@@ -1,0 +1,1 @@
+export { CallbackObservability, type CallbackObservabilityConfig } from "../observability/callback.js";

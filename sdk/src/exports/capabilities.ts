@@ -1,0 +1,6 @@
+export {
+  capabilities,
+  resolveCapability,
+  capabilityCovers,
+  type CapabilityNode,
+} from "../wire/capabilities.js";

@@ -1,0 +1,1 @@
+export { COHERE_MODELS } from "../provider/cohere/models.js";

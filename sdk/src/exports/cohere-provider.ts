@@ -1,0 +1,1 @@
+export { CohereProvider } from "../provider/cohere/provider.js";

@@ -1,0 +1,1 @@
+export { ConsoleObservability, type ConsoleObservabilityConfig } from "../observability/console.js";

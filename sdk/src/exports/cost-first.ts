@@ -1,0 +1,1 @@
+export { CostFirstPolicy } from "../rotation/cost-first.js";

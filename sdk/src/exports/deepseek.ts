@@ -1,0 +1,1 @@
+export { DEEPSEEK_MODELS, DeepSeekProvider } from "../provider/deepseek.js";

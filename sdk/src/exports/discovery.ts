@@ -1,0 +1,1 @@
+export { BaseDiscovery, type DiscoveryConfig } from "../discovery/discovery.js";

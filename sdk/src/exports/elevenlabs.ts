@@ -1,0 +1,1 @@
+export { ELEVENLABS_MODELS, ElevenLabsProvider, type ElevenLabsConfigInput } from "../provider/elevenlabs.js";

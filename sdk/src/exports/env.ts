@@ -1,0 +1,1 @@
+export { EnvSecretStore, type EnvSecretStoreConfig } from "../secrets/env.js";

@@ -1,0 +1,1 @@
+export { fromResponse } from "../provider/error-factory.js";

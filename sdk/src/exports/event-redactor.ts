@@ -1,0 +1,1 @@
+export { createRedactor } from "../internal/event-redactor.js";

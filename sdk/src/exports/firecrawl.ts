@@ -1,0 +1,1 @@
+export { FIRECRAWL_MODELS, FirecrawlProvider } from "../provider/firecrawl.js";

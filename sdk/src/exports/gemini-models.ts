@@ -1,0 +1,1 @@
+export { GEMINI_MODELS } from "../provider/gemini/models.js";

@@ -1,0 +1,1 @@
+export { GeminiProvider } from "../provider/gemini/provider.js";

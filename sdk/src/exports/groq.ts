@@ -1,0 +1,1 @@
+export { GROQ_MODELS, GroqProvider } from "../provider/groq.js";

@@ -1,0 +1,1 @@
+export { IndexedDBStorage, type IndexedDBStorageConfig } from "../storage/indexeddb.js";

@@ -1,0 +1,1 @@
+export { JINA_MODELS, JinaProvider, type JinaConfigInput } from "../provider/jina/provider.js";

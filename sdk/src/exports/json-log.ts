@@ -1,0 +1,1 @@
+export { JsonLogObservability, type JsonLogObservabilityConfig } from "../observability/json-log.js";

@@ -1,0 +1,1 @@
+export { JsonSecretStore, type JsonSecretStoreConfig } from "../secrets/json-secrets.js";

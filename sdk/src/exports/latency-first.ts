@@ -1,0 +1,1 @@
+export { LatencyFirstPolicy, type LatencyFirstConfig } from "../rotation/latency-first.js";

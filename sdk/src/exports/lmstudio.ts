@@ -1,0 +1,1 @@
+export { LMStudioProvider } from "../provider/lmstudio.js";

@@ -1,0 +1,1 @@
+export { LoadBalancedPolicy, type LoadBalancedConfig } from "../rotation/load-balanced.js";

@@ -1,0 +1,1 @@
+export { LocalServerProvider } from "../provider/local-server.js";

@@ -1,0 +1,1 @@
+export { LocalAIProvider } from "../provider/localai.js";

@@ -1,0 +1,1 @@
+export { LocalStorageStorage } from "../storage/localstorage.js";

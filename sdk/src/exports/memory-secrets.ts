@@ -1,0 +1,1 @@
+export { MemorySecretStore, type MemorySecretStoreConfig } from "../secrets/memory-secrets.js";

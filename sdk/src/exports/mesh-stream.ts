@@ -1,0 +1,1 @@
+export { MeshStream } from "../client/mesh-stream.js";

@@ -1,0 +1,1 @@
+export { Middleware, type MiddlewareContext, type MiddlewareLike } from "../core/middleware.js";

@@ -1,0 +1,1 @@
+export { MISTRAL_MODELS, MistralProvider } from "../provider/mistral.js";

@@ -1,0 +1,1 @@
+export { MultiSink } from "../observability/multi.js";

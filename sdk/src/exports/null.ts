@@ -1,0 +1,1 @@
+export { NullObservability } from "../observability/null.js";

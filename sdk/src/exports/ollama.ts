@@ -1,0 +1,1 @@
+export { OllamaProvider } from "../provider/ollama.js";

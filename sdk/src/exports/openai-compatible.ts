@@ -1,0 +1,6 @@
+export {
+  OpenAICompatibleProvider,
+  createOpenAICompatibleConfig,
+  type OpenAICompatibleConfig,
+  type OpenAICompatibleConfigInput,
+} from "../provider/openai-compatible.js";

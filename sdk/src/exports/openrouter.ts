@@ -1,0 +1,1 @@
+export { OPENROUTER_MODELS, OpenRouterProvider, type OpenRouterConfigInput } from "../provider/openrouter.js";

@@ -1,0 +1,1 @@
+export { PERPLEXITY_MODELS, PerplexityProvider } from "../provider/perplexity.js";

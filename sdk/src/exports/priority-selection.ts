@@ -1,0 +1,1 @@
+export { PrioritySelectionPolicy, type PrioritySelectionConfig } from "../rotation/priority-selection.js";

@@ -1,0 +1,1 @@
+export { RateLimitAwarePolicy, type RateLimitAwareConfig } from "../rotation/rate-limit-aware.js";

@@ -1,0 +1,1 @@
+export { REDACTED } from "../wire/redact.js";

@@ -1,0 +1,1 @@
+export { DEFAULT_REQUEST_LIMITS, type RequestLimits } from "../core/request-limits.js";

@@ -1,0 +1,6 @@
+export {
+  BaseRotationPolicy,
+  BaseSelectionStrategy,
+  type RotationConfig,
+  type SelectionContext,
+} from "../rotation/rotation.js";

@@ -1,0 +1,1 @@
+export { RoundRobinPolicy } from "../rotation/round-robin.js";

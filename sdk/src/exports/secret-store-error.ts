@@ -1,0 +1,1 @@
+export { SecretStoreError, type SecretStoreFailure } from "../secrets/secret-store-error.js";

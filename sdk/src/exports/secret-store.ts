@@ -1,0 +1,1 @@
+export { BaseSecretStore, type SecretStore, type BaseSecretStoreConfig } from "../secrets/secret-store.js";

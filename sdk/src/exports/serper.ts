@@ -1,0 +1,1 @@
+export { SERPER_MODELS, SerperProvider } from "../provider/serper.js";

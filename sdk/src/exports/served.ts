@@ -1,0 +1,6 @@
+export {
+  servedBy,
+  servedHeaders,
+  SERVED_BY,
+  type ServedBy,
+} from "../wire/served.js";

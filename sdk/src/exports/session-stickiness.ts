@@ -1,0 +1,1 @@
+export { SessionStickinessPolicy, type SessionStickinessConfig } from "../rotation/session-stickiness.js";

@@ -1,0 +1,1 @@
+export { SessionStorageStorage } from "../storage/sessionstorage.js";

@@ -1,0 +1,1 @@
+export { BaseObservability, type BaseObservabilityConfig, type LogLevel } from "../observability/sink.js";

@@ -1,0 +1,1 @@
+export { formatSseEvent, formatSseComment, SSE_DONE } from "../wire/sse.js";

@@ -1,0 +1,1 @@
+export { StickUntilFailurePolicy } from "../rotation/stick-until-failure.js";

@@ -1,0 +1,1 @@
+export { BaseStorage, type StorageEntry, type BaseStorageConfig } from "../storage/storage.js";

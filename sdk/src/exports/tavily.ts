@@ -1,0 +1,1 @@
+export { TAVILY_MODELS, TavilyProvider } from "../provider/tavily.js";

@@ -1,0 +1,1 @@
+export { TOGETHER_MODELS, TogetherProvider } from "../provider/together.js";

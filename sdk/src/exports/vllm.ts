@@ -1,0 +1,1 @@
+export { VLLMProvider } from "../provider/vllm.js";

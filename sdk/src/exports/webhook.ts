@@ -1,0 +1,1 @@
+export { WebhookObservability, type WebhookObservabilityConfig } from "../observability/webhook.js";

@@ -1,0 +1,1 @@
+export { XAI_MODELS, XAIProvider } from "../provider/xai.js";
