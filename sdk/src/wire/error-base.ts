@@ -74,7 +74,6 @@ export class ConfigError extends ModelMeshError {
   }
 }
 
-
 /** The caller's request is not a valid OpenAI request (caught before anything is sent). */
 export class InvalidRequestError extends ModelMeshError {
   override name = "InvalidRequestError" as const;
