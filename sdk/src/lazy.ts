@@ -21,4 +21,4 @@ export type { RequestOptions } from "./core/router.js";
 export type { UsageSummary, UsageEntry } from "./core/usage.js";
 export type * from "./wire/types.js";
 export * from "./exports/error-base.js";
-export * from "./exports/lazy-errors.js";
+export * from "./exports/errors.js";

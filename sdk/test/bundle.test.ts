@@ -68,6 +68,18 @@ async function bundle(directory: string, name: string, source: string, options: 
   return { result, nodeBuiltins, entryOutput: Object.keys(result.metafile.outputs).find((path) => result.metafile.outputs[path]!.entryPoint === relative(root, entry))! };
 }
 
+/** `vite build` of one entry from source, in memory: its chunks. Without splitting, one IIFE (as an MV3 worker needs). */
+async function viteChunks(directory: string, entry: string, splitting: boolean): Promise<Rolldown.OutputChunk[]> {
+  const built = await viteBuild({
+    configFile: false,
+    logLevel: "silent",
+    root: directory,
+    resolve: { conditions: ["modelmesh-source", ...defaultClientConditions] },
+    build: { write: false, minify: true, rolldownOptions: splitting ? { input: entry, preserveEntrySignatures: "exports-only" } : { input: entry, output: { codeSplitting: false, format: "iife" } } },
+  });
+  return (Array.isArray(built) ? built[0]! : (built as Rolldown.RolldownOutput)).output.filter((file): file is Rolldown.OutputChunk => file.type === "chunk");
+}
+
 /** The entry chunk and every chunk it imports statically: what a page loads before its code runs. */
 function upFront(metafile: Metafile, entryOutput: string): Set<string> {
   const found = new Set<string>();
@@ -162,14 +174,7 @@ globalThis.outcome = { name: revived.name, retryAfter: revived.retryAfter, provi
     try {
       const entry = join(viteDirectory, "from-json.js");
       await writeFile(entry, source);
-      const built = await viteBuild({
-        configFile: false,
-        logLevel: "silent",
-        root: viteDirectory,
-        resolve: { conditions: ["modelmesh-source", ...defaultClientConditions] },
-        build: { write: false, minify: true, rolldownOptions: { input: entry, output: { codeSplitting: false, format: "iife" } } },
-      });
-      const chunks = (Array.isArray(built) ? built[0]! : (built as Rolldown.RolldownOutput)).output.filter((file): file is Rolldown.OutputChunk => file.type === "chunk");
+      const chunks = await viteChunks(viteDirectory, entry, false);
       expect(run(chunks[0]!.code)).toMatchObject(expected);
     } finally {
       await rm(viteDirectory, { recursive: true, force: true });
@@ -183,15 +188,7 @@ globalThis.outcome = { name: revived.name, retryAfter: revived.retryAfter, provi
     try {
       const entry = join(directory, "app.js");
       await writeFile(entry, `import { create } from "modelmesh";\nexport const client = create("chat-completion", { providers: [{ connector: "openai.llm.v1", config: { apiKey: "k" } }] });\n`);
-      const built = await viteBuild({
-        configFile: false,
-        logLevel: "silent",
-        root: directory,
-        resolve: { conditions: ["modelmesh-source", ...defaultClientConditions] },
-        build: { write: false, minify: true, rolldownOptions: { input: entry, preserveEntrySignatures: "exports-only" } },
-      });
-      const output = (Array.isArray(built) ? built[0]! : (built as Rolldown.RolldownOutput)).output;
-      const chunks = new Map(output.filter((file): file is Rolldown.OutputChunk => file.type === "chunk").map((chunk) => [chunk.fileName, chunk]));
+      const chunks = new Map((await viteChunks(directory, entry, true)).map((chunk) => [chunk.fileName, chunk]));
       const eager = new Set<string>();
       const pending = [[...chunks.values()].find((chunk) => chunk.isEntry)!.fileName];
       while (pending.length > 0) {
@@ -236,14 +233,7 @@ globalThis.run = async (baseUrl) => {
 };
 `,
       );
-      const built = await viteBuild({
-        configFile: false,
-        logLevel: "silent",
-        root: directory,
-        resolve: { conditions: ["modelmesh-source", ...defaultClientConditions] },
-        build: { write: false, minify: true, rolldownOptions: { input: entry, output: { codeSplitting: false, format: "iife" } } },
-      });
-      const chunks = (Array.isArray(built) ? built[0]! : (built as Rolldown.RolldownOutput)).output.filter((file): file is Rolldown.OutputChunk => file.type === "chunk");
+      const chunks = await viteChunks(directory, entry, false);
       expect(chunks).toHaveLength(1);
       // esbuild without splitting wraps what an import() reaches in start-up functions; each must still run before
       // the worker's code uses it (it did not when a barrel reached a module only through `export *`).
