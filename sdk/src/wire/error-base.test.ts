@@ -29,11 +29,22 @@ describe("the errors create() ships up front", () => {
     expect(new InvalidRequestError("bad", null, { retryable: true }).retryable).toBe(true);
   });
 
-  it("fromJSON keeps code and retryable before the rest of the tree has loaded, and rebuilds every class once it has", async () => {
+  it("fromJSON rebuilds this file's classes and keeps code and retryable of the others before the rest of the tree has loaded, and rebuilds every class once it has", async () => {
     const base = await freshBase();
     const early = base.ModelMeshError.fromJSON({ name: "RateLimitError", code: "rate_limit_exceeded", message: "slow down", retryable: true, retryAfter: 3 });
     expect(early).toBeInstanceOf(base.ModelMeshError);
     expect({ name: early.name, code: early.code, retryable: early.retryable, message: early.message }).toEqual({ name: "ModelMeshError", code: "rate_limit_exceeded", retryable: true, message: "slow down" });
+
+    // This file's own classes revive as themselves already, with their fields and the serialised message.
+    const config = base.ModelMeshError.fromJSON(new base.ConfigError("providers[0]", "unknown connector", { retryable: true }).toJSON());
+    expect(config).toBeInstanceOf(base.ConfigError);
+    expect({ path: (config as InstanceType<typeof base.ConfigError>).path, message: config.message, code: config.code, retryable: config.retryable }).toEqual({ path: "providers[0]", message: "providers[0]: unknown connector", code: "config_error", retryable: true });
+    const pathless = base.ModelMeshError.fromJSON({ name: "ConfigError", code: "config_error", message: "whole config", retryable: false, path: 7 });
+    expect({ path: (pathless as InstanceType<typeof base.ConfigError>).path, message: pathless.message }).toEqual({ path: "", message: "whole config" });
+    const invalid = base.ModelMeshError.fromJSON(new base.InvalidRequestError("model is required", "model").toJSON());
+    expect(invalid).toBeInstanceOf(base.InvalidRequestError);
+    expect({ param: (invalid as InstanceType<typeof base.InvalidRequestError>).param, message: invalid.message, code: invalid.code }).toEqual({ param: "model", message: "model is required", code: "invalid_request" });
+    expect((base.ModelMeshError.fromJSON({ name: "InvalidRequestError", code: "invalid_request", message: "m", retryable: false, param: 3 }) as InstanceType<typeof base.InvalidRequestError>).param).toBeNull();
 
     // Loading wire/errors.ts (the mesh does; so does importing ModelMeshError from the package root) teaches it the rest.
     const errors = await import("./errors.js");
@@ -41,9 +52,9 @@ describe("the errors create() ships up front", () => {
     expect(revived).toBeInstanceOf(errors.RateLimitError);
     expect((revived as InstanceType<typeof errors.RateLimitError>).retryAfter).toBe(3);
     expect(errors.ModelMeshError).toBe(base.ModelMeshError);
-    const config = base.ModelMeshError.fromJSON(new base.ConfigError("providers[0]", "unknown").toJSON());
-    expect(config).toBeInstanceOf(base.ConfigError);
-    expect((config as InstanceType<typeof base.ConfigError>).path).toBe("providers[0]");
+    expect(base.ModelMeshError.fromJSON(new base.ConfigError("providers[0]", "unknown").toJSON())).toBeInstanceOf(base.ConfigError);
+    const unknown = base.ModelMeshError.fromJSON({ name: "SomethingNew", code: "new_code", message: "from a newer version", retryable: true });
+    expect({ name: unknown.name, code: unknown.code, retryable: unknown.retryable, message: unknown.message }).toEqual({ name: "ModelMeshError", code: "new_code", retryable: true, message: "from a newer version" });
   });
 
   it("isSerializedError accepts toJSON() output only", async () => {

@@ -94,7 +94,25 @@ export function isSerializedError(value: unknown): value is SerializedError {
   return typeof record.name === "string" && typeof record.code === "string" && typeof record.message === "string" && typeof record.retryable === "boolean";
 }
 
-let reviver = (json: SerializedError): ModelMeshError => new ModelMeshError(json.message, { code: json.code, retryable: json.retryable });
+/**
+ * `fromJSON` for the classes of this file (`ConfigError`, `InvalidRequestError`); any other name becomes a plain
+ * `ModelMeshError` with its code, retryable flag and message. What `fromJSON` does until `errors.ts` has loaded.
+ * @example
+ * reviveBaseError(new ConfigError("pools.chat", "unknown pool").toJSON()); // a ConfigError, path "pools.chat"
+ */
+export function reviveBaseError(json: SerializedError): ModelMeshError {
+  const kept = { code: json.code, retryable: json.retryable };
+  if (json.name === "ConfigError") {
+    const error = new ConfigError(typeof json.path === "string" ? json.path : "", "", kept);
+    // The serialised message already starts with the path.
+    error.message = json.message;
+    return error;
+  }
+  if (json.name === "InvalidRequestError") return new InvalidRequestError(json.message, typeof json.param === "string" ? json.param : null, kept);
+  return new ModelMeshError(json.message, kept);
+}
+
+let reviver = reviveBaseError;
 
 /** Called by `errors.ts` when it loads: from then on `fromJSON` rebuilds every class by its `name`. */
 export function setReviver(revive: (json: SerializedError) => ModelMeshError): void {

@@ -12,6 +12,7 @@ import {
   ConfigError,
   InvalidRequestError,
   ModelMeshError as ModelMeshErrorClass,
+  reviveBaseError,
   setReviver,
   type ModelMeshErrorOptions,
   type SerializedError,
@@ -350,8 +351,8 @@ function reviveFailures(value: unknown): Attempt[] {
 }
 
 const revivers: Record<string, (json: SerializedError) => ModelMeshError> = {
-  ModelMeshError: (json) => new ModelMeshError(json.message, keep(json)),
-  ConfigError: (json) => withMessage(new ConfigError(str(json.path), json.message, keep(json)), json),
+  ModelMeshError: reviveBaseError,
+  ConfigError: reviveBaseError,
   ProviderError: (json) => new ProviderError(json.message, providerFields(json), keep(json)),
   AuthenticationError: (json) => new AuthenticationError(json.message, providerFields(json), keep(json)),
   RateLimitError: (json) => new RateLimitError(json.message, { ...providerFields(json), retryAfter: num(json.retryAfter), failures: reviveFailures(json.failures) }, keep(json)),
@@ -359,7 +360,7 @@ const revivers: Record<string, (json: SerializedError) => ModelMeshError> = {
   ConnectionError: (json) => new ConnectionError(json.message, providerFields(json), keep(json)),
   BudgetExceededError: (json) =>
     withMessage(new BudgetExceededError({ limitType: str(json.limitType), limitValue: num(json.limitValue) ?? 0, scope: str(json.scope) }, keep(json)), json),
-  InvalidRequestError: (json) => new InvalidRequestError(json.message, typeof json.param === "string" ? json.param : null, keep(json)),
+  InvalidRequestError: reviveBaseError,
   NoCapableModelError: (json) => {
     const retryAfter = num(json.retryAfter);
     return new NoCapableModelError(str(json.target), json.message, retryAfter === undefined ? keep(json) : { ...keep(json), retryAfter });
@@ -425,5 +426,5 @@ export function isModelMeshErrorOf<T extends ModelMeshError>(value: unknown, err
 
 setReviver((json) => {
   const revive = revivers[json.name];
-  return revive ? revive(json) : new ModelMeshError(json.message, { code: json.code, retryable: json.retryable });
+  return revive ? revive(json) : reviveBaseError(json);
 });
