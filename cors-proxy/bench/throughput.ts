@@ -132,7 +132,7 @@ function throughputRows(kind: Kind, samples: ThroughputSample[], connections: nu
 }
 
 /** Each target's median latency per round, and its added latency over the direct call's of the same round. */
-function roundMedians(samples: SequentialSample[]) {
+export function roundMedians(samples: SequentialSample[]) {
   const rounds = Math.max(...samples.map((sample) => sample.round)) + 1;
   const medians = (name: string) => Array.from({ length: rounds }, (_, round) => percentile(samples.find((sample) => sample.target === name && sample.round === round)!.latenciesUs, 0.5));
   // Best of N per side, of the quantity judged: a round's added latency is the target's median minus the direct
