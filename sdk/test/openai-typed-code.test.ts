@@ -1,12 +1,20 @@
 import { afterEach, describe, expect, it } from "vitest";
 // Types only: code written with the official client's types must compile against ModelMesh (npm test type-checks
 // this file) and run unchanged.
-import type { ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
+import type {
+  ChatCompletion as OpenAIChatCompletion,
+  ChatCompletionChunk as OpenAIChatCompletionChunk,
+  ChatCompletionCreateParamsNonStreaming as OpenAINonStreamingParams,
+  ChatCompletionCreateParamsStreaming as OpenAIStreamingParams,
+  ChatCompletionMessageParam,
+  ChatCompletionTool,
+} from "openai/resources/chat/completions";
+import type { CreateEmbeddingResponse as OpenAIEmbeddingResponse, EmbeddingCreateParams as OpenAIEmbeddingParams } from "openai/resources/embeddings";
 import { create } from "../src/index.js";
 import type { MeshClient } from "../src/client/mesh-client.js";
 import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai.js";
 import { startFakeAnthropic, type FakeAnthropic } from "./fakes/anthropic.js";
-import { CHAT, chatProvider } from "./support/mesh.js";
+import { CHAT, chatProvider, providerBlock } from "./support/mesh.js";
 
 const open: Array<MeshClient | FakeOpenAI | FakeAnthropic> = [];
 afterEach(async () => {
@@ -44,5 +52,39 @@ describe("code typed with the official client's types", () => {
     expect(error).toMatchObject({ lastError: { code: "unsupported_parameter", retryable: false } });
     expect((error as Error).message).toContain("custom tools (only function tools)");
     expect(anthropic.requests.filter((request) => request.path.endsWith("/messages"))).toHaveLength(0);
+  });
+
+  it("takes whole params objects typed with the official client's types and answers in them (chat, stream, embeddings)", async () => {
+    const fake = await startFakeOpenAI({ name: "p", models: ["m", "e"] });
+    open.push(fake);
+    const client = create({ config: { providers: { p: providerBlock(fake, "m", "e", "sk-p-0000000000") } } });
+    open.push(client);
+    // Declared with openai's own types, as code moving from the official client has them; no cast anywhere.
+    const params: OpenAINonStreamingParams = { model: "m", messages: [{ role: "user", content: "Hi" }], temperature: 0.2, tool_choice: "none", tools: [{ type: "function", function: { name: "noop" } }] };
+    const completion: OpenAIChatCompletion = await client.chat.completions.create(params);
+    expect(completion.choices[0]!.message.content).toEqual(expect.any(String));
+    const streaming: OpenAIStreamingParams = { model: "m", messages: [{ role: "user", content: "Hi" }], stream: true, stream_options: { include_usage: true } };
+    const chunks: OpenAIChatCompletionChunk[] = [];
+    for await (const chunk of await client.chat.completions.create(streaming)) chunks.push(chunk);
+    expect(chunks.at(-1)!.usage!.total_tokens).toBeGreaterThan(0);
+    const embeddingParams: OpenAIEmbeddingParams = { model: "e", input: ["a", "b"] };
+    const embeddings: OpenAIEmbeddingResponse = await client.embeddings.create(embeddingParams);
+    expect(embeddings.data.map((item) => item.embedding.length)).toEqual([expect.any(Number), expect.any(Number)]);
+    // Asked for base64, the answer is typed as the service sends it: a string per embedding, not floats.
+    const encoded = await client.embeddings.create({ model: "e", input: "a", encoding_format: "base64" });
+    const text: string = encoded.data[0]!.embedding;
+    // @ts-expect-error: a base64 embedding is not an array of numbers
+    const floats: number[] = encoded.data[0]!.embedding;
+    expect(typeof text).toBe("string");
+    expect(floats).toBe(text);
+    // A field ModelMesh does not type still passes in an object literal (a vendor's own, or one of OpenAI's), and reaches the service.
+    await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "Hi" }], reasoning_effort: "low" });
+    const sent = fake.requests.filter((request) => request.path === "/v1/chat/completions");
+    expect(sent.map((request) => [request.body.temperature, request.body.tool_choice, request.body.stream, request.body.reasoning_effort])).toEqual([
+      [0.2, "none", undefined, undefined],
+      [undefined, undefined, true, undefined],
+      [undefined, undefined, undefined, "low"],
+    ]);
+    expect(fake.requests.filter((request) => request.path === "/v1/embeddings").map((request) => request.body.encoding_format)).toEqual([undefined, "base64"]);
   });
 });

@@ -1,6 +1,6 @@
 import { chatFeatures } from "../core/features.js";
 import type { RequestOptions } from "../core/router.js";
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from "../wire/types.js";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, ChatCompletionRequest, CompletionUsage } from "../wire/types.js";
 import type { ClientContext } from "./context.js";
 import type { ModelMesh } from "../core/mesh.js";
 import { MeshStream, settlingSource, stoppedByReader } from "./mesh-stream.js";
@@ -23,11 +23,13 @@ export class ChatCompletions {
    * const response = await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hi" }] });
    * console.log(response.choices[0].message.content, "served by", response.model);
    */
-  create(body: ChatCompletionCreateParamsStreaming, options?: RequestOptions): MeshPromise<MeshStream<ChatCompletionChunk>>;
-  create(body: ChatCompletionCreateParamsNonStreaming, options?: RequestOptions): MeshPromise<ChatCompletion>;
-  create(body: ChatCompletionCreateParams, options?: RequestOptions): MeshPromise<ChatCompletion | MeshStream<ChatCompletionChunk>>;
-  create(body: ChatCompletionCreateParams, options: RequestOptions = {}): MeshPromise<ChatCompletion | MeshStream<ChatCompletionChunk>> {
-    return withRawResponse(this.#create(body, options));
+  // Generic in the body's type: a body typed with the official client's params (interfaces without an index
+  // signature) is accepted as it is, and an object literal may carry fields ModelMesh does not type (`top_k`).
+  create<Body extends ChatCompletionRequest & { stream: true }>(body: Body, options?: RequestOptions): MeshPromise<MeshStream<ChatCompletionChunk>>;
+  create<Body extends ChatCompletionRequest & { stream?: false | null }>(body: Body, options?: RequestOptions): MeshPromise<ChatCompletion>;
+  create<Body extends ChatCompletionRequest>(body: Body, options?: RequestOptions): MeshPromise<ChatCompletion | MeshStream<ChatCompletionChunk>>;
+  create(body: ChatCompletionRequest, options: RequestOptions = {}): MeshPromise<ChatCompletion | MeshStream<ChatCompletionChunk>> {
+    return withRawResponse(this.#create(body as ChatCompletionCreateParams, options));
   }
 
   async #create(body: ChatCompletionCreateParams, options: RequestOptions): Promise<ChatCompletion | MeshStream<ChatCompletionChunk>> {

@@ -1,5 +1,5 @@
 /** Answers in the OpenAI wire shape, whatever a service omitted: what every provider hands the router. */
-import type { ChatCompletion, ChatCompletionChunk, CompletionUsage, CreateEmbeddingResponse, FinishReason, ImagesResponse } from "../wire/types.js";
+import type { AnyEmbedding, ChatCompletion, ChatCompletionChunk, CompletionUsage, CreateEmbeddingResponse, FinishReason, ImagesResponse } from "../wire/types.js";
 import { isRecord } from "./provider-config.js";
 import { ownValue } from "../internal/own.js";
 
@@ -81,7 +81,8 @@ export function normalizeChatCompletion(draft: unknown, modelId: string): ChatCo
       index: typeof choice.index === "number" ? choice.index : index,
       message: { ...message, role: "assistant" as const, content: normalizeContent(message.content), refusal: typeof message.refusal === "string" ? message.refusal : null },
       finish_reason: normalizeFinishReason(choice.finish_reason ?? finishReason) ?? (toolCalls ? "tool_calls" : "stop"),
-      logprobs: isRecord(choice.logprobs) ? (choice.logprobs as ChatCompletion["choices"][number]["logprobs"]) : null,
+      // As the service sent them: only their presence is checked (the schema asks for `content` and `refusal`).
+      logprobs: isRecord(choice.logprobs) ? (choice.logprobs as unknown as ChatCompletion["choices"][number]["logprobs"]) : null,
     };
   });
   const completion: ChatCompletion = {
@@ -185,12 +186,12 @@ function isWireCompletion(draft: Record<string, unknown>): draft is Record<strin
  * @example
  * normalizeEmbeddingResponse({ data: [{ embedding: [0.1] }] }, "text-embedding-3-small").data[0]?.index; // 0
  */
-export function normalizeEmbeddingResponse(draft: unknown, modelId: string): CreateEmbeddingResponse {
+export function normalizeEmbeddingResponse(draft: unknown, modelId: string): CreateEmbeddingResponse<AnyEmbedding> {
   if (!isRecord(draft) || !Array.isArray(draft.data)) throw new TypeError("the body has no data array");
   const data = draft.data.map((value, index) => {
     const item = isRecord(value) ? value : {};
     if (!Array.isArray(item.embedding) && typeof item.embedding !== "string") throw new TypeError(`data[${index}] has no embedding`);
-    return { ...item, object: "embedding" as const, index: typeof item.index === "number" ? item.index : index, embedding: item.embedding as number[] | string };
+    return { ...item, object: "embedding" as const, index: typeof item.index === "number" ? item.index : index, embedding: item.embedding } as AnyEmbedding;
   });
   const usage = isRecord(draft.usage) ? draft.usage : {};
   const promptTokens = typeof usage.prompt_tokens === "number" ? usage.prompt_tokens : 0;

@@ -92,7 +92,7 @@ export class OpenAICompatibleProvider extends BaseProvider {
     return Object.assign(payload, { stream_options: Object.assign({}, isRecord(streamOptions) ? streamOptions : {}, { include_usage: true }) });
   }
 
-  async embeddings(request: Wire.EmbeddingCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<Wire.CreateEmbeddingResponse>> {
+  async embeddings(request: Wire.EmbeddingCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<Wire.CreateEmbeddingResponse<Wire.AnyEmbedding>>> {
     const { data, headers } = await this._requestJson("/embeddings", request, options, request.model);
     return this._result(this._parse(request.model, data, () => normalizeEmbeddingResponse(data, request.model)), headers);
   }

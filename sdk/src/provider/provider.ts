@@ -2,6 +2,7 @@ import type {
   ChatCompletion,
   ChatCompletionChunk,
   ChatCompletionCreateParams,
+  AnyEmbedding,
   CreateEmbeddingResponse,
   EmbeddingCreateParams,
   ImageGenerateParams,
@@ -67,7 +68,7 @@ export interface Provider {
   chat(request: ChatCompletionCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<ChatCompletion>>;
   /** Resolves once the service accepted the request (status 2xx); chunks then arrive as they are sent. */
   chatStream(request: ChatCompletionCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<AsyncIterable<ChatCompletionChunk>>>;
-  embeddings?(request: EmbeddingCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<CreateEmbeddingResponse>>;
+  embeddings?(request: EmbeddingCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<CreateEmbeddingResponse<AnyEmbedding>>>;
   /** Audio bytes as a streaming `Response` (content-type set), like the official client returns. */
   speech?(request: SpeechCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<Response>>;
   transcription?(request: TranscriptionCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<Transcription>>;

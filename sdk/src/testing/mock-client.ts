@@ -70,14 +70,14 @@ export class MockMeshClient extends MeshClient {
         })(),
       )) as typeof chat.create;
     const embeddingsCreate = this.embeddings.create.bind(this.embeddings);
-    this.embeddings.create = (body, requestOptions) =>
+    this.embeddings.create = ((body: Parameters<typeof embeddingsCreate>[0], requestOptions?: Parameters<typeof embeddingsCreate>[1]) =>
       withRawResponse(
         (async () => {
           record("embeddings", body);
           await fresh();
           return embeddingsCreate(body, requestOptions).catch(scriptedError);
         })(),
-      );
+      )) as typeof this.embeddings.create;
   }
 
   /** Every request the caller made, in order and as made: `calls[0].model`, `calls[0].messages[0].content`. */

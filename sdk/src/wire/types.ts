@@ -75,15 +75,21 @@ export type ChatCompletionToolChoice =
   | "auto"
   | "required"
   | { type: "function"; function: { name: string } }
-  | Record<string, unknown>;
+  // Any other choice (`allowed_tools`, `custom`, future kinds) passes through; no index signature, so the official
+  // client's choice types (interfaces) fit.
+  | { type: string };
 
 export interface ResponseFormat {
   type: "text" | "json_object" | "json_schema";
   json_schema?: { name: string; schema?: Record<string, unknown>; strict?: boolean | null; description?: string };
 }
 
-/** The body of `POST /v1/chat/completions`. `model` may be a pool, a capability or a concrete model id. */
-export interface ChatCompletionCreateParams {
+/**
+ * The fields of a chat request ModelMesh reads, without an index signature: what `chat.completions.create` requires
+ * of its body. The official client's params types (interfaces, which TypeScript never treats as indexable) fit it,
+ * and so does an object literal with a vendor's own fields (`top_k`), since `create` takes any type that extends it.
+ */
+export interface ChatCompletionRequest {
   model: string;
   messages: ChatCompletionMessageParam[];
   stream?: boolean | null;
@@ -105,27 +111,72 @@ export interface ChatCompletionCreateParams {
   tool_choice?: ChatCompletionToolChoice;
   parallel_tool_calls?: boolean;
   response_format?: ResponseFormat;
+}
+
+/** The body of `POST /v1/chat/completions`. `model` may be a pool, a capability or a concrete model id. */
+export interface ChatCompletionCreateParams extends ChatCompletionRequest {
   [key: string]: unknown;
+}
+
+/** How the prompt's tokens break down (OpenAI's `prompt_tokens_details`; services fill what they report). */
+export interface PromptTokensDetails {
+  audio_tokens?: number;
+  cached_tokens?: number;
+  text_tokens?: number;
+  image_tokens?: number;
+  cache_write_tokens?: number;
+}
+
+/** How the answer's tokens break down (OpenAI's `completion_tokens_details`). */
+export interface CompletionTokensDetails {
+  accepted_prediction_tokens?: number;
+  audio_tokens?: number;
+  reasoning_tokens?: number;
+  text_tokens?: number;
+  rejected_prediction_tokens?: number;
 }
 
 export interface CompletionUsage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
-  prompt_tokens_details?: Record<string, unknown> | null;
-  completion_tokens_details?: Record<string, unknown> | null;
+  prompt_tokens_details?: PromptTokensDetails;
+  completion_tokens_details?: CompletionTokensDetails;
   /** USD the request cost, every billed attempt included; only when the serving model has a price (ModelMesh's, as OpenRouter's). */
   cost?: number;
 }
 
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "function_call";
 
+/** The service tier that served a request, as OpenAI's answers name it. */
+export type ServiceTier = "auto" | "default" | "flex" | "scale" | "priority" | "fast";
+
+/** One token's log probability (`logprobs: true`), with the most likely alternatives (`top_logprobs`). */
+export interface ChatCompletionTokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[] | null;
+  top_logprobs: Array<{ token: string; logprob: number; bytes: number[] | null }>;
+}
+
+/** A choice's log probabilities: of its content and of its refusal. */
+export interface ChatCompletionLogprobs {
+  content: ChatCompletionTokenLogprob[] | null;
+  refusal: ChatCompletionTokenLogprob[] | null;
+}
+
+/** A source the answer cites (web search models). */
+export interface ChatCompletionAnnotation {
+  type: "url_citation";
+  url_citation: { start_index: number; end_index: number; title: string; url: string };
+}
+
 export interface ChatCompletionMessage {
   role: "assistant";
   content: string | null;
   refusal: string | null;
   tool_calls?: ChatCompletionMessageToolCall[];
-  annotations?: unknown[];
+  annotations?: ChatCompletionAnnotation[];
   [key: string]: unknown;
 }
 
@@ -133,7 +184,7 @@ export interface ChatCompletionChoice {
   index: number;
   message: ChatCompletionMessage;
   finish_reason: FinishReason;
-  logprobs: { content: unknown[] | null; refusal?: unknown[] | null } | null;
+  logprobs: ChatCompletionLogprobs | null;
 }
 
 /** A whole chat answer, as `POST /v1/chat/completions` returns it. */
@@ -146,8 +197,8 @@ export interface ChatCompletion {
   model: string;
   choices: ChatCompletionChoice[];
   usage?: CompletionUsage;
-  system_fingerprint?: string | null;
-  service_tier?: string | null;
+  system_fingerprint?: string;
+  service_tier?: ServiceTier | null;
   [key: string]: unknown;
 }
 
@@ -168,7 +219,7 @@ export interface ChatCompletionChunkChoice {
     [key: string]: unknown;
   };
   finish_reason: FinishReason | null;
-  logprobs?: { content: unknown[] | null; refusal?: unknown[] | null } | null;
+  logprobs?: ChatCompletionLogprobs | null;
 }
 
 /** One `data:` event of a streamed chat answer. */
@@ -179,7 +230,8 @@ export interface ChatCompletionChunk {
   model: string;
   choices: ChatCompletionChunkChoice[];
   usage?: CompletionUsage | null;
-  system_fingerprint?: string | null;
+  system_fingerprint?: string;
+  service_tier?: ServiceTier | null;
   [key: string]: unknown;
 }
 
@@ -192,17 +244,29 @@ export interface EmbeddingCreateParams {
   user?: string;
 }
 
+/** One embedding as floats (`encoding_format` "float", the default). */
 export interface Embedding {
   object: "embedding";
   index: number;
-  embedding: number[] | string;
+  embedding: number[];
 }
 
-export interface CreateEmbeddingResponse {
+/** One embedding as the base64 of its little-endian float32 values (`encoding_format: "base64"`). */
+export interface Base64Embedding {
+  object: "embedding";
+  index: number;
+  embedding: string;
+}
+
+/** An embedding in either encoding: what a provider returns before the caller's overload narrows it. */
+export type AnyEmbedding = Embedding | Base64Embedding;
+
+/** The answer of `POST /v1/embeddings`: floats unless the request asked for base64 (`CreateEmbeddingResponse<Base64Embedding>`). */
+export interface CreateEmbeddingResponse<Item extends AnyEmbedding = Embedding> {
   /** The serving service's id for the exchange (its `x-request-id`); not enumerable. */
   _request_id?: string | null;
   object: "list";
-  data: Embedding[];
+  data: Item[];
   model: string;
   usage: { prompt_tokens: number; total_tokens: number };
 }

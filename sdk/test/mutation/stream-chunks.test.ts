@@ -95,7 +95,7 @@ describe("shapeChunk", () => {
   });
 
   it("the first stream's chunks pass as they are, empty deltas (logprobs only) included", () => {
-    const logprobsOnly = chunk([{ delta: {}, logprobs: { content: [{ token: "x", logprob: -0.1 }] } }]);
+    const logprobsOnly = chunk([{ delta: {}, logprobs: { content: [{ token: "x", logprob: -0.1, bytes: [120], top_logprobs: [] }], refusal: null } }]);
     expect(shapeChunk(logprobsOnly, identity, false, undefined, false)).toEqual({ ...logprobsOnly, id: identity.id, created: identity.created });
   });
 

@@ -22,6 +22,7 @@
  * Consecutive turns of the same role are merged, since the Messages API alternates user and assistant.
  */
 import { InvalidRequestError } from "../../wire/error-base.js";
+import { chosenFunctionName } from "../../wire/tool-choice.js";
 import type { ChatCompletionCreateParams, ChatCompletionMessageParam } from "../../wire/types.js";
 import { contentPieces, functionTools, messageText, toolArguments, unsupported, type ContentPiece } from "../content-parts.js";
 import { isRecord } from "../provider-config.js";
@@ -84,11 +85,12 @@ function toolResultBlock(message: ChatCompletionMessageParam, providerId: string
 
 function toolChoice(request: ChatCompletionCreateParams): Record<string, unknown> | undefined {
   const choice = request.tool_choice;
+  const named = chosenFunctionName(choice);
   let mapped: Record<string, unknown> | undefined;
   if (choice === "auto") mapped = { type: "auto" };
   else if (choice === "required") mapped = { type: "any" };
   else if (choice === "none") mapped = { type: "none" };
-  else if (isRecord(choice) && isRecord(choice.function) && typeof choice.function.name === "string") mapped = { type: "tool", name: choice.function.name };
+  else if (named !== undefined) mapped = { type: "tool", name: named };
   if (request.parallel_tool_calls === false && mapped?.type !== "none") mapped = { ...(mapped ?? { type: "auto" }), disable_parallel_tool_use: true };
   return mapped;
 }

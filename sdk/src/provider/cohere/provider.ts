@@ -75,7 +75,7 @@ export class CohereProvider extends BaseProvider {
   }
 
   /** Text embeddings through `POST /v2/embed` (floats; base64 float32 when asked, as OpenAI's clients ask by default). */
-  async embeddings(request: Wire.EmbeddingCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<Wire.CreateEmbeddingResponse>> {
+  async embeddings(request: Wire.EmbeddingCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<Wire.CreateEmbeddingResponse<Wire.AnyEmbedding>>> {
     const { data, headers } = await this._requestJson("/embed", toCohereEmbedRequest(request, this.id), options, request.model);
     return this._result(this._parse(request.model, data, () => fromCohereEmbedResponse(data, request)), headers);
   }

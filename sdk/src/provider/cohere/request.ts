@@ -18,6 +18,7 @@
  * | `user`, `parallel_tool_calls`, `logit_bias`, `stream_options`, `metadata` | no equivalent; dropped (Cohere rejects unknown keys) |
  */
 import { InvalidRequestError } from "../../wire/error-base.js";
+import { chosenFunctionName } from "../../wire/tool-choice.js";
 import type { ChatCompletionCreateParams, ChatCompletionMessageParam, EmbeddingCreateParams } from "../../wire/types.js";
 import { contentPieces, messageText, unsupported } from "../content-parts.js";
 import { isRecord } from "../provider-config.js";
@@ -72,12 +73,12 @@ export function toCohereRequest(request: ChatCompletionCreateParams, providerId:
   let tools = request.tools?.filter((tool) => tool.type === "function");
   let toolChoice: string | undefined;
   const choice = request.tool_choice;
+  const named = chosenFunctionName(choice);
   if (choice === "required") toolChoice = "REQUIRED";
   else if (choice === "none") toolChoice = "NONE";
-  else if (isRecord(choice) && isRecord(choice.function) && typeof choice.function.name === "string") {
+  else if (named !== undefined) {
     // Cohere cannot name one tool: offer only that tool, and require a call.
-    const name = choice.function.name;
-    tools = tools?.filter((tool) => tool.function.name === name);
+    tools = tools?.filter((tool) => tool.function.name === named);
     toolChoice = "REQUIRED";
   }
   const format = request.response_format;

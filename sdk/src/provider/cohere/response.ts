@@ -12,7 +12,7 @@
  * | `usage.billed_units.{input,output}_tokens`    | `usage.prompt_tokens`, `completion_tokens` (what is billed; `usage.tokens` also counts Cohere's own preamble) |
  * | embed `embeddings.float[i]`                   | `data[i].embedding` (base64 float32 when `encoding_format: "base64"`) |
  */
-import type { CompletionUsage, CreateEmbeddingResponse, EmbeddingCreateParams, FinishReason } from "../../wire/types.js";
+import type { AnyEmbedding, CompletionUsage, CreateEmbeddingResponse, EmbeddingCreateParams, FinishReason } from "../../wire/types.js";
 import { floatsToBase64 } from "../embedding-encoding.js";
 import { isRecord, type ChatCompletionDraft } from "../provider-config.js";
 import { ownValue } from "../../internal/own.js";
@@ -90,12 +90,12 @@ export function fromCohereResponse(data: Record<string, unknown>, fail: (reason:
  * @example
  * fromCohereEmbedResponse({ embeddings: { float: [[0.1, 0.2]] }, meta: { billed_units: { input_tokens: 3 } } }, { model: "embed-v4.0", input: "a" });
  */
-export function fromCohereEmbedResponse(data: unknown, request: EmbeddingCreateParams): CreateEmbeddingResponse {
+export function fromCohereEmbedResponse(data: unknown, request: EmbeddingCreateParams): CreateEmbeddingResponse<AnyEmbedding> {
   if (!isRecord(data) || !isRecord(data.embeddings) || !Array.isArray(data.embeddings.float)) throw new TypeError("the body has no embeddings.float array");
   const asBase64 = request.encoding_format === "base64";
-  const vectors = data.embeddings.float.map((vector, index) => {
+  const vectors = data.embeddings.float.map((vector, index): AnyEmbedding => {
     if (!Array.isArray(vector)) throw new TypeError(`embeddings.float[${index}] is not an array`);
-    return { object: "embedding" as const, index, embedding: (asBase64 ? floatsToBase64(vector as number[]) : vector) as number[] };
+    return asBase64 ? { object: "embedding", index, embedding: floatsToBase64(vector as number[]) } : { object: "embedding", index, embedding: vector as number[] };
   });
   const billed = isRecord(data.meta) && isRecord(data.meta.billed_units) ? count(data.meta.billed_units.input_tokens) : 0;
   return { object: "list", data: vectors, model: request.model, usage: { prompt_tokens: billed, total_tokens: billed } };

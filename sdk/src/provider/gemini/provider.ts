@@ -122,7 +122,7 @@ export class GeminiProvider extends BaseProvider {
   }
 
   /** Text embeddings through `batchEmbedContents` (one request for every input). */
-  async embeddings(request: Wire.EmbeddingCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<Wire.CreateEmbeddingResponse>> {
+  async embeddings(request: Wire.EmbeddingCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<Wire.CreateEmbeddingResponse<Wire.AnyEmbedding>>> {
     const url = joinUrl(this._config.baseUrl, `${this.modelPath(request.model)}:batchEmbedContents`);
     const { data, headers } = await this._requestJson(url, toBatchEmbedRequest(request, this.id), options, request.model);
     return this._result(this._parse(request.model, data, () => fromEmbeddingsResponse(data, request)), headers);

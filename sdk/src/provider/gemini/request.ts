@@ -20,6 +20,7 @@
  * Consecutive turns of the same role are merged (Gemini alternates user and model).
  */
 import { InvalidRequestError } from "../../wire/error-base.js";
+import { chosenFunctionName } from "../../wire/tool-choice.js";
 import type { ChatCompletionCreateParams, ChatCompletionMessageParam } from "../../wire/types.js";
 import { contentPieces, functionTools, messageText, toolArguments, unsupported, type ContentPiece } from "../content-parts.js";
 import { isRecord } from "../provider-config.js";
@@ -77,10 +78,8 @@ function toolConfig(choice: ChatCompletionCreateParams["tool_choice"]): Record<s
   if (choice === "auto") return { functionCallingConfig: { mode: "AUTO" } };
   if (choice === "required") return { functionCallingConfig: { mode: "ANY" } };
   if (choice === "none") return { functionCallingConfig: { mode: "NONE" } };
-  if (isRecord(choice) && isRecord(choice.function) && typeof choice.function.name === "string") {
-    return { functionCallingConfig: { mode: "ANY", allowedFunctionNames: [choice.function.name] } };
-  }
-  return undefined;
+  const name = chosenFunctionName(choice);
+  return name === undefined ? undefined : { functionCallingConfig: { mode: "ANY", allowedFunctionNames: [name] } };
 }
 
 function generationConfig(request: ChatCompletionCreateParams): Record<string, unknown> {

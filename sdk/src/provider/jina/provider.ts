@@ -68,12 +68,12 @@ export class JinaProvider extends BaseProvider {
   /** The reader and the search answer JSON only when asked; their text answers are for people. */
   private readonly asJson = { headers: { Accept: "application/json" } };
 
-  async embeddings(request: Wire.EmbeddingCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<Wire.CreateEmbeddingResponse>> {
+  async embeddings(request: Wire.EmbeddingCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<Wire.CreateEmbeddingResponse<Wire.AnyEmbedding>>> {
     const { data, headers } = await this._requestJson("/embeddings", request, options, request.model);
     return this._result(
       this._parse(request.model, data, () => {
         if (!isRecord(data) || !Array.isArray(data.data)) throw new TypeError("the body has no data array");
-        return { ...(data as unknown as Wire.CreateEmbeddingResponse), object: "list" as const, model: request.model };
+        return { ...(data as unknown as Wire.CreateEmbeddingResponse<Wire.AnyEmbedding>), object: "list" as const, model: request.model };
       }),
       headers,
     );
