@@ -91,4 +91,21 @@ describe("client.models", () => {
     expect(cut).toMatchObject({ code: "model_not_found" });
     expect(cut.message.length).toBeLessThan(400);
   });
+
+  it("list() and retrieve() give their HTTP side as the official client's promises do: withResponse() and asResponse()", async () => {
+    const { client } = await setUp();
+    const listed = await client.models.list().withResponse();
+    expect(listed.data.data.map((model) => model.id)).toEqual(["chat", "only-east", "chat-completion", "shared", "east/shared", "west/shared"]);
+    expect(listed.response.status).toBe(200);
+    expect(listed.response.headers.get("content-type")).toBe("application/json");
+    // The body is the /v1/models answer: the page's wire shape, not its methods.
+    const body = await (await client.models.list().asResponse()).json();
+    expect(body).toEqual({ object: "list", data: listed.data.data });
+    const one = await client.models.retrieve("east/shared").withResponse();
+    expect(one.data).toEqual(entry("east/shared", "east"));
+    expect(one.request_id).toBeNull();
+    expect(await (await client.models.retrieve("chat").asResponse()).json()).toEqual(entry("chat", "modelmesh"));
+    // A name the mesh does not serve rejects both, as the plain promise does.
+    await expect(client.models.retrieve("gpt-nonexistent").withResponse()).rejects.toMatchObject({ code: "model_not_found" });
+  });
 });

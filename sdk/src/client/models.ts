@@ -1,9 +1,13 @@
 import type { ModelsPage } from "../core/model-list.js";
 import type { Model } from "../wire/types.js";
 import type { ClientContext } from "./context.js";
+import { withRawResponse, type MeshPromise } from "./raw-response.js";
 
-/** `client.models.list()`: awaited, the page; iterated with `for await`, its models (as the official client's). */
-export type ModelsPagePromise = Promise<ModelsPage> & AsyncIterable<Model>;
+/**
+ * `client.models.list()`: awaited, the page; iterated with `for await`, its models; `withResponse()` and
+ * `asResponse()` give the `/v1/models` answer's HTTP side (as the official client's page promise).
+ */
+export type ModelsPagePromise = MeshPromise<ModelsPage> & AsyncIterable<Model>;
 
 /** `client.models`: what the mesh serves, as OpenAI model objects (the list itself loads with the mesh). */
 export class Models {
@@ -17,7 +21,7 @@ export class Models {
    * const { data } = await client.models.list();
    */
   list(): ModelsPagePromise {
-    const page = this.client.mesh().then((mesh) => mesh.listModels());
+    const page = withRawResponse(this.client.mesh().then((mesh) => mesh.listModels()));
     return Object.assign(page, {
       async *[Symbol.asyncIterator]() {
         yield* await page;
@@ -30,7 +34,7 @@ export class Models {
    * @example
    * const pool = await client.models.retrieve("chat-completion");
    */
-  async retrieve(id: string): Promise<Model> {
-    return (await this.client.mesh()).retrieveModel(id);
+  retrieve(id: string): MeshPromise<Model> {
+    return withRawResponse(this.client.mesh().then((mesh) => mesh.retrieveModel(id)));
   }
 }

@@ -40,9 +40,12 @@ function requestIdOf(data: unknown): string | null {
   return typeof id === "string" ? id : null;
 }
 
-/** True for a stream of chunks (`MeshStream`), told apart without importing it. */
+/**
+ * True for a stream of chunks (`MeshStream`, which owns the `controller` of its request), told apart without
+ * importing it; a page of models is async-iterable too, but answers as JSON.
+ */
 function isStream(data: unknown): data is AsyncIterable<unknown> {
-  return typeof data === "object" && data !== null && Symbol.asyncIterator in data && !Array.isArray(data);
+  return typeof data === "object" && data !== null && Symbol.asyncIterator in data && "controller" in data;
 }
 
 function responseFor(data: unknown, withBody: boolean): Response {
