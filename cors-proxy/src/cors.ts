@@ -36,7 +36,8 @@ export function requireTokenForAnyOrigin(settings: CorsSettings | undefined, tok
   warn(`WARNING: proxy.cors.allow_any_origin_without_token is set: ANY web page open in a browser on this machine can call this proxy and use its provider keys ("${any}" allowed, no token). Set proxy.token to close it.`);
 }
 
-const ALLOWED_METHODS = "GET, POST, OPTIONS";
+// The relay forwards these (see RELAYED_METHODS in relay.ts); the mesh routes answer GET and POST.
+const ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 // Browsers may read every response header (non-credentialed requests honour `*`): retry-after, x-ratelimit-*, ids.
 const EXPOSED_HEADERS = "*";
 const PREFLIGHT_MAX_AGE = "600";

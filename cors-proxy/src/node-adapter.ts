@@ -77,8 +77,11 @@ async function toRequest(incoming: IncomingMessage, origin: string, prereadLimit
   const url = `${origin}${path}`;
   const method = incoming.method ?? "GET";
   const headers = new IncomingHeaders(incoming);
-  if (BODYLESS_METHODS.has(method)) return new BufferedRequest(method, url, headers, null, () => headerPairs(incoming));
-  const declared = Number(headers.get("content-length") ?? Number.NaN);
+  const length = headers.get("content-length");
+  // HTTP/1.1 (RFC 9112 §6.3): without Content-Length or Transfer-Encoding a request has no body (a DELETE, mostly);
+  // streamed on, it would reach the upstream as an empty chunked body, which some servers refuse.
+  if (BODYLESS_METHODS.has(method) || (length === null && headers.get("transfer-encoding") === null)) return new BufferedRequest(method, url, headers, null, () => headerPairs(incoming));
+  const declared = Number(length ?? Number.NaN);
   // Never read the body of a request its token will get refused: stream it, and the handler refuses it unread.
   if (declared <= prereadLimit && admits(headers, path)) {
     const bytes = await readSmallBody(incoming);

@@ -3,11 +3,17 @@
  * key and sends it in its own headers; the proxy only moves bytes, to an allow-list of hosts, streaming both ways.
  */
 import { ConfigError } from "modelmesh";
-import { errorResponse, payloadTooLarge, type ErrorReply } from "./errors.js";
+import { errorResponse, payloadTooLarge, quoteName, type ErrorReply } from "./errors.js";
 import { isIpLiteral, isPrivateHost, isPublicAddress, matchesHost, matchesHostAnyPort, normalizeHostname, parseHostPattern, type HostPattern } from "./addresses.js";
 import { guardIdle } from "./idle-guard.js";
 import { DIRECT_EXCHANGE, type DirectExchange, type DirectRequest, type DirectTransport, type DirectUpstream } from "./relay-direct.js";
 import { BufferedRequest, knownRequestBody, NodeBodyReply, ReplyHeaders, type Reply } from "./responses.js";
+
+/**
+ * The methods relayed: what the providers' REST APIs use (GET and POST, DELETE for files, batches and stored
+ * responses, PUT and PATCH for updates, HEAD). Others (TRACE, CONNECT, WebDAV's) are refused with 405.
+ */
+const RELAYED_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);
 
 /**
  * Hosts of the built-in providers and tools: what a browser may reach through the relay without configuration.
@@ -286,8 +292,8 @@ export class Relay {
 
   /** Relays `request` to `targetText` (everything after `/proxy/`, query included). */
   async handle(request: Request | BufferedRequest, targetText: string, signal: AbortSignal = request instanceof BufferedRequest ? NEVER_ABORTED : request.signal): Promise<Reply> {
-    if (request.method !== "GET" && request.method !== "POST") {
-      return errorResponse(refusal(405, `the relay forwards GET and POST only (got ${request.method})`, "method_not_allowed"));
+    if (!RELAYED_METHODS.has(request.method)) {
+      return errorResponse(refusal(405, `the relay forwards ${[...RELAYED_METHODS].join(", ")} (got ${quoteName(request.method, 40)})`, "method_not_allowed"));
     }
     const target = parseTarget(targetText);
     if (!target) return errorResponse(refusal(400, "after /proxy/ give a full https URL, e.g. /proxy/https://api.openai.com/v1/models", "invalid_target"));

@@ -36,7 +36,7 @@ describe("CorsPolicy", () => {
     expect(asked.status).toBe(204);
     expect(Object.fromEntries(asked.headers)).toEqual({
       "access-control-allow-origin": "https://app.example",
-      "access-control-allow-methods": "GET, POST, OPTIONS",
+      "access-control-allow-methods": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
       "access-control-max-age": "600",
       "access-control-allow-headers": "authorization, content-type",
       vary: "Origin, Access-Control-Request-Headers",

@@ -198,7 +198,7 @@ describe("relay, direct path: what crosses", () => {
     await proxy!.close(100);
     proxy = await startProxyServer({ port: 0, maxBodyBytes: 8, relay: { allowPrivate: [`127.0.0.1:${server.port}`] } });
     const at = (path: string) => `${proxy!.url}${path}`;
-    expect((await call(at(`/proxy/${server.url}/x`), { method: "PUT", body: "{}" })).status).toBe(405);
+    expect((await call(at(`/proxy/${server.url}/x`), { method: "PROPFIND", body: "{}" })).status).toBe(405);
     expect((await call(at("/proxy/not-a-url"))).status).toBe(400);
     expect((await call(at("/proxy/http://127.0.0.1:1/x"))).status).toBe(403);
     expect((await call(at("/proxy/https://elsewhere.example/x"))).status).toBe(403);

@@ -103,11 +103,15 @@ describe("relay allow-list", () => {
 });
 
 describe("relay targets and methods", () => {
-  it("relays GET and POST only", async () => {
+  it("relays the methods of the providers' REST APIs only", async () => {
     const { sent, transport } = recorder();
-    const reply = await json(await relay({ transport }).handle(new Request("http://proxy.local/", { method: "PUT", body: "x" }), "https://api.openai.com/v1/files"));
-    expect(reply).toEqual({ status: 405, error: { message: "the relay forwards GET and POST only (got PUT)", type: "invalid_request_error", param: null, code: "method_not_allowed" } });
+    const reply = await json(await relay({ transport }).handle(new Request("http://proxy.local/", { method: "PROPFIND" }), "https://api.openai.com/v1/files"));
+    expect(reply).toEqual({ status: 405, error: { message: "the relay forwards GET, HEAD, POST, PUT, PATCH, DELETE (got PROPFIND)", type: "invalid_request_error", param: null, code: "method_not_allowed" } });
     expect(sent).toHaveLength(0);
+    for (const method of ["DELETE", "PUT", "PATCH", "HEAD"]) {
+      await relay({ transport }).handle(new Request("http://proxy.local/", { method, ...(method === "PUT" || method === "PATCH" ? { body: "x" } : {}) }), "https://api.openai.com/v1/files/file-1");
+    }
+    expect(sent.map((entry) => entry.request.method)).toEqual(["DELETE", "PUT", "PATCH", "HEAD"]);
   });
 
   it("repairs a collapsed https:/ and decodes a percent-encoded target; refuses what is not a URL", async () => {

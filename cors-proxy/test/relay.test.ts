@@ -341,8 +341,26 @@ describe("relay: security rules", () => {
     expect(received).toHaveLength(0);
   });
 
-  it("relays GET and POST only, and needs a full URL", async () => {
-    expect((await fetch(target("/v1/echo"), { method: "PUT", headers: withToken, body: "x" })).status).toBe(405);
+  it("relays DELETE, PUT, PATCH and HEAD as GET and POST, refuses other methods, and needs a full URL", async () => {
+    received.length = 0;
+    // A DELETE without a body reaches the upstream without one (no empty chunked body: no transfer-encoding).
+    const deleted = await fetch(target("/v1/files/file-1"), { method: "DELETE", headers: withToken });
+    expect(await deleted.json()).toEqual({ ok: true, method: "DELETE" });
+    expect((await fetch(target("/v1/echo"), { method: "PUT", headers: withToken, body: "put" })).status).toBe(200);
+    expect((await fetch(target("/v1/echo"), { method: "PATCH", headers: withToken, body: "patched" })).status).toBe(200);
+    const head = await fetch(target("/v1/echo"), { method: "HEAD", headers: withToken });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-type")).toBe("application/json");
+    expect(received.map((entry) => [entry.method, entry.bytes, entry.headers["transfer-encoding"]])).toEqual([
+      ["DELETE", 0, undefined],
+      ["PUT", 3, undefined],
+      ["PATCH", 7, undefined],
+      ["HEAD", 0, undefined],
+    ]);
+    const traced = await rawRequest(proxy.port, `TRACE /proxy/http://127.0.0.1:${upstream.port}/v1/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nx-modelmesh-proxy-token: ${TOKEN}\r\nConnection: close\r\n\r\n`);
+    expect(traced).toMatch(/^HTTP\/1\.1 405 /);
+    expect(traced).toContain("method_not_allowed");
+    expect(received).toHaveLength(4);
     expect((await fetch(`${proxy.url}/proxy/not-a-url`, { headers: withToken })).status).toBe(400);
   });
 });
