@@ -1,5 +1,5 @@
 import type { RequestOptions } from "../core/router.js";
-import type { Base64Embedding, CreateEmbeddingResponse, Embedding, EmbeddingCreateParams } from "../wire/types.js";
+import type { AnyEmbedding, Base64Embedding, CreateEmbeddingResponse, EmbeddingCreateParams } from "../wire/types.js";
 import type { ClientContext } from "./context.js";
 import { routed } from "./routed.js";
 import type { MeshPromise } from "./raw-response.js";
@@ -18,7 +18,7 @@ export class Embeddings {
   create(body: EmbeddingCreateParams & { encoding_format: "base64" }, options?: RequestOptions): MeshPromise<CreateEmbeddingResponse<Base64Embedding>>;
   // Floats otherwise, as the official client types it (a body whose format is only known at run time included).
   create(body: EmbeddingCreateParams, options?: RequestOptions): MeshPromise<CreateEmbeddingResponse>;
-  create(body: EmbeddingCreateParams, options: RequestOptions = {}): MeshPromise<CreateEmbeddingResponse<Embedding | Base64Embedding>> {
-    return routed<CreateEmbeddingResponse<Embedding | Base64Embedding>>(this.client, "embeddings", "embeddings", body, options, "input", nonEmpty, (response) => ({ promptTokens: response.usage?.prompt_tokens ?? 0, completionTokens: 0, totalTokens: response.usage?.total_tokens ?? 0 }));
+  create(body: EmbeddingCreateParams, options: RequestOptions = {}): MeshPromise<CreateEmbeddingResponse<AnyEmbedding>> {
+    return routed<CreateEmbeddingResponse<AnyEmbedding>>(this.client, "embeddings", "embeddings", body, options, "input", nonEmpty, (response) => ({ promptTokens: response.usage?.prompt_tokens ?? 0, completionTokens: 0, totalTokens: response.usage?.total_tokens ?? 0 }));
   }
 }

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { connectExtension } from "./connect.js";
 import { EXTENSION_SOURCE, PAGE_SOURCE } from "./protocol.js";
 import { BudgetExceededError, isModelMeshError, isModelMeshErrorOf } from "../wire/errors.js";
+import type { ChatCompletion as OpenAIChatCompletion, ChatCompletionChunk as OpenAIChatCompletionChunk, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 
 /** Stands in for the content script: answers hello, records requests and aborts, replies as told. */
 function fakeBridge(respond: (request: any, reply: (message: Record<string, unknown>) => void) => void) {
@@ -54,6 +55,26 @@ describe("connectExtension", () => {
     expect(new Set(requests.map((message) => message.id)).size).toBe(4);
   });
 
+  it("takes params typed with the official client's types and answers in them (type-checked by npm test)", async () => {
+    const completion = { id: "c", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "Hi", refusal: null }, finish_reason: "stop", logprobs: null }] };
+    const chunk = { id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content: "Hi" }, finish_reason: null }] };
+    bridge = fakeBridge((request, reply) => {
+      if (request.params.stream !== true) return reply({ kind: "result", result: { ...completion, model: request.params.model } });
+      reply({ kind: "chunk", chunk });
+      reply({ kind: "end" });
+    });
+    const client = await connectExtension();
+    const params: ChatCompletionCreateParamsNonStreaming = { model: "chat", messages: [{ role: "user", content: "Hi" }], temperature: 0 };
+    const answer: OpenAIChatCompletion = await client.chat.completions.create(params);
+    expect(answer).toEqual({ ...completion, model: "chat" });
+    expect(bridge.seen.filter((message) => message.kind === "request").map((message) => message.params)).toEqual([params]);
+    // The streaming params pick the stream's overload: its chunks are the official client's chunk type.
+    const streaming: ChatCompletionCreateParamsStreaming = { model: "chat", messages: [], stream: true };
+    const chunks: OpenAIChatCompletionChunk[] = [];
+    for await (const each of await client.chat.completions.create(streaming)) chunks.push(each);
+    expect(chunks).toEqual([chunk]);
+  });
+
   it("streams: resolves at the first chunk, yields every chunk, ends at end", async () => {
     bridge = fakeBridge((_request, reply) => {
       for (const content of ["Hel", "lo"]) reply({ kind: "chunk", chunk: { choices: [{ delta: { content } }] } });
@@ -62,7 +83,7 @@ describe("connectExtension", () => {
     const client = await connectExtension();
     const stream = await client.chat.completions.create({ model: "chat", messages: [], stream: true });
     let text = "";
-    for await (const chunk of stream) text += chunk.choices[0].delta.content;
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
     expect(text).toBe("Hello");
   });
 

@@ -1,5 +1,7 @@
 import { EXTENSION_ERROR_CODES, EXTENSION_SOURCE, MAX_PAGE_MESSAGE_BYTES, PAGE_SOURCE, PROTOCOL_VERSION } from "./protocol.js";
 import type { EncodedBlob, PageMethod, PageReply, SerializedError, SiteBudgetRequest } from "./protocol.js";
+// Types only (no bytes): the answers are the mesh's, in OpenAI's shapes.
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, CreateEmbeddingResponse, ImagesResponse, Model, Transcription } from "../wire/types.js";
 
 // The page side of the extension, kept under 3 KB gzip: no import of the SDK's core. Errors are revived by `name`
 // as plain Errors carrying every serialized field, which `isModelMeshError` / `isModelMeshErrorOf` from "modelmesh"
@@ -41,19 +43,20 @@ export interface ExtensionClient {
   readonly extensionVersion: string;
   chat: {
     completions: {
-      create(body: Json & { stream: true }, options?: ExtensionRequestOptions): Promise<ExtensionStream<Json>>;
-      create(body: Json, options?: ExtensionRequestOptions): Promise<Json>;
+      // Any body with the fields of a chat request: the official client's params types fit, as in `create()`'s client.
+      create<Body extends ChatCompletionRequest & { stream: true }>(body: Body, options?: ExtensionRequestOptions): Promise<ExtensionStream<ChatCompletionChunk>>;
+      create<Body extends ChatCompletionRequest>(body: Body, options?: ExtensionRequestOptions): Promise<ChatCompletion>;
     };
   };
-  embeddings: { create(body: Json, options?: ExtensionRequestOptions): Promise<Json> };
+  embeddings: { create(body: Json, options?: ExtensionRequestOptions): Promise<CreateEmbeddingResponse> };
   audio: {
     /** Resolves to a `Response` whose body is the audio, like the official client. */
     speech: { create(body: Json, options?: ExtensionRequestOptions): Promise<Response> };
     /** `file` is a Blob or File. */
-    transcriptions: { create(body: Json & { file: Blob }, options?: ExtensionRequestOptions): Promise<Json> };
+    transcriptions: { create(body: Json & { file: Blob }, options?: ExtensionRequestOptions): Promise<Transcription> };
   };
-  images: { generate(body: Json, options?: ExtensionRequestOptions): Promise<Json> };
-  models: { list(options?: ExtensionRequestOptions): Promise<Json> };
+  images: { generate(body: Json, options?: ExtensionRequestOptions): Promise<ImagesResponse> };
+  models: { list(options?: ExtensionRequestOptions): Promise<{ object: "list"; data: Model[] }> };
 }
 
 /** An Error with the serialized ModelMesh error's name, code, retryable and fields. */
