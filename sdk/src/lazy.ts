@@ -10,6 +10,8 @@ export type { MeshClient, MeshClientState, MeshDescription, MeshExplanation } fr
 export type { MeshStream } from "./client/mesh-stream.js";
 export type { MeshPromise, WithResponse } from "./client/raw-response.js";
 export type { ChatCompletions, ChatCompletionCreateParamsStreaming, ChatCompletionCreateParamsNonStreaming } from "./client/chat-completions.js";
+export type { ChatCompletionStream } from "./client/chat-completion-stream.js";
+export type { ChatCompletionSnapshot } from "./core/chat-stream-snapshot.js";
 export type { LazyModelMesh } from "./core/lazy-mesh.js";
 export type { CreateOptions, ConnectorOption, CloseOptions } from "./core/options.js";
 export type { MeshConfigObject, ResolvedConfig } from "./core/config.js";

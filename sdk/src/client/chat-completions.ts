@@ -4,6 +4,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, C
 import type { ClientContext } from "./context.js";
 import type { ModelMesh } from "../core/mesh.js";
 import { MeshStream, settlingSource, stoppedByReader } from "./mesh-stream.js";
+import { ChatCompletionStream } from "./chat-completion-stream.js";
 import { requireModel } from "./caller-error.js";
 import { withRawResponse, type MeshPromise } from "./raw-response.js";
 import type { Provider, ProviderCallOptions } from "../provider/provider.js";
@@ -30,6 +31,22 @@ export class ChatCompletions {
   create<Body extends ChatCompletionRequest>(body: Body, options?: RequestOptions): MeshPromise<ChatCompletion | MeshStream<ChatCompletionChunk>>;
   create(body: ChatCompletionRequest, options: RequestOptions = {}): MeshPromise<ChatCompletion | MeshStream<ChatCompletionChunk>> {
     return withRawResponse(this.#create(body as ChatCompletionCreateParams, options));
+  }
+
+  /**
+   * The official client's streaming helper: a `ChatCompletionStream` at once (no await), with events (`content`,
+   * `chunk`, `finalChatCompletion`, ...), `for await` over the chunks, and `finalChatCompletion()`, `finalContent()`.
+   * @example
+   * const stream = client.chat.completions.stream({ model: "chat-completion", messages });
+   * stream.on("content", (delta) => process.stdout.write(delta));
+   * console.log((await stream.finalChatCompletion()).usage);
+   */
+  stream<Body extends ChatCompletionRequest & { stream?: true | null }>(body: Body, options: RequestOptions = {}): ChatCompletionStream {
+    return new ChatCompletionStream(
+      // Through `create` (not #create): a mock client's scripted answers serve the helper too.
+      async (host) => (this.client.started?.() ?? (await this.client.mesh())).chatStreamRun(host, (signal) => this.create({ ...body, stream: true }, { ...options, signal })),
+      options.signal,
+    );
   }
 
   async #create(body: ChatCompletionCreateParams, options: RequestOptions): Promise<ChatCompletion | MeshStream<ChatCompletionChunk>> {

@@ -21,8 +21,9 @@ import { CLOSE_WAIT_MS, MAX_CLOSE_WAIT_MS, type CloseOptions, type CreateOptions
 import { InFlight } from "./in-flight.js";
 import { checkRequest } from "./request-checks.js";
 import { callerError } from "./caller-error.js";
+import { ChatStreamRun, type ChatStreamHost } from "./chat-stream-snapshot.js";
 import { ModelsPage, modelList } from "./model-list.js";
-import type { Model } from "../wire/types.js";
+import type { ChatCompletionChunk, Model } from "../wire/types.js";
 import type { BudgetStats, EventSink, MeshEvent, MeshStats } from "../wire/events.js";
 import type { MiddlewareLike } from "./middleware.js";
 import { withCompletionView } from "./middleware-view.js";
@@ -548,6 +549,11 @@ export class ModelMesh {
   /** What the client throws for a failed request (see caller-error.ts): every attempt rate limited is one RateLimitError. */
   callerError(error: unknown): unknown {
     return callerError(error);
+  }
+
+  /** Runs one `chat.completions.stream()` (here, so a page loads the helper's work with the mesh, not up front). */
+  chatStreamRun(host: ChatStreamHost, open: (signal: AbortSignal) => Promise<AsyncIterable<ChatCompletionChunk>>): ChatStreamRun {
+    return new ChatStreamRun(host, open);
   }
 
   describe() {
