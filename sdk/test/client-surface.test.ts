@@ -5,11 +5,15 @@ import { create } from "../src/index.js";
 // internal method under a name the official client uses for something else.
 
 describe("the chat completions resource", () => {
-  it("has create, and no stream() of another shape (the official client's helper is not offered)", async () => {
+  it("has create, and stream() of the official client's shape: a ChatCompletionStream at once, not a promise", async () => {
     const client = create({ config: { providers: { p: { connector: "openai-compatible", config: { base_url: "http://127.0.0.1:9/v1", api_key: "sk-x", models: [{ id: "m", capabilities: ["generation.text-generation.chat-completion"] }] } } } } });
     const completions = client.chat.completions as unknown as Record<string, unknown>;
     expect(typeof completions.create).toBe("function");
-    expect(completions.stream).toBeUndefined();
+    const stream = client.chat.completions.stream({ model: "m", messages: [{ role: "user", content: "hi" }] });
+    expect(stream).not.toBeInstanceOf(Promise);
+    expect([typeof stream.on, typeof stream.finalChatCompletion, typeof stream.toReadableStream, typeof stream[Symbol.asyncIterator]]).toEqual(["function", "function", "function", "function"]);
+    stream.abort();
+    await expect(stream.finalChatCompletion()).rejects.toMatchObject({ name: "AbortError" });
     await client.close();
   });
 });
