@@ -98,7 +98,11 @@ describe("ChatStreamSnapshot: chunks folded into the official client's snapshot,
     const folding = new ChatStreamSnapshot();
     expect(folding.completion()).toBeUndefined();
     folding.push(chunk([{ delta: { content: "cut" } }]), () => {});
-    expect(folding.completion()).toStrictEqual({ id: "c1", object: "chat.completion", created: 5, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "cut", refusal: null }, finish_reason: "stop", logprobs: null }] });
+    // A later chunk's model names the completion (after a failover, the serving one); an empty one does not.
+    folding.push(chunk([], { model: "" }));
+    expect(folding.completion()!.model).toBe("m");
+    folding.push(chunk([], { model: "m2" }));
+    expect(folding.completion()).toStrictEqual({ id: "c1", object: "chat.completion", created: 5, model: "m2", choices: [{ index: 0, message: { role: "assistant", content: "cut", refusal: null }, finish_reason: "stop", logprobs: null }] });
   });
 
   it("tool calls numbered with a gap end as a list without holes; a call never given an id keeps an empty one", () => {

@@ -55,8 +55,11 @@ export interface ChatStreamHost {
 export class ChatStreamSnapshot {
   snapshot: ChatCompletionSnapshot | undefined;
 
-  push(chunk: ChatCompletionChunk, emit: EmitChatStreamEvent): void {
+  /** Folds `chunk` in; `emit` gets its events (none without it: the router folds a stream for middleware that way). */
+  push(chunk: ChatCompletionChunk, emit?: EmitChatStreamEvent): void {
     const snapshot = (this.snapshot ??= { id: chunk.id, created: chunk.created, model: chunk.model, choices: [] });
+    // The latest chunk's model, as the official client's snapshot: after a failover the serving model names it.
+    if (chunk.model) snapshot.model = chunk.model;
     if (chunk.usage) snapshot.usage = chunk.usage;
     if (typeof chunk.system_fingerprint === "string") snapshot.system_fingerprint = chunk.system_fingerprint;
     const finished: ChoiceSnapshot[] = [];
@@ -87,6 +90,7 @@ export class ChatStreamSnapshot {
         finished.push(entry);
       }
     }
+    if (!emit) return;
     emit("chunk", chunk, snapshot);
     // As the official client: the per-delta events follow the first choice.
     const first = chunk.choices.find((choice) => choice.index === 0);
@@ -128,7 +132,8 @@ export class ChatStreamSnapshot {
       model: snapshot.model,
       choices: snapshot.choices.map((entry) => ({
         index: entry.index,
-        message: { ...entry.message, ...(entry.message.tool_calls ? { tool_calls: entry.message.tool_calls.filter(Boolean) } : {}) },
+        // Empty text beside tool calls is no text, as OpenAI's answers say it (content null).
+        message: { ...entry.message, ...(entry.message.tool_calls ? { content: entry.message.content || null, tool_calls: entry.message.tool_calls.filter(Boolean) } : {}) },
         finish_reason: entry.finish_reason ?? "stop",
         logprobs: entry.logprobs,
       })),

@@ -1,4 +1,5 @@
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, FinishReason } from "../wire/types.js";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams } from "../wire/types.js";
+import { ChatStreamSnapshot } from "./chat-stream-snapshot.js";
 
 /**
  * The request that resumes a broken stream on a model that extends an assistant prefix
@@ -43,47 +44,11 @@ export class RestartFilter {
   }
 }
 
-/** Builds the whole completion from its chunks (for afterResponse hooks on streams). */
+/** Builds the whole completion from its chunks (for afterResponse hooks on streams), folded as `chat.completions.stream()` folds them. */
 export function assembleCompletion(chunks: readonly ChatCompletionChunk[], model: string): ChatCompletion {
-  const first = chunks[0];
-  const byIndex = new Map<number, { content: string; finish: FinishReason | null; toolCalls: Map<number, { id: string; name: string; arguments: string }> }>();
-  let usage: ChatCompletion["usage"];
-  for (const chunk of chunks) {
-    if (chunk.usage) usage = chunk.usage;
-    for (const choice of chunk.choices) {
-      const entry = byIndex.get(choice.index) ?? { content: "", finish: null, toolCalls: new Map() };
-      byIndex.set(choice.index, entry);
-      if (typeof choice.delta.content === "string") entry.content += choice.delta.content;
-      if (choice.finish_reason) entry.finish = choice.finish_reason;
-      for (const call of choice.delta.tool_calls ?? []) {
-        const tool = entry.toolCalls.get(call.index) ?? { id: "", name: "", arguments: "" };
-        entry.toolCalls.set(call.index, tool);
-        if (call.id) tool.id = call.id;
-        if (call.function?.name) tool.name += call.function.name;
-        if (call.function?.arguments) tool.arguments += call.function.arguments;
-      }
-    }
-  }
-  return {
-    id: first?.id ?? "",
-    object: "chat.completion",
-    created: first?.created ?? Math.floor(Date.now() / 1000),
-    model: chunks.at(-1)?.model ?? model,
-    choices: [...byIndex.entries()].map(([index, entry]) => ({
-      index,
-      message: {
-        role: "assistant",
-        content: entry.toolCalls.size && !entry.content ? null : entry.content,
-        refusal: null,
-        ...(entry.toolCalls.size
-          ? { tool_calls: [...entry.toolCalls.values()].map((tool) => ({ id: tool.id, type: "function" as const, function: { name: tool.name, arguments: tool.arguments } })) }
-          : {}),
-      },
-      finish_reason: entry.finish ?? "stop",
-      logprobs: null,
-    })),
-    ...(usage ? { usage } : {}),
-  };
+  const folding = new ChatStreamSnapshot();
+  for (const chunk of chunks) folding.push(chunk);
+  return folding.completion() ?? { id: "", object: "chat.completion", created: Math.floor(Date.now() / 1000), model, choices: [] };
 }
 
 /**
