@@ -7,7 +7,7 @@
 
 export * from "./exports/lazy-create.js";
 export type { MeshClient, MeshClientState, MeshDescription, MeshExplanation } from "./client/mesh-client.js";
-export type { MeshStream } from "./client/mesh-stream.js";
+export type { MeshStream } from "./wire/mesh-stream.js";
 export type { MeshPromise, WithResponse } from "./client/raw-response.js";
 export type { ChatCompletions, ChatCompletionCreateParamsStreaming, ChatCompletionCreateParamsNonStreaming } from "./client/chat-completions.js";
 export type { ChatCompletionStream } from "./client/chat-completion-stream.js";

@@ -23,6 +23,7 @@ export * from "./exports/request-limits.js";
 // The mesh and its configuration
 export type { CreateOptions, ConnectorOption, CloseOptions } from "./core/options.js";
 export * from "./exports/config.js";
+export * from "./exports/config-load.js";
 export * from "./exports/served.js";
 export * from "./exports/capabilities.js";
 export * from "./exports/registry.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { InvalidRequestError } from "../src/wire/error-base.js";
 import { toolArguments } from "../src/provider/content-parts.js";
 import { toCohereRequest } from "../src/provider/cohere/request.js";
-import { MeshStream } from "../src/client/mesh-stream.js";
+import { MeshStream } from "../src/wire/mesh-stream.js";
 
 // Edges of what this session changed in the translation of tool calls and in how a stream stops.
 

@@ -1,9 +1,8 @@
-import { chatFeatures } from "../core/features.js";
 import type { RequestOptions } from "../core/router.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, ChatCompletionRequest, CompletionUsage } from "../wire/types.js";
 import type { ClientContext } from "./context.js";
 import type { ModelMesh } from "../core/mesh.js";
-import { MeshStream, settlingSource, stoppedByReader } from "./mesh-stream.js";
+import type { MeshStream } from "../wire/mesh-stream.js";
 import { ChatCompletionStream } from "./chat-completion-stream.js";
 import { requireModel } from "./caller-error.js";
 import { withRawResponse, type MeshPromise } from "./raw-response.js";
@@ -55,76 +54,14 @@ export class ChatCompletions {
     mesh.checkRequest("chat", body, this.client.limits);
     requireModel(body);
     const target = body.model;
-    const features = chatFeatures(body);
-    if (body.stream === true) return this.#stream(mesh, target, body, features, options);
+    const features = mesh.chatFeatures(body);
+    if (body.stream === true) return mesh.openChatStream(target, body, features, options);
     // Awaited here rather than wrapped in another promise: one promise layer fewer on every call.
     try {
       return await mesh.router.run<ChatCompletion>("chat", target, body, features, options, chatCall, completionUsage);
     } catch (error) {
       throw mesh.callerError(error);
     }
-  }
-
-  // Truly private (#): the official client has a `.stream()` helper of another shape, and JavaScript callers must not
-  // reach this by that name.
-  async #stream(
-    mesh: ModelMesh,
-    target: string,
-    body: ChatCompletionCreateParams,
-    features: ReturnType<typeof chatFeatures>,
-    options: RequestOptions,
-  ): Promise<MeshStream<ChatCompletionChunk>> {
-    const router = mesh.router;
-    // The router's kind: its signal is built only if someone reads it (the router and providers follow the controller).
-    const controller = router.streamController();
-    // Already aborted: so is the stream. Otherwise the router makes the stream's controller follow the caller's signal
-    // while it runs.
-    if (options.signal?.aborted) controller.abort(options.signal.reason);
-    // Arrays of chunks only for a caller that asked for them (`CHUNK_BATCHES`, the proxy's); single chunks otherwise.
-    const generator = router.stream(target, body, features, options, controller) as AsyncGenerator<ChatCompletionChunk>;
-    // Pull the first chunk now, so a request no model can serve rejects here, like the official client.
-    let first: IteratorResult<ChatCompletionChunk>;
-    try {
-      first = await generator.next();
-    } catch (error) {
-      throw mesh.callerError(error);
-    }
-    // A plain iterator rather than an async generator around the router's: one layer less on every chunk (each
-    // generator layer costs a promise and several microtask turns per chunk, on streams of thousands of chunks).
-    let pending: IteratorResult<ChatCompletionChunk> | undefined = first;
-    let released = false;
-    /** Lets go of the router's generator (which lets go of the caller's signal); one that ended has nothing to give back. */
-    const release = (ended: boolean): Promise<unknown> | undefined => {
-      if (released) return undefined;
-      released = true;
-      return ended ? undefined : generator.return(undefined);
-    };
-    const iterator: AsyncIterator<ChatCompletionChunk> = {
-      next: async () => {
-        if (released) return { done: true, value: undefined };
-        let result = pending;
-        pending = undefined;
-        try {
-          result ??= await generator.next();
-        } catch (error) {
-          await release(false);
-          // Stopped by its reader with a plain abort (`stream.abort()`, `stream.controller.abort()`, the caller's signal
-          // aborted without a reason of its own): the loop ends quietly, as the official client's does. A reason the
-          // caller gave is thrown, as there.
-          if (stoppedByReader(controller.signal)) return { done: true, value: undefined };
-          throw mesh.callerError(error);
-        }
-        // The end needs no await: the generator is done, and an await is a turn of every layer's promises.
-        if (result.done) release(true);
-        return result;
-      },
-      return: async (value?: unknown) => {
-        await release(false);
-        return { done: true, value: value as ChatCompletionChunk };
-      },
-    };
-    // The iterator ends for good by itself (`released`): the stream hands its `next` on unwrapped.
-    return new MeshStream<ChatCompletionChunk>(settlingSource(() => iterator), controller);
   }
 }
 

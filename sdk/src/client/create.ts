@@ -1,5 +1,6 @@
 import type { CreateOptions } from "../core/options.js";
-import type { MeshConfig, ResolvedConfig } from "../core/config.js";
+import type { ResolvedConfig } from "../core/config.js";
+import type { MeshConfig } from "../core/config-load.js";
 import { validateOptions } from "../core/check-options.js";
 import { registerBuiltinNames } from "../core/builtin-names.js";
 import { MeshClient, type MeshSetup } from "./mesh-client.js";

@@ -1,7 +1,6 @@
 import { ModelMeshError } from "../wire/error-base.js";
 import type { ModelMesh } from "../core/mesh.js";
 import type { CloseOptions, CreateOptions } from "../core/options.js";
-import { chatFeatures, simpleFeatures } from "../core/features.js";
 import { capabilities } from "../wire/capabilities.js";
 import { checkConnector } from "../core/registry.js";
 import { createOptions } from "../core/config-source.js";
@@ -166,8 +165,8 @@ export class MeshClient {
     const operation = operationOf(target);
     const features =
       operation === "chat"
-        ? chatFeatures({ model: target, messages: (request.messages ?? []) as never, ...(request.tools ? { tools: request.tools as never } : {}) })
-        : simpleFeatures(operation, "");
+        ? mesh.chatFeatures({ model: target, messages: (request.messages ?? []) as never, ...(request.tools ? { tools: request.tools as never } : {}) })
+        : mesh.simpleFeatures(operation, "");
     return { state: "ready", ...mesh.router.explain(target, features, request, request.session ?? request.user) };
   }
 

@@ -1,4 +1,3 @@
-import { simpleFeatures } from "../core/features.js";
 import type { RequestOptions } from "../core/router.js";
 import type { ProviderOperation } from "../provider/provider.js";
 import type { UsageCounts } from "../wire/events.js";
@@ -45,7 +44,7 @@ async function route<T>(
   requireModel(body);
   if (!check(value)) throw new InvalidRequestError(`${field} ${expected}`, field);
   try {
-    return await mesh.router.run<T>(operation, body.model, body, simpleFeatures(operation, json ? value : ""), options, (provider, request, callOptions) => {
+    return await mesh.router.run<T>(operation, body.model, body, mesh.simpleFeatures(operation, json ? value : ""), options, (provider, request, callOptions) => {
       const call = (provider as unknown as Record<string, (request: unknown, options: unknown) => Promise<{ body: T }>>)[method];
       return call!.call(provider, request, callOptions);
     }, usageOf);

@@ -1,7 +1,8 @@
 /** Building connectors from configuration blocks: the registry lookup, secrets and code-level overrides. */
 import { ModelMeshError } from "../wire/errors.js";
 import { ConfigError } from "../wire/error-base.js";
-import { interpolateSecrets, secretReferences, type ConnectorSpec, type ProviderSpec, type ResolvedConfig } from "./config.js";
+import type { ConnectorSpec, ProviderSpec, ResolvedConfig } from "./config.js";
+import { interpolateSecrets, secretReferences } from "./config-load.js";
 import { namedConnectors } from "./check-options.js";
 export { applyOptions, namedConnectors, validateOptions } from "./check-options.js";
 import type { ConnectorKind } from "./registry.js";

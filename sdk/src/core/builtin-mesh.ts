@@ -1,5 +1,6 @@
 import { ModelMesh as StaticModelMesh } from "./mesh.js";
-import { loadConfig, type MeshConfigObject } from "./config.js";
+import type { MeshConfigObject } from "./config.js";
+import { loadConfig } from "./config-load.js";
 import { isRegistered, registerConnectors, type ConnectorClass } from "./registry.js";
 import { BUILTIN_CONNECTORS } from "./connector-ids.js";
 import { OpenAIProvider } from "../provider/openai.js";

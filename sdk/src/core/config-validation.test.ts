@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../wire/error-base.js";
-import { DEFAULT_POOL_SETTINGS, loadConfigSync, parseConfigText, resolveConfig, secretReferences, interpolateSecrets, type MeshConfigObject } from "./config.js";
+import { DEFAULT_POOL_SETTINGS, loadConfigSync, resolveConfig, type MeshConfigObject } from "./config.js";
+import { interpolateSecrets, parseConfigText, secretReferences } from "./config-load.js";
 
 // Each bad configuration must be refused with the path as the person wrote it and a message saying what was found.
 

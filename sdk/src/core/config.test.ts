@@ -3,7 +3,8 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "../wire/error-base.js";
-import { DEFAULT_POOL_SETTINGS, MeshConfig, interpolateSecrets, loadConfig, resolveConfig, secretReferences, toCamelCase } from "./config.js";
+import { DEFAULT_POOL_SETTINGS, resolveConfig, toCamelCase } from "./config.js";
+import { MeshConfig, interpolateSecrets, loadConfig, secretReferences } from "./config-load.js";
 
 const yaml = `
 providers:

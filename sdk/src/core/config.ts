@@ -2,7 +2,7 @@ import { ConfigError } from "../wire/error-base.js";
 import { resolveCapability } from "../wire/capabilities.js";
 import type { BudgetLimits, GlobalBudget } from "./budget.js";
 import type { ConnectorSpec, ProviderSpec } from "../wire/config-types.js";
-import { MESH_CONFIG_BRAND, configSource, toCamelCase } from "./config-source.js";
+import { configSource, toCamelCase } from "./config-source.js";
 
 export { configSource, toCamelCase };
 // The spec types live in wire/ (discovery returns them); re-exported where configuration readers look for them.
@@ -121,7 +121,7 @@ export const DEFAULT_POOL_SETTINGS: PoolSettings = {
 
 const TOP_LEVEL = ["budget", "secrets", "storage", "observability", "discovery", "providers", "pools", "defaults", "routing", "proxy", "version"];
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
 
 /** Reads an object's keys in camelCase, remembering how each was written so errors quote the source. */
@@ -452,51 +452,6 @@ export function resolveConfig(raw: MeshConfigObject): ResolvedConfig {
   };
 }
 
-/** True when a string is configuration text rather than a file path. */
-function looksLikeText(value: string): boolean {
-  return value.includes("\n") || /^\s*[{[]/.test(value) || /^\s*[\w-]+\s*:/.test(value);
-}
-
-/**
- * Parses configuration text: JSON, or YAML through the `yaml` package, which is loaded only when
- * YAML is given so browser bundles that pass objects never carry it.
- */
-export async function parseConfigText(text: string, origin = "configuration"): Promise<MeshConfigObject> {
-  const trimmed = text.trim();
-  if (trimmed.startsWith("{")) {
-    try {
-      return JSON.parse(trimmed) as MeshConfigObject;
-    } catch (error) {
-      throw new ConfigError("", `${origin} is not valid JSON: ${(error as Error).message}`);
-    }
-  }
-  const { parse } = await import("yaml");
-  try {
-    const value: unknown = parse(text);
-    return (value ?? {}) as MeshConfigObject;
-  } catch (error) {
-    throw new ConfigError("", `${origin} is not valid YAML: ${(error as Error).message}`);
-  }
-}
-
-/** Loads configuration from YAML/JSON text, an object, or (Node only) a file path ending .yaml/.yml/.json. */
-export async function loadConfig(source: string | MeshConfigObject): Promise<MeshConfigObject> {
-  if (typeof source !== "string") return source;
-  if (looksLikeText(source) || !/\.(ya?ml|json)$/i.test(source.trim())) return parseConfigText(source);
-  // process.getBuiltinModule (Node >= 20.16), not import(): minifiers fold a constant specifier back into
-  // `import("node:fs/promises")`, which then sits in every browser bundle (Vite 8 and esbuild both do).
-  const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  let text: string;
-  try {
-    const fs = runtime?.getBuiltinModule?.("node:fs/promises") as { readFile(path: string, encoding: "utf8"): Promise<string> } | undefined;
-    if (!fs) throw new Error("reading a file needs Node 20.16 or later (in a browser, pass the configuration's text or object)");
-    text = await fs.readFile(source.trim(), "utf8");
-  } catch (error) {
-    throw new ConfigError("", `cannot read configuration file ${source}: ${(error as Error).message}`);
-  }
-  return parseConfigText(text, source);
-}
-
 /** Parses JSON text synchronously (the async path handles YAML and files). */
 export function loadConfigSync(source: string | MeshConfigObject): MeshConfigObject {
   if (typeof source !== "string") return source;
@@ -504,51 +459,5 @@ export function loadConfigSync(source: string | MeshConfigObject): MeshConfigObj
     return JSON.parse(source) as MeshConfigObject;
   } catch (error) {
     throw new ConfigError("", `configuration is not valid JSON: ${(error as Error).message}`);
-  }
-}
-
-const SECRET_REFERENCE = /\$\{secrets:([^}]+)\}/g;
-
-/** Every `${secrets:NAME}` in the configuration's strings. */
-export function secretReferences(value: unknown, found = new Set<string>()): Set<string> {
-  if (typeof value === "string") for (const match of value.matchAll(SECRET_REFERENCE)) found.add(match[1]!.trim());
-  else if (Array.isArray(value)) value.forEach((item) => secretReferences(item, found));
-  else if (isPlainObject(value)) Object.values(value).forEach((item) => secretReferences(item, found));
-  return found;
-}
-
-/** A copy with every `${secrets:NAME}` replaced from `values` (class instances are left untouched). */
-export function interpolateSecrets<T>(value: T, values: ReadonlyMap<string, string>): T {
-  if (typeof value === "string") return value.replace(SECRET_REFERENCE, (_, name: string) => values.get(name.trim()) ?? "") as T;
-  if (Array.isArray(value)) return value.map((item) => interpolateSecrets(item, values)) as T;
-  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolateSecrets(item, values)])) as T;
-  return value;
-}
-
-/**
- * A validated configuration.
- * @example
- * const config = await MeshConfig.fromYaml(await readFile("modelmesh.yaml", "utf8"));
- * const client = create({ config: config.raw });
- */
-export class MeshConfig {
-  readonly raw: MeshConfigObject;
-  readonly resolved: ResolvedConfig;
-  constructor(raw: MeshConfigObject) {
-    this.raw = raw;
-    this.resolved = resolveConfig(raw);
-    // A brand instead of `instanceof` at the call sites: importing the class there would keep its YAML and file
-    // loaders in bundles that never parse YAML (modelmesh/static), and would fail across two copies of the package.
-    Object.defineProperty(this, MESH_CONFIG_BRAND, { value: true });
-  }
-  static async fromYaml(text: string): Promise<MeshConfig> {
-    return new MeshConfig(await parseConfigText(text));
-  }
-  static fromJson(text: string): MeshConfig {
-    return new MeshConfig(loadConfigSync(text));
-  }
-  /** Node only. */
-  static async fromFile(path: string): Promise<MeshConfig> {
-    return new MeshConfig(await loadConfig(path));
   }
 }

@@ -1,5 +1,6 @@
 import { ModelMesh as StaticModelMesh } from "./mesh.js";
-import { loadConfig, type MeshConfigObject } from "./config.js";
+import type { MeshConfigObject } from "./config.js";
+import { loadConfig } from "./config-load.js";
 import { registerBuiltins } from "./builtins.js";
 
 /**

@@ -2,14 +2,14 @@ import { ModelMeshError, NoCapableModelError } from "../wire/errors.js";
 import { ConfigError, InvalidRequestError } from "../wire/error-base.js";
 import { createOptions } from "./config-source.js";
 import { configSource, loadConfigSync, resolveConfig, type ConnectorSpec, type MeshConfigObject, type PoolSettings, type ProviderSpec, type ResolvedConfig } from "./config.js";
-import type { MeshConfig } from "./config.js";
+import type { MeshConfig } from "./config-load.js";
 import { capabilities, capabilityCovers, resolveCapability } from "../wire/capabilities.js";
 import { createModelState, type ModelState } from "../wire/model-state.js";
 import { STATE_KEY, pickPersisted, type PersistedState } from "./model-state-snapshot.js";
 import { distance } from "./config-typos.js";
 import { applyOptions, buildConnector, buildSecretStore, globToRegExp, interpolate, isRotationPolicy, loadConnectors, resolveSecrets, validateOptions } from "./build.js";
 import { Pool } from "./pool.js";
-import { Router } from "./router.js";
+import { Router, type RequestOptions } from "./router.js";
 import { UsageTracker, type UsageSummary } from "./usage.js";
 import { BudgetLedger, type BudgetLimits, type BudgetPlan } from "./budget.js";
 import { ModelStateSharing, isSharedModelStore } from "./shared-models.js";
@@ -22,8 +22,11 @@ import { InFlight } from "./in-flight.js";
 import { checkRequest } from "./request-checks.js";
 import { callerError } from "./caller-error.js";
 import { ChatStreamRun, type ChatStreamHost } from "./chat-stream-snapshot.js";
+import { openChatStream } from "./chat-stream-open.js";
+import type { MeshStream } from "../wire/mesh-stream.js";
+import { chatFeatures, simpleFeatures, type RequestFeatures } from "./features.js";
 import { ModelsPage, modelList } from "./model-list.js";
-import type { ChatCompletionChunk, Model } from "../wire/types.js";
+import type { ChatCompletionChunk, ChatCompletionCreateParams, Model } from "../wire/types.js";
 import type { BudgetStats, EventSink, MeshEvent, MeshStats } from "../wire/events.js";
 import type { MiddlewareLike } from "./middleware.js";
 import { withCompletionView } from "./middleware-view.js";
@@ -549,6 +552,24 @@ export class ModelMesh {
   /** What the client throws for a failed request (see caller-error.ts): every attempt rate limited is one RateLimitError. */
   callerError(error: unknown): unknown {
     return callerError(error);
+  }
+
+  /**
+   * What a request needs from a model (`features.ts`), worked out here so the client's code that pages load up front
+   * does not carry it.
+   */
+  chatFeatures(body: ChatCompletionCreateParams): RequestFeatures {
+    return chatFeatures(body);
+  }
+
+  /** As `chatFeatures`, for the other operations: only the operation and the input's size. */
+  simpleFeatures(operation: ProviderOperation, input: unknown): RequestFeatures {
+    return simpleFeatures(operation, input);
+  }
+
+  /** Routes a streaming chat request: its `MeshStream` once the first chunk has arrived (`chat-stream-open.ts`). */
+  openChatStream(target: string, body: ChatCompletionCreateParams, features: RequestFeatures, options: RequestOptions): Promise<MeshStream<ChatCompletionChunk>> {
+    return openChatStream(this.router, target, body, features, options);
   }
 
   /** Runs one `chat.completions.stream()` (here, so a page loads the helper's work with the mesh, not up front). */

@@ -1,4 +1,5 @@
-import type { MeshConfig, MeshConfigObject } from "./config.js";
+import type { MeshConfigObject } from "./config.js";
+import type { MeshConfig } from "./config-load.js";
 import type { Middleware, MiddlewareLike } from "./middleware.js";
 import type { Provider } from "../provider/provider.js";
 import type { BaseRotationPolicy } from "../rotation/rotation.js";

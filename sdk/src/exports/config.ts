@@ -1,5 +1,4 @@
 export {
-  MeshConfig,
   DEFAULT_POOL_SETTINGS,
   type MeshConfigObject,
   type ResolvedConfig,

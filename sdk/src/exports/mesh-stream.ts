@@ -1,1 +1,1 @@
-export { MeshStream } from "../client/mesh-stream.js";
+export { MeshStream } from "../wire/mesh-stream.js";

@@ -1,5 +1,6 @@
 import { ConfigError } from "../wire/error-base.js";
-import { parseConfigText, type MeshConfigObject } from "../core/config.js";
+import type { MeshConfigObject } from "../core/config.js";
+import { parseConfigText } from "../core/config-load.js";
 import { loadFileSystem } from "./node-modules.js";
 
 /**

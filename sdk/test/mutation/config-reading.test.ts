@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/wire/error-base.js";
-import { DEFAULT_POOL_SETTINGS, loadConfig, loadConfigSync, MeshConfig, parseConfigText, resolveConfig, secretReferences } from "../../src/core/config.js";
+import { DEFAULT_POOL_SETTINGS, loadConfigSync, resolveConfig } from "../../src/core/config.js";
+import { loadConfig, MeshConfig, parseConfigText, secretReferences } from "../../src/core/config-load.js";
 
 // How configuration is read (text vs file path, JSON vs YAML, the error for each) and the resolveConfig rules the
 // larger suites leave open: which values count as mappings, null as absent, numbers, budgets and defaults.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/wire/error-base.js";
 import { configSource, MESH_CONFIG_BRAND } from "../../src/core/config-source.js";
-import { MeshConfig } from "../../src/core/config.js";
+import { MeshConfig } from "../../src/core/config-load.js";
 import { validateOptions } from "../../src/core/check-options.js";
 import { LazyModelMesh } from "../../src/core/lazy-mesh.js";
 import { registerConnectors } from "../../src/core/registry.js";

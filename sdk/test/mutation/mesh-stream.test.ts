@@ -1,9 +1,9 @@
 /**
- * client/mesh-stream.ts observed from a reader's side: what the upstream source sees (its signal, its return()),
+ * wire/mesh-stream.ts observed from a reader's side: what the upstream source sees (its signal, its return()),
  * what each reader gets, and the bytes of the NDJSON round trip.
  */
 import { describe, expect, it } from "vitest";
-import { MeshStream } from "../../src/client/mesh-stream.js";
+import { MeshStream } from "../../src/wire/mesh-stream.js";
 
 /** A source that records what the stream did to it. */
 function recordingSource(items: unknown[], options: { failAfter?: number } = {}) {

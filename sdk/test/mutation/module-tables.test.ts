@@ -101,7 +101,7 @@ describe("configuration tables", () => {
   });
 
   it("secret references are ${secrets:NAME} with a non-empty name up to the closing brace", async () => {
-    const { secretReferences } = await fresh<typeof import("../../src/core/config.js")>("../../src/core/config.js");
+    const { secretReferences } = await fresh<typeof import("../../src/core/config-load.js")>("../../src/core/config-load.js");
     expect([...secretReferences({ a: "${secrets:LONG_NAME}", b: "${secrets:}", c: "${secrets:X}${secrets:Y}" })]).toEqual(["LONG_NAME", "X", "Y"]);
   });
 });

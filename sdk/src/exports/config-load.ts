@@ -1,0 +1,1 @@
+export { MeshConfig } from "../core/config-load.js";
