@@ -3,7 +3,7 @@
  * what each reader gets, and the bytes of the NDJSON round trip.
  */
 import { describe, expect, it } from "vitest";
-import { MeshStream } from "../../src/wire/mesh-stream.js";
+import { MeshStream, settlingSource } from "../../src/wire/mesh-stream.js";
 
 /** A source that records what the stream did to it. */
 function recordingSource(items: unknown[], options: { failAfter?: number } = {}) {
@@ -227,5 +227,20 @@ describe("MeshStream NDJSON round trip", () => {
     expect(await readAll(MeshStream.fromReadableStream(body, controller))).toEqual([1]);
     expect(listeners).toBe(0);
     expect(body.locked).toBe(false);
+  });
+});
+
+describe("MeshStream over a settling source", () => {
+  it("leaving early aborts the controller once and answers done with the value, even when the source's iterator has no return()", async () => {
+    let pulls = 0;
+    const stream = new MeshStream<number>(settlingSource(() => ({ next: async () => ({ done: false, value: ++pulls }) })));
+    let aborts = 0;
+    stream.controller.signal.addEventListener("abort", () => (aborts += 1));
+    const iterator = stream[Symbol.asyncIterator]();
+    expect(await iterator.next()).toEqual({ done: false, value: 1 });
+    expect(await iterator.return?.(7)).toEqual({ done: true, value: 7 });
+    expect(await iterator.return?.(8)).toEqual({ done: true, value: 8 });
+    expect(aborts).toBe(1);
+    expect(pulls).toBe(1);
   });
 });
