@@ -23,10 +23,11 @@ import { checkRequest } from "./request-checks.js";
 import { callerError } from "./caller-error.js";
 import { ChatStreamRun, type ChatStreamHost } from "./chat-stream-snapshot.js";
 import { openChatStream } from "./chat-stream-open.js";
+import { checkParseRequest, parseCompletion } from "./chat-parse.js";
 import type { MeshStream } from "../wire/mesh-stream.js";
 import { chatFeatures, simpleFeatures, type RequestFeatures } from "./features.js";
 import { ModelsPage, modelList } from "./model-list.js";
-import type { ChatCompletionChunk, ChatCompletionCreateParams, Model } from "../wire/types.js";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, ChatCompletionRequest, Model } from "../wire/types.js";
 import type { BudgetStats, EventSink, MeshEvent, MeshStats } from "../wire/events.js";
 import type { MiddlewareLike } from "./middleware.js";
 import { withCompletionView } from "./middleware-view.js";
@@ -570,6 +571,12 @@ export class ModelMesh {
   /** Routes a streaming chat request: its `MeshStream` once the first chunk has arrived (`chat-stream-open.ts`). */
   openChatStream(target: string, body: ChatCompletionCreateParams, features: RequestFeatures, options: RequestOptions): Promise<MeshStream<ChatCompletionChunk>> {
     return openChatStream(this.router, target, body, features, options);
+  }
+
+  /** Runs one `chat.completions.parse()`: checks the request, lets `create` answer it, parses the answer (`chat-parse.ts`). */
+  async parseChat(body: ChatCompletionRequest, create: () => Promise<ChatCompletion>): Promise<ChatCompletion> {
+    checkParseRequest(body);
+    return parseCompletion(body, await create());
   }
 
   /** Runs one `chat.completions.stream()` (here, so a page loads the helper's work with the mesh, not up front). */

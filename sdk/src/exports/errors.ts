@@ -11,6 +11,8 @@ export {
   StorageError,
   StreamInterruptedError,
   AllProvidersExhaustedError,
+  LengthFinishReasonError,
+  ContentFilterFinishReasonError,
   isModelMeshError,
   isModelMeshErrorOf,
   exhaustedError,

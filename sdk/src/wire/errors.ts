@@ -250,6 +250,25 @@ export class StorageError extends ModelMeshError {
  * A stream failed after chunks were delivered and the pool is set to `stream_failover: error`
  * (or the stream cannot be continued safely, e.g. it was emitting tool calls).
  */
+/**
+ * `chat.completions.parse()` got a choice that stopped at its token limit (`finish_reason: "length"`): its content is
+ * cut, so it is not parsed. Named as the official OpenAI client's error for the same case.
+ */
+export class LengthFinishReasonError extends ModelMeshError {
+  override name = "LengthFinishReasonError" as const;
+  constructor(options: ModelMeshErrorOptions = {}) {
+    super("Could not parse response content as the length limit was reached (raise max_completion_tokens)", { code: "length_finish_reason", retryable: false, ...options });
+  }
+}
+
+/** `chat.completions.parse()` got a choice the service's content filter stopped (`finish_reason: "content_filter"`). */
+export class ContentFilterFinishReasonError extends ModelMeshError {
+  override name = "ContentFilterFinishReasonError" as const;
+  constructor(options: ModelMeshErrorOptions = {}) {
+    super("Could not parse response content as the request was rejected by the content filter", { code: "content_filter_finish_reason", retryable: false, ...options });
+  }
+}
+
 export class StreamInterruptedError extends ModelMeshError {
   override name = "StreamInterruptedError" as const;
   readonly deliveredText: string;
@@ -367,6 +386,8 @@ const revivers: Record<string, (json: SerializedError) => ModelMeshError> = {
   },
   SecretNotFoundError: (json) => withMessage(new SecretNotFoundError(str(json.secretName), "", keep(json)), json),
   StorageError: (json) => new StorageError(json.message, keep(json)),
+  LengthFinishReasonError: (json) => withMessage(new LengthFinishReasonError(keep(json)), json),
+  ContentFilterFinishReasonError: (json) => withMessage(new ContentFilterFinishReasonError(keep(json)), json),
   StreamInterruptedError: (json) =>
     withMessage(new StreamInterruptedError({ deliveredText: str(json.deliveredText), modelId: str(json.modelId) }, keep(json)), json),
   // Older serialisations carried the list under `attempts`.
@@ -389,6 +410,8 @@ const ERROR_CLASSES: Record<string, abstract new (...args: never[]) => ModelMesh
   StorageError,
   StreamInterruptedError,
   AllProvidersExhaustedError,
+  LengthFinishReasonError,
+  ContentFilterFinishReasonError,
 };
 
 /** An Error-like object with ModelMeshError's fields, whatever copy of the package made it. */

@@ -202,6 +202,32 @@ export interface ChatCompletion {
   [key: string]: unknown;
 }
 
+/** A function call in an answer of `chat.completions.parse()`: its arguments parsed (null unless the tool is strict). */
+export interface ParsedFunctionToolCall extends ChatCompletionMessageToolCall {
+  function: { name: string; arguments: string; parsed_arguments: unknown };
+}
+
+/** A message of `chat.completions.parse()`: `parsed` is the structured output (null for text, a refusal or tool calls). */
+export interface ParsedChatCompletionMessage<ParsedT> extends ChatCompletionMessage {
+  parsed: ParsedT | null;
+  tool_calls?: ParsedFunctionToolCall[];
+}
+
+export interface ParsedChoice<ParsedT> extends ChatCompletionChoice {
+  message: ParsedChatCompletionMessage<ParsedT>;
+}
+
+/** What `chat.completions.parse()` answers: a chat completion whose messages carry `parsed`. */
+export interface ParsedChatCompletion<ParsedT> extends ChatCompletion {
+  choices: ParsedChoice<ParsedT>[];
+}
+
+/**
+ * The type `parse()` gives `message.parsed`: what the response format's own parser returns (`zodResponseFormat` of the
+ * `openai` package makes one), else `unknown` (JSON of the schema).
+ */
+export type ParsedContentOf<Body> = Body extends { response_format?: infer Format } ? (Format extends { $parseRaw(content: string): infer Parsed } ? Parsed : unknown) : unknown;
+
 export interface ChatCompletionChunkToolCall {
   index: number;
   id?: string;
