@@ -1,8 +1,7 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionMessage, CompletionUsage } from "../wire/types.js";
 import type { ChatCompletionSnapshot, ChatStreamHost, ChatStreamRun } from "../core/chat-stream-snapshot.js";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- listeners of different events take different arguments
-type Listener = (...args: any[]) => void;
+import { Listeners } from "./listeners.js";
 
 /**
  * What `client.chat.completions.stream()` returns, as the official client's `ChatCompletionStream`: the request starts
@@ -18,25 +17,23 @@ type Listener = (...args: any[]) => void;
  * stream.on("content", (delta) => process.stdout.write(delta));
  * const completion = await stream.finalChatCompletion();
  */
-export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> {
+export class ChatCompletionStream extends Listeners implements AsyncIterable<ChatCompletionChunk> {
   /** Aborting it (or `abort()`) stops the request; the stream then fails with the abort's reason. */
   readonly controller = new AbortController();
   ended = false;
   errored = false;
   aborted = false;
-  readonly #listeners = new Map<string, Array<{ listener: Listener; once: boolean }>>();
   readonly #run: Promise<ChatStreamRun>;
   #current: ChatStreamRun | undefined;
-  /** Someone waits for the outcome (done(), a final*(), an iterator): a failure reaches them rather than going unseen. */
-  #watched = false;
 
   constructor(start: (host: ChatStreamHost) => Promise<ChatStreamRun>, callerSignal?: AbortSignal | null) {
+    super();
     if (callerSignal?.aborted) this.controller.abort(callerSignal.reason);
     else callerSignal?.addEventListener("abort", () => this.controller.abort(callerSignal.reason), { once: true });
     const host: ChatStreamHost = {
-      emit: this.#emit,
+      emit: this.emit,
       signal: this.controller.signal,
-      seen: () => this.#watched || (this.#listeners.get("error")?.length ?? 0) > 0,
+      seen: () => this.seen(),
       mark: (state) => void (this[state] = true),
     };
     // After the caller's turn, as the official client: listeners added right after stream() miss nothing.
@@ -47,47 +44,17 @@ export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> 
         // The mesh did not start: nothing to run, but the listeners still hear of it.
         (error: unknown) => {
           this.errored = this.ended = true;
-          this.#emit("error", error);
-          this.#emit("end");
+          this.emit("error", error);
+          this.emit("end");
           throw error;
         },
       );
     this.#run.catch(() => {});
   }
 
-  readonly #emit = (event: string, ...args: unknown[]): void => {
-    const listeners = this.#listeners.get(event);
-    if (!listeners) return;
-    this.#listeners.set(event, listeners.filter((entry) => !entry.once));
-    for (const { listener } of listeners) listener(...args);
-  };
-
   /** The completion as far as it has streamed (undefined before the first chunk). */
   get currentChatCompletionSnapshot(): ChatCompletionSnapshot | undefined {
     return this.#current?.folding.snapshot;
-  }
-
-  on(event: string, listener: Listener, once = false): this {
-    this.#listeners.set(event, [...(this.#listeners.get(event) ?? []), { listener, once }]);
-    return this;
-  }
-
-  once(event: string, listener: Listener): this {
-    return this.on(event, listener, true);
-  }
-
-  off(event: string, listener: Listener): this {
-    this.#listeners.set(event, (this.#listeners.get(event) ?? []).filter((entry) => entry.listener !== listener));
-    return this;
-  }
-
-  /** The next time `event` is emitted: its argument (or arguments as an array, or nothing); rejects on a failure first. */
-  emitted(event: string): Promise<unknown> {
-    this.#watched = true;
-    return new Promise((resolve, reject) => {
-      if (event !== "error") this.once("error", reject);
-      this.once(event, (...args: unknown[]) => resolve(args.length > 1 ? args : args[0]));
-    });
   }
 
   /** Stops the request. */
@@ -100,7 +67,7 @@ export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> 
   }
 
   finalChatCompletion(): Promise<ChatCompletion> {
-    this.#watched = true;
+    this.watched = true;
     return this.#run.then((run) => run.result);
   }
 
@@ -120,7 +87,7 @@ export class ChatCompletionStream implements AsyncIterable<ChatCompletionChunk> 
 
   /** The chunks, each iterator from the first; leaving the loop early aborts the request. */
   [Symbol.asyncIterator](): AsyncIterator<ChatCompletionChunk, undefined> {
-    this.#watched = true;
+    this.watched = true;
     let at = 0;
     return {
       next: () => this.#run.then((run) => run.chunk(at++)),

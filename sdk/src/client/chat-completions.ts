@@ -4,6 +4,7 @@ import type { ClientContext } from "./context.js";
 import type { ModelMesh } from "../core/mesh.js";
 import type { MeshStream } from "../wire/mesh-stream.js";
 import { ChatCompletionStream } from "./chat-completion-stream.js";
+import { ChatCompletionRunner } from "./chat-completion-runner.js";
 import { requireModel } from "./caller-error.js";
 import { withRawResponse, type MeshPromise } from "./raw-response.js";
 import type { Provider, ProviderCallOptions } from "../provider/provider.js";
@@ -61,6 +62,28 @@ export class ChatCompletions {
     // Through `create` (not #create): a mock client's scripted answers serve the helper too. The work loads with the mesh.
     const parsed = (async () => (this.client.started?.() ?? (await this.client.mesh())).parseChat(body, () => this.create(body as ChatCompletionRequest & { stream?: false | null }, options)))();
     return withRawResponse(parsed as Promise<ParsedChatCompletion<ParsedContentOf<Body>>>);
+  }
+
+  /**
+   * The official client's tool loop: asks, runs the functions the answer calls (`tools: [{ type: "function", function:
+   * { function, parse, parameters } }]`, or tools made by `zodFunction` with a `function`), sends their results back,
+   * and asks again until an answer calls none (at most `maxChatCompletions` answers, default 10). Returns a
+   * `ChatCompletionRunner` at once: its events, `messages` and `finalContent()`. Each answer goes through `create`, so
+   * routing, failover, budgets and usage apply to every step. Not streamed.
+   * @example
+   * const runner = client.chat.completions.runTools({ model: "chat-completion", messages, tools });
+   * console.log(await runner.finalContent());
+   */
+  runTools<Body extends ChatCompletionRequest & { stream?: false | null }>(body: Body, options: RequestOptions & { maxChatCompletions?: number } = {}): ChatCompletionRunner {
+    const { maxChatCompletions, ...requestOptions } = options;
+    return new ChatCompletionRunner(
+      // Through `create` (not #create): a mock client's scripted answers serve the helper too.
+      async (host) =>
+        (this.client.started?.() ?? (await this.client.mesh())).runTools(host, body, maxChatCompletions === undefined ? {} : { maxChatCompletions }, (request, signal) =>
+          this.create(request as unknown as ChatCompletionRequest & { stream?: false | null }, { ...requestOptions, signal }),
+        ),
+      options.signal,
+    );
   }
 
   async #create(body: ChatCompletionCreateParams, options: RequestOptions): Promise<ChatCompletion | MeshStream<ChatCompletionChunk>> {

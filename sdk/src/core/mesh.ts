@@ -24,6 +24,7 @@ import { callerError } from "./caller-error.js";
 import { ChatStreamRun, type ChatStreamHost } from "./chat-stream-snapshot.js";
 import { openChatStream } from "./chat-stream-open.js";
 import { checkParseRequest, parseCompletion } from "./chat-parse.js";
+import { runToolLoop, type ToolRunnerHost, type ToolRunnerOutcome } from "./tool-runner.js";
 import type { MeshStream } from "../wire/mesh-stream.js";
 import { chatFeatures, simpleFeatures, type RequestFeatures } from "./features.js";
 import { ModelsPage, modelList } from "./model-list.js";
@@ -577,6 +578,11 @@ export class ModelMesh {
   async parseChat(body: ChatCompletionRequest, create: () => Promise<ChatCompletion>): Promise<ChatCompletion> {
     checkParseRequest(body);
     return parseCompletion(body, await create());
+  }
+
+  /** Runs one `chat.completions.runTools()` (`tool-runner.ts`): each answer through `create`. */
+  runTools(host: ToolRunnerHost, body: ChatCompletionRequest, options: { maxChatCompletions?: number }, create: (request: Record<string, unknown>, signal: AbortSignal) => Promise<ChatCompletion>): Promise<ToolRunnerOutcome> {
+    return runToolLoop(host, body, options, create);
   }
 
   /** Runs one `chat.completions.stream()` (here, so a page loads the helper's work with the mesh, not up front). */
