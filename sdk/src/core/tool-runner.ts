@@ -158,10 +158,11 @@ export async function runToolLoop(
     const seen = host.seen();
     host.mark(signal.aborted ? "aborted" : "errored");
     host.mark("ended");
-    if (signal.aborted) emit("abort", error);
-    // With nobody watching, an error event with no listener would vanish: it surfaces as an unhandled rejection, as there.
-    if (seen || !signal.aborted) emit("error", error);
+    // An abort is told as `abort`, a failure as `error`, as the official runner tells them.
+    emit(signal.aborted ? "abort" : "error", error);
     emit("end");
+    // A failure nobody listens or waits for surfaces as an unhandled rejection, as there (not an abort you asked for).
+    if (!seen && !signal.aborted) void Promise.reject(error);
     throw error;
   }
 }
