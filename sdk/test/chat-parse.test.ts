@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import { zodFunction, zodResponseFormat } from "openai/helpers/zod";
-import { ContentFilterFinishReasonError, InvalidRequestError, LengthFinishReasonError, ModelMeshError, create, isModelMeshErrorOf, servedBy } from "../src/index.js";
+import { ContentFilterFinishReasonError, InvalidRequestError, LengthFinishReasonError, ModelMeshError, isModelMeshErrorOf, servedBy } from "../src/index.js";
 import { mockClient } from "../src/testing/index.js";
 import type { MeshClient } from "../src/client/mesh-client.js";
-import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai.js";
-import { chatProvider } from "./support/mesh.js";
+import type { FakeOpenAI } from "./fakes/openai.js";
+import { chatRequestsOf, fakeChatMesh } from "./support/chat-mesh.js";
 
 // `client.chat.completions.parse()`, the official client's structured-output helper, against the fake OpenAI server:
 // what the fake received, and `parsed` / `parsed_arguments` read from what it answered.
@@ -15,15 +15,9 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((item) => item.close()));
 });
 
-async function setUp(reply?: string) {
-  const fake = await startFakeOpenAI({ name: "p", models: ["m"], ...(reply === undefined ? {} : { reply }) });
-  open.push(fake);
-  const client = create({ config: { providers: { p: chatProvider(fake, "sk-p-0000000000", ["m"]) } } });
-  open.push(client);
-  return { fake, client };
-}
+const setUp = (reply?: string) => fakeChatMesh(open, reply);
 
-const chatRequests = (fake: FakeOpenAI) => fake.requests.filter((request) => request.path === "/v1/chat/completions");
+const chatRequests = chatRequestsOf;
 const ask = (content: string) => [{ role: "user" as const, content }];
 const citySchema = { type: "object", properties: { city: { type: "string" }, population: { type: "integer" } }, required: ["city", "population"], additionalProperties: false };
 

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { zodFunction } from "openai/helpers/zod";
-import { InvalidRequestError, create } from "../src/index.js";
+import { InvalidRequestError } from "../src/index.js";
 import { mockClient } from "../src/testing/index.js";
 import type { MeshClient } from "../src/client/mesh-client.js";
-import { startFakeOpenAI, type FakeOpenAI } from "./fakes/openai.js";
-import { chatProvider } from "./support/mesh.js";
+import type { FakeOpenAI } from "./fakes/openai.js";
+import { chatRequestsOf, fakeChatMesh } from "./support/chat-mesh.js";
 
 // `client.chat.completions.runTools()`, the official client's tool loop, against the fake OpenAI server: the fake
 // calls the first tool while the last message is the user's, and answers in text once a tool result follows.
@@ -15,15 +15,9 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((item) => item.close()));
 });
 
-async function setUp() {
-  const fake = await startFakeOpenAI({ name: "p", models: ["m"] });
-  open.push(fake);
-  const client = create({ config: { providers: { p: chatProvider(fake, "sk-p-0000000000", ["m"]) } } });
-  open.push(client);
-  return { fake, client };
-}
+const setUp = () => fakeChatMesh(open);
 
-const chatRequests = (fake: FakeOpenAI) => fake.requests.filter((request) => request.path === "/v1/chat/completions");
+const chatRequests = chatRequestsOf;
 const ask = (content: string) => [{ role: "user" as const, content }];
 const cityParameters = { type: "object", properties: { city: { type: "string" } }, required: ["city"], additionalProperties: false };
 
