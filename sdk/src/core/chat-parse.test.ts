@@ -20,14 +20,16 @@ function selfParsing<T extends object>(value: T, parse: (text: string) => unknow
   return Object.defineProperties({ ...value }, { $brand: { value: brand, enumerable: false }, $parseRaw: { value: parse, enumerable: false } });
 }
 
-const refusal = (run: () => unknown) => {
+/** What `run` throws; a test that expected a failure fails when it returns. */
+const caught = (run: () => unknown): unknown => {
   try {
     run();
   } catch (error) {
-    return error as InvalidRequestError;
+    return error;
   }
-  throw new Error("expected a refusal");
+  throw new Error("expected a failure");
 };
+const refusal = (run: () => unknown) => caught(run) as InvalidRequestError;
 
 describe("checkParseRequest", () => {
   it("takes no tools, strict function tools and custom tools", () => {
@@ -78,13 +80,7 @@ describe("parseCompletion", () => {
     const helper = { model: "m", messages, response_format: selfParsing(schemaFormat, (text) => seen.push(text), "auto-parseable-response-format") };
     expect(parseCompletion(helper, completion({ content: null })).choices[0]!.message.parsed).toBeNull();
     expect(seen).toEqual([]);
-    const emptyAlone = (() => {
-      try {
-        return parseCompletion(body, completion({ content: "" }));
-      } catch (error) {
-        return error;
-      }
-    })();
+    const emptyAlone = caught(() => parseCompletion(body, completion({ content: "" })));
     expect(emptyAlone).toBeInstanceOf(ModelMeshError);
     expect(emptyAlone).toMatchObject({ code: "invalid_structured_output", retryable: true, message: "the structured output is not valid JSON, so it cannot be parsed" });
   });
@@ -108,13 +104,7 @@ describe("parseCompletion", () => {
     expect(parsed.map((call) => (call.type === "function" ? (call.function as { parsed_arguments?: unknown }).parsed_arguments : call))).toEqual([{ a: 1 }, null, { helper: { c: 3 } }, null, custom]);
     expect(parsed[0]).toEqual({ ...calls[0], function: { ...calls[0]!.function, parsed_arguments: { a: 1 } } });
     // A strict tool's arguments that are not JSON: the model's failure.
-    const broken = (() => {
-      try {
-        return parseCompletion(body, completion({ content: null, tool_calls: [{ ...calls[0]!, function: { name: "strict", arguments: "{" } }] }, "tool_calls"));
-      } catch (error) {
-        return error;
-      }
-    })();
+    const broken = caught(() => parseCompletion(body, completion({ content: null, tool_calls: [{ ...calls[0]!, function: { name: "strict", arguments: "{" } }] }, "tool_calls")));
     expect(broken).toMatchObject({ code: "invalid_structured_output", message: 'the arguments of the "strict" tool call is not valid JSON, so it cannot be parsed' });
   });
 

@@ -125,6 +125,16 @@ describe("runToolLoop", () => {
       const { host: h } = host();
       await expect(runToolLoop(h, { model: "m", messages: [], ...(tools ? { tools } : {}), ...extra } as ChatCompletionRequest, {}, scripted([]).create)).rejects.toMatchObject({ name: "InvalidRequestError", param, message });
     }
+    for (const maxChatCompletions of [0, 1.5]) {
+      const { host: capped } = host();
+      const nothing = scripted([]);
+      await expect(runToolLoop(capped, body([fn("f", () => 1)]), { maxChatCompletions }, nothing.create)).rejects.toMatchObject({
+        name: "InvalidRequestError",
+        param: "maxChatCompletions",
+        message: `maxChatCompletions must be a whole number of at least 1, got ${maxChatCompletions}`,
+      });
+      expect(nothing.requests).toHaveLength(0);
+    }
     const { host: h } = host();
     const empty = { ...answer("x"), choices: [] };
     await expect(runToolLoop(h, body([fn("f", () => 1)]), {}, scripted([empty]).create)).rejects.toMatchObject({ code: "missing_message", retryable: true, message: "the answer has no message" });

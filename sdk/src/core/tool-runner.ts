@@ -101,6 +101,8 @@ export async function runToolLoop(
     // A tool_choice that names one function: the loop ends once that function has run.
     const single = typeof toolChoice === "object" && toolChoice !== null && (toolChoice as { type?: unknown }).type === "function" ? (toolChoice as { function?: { name?: string } }).function?.name : undefined;
     const rounds = options.maxChatCompletions ?? DEFAULT_MAX_CHAT_COMPLETIONS;
+    // Zero answers would leave nothing for the final getters to return.
+    if (!Number.isInteger(rounds) || rounds < 1) throw new InvalidRequestError(`maxChatCompletions must be a whole number of at least 1, got ${String(rounds)}`, "maxChatCompletions");
     messages.push(...body.messages);
     emit("connect");
     const runCall = async (call: ChatCompletionMessageToolCall): Promise<{ message: ChatCompletionMessageParam; ran: boolean }> => {
