@@ -12,6 +12,7 @@ export type { MeshPromise, WithResponse } from "./client/raw-response.js";
 export type { ChatCompletions, ChatCompletionCreateParamsStreaming, ChatCompletionCreateParamsNonStreaming } from "./client/chat-completions.js";
 export type { ChatCompletionStream } from "./client/chat-completion-stream.js";
 export type { ChatCompletionRunner } from "./client/chat-completion-runner.js";
+export type { ChatCompletionStreamingRunner } from "./client/chat-completion-streaming-runner.js";
 export type { ChatCompletionSnapshot } from "./core/chat-stream-snapshot.js";
 export type { LazyModelMesh } from "./core/lazy-mesh.js";
 export type { CreateOptions, ConnectorOption, CloseOptions } from "./core/options.js";

@@ -130,10 +130,8 @@ describe("chat.completions.runTools()", () => {
     expect(chatRequests(fake)[0]!.body.tools[0]).toMatchObject({ type: "function", function: { name: "lookup", strict: true } });
   });
 
-  it("refuses a stream and a function tool with no function, before anything is sent", async () => {
+  it("refuses a function tool with no function, before anything is sent", async () => {
     const { fake, client } = await setUp();
-    const streamed = client.chat.completions.runTools({ model: "m", messages: ask("x"), tools: [], stream: true } as never);
-    await expect(streamed.done()).rejects.toMatchObject({ name: "InvalidRequestError", param: "stream" });
     const bare = client.chat.completions.runTools({ model: "m", messages: ask("x"), tools: [{ type: "function", function: { name: "nothing", parameters: cityParameters } }] });
     await expect(bare.done()).rejects.toBeInstanceOf(InvalidRequestError);
     await expect(bare.done()).rejects.toMatchObject({ param: "tools[0].function.function" });

@@ -23,11 +23,11 @@ export class ChatCompletionRunner extends Listeners {
   readonly messages: ChatCompletionMessageParam[] = [];
   readonly #run: Promise<ToolRunnerOutcome>;
 
-  constructor(start: (host: ToolRunnerHost) => Promise<ToolRunnerOutcome>, callerSignal?: AbortSignal | null) {
+  constructor(start: (host: ToolRunnerHost) => Promise<ToolRunnerOutcome>, callerSignal?: AbortSignal | null, stream?: ToolRunnerHost["stream"]) {
     super();
     if (callerSignal?.aborted) this.controller.abort(callerSignal.reason);
     else callerSignal?.addEventListener("abort", () => this.controller.abort(callerSignal.reason), { once: true });
-    const host: ToolRunnerHost = { emit: this.emit, signal: this.controller.signal, messages: this.messages, seen: () => this.seen(), mark: (state) => void (this[state] = true), runner: this };
+    const host: ToolRunnerHost = { emit: this.emit, signal: this.controller.signal, messages: this.messages, seen: () => this.seen(), mark: (state) => void (this[state] = true), runner: this, ...(stream ? { stream } : {}) };
     // After the caller's turn, as the official client: listeners added right after runTools() miss nothing.
     this.#run = Promise.resolve(host)
       .then(start)

@@ -2,9 +2,11 @@ import type { RequestOptions } from "../core/router.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, ChatCompletionRequest, CompletionUsage, ParsedChatCompletion, ParsedContentOf } from "../wire/types.js";
 import type { ClientContext } from "./context.js";
 import type { ModelMesh } from "../core/mesh.js";
+import type { ToolRunnerHost } from "../core/tool-runner.js";
 import type { MeshStream } from "../wire/mesh-stream.js";
 import { ChatCompletionStream } from "./chat-completion-stream.js";
 import { ChatCompletionRunner } from "./chat-completion-runner.js";
+import { ChatCompletionStreamingRunner } from "./chat-completion-streaming-runner.js";
 import { requireModel } from "./caller-error.js";
 import { withRawResponse, type MeshPromise } from "./raw-response.js";
 import type { Provider, ProviderCallOptions } from "../provider/provider.js";
@@ -68,22 +70,28 @@ export class ChatCompletions {
    * The official client's tool loop: asks, runs the functions the answer calls (`tools: [{ type: "function", function:
    * { function, parse, parameters } }]`, or tools made by `zodFunction` with a `function`), sends their results back,
    * and asks again until an answer calls none (at most `maxChatCompletions` answers, default 10). Returns a
-   * `ChatCompletionRunner` at once: its events, `messages` and `finalContent()`. Each answer goes through `create`, so
-   * routing, failover, budgets and usage apply to every step. Not streamed.
+   * `ChatCompletionRunner` at once (a `ChatCompletionStreamingRunner` with `stream: true`: each answer streamed, its
+   * chunks iterable and its stream's events too): its events, `messages` and `finalContent()`. Each answer goes
+   * through `create`, so routing, failover, budgets and usage apply to every step.
    * @example
    * const runner = client.chat.completions.runTools({ model: "chat-completion", messages, tools });
    * console.log(await runner.finalContent());
    */
-  runTools<Body extends ChatCompletionRequest & { stream?: false | null }>(body: Body, options: RequestOptions & { maxChatCompletions?: number } = {}): ChatCompletionRunner {
+  runTools<Body extends ChatCompletionRequest & { stream?: false | null }>(body: Body, options?: RequestOptions & { maxChatCompletions?: number }): ChatCompletionRunner;
+  runTools<Body extends ChatCompletionRequest & { stream: true }>(body: Body, options?: RequestOptions & { maxChatCompletions?: number }): ChatCompletionStreamingRunner;
+  runTools(body: ChatCompletionRequest, options: RequestOptions & { maxChatCompletions?: number } = {}): ChatCompletionRunner {
     const { maxChatCompletions, ...requestOptions } = options;
-    return new ChatCompletionRunner(
-      // Through `create` (not #create): a mock client's scripted answers serve the helper too.
-      async (host) =>
-        (this.client.started?.() ?? (await this.client.mesh())).runTools(host, body, maxChatCompletions === undefined ? {} : { maxChatCompletions }, (request, signal) =>
-          this.create(request as unknown as ChatCompletionRequest & { stream?: false | null }, { ...requestOptions, signal }),
-        ),
-      options.signal,
-    );
+    const loopOptions = maxChatCompletions === undefined ? {} : { maxChatCompletions };
+    // Through `create` (not #create): a mock client's scripted answers serve the helper too.
+    const start = async (host: ToolRunnerHost) =>
+      (this.client.started?.() ?? (await this.client.mesh())).runTools(
+        host,
+        body,
+        loopOptions,
+        (request, signal) => this.create(request as unknown as ChatCompletionRequest & { stream?: false | null }, { ...requestOptions, signal }),
+        async (request, signal) => (await this.create({ ...(request as unknown as ChatCompletionRequest), stream: true }, { ...requestOptions, signal })) as AsyncIterable<ChatCompletionChunk>,
+      );
+    return body.stream === true ? new ChatCompletionStreamingRunner(start, options.signal) : new ChatCompletionRunner(start, options.signal);
   }
 
   async #create(body: ChatCompletionCreateParams, options: RequestOptions): Promise<ChatCompletion | MeshStream<ChatCompletionChunk>> {

@@ -4,6 +4,7 @@
  * the listeners and hands every chunk here.
  */
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionLogprobs, CompletionUsage, FinishReason } from "../wire/types.js";
+import { ChunkLog } from "./chunk-log.js";
 
 /** A tool call being streamed, as the snapshot holds it. */
 interface ToolCallSnapshot {
@@ -157,10 +158,7 @@ export class ChatStreamSnapshot {
 export class ChatStreamRun {
   readonly folding = new ChatStreamSnapshot();
   readonly result: Promise<ChatCompletion>;
-  readonly #chunks: ChatCompletionChunk[] = [];
-  #waiting: Array<() => void> = [];
-  #over = false;
-  #failure: { error: unknown } | undefined;
+  readonly #chunks = new ChunkLog<ChatCompletionChunk>();
 
   constructor(host: ChatStreamHost, open: (signal: AbortSignal) => Promise<AsyncIterable<ChatCompletionChunk>>) {
     this.result = this.#drive(host, open);
@@ -175,13 +173,12 @@ export class ChatStreamRun {
       emit("connect");
       for await (const chunk of stream) {
         this.#chunks.push(chunk);
-        this.#wake();
         this.folding.push(chunk, emit);
       }
       if (signal.aborted) throw signal.reason;
       const completion = this.folding.completion();
       if (!completion) throw new Error("the stream ended without a chunk");
-      this.#end();
+      this.#chunks.end();
       const message = completion.choices[0]?.message;
       emit("chatCompletion", completion);
       if (message) emit("message", message);
@@ -194,7 +191,7 @@ export class ChatStreamRun {
       return completion;
     } catch (error) {
       const seen = host.seen();
-      this.#end({ error });
+      this.#chunks.end({ error });
       host.mark("errored");
       if (signal.aborted) {
         host.mark("aborted");
@@ -209,23 +206,8 @@ export class ChatStreamRun {
   }
 
   /** The chunk at `index` once it arrived; done after the last; the failure once the chunks before it were read. */
-  async chunk(index: number): Promise<IteratorResult<ChatCompletionChunk, undefined>> {
-    while (index >= this.#chunks.length && !this.#over) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    if (index < this.#chunks.length) return { value: this.#chunks[index]!, done: false };
-    if (this.#failure) throw this.#failure.error;
-    return { value: undefined, done: true };
-  }
-
-  #end(failure?: { error: unknown }): void {
-    this.#over = true;
-    this.#failure = failure;
-    this.#wake();
-  }
-
-  #wake(): void {
-    const waiting = this.#waiting;
-    this.#waiting = [];
-    for (const resolve of waiting) resolve();
+  chunk(index: number): Promise<IteratorResult<ChatCompletionChunk, undefined>> {
+    return this.#chunks.at(index);
   }
 }
 

@@ -24,7 +24,8 @@ import { callerError } from "./caller-error.js";
 import { ChatStreamRun, type ChatStreamHost } from "./chat-stream-snapshot.js";
 import { openChatStream } from "./chat-stream-open.js";
 import { checkParseRequest, parseCompletion } from "./chat-parse.js";
-import { runToolLoop, type ToolRunnerHost, type ToolRunnerOutcome } from "./tool-runner.js";
+import { runTools as runToolsOf, type ToolRunnerHost, type ToolRunnerOutcome } from "./tool-runner.js";
+import type { OpenTurnStream } from "./streamed-turn.js";
 import type { MeshStream } from "../wire/mesh-stream.js";
 import { chatFeatures, simpleFeatures, type RequestFeatures } from "./features.js";
 import { ModelsPage, modelList } from "./model-list.js";
@@ -580,9 +581,9 @@ export class ModelMesh {
     return parseCompletion(body, await create());
   }
 
-  /** Runs one `chat.completions.runTools()` (`tool-runner.ts`): each answer through `create`. */
-  runTools(host: ToolRunnerHost, body: ChatCompletionRequest, options: { maxChatCompletions?: number }, create: (request: Record<string, unknown>, signal: AbortSignal) => Promise<ChatCompletion>): Promise<ToolRunnerOutcome> {
-    return runToolLoop(host, body, options, create);
+  /** Runs one `chat.completions.runTools()` (`tool-runner.ts`): each answer through `create`, or streamed by `open`. */
+  runTools(host: ToolRunnerHost, body: ChatCompletionRequest, options: { maxChatCompletions?: number }, create: (request: Record<string, unknown>, signal: AbortSignal) => Promise<ChatCompletion>, open?: OpenTurnStream): Promise<ToolRunnerOutcome> {
+    return runToolsOf(host, body, options, create, open);
   }
 
   /** Runs one `chat.completions.stream()` (here, so a page loads the helper's work with the mesh, not up front). */

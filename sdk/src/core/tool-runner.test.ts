@@ -118,7 +118,8 @@ describe("runToolLoop", () => {
     for (const [tools, param, message, extra] of [
       [undefined, "tools", 'runTools() needs tools: a list of { type: "function", function: { function, parameters } }', {}],
       [[{ type: "function", function: { name: "f" } }], "tools[0].function.function", "tools[0] has no function to run: give it as function.function", {}],
-      [[], "stream", "runTools() here does not stream: leave stream out and listen for its events", { stream: true }],
+      // A stream is the streaming runner's: the plain loop's `create` answers with whole completions.
+      [[], "stream", "runTools() with stream: true needs the streaming runner (client.chat.completions.runTools)", { stream: true }],
       // An arrow function in an array has no name (in an object literal it would take the key's).
       [[{ type: "function", function: { function: [() => 1][0] } }], "tools[0].function.name", "tools[0] needs a name: function.name, or a named function", {}],
     ] as const) {

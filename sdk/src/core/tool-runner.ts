@@ -1,5 +1,8 @@
 import { InvalidRequestError, ModelMeshError } from "../wire/error-base.js";
-import type { ChatCompletion, ChatCompletionMessage, ChatCompletionMessageParam, ChatCompletionMessageToolCall, ChatCompletionRequest, CompletionUsage } from "../wire/types.js";
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionMessage, ChatCompletionMessageParam, ChatCompletionMessageToolCall, ChatCompletionRequest, CompletionUsage } from "../wire/types.js";
+import type { ChatStreamSnapshot } from "./chat-stream-snapshot.js";
+import { ChunkLog } from "./chunk-log.js";
+import { streamedTurns, type OpenTurnStream } from "./streamed-turn.js";
 
 /**
  * The loop of `chat.completions.runTools()`, as the official OpenAI client's: ask, run the functions the answer calls,
@@ -18,6 +21,11 @@ export interface ToolRunnerHost {
   mark(state: "ended" | "errored" | "aborted"): void;
   /** Handed to each function as its second argument, as the official client hands its runner. */
   runner: unknown;
+  /** The streaming runner's (`stream: true`): where its chunks and the current answer's snapshot go. */
+  stream?: {
+    attach(chunks: ChunkLog<ChatCompletionChunk>): void;
+    current(folding: ChatStreamSnapshot): void;
+  };
 }
 
 /** What the loop leaves behind: every completion in order, and what the official runner's final getters read. */
@@ -47,6 +55,24 @@ interface Runnable {
 }
 
 const DEFAULT_MAX_CHAT_COMPLETIONS = 10;
+
+/**
+ * One `runTools()`: the loop over `create`, or, with `stream: true` and a streaming runner, over answers streamed by
+ * `open` (each chunk to the runner's iterators and events; the iterators end, or fail, when the run does).
+ * @example
+ * await runTools(host, body, {}, (request, signal) => client.chat.completions.create(request, { signal }), open);
+ */
+export function runTools(host: ToolRunnerHost, body: ChatCompletionRequest, options: { maxChatCompletions?: number }, create: (request: Record<string, unknown>, signal: AbortSignal) => Promise<ChatCompletion>, open?: OpenTurnStream): Promise<ToolRunnerOutcome> {
+  if (body.stream !== true || !host.stream || !open) return runToolLoop(host, body, options, create);
+  const chunks = new ChunkLog<ChatCompletionChunk>();
+  host.stream.attach(chunks);
+  const run = runToolLoop(host, body, options, streamedTurns({ emit: host.emit, chunks, current: host.stream.current }, open), true);
+  run.then(
+    () => chunks.end(),
+    (error: unknown) => chunks.end({ error }),
+  );
+  return run;
+}
 
 /** A function's result as a tool message's content: text as it is, anything else as JSON. */
 function resultText(value: unknown): string {
@@ -85,6 +111,7 @@ export async function runToolLoop(
   body: ChatCompletionRequest,
   options: { maxChatCompletions?: number },
   create: (request: Record<string, unknown>, signal: AbortSignal) => Promise<ChatCompletion>,
+  streamed = false,
 ): Promise<ToolRunnerOutcome> {
   const { emit, signal, messages } = host;
   const completions: ChatCompletion[] = [];
@@ -95,7 +122,8 @@ export async function runToolLoop(
     for (const call of (message.role === "assistant" ? message.tool_calls : undefined) ?? []) if (call.type === "function") emit("functionToolCall", call.function);
   };
   try {
-    if (body.stream === true) throw new InvalidRequestError("runTools() here does not stream: leave stream out and listen for its events", "stream");
+    // A stream is run only by the streaming runner (`runTools` above): `create` here answers with whole completions.
+    if (body.stream === true && !streamed) throw new InvalidRequestError("runTools() with stream: true needs the streaming runner (client.chat.completions.runTools)", "stream");
     const { tool_choice: toolChoice = "auto", ...rest } = body as ChatCompletionRequest & Record<string, unknown>;
     const { runnable, wire } = prepareTools(rest.tools);
     // A tool_choice that names one function: the loop ends once that function has run.
