@@ -131,13 +131,16 @@ export function errorReplyFor(error: unknown, redact: (text: string) => string, 
     return { status: 500, message: "the proxy failed while handling this request", type: "server_error", param: null, code: "internal_error" };
   }
   const message = redact(error.message);
-  if (isModelMeshErrorOf(error, InvalidRequestError)) return { status: 400, message, type: "invalid_request_error", param: error.param, code: "invalid_request" };
+  // OpenAI's own code when the check has one (`missing_required_parameter`, `invalid_type`, ...), else null, as the
+  // service answers a request it refuses without one; never the SDK's generic `invalid_request`, which it does not use.
+  if (isModelMeshErrorOf(error, InvalidRequestError)) return { status: 400, message, type: "invalid_request_error", param: error.param, code: error.code === "invalid_request" ? null : error.code };
   if (isModelMeshErrorOf(error, NoCapableModelError)) {
     if (error.retryable) return { status: 503, message, type: "server_error", param: null, code: "no_model_available", headers: { "retry-after": retryAfterSeconds(error.retryAfter) } };
     if (!isKnownModel(error.target)) {
       // Not the router's message, which quotes the name whole: a caller's junk is not echoed back in full.
       const unknown = `The model '${redact(quoteName(String(error.target)))}' does not exist on this proxy (GET /v1/models lists the names it serves)`;
-      return { status: 404, message: unknown, type: "invalid_request_error", param: "model", code: "model_not_found" };
+      // param null, as OpenAI's own model_not_found answer to a request.
+      return { status: 404, message: unknown, type: "invalid_request_error", param: null, code: "model_not_found" };
     }
     return { status: 400, message, type: "invalid_request_error", param: "model", code: "no_capable_model" };
   }

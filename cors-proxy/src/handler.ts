@@ -100,7 +100,7 @@ function pathAndQuery(url: string): string {
   return start < 0 ? "/" : url.slice(start);
 }
 
-function deny(status: number, message: string, code: string, headers?: Record<string, string>): ErrorReply {
+function deny(status: number, message: string, code: string | null, headers?: Record<string, string>): ErrorReply {
   return { status, message, type: "invalid_request_error", param: null, code, ...(headers ? { headers } : {}) };
 }
 
@@ -136,7 +136,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     if (pathname === "/ready") return { route: "/ready", response: ready(mesh) };
     const isRelay = pathname.startsWith("/proxy/") || pathname === "/proxy";
     const isMesh = pathname.startsWith("/v1/");
-    if (pathname !== "/metrics" && !isRelay && !isMesh) return { route: "not_found", response: errorResponse(deny(404, `Invalid URL (${quoteName(request.method)} ${redactText(quoteName(pathname, 200))})`, "not_found")) };
+    if (pathname !== "/metrics" && !isRelay && !isMesh) return { route: "not_found", response: errorResponse(deny(404, `Invalid URL (${quoteName(request.method)} ${redactText(quoteName(pathname, 200))})`, null)) };
     const routeName = isRelay ? "/proxy" : pathname === "/metrics" ? "/metrics" : pathname.startsWith("/v1/models") ? "/v1/models" : MESH_ROUTE_NAMES.has(pathname) ? pathname : "not_found";
     const presented = presentedToken(request.headers, isRelay);
     let caller = `address:${context.remoteAddress ?? "unknown"}`;
@@ -167,7 +167,7 @@ export function createProxy(options: ProxyOptions): Proxy {
     const routeContext: RouteContext = { signal, maxBodyBytes, redact: redactText };
     try {
       const response = await routes(request.method, pathname, request, routeContext);
-      return { route: routeName, response: response ?? errorResponse(deny(404, `Invalid URL (${quoteName(request.method)} ${redactText(quoteName(pathname, 200))})`, "not_found")) };
+      return { route: routeName, response: response ?? errorResponse(deny(404, `Invalid URL (${quoteName(request.method)} ${redactText(quoteName(pathname, 200))})`, null)) };
     } catch (error) {
       // 499 (nginx's "client closed request"): nobody reads this answer, but metrics should not call it a failure.
       if (signal.aborted) return { route: routeName, response: new Response(null, { status: 499 }) };

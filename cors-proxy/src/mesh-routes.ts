@@ -148,7 +148,13 @@ function meshJson(value: unknown): Reply {
   const raw = (value as { [RAW_JSON]?: unknown } | null)?.[RAW_JSON];
   // The service's text, when the SDK vouches that the answer is unchanged: not parsed-then-serialised again.
   const text = typeof raw === "string" ? raw : JSON.stringify(value);
-  return served ? new JsonReply(200, text, servedHeaders(served)) : new JsonReply(200, text);
+  if (!served) return new JsonReply(200, text);
+  const headers = servedHeaders(served);
+  // The serving service's own id for the exchange (what its support asks for), beside the proxy's `x-request-id`, as
+  // the relay sends it.
+  const upstreamId = (value as { _request_id?: unknown })._request_id;
+  if (typeof upstreamId === "string" && upstreamId !== "") headers["x-upstream-request-id"] = upstreamId;
+  return new JsonReply(200, text, headers);
 }
 
 const embeddings: Route = async (client, request, context) => meshJson(await client.embeddings.create((await readJson(request, context.maxBodyBytes)) as never, { signal: context.signal }));
@@ -236,9 +242,14 @@ export function createMeshRoutes(client: MeshClient, created: number) {
       } catch {
         throw badRequest("the model id in the URL is not valid percent-encoding", "model");
       }
-      const entry = modelList(client, created).find((model) => model.id === id);
-      if (!entry) throw new ProxyRequestError({ status: 404, message: `The model '${context.redact(quoteName(id))}' does not exist`, type: "invalid_request_error", param: "model", code: "model_not_found" });
-      return jsonResponse(entry);
+      // Any name a request's `model` may use (a capability's full path, `provider/model`), listed or not.
+      let entry: Model;
+      try {
+        entry = client.mesh.retrieveModel(id);
+      } catch {
+        throw new ProxyRequestError({ status: 404, message: `The model '${context.redact(quoteName(id))}' does not exist`, type: "invalid_request_error", param: "model", code: "model_not_found" });
+      }
+      return jsonResponse({ ...entry, created });
     }
     return undefined;
   };

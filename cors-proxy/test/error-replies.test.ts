@@ -76,7 +76,9 @@ describe("errorReplyFor", () => {
   it("maps each error class to its exact reply, through the redactor", () => {
     const redact = (text: string) => text.replaceAll("sk-secret", "[REDACTED]");
     const cases: Array<[ModelMeshError, Record<string, unknown>]> = [
-      [new InvalidRequestError("bad sk-secret", "messages"), { status: 400, message: "bad [REDACTED]", type: "invalid_request_error", param: "messages", code: "invalid_request" }],
+      // The SDK's generic code is not OpenAI's: null, as the service answers; a check's own OpenAI code goes as it is.
+      [new InvalidRequestError("bad sk-secret", "messages"), { status: 400, message: "bad [REDACTED]", type: "invalid_request_error", param: "messages", code: null }],
+      [new InvalidRequestError("Invalid type for 'n'", "n", { code: "invalid_type" }), { status: 400, message: "Invalid type for 'n'", type: "invalid_request_error", param: "n", code: "invalid_type" }],
       [new NoCapableModelError("chat", "no model sk-secret"), { status: 400, message: "no model [REDACTED]", type: "invalid_request_error", param: "model", code: "no_capable_model" }],
       [new NoCapableModelError("chat", "cooling", { retryable: true }), { status: 503, message: "cooling", type: "server_error", param: null, code: "no_model_available", headers: { "retry-after": "1" } }],
       [new NoCapableModelError("chat", "cooling", { retryable: true, retryAfter: 42 }), { status: 503, code: "no_model_available", headers: { "retry-after": "42" } }],
@@ -116,7 +118,7 @@ describe("errorReplyFor", () => {
       status: 404,
       message: `The model '[REDACTED]-${"y".repeat(54)}…(110 characters)' does not exist on this proxy (GET /v1/models lists the names it serves)`,
       type: "invalid_request_error",
-      param: "model",
+      param: null,
       code: "model_not_found",
     });
   });

@@ -21,7 +21,7 @@ const fields = { providerId: "a", modelId: "alpha" };
 describe("status codes for every error", () => {
   it.each([
     ["invalid request", new InvalidRequestError("messages must be a non-empty array", "messages"), 400, "invalid_request_error", "messages"],
-    ["unknown model", new NoCapableModelError("gpt-9", "not known"), 404, "invalid_request_error", "model"],
+    ["unknown model", new NoCapableModelError("gpt-9", "not known"), 404, "invalid_request_error", null],
     ["known pool no model can serve", new NoCapableModelError("chat", "no model supports tools"), 400, "invalid_request_error", "model"],
     ["every model cooling down", new NoCapableModelError("chat", "all cooling", { retryable: true }), 503, "server_error", null],
     ["budget", new BudgetExceededError({ limitType: "daily", limitValue: 5, scope: "openai" }), 402, "insufficient_quota", null],

@@ -427,7 +427,7 @@ describe("11. bad input is refused before routing and costs other callers nothin
     const response = await post("/v1/chat/completions", JSON.stringify({ model: name, messages: [{ role: "user", content: "hi" }] }));
     expect(response.status).toBe(404);
     const { error } = await response.json();
-    expect(error).toMatchObject({ code: "model_not_found", param: "model" });
+    expect(error).toMatchObject({ code: "model_not_found", param: null });
     expect(error.message).toContain("junk-xxxx");
     expect(error.message).toContain("(205 characters)");
     expect(error.message.length).toBeLessThan(300);

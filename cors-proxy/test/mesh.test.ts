@@ -98,6 +98,13 @@ describe("mesh mode through the official openai client", () => {
     expect(images.data?.[0]?.b64_json).toBeTruthy();
   });
 
+  it("generates images without a model, as OpenAI's API allows: the image capability's pool serves", async () => {
+    const images = await openai.images.generate({ prompt: "a quiet harbour", response_format: "b64_json" });
+    expect(images.data?.[0]?.b64_json).toBeTruthy();
+    const sent = proxy.a.requests.filter((request) => request.path === "/v1/images/generations").at(-1)!;
+    expect(sent.body).toMatchObject({ model: "dall-e-3", prompt: "a quiet harbour" });
+  });
+
   it("lists pools and concrete models", async () => {
     const models = [];
     for await (const model of openai.models.list()) models.push(model);
@@ -107,6 +114,10 @@ describe("mesh mode through the official openai client", () => {
     expect(byId.beta).toMatchObject({ owned_by: "b" });
     expect(typeof byId.alpha?.created).toBe("number");
     expect(await openai.models.retrieve("beta")).toMatchObject({ id: "beta", owned_by: "b" });
+    // Names a request may use that the list gives otherwise: a capability's full path, provider/model.
+    expect(await openai.models.retrieve("generation.text-generation.chat-completion")).toMatchObject({ id: "generation.text-generation.chat-completion", owned_by: "modelmesh", created: byId.alpha!.created });
+    expect(await openai.models.retrieve("b/beta")).toMatchObject({ id: "b/beta", owned_by: "b" });
+    await expect(openai.models.retrieve("a/beta")).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     const raw = await (await fetch(`${proxy.url}/v1/models`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
     expectValid("response.models", raw);
   });

@@ -88,7 +88,7 @@ describe("what each refusal says", () => {
 
   it("404 names the method and path; the relay switched off and a proxy without a mesh say so", async () => {
     const proxy = createProxy({ listening: local, relay: { enabled: false } });
-    expect(await errorOf(await proxy.handle(request("/nowhere", { method: "DELETE" })))).toMatchObject({ message: "Invalid URL (DELETE /nowhere)", code: "not_found" });
+    expect(await errorOf(await proxy.handle(request("/nowhere", { method: "DELETE" })))).toMatchObject({ message: "Invalid URL (DELETE /nowhere)", code: null });
     const relay = await proxy.handle(request("/proxy/https://api.openai.com/v1/models"));
     expect(relay.status).toBe(404);
     expect(await errorOf(relay)).toMatchObject({ message: "the relay is disabled on this proxy", code: "relay_disabled", type: "invalid_request_error" });
@@ -311,11 +311,11 @@ describe("routing edges", () => {
     expect(await (await proxy.handle(request("/metrics"))).text()).toContain('modelmesh_proxy_requests_total{route="/metrics",status="200"} 1');
   });
 
-  it("an unknown /v1/ path on a mesh proxy is a 404 with code not_found", async () => {
+  it("an unknown /v1/ path on a mesh proxy is a 404 with code null, as OpenAI answers it", async () => {
     const proxy = createProxy({ listening: local, mesh: stubMesh({ state: "ready" }) });
     const response = await proxy.handle(request("/v1/unknown"));
     expect(response.status).toBe(404);
-    expect(await errorOf(response)).toMatchObject({ message: "Invalid URL (GET /v1/unknown)", code: "not_found" });
+    expect(await errorOf(response)).toMatchObject({ message: "Invalid URL (GET /v1/unknown)", code: null });
   });
 
   it("/v1/models lists pools as created when the proxy started (the injected clock, in seconds)", async () => {

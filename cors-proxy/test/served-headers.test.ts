@@ -26,6 +26,18 @@ describe("what an answer cost and who served it", () => {
     expect(Number(response.headers.get("x-modelmesh-cost"))).toBeCloseTo(body.usage.cost, 12);
   });
 
+  it("a JSON answer carries the serving service's request id as x-upstream-request-id, beside the proxy's own x-request-id", async () => {
+    const response = await post("/v1/chat/completions", { model: "chat", messages: hello });
+    await response.json();
+    const served = proxy.a.requests.at(-1)!;
+    expect(response.headers.get("x-upstream-request-id")).toBe(served.requestId);
+    expect(served.requestId).toMatch(/^req_/);
+    expect(response.headers.get("x-request-id")).not.toBe(served.requestId);
+    expect(response.headers.get("x-request-id")).toMatch(/^mmp-/);
+    const embedded = await post("/v1/embeddings", { model: "alpha-embed", input: "hi" });
+    expect(embedded.headers.get("x-upstream-request-id")).toBe(proxy.a.requests.at(-1)!.requestId);
+  });
+
   it("a stream's usage chunk carries usage.cost; servedBy() answers in code", async () => {
     const response = await post("/v1/chat/completions", { model: "chat", messages: hello, stream: true, stream_options: { include_usage: true } });
     const text = await response.text();

@@ -6,7 +6,7 @@
 // `export *` stays out of a bundle unless one of its names is used (evanw/esbuild#3252).
 
 export * from "./exports/lazy-create.js";
-export type { MeshClient, MeshClientState, MeshDescription, MeshExplanation } from "./client/mesh-client.js";
+export type { ClientOptions, MeshClient, MeshClientState, MeshDescription, MeshExplanation } from "./client/mesh-client.js";
 export type { MeshStream } from "./wire/mesh-stream.js";
 export type { MeshPromise, WithResponse } from "./client/raw-response.js";
 export type { ChatCompletions, ChatCompletionCreateParamsStreaming, ChatCompletionCreateParamsNonStreaming } from "./client/chat-completions.js";

@@ -4,11 +4,10 @@
 // null observability, auto-discovery). Configuration is an object or JSON text: no YAML parser and no file system.
 import { ConfigError } from "./wire/error-base.js";
 import { ModelMesh } from "./core/mesh.js";
-import type { CreateOptions } from "./core/options.js";
 import type { ResolvedConfig } from "./core/config.js";
 import { BUILTIN_CONNECTORS } from "./core/connector-ids.js";
 import { registerConnectors as register, type ConnectorClass } from "./core/registry.js";
-import { MeshClient, type MeshSetup } from "./client/mesh-client.js";
+import { MeshClient, type ClientOptions, type MeshSetup } from "./client/mesh-client.js";
 
 export * from "./surface.js";
 export { ModelMesh };
@@ -42,9 +41,9 @@ export function registerConnectors(connectors: readonly ConnectorClass[]): void 
  * registerConnectors([OpenAIProvider]);
  * const client = create("chat-completion", { providers: [{ connector: "openai", config: { apiKey } }] });
  */
-export function create(capability?: string, options?: CreateOptions): MeshClient;
-export function create(options: CreateOptions): MeshClient;
-export function create(capabilityOrOptions?: string | CreateOptions, options: CreateOptions = {}): MeshClient {
+export function create(capability?: string, options?: ClientOptions): MeshClient;
+export function create(options: ClientOptions): MeshClient;
+export function create(capabilityOrOptions?: string | ClientOptions, options: ClientOptions = {}): MeshClient {
   if (typeof capabilityOrOptions === "object" && capabilityOrOptions !== null) return new MeshClient(undefined, capabilityOrOptions, STATIC_MESH_SETUP);
   return new MeshClient(capabilityOrOptions, options, STATIC_MESH_SETUP);
 }

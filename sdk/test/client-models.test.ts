@@ -92,6 +92,24 @@ describe("client.models", () => {
     expect(cut.message.length).toBeLessThan(400);
   });
 
+  it("retrieve(id) knows every name a request may use, listed or not: a capability's full path, provider/model of a model one provider serves", async () => {
+    const { client, east } = await setUp();
+    const names = ["generation.text-generation.chat-completion", "east/only-east"];
+    // Each is a name `create` routes (east serves only-east alone)...
+    for (const model of names) await client.chat.completions.create({ model, messages: [{ role: "user", content: "hi" }] });
+    expect(east.requests.map((request) => request.body.model)).toEqual(["shared", "only-east"]);
+    // ...and retrieve gives its model object, though the list names it otherwise.
+    expect(await client.models.retrieve(names[0]!)).toEqual(entry(names[0]!, "modelmesh"));
+    expect(await client.models.retrieve("east/only-east")).toEqual(entry("east/only-east", "east"));
+    const listed = (await client.models.list()).data.map((model) => model.id);
+    expect(listed).not.toContain(names[0]);
+    expect(listed).not.toContain("east/only-east");
+    // A provider that does not serve the model, or a capability no model offers, is still unknown.
+    for (const unknown of ["west/only-east", "generation.audio-generation.text-to-speech", "east/"]) {
+      await expect(client.models.retrieve(unknown)).rejects.toMatchObject({ code: "model_not_found" });
+    }
+  });
+
   it("list() and retrieve() give their HTTP side as the official client's promises do: withResponse() and asResponse()", async () => {
     const { client } = await setUp();
     const listed = await client.models.list().withResponse();

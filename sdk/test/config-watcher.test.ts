@@ -204,6 +204,41 @@ describe("ConfigWatcher", () => {
     expect(() => new ConfigWatcher(path, client.mesh, { intervalMs: 0 })).toThrow(ConfigError);
     await expect(new ConfigWatcher(join(directory, "absent.yaml"), client.mesh).start()).rejects.toBeInstanceOf(ConfigError);
   });
+
+  it("polls every interval_ms, or every interval seconds (the FAQ's interval=5.0), as every intervalMs", async () => {
+    const path = join(directory, "interval.yaml");
+    for (const options of [{ interval_ms: 40 }, { interval: 0.04 }]) {
+      writeFileSync(path, yaml(oldService, "old", 100));
+      const applied: string[][] = [];
+      const mesh = { reconfigure: async (config: Record<string, unknown>) => (applied.push(Object.keys(config.providers as object)), []) };
+      const watcher = new ConfigWatcher(path, mesh, options);
+      watchers.push(watcher);
+      expect(watcher.intervalMs).toBe(40);
+      await watcher.start();
+      writeFileSync(path, yaml(newService, "new", 100));
+      // Picked up by the watcher's own tick within a second; at the default 5 s it would not be.
+      await next(watcher, "config-reloaded", 1_000);
+      expect(applied).toEqual([["new"]]);
+      watcher.stop();
+    }
+  });
+
+  it("refuses an interval it cannot use, one given two ways, and an option it does not know, naming the key", () => {
+    const mesh = { reconfigure: async () => [] };
+    const refusal = (options: Record<string, unknown>) => {
+      try {
+        new ConfigWatcher(join(directory, "any.yaml"), mesh, options);
+      } catch (error) {
+        return error instanceof ConfigError ? error.path : error;
+      }
+      return "accepted";
+    };
+    expect(refusal({ interval: 0 })).toBe("interval");
+    expect(refusal({ interval_ms: "fast" })).toBe("interval_ms");
+    expect(refusal({ intervalMs: 100, interval: 5 })).toBe("interval");
+    expect(refusal({ intervall: 5 })).toBe("intervall");
+    expect(refusal({ interval: 5 })).toBe("accepted");
+  });
 });
 
 describe("ConfigWatcher with a file-backed secret store", () => {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { ConfigError, create } from "../src/index.js";
 import type { MeshClient } from "../src/client/mesh-client.js";
 import { distance, watchConfig } from "../src/core/config-typos.js";
+import { configAsWritten } from "../src/core/connector-config.js";
 
 // A misspelt key in a connector's own config used to be ignored: `pth` for local-file storage silently wrote
 // ./mesh-state.json in the working directory, `prefx` for the env store read the unprefixed variables. Such a key is
@@ -141,5 +142,26 @@ describe("watchConfig's judgement", () => {
     expect(watchConfig({ prfix: 1 }, reader).typos).toEqual([["prfix", "prefix"]]);
     expect(watchConfig({ pefx: 1 }, (config) => config.prefix).typos).toEqual([]);
     expect(watchConfig({ prefixes: 1 }, (config) => config.prefix).typos).toEqual([["prefixes", "prefix"]]);
+  });
+});
+
+describe("watchConfig and the two spellings of a key", () => {
+  it("counts a key read in the other spelling as read: snake_case and camelCase are one key", () => {
+    expect(watchConfig({ vaultUrl: "x" }, (config) => config.vault_url).typos).toEqual([]);
+    expect(watchConfig({ vault_url: "x" }, (config) => config.vaultUrl).typos).toEqual([]);
+    expect(watchConfig({ key_prefix: "x", api_key: "y" }, (config) => [config.keyPrefix, config.apiKey]).typos).toEqual([]);
+  });
+
+  it("measures a misspelling in camelCase, whichever spelling was given, and names the key as given", () => {
+    // One letter off, but three edits as written: the underscores are not what was misspelt.
+    expect(watchConfig({ cache_tl_ms: 1 }, (config) => config.cacheTtlMs).typos).toEqual([["cache_tl_ms", "cacheTtlMs"]]);
+    expect(watchConfig({ cacheTlMs: 1 }, (config) => config.cache_ttl_ms).typos).toEqual([["cacheTlMs", "cache_ttl_ms"]]);
+  });
+
+  it("counts a read of the other spelling after a spread, which passed over it without reading it", () => {
+    // The other spelling (keyPrefix) is not enumerable: a spread looks at it but does not get it.
+    const config = configAsWritten({ keyPrefix: "mm:" }, { keyPrefix: "key_prefix" });
+    const reader = (given: Record<string, unknown>) => [{ ...given }, given.keyPrefix, given.keyPrefixes];
+    expect(watchConfig(config, reader).typos).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import type { ResolvedConfig } from "../core/config.js";
 import type { MeshConfig } from "../core/config-load.js";
 import { validateOptions } from "../core/check-options.js";
 import { registerBuiltinNames } from "../core/builtin-names.js";
-import { MeshClient, type MeshSetup } from "./mesh-client.js";
+import { MeshClient, type ClientOptions, type MeshSetup } from "./mesh-client.js";
 import { startLazyMesh } from "./load-mesh.js";
 
 /**
@@ -33,10 +33,11 @@ export const BUILTIN_MESH_SETUP: MeshSetup<ResolvedConfig> = {
  * const yamlClient = create({ config: yamlText });
  * const custom = create("chat-completion", { providers: ["openai"], strategy: "cost-first" });
  * const fromConfig = create(new MeshConfig({ providers: { openai: { connector: "openai.llm.v1" } } }));
+ * const overMesh = create({ mesh }); // a ModelMesh made with new ModelMesh() and initialize(config)
  */
-export function create(capability?: string, options?: CreateOptions): MeshClient;
-export function create(options: CreateOptions | MeshConfig): MeshClient;
-export function create(capabilityOrOptions?: string | CreateOptions | MeshConfig, options: CreateOptions = {}): MeshClient {
+export function create(capability?: string, options?: ClientOptions): MeshClient;
+export function create(options: ClientOptions | MeshConfig): MeshClient;
+export function create(capabilityOrOptions?: string | ClientOptions | MeshConfig, options: ClientOptions = {}): MeshClient {
   // A MeshConfig is `{ config: it }` (MeshClient's constructor unwraps it).
   if (typeof capabilityOrOptions === "object" && capabilityOrOptions !== null) return new MeshClient(undefined, capabilityOrOptions as CreateOptions, BUILTIN_MESH_SETUP);
   return new MeshClient(capabilityOrOptions, options, BUILTIN_MESH_SETUP);

@@ -1,7 +1,6 @@
-import type { CreateOptions } from "../core/options.js";
 import { outlineOptions } from "../core/config-outline.js";
 import { registerBuiltinNames } from "../core/builtin-names.js";
-import { MeshClient, type MeshSetup } from "./mesh-client.js";
+import { MeshClient, type ClientOptions, type MeshSetup } from "./mesh-client.js";
 
 // The mesh's code (router, pools, retry) is its own chunk: a page that calls create() downloads it while the client
 // starts, not before the page runs. Each connector is its own chunk too, fetched when a configuration names it.
@@ -28,9 +27,9 @@ const LAZY_MESH_SETUP: MeshSetup = {
  * import { create } from "modelmesh/lazy";
  * const client = create("chat-completion", { providers: [{ connector: "openai.llm.v1", config: { apiKey } }] });
  */
-export function create(capability?: string, options?: CreateOptions): MeshClient;
-export function create(options: CreateOptions): MeshClient;
-export function create(capabilityOrOptions?: string | CreateOptions, options: CreateOptions = {}): MeshClient {
+export function create(capability?: string, options?: ClientOptions): MeshClient;
+export function create(options: ClientOptions): MeshClient;
+export function create(capabilityOrOptions?: string | ClientOptions, options: ClientOptions = {}): MeshClient {
   if (typeof capabilityOrOptions === "object" && capabilityOrOptions !== null) return new MeshClient(undefined, capabilityOrOptions, LAZY_MESH_SETUP);
   return new MeshClient(capabilityOrOptions, options, LAZY_MESH_SETUP);
 }

@@ -28,6 +28,19 @@ export interface MeshSetup<Checked extends ConfigOutline = ConfigOutline> {
   start(options: CreateOptions, validated: Checked | undefined): Promise<ModelMesh>;
 }
 
+/**
+ * `create()`'s options: those of the mesh it makes (`CreateOptions`), or `mesh`, one the caller made
+ * (`new ModelMesh()` then `initialize(config)`, or `ModelMesh.start()`), which the client then routes through.
+ * @example
+ * const mesh = new ModelMesh();
+ * await mesh.initialize(MeshConfig.fromYaml("modelmesh.yaml"));
+ * const client = create("chat-completion", { mesh });
+ */
+export interface ClientOptions extends CreateOptions {
+  /** A mesh to route through, as it is: with it, only `limits` may be given besides (the rest configure a mesh). */
+  mesh?: ModelMesh;
+}
+
 /** `"starting"` until configuration, connectors, secrets and saved state are loaded; then `"ready"`, or `"failed"`. */
 export type MeshClientState = "starting" | "ready" | "failed";
 
@@ -79,10 +92,17 @@ export class MeshClient {
   #capability: string | undefined;
   #config: ConfigOutline | undefined;
 
-  /** Use `create()`; `setup` is how the entry point (`modelmesh` or `modelmesh/static`) provides the mesh. */
-  constructor(capability: string | undefined, given: CreateOptions, setup: MeshSetup) {
+  /**
+   * Use `create()`; `setup` is how the entry point (`modelmesh` or `modelmesh/static`) provides the mesh, unless the
+   * options give one (`{ mesh }`).
+   */
+  constructor(capability: string | undefined, given: ClientOptions, setup: MeshSetup) {
     this.#capability = capability;
-    const options = createOptions(given) as CreateOptions;
+    const options = createOptions(given) as ClientOptions;
+    const mesh = options.mesh;
+    // A mesh the caller made: nothing to load, only its start to wait for (it rejects for a mesh nobody initialized).
+    // Its own code, loaded already, checks the options given with it, so none of this weighs on a page up front.
+    if (mesh) setup = { validate: (checked) => mesh.checkClientOptions(checked), start: () => mesh.ready() };
     // Object and JSON configuration is checked now, so a typo (a key, a connector name) fails at create(), not at the first call.
     const validated = setup.validate(options);
     this.#config = validated;

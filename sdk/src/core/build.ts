@@ -9,6 +9,7 @@ import type { ConnectorKind } from "./registry.js";
 import { loadConnector, resolveConnector } from "./registry-load.js";
 import { DEFAULT_SECRET_STORE } from "./connector-ids.js";
 import { watchConfig } from "./config-typos.js";
+import { configAsWritten, isBuiltinConnector } from "./connector-config.js";
 import type { BaseRotationPolicy } from "../rotation/rotation.js";
 import type { SecretStore } from "../secrets/secret-store.js";
 
@@ -23,10 +24,12 @@ export function isRotationPolicy(value: unknown): value is BaseRotationPolicy {
 export function buildConnector<T>(kind: ConnectorKind, spec: ConnectorSpec | undefined): T | undefined {
   if (!spec) return undefined;
   if (spec.instance) return spec.instance as T;
-  const { connector } = resolveConnector(kind, spec.connector, `${spec.path}.${kind === "secrets" ? "store" : "connector"}`);
+  const { id, connector } = resolveConnector(kind, spec.connector, `${spec.path}.${kind === "secrets" ? "store" : "connector"}`);
+  // A connector the user wrote reads the keys the user wrote (the FAQ's `config.vault_url`); built-ins read camelCase.
+  const given = isBuiltinConnector(id, connector) ? spec.config : configAsWritten(spec.config, spec.writtenKeys);
   let built: { built: T; typos: Array<[string, string]> };
   try {
-    built = watchConfig(spec.config, (config) => new connector(config) as T);
+    built = watchConfig(given, (config) => new connector(config) as T);
   } catch (error) {
     if (error instanceof ModelMeshError) throw error;
     throw new ConfigError(spec.path, `cannot build ${kind} connector "${spec.connector}": ${(error as Error).message}`);

@@ -118,6 +118,14 @@ export const BUILTIN_CLASSES: readonly ConnectorClass[] = [
  * const errors = await mesh.reconfigure(newYamlText); // [] when applied
  */
 export class ModelMesh extends StaticModelMesh {
+  /**
+   * Every running mesh is a `ModelMesh` to `instanceof`, whichever entry made it: `create()` starts its mesh from
+   * the lazily loaded code (`LazyModelMesh`, a sibling of this class), and `client.mesh` is typed `ModelMesh`.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof StaticModelMesh;
+  }
+
   protected static override prepare(): void {
     // A user's registerConnector() of the same id wins over the built-in.
     for (const connector of BUILTIN_CLASSES) {

@@ -36,18 +36,32 @@ export async function parseConfigText(text: string, origin = "configuration"): P
 export async function loadConfig(source: string | MeshConfigObject): Promise<MeshConfigObject> {
   if (typeof source !== "string") return source;
   if (looksLikeText(source) || !/\.(ya?ml|json)$/i.test(source.trim())) return parseConfigText(source);
+  return parseConfigText(await readConfigFile(source), source);
+}
+
+/** A configuration file's text (Node only); ConfigError naming the file when it cannot be read. */
+async function readConfigFile(path: string): Promise<string> {
   // process.getBuiltinModule (Node >= 20.16), not import(): minifiers fold a constant specifier back into
   // `import("node:fs/promises")`, which then sits in every browser bundle (Vite 8 and esbuild both do).
   const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  let text: string;
   try {
     const fs = runtime?.getBuiltinModule?.("node:fs/promises") as { readFile(path: string, encoding: "utf8"): Promise<string> } | undefined;
-    if (!fs) throw new Error("reading a file needs Node 20.16 or later (in a browser, pass the configuration's text or object)");
-    text = await fs.readFile(source.trim(), "utf8");
+    if (!fs) throw new Error("files can be read only in Node (20.16 or later); in a browser, pass the configuration's YAML text or object");
+    return await fs.readFile(path.trim(), "utf8");
   } catch (error) {
-    throw new ConfigError("", `cannot read configuration file ${source}: ${(error as Error).message}`);
+    throw new ConfigError("", `cannot read configuration file ${path}: ${(error as Error).message}`);
   }
-  return parseConfigText(text, source);
+}
+
+/**
+ * `MeshConfig.fromYaml`'s argument, YAML text or (as the FAQ's `MeshConfig.from_yaml("modelmesh.yaml")`) a file's
+ * path: text that parses to a mapping is the configuration; a single line that parses to a plain string cannot be
+ * one, so it is read as a path, whatever its ending (`C:\mesh.yaml` too, whose `C:` looks like a key).
+ */
+async function yamlOrFile(source: string): Promise<MeshConfigObject> {
+  const parsed: unknown = await parseConfigText(source);
+  if (typeof parsed !== "string" || source.trim().includes("\n")) return parsed as MeshConfigObject;
+  return parseConfigText(await readConfigFile(source), source);
 }
 
 const SECRET_REFERENCE = /\$\{secrets:([^}]+)\}/g;
@@ -71,21 +85,30 @@ export function interpolateSecrets<T>(value: T, values: ReadonlyMap<string, stri
 /**
  * A validated configuration.
  * @example
- * const config = await MeshConfig.fromYaml(await readFile("modelmesh.yaml", "utf8"));
- * const client = create({ config: config.raw });
+ * const config = await MeshConfig.fromYaml("modelmesh.yaml"); // YAML text works too
+ * const client = create(config);
+ * const same = new MeshConfig({ raw: config.raw }); // the FAQ's MeshConfig(raw={...})
  */
 export class MeshConfig {
   readonly raw: MeshConfigObject;
   readonly resolved: ResolvedConfig;
-  constructor(raw: MeshConfigObject) {
-    this.raw = raw;
-    this.resolved = resolveConfig(raw);
+  /** `raw` is the configuration object, or it wrapped as `{ raw }` (the FAQ's Python `MeshConfig(raw={...})`). */
+  constructor(raw: MeshConfigObject | { raw: MeshConfigObject }) {
+    // `raw` is no configuration key, so an object of only `raw` can only be the FAQ's keyword argument.
+    const keys = isPlainObject(raw) ? Object.keys(raw) : [];
+    const config = keys.length === 1 && keys[0] === "raw" && isPlainObject(raw.raw) ? raw.raw : raw;
+    this.raw = config;
+    this.resolved = resolveConfig(config);
     // A brand instead of `instanceof` at the call sites: importing the class there would keep its YAML and file
     // loaders in bundles that never parse YAML (modelmesh/static), and would fail across two copies of the package.
     Object.defineProperty(this, MESH_CONFIG_BRAND, { value: true });
   }
-  static async fromYaml(text: string): Promise<MeshConfig> {
-    return new MeshConfig(await parseConfigText(text));
+  /**
+   * From YAML (or JSON) text, or in Node from a file's path (`MeshConfig.fromYaml("modelmesh.yaml")`, as the FAQ);
+   * in a browser a path is a ConfigError saying that files are read in Node only.
+   */
+  static async fromYaml(textOrPath: string): Promise<MeshConfig> {
+    return new MeshConfig(await yamlOrFile(textOrPath));
   }
   static fromJson(text: string): MeshConfig {
     return new MeshConfig(loadConfigSync(text));

@@ -46,6 +46,12 @@ function connectorConfig(value: object | undefined, path: string): Record<string
   return config;
 }
 
+/** Keys of a `config` given in code that are not camelCase, by their camelCase (a custom connector is given these). */
+function keysAsWritten(value: object | undefined): { writtenKeys?: Record<string, string> } {
+  const renamed = Object.keys(value ?? {}).filter((key) => toCamelCase(key) !== key);
+  return renamed.length ? { writtenKeys: Object.fromEntries(renamed.map((key) => [toCamelCase(key), key])) } : {};
+}
+
 function outlineBlock(value: unknown, path: string, connectorKey: "connector" | "store"): ConnectorSpec | undefined {
   const values = camel(value);
   if (badText(values, connectorKey) || badText(values, "connector")) return undefined;
@@ -158,12 +164,12 @@ export function applyOptions<Config extends ConfigOutline>(config: Config, optio
   const block = (option: ConnectorOption | undefined, path: string): ConnectorSpec | undefined => {
     if (!option) return undefined;
     if ("instance" in option) return { connector: "", config: {}, instance: option.instance, path };
-    return { connector: option.connector, config: connectorConfig(option.config, `${path}.config`), path };
+    return { connector: option.connector, config: connectorConfig(option.config, `${path}.config`), ...keysAsWritten(option.config), path };
   };
   if (options.storage) result.storage = block(options.storage, "storage");
   if (options.secrets) {
     const secrets = options.secrets;
-    result.secrets = "instance" in secrets ? { connector: "", config: {}, instance: secrets.instance, path: "secrets" } : { connector: secrets.store, config: connectorConfig(secrets.config, "secrets.config"), path: "secrets" };
+    result.secrets = "instance" in secrets ? { connector: "", config: {}, instance: secrets.instance, path: "secrets" } : { connector: secrets.store, config: connectorConfig(secrets.config, "secrets.config"), ...keysAsWritten(secrets.config), path: "secrets" };
   }
   if (options.observability) {
     const list = Array.isArray(options.observability) ? options.observability : [options.observability];

@@ -1,3 +1,5 @@
+import { toCamelCase } from "./config-source.js";
+
 /**
  * Misspelt keys in a connector's own `config` (`pth` for `path`, `prefx` for `prefix`), found while the connector is
  * built: the config is watched, and a key it was given but never read, close to a key it read and was not given, is a
@@ -44,16 +46,26 @@ export function watchConfig<T>(config: Record<string, unknown>, build: (config: 
       return Reflect.has(target, key);
     },
     getOwnPropertyDescriptor(target, key) {
-      copying = typeof key === "string" ? key : undefined;
-      return Reflect.getOwnPropertyDescriptor(target, key);
+      const descriptor = Reflect.getOwnPropertyDescriptor(target, key);
+      // A spread gets only the enumerable keys it looks at; a key it passes over (an alias) is still unread.
+      copying = typeof key === "string" && descriptor?.enumerable ? key : undefined;
+      return descriptor;
     },
   });
   const built = build(watched);
-  const missing = [...read].filter((key) => !Object.hasOwn(config, key));
+  // `vault_url` and `vaultUrl` are one key (snake_case and camelCase mean the same): reading either reads it, and a
+  // key given in one spelling is not missing when read in the other. Compared and measured in camelCase.
+  const readKeys = new Set([...read].map(toCamelCase));
+  const givenKeys = new Set(Object.keys(config).map(toCamelCase));
+  const missing = [...read].filter((key) => !givenKeys.has(toCamelCase(key)));
   const typos: Array<[string, string]> = [];
   for (const key of Object.keys(config)) {
-    if (read.has(key)) continue;
-    const meant = missing.find((candidate) => distance(key, candidate) <= (Math.min(key.length, candidate.length) <= 4 ? 1 : 2));
+    const camel = toCamelCase(key);
+    if (readKeys.has(camel)) continue;
+    const meant = missing.find((candidate) => {
+      const other = toCamelCase(candidate);
+      return distance(camel, other) <= (Math.min(camel.length, other.length) <= 4 ? 1 : 2);
+    });
     if (meant !== undefined) typos.push([key, meant]);
   }
   return { built, typos };

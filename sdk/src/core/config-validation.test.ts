@@ -164,10 +164,11 @@ describe("resolved settings", () => {
       discovery: { connector: "auto" },
       observability: { connector: "console", config: { min_severity: "info" } },
     });
-    expect(config.storage).toEqual({ connector: "memory", config: { keyPrefix: "mm:" }, instance: undefined, path: "storage" });
+    // Config keys in camelCase (what built-ins read), and how each was written (what a custom connector is given).
+    expect(config.storage).toEqual({ connector: "memory", config: { keyPrefix: "mm:" }, writtenKeys: { keyPrefix: "key_prefix" }, instance: undefined, path: "storage" });
     expect(config.secrets).toMatchObject({ connector: "env", path: "secrets" });
     expect(config.discovery).toMatchObject({ connector: "auto", path: "discovery" });
-    expect(config.observability).toEqual([{ connector: "console", config: { minSeverity: "info" }, instance: undefined, path: "observability" }]);
+    expect(config.observability).toEqual([{ connector: "console", config: { minSeverity: "info" }, writtenKeys: { minSeverity: "min_severity" }, instance: undefined, path: "observability" }]);
     expect(resolveConfig({ observability: [{ connector: "console" }] }).observability[0]?.path).toBe("observability[0]");
     expect(resolveConfig({ observability: null }).observability).toEqual([]);
     expect(resolveConfig({ secrets: { store: "json", connector: "env" } }).secrets?.connector).toBe("json");

@@ -215,7 +215,11 @@ function connectorBlock(section: Section, connectorKey: "connector" | "store"): 
   const instance = section.raw("instance");
   const connector = section.string(connectorKey) ?? section.string("connector") ?? "";
   if (!connector && !instance) throw new ConfigError(section.path, `needs "${connectorKey}" (a connector id or short name) or "instance"`);
-  return { connector, config: connectorOptions(section.object("config")), instance: instance ?? undefined, path: section.path };
+  const config = section.object("config");
+  // Kept so a custom connector can be given its keys as written (build.ts); built-ins read the camelCase ones.
+  const renamed = [...(config?.written ?? [])].filter(([camel, written]) => camel !== written);
+  const written = renamed.length ? { writtenKeys: Object.fromEntries(renamed) } : {};
+  return { connector, config: connectorOptions(config), ...written, instance: instance ?? undefined, path: section.path };
 }
 
 function parseRetry(section: Section | undefined, base: RetrySettings): RetrySettings {

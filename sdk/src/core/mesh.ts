@@ -28,7 +28,7 @@ import { runTools as runToolsOf, type ToolRunnerHost, type ToolRunnerOutcome } f
 import type { OpenTurnStream } from "./streamed-turn.js";
 import type { MeshStream } from "../wire/mesh-stream.js";
 import { chatFeatures, simpleFeatures, type RequestFeatures } from "./features.js";
-import { ModelsPage, modelList } from "./model-list.js";
+import { findModel, ModelsPage, modelList, type Served } from "./model-list.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, ChatCompletionRequest, Model } from "../wire/types.js";
 import type { BudgetStats, EventSink, MeshEvent, MeshStats } from "../wire/events.js";
 import type { MiddlewareLike } from "./middleware.js";
@@ -137,16 +137,24 @@ function wrongKind(name: string, capability: string, operation: ProviderOperatio
 
 /**
  * The running mesh: providers, model state, pools, the router, storage and observability.
- * `create()` wraps one in a client with the OpenAI call shape; use it directly to reconfigure.
+ * `create()` wraps one in a client with the OpenAI call shape; use it directly to reconfigure. Made started by
+ * `ModelMesh.start(options)`, or as the FAQ's Python does: `new ModelMesh(options?)`, then `initialize(config)`.
  * @example
  * const mesh = await ModelMesh.start({ config: "modelmesh.yaml" });
  * const errors = await mesh.reconfigure(newYamlText); // [] when applied
+ * const other = new ModelMesh();
+ * await other.initialize(MeshConfig.fromYaml("modelmesh.yaml"));
+ * const client = create({ mesh: other });
  */
 export class ModelMesh {
   readonly usageTracker = new UsageTracker();
   readonly middleware: MiddlewareLike[];
   #options: CreateOptions;
-  #runtime!: Runtime;
+  /** Undefined until start or `initialize()` has built it; read through `#runtime`, which says so instead of a TypeError. */
+  #current: Runtime | undefined;
+  /** The one start of this mesh (`start` or `initialize()`), so a second one is refused and `ready()` can wait for it. */
+  #starting: Promise<this> | undefined;
+  #random: () => number;
   #secrets!: SecretStore;
   #storage!: BaseStorage;
   #sink!: EventSink;
@@ -164,20 +172,27 @@ export class ModelMesh {
   /** Models the health monitor took out (it brings back only these). */
   readonly #monitorDown = new Set<string>();
   readonly now: () => number;
-  readonly random: () => number;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Budget counters; they outlive a reconfigure (limits change, spend does not) and are saved with the state. */
   readonly budgetLedger: BudgetLedger;
   /** When this mesh was made (its models' `created`). */
   #startedAt: number;
 
-  // Protected so the `modelmesh` and `modelmesh/lazy` meshes (every built-in, YAML) can extend this one (`modelmesh/static`).
-  protected constructor(options: CreateOptions, seed: number | undefined) {
+  /**
+   * A mesh that is not started yet: `initialize(config)` starts it (the FAQ's `ModelMesh()` then `mesh.initialize(...)`).
+   * `options` are `create()`'s; their `config` is what `initialize()` with no argument reads.
+   * @example
+   * const mesh = new ModelMesh({ middleware: [new Logging()] });
+   * await mesh.initialize(new MeshConfig({ raw: { pools: { chat: { capability: "chat-completion" } } } }));
+   */
+  constructor(given: CreateOptions | MeshConfig = {}) {
+    const options = createOptions(given) as CreateOptions;
     this.#options = options;
     // Hooks see chat answers in the FAQ's camelCase too; what they return goes on in the wire shape.
     this.middleware = (options.middleware ?? []).map(withCompletionView);
     this.now = options.clock?.now ?? Date.now;
-    this.random = options.clock?.random ?? (seed === undefined ? Math.random : seededRandom(seed));
+    // Replaced when started if the configuration sets `routing.seed` (known only then).
+    this.#random = options.clock?.random ?? Math.random;
     this.#startedAt = this.now();
     this.sleep = options.clock?.sleep ?? abortableSleep;
     this.budgetLedger = new BudgetLedger(this.now, {
@@ -216,34 +231,119 @@ export class ModelMesh {
     const options = createOptions(given) as CreateOptions;
     const config = validated ?? applyOptions(resolveConfig(await this.readConfig(configSource(options.config) ?? {})), options);
     await loadConnectors(config);
-    const mesh = new this(options, config.seed);
-    mesh.#secrets = buildSecretStore(config.secrets);
+    const mesh = new this(options);
+    mesh.#starting = mesh.boot(config).then(() => mesh);
+    return mesh.#starting;
+  }
+
+  /**
+   * Starts a mesh made with `new ModelMesh()`, as `ModelMesh.start()` does: reads `config` (a `MeshConfig`, a
+   * promise of one such as `MeshConfig.fromYaml(path)` returns, a configuration object, YAML or JSON text, or in
+   * Node a file path; by default the constructor's `config`), builds every connector and restores saved state.
+   * It starts a mesh once: a second call (or one on a mesh from `start()`) is refused with a ConfigError of code
+   * `already_initialized`, since a running mesh changes configuration with `reconfigure()`, which swaps it atomically
+   * and keeps storage and observability; after a failed call (its error is the rejection) it may be called again.
+   * @example
+   * const mesh = new ModelMesh();
+   * await mesh.initialize(MeshConfig.fromYaml("modelmesh.yaml"));
+   * const client = create({ mesh });
+   */
+  initialize(config?: string | MeshConfigObject | MeshConfig | PromiseLike<MeshConfig>): Promise<this> {
+    if (this.#closed || this.#closing) return Promise.reject(new ConfigError("", "this ModelMesh is closed: make a new one to initialize", { code: "already_initialized" }));
+    if (this.#starting) {
+      return Promise.reject(new ConfigError("", "this ModelMesh is already initialized: apply a new configuration with mesh.reconfigure(config), which returns its errors ([] when applied)", { code: "already_initialized" }));
+    }
+    const starting = this.initializeWith(config);
+    this.#starting = starting;
+    // A failed start leaves the mesh as new, so it may be initialized again with a corrected configuration. (This
+    // handler runs before the caller's, which was attached later: a retry from the caller's catch is accepted.)
+    starting.catch(() => {
+      if (this.#starting !== starting) return;
+      this.#starting = undefined;
+      this.#current = undefined;
+      this.#stopMonitor?.();
+    });
+    return starting;
+  }
+
+  private async initializeWith(given: string | MeshConfigObject | MeshConfig | PromiseLike<MeshConfig> | undefined): Promise<this> {
+    const mesh = this.constructor as typeof ModelMesh;
+    mesh.prepare();
+    const source = given === undefined ? this.#options.config : await given;
+    const config = applyOptions(resolveConfig(await mesh.readConfig(configSource(source) ?? {})), this.#options);
+    await loadConnectors(config);
+    await this.boot(config);
+    return this;
+  }
+
+  /**
+   * Resolves with this mesh once started (`initialize()` or `start()`), rejects with the start's error; a mesh made
+   * with `new ModelMesh()` and not initialized rejects with code `not_initialized`. `create({ mesh })` waits on it.
+   */
+  ready(): Promise<this> {
+    return this.#starting ?? Promise.reject(this.notStarted());
+  }
+
+  /**
+   * Refuses the options of `create({ mesh, ...options })` that would configure a mesh (they would be ignored, since
+   * this one is configured already): ConfigError with the option's name. Only `limits`, the client's own, may be given.
+   */
+  checkClientOptions(options: object): undefined {
+    const unused = Object.entries(options).find(([key, value]) => key !== "mesh" && key !== "limits" && value !== undefined);
+    if (unused) throw new ConfigError(unused[0], "configures a new mesh, not the one given as `mesh`: give it to new ModelMesh(options), or use mesh.reconfigure(config)");
+    return undefined;
+  }
+
+  /** What a mesh not started yet answers to anything that needs its providers and pools. */
+  private notStarted(): ModelMeshError {
+    return this.#starting
+      ? new ModelMeshError("this ModelMesh is still initializing: await mesh.ready() (or the initialize() call) first", { code: "not_ready" })
+      : new ModelMeshError("this ModelMesh is not initialized: await mesh.initialize(config) first, or make it with ModelMesh.start(options)", { code: "not_initialized" });
+  }
+
+  get #runtime(): Runtime {
+    if (this.#current === undefined) throw this.notStarted();
+    return this.#current;
+  }
+
+  set #runtime(runtime: Runtime) {
+    this.#current = runtime;
+  }
+
+  /** The random source of retries' jitter and strategies: the clock's, else seeded by `routing.seed`, else Math.random. */
+  get random(): () => number {
+    return this.#random;
+  }
+
+  /** Opens what a configuration names, in the order start needs (shared by `start` and `initialize`). */
+  private async boot(config: ResolvedConfig): Promise<void> {
+    if (!this.#options.clock?.random && config.seed !== undefined) this.#random = seededRandom(config.seed);
+    this.#secrets = buildSecretStore(config.secrets);
     // A store that cannot work (wrong password, no keyring) fails start with its reason, before any key is needed.
-    await (mesh.#secrets as { open?: () => Promise<void> }).open?.();
-    const connectorSecrets = await resolveSecrets(mesh.#secrets, [config.storage, ...config.observability, config.discovery]);
-    mesh.#storage = buildConnector<BaseStorage>("storage", interpolate(config.storage, connectorSecrets)) ?? new MemoryStorage();
-    mesh.#runtime = await mesh.buildRuntime(config);
-    mesh.budgetLedger.configure(mesh.#runtime.budgets);
-    mesh.#sink = mesh.buildSink(config.observability.map((spec) => interpolate(spec, connectorSecrets)!));
+    await (this.#secrets as { open?: () => Promise<void> }).open?.();
+    const connectorSecrets = await resolveSecrets(this.#secrets, [config.storage, ...config.observability, config.discovery]);
+    this.#storage = buildConnector<BaseStorage>("storage", interpolate(config.storage, connectorSecrets)) ?? new MemoryStorage();
+    this.#runtime = await this.buildRuntime(config);
+    this.budgetLedger.configure(this.#runtime.budgets);
+    this.#sink = this.buildSink(config.observability.map((spec) => interpolate(spec, connectorSecrets)!));
     // A sink that serves (Prometheus' `port`) binds now, so a port in use fails start instead of every scrape.
-    await mesh.#sink.open?.();
-    for (const notice of mesh.#runtime.notices) mesh.#sink.emit(notice);
+    await this.#sink.open?.();
+    for (const notice of this.#runtime.notices) this.#sink.emit(notice);
     // A backend that cannot work here (no localStorage in Node, an unreadable file) fails start, not every save silently.
-    await mesh.#storage.open?.();
-    await mesh.restore();
-    mesh.startHealthMonitor();
+    await this.#storage.open?.();
+    await this.restore();
+    this.startHealthMonitor();
     // After restore: the budget journal (or the shared store) is newer than the budgets in the saved state.
-    await mesh.budgetLedger.attach(mesh.#storage);
-    if (isSharedModelStore(mesh.#storage)) {
-      mesh.#sharing = new ModelStateSharing(mesh.#storage, () => mesh.#runtime.states, mesh.now);
-      await mesh.#sharing.start();
+    await this.budgetLedger.attach(this.#storage);
+    if (isSharedModelStore(this.#storage)) {
+      this.#sharing = new ModelStateSharing(this.#storage, () => this.#runtime.states, this.now);
+      await this.#sharing.start();
     }
-    if (isSharedUsageStore(mesh.#storage)) {
-      mesh.#usageSharing = new UsageSharing(mesh.#storage, mesh.usageTracker);
-      await mesh.#usageSharing.sync();
-      mesh.#usageSharing.start();
+    if (isSharedUsageStore(this.#storage)) {
+      this.#usageSharing = new UsageSharing(this.#storage, this.usageTracker);
+      await this.#usageSharing.sync();
+      this.#usageSharing.start();
     }
-    return mesh;
   }
 
   private async buildRuntime(config: ResolvedConfig, previous?: Runtime): Promise<Runtime> {
@@ -322,6 +422,7 @@ export class ModelMesh {
         const sink = this.#sink;
         return sink !== undefined && !(sink instanceof NullObservability) && (sink.accepts?.(type, severity) ?? true);
       },
+      keepsBodies: () => this.#sink?.keepsBodies?.() === true,
       budget: this.budgetLedger,
     });
     // Every capability some model offers gets a pool named by its alias, so poolStatus() shows it.
@@ -629,20 +730,24 @@ export class ModelMesh {
    * for await (const model of mesh.listModels()) console.log(model.id, model.owned_by);
    */
   listModels(): ModelsPage {
+    return new ModelsPage(modelList(this.#served(), Math.floor(this.#startedAt / 1000)));
+  }
+
+  /** What the mesh serves, for the model list: pools, the models' capabilities, each model with its provider. */
+  #served(): Served {
     const runtime = this.#runtime;
     const states = [...runtime.states.values()];
-    const served = { pools: runtime.pools.keys(), capabilities: new Set(states.flatMap((state) => state.info.capabilities)), models: states.map((state) => ({ model: state.modelId, provider: state.providerId })) };
-    return new ModelsPage(modelList(served, Math.floor(this.#startedAt / 1000)));
+    return { pools: [...runtime.pools.keys()], capabilities: new Set(states.flatMap((state) => state.info.capabilities)), models: states.map((state) => ({ model: state.modelId, provider: state.providerId })) };
   }
 
   /**
-   * One model object by id (a pool name, a model id, or `provider/model`); `InvalidRequestError` with code
-   * `model_not_found` when the mesh serves nothing of that name.
+   * One model object by any name a request may use for what the mesh serves (a pool, a capability by its short name
+   * or full path, a model id, `provider/model`); `InvalidRequestError` with code `model_not_found` otherwise.
    * @example
    * const pool = mesh.retrieveModel("chat-completion"); // { id: "chat-completion", object: "model", owned_by: "modelmesh", ... }
    */
   retrieveModel(id: string): Model {
-    const found = this.listModels().data.find((model) => model.id === id);
+    const found = findModel(this.#served(), Math.floor(this.#startedAt / 1000), id);
     if (found) return found;
     throw new InvalidRequestError(`The model '${String(id).slice(0, 256)}' does not exist (models.list() gives the names this mesh serves)`, "model", { code: "model_not_found" });
   }
@@ -676,6 +781,8 @@ export class ModelMesh {
    * @returns the errors; empty when the new configuration is in force.
    */
   async reconfigure(source: string | MeshConfigObject | MeshConfig): Promise<string[]> {
+    // Not started: there is nothing to swap (and no sink to tell); initialize() starts it.
+    if (this.#current === undefined) return [this.notStarted().message];
     try {
       const config = applyOptions(resolveConfig(await (this.constructor as typeof ModelMesh).readConfig(configSource(source))), this.#options);
       await loadConnectors(config);
@@ -823,6 +930,12 @@ export class ModelMesh {
 
   async #close(timeoutMs: number): Promise<void> {
     if (this.#closed) return;
+    // A mesh still initializing is closed once started; one never started (or whose start failed) has nothing to write.
+    await this.#starting?.catch(() => undefined);
+    if (this.#current === undefined) {
+      this.#closed = true;
+      return;
+    }
     if (timeoutMs > 0) await this.#inFlight.whenIdle(timeoutMs);
     this.#stopMonitor?.();
     if (this.#saveTimer) clearTimeout(this.#saveTimer);

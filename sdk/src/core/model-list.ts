@@ -47,6 +47,21 @@ export function modelList(served: Served, created: number): Model[] {
 }
 
 /**
+ * The model object for `id`, listed or not: what `modelList` lists, and also the other names a request's `model` may
+ * use for what the mesh serves (a capability's full path, `provider/model` for a model only one provider serves), so
+ * `models.retrieve()` knows every name `create` accepts. `served` is read more than once: give arrays or sets.
+ * @example
+ * findModel({ pools: [], capabilities: ["generation.text-generation.chat-completion"], models: [] }, 0, "generation.text-generation.chat-completion");
+ */
+export function findModel(served: Served, created: number, id: string): Model | undefined {
+  const listed = modelList(served, created).find((model) => model.id === id);
+  if (listed) return listed;
+  for (const path of served.capabilities) if (path === id) return { id, object: "model", created, owned_by: "modelmesh" };
+  for (const { model, provider } of served.models) if (`${provider}/${model}` === id) return { id, object: "model", created, owned_by: provider };
+  return undefined;
+}
+
+/**
  * One page of models, shaped as the official client's: `data`, `object: "list"`, and iteration over the items. The
  * mesh knows every model at once, so there is never a next page.
  */

@@ -8,6 +8,7 @@ import { InvalidRequestError } from "../wire/error-base.js";
 import type { ProviderOperation } from "../provider/provider.js";
 import type { RequestLimits } from "./options.js";
 import { DEFAULT_REQUEST_LIMITS } from "./request-limits.js";
+import { emptyArray, integerBelowMinimum, invalidType, missingParameter } from "./param-errors.js";
 
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
 
@@ -226,24 +227,36 @@ export function validateChatRequest(body: unknown, limits: RequestLimits = DEFAU
   requireObject(body, "the chat request");
   validateModel(body, limits, true, "the chat request");
   const messages = body.messages;
-  if (!Array.isArray(messages) || messages.length === 0) throw new InvalidRequestError("messages must be a non-empty array", "messages");
+  if (messages === undefined) throw missingParameter("messages");
+  if (!Array.isArray(messages)) throw invalidType("messages", "an array of objects", messages);
+  if (messages.length === 0) throw emptyArray("messages");
   messages.forEach((message: unknown, index) => {
-    if (typeof message !== "object" || message === null) throw new InvalidRequestError(`messages[${index}] must be an object`, `messages[${index}]`);
+    if (typeof message !== "object" || message === null || Array.isArray(message)) throw invalidType(`messages[${index}]`, "an object", message);
     const role = (message as { role?: unknown }).role;
     if (typeof role !== "string" || !ROLES.has(role)) throw new InvalidRequestError(`messages[${index}].role must be one of ${[...ROLES].join(", ")}`, `messages[${index}].role`);
   });
-  if (body.stream_options != null && body.stream !== true) throw new InvalidRequestError("stream_options is only allowed when stream is true", "stream_options");
+  if (body.stream != null && typeof body.stream !== "boolean") throw invalidType("stream", "a boolean", body.stream);
+  const streamOptions = body.stream_options;
+  if (streamOptions != null) {
+    if (body.stream !== true) throw new InvalidRequestError("The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options");
+    // The router reads include_usage to decide whether the caller sees the usage chunk: a string there would be truthy.
+    if (typeof streamOptions !== "object" || Array.isArray(streamOptions)) throw invalidType("stream_options", "an object", streamOptions);
+    const includeUsage = (streamOptions as { include_usage?: unknown }).include_usage;
+    if (includeUsage != null && typeof includeUsage !== "boolean") throw invalidType("stream_options.include_usage", "a boolean", includeUsage);
+  }
   // The router reads these to pick a model (token budget against context windows, tools, JSON mode, streaming), so a
   // wrong type would misroute or crash before any provider could reject it (found by fuzzing: `max_tokens: {}`).
   for (const name of ["max_tokens", "max_completion_tokens", "n"]) {
     const value = body[name];
-    if (value != null && !(typeof value === "number" && Number.isSafeInteger(value) && value >= 0)) throw new InvalidRequestError(`${name} must be a whole number of at least 0`, name);
+    if (value == null) continue;
+    if (!(typeof value === "number" && Number.isSafeInteger(value))) throw invalidType(name, "an integer", value);
+    if (value < 1) throw integerBelowMinimum(name, 1, value);
   }
-  if (body.stream != null && typeof body.stream !== "boolean") throw new InvalidRequestError("stream must be true or false", "stream");
-  if (body.tools != null && !Array.isArray(body.tools)) throw new InvalidRequestError("tools must be an array", "tools");
+  if (body.tools != null && !Array.isArray(body.tools)) throw invalidType("tools", "an array of objects", body.tools);
   const format = body.response_format;
-  if (format != null && (typeof format !== "object" || Array.isArray(format) || typeof (format as { type?: unknown }).type !== "string")) {
-    throw new InvalidRequestError('response_format must be an object with a "type"', "response_format");
+  if (format != null) {
+    if (typeof format !== "object" || Array.isArray(format)) throw invalidType("response_format", "an object", format);
+    if (typeof (format as { type?: unknown }).type !== "string") throw missingParameter("response_format.type");
   }
 }
 

@@ -66,6 +66,8 @@ export interface RouterDependencies {
    * sink at all, none; the proxy's Prometheus sink keeps the ends of requests and attempts, not their starts).
    */
   observing: (type: MeshEventType, severity: Severity) => boolean;
+  /** True when a sink keeps payloads (`log_level: full`): `request-end` then carries the request and the answer. */
+  keepsBodies?: () => boolean;
   /** Budget counters; each attempt reserves its worst case here before it is sent and settles after. */
   budget?: BudgetLedger;
   /** The mesh's count of running requests, shared by the routers of every configuration it had (default: the router's own). */
@@ -217,7 +219,7 @@ export class Router {
           const latencyMs = this.deps.now() - started;
           this.recordSuccess(state, route, latencyMs);
           this.emitAttemptEnd(route, state, attempt, latencyMs);
-          this.finish(route, state, usageOf(result), true);
+          this.finish(route, state, usageOf(result), true, result);
           const priced = hasPrice(state);
           markServed(result, { provider: state.providerId, model: state.modelId, attempts: route.attemptCount, cost: route.cost, priced });
           // The request's cost in USD beside the tokens, as OpenRouter reports it (OpenAI's usage schema allows more
@@ -417,7 +419,7 @@ export class Router {
         this.emitAttemptEnd(route, state, attempt, latencyMs);
         if (this.deps.middleware.length > 0) await this.afterStream((opened.context ??= this.middlewareContext(route, state, attempt)), received, state.modelId);
         // A service that reports no usage for a stream is still billed: estimated as a broken attempt is, so budgets hold.
-        this.finish(route, state, this.attemptUsage(usage, request, attemptText), true);
+        this.finish(route, state, this.attemptUsage(usage, request, attemptText), true, { deliveredText: delivered });
         return;
       }
     } catch (error) {
@@ -820,9 +822,11 @@ export class Router {
     this.bookUsage(route, state, usage, ok);
   }
 
-  private finish(route: Route, state: ModelState, usage: UsageCounts | undefined, ok: boolean): void {
+  private finish(route: Route, state: ModelState, usage: UsageCounts | undefined, ok: boolean, response?: unknown): void {
     const cost = this.bookUsage(route, state, usage, ok);
     if (!this.deps.observing("request-end", "info")) return;
+    // The conversation itself only for a sink that asked for it; the sinks scrub keys from it like any field.
+    const bodies = response !== undefined && this.deps.keepsBodies?.() === true ? { request: route.body, response } : undefined;
     this.emit({
       type: "request-end",
       severity: "info",
@@ -837,6 +841,7 @@ export class Router {
       usage,
       // A model without a price: its cost is unknown, so the event says so instead of a cost of 0.
       ...(hasPrice(state) ? { cost } : { priced: false }),
+      ...bodies,
     });
   }
 

@@ -1,5 +1,6 @@
 export {
   MeshClient,
+  type ClientOptions,
   type MeshClientState,
   type MeshDescription,
   type MeshExplanation,

@@ -30,6 +30,10 @@ export interface ReconfigurableClient {
 export interface ConfigWatcherOptions {
   /** How often the file is read and compared with the configuration in force, in ms (default 5 000, minimum 10). */
   intervalMs?: number;
+  /** The same, as YAML spells it. */
+  interval_ms?: number;
+  /** The same in seconds, as the FAQ's Python `ConfigWatcher(path, mesh, interval=5.0)`. */
+  interval?: number;
 }
 
 /**
@@ -45,6 +49,29 @@ export type ConfigWatcherEvent =
 type Listener<Type extends ConfigWatcherEvent["type"]> = (event: Extract<ConfigWatcherEvent, { type: Type }>) => void;
 
 const DEFAULT_INTERVAL_MS = 5_000;
+
+const INTERVAL_KEYS = ["intervalMs", "interval_ms", "interval"] as const;
+
+/**
+ * The polling period in ms from whichever spelling was given (one only): a key not understood, or two that could
+ * disagree, is a ConfigError rather than a watcher that silently polls every 5 s.
+ * @example
+ * intervalOf({ interval: 0.5 }); // 500
+ */
+function intervalOf(options: ConfigWatcherOptions): number {
+  const unknown = Object.keys(options).find((key) => !(INTERVAL_KEYS as readonly string[]).includes(key));
+  if (unknown !== undefined) throw new ConfigError(unknown, `unknown ConfigWatcher option (expected one of: ${INTERVAL_KEYS.join(", ")})`);
+  const given = INTERVAL_KEYS.filter((key) => options[key] !== undefined);
+  if (given.length > 1) throw new ConfigError(given[1]!, `given together with "${given[0]}"; give the interval once`);
+  const key = given[0];
+  if (key === undefined) return DEFAULT_INTERVAL_MS;
+  const value = options[key];
+  const intervalMs = key === "interval" && typeof value === "number" ? value * 1000 : value;
+  if (typeof intervalMs !== "number" || !Number.isFinite(intervalMs) || intervalMs < 10) {
+    throw new ConfigError(key, `must be a number of ${key === "interval" ? "seconds of at least 0.01" : "milliseconds of at least 10"} (got ${String(value)})`);
+  }
+  return intervalMs;
+}
 
 function isClient(target: Reconfigurable | ReconfigurableClient): target is ReconfigurableClient {
   return typeof (target as ReconfigurableClient).ready === "function" && typeof (target as Reconfigurable).reconfigure !== "function";
@@ -83,10 +110,8 @@ export class ConfigWatcher {
     if (!mesh || (typeof (mesh as Reconfigurable).reconfigure !== "function" && !isClient(mesh))) {
       throw new ConfigError("", "ConfigWatcher needs a mesh (client.mesh, or the client create() returned)");
     }
-    const intervalMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
-    if (!Number.isFinite(intervalMs) || intervalMs < 10) throw new ConfigError("intervalMs", `must be a number of milliseconds of at least 10 (got ${String(intervalMs)})`);
     this.path = path;
-    this.intervalMs = intervalMs;
+    this.intervalMs = intervalOf(options ?? {});
     this.#target = mesh;
   }
 

@@ -88,6 +88,11 @@ export class MultiSink implements EventSink {
     return false;
   }
 
+  /** True when some member keeps payloads (`log_level: full`). */
+  keepsBodies(): boolean {
+    return this.members.some((sink) => sink.keepsBodies?.() === true);
+  }
+
   emit(event: MeshEvent): void {
     // Scrubbed once, and only when some member needs the copy; if scrubbing throws the event is dropped for them.
     let redacted: MeshEvent | undefined;

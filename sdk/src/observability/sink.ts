@@ -259,6 +259,11 @@ export abstract class BaseObservability implements EventSink {
     return this.logLevel !== "summary" || SUMMARY_EVENT_TYPES.has(type);
   }
 
+  /** True at `log_level: full`: the router then adds the request and the answer to `request-end` events. */
+  keepsBodies(): boolean {
+    return this.logLevel === "full";
+  }
+
   emit(event: MeshEvent): void {
     try {
       if (!this.accepts(event.type, event.severity)) return;

@@ -1,4 +1,5 @@
 import type { ModelState } from "../wire/model-state.js";
+import { rotationSettings, type OwnRotationSettings } from "../internal/rotation-settings.js";
 
 /** What a strategy may know about the request being routed, besides its OpenAI body. */
 export interface SelectionContext {
@@ -18,9 +19,18 @@ export interface SelectionContext {
   offeredOrder?: readonly string[];
 }
 
+/**
+ * A strategy's config. Each key may also be written in snake_case (`failure_threshold`, `cooldown_seconds`, as the
+ * FAQ's `BaseRotationConfig`); the threshold and cooldown rule the pool the strategy serves, over its `deactivation:`
+ * and `recovery:` settings.
+ */
 export interface RotationConfig {
-  /** Consecutive failures after which a model is taken out (default 3). */
+  /** Consecutive failures after which a model is taken out (default 3; built by name, the pool's `deactivation.failure_threshold`). */
   failureThreshold?: number;
+  /** How long a model taken out rests before it is probed, in seconds (default: the pool's `recovery.cooldown_ms`). */
+  cooldownSeconds?: number;
+  /** The same in milliseconds; give one of the two. */
+  cooldownMs?: number;
   [option: string]: unknown;
 }
 
@@ -38,9 +48,12 @@ export abstract class BaseRotationPolicy<Config extends RotationConfig = Rotatio
   /** Connector id, e.g. `modelmesh.round-robin.v1`; custom strategies may leave the default. */
   readonly id: string = "custom.rotation.v1";
   readonly config: Config;
+  // Read once, so a threshold or cooldown of the wrong type fails where the strategy is built, not on a failure.
+  readonly #own: OwnRotationSettings;
 
   constructor(config?: Config) {
     this.config = (config ?? {}) as Config;
+    this.#own = rotationSettings(this.config);
   }
 
   /** Choose one of `candidates` (all available) for this request, or null to decline. */
@@ -66,7 +79,7 @@ export abstract class BaseRotationPolicy<Config extends RotationConfig = Rotatio
 
   /** Called after each failure; true takes the model out for its cooldown. */
   shouldDeactivate(state: ModelState): boolean {
-    return state.consecutiveFailures >= (this.config.failureThreshold ?? 3);
+    return state.consecutiveFailures >= (this.#own.failureThreshold ?? 3);
   }
 
   /** True once a cooling model may be probed by a real request. */

@@ -29,6 +29,11 @@ export interface ConnectorSpec {
   /** Connector id or short name; empty when `instance` is given. */
   connector: string;
   config: Record<string, unknown>;
+  /**
+   * How the `config` keys not written in camelCase were written (camelCase key -> as written): a custom connector is
+   * given its keys as the user wrote them (`vault_url` from YAML), built-ins the camelCase ones.
+   */
+  writtenKeys?: Record<string, string>;
   instance?: unknown;
   /** Dotted path of this block in the source, for error messages. */
   path: string;

@@ -47,6 +47,10 @@ export type MeshEvent =
       cost?: number;
       priced?: false;
       error?: SerializedError;
+      /** Only when a sink keeps payloads (`log_level: full`): the caller's request as it was given. */
+      request?: unknown;
+      /** Only then: the answer (a stream's: `{ deliveredText }`, the text it delivered). */
+      response?: unknown;
     })
   | (EventBase & { type: "model-deactivated"; provider: string; model: string; reason: string; cooldownUntil: number })
   | (EventBase & { type: "model-recovered"; provider: string; model: string })
@@ -113,6 +117,11 @@ export interface EventSink {
    * asks before the events of every request: starts, ends, reservations). Absent: the sink takes every event.
    */
   accepts?(type: MeshEventType, severity: Severity): boolean;
+  /**
+   * True when the sink keeps payloads (`log_level: full`): the router then puts the request and the answer on
+   * `request-end` events. Absent: false, so no event carries a conversation unless a sink asked for it.
+   */
+  keepsBodies?(): boolean;
   /** Starts what the sink needs before events flow (a listening port); the mesh awaits it at start. */
   open?(): Promise<void>;
   flush?(): Promise<void>;

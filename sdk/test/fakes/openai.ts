@@ -987,6 +987,13 @@ function validateChatOptions(body: Record<string, unknown>): WireError | undefin
   if (body["stream_options"] !== undefined && body["stream_options"] !== null && stream !== true) {
     return invalidRequest("The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options");
   }
+  const streamOptions = body["stream_options"];
+  if (streamOptions !== undefined && streamOptions !== null) {
+    // The schema's `stream_options`: an object whose include_usage is a boolean.
+    if (!isRecord(streamOptions)) return invalidType("stream_options", "an object", streamOptions);
+    const includeUsage = streamOptions["include_usage"];
+    if (includeUsage !== undefined && includeUsage !== null && typeof includeUsage !== "boolean") return invalidType("stream_options.include_usage", "a boolean", includeUsage);
+  }
   if (body["top_logprobs"] !== undefined && body["top_logprobs"] !== null && body["logprobs"] !== true) {
     // Rule from the spec's description of top_logprobs; the exact production message was not found publicly.
     return invalidRequest(

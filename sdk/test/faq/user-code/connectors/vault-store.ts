@@ -7,7 +7,7 @@
 import { BaseSecretStore } from "../../../../src/index.js";
 
 export interface VaultSecretStoreConfig {
-  /** YAML `vault_url`; configuration reaches connectors in camelCase (`vaultUrl`), both are read. */
+  /** YAML `vault_url`. A registered connector is given its keys as written, each readable in either spelling. */
   vault_url?: string;
   vaultUrl?: string;
   token?: string;
