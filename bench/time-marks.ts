@@ -89,7 +89,7 @@ const TIMELINE: Array<Mark & { expression?: string }> = [
   { name: "closing", anchor: "        closed = true;\n        await sse.close(true);\n        transfer.finish();" },
   { name: "released", anchor: "        closed = true;\n        await sse.close(true);\n        transfer.finish();", after: true },
   { name: "drained", anchor: "          drained2 = true;\n          booked = true;" },
-  { name: "finish", anchor: "        this.finish(route2, state, this.attemptUsage(usage, request, attemptText), true);\n        return;" },
+  { name: "finish", anchor: "        this.finish(route2, state, this.attemptUsage(usage, request, attemptText), true, { deliveredText: delivered });\n        return;" },
   { name: "end", anchor: ANCHORS.streamEnd },
 ];
 

@@ -14,7 +14,7 @@ export interface OwnRotationSettings {
 }
 
 /** The value of `camel` or its snake_case spelling; two different values is a ConfigError (one would be ignored). */
-function read(config: Record<string, unknown>, camel: string, snake: string): { key: string; value: unknown } | undefined {
+function settingOf(config: Record<string, unknown>, camel: string, snake: string): { key: string; value: unknown } | undefined {
   const given = [camel, snake].filter((key) => config[key] !== undefined && config[key] !== null);
   if (given.length > 1 && config[camel] !== config[snake]) throw new ConfigError(snake, `given twice (as "${camel}" and "${snake}")`);
   return given.length ? { key: given[0]!, value: config[given[0]!] } : undefined;
@@ -39,10 +39,10 @@ export function rotationSettings(config: unknown): OwnRotationSettings {
   if (typeof config !== "object" || config === null) return {};
   const values = config as Record<string, unknown>;
   const settings: OwnRotationSettings = {};
-  const threshold = number(read(values, "failureThreshold", "failure_threshold"), { min: 1, integer: true });
+  const threshold = number(settingOf(values, "failureThreshold", "failure_threshold"), { min: 1, integer: true });
   if (threshold !== undefined) settings.failureThreshold = threshold;
-  const seconds = read(values, "cooldownSeconds", "cooldown_seconds");
-  const ms = read(values, "cooldownMs", "cooldown_ms");
+  const seconds = settingOf(values, "cooldownSeconds", "cooldown_seconds");
+  const ms = settingOf(values, "cooldownMs", "cooldown_ms");
   if (seconds && ms) throw new ConfigError(ms.key, `given together with "${seconds.key}"; give the cooldown once`);
   const cooldownMs = seconds ? number(seconds, { min: 0 })! * 1000 : number(ms, { min: 0 });
   if (cooldownMs !== undefined) settings.cooldownMs = cooldownMs;
