@@ -339,16 +339,20 @@ describe("accounting across failover", () => {
     await mesh.close();
   });
 
-  it("reads usage sent on the finishing chunk (Mistral/DeepSeek style) instead of a trailing usage chunk", async () => {
+  it("reads usage sent on the finishing chunk (Mistral/DeepSeek style), and gives it to the caller as a usage chunk of its own", async () => {
     await pair.close();
     pair = await startPair({ a: { reply: REPLY, usageOnFinish: true } });
     const { mesh } = client();
     const { chunks } = await drain(await mesh.chat.completions.create({ model: "chat", messages: hello, stream: true, stream_options: { include_usage: true } }));
     expect(text(chunks)).toBe(REPLY);
-    const finishing = chunks.at(-1)!;
-    expect(finishing.choices[0]?.finish_reason).toBe("stop");
-    expect(finishing.usage?.total_tokens).toBeGreaterThan(0);
-    expect(mesh.usage.byModel["a/alpha"]!.totalTokens).toBe(finishing.usage!.total_tokens);
+    // The caller gets OpenAI's shape: the finish chunk with usage null, then the usage alone (choices []).
+    const [finishing, last] = chunks.slice(-2);
+    expect(finishing!.choices[0]?.finish_reason).toBe("stop");
+    expect(finishing!.usage).toBeNull();
+    expect(last!.choices).toEqual([]);
+    expect(last!.usage?.total_tokens).toBeGreaterThan(0);
+    expect(last!.id).toBe(finishing!.id);
+    expect(mesh.usage.byModel["a/alpha"]!.totalTokens).toBe(last!.usage!.total_tokens);
     await mesh.close();
   });
 });

@@ -118,6 +118,8 @@ function usageCounts(usage: CompletionUsage | undefined) {
   if (!usage) return undefined;
   const promptTokens = usage.prompt_tokens ?? 0;
   const completionTokens = usage.completion_tokens ?? 0;
-  // As for streams: a service that leaves out the total still used prompt + completion tokens.
-  return { promptTokens, completionTokens, totalTokens: usage.total_tokens ?? promptTokens + completionTokens };
+  // As for streams: a service that leaves out the total still used prompt + completion tokens. The service's own cost
+  // (OpenRouter's) is booked instead of an estimate.
+  const cost = usage.cost;
+  return { promptTokens, completionTokens, totalTokens: usage.total_tokens ?? promptTokens + completionTokens, ...(typeof cost === "number" && Number.isFinite(cost) && cost >= 0 ? { cost } : {}) };
 }

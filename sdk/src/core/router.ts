@@ -12,7 +12,7 @@ import type { UsageTracker } from "./usage.js";
 import type { Provider, ProviderCallOptions, ProviderOperation, ProviderResult, RateLimitSnapshot } from "../provider/provider.js";
 import type { SelectionContext } from "../rotation/rotation.js";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, CompletionUsage } from "../wire/types.js";
-import { RestartFilter, assembleCompletion, continuationRequest, shapeChunk } from "./stream-chunks.js";
+import { RestartFilter, assembleCompletion, continuationRequest, shapeChunk, usageChunkOf } from "./stream-chunks.js";
 import { completionToChunks } from "../provider/normalize.js";
 import { BudgetExceededError } from "../wire/errors.js";
 import { MAX_SCOPE_LENGTH, type BudgetLedger, type Reservation } from "./budget.js";
@@ -140,13 +140,32 @@ function usageCounts(usage: CompletionUsage | { prompt_tokens?: number; total_to
   if (!usage) return undefined;
   const prompt = usage.prompt_tokens ?? 0;
   const completion = (usage as CompletionUsage).completion_tokens ?? 0;
-  return { promptTokens: prompt, completionTokens: completion, totalTokens: usage.total_tokens ?? prompt + completion };
+  const counts: UsageCounts = { promptTokens: prompt, completionTokens: completion, totalTokens: usage.total_tokens ?? prompt + completion };
+  const reported = reportedCost(usage);
+  if (reported !== undefined) counts.cost = reported;
+  return counts;
+}
+
+/**
+ * The USD cost a service put in its usage (OpenRouter's `usage.cost`, what it bills, cached tokens and all), or
+ * undefined: a figure the price table can only estimate.
+ * @example
+ * reportedCost({ prompt_tokens: 687, completion_tokens: 187, total_tokens: 874, cost: 0.00333825 }); // 0.00333825
+ */
+function reportedCost(usage: object | null | undefined): number | undefined {
+  const cost = (usage as { cost?: unknown } | null | undefined)?.cost;
+  return typeof cost === "number" && Number.isFinite(cost) && cost >= 0 ? cost : undefined;
 }
 
 function addCounts(left: UsageCounts | undefined, right: UsageCounts | undefined): UsageCounts | undefined {
   if (!left) return right;
   if (!right) return left;
   return { promptTokens: left.promptTokens + right.promptTokens, completionTokens: left.completionTokens + right.completionTokens, totalTokens: left.totalTokens + right.totalTokens };
+}
+
+/** True when the cost of this usage is known: the service reported it, or the model's price table prices something. */
+function isPriced(state: ModelState, usage: UsageCounts | undefined): boolean {
+  return usage?.cost !== undefined || hasPrice(state);
 }
 
 /** True when the model's price table prices something (a table with only `readAt` prices nothing). */
@@ -160,8 +179,9 @@ function roundCost(value: number): number {
   return Math.round(value * 1e10) / 1e10;
 }
 
-/** USD cost of one request from the model's price table (0 when it has none). */
+/** USD cost of one request: what the service reported, else from the model's price table (0 when it has none). */
 function costOf(state: ModelState, usage: UsageCounts | undefined): number {
+  if (usage?.cost !== undefined) return usage.cost;
   const pricing = state.info.pricing;
   if (!pricing) return 0;
   const tokens = usage ? ((pricing.input ?? 0) * usage.promptTokens + (pricing.output ?? 0) * usage.completionTokens) / 1_000_000 : 0;
@@ -219,8 +239,9 @@ export class Router {
           const latencyMs = this.deps.now() - started;
           this.recordSuccess(state, route, latencyMs);
           this.emitAttemptEnd(route, state, attempt, latencyMs);
-          this.finish(route, state, usageOf(result), true, result);
-          const priced = hasPrice(state);
+          const counts = usageOf(result);
+          this.finish(route, state, counts, true, result);
+          const priced = isPriced(state, counts);
           markServed(result, { provider: state.providerId, model: state.modelId, attempts: route.attemptCount, cost: route.cost, priced });
           // The request's cost in USD beside the tokens, as OpenRouter reports it (OpenAI's usage schema allows more
           // fields); left out for a model without a price, whose cost is unknown rather than zero.
@@ -356,7 +377,18 @@ export class Router {
                 // a copy leaves behind.
                 if (shaped.usage && billedBefore) shaped = { ...shaped, usage: withEarlierUsage(shaped.usage, billedBefore) };
                 // Earlier attempts are booked already; this one is billed by its own usage, as bookUsage will.
-                if (shaped.usage && hasPrice(state)) shaped = { ...shaped, usage: { ...shaped.usage, cost: roundCost(route.cost + costOf(state, usageCounts(usage))) } as CompletionUsage };
+                if (shaped.usage) {
+                  const counts = usageCounts(usage);
+                  if (isPriced(state, counts)) shaped = { ...shaped, usage: { ...shaped.usage, cost: roundCost(route.cost + costOf(state, counts)) } as CompletionUsage };
+                }
+                // With include_usage, OpenAI's shape: `usage: null` on every chunk, the usage alone on the last one
+                // (`choices: []`). Usage on a chunk with choices (a finish chunk: Groq, Mistral, DeepSeek) moves to a
+                // usage chunk of its own right after it, so it reaches the caller even if the stream then breaks.
+                let usageChunk: ChatCompletionChunk | undefined;
+                if (wantsUsage && shaped.choices.length > 0) {
+                  if (shaped.usage) usageChunk = usageChunkOf(shaped);
+                  if (shaped.usage || !("usage" in shaped)) shaped = { ...shaped, usage: null };
+                }
                 deliveredChunks += 1;
                 if (this.deps.middleware.length > 0) received.push(shaped);
                 for (const choice of shaped.choices) {
@@ -367,6 +399,13 @@ export class Router {
                 const out = this.deps.middleware.length > 0 ? this.applyChunkMiddleware(shaped, (opened.context ??= this.middlewareContext(route, state, attempt))) : shaped;
                 if (batch) batch.push(out);
                 else yield out;
+                if (usageChunk) {
+                  deliveredChunks += 1;
+                  if (this.deps.middleware.length > 0) received.push(usageChunk);
+                  const last = this.deps.middleware.length > 0 ? this.applyChunkMiddleware(usageChunk, (opened.context ??= this.middlewareContext(route, state, attempt))) : usageChunk;
+                  if (batch) batch.push(last);
+                  else yield last;
+                }
               } while (takeReady());
             } catch (error) {
               // What this step delivered reaches the caller before the failure does, as it would chunk by chunk.
@@ -811,7 +850,7 @@ export class Router {
     route.cost += cost;
     state.totalTokens += usage?.totalTokens ?? 0;
     state.totalCost += cost;
-    this.deps.usage.record({ pool: route.pool.name, provider: state.providerId, modelKey: state.key, scope: route.options.scope }, usage, cost, ok, hasPrice(state));
+    this.deps.usage.record({ pool: route.pool.name, provider: state.providerId, modelKey: state.key, scope: route.options.scope }, usage, cost, ok, isPriced(state, usage));
     if (route.reservation) this.deps.budget?.record(route.reservation, usage, cost, ok);
     this.deps.changed();
     return cost;
@@ -840,7 +879,7 @@ export class Router {
       attempts: route.attemptCount,
       usage,
       // A model without a price: its cost is unknown, so the event says so instead of a cost of 0.
-      ...(hasPrice(state) ? { cost } : { priced: false }),
+      ...(isPriced(state, usage) ? { cost } : { priced: false }),
       ...bodies,
     });
   }

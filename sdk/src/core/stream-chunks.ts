@@ -80,3 +80,21 @@ export function shapeChunk(chunk: ChatCompletionChunk, identity: { id: string; c
   }
 
 
+
+/**
+ * The chunk that ends a stream asked for with `include_usage`, as OpenAI sends it: the usage, no choices. Made for a
+ * service that puts its usage on the finish chunk instead (Groq, Mistral, DeepSeek).
+ * @example
+ * usageChunkOf(finishChunk); // { id, object: "chat.completion.chunk", created, model, choices: [], usage }
+ */
+export function usageChunkOf(chunk: ChatCompletionChunk): ChatCompletionChunk {
+  return {
+    id: chunk.id,
+    object: "chat.completion.chunk",
+    created: chunk.created,
+    model: chunk.model,
+    ...(chunk.system_fingerprint === undefined ? {} : { system_fingerprint: chunk.system_fingerprint }),
+    choices: [],
+    usage: chunk.usage,
+  };
+}

@@ -18,6 +18,8 @@ export interface UsageCounts {
   characters?: number;
   seconds?: number;
   images?: number;
+  /** USD the service itself reported for the request (OpenRouter's `usage.cost`): booked instead of a price-table estimate. */
+  cost?: number;
 }
 
 /** Events are named `<noun>-<action>`; every sink sees them after redaction. */

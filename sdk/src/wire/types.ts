@@ -142,7 +142,10 @@ export interface CompletionUsage {
   total_tokens: number;
   prompt_tokens_details?: PromptTokensDetails;
   completion_tokens_details?: CompletionTokensDetails;
-  /** USD the request cost, every billed attempt included; only when the serving model has a price (ModelMesh's, as OpenRouter's). */
+  /**
+   * USD the request cost, every billed attempt included: the service's own figure when it reports one (OpenRouter), else
+   * from the serving model's price table; absent when neither says.
+   */
   cost?: number;
 }
 

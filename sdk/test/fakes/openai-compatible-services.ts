@@ -25,7 +25,8 @@ import { RequestQuota } from "./quota.js";
 // - mistral: closed request schema (unknown keys → 422 with pydantic details), stream tool calls without
 //   `index`/`type` and finished in the same chunk, `tool_calls: null` in answers, 401 `{detail}`; embeddings.
 // - deepseek: `reasoning_content` in answers and deltas for deepseek-reasoner; 400 when an input message carries
-//   `reasoning_content` (api-docs.deepseek.com/guides/reasoning_model); `usage: null` on every chunk until the last.
+//   `reasoning_content` (api-docs.deepseek.com/guides/reasoning_model); `usage: null` on every chunk until the finish
+//   chunk, which carries the usage (no `choices: []` chunk after it, as recorded).
 // - openrouter: base /api/v1; `: OPENROUTER PROCESSING` comments; usage on a trailing chunk whose choice is empty;
 //   errors `{error:{code,message,metadata}}`, mid-stream errors as a chunk with `error`.
 // - together: base /v1; images at /images/generations answer `{id, model, object: "list", data}` without `created`;
@@ -344,9 +345,12 @@ function streamFrames(profile: ServiceProfile, plan: ChatPlan, body: Record<stri
   if (profile === "groq") frames.push(chunk({}, finish, { x_groq: { id: `req_${randomToken(26)}`, usage: { queue_time: 0.04, ...finalUsage } }, ...(wantsUsage ? { usage: finalUsage } : {}) }));
   else if (profile === "mistral") {
     if (!plan.call) frames.push(chunk({ content: "" }, finish, { usage: finalUsage }));
+  } else if (profile === "deepseek" && wantsUsage) {
+    // As recorded (fixtures deepseek/stream-*.sse): the usage rides on the finish chunk; no `choices: []` chunk follows.
+    frames.push(chunk({}, finish, { usage: finalUsage }));
   } else frames.push(chunk({}, finish));
   if (profile === "openrouter") frames.push(chunk({ role: "assistant", content: "" }, null, { usage: { ...finalUsage, cost: 0.0000123, is_byok: false } }));
-  if ((profile === "deepseek" || !["groq", "mistral", "openrouter"].includes(profile)) && wantsUsage) frames.push(`data: ${JSON.stringify({ ...head, choices: [], usage: finalUsage })}\n\n`);
+  if (!["deepseek", "groq", "mistral", "openrouter"].includes(profile) && wantsUsage) frames.push(`data: ${JSON.stringify({ ...head, choices: [], usage: finalUsage })}\n\n`);
   if (mode.kind === "in-band-error") {
     const error = `data: ${JSON.stringify({ ...head, error: { code: 502, message: "Provider disconnected" }, choices: [{ index: 0, delta: { content: "" }, finish_reason: null }] })}\n\n`;
     return [...frames.slice(0, mode.afterEvents), error, "data: [DONE]\n\n"];
