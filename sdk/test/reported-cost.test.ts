@@ -44,3 +44,26 @@ describe("a service's own reported cost", () => {
     expect(client.usage.totalCost).toBeCloseTo(REPORTED, 12);
   });
 });
+
+describe("a broken stream's usage, as its error event reports it", () => {
+  it("is booked as the service counted it (OpenRouter's in-band error carries usage), not estimated", async () => {
+    const fake = await startFakeService("openrouter", { models: ["x-ai/grok-4"] });
+    open.push(fake);
+    const provider = new OpenRouterProvider({ baseUrl: fake.url, apiKey: "sk-or-v1-reportedCostKEY0123456789abcdefghij", models: [{ id: "x-ai/grok-4" }] });
+    const client = create("chat-completion", { providers: [{ instance: provider }], config: { pools: { chat: { capability: "chat-completion", retry: { max_retries: 0 } } } } });
+    open.push(client);
+    fake.enqueue({ kind: "in-band-error", afterEvents: 5 });
+    const chunks: unknown[] = [];
+    const failure = await (async () => {
+      for await (const chunk of await client.chat.completions.create({ model: "x-ai/grok-4", messages: [{ role: "user", content: "Hello there" }], stream: true })) chunks.push(chunk);
+    })().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Error);
+    expect(chunks.length).toBeGreaterThan(0);
+    const sent = fake.requests.filter((request) => request.method === "POST");
+    expect(sent).toHaveLength(1);
+    // The fake's error event says 7 completion tokens on top of the prompt's: booked as such.
+    const booked = Object.values(client.usage.byModel)[0]!;
+    expect(booked.completionTokens).toBe(7);
+    expect(booked.totalTokens).toBe(booked.promptTokens + 7);
+  });
+});

@@ -163,6 +163,13 @@ function addCounts(left: UsageCounts | undefined, right: UsageCounts | undefined
   return { promptTokens: left.promptTokens + right.promptTokens, completionTokens: left.completionTokens + right.completionTokens, totalTokens: left.totalTokens + right.totalTokens };
 }
 
+/** The usage a failed stream's error event carried (a provider error keeps the event as its `body`), if any. */
+function usageInError(error: unknown): CompletionUsage | undefined {
+  if (!(error instanceof ProviderError)) return undefined;
+  const usage = (error.body as { usage?: unknown } | null | undefined)?.usage as CompletionUsage | undefined;
+  return usage && typeof usage === "object" && typeof usage.prompt_tokens === "number" ? usage : undefined;
+}
+
 /** True when the cost of this usage is known: the service reported it, or the model's price table prices something. */
 function isPriced(state: ModelState, usage: UsageCounts | undefined): boolean {
   return usage?.cost !== undefined || hasPrice(state);
@@ -429,7 +436,9 @@ export class Router {
             this.finishAttempt(route, state, this.attemptUsage(usage, request, attemptText), false);
             throw abortReason(signal);
           }
-          const counts = this.attemptUsage(usage, request, attemptText);
+          // A service may report what the broken stream used on the very event that reports the failure (OpenRouter's
+          // in-band error carries `usage`): billed as the service counted it, not estimated.
+          const counts = this.attemptUsage(usage ?? usageInError(error), request, attemptText);
           let meshError: ModelMeshError;
           try {
             meshError = this.afterFailure(route, state, attempt, started, error, counts);

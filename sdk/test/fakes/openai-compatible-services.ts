@@ -133,6 +133,9 @@ function errorFor(profile: ServiceProfile, status: number, model: string): WireE
   }
   if (status === 401) return openAIError(401, profile === "groq" ? "Invalid API Key" : "Authentication Fails, Your api key: ****abcd is invalid", profile === "groq" ? "invalid_request_error" : "authentication_error", "invalid_api_key");
   if (status === 404) return openAIError(404, `The model \`${model}\` does not exist or you do not have access to it.`, "invalid_request_error", "model_not_found");
+  // DeepSeek's 429 (api-docs.deepseek.com/quick_start/error_codes: "Rate Limit Reached"): no rate-limit headers, since
+  // DeepSeek sets no rate limit of its own (quick_start/rate_limit).
+  if (status === 429 && profile === "deepseek") return openAIError(429, "Rate Limit Reached", "rate_limit_reached_error", "rate_limit_reached");
   if (status === 429) {
     const error = openAIError(429, `Rate limit reached for model \`${model}\` on requests per minute (RPM): Limit 30, Used 30, Requested 1. Please try again in 2s.`, "requests", "rate_limit_exceeded");
     return { ...error, headers: { "retry-after": "2", "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "2s" } };
@@ -332,6 +335,8 @@ function streamFrames(profile: ServiceProfile, plan: ChatPlan, body: Record<stri
   const frames: string[] = [];
   if (profile === "openrouter") frames.push(": OPENROUTER PROCESSING\n\n", ": OPENROUTER PROCESSING\n\n");
   frames.push(chunk({ role: "assistant", content: profile === "groq" ? null : "" }, null));
+  // DeepSeek keeps a busy stream open with SSE comments (api-docs.deepseek.com/quick_start/rate_limit: ": keep-alive").
+  if (profile === "deepseek") frames.push(": keep-alive\n\n");
   for (const part of plan.reasoning ? pieces(plan.reasoning) : []) frames.push(chunk({ content: null, reasoning_content: part }, null));
   const finalUsage = usage(plan);
   if (plan.call) {
@@ -352,7 +357,9 @@ function streamFrames(profile: ServiceProfile, plan: ChatPlan, body: Record<stri
   if (profile === "openrouter") frames.push(chunk({ role: "assistant", content: "" }, null, { usage: { ...finalUsage, cost: 0.0000123, is_byok: false } }));
   if (!["deepseek", "groq", "mistral", "openrouter"].includes(profile) && wantsUsage) frames.push(`data: ${JSON.stringify({ ...head, choices: [], usage: finalUsage })}\n\n`);
   if (mode.kind === "in-band-error") {
-    const error = `data: ${JSON.stringify({ ...head, error: { code: 502, message: "Provider disconnected" }, choices: [{ index: 0, delta: { content: "" }, finish_reason: null }] })}\n\n`;
+    // OpenRouter's error event reports what the broken generation used (recorded: openrouter/stream-error.sse).
+    const used = profile === "openrouter" ? { usage: { prompt_tokens: plan.promptTokens, completion_tokens: 7, total_tokens: plan.promptTokens + 7 } } : {};
+    const error = `data: ${JSON.stringify({ ...head, error: { code: 502, message: "Provider disconnected" }, choices: [{ index: 0, delta: { content: "" }, finish_reason: null }], ...used })}\n\n`;
     return [...frames.slice(0, mode.afterEvents), error, "data: [DONE]\n\n"];
   }
   if (mode.kind === "malformed") return [...frames.slice(0, 2), 'data: {"id":"x","choices":[{"delta":{"con\n\n'];
