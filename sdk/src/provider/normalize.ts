@@ -239,17 +239,30 @@ export function completionToChunks(completion: ChatCompletion): ChatCompletionCh
 }
 
 /**
+ * Fields only answers carry: OpenAI's `annotations`, OpenRouter's `reasoning` and `reasoning_details`. A message pushed
+ * back from an answer brings them, and OpenAI's request schema refuses them (a conversation begun on OpenRouter may
+ * fail over to any service).
+ */
+export const ANSWER_ONLY_FIELDS: readonly string[] = ["annotations", "reasoning", "reasoning_details"];
+
+const carriesAny = (message: object, fields: readonly string[]) => {
+  for (const field of fields) if (field in message) return true;
+  return false;
+};
+
+/**
  * The messages as a request may carry them: an assistant message pushed back from an answer (the official client's
- * `messages.push(completion.choices[0].message)`) brings `annotations`, which exists only in answers, and OpenAI's
- * request schema refuses it. The same array when no message has it (the common case: nothing is copied).
+ * `messages.push(completion.choices[0].message)`) without the `answerOnly` fields. The same array when no message has
+ * one (the common case: nothing is copied).
  * @example
  * requestMessages([{ role: "assistant", content: "Hi", annotations: [] }]); // [{ role: "assistant", content: "Hi" }]
  */
-export function requestMessages<Message extends object>(messages: readonly Message[]): readonly Message[] {
-  if (!messages.some((message) => "annotations" in message)) return messages;
+export function requestMessages<Message extends object>(messages: readonly Message[], answerOnly: readonly string[] = ANSWER_ONLY_FIELDS): readonly Message[] {
+  if (!messages.some((message) => carriesAny(message, answerOnly))) return messages;
   return messages.map((message) => {
-    if (!("annotations" in message)) return message;
-    const { annotations: _answerOnly, ...rest } = message as Message & { annotations?: unknown };
+    if (!carriesAny(message, answerOnly)) return message;
+    const rest = { ...message } as Record<string, unknown>;
+    for (const field of answerOnly) delete rest[field];
     return rest as Message;
   });
 }

@@ -3,7 +3,7 @@
  * configuration of this class: base URL, auth header, quirks, models. The transport lives in `BaseProvider`.
  */
 import type * as Wire from "../wire/types.js";
-import { BaseProvider, createBaseProviderConfig, normalizeEmbeddingResponse, normalizeImagesResponse, requestMessages, toMultipartForm } from "./base-provider.js";
+import { ANSWER_ONLY_FIELDS, BaseProvider, createBaseProviderConfig, normalizeEmbeddingResponse, normalizeImagesResponse, requestMessages, toMultipartForm } from "./base-provider.js";
 import type { BaseProviderConfig, BaseProviderConfigInput } from "./base-provider.js";
 import type { ModelInfo, ProviderCallOptions, ProviderOperation, ProviderResult } from "./provider.js";
 
@@ -81,11 +81,19 @@ export class OpenAICompatibleProvider extends BaseProvider {
   }
 
   /**
+   * Fields of a message pushed back from an answer that this service refuses (`ANSWER_ONLY_FIELDS`); a service that
+   * wants some back (OpenRouter: its reasoning, for the next turn of a tool loop) keeps them.
+   */
+  protected _answerOnlyFields(): readonly string[] {
+    return ANSWER_ONLY_FIELDS;
+  }
+
+  /**
    * The caller's body as is, but for two things: `stream_options` is managed (sent with `stream: true` only, usage
-   * always asked for), and an assistant message's answer-only `annotations` is left out (see `requestMessages`).
+   * always asked for), and an assistant message's answer-only fields are left out (see `requestMessages`).
    */
   protected override _buildRequestPayload(request: Wire.ChatCompletionCreateParams): Record<string, unknown> {
-    const messages = Array.isArray(request.messages) ? requestMessages(request.messages) : request.messages;
+    const messages = Array.isArray(request.messages) ? requestMessages(request.messages, this._answerOnlyFields()) : request.messages;
     const { stream_options: streamOptions, ...payload } = messages === request.messages ? request : { ...request, messages: messages as Wire.ChatCompletionCreateParams["messages"] };
     if (request.stream !== true || !this._config.quirks.supportsStreamUsage) return payload;
     // Object.assign, not a spread: on Node 20 a spread followed by a key its source lacks costs about 0.5 µs per key.

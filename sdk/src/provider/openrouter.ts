@@ -57,6 +57,11 @@ export class OpenRouterProvider extends OpenAICompatibleProvider {
     return OPENROUTER_MODELS.map((model) => ({ ...model }));
   }
 
+  /** OpenRouter takes an answer's `reasoning` and `reasoning_details` back, to carry a model's reasoning across a tool loop. */
+  protected override _answerOnlyFields(): readonly string[] {
+    return ["annotations"];
+  }
+
   protected override _buildHeaders(): Record<string, string> {
     const headers = super._buildHeaders();
     if (typeof this._config.appUrl === "string" && this._config.appUrl !== "") headers["HTTP-Referer"] = this._config.appUrl;
