@@ -211,6 +211,39 @@ describe("budgets that concurrent requests cannot overshoot", () => {
     await client.close();
   });
 
+  it("says the request's worst case does not fit while the budget is not spent, and that it is reached once it is", async () => {
+    const { client } = meshWith({ top: { budget: { daily_limit: 1.5 * COST } } });
+    // No max_tokens: the worst case is the model's longest answer, far more than the budget.
+    const tooBig = await refusal(client.chat.completions.create({ model: "chat", messages: hello }));
+    expect(tooBig.message).toMatch(/^global: this request could cost up to \$[\d.]+ \(the model's longest answer at its price\), more than the \$0\.012 left of the daily budget of \$0\.012; a lower max_tokens makes it fit$/);
+    expect(sent(pair.a) + sent(pair.b)).toBe(0);
+    await client.chat.completions.create(ask);
+    const second = await refusal(client.chat.completions.create(ask));
+    expect(second.message).toContain("more than the $0.004 left");
+    expect(sent(pair.a) + sent(pair.b)).toBe(1);
+  });
+
+  it("a scope given a limit mid-day holds what it already spent today: the limit is not a fresh start", async () => {
+    // A global budget with no limit of its own; the site has none yet, as a site allowed without a budget.
+    const { client } = meshWith({ top: { budget: { monthly_limit: 1_000 } } });
+    for (let index = 0; index < 3; index += 1) await client.chat.completions.create(ask, { scope: "site:example.com" });
+    expect(sent(pair.a) + sent(pair.b)).toBe(3);
+    // The person sets the site's daily limit to less than it spent today.
+    const errors = await client.mesh.reconfigure({
+      providers: { a: providerBlock(pair.a, "alpha", "alpha-embed", "sk-test-key-a-0000000000", PRICED), b: providerBlock(pair.b, "beta", "beta-embed", "sk-test-key-b-1111111111", PRICED) },
+      pools: { chat: { capability: "chat-completion", strategy: "stick-until-failure", retry: { max_retries: 0 } } },
+      budget: { monthly_limit: 1_000, scopes: { "site:example.com": { daily_limit: 2 * COST } } },
+    });
+    expect(errors).toEqual([]);
+    const error = await refusal(client.chat.completions.create(ask, { scope: "site:example.com" }));
+    expect({ limitType: error.limitType, scope: error.scope }).toEqual({ limitType: "daily", scope: "scope:site:example.com" });
+    expect(sent(pair.a) + sent(pair.b)).toBe(3);
+    expect(client.usage.budgets["scope:site:example.com"]!.daily.spent).toBeCloseTo(3 * COST, 9);
+    // Another site, unlimited, is not held by it.
+    await client.chat.completions.create(ask, { scope: "site:other.example" });
+    expect(sent(pair.a) + sent(pair.b)).toBe(4);
+  });
+
   it("caller scopes: named scopes and a default per-scope limit, each scope counted on its own, usage by scope", async () => {
     const { client } = meshWith({ top: { budget: { scopes: { "site:example.com": { daily_limit: 2 * COST } }, scope_default: { daily_limit: COST } } } });
     await client.chat.completions.create(ask, { scope: "site:example.com" });

@@ -3,6 +3,12 @@ import type { ActivityEntry } from "../shared/protocol.ts";
 
 /** Rows kept in all; the oldest go first. Enough for months of a person's use, small enough to list fast. */
 export const MAX_ACTIVITY_ENTRIES = 5_000;
+/**
+ * A refusal that cost nothing, from the same site with the same outcome and message within this long of the last one,
+ * is counted on that row instead of adding one: a page that retries a denied request thousands of times would
+ * otherwise push every other site's history (and the spend the popup and chart read from it) out of the log.
+ */
+export const COALESCE_WINDOW_MS = 60_000;
 /** Longest prompt or answer kept when content logging is on. */
 export const MAX_LOGGED_CONTENT = 2_000;
 const STORE = "activity";
@@ -22,6 +28,16 @@ export class ActivityLog {
   async append(entry: ActivityEntry): Promise<void> {
     const db = await this.connection();
     const transaction = db.transaction(STORE, "readwrite");
+    if (entry.outcome !== "ok" && entry.cost === 0) {
+      // The site's newest row: the same free refusal again within the window only counts on it.
+      const cursor = await transaction.store.index("origin").openCursor(IDBKeyRange.only(entry.origin), "prev");
+      const last = cursor?.value as ActivityEntry | undefined;
+      if (cursor && last && last.cost === 0 && last.outcome === entry.outcome && last.error === entry.error && last.method === entry.method && entry.at - last.at >= 0 && entry.at - last.at < COALESCE_WINDOW_MS) {
+        await cursor.update({ ...last, repeats: (last.repeats ?? 0) + 1 });
+        await transaction.done;
+        return;
+      }
+    }
     await transaction.store.add(trim(entry));
     const count = await transaction.store.count();
     if (count > MAX_ACTIVITY_ENTRIES) {

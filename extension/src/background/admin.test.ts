@@ -90,9 +90,18 @@ describe("admin messages", () => {
     const withKey = await modules.handlers["config.set"]({ config: { logContent: false, mesh: { providers: { x: { connector: "openai", config: { api_key: KEY } } } } } });
     expect(withKey.errors[0]).toContain("providers.x.config.api_key");
     expect(withKey.errors[0]).not.toContain(KEY);
+    // A key in a header the provider sends is a key too, whatever the header's name; nothing is stored.
+    for (const header of ["x-api-key", "api-key", "X-Corp-Token", "Ocp-Apim-Subscription-Key", "clientSecret"]) {
+      const inHeader = await modules.handlers["config.set"]({ config: { logContent: false, mesh: { providers: { x: { connector: "openai", config: { headers: { [header]: KEY } } } } } } });
+      expect(inHeader.errors[0]).toContain(`providers.x.config.headers.${header}`);
+      expect(inHeader.errors[0]).not.toContain(KEY);
+    }
     const broken = await modules.handlers["config.set"]({ config: { logContent: false, mesh: { pools: { chat: { capability: "chat-completion", strategy: "no-such-strategy" } } } } });
     expect(broken.errors.length).toBe(1);
     expect(await modules.handlers["config.get"]({})).toEqual(before);
+    // Short values in headers of such names are not keys (a token budget, a source tag): not refused for a key.
+    const plain = await modules.handlers["config.set"]({ config: { logContent: false, mesh: { providers: { x: { connector: "openai", config: { headers: { "x-request-source": "extension", "x-token-budget": "1000" } } } } } } });
+    expect(plain.errors.join(" ")).not.toContain("holds API keys");
   });
 
   it("config export and import round-trip as YAML, with no key in the text", async () => {

@@ -240,13 +240,30 @@ function isHttpUrl(value: unknown): boolean {
   }
 }
 
-/** Dotted paths of fields that would hold a key (`api_key`, `apiKey`, `token`...) with a literal value. */
+/** A key field by its very name: any literal value in it is a key. */
+const KEY_FIELD = /^(api_?key|apikey|key|token|secret|authorization)$/i;
+/**
+ * A name with a key-like word among its parts (`x-api-key`, `X-Corp-Token`, `Ocp-Apim-Subscription-Key`, `clientSecret`):
+ * the headers a provider's `headers:` may carry. Parts, not substrings, so `max_tokens` or `key_prefix`'s neighbours
+ * are not caught; a short value (a prefix, a flag) is not taken for a key.
+ */
+const KEY_WORD = /(^|[-_.])(api[-_]?key|apikey|key|token|secret|password|passwd|credentials?|authorization|cookie|auth)($|[-_.])/i;
+const SECRET_REFERENCE = /^\$\{secrets:[^}]+\}$/;
+
+function holdsKey(name: string, item: unknown): boolean {
+  if (typeof item !== "string" || item === "" || SECRET_REFERENCE.test(item)) return false;
+  if (KEY_FIELD.test(name)) return true;
+  const parts = name.replace(/([a-z0-9])([A-Z])/g, "$1_$2");
+  return KEY_WORD.test(parts) && item.length >= 8 && !/\s/.test(item.trim().replace(/^(bearer|basic|token)\s+/i, ""));
+}
+
+/** Dotted paths of fields that would hold a key (`api_key`, `apiKey`, `token`, a header such as `x-api-key`...) with a literal value. */
 function keyFields(value: unknown, path = ""): string[] {
   if (typeof value !== "object" || value === null) return [];
   const found: string[] = [];
   for (const [name, item] of Object.entries(value)) {
     const here = path ? `${path}.${name}` : name;
-    if (/^(api_?key|apikey|key|token|secret|authorization)$/i.test(name) && typeof item === "string" && item !== "" && !/^\$\{secrets:[^}]+\}$/.test(item)) found.push(here);
+    if (holdsKey(name, item)) found.push(here);
     else found.push(...keyFields(item, here));
   }
   return found;

@@ -59,7 +59,9 @@ export function buildMeshConfig(config: ExtensionConfig, keyNames: readonly stri
     if (Object.keys(limits).length > 0) scopes[siteScopeOf(grant.origin)] = limits;
   }
   if (Object.keys(scopes).length > 0) budget.scopes = scopes;
-  if (Object.keys(budget).length > 0) mesh.budget = budget;
+  // Always a budget section, even an empty one: the mesh then counts every site's spend, so a daily limit the person
+  // gives a site at noon holds what the site already spent since midnight.
+  mesh.budget = budget;
   // The worker supplies these itself (the vault, IndexedDB): configuration may not point them elsewhere.
   delete mesh.secrets;
   delete mesh.storage;

@@ -149,6 +149,30 @@ describe("page requests", () => {
     expect((await modules.activity.list(ORIGIN))[0]).toMatchObject({ outcome: "over-budget" });
   });
 
+  it("a daily limit set for a site mid-day holds what it already spent today: the next request over it is refused unsent", async () => {
+    const modules = workerModules();
+    await configureWorker(modules, fakes, { a: KEY_A }, ORIGIN);
+    for (let index = 0; index < 2; index += 1) {
+      const port = pagePort();
+      servePagePort(port, modules.service);
+      port.send({ method: "chat.completions.create", params: hello });
+      expect(await port.final()).toMatchObject({ kind: "result" });
+    }
+    const spent = (await modules.activity.list(ORIGIN)).reduce((total, entry) => total + entry.cost, 0);
+    expect(spent).toBeGreaterThan(0);
+    // The person gives the site a daily limit below what it spent since midnight.
+    await modules.handlers["sites.update"]({ origin: ORIGIN, budget: { dailyLimit: spent / 2 } });
+    const port = pagePort();
+    servePagePort(port, modules.service);
+    port.send({ method: "chat.completions.create", params: hello });
+    const reply = await port.final();
+    expect(reply).toMatchObject({ kind: "error", error: { name: "BudgetExceededError", limitType: "daily" } });
+    expect(fakes.a.requests).toHaveLength(2);
+    // The site's row shows what it spent today, not a count restarted at the limit.
+    const [row] = await modules.handlers["sites.list"]({});
+    expect(row!.spentToday).toBeCloseTo(spent, 9);
+  });
+
   it("a site limited to some pools is refused others", async () => {
     const modules = workerModules();
     await configureWorker(modules, fakes, { a: KEY_A }, ORIGIN);
@@ -206,6 +230,17 @@ describe("page requests", () => {
     const reply = await list.final();
     expect(reply).toMatchObject({ kind: "result", result: { object: "list" } });
     expect((reply as any).result.data.map((model: { id: string }) => model.id)).toEqual(expect.arrayContaining(["chat", "fake-a/alpha"]));
+    // A request by provider/model makes a pool of that name: the list still names each id once.
+    const direct = pagePort();
+    servePagePort(direct, modules.service);
+    direct.send({ method: "chat.completions.create", params: { ...hello, model: "fake-a/alpha" } });
+    expect(await direct.final()).toMatchObject({ kind: "result" });
+    const again = pagePort();
+    servePagePort(again, modules.service);
+    again.send({ method: "models.list" });
+    const ids = ((await again.final()) as any).result.data.map((model: { id: string }) => model.id) as string[];
+    expect(ids).toEqual([...new Set(ids)]);
+    expect(ids).toEqual(expect.arrayContaining(["chat", "fake-a/alpha"]));
     const embed = pagePort();
     servePagePort(embed, modules.service);
     embed.send({ method: "embeddings.create", params: { model: "text-embeddings", input: "x" } });

@@ -173,9 +173,17 @@ async function dispatch(client: MeshClient, method: PageMethod, params: Record<s
 function modelList(client: MeshClient, site: SiteGrant | undefined) {
   const pools = Object.entries(client.describe().pools).filter(([name]) => !site || site.pools.length === 0 || site.pools.includes(name));
   const data: Array<{ id: string; object: "model"; owned_by: string; created: number }> = [];
+  // Each id once: a request by `provider/model` makes a pool of that name, whose one model is already listed.
+  const seen = new Set<string>();
+  const add = (id: string, owner: string) => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    data.push({ id, object: "model", owned_by: owner, created: 0 });
+  };
   for (const [name, pool] of pools) {
-    data.push({ id: name, object: "model", owned_by: "modelmesh", created: 0 });
-    for (const model of pool.models) data.push({ id: `${model.provider}/${model.model}`, object: "model", owned_by: model.provider, created: 0 });
+    for (const model of pool.models) if (name === `${model.provider}/${model.model}`) add(name, model.provider);
+    add(name, "modelmesh");
+    for (const model of pool.models) add(`${model.provider}/${model.model}`, model.provider);
   }
   return { object: "list" as const, data };
 }

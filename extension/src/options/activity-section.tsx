@@ -86,6 +86,7 @@ export function ActivitySection({ sendAdmin, config, onSaved }: { sendAdmin: Sen
                   <td class="number">{formatUsd(entry.cost)}</td>
                   <td>
                     <span class={entry.outcome === "ok" ? "ok" : "error"}>{entry.outcome}</span>
+                    {entry.repeats ? <span class="muted"> ×{entry.repeats + 1} within a minute</span> : null}
                     {entry.error && <div class="muted">{entry.error}</div>}
                   </td>
                   {showContent && (

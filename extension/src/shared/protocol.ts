@@ -55,6 +55,8 @@ export interface ActivityEntry {
   error?: string;
   prompt?: string;
   answer?: string;
+  /** The same refusal came again this many more times since `at` was first written (coalesced: `ActivityLog.append`). */
+  repeats?: number;
 }
 
 export type ModelStatus = "active" | "cooling-down" | "out-of-budget" | "disabled";

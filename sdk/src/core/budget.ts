@@ -230,7 +230,11 @@ export class BudgetLedger {
       if (breach) {
         const spent = breach.limitType === "monthly" ? counter.monthSpent : counter.daySpent;
         this.events.exceeded({ scope: name, limitType: breach.limitType, limitValue: breach.limitValue, spent, ...request });
-        return new BudgetExceededError({ limitType: breach.limitType, limitValue: breach.limitValue, scope: name, spent });
+        const error = new BudgetExceededError({ limitType: breach.limitType, limitValue: breach.limitValue, scope: name, spent });
+        // Not reached yet: this request's worst case (the model's longest answer at its price) is what does not fit.
+        const left = round(breach.limitValue - (breach.limitType === "per-request" ? 0 : spent + counter.reserved));
+        if (left > 0) error.message = `${name}: this request could cost up to $${round(amount)} (the model's longest answer at its price), more than the $${left} left of the ${breach.limitType} budget of $${breach.limitValue}; a lower max_tokens makes it fit`;
+        return error;
       }
     }
     const id = `${this.#instance}-${(++this.#sequence).toString(36)}`;
@@ -545,11 +549,21 @@ export class BudgetLedger {
       [`model:${state.key}`, models.get(state.key)],
       [`pool:${where.pool}`, pools.get(where.pool)],
     ];
+    let counted: string | undefined;
     if (where.scope !== undefined) {
       const named = global?.scopes && Object.hasOwn(global.scopes, where.scope) ? global.scopes[where.scope] : undefined;
-      found.push([`scope:${where.scope}`, named ?? global?.scopeDefault]);
+      const limits = named ?? global?.scopeDefault;
+      // A scope with no limit yet is still counted (locally): a limit given to it later in the day or month (a site's
+      // daily limit set at noon) then holds what the scope already spent, not a fresh start.
+      if (limits) found.push([`scope:${where.scope}`, limits]);
+      else if (!this.#shared) counted = `scope:${where.scope}`;
     }
     const applied: Applied[] = [];
+    if (counted !== undefined) {
+      const counter = this.counter(counted, now, true);
+      // Past the cap on scopes, an unlimited scope just goes uncounted: nothing to hold it to.
+      if (counter) applied.push({ name: counted, limits: COUNT_ONLY, counter });
+    }
     for (const [name, limits] of found) {
       if (!limits) continue;
       const counter = this.counter(name, now, true);
@@ -614,6 +628,9 @@ export class BudgetLedger {
     }
   }
 }
+
+/** The limits of a scope counted without a limit: nothing enforced, nothing to alert on. */
+const COUNT_ONLY: BudgetLimits = Object.freeze({ alertThreshold: 1, enforce: false });
 
 function fresh(now: number): Counter {
   return { day: dayOf(now), daySpent: 0, month: monthOf(now), monthSpent: 0, reserved: 0, alerted: new Set() };
