@@ -54,7 +54,8 @@ export function buildMeshConfig(config: ExtensionConfig, keyNames: readonly stri
   const budget = isRecord(mesh.budget) ? { ...(mesh.budget as Record<string, unknown>) } : {};
   const scopes: Record<string, unknown> = isRecord(budget.scopes) ? { ...(budget.scopes as Record<string, unknown>) } : {};
   for (const grant of Object.values(sites)) {
-    if (grant.grant !== "always") continue;
+    // A site allowed always, or once with a budget: the mesh holds its requests to the limits the person allowed.
+    if (grant.grant === "denied") continue;
     const limits = { ...(grant.budget.dailyLimit !== undefined ? { daily_limit: grant.budget.dailyLimit } : {}), ...(grant.budget.monthlyLimit !== undefined ? { monthly_limit: grant.budget.monthlyLimit } : {}) };
     if (Object.keys(limits).length > 0) scopes[siteScopeOf(grant.origin)] = limits;
   }

@@ -1,5 +1,5 @@
 import "fake-indexeddb/auto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { ModelMeshError, isModelMeshErrorOf, BudgetExceededError } from "modelmesh/static";
 import { startFakeOpenAI, type FakeOpenAI } from "../../../sdk/test/fakes/openai.ts";
 import { servePagePort, serveAdminChatPort } from "./page-requests.ts";
@@ -171,6 +171,18 @@ describe("page requests", () => {
     // The site's row shows what it spent today, not a count restarted at the limit.
     const [row] = await modules.handlers["sites.list"]({});
     expect(row!.spentToday).toBeCloseTo(spent, 9);
+  });
+
+  it("allowed once, a site is held to the budget the consent window showed: over it, nothing is sent", async () => {
+    const modules = workerModules();
+    await configureWorker(modules, fakes, { a: KEY_A });
+    const port = pagePort();
+    servePagePort(port, modules.service);
+    port.send({ method: "chat.completions.create", params: hello, budget: { dailyLimit: 0.000001 } });
+    await vi.waitFor(() => expect(modules.windows).toHaveLength(1));
+    expect(await modules.sites.decide(modules.windows[0]!, "once", undefined)).toBe(true);
+    expect(await port.final()).toMatchObject({ kind: "error", error: { name: "BudgetExceededError" } });
+    expect(fakes.a.requests).toHaveLength(0);
   });
 
   it("a site limited to some pools is refused others", async () => {

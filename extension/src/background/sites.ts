@@ -9,6 +9,12 @@ export interface ConsentWindows {
   close(windowId: number): Promise<void>;
 }
 
+/**
+ * After a consent window is closed undecided, the same site gets `consent_dismissed` at once, without a new window, for
+ * this long: a page retrying in a loop cannot keep stealing the person's focus with windows.
+ */
+export const CONSENT_RETRY_MS = 30_000;
+
 interface PendingConsent {
   id: string;
   origin: string;
@@ -27,6 +33,13 @@ interface PendingConsent {
  */
 export class SiteRegistry {
   #pending = new Map<string, PendingConsent>();
+  /** When each site's last window was closed undecided (`CONSENT_RETRY_MS`). */
+  #dismissedAt = new Map<string, number>();
+  /**
+   * Settles when the window shown last is decided: windows open one at a time, so a page with several cross-origin
+   * frames cannot raise a stack of them at once.
+   */
+  #shown: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly grants: StoredItem<Record<string, SiteGrant>>,
@@ -44,6 +57,8 @@ export class SiteRegistry {
     const site = (await this.grants.get())[origin];
     if (site?.grant === "always") return { grant: "always", site };
     if (site?.grant === "denied") throw consentDenied(origin);
+    const dismissed = this.#dismissedAt.get(origin);
+    if (dismissed !== undefined && this.now() - dismissed < CONSENT_RETRY_MS && !this.#pending.has(origin)) throw consentDismissed(origin);
     const decision = await this.ask(origin, method, requestedBudget);
     if (decision === "deny") throw consentDenied(origin);
     if (decision === "dismissed") throw consentDismissed(origin);
@@ -65,12 +80,18 @@ export class SiteRegistry {
     const pending = [...this.#pending.values()].find((item) => item.id === consentId);
     if (!pending) return false;
     this.#pending.delete(pending.origin);
-    if (decision === "always" || decision === "deny") {
-      const limits = cleanBudget(budget ?? pending.requestedBudget ?? {});
-      await this.grants.update((all) => ({
-        ...all,
-        [pending.origin]: { origin: pending.origin, grant: decision === "always" ? "always" : "denied", budget: limits, pools: [], grantedAt: this.now() },
-      }));
+    this.#dismissedAt.delete(pending.origin);
+    const limits = cleanBudget(budget ?? pending.requestedBudget ?? {});
+    // "Allow once" asks again next time, but the request it lets through is held to the budget the window showed: the
+    // limits are kept (as a "once" grant, never for a site already decided otherwise) so the mesh counts them.
+    const onceWithBudget = decision === "once" && Object.keys(limits).length > 0;
+    if (decision === "always" || decision === "deny" || onceWithBudget) {
+      await this.grants.update((all) => {
+        if (onceWithBudget && all[pending.origin] && all[pending.origin]!.grant !== "once") return all;
+        const grant = decision === "always" ? "always" : decision === "deny" ? "denied" : "once";
+        const previous = all[pending.origin];
+        return { ...all, [pending.origin]: { origin: pending.origin, grant, budget: limits, pools: previous?.pools ?? [], grantedAt: this.now() } };
+      });
       await this.changed();
     }
     pending.settle(decision);
@@ -83,6 +104,7 @@ export class SiteRegistry {
     for (const pending of this.#pending.values()) {
       if (pending.windowId !== windowId) continue;
       this.#pending.delete(pending.origin);
+      this.#dismissedAt.set(pending.origin, this.now());
       pending.settle("dismissed");
     }
   }
@@ -127,14 +149,19 @@ export class SiteRegistry {
     const decided = new Promise<ConsentDecision | "dismissed">((resolve) => (settle = resolve));
     const pending: PendingConsent = { id: this.newId(), origin, method, ...(requestedBudget ? { requestedBudget: cleanBudget(requestedBudget) } : {}), settle, decided };
     this.#pending.set(origin, pending);
-    void this.windows.open(pending.id).then(
-      (windowId) => {
-        pending.windowId = windowId;
-      },
-      () => {
-        this.#pending.delete(origin);
-        settle("dismissed");
-      },
+    // After the window shown before it is decided (or closed); this one's decision is what the next one waits for.
+    const previous = this.#shown;
+    this.#shown = decided;
+    void previous.then(() =>
+      this.windows.open(pending.id).then(
+        (windowId) => {
+          pending.windowId = windowId;
+        },
+        () => {
+          this.#pending.delete(origin);
+          settle("dismissed");
+        },
+      ),
     );
     return decided;
   }

@@ -94,7 +94,7 @@ function SiteRowView({ site, sendAdmin, onChange }: { site: SiteRow; sendAdmin: 
         <div class="muted">since {formatTime(site.grantedAt)}</div>
       </th>
       <td>
-        <span class={site.grant === "always" ? "badge on" : "badge off"}>{site.grant === "always" ? "Allowed" : "Denied"}</span>
+        <span class={site.grant === "denied" ? "badge off" : "badge on"}>{site.grant === "always" ? "Allowed" : site.grant === "once" ? "Asks each time" : "Denied"}</span>
       </td>
       <td>{formatUsd(site.spentToday)}</td>
       <td>

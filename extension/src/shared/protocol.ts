@@ -35,7 +35,11 @@ export type ConsentDecision = "once" | "always" | "deny";
 /** What the extension remembers about a site (keyed by origin, e.g. "http://127.0.0.1:5173"). */
 export interface SiteGrant {
   origin: string;
-  grant: "always" | "denied";
+  /**
+   * "once": allowed one request at a time (each asks again); kept only to hold the site to the budget the person saw
+   * when allowing it, as "always" holds it.
+   */
+  grant: "always" | "once" | "denied";
   /** USD limits counted under the budget scope `site:<origin>`. */
   budget: { dailyLimit?: number; monthlyLimit?: number };
   /** Pools (capabilities) the site may use; empty means every pool. */
