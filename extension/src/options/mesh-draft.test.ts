@@ -19,6 +19,16 @@ describe("mesh draft", () => {
     });
   });
 
+  it("reads and writes the price assumed for a model without one (budget.default_price)", () => {
+    const draft = draftOf({ budget: { default_price: { input: 5, output: 15 } } });
+    expect(draft).toMatchObject({ defaultInputPrice: "5", defaultOutputPrice: "15" });
+    expect(applyDraft({ budget: { default_price: { input: 5, output: 15 } } }, { ...draft, defaultInputPrice: "0.5", defaultOutputPrice: "" })).toEqual({ mesh: { pools: {}, budget: { defaultPrice: { input: 0.5, output: 0 } } } });
+    expect(applyDraft({ budget: { default_price: { input: 5, output: 15 } } }, { ...draft, defaultInputPrice: "", defaultOutputPrice: "" })).toEqual({ mesh: { pools: {} } });
+    expect(applyDraft({}, { pools: [], dailyLimit: "", monthlyLimit: "", defaultInputPrice: "x", defaultOutputPrice: "-2" })).toEqual({
+      errors: ['Default input price: "x" is not an amount of dollars per million tokens.', 'Default output price: "-2" is not an amount of dollars per million tokens.'],
+    });
+  });
+
   it("drops an emptied budget and lists every bad row", () => {
     expect(applyDraft({ budget: { dailyLimit: 3 } }, { pools: [], dailyLimit: "", monthlyLimit: "" })).toEqual({ mesh: { pools: {} } });
     const outcome = applyDraft({}, {

@@ -29,6 +29,12 @@ export interface MeshDraft {
   pools: PoolDraft[];
   dailyLimit: string;
   monthlyLimit: string;
+  /**
+   * The price budgets assume for a model that has none (USD per million input / output tokens, `budget.default_price`):
+   * without one, a site or budget with a limit cannot use such a model (its cost could not be held to the limit).
+   */
+  defaultInputPrice?: string;
+  defaultOutputPrice?: string;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
@@ -67,7 +73,13 @@ export function draftOf(mesh: Record<string, unknown>): MeshDraft {
     }),
     dailyLimit: numberText(budget.dailyLimit ?? budget.daily_limit),
     monthlyLimit: numberText(budget.monthlyLimit ?? budget.monthly_limit),
+    ...defaultPriceDraft(budget.defaultPrice ?? budget.default_price),
   };
+}
+
+function defaultPriceDraft(price: unknown): Pick<MeshDraft, "defaultInputPrice" | "defaultOutputPrice"> {
+  if (!isRecord(price)) return { defaultInputPrice: "", defaultOutputPrice: "" };
+  return { defaultInputPrice: numberText(price.input), defaultOutputPrice: numberText(price.output) };
 }
 
 /**
@@ -106,6 +118,19 @@ export function applyDraft(mesh: Record<string, unknown>, draft: MeshDraft): { m
     const value = Number(trimmed);
     if (!Number.isFinite(value) || value < 0) errors.push(`${label}: "${trimmed}" is not an amount of dollars.`);
     else budget[camel] = value;
+  }
+  delete budget.default_price;
+  delete budget.defaultPrice;
+  const input = (draft.defaultInputPrice ?? "").trim();
+  const output = (draft.defaultOutputPrice ?? "").trim();
+  if (input !== "" || output !== "") {
+    const price: Record<string, number> = {};
+    for (const [key, text, label] of [["input", input, "Default input price"], ["output", output, "Default output price"]] as const) {
+      const value = Number(text === "" ? "0" : text);
+      if (!Number.isFinite(value) || value < 0) errors.push(`${label}: "${text}" is not an amount of dollars per million tokens.`);
+      else price[key] = value;
+    }
+    budget.defaultPrice = price;
   }
   if (errors.length > 0) return { errors };
   const next: Record<string, unknown> = { ...mesh, pools };

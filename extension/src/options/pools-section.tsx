@@ -135,6 +135,17 @@ export function PoolsSection({ sendAdmin, config, onSaved }: ConfigSectionProps)
             <input type="number" min="0" step="any" inputMode="decimal" value={draft.monthlyLimit} onInput={(event) => { const monthlyLimit = event.currentTarget.value; setDraft((current) => ({ ...current, monthlyLimit })); }} data-testid="budget-monthly" />
           </label>
         </fieldset>
+        <fieldset>
+          <legend>Price of a model that has none (US dollars per million tokens; budgets need one to hold such a model to a limit)</legend>
+          <label>
+            Input
+            <input type="number" min="0" step="any" inputMode="decimal" value={draft.defaultInputPrice ?? ""} onInput={(event) => { const defaultInputPrice = event.currentTarget.value; setDraft((current) => ({ ...current, defaultInputPrice })); }} data-testid="budget-default-input" />
+          </label>
+          <label>
+            Output
+            <input type="number" min="0" step="any" inputMode="decimal" value={draft.defaultOutputPrice ?? ""} onInput={(event) => { const defaultOutputPrice = event.currentTarget.value; setDraft((current) => ({ ...current, defaultOutputPrice })); }} data-testid="budget-default-output" />
+          </label>
+        </fieldset>
         <div class="actions">
           <button type="submit" disabled={busy} data-testid="config-save">
             {busy ? "Saving…" : "Save pools and budget"}
