@@ -132,6 +132,12 @@ describe("page requests", () => {
     for (let waited = 0; !fakes.a.requests[0]?.clientAborted && waited < 5_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(fakes.a.requests[0]!.clientAborted).toBe(true);
     expect(port.posted).toHaveLength(before);
+    // What the mesh billed for the part that streamed is what the activity row says it cost.
+    const client = await modules.runtime.client();
+    await vi.waitFor(async () => expect((await modules.activity.list(ORIGIN)).length).toBe(1));
+    const [row] = await modules.activity.list(ORIGIN);
+    expect(client.usage.totalCost).toBeGreaterThan(0);
+    expect(row!.cost).toBeCloseTo(client.usage.totalCost, 12);
   });
 
   it("errors cross as toJSON() and revive to their class with ModelMeshError.fromJSON", async () => {

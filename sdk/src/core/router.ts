@@ -903,6 +903,8 @@ export class Router {
       ok: false,
       latencyMs: this.deps.now() - route.started,
       attempts: route.attemptCount,
+      // A failed request may still have been billed (a stream its caller left after some tokens, a broken attempt).
+      ...(route.cost > 0 ? { cost: roundCost(route.cost) } : {}),
       error: error instanceof ModelMeshError ? error.toJSON() : { name: "Error", code: "aborted", message: String((error as Error)?.message ?? error), retryable: false },
     });
   }
