@@ -559,11 +559,6 @@ export class BudgetLedger {
       else if (!this.#shared) counted = `scope:${where.scope}`;
     }
     const applied: Applied[] = [];
-    if (counted !== undefined) {
-      const counter = this.counter(counted, now, true);
-      // Past the cap on scopes, an unlimited scope just goes uncounted: nothing to hold it to.
-      if (counter) applied.push({ name: counted, limits: COUNT_ONLY, counter });
-    }
     for (const [name, limits] of found) {
       if (!limits) continue;
       const counter = this.counter(name, now, true);
@@ -572,6 +567,11 @@ export class BudgetLedger {
         return new BudgetExceededError({ limitType: "scopes", limitValue: MAX_BUDGET_SCOPES, scope: name });
       }
       applied.push({ name, limits, counter });
+    }
+    if (counted !== undefined) {
+      const counter = this.counter(counted, now, true);
+      // Past the cap on scopes, an unlimited scope just goes uncounted: nothing to hold it to.
+      if (counter) applied.push({ name: counted, limits: COUNT_ONLY, counter });
     }
     return applied;
   }

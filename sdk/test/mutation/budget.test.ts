@@ -113,11 +113,16 @@ describe("which budgets apply", () => {
     expect(report["scope:vip"]!.daily.limit).toBe(100);
   });
 
-  it("without scopeDefault, an unnamed scope is not counted", () => {
+  it("without scopeDefault, an unnamed scope is counted, not limited, and not reported", () => {
     const { ledger: instance } = ledger();
     instance.configure(plan({ global: { dailyLimit: 10, scopes: { vip: limits({ dailyLimit: 1 }) } } }));
-    expect(reserveOk(instance, { pool: "chat", scope: "nobody" }, model(perInput), chat(1, 1)).applied.map((item) => item.name)).toEqual(["global"]);
+    const held = reserveOk(instance, { pool: "chat", scope: "nobody" }, model(perInput), chat(1, 1));
+    expect(held.applied.map((item) => [item.name, item.limits.enforce, item.limits.dailyLimit])).toEqual([["global", true, 10], ["scope:nobody", false, undefined]]);
     expect(Object.keys(instance.report())).toEqual(["global", "scope:vip"]);
+    // Its spend is kept (and saved), so a limit given to it later holds what it spent.
+    instance.record(held, undefined, 0, true);
+    instance.settle(held);
+    expect(instance.snapshot()["scope:nobody"]!.daySpent).toBeGreaterThan(0);
   });
 
   it("scope limits are the documented ones", () => {
@@ -457,10 +462,10 @@ describe("more ledger edges", () => {
     expect(instance.reserve({ pool: "chat" }, model(perInput), chat(5, 0))).not.toBeInstanceOf(BudgetExceededError);
   });
 
-  it("a scope on a mesh without a global block is simply not counted", () => {
+  it("a scope on a mesh without a global block is counted without a limit", () => {
     const { ledger: instance } = ledger();
     instance.configure(plan({ pools: new Map([["chat", limits({ dailyLimit: 10 })]]) }));
-    expect(reserveOk(instance, { pool: "chat", scope: "site:x" }, model(perInput), chat(1, 0)).applied.map((item) => item.name)).toEqual(["pool:chat"]);
+    expect(reserveOk(instance, { pool: "chat", scope: "site:x" }, model(perInput), chat(1, 0)).applied.map((item) => [item.name, item.limits.enforce])).toEqual([["pool:chat", true], ["scope:site:x", false]]);
   });
 
   it("reading the report creates no counters", () => {
