@@ -393,8 +393,14 @@ export class Router {
                 // usage chunk of its own right after it, so it reaches the caller even if the stream then breaks.
                 let usageChunk: ChatCompletionChunk | undefined;
                 if (wantsUsage && shaped.choices.length > 0) {
-                  if (shaped.usage) usageChunk = usageChunkOf(shaped);
-                  if (shaped.usage || !("usage" in shaped)) shaped = { ...shaped, usage: null };
+                  if (shaped.usage) {
+                    usageChunk = usageChunkOf(shaped);
+                    shaped = { ...shaped, usage: null };
+                  } else if (shaped.usage === undefined) {
+                    // In place, not a copy per chunk: the chunk is this stream's own (parsed or built for it). A copy
+                    // cost every chunk of a service that leaves the field out, and the proxy the service's text for it.
+                    shaped.usage = null;
+                  }
                 }
                 deliveredChunks += 1;
                 if (this.deps.middleware.length > 0) received.push(shaped);
