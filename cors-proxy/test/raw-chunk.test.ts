@@ -26,40 +26,34 @@ afterEach(async () => {
   await upstream?.close();
 });
 
+/** The upstream answering `data` events, a mesh over it and the proxy in front; returns the proxy's answer to `extra`. */
+async function streamThroughProxy(data: string[], extra: Record<string, unknown> = {}): Promise<Response> {
+  upstream = await startLocalServer((_request, response) => {
+    response.writeHead(200, { "content-type": "text/event-stream" });
+    response.end(`${data.map((item) => `data: ${item}\n\n`).join("")}data: [DONE]\n\n`);
+  });
+  mesh = create({ config: { providers: { spaced: { connector: "openai-compatible", config: { base_url: upstream.url, api_key: "sk-spaced", models: [{ id: "gpt-4o-mini", capabilities: [CHAT] }] } } } }, fetch: createNodeFetch() });
+  await mesh.ready();
+  proxy = await startProxyServer({ mesh, port: 0, tokens: [TOKEN] });
+  return fetch(`${proxy.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }], stream: true, ...extra }),
+  });
+}
+
 describe("the proxy's streamed chat answer", () => {
   it("carries each chunk the mesh left unchanged as the service's own text", async () => {
-    upstream = await startLocalServer((_request, response) => {
-      response.writeHead(200, { "content-type": "text/event-stream" });
-      response.end(`${events.map((data) => `data: ${data}\n\n`).join("")}data: [DONE]\n\n`);
-    });
-    mesh = create({ config: { providers: { spaced: { connector: "openai-compatible", config: { base_url: upstream.url, api_key: "sk-spaced", models: [{ id: "gpt-4o-mini", capabilities: [CHAT] }] } } } }, fetch: createNodeFetch() });
-    await mesh.ready();
-    proxy = await startProxyServer({ mesh, port: 0, tokens: [TOKEN] });
-    const response = await fetch(`${proxy.url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }], stream: true }),
-    });
+    const response = await streamThroughProxy(events);
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).toBe(`${events.map((data) => `data: ${data}\n\n`).join("")}data: [DONE]\n\n`);
-    expect(upstream.exchanges).toHaveLength(1);
+    expect(upstream!.exchanges).toHaveLength(1);
   });
 
   it("with include_usage, still carries chunks that leave out `usage` as the service's text (no copy per chunk), and its usage chunk", async () => {
     const usage = spaced({ ...base, choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } });
-    upstream = await startLocalServer((_request, response) => {
-      response.writeHead(200, { "content-type": "text/event-stream" });
-      response.end(`${[...events, usage].map((data) => `data: ${data}\n\n`).join("")}data: [DONE]\n\n`);
-    });
-    mesh = create({ config: { providers: { spaced: { connector: "openai-compatible", config: { base_url: upstream.url, api_key: "sk-spaced", models: [{ id: "gpt-4o-mini", capabilities: [CHAT] }] } } } }, fetch: createNodeFetch() });
-    await mesh.ready();
-    proxy = await startProxyServer({ mesh, port: 0, tokens: [TOKEN] });
-    const response = await fetch(`${proxy.url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }], stream: true, stream_options: { include_usage: true } }),
-    });
+    const response = await streamThroughProxy([...events, usage], { stream_options: { include_usage: true } });
     const frames = (await response.text()).split("\n\n").filter(Boolean);
     expect(frames.slice(0, 3)).toEqual(events.map((data) => `data: ${data}`));
     expect(JSON.parse(frames[3]!.slice(6))).toMatchObject({ choices: [], usage: { total_tokens: 5 } });
