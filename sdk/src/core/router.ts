@@ -915,7 +915,7 @@ export class Router {
     });
   }
 
-  private noCapableModel(route: Route, fitting?: ModelState[]): NoCapableModelError {
+  private noCapableModel(route: Route, fitting?: ModelState[]): NoCapableModelError | RateLimitError {
     const now = this.deps.now();
     const { pool, features } = route;
     if (!fitting || fitting.length === 0) {
@@ -931,6 +931,12 @@ export class Router {
     // The soonest a cooling-down model is back, in whole seconds (at least 1, as a retry-after header would say).
     const backAt = fitting.filter((state) => state.status === "cooldown").map((state) => state.cooldownUntil);
     const retryAfter = backAt.length === 0 ? undefined : Math.max(1, Math.ceil((Math.min(...backAt) - now) / 1000));
+    // Every model that could serve rests because its service rate limited it: to the caller that is a rate limit (as
+    // the first request's answer was), not a broken pool, so code written for `RateLimitError` keeps working.
+    if (retryAfter !== undefined && fitting.every(isRateLimitCooldown)) {
+      const soonest = fitting.reduce((first, state) => (state.cooldownUntil < first.cooldownUntil ? state : first));
+      return new RateLimitError(`every model of pool "${pool.name}" is rate limited: ${reasons.join(", ")}`, { providerId: soonest.providerId, modelId: soonest.modelId, retryAfter });
+    }
     return new NoCapableModelError(route.target, `every model of pool "${pool.name}" is unavailable: ${reasons.join(", ")}`, {
       retryable: backAt.length > 0,
       ...(retryAfter === undefined ? {} : { retryAfter }),
@@ -1053,4 +1059,9 @@ function withEarlierUsage(usage: CompletionUsage, earlier: UsageCounts): Complet
     completion_tokens: usage.completion_tokens + earlier.completionTokens,
     total_tokens: usage.total_tokens + earlier.totalTokens,
   };
+}
+
+/** Resting because its service answered 429 (not because of failures, a dead key or a used-up quota). */
+function isRateLimitCooldown(state: ModelState): boolean {
+  return state.status === "cooldown" && !state.probing && state.lastError?.code === "rate_limit_exceeded";
 }
