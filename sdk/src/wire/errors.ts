@@ -127,22 +127,17 @@ export class AuthenticationError extends ProviderError {
 }
 
 /**
- * 429 (and quota errors): `retryAfter` is in seconds, read from the provider's own headers. A request whose every
- * attempt was rate limited also ends in a RateLimitError (not AllProvidersExhaustedError): `attempts` counts the
- * tries, `errors` holds each provider's own RateLimitError, and `retryAfter` is the shortest wait any of them named.
- * @example
- * catch (error) { if (error instanceof RateLimitError) console.log(`retry after ${error.retryAfter}s, ${error.attempts} attempt(s)`) }
+ * A provider error that may sum up a whole request: when every attempt failed the same way (each rate limited, each
+ * timed out) the caller gets one error of that kind, with each attempt's own error in `failures`, instead of
+ * `AllProvidersExhaustedError`, so `instanceof RateLimitError` / `TimeoutError` catch it as with one provider.
  */
-export class RateLimitError extends ProviderError {
-  override name = "RateLimitError" as const;
-  readonly retryAfter: number | undefined;
-  /** How many attempts were rate limited: 1 for a provider's own answer, more when every model of a pool was. */
+abstract class SummingProviderError extends ProviderError {
+  /** How many attempts failed this way: 1 for a provider's own answer, more when this error sums up several. */
   readonly attempts: number;
-  /** Each attempt's RateLimitError, in order, when this error sums up several; empty for a single answer. */
+  /** Each attempt with its own error, in order, when this error sums up several; empty for a single answer. */
   readonly failures: readonly Attempt[];
-  constructor(message: string, fields: ProviderErrorFields & { retryAfter?: number; failures?: readonly Attempt[] }, options: ModelMeshErrorOptions = {}) {
-    super(message, fields, { code: "rate_limit_exceeded", retryable: true, ...options });
-    this.retryAfter = fields.retryAfter;
+  constructor(message: string, fields: ProviderErrorFields & { failures?: readonly Attempt[] }, options: ModelMeshErrorOptions) {
+    super(message, fields, options);
     this.failures = fields.failures ?? [];
     this.attempts = Math.max(1, this.failures.length);
   }
@@ -154,26 +149,45 @@ export class RateLimitError extends ProviderError {
   get lastError(): ModelMeshError | undefined {
     return this.failures.at(-1)?.error;
   }
-  protected override details() {
-    return {
-      ...super.details(),
-      retryAfter: this.retryAfter,
-      attempts: this.attempts,
-      ...(this.failures.length ? { failures: this.failures.map((a) => ({ provider: a.provider, model: a.model, error: a.error.toJSON() })) } : {}),
-    };
+  protected failureDetails() {
+    return this.failures.length ? { failures: this.failures.map((a) => ({ provider: a.provider, model: a.model, error: a.error.toJSON() })) } : {};
   }
 }
 
-/** The request, or the wait for its first byte, took longer than `timeoutMs`. */
-export class TimeoutError extends ProviderError {
+/**
+ * 429 (and quota errors): `retryAfter` is in seconds, read from the provider's own headers. A request whose every
+ * attempt was rate limited also ends in a RateLimitError (not AllProvidersExhaustedError): `attempts` counts the
+ * tries, `errors` holds each provider's own RateLimitError, and `retryAfter` is the shortest wait any of them named.
+ * @example
+ * catch (error) { if (error instanceof RateLimitError) console.log(`retry after ${error.retryAfter}s, ${error.attempts} attempt(s)`) }
+ */
+export class RateLimitError extends SummingProviderError {
+  override name = "RateLimitError" as const;
+  readonly retryAfter: number | undefined;
+  constructor(message: string, fields: ProviderErrorFields & { retryAfter?: number; failures?: readonly Attempt[] }, options: ModelMeshErrorOptions = {}) {
+    super(message, fields, { code: "rate_limit_exceeded", retryable: true, ...options });
+    this.retryAfter = fields.retryAfter;
+  }
+  protected override details() {
+    return { ...super.details(), retryAfter: this.retryAfter, attempts: this.attempts, ...this.failureDetails() };
+  }
+}
+
+/**
+ * The request, or the wait for its first byte, took longer than `timeoutMs`. A request whose every attempt timed out
+ * ends in one TimeoutError (`attempts`, `errors`), as the official client's timeout error after its retries.
+ * @example
+ * catch (error) { if (error instanceof TimeoutError) console.log(`no answer within ${error.timeoutMs} ms, ${error.attempts} attempt(s)`) }
+ */
+export class TimeoutError extends SummingProviderError {
   override name = "TimeoutError" as const;
   readonly timeoutMs: number | undefined;
-  constructor(message: string, fields: ProviderErrorFields & { timeoutMs?: number }, options: ModelMeshErrorOptions = {}) {
+  constructor(message: string, fields: ProviderErrorFields & { timeoutMs?: number; failures?: readonly Attempt[] }, options: ModelMeshErrorOptions = {}) {
     super(message, fields, { code: "timeout", retryable: true, ...options });
     this.timeoutMs = fields.timeoutMs;
   }
   protected override details() {
-    return { ...super.details(), timeoutMs: this.timeoutMs };
+    return { ...super.details(), timeoutMs: this.timeoutMs, ...(this.failures.length ? { attempts: this.attempts, ...this.failureDetails() } : {}) };
   }
 }
 
@@ -331,20 +345,29 @@ export class AllProvidersExhaustedError extends ModelMeshError {
 
 /**
  * The error for a request whose every attempt failed: a `RateLimitError` when each one was rate limited (so
- * `instanceof RateLimitError` and its `retryAfter`, the shortest wait named, work as the FAQ shows), otherwise
- * `AllProvidersExhaustedError`.
+ * `instanceof RateLimitError` and its `retryAfter`, the shortest wait named, work as the FAQ shows), a `TimeoutError`
+ * when each one timed out, otherwise `AllProvidersExhaustedError`.
  * @example
  * throw exhaustedError("chat", attempts);
  */
-export function exhaustedError(target: string, failures: readonly Attempt[]): RateLimitError | AllProvidersExhaustedError {
-  const limited = failures.length > 0 && failures.every((attempt) => isModelMeshErrorOf(attempt.error, RateLimitError));
-  if (!limited) return new AllProvidersExhaustedError(target, failures);
+export function exhaustedError(target: string, failures: readonly Attempt[]): RateLimitError | TimeoutError | AllProvidersExhaustedError {
+  const every = (errorClass: abstract new (...args: never[]) => ModelMeshError) => failures.length > 0 && failures.every((attempt) => isModelMeshErrorOf(attempt.error, errorClass));
+  const where = () => [...new Set(failures.map((attempt) => `${attempt.provider}/${attempt.model}`))].join(", ");
+  if (every(TimeoutError)) {
+    const last = failures.at(-1)!;
+    const timeoutMs = (last.error as TimeoutError).timeoutMs;
+    return new TimeoutError(
+      `every model for "${target}" timed out (${failures.length} attempt(s): ${where()})${timeoutMs === undefined ? "" : `; the last had ${timeoutMs} ms`}`,
+      { providerId: last.provider, modelId: last.model, timeoutMs, failures },
+      { cause: last.error },
+    );
+  }
+  if (!every(RateLimitError)) return new AllProvidersExhaustedError(target, failures);
   const waits = failures.map((attempt) => (attempt.error as RateLimitError).retryAfter).filter((value): value is number => typeof value === "number");
   const retryAfter = waits.length ? Math.min(...waits) : undefined;
   const soonest = failures.find((attempt) => (attempt.error as RateLimitError).retryAfter === retryAfter) ?? failures.at(-1)!;
-  const where = [...new Set(failures.map((attempt) => `${attempt.provider}/${attempt.model}`))].join(", ");
   return new RateLimitError(
-    `every model for "${target}" is rate limited (${failures.length} attempt(s): ${where})${retryAfter === undefined ? "" : `; the soonest accepts requests again in ${retryAfter}s`}`,
+    `every model for "${target}" is rate limited (${failures.length} attempt(s): ${where()})${retryAfter === undefined ? "" : `; the soonest accepts requests again in ${retryAfter}s`}`,
     { providerId: soonest.provider, modelId: soonest.model, retryAfter, failures },
     { cause: failures.at(-1)!.error },
   );
@@ -375,7 +398,7 @@ const revivers: Record<string, (json: SerializedError) => ModelMeshError> = {
   ProviderError: (json) => new ProviderError(json.message, providerFields(json), keep(json)),
   AuthenticationError: (json) => new AuthenticationError(json.message, providerFields(json), keep(json)),
   RateLimitError: (json) => new RateLimitError(json.message, { ...providerFields(json), retryAfter: num(json.retryAfter), failures: reviveFailures(json.failures) }, keep(json)),
-  TimeoutError: (json) => new TimeoutError(json.message, { ...providerFields(json), timeoutMs: num(json.timeoutMs) }, keep(json)),
+  TimeoutError: (json) => new TimeoutError(json.message, { ...providerFields(json), timeoutMs: num(json.timeoutMs), failures: reviveFailures(json.failures) }, keep(json)),
   ConnectionError: (json) => new ConnectionError(json.message, providerFields(json), keep(json)),
   BudgetExceededError: (json) =>
     withMessage(new BudgetExceededError({ limitType: str(json.limitType), limitValue: num(json.limitValue) ?? 0, scope: str(json.scope) }, keep(json)), json),
