@@ -13,7 +13,8 @@ describe("mockClient (modelmesh/testing)", () => {
     const first = await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hi" }] });
     expect(first.choices[0]?.message.content).toBe("Hello!");
     expect(first.model).toBe("gpt-4o");
-    expect(first.usage?.completion_tokens).toBe(10);
+    // `tokens` is what the answer reports in all (the FAQ's MockResponse(tokens=10)).
+    expect(first.usage).toEqual({ prompt_tokens: 0, completion_tokens: 10, total_tokens: 10 });
     const second = await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hey" }] });
     expect(second.choices[0]?.message.content).toBe("World!");
     expect(client.calls.length).toBe(2);
@@ -22,8 +23,33 @@ describe("mockClient (modelmesh/testing)", () => {
     expect(client.calls.map((call) => call.model)).toEqual(["chat-completion", "chat-completion"]);
     expect(client.provider.calls.map((call) => call.model)).toEqual(["mock-model", "mock-model"]);
     expect(client.usage.requests).toBe(2);
-    expect(client.poolStatus()["chat-completion"]).toEqual({ active: 1, standby: 0, total: 1 });
+    expect(client.usage.totalTokens).toBe(25);
+    expect(client.poolStatus()["mock-pool"]).toEqual({ active: 1, standby: 0, total: 1 });
     expect(client.explain({ model: "chat-completion" }).selectedModel).toBe("mock-model");
+  });
+
+  it("serves any pool or model name the code under test uses, and records the name as given", async () => {
+    const client = mockClient({ responses: [{ content: "one" }, { content: "two", chunks: ["tw", "o"] }, { embedding: [4, 5] }] });
+    const first = await client.chat.completions.create({ model: "my-pool", messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Sum up." }] });
+    expect(first.choices[0]?.message.content).toBe("one");
+    let text = "";
+    for await (const chunk of await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "Hi" }], stream: true })) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe("two");
+    const embedding = await client.embeddings.create({ model: "text-embedding-3-small", input: "x" });
+    expect(embedding.data[0]!.embedding).toEqual([4, 5]);
+    expect(client.calls.map((call) => call.model)).toEqual(["my-pool", "gpt-4o", "text-embedding-3-small"]);
+    expect(client.calls[0]!.messages).toHaveLength(2);
+    // The scripted provider answered all three: the names went to the mock's pools.
+    expect(client.provider.calls.map((call) => call.model)).toEqual(["mock-model", "mock-model", "mock-model"]);
+    expect(client.usage.byPool["mock-pool"]?.requests).toBe(2);
+  });
+
+  it("keeps the caller's own token estimate when no tokens are scripted", async () => {
+    const client = mockClient({ responses: [{ content: "three little words" }] });
+    const response = await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hi" }] });
+    expect(response.usage?.completion_tokens).toBe(3);
+    expect(response.usage?.prompt_tokens).toBeGreaterThan(0);
+    expect(response.usage?.total_tokens).toBe(response.usage!.prompt_tokens + 3);
   });
 
   it("streams scripted chunks and embeds", async () => {

@@ -14,6 +14,9 @@ export interface MockClientOptions {
   strategy?: CreateOptions["strategy"];
 }
 
+/** The pool a mock client's chat models form. */
+const MOCK_POOL = "mock-pool";
+
 /**
  * A single scripted failure reaches the caller as the error that was scripted, whatever its class: a test that
  * scripts `new AuthenticationError(...)` catches an AuthenticationError, not the router's summary of one attempt.
@@ -37,8 +40,9 @@ export class MockMeshClient extends MeshClient {
       providers: [{ instance: provider }],
       middleware: options.middleware,
       strategy: options.strategy,
-      // Scripted failures surface at once: no backoff waits and no extra rounds in unit tests.
-      config: { defaults: { retry: { maxRetries: 0 } } },
+      // Scripted failures surface at once: no backoff waits and no extra rounds in unit tests. The chat models form
+      // the pool "mock-pool" (`poolStatus()["mock-pool"]`), which "chat-completion" also names.
+      config: { defaults: { retry: { maxRetries: 0 } }, pools: { [MOCK_POOL]: { capability: "chat-completion" } } },
       clock: { sleep: async () => {} },
     }, BUILTIN_MESH_SETUP);
     this.provider = provider;
@@ -47,6 +51,19 @@ export class MockMeshClient extends MeshClient {
     const fresh = async () => {
       await this.ready();
       this.mesh.resetState();
+    };
+    // Code under test names its own pools and models ("my-pool", "gpt-4o"): a mock serves them all from its script,
+    // while `calls` keeps the name as the caller gave it. A name the mesh knows (a model id, "text-embeddings") is
+    // routed as given.
+    const routed = <T extends { model?: unknown }>(body: T, fallback: string): T => {
+      const model = (body as { model?: unknown } | undefined)?.model;
+      if (typeof model !== "string" || model === "") return body;
+      try {
+        this.mesh.retrieveModel(model);
+        return body;
+      } catch {
+        return { ...body, model: fallback };
+      }
     };
     const chat = this.chat.completions;
     const chatCreate = chat.create.bind(chat);
@@ -66,7 +83,7 @@ export class MockMeshClient extends MeshClient {
         (async () => {
           record("chat", body);
           await fresh();
-          return chatCreate(body, requestOptions).catch(scriptedError);
+          return chatCreate(routed(body, MOCK_POOL), requestOptions).catch(scriptedError);
         })(),
       )) as typeof chat.create;
     const embeddingsCreate = this.embeddings.create.bind(this.embeddings);
@@ -75,7 +92,7 @@ export class MockMeshClient extends MeshClient {
         (async () => {
           record("embeddings", body);
           await fresh();
-          return embeddingsCreate(body, requestOptions).catch(scriptedError);
+          return embeddingsCreate(routed(body, "text-embeddings"), requestOptions).catch(scriptedError);
         })(),
       )) as typeof this.embeddings.create;
   }

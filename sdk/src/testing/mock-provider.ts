@@ -13,7 +13,10 @@ export interface MockResponse {
   content?: string;
   /** The model the response says served it (default: the model the router picked). */
   model?: string;
-  /** Completion tokens reported in `usage` (default: one per word). */
+  /**
+   * The tokens the answer reports: `usage.total_tokens` (all of them answer tokens, `prompt_tokens` 0), as the FAQ's
+   * `MockResponse(tokens=10)` means. Default: about one prompt token per 4 characters, one answer token per word.
+   */
   tokens?: number;
   /** Milliseconds to wait before answering. */
   delay?: number;
@@ -38,6 +41,12 @@ function wait(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener("abort", () => (clearTimeout(timer), reject(signal.reason)), { once: true });
   });
+}
+
+/** A scripted `tokens` is the total, all answer tokens; else estimated from the prompt and the answer's words. */
+function tokenCounts(response: MockResponse, request: ChatCompletionCreateParams, words: number): { prompt: number; completion: number } {
+  if (response.tokens !== undefined) return { prompt: 0, completion: response.tokens };
+  return { prompt: JSON.stringify(request.messages ?? []).length >> 2, completion: words };
 }
 
 /**
@@ -91,8 +100,7 @@ export class MockProvider implements Provider {
   async chat(request: ChatCompletionCreateParams, options?: ProviderCallOptions): Promise<ProviderResult<ChatCompletion>> {
     const response = await this.take("chat", request, options);
     const content = response.content ?? "";
-    const completion = response.tokens ?? content.split(/\s+/).filter(Boolean).length;
-    const prompt = JSON.stringify(request.messages).length >> 2;
+    const { prompt, completion } = tokenCounts(response, request, content.split(/\s+/).filter(Boolean).length);
     return {
       body: {
         id: `chatcmpl-mock-${this.calls.length}`,
@@ -110,8 +118,7 @@ export class MockProvider implements Provider {
     const content = response.content ?? "";
     const pieces = response.chunks ?? content.match(/\S+\s*|\s+/g) ?? [];
     const base = { id: `chatcmpl-mock-${this.calls.length}`, object: "chat.completion.chunk" as const, created: Math.floor(Date.now() / 1000), model: response.model ?? request.model };
-    const completion = response.tokens ?? pieces.length;
-    const prompt = JSON.stringify(request.messages).length >> 2;
+    const { prompt, completion } = tokenCounts(response, request, pieces.length);
     async function* chunks(): AsyncGenerator<ChatCompletionChunk> {
       yield { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null, logprobs: null }] };
       for (const piece of pieces) yield { ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null, logprobs: null }] };
