@@ -93,6 +93,7 @@ export * from "./exports/env.js";
 export * from "./exports/memory-secrets.js";
 export * from "./exports/json-secrets.js";
 export * from "./exports/browser-secrets.js";
+export * from "./exports/encrypted-file-secrets.js";
 export * from "./exports/secret-store-error.js";
 export * from "./exports/encrypted-secrets.js";
 

@@ -39,6 +39,7 @@ import { EnvSecretStore } from "../secrets/env.js";
 import { MemorySecretStore } from "../secrets/memory-secrets.js";
 import { JsonSecretStore } from "../secrets/json-secrets.js";
 import { BrowserSecretStore } from "../secrets/browser-secrets.js";
+import { EncryptedFileSecretStore } from "../secrets/encrypted-file-secrets.js";
 import { MemoryStorage } from "../storage/memory.js";
 import { LocalStorageStorage } from "../storage/localstorage.js";
 import { SessionStorageStorage } from "../storage/sessionstorage.js";
@@ -96,6 +97,7 @@ export const BUILTIN_CLASSES: readonly ConnectorClass[] = [
   MemorySecretStore,
   JsonSecretStore,
   BrowserSecretStore,
+  EncryptedFileSecretStore,
   MemoryStorage,
   LocalStorageStorage,
   SessionStorageStorage,

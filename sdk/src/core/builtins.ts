@@ -43,6 +43,7 @@ const LOADERS: Record<BuiltinConnectorId, ConnectorLoader> = {
   "modelmesh.memory-secrets.v1": () => import("../secrets/memory-secrets.js").then((module) => as(module.MemorySecretStore)),
   "modelmesh.json-secrets.v1": () => import("../secrets/json-secrets.js").then((module) => as(module.JsonSecretStore)),
   "modelmesh.browser-secrets.v1": () => import("../secrets/browser-secrets.js").then((module) => as(module.BrowserSecretStore)),
+  "modelmesh.encrypted-file.v1": () => import("../secrets/encrypted-file-secrets.js").then((module) => as(module.EncryptedFileSecretStore)),
   "modelmesh.memory.v1": () => import("../storage/memory.js").then((module) => as(module.MemoryStorage)),
   "modelmesh.localstorage.v1": () => import("../storage/localstorage.js").then((module) => as(module.LocalStorageStorage)),
   "modelmesh.sessionstorage.v1": () => import("../storage/sessionstorage.js").then((module) => as(module.SessionStorageStorage)),

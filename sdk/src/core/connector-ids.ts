@@ -45,6 +45,7 @@ export const BUILTIN_CONNECTORS = [
   { id: "modelmesh.memory-secrets.v1", kind: "secrets", aliases: ["memory-secrets"] },
   { id: "modelmesh.json-secrets.v1", kind: "secrets", aliases: ["json-secrets"] },
   { id: "modelmesh.browser-secrets.v1", kind: "secrets", aliases: ["browser-secrets"] },
+  { id: "modelmesh.encrypted-file.v1", kind: "secrets", aliases: ["encrypted-file"] },
   { id: "modelmesh.memory.v1", kind: "storage", aliases: ["memory"] },
   { id: "modelmesh.localstorage.v1", kind: "storage", aliases: ["localstorage"] },
   { id: "modelmesh.sessionstorage.v1", kind: "storage", aliases: ["sessionstorage"] },
@@ -71,7 +72,6 @@ export const NODE_CONNECTORS = [
   { id: "modelmesh.redis.v1", kind: "storage", aliases: ["redis"], exportName: "RedisStorage" },
   { id: "modelmesh.file.v1", kind: "observability", aliases: ["file"], exportName: "FileObservability" },
   { id: "modelmesh.dotenv.v1", kind: "secrets", aliases: ["dotenv"], exportName: "DotenvSecretStore" },
-  { id: "modelmesh.encrypted-file.v1", kind: "secrets", aliases: ["encrypted-file"], exportName: "EncryptedFileSecretStore" },
   { id: "modelmesh.keyring.v1", kind: "secrets", aliases: ["keyring"], exportName: "KeyringSecretStore" },
 ] as const satisfies ReadonlyArray<ConnectorDescription & { exportName: string }>;
 

@@ -7,6 +7,7 @@ import { capabilities, capabilityCovers, resolveCapability } from "../wire/capab
 import { createModelState, type ModelState } from "../wire/model-state.js";
 import { STATE_KEY, pickPersisted, type PersistedState } from "./model-state-snapshot.js";
 import { distance } from "./config-typos.js";
+import { checkStrategyKeys } from "./strategy-keys.js";
 import { applyOptions, buildConnector, buildSecretStore, globToRegExp, interpolate, isRotationPolicy, loadConnectors, resolveSecrets, validateOptions } from "./build.js";
 import { Pool } from "./pool.js";
 import { Router, type RequestOptions } from "./router.js";
@@ -509,6 +510,7 @@ export class ModelMesh {
     if (isRotationPolicy(strategy)) return strategy;
     if (typeof strategy !== "string") throw new ConfigError(path, "must be a strategy id, a short name, or an instance of BaseRotationPolicy");
     const { connector } = resolveConnector("rotation", strategy, path);
+    checkStrategyKeys(connector, settings.strategyConfig, `${path}Config`);
     const policy = new connector({ failureThreshold: settings.deactivation.failureThreshold, ...settings.strategyConfig });
     if (!isRotationPolicy(policy)) throw new ConfigError(path, `"${strategy}" does not build a rotation policy (it has no pick())`);
     return policy;

@@ -2,7 +2,7 @@ import { ConfigError } from "../wire/error-base.js";
 import { BaseSecretStore } from "../secrets/secret-store.js";
 import type { BaseSecretStoreConfig } from "../secrets/secret-store.js";
 import { DotenvSyntaxError, parseDotenv } from "./dotenv-parse.js";
-import { checkPath, readSecretsFile } from "./secrets-file.js";
+import { checkPath, readSecretsFile } from "../internal/secrets-file.js";
 
 /**
  * Options of `modelmesh.dotenv.v1` (YAML: `path`, plus the base's `cache_enabled`, `cache_ttl_ms`, `fail_on_missing`).

@@ -9,7 +9,6 @@ import { SqliteStorage } from "./sqlite-storage.js";
 import { RedisStorage } from "./redis-storage.js";
 import { FileObservability } from "./file-observability.js";
 import { DotenvSecretStore } from "./dotenv-secrets.js";
-import { EncryptedFileSecretStore } from "./encrypted-file-secrets.js";
 import { KeyringSecretStore } from "./keyring-secrets.js";
 
 export { LocalFileStorage, type LocalFileStorageConfig } from "./local-file-storage.js";
@@ -34,5 +33,5 @@ export { ConfigWatcher, type ConfigWatcherOptions, type ConfigWatcherEvent, type
 export function registerNodeConnectors(): void {
   registerConnectors([LocalFileStorage, SqliteStorage, RedisStorage], NODE_CONNECTORS);
   registerConnectors([FileObservability], NODE_CONNECTORS);
-  registerConnectors([DotenvSecretStore, EncryptedFileSecretStore, KeyringSecretStore], NODE_CONNECTORS);
+  registerConnectors([DotenvSecretStore, KeyringSecretStore], NODE_CONNECTORS);
 }

@@ -36,6 +36,8 @@ function expectedRequestCost(state: ModelState, inputTokens: number, outputToken
  */
 export class CostFirstPolicy extends BaseRotationPolicy<CostFirstConfig> {
   static readonly connectorId = "modelmesh.cost-first.v1";
+  /** The keys its config may hold besides `failureThreshold` and the cooldown: any other is a ConfigError (a typo). */
+  static readonly configKeys: readonly string[] = [];
   static readonly shortName = "cost-first";
   override readonly id = CostFirstPolicy.connectorId;
 

@@ -27,6 +27,8 @@ export interface LatencyFirstConfig extends RotationConfig {
  */
 export class LatencyFirstPolicy extends BaseRotationPolicy<LatencyFirstConfig> {
   static readonly connectorId = "modelmesh.latency-first.v1";
+  /** The keys its config may hold besides `failureThreshold` and the cooldown: any other is a ConfigError (a typo). */
+  static readonly configKeys: readonly string[] = ["explorationRate"];
   static readonly shortName = "latency-first";
   override readonly id = LatencyFirstPolicy.connectorId;
 

@@ -39,6 +39,8 @@ export interface LoadBalancedSnapshot {
  */
 export class LoadBalancedPolicy extends BaseRotationPolicy<LoadBalancedConfig> {
   static readonly connectorId = "modelmesh.load-balanced.v1";
+  /** The keys its config may hold besides `failureThreshold` and the cooldown: any other is a ConfigError (a typo). */
+  static readonly configKeys: readonly string[] = ["weights"];
   static readonly shortName = "load-balanced";
   override readonly id = LoadBalancedPolicy.connectorId;
 

@@ -28,6 +28,8 @@ export interface PrioritySelectionConfig extends RotationConfig {
  */
 export class PrioritySelectionPolicy extends BaseRotationPolicy<PrioritySelectionConfig> {
   static readonly connectorId = "modelmesh.priority-selection.v1";
+  /** The keys its config may hold besides `failureThreshold` and the cooldown: any other is a ConfigError (a typo). */
+  static readonly configKeys: readonly string[] = ["priorities"];
   static readonly shortName = "priority";
   /** Other short names this strategy answers to. */
   static readonly aliases: readonly string[] = ["priority-selection"];

@@ -82,6 +82,8 @@ const WINDOW_MS = 60_000;
  */
 export class RateLimitAwarePolicy extends BaseRotationPolicy<RateLimitAwareConfig> {
   static readonly connectorId = "modelmesh.rate-limit-aware.v1";
+  /** The keys its config may hold besides `failureThreshold` and the cooldown: any other is a ConfigError (a typo). */
+  static readonly configKeys: readonly string[] = ["threshold", "limits", "prefer"];
   static readonly shortName = "rate-limit-aware";
   override readonly id = RateLimitAwarePolicy.connectorId;
 

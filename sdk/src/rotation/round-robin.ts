@@ -31,6 +31,8 @@ export interface RoundRobinSnapshot {
  */
 export class RoundRobinPolicy extends BaseRotationPolicy<RoundRobinConfig> {
   static readonly connectorId = "modelmesh.round-robin.v1";
+  /** The keys its config may hold besides `failureThreshold` and the cooldown: any other is a ConfigError (a typo). */
+  static readonly configKeys: readonly string[] = [];
   static readonly shortName = "round-robin";
   override readonly id = RoundRobinPolicy.connectorId;
 

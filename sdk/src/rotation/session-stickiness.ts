@@ -37,6 +37,8 @@ export interface SessionStickinessSnapshot {
  */
 export class SessionStickinessPolicy extends BaseRotationPolicy<SessionStickinessConfig> {
   static readonly connectorId = "modelmesh.session-stickiness.v1";
+  /** The keys its config may hold besides `failureThreshold` and the cooldown: any other is a ConfigError (a typo). */
+  static readonly configKeys: readonly string[] = ["maxSessions"];
   static readonly shortName = "session-stickiness";
   override readonly id = SessionStickinessPolicy.connectorId;
 

@@ -34,6 +34,8 @@ export interface StickUntilFailureSnapshot {
  */
 export class StickUntilFailurePolicy extends BaseRotationPolicy<StickUntilFailureConfig> {
   static readonly connectorId = "modelmesh.stick-until-failure.v1";
+  /** The keys its config may hold besides `failureThreshold` and the cooldown: any other is a ConfigError (a typo). */
+  static readonly configKeys: readonly string[] = [];
   static readonly shortName = "stick-until-failure";
   override readonly id = StickUntilFailurePolicy.connectorId;
 

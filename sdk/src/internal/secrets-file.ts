@@ -1,5 +1,12 @@
 import { ConfigError } from "../wire/error-base.js";
-import { loadFileSystem } from "./node-modules.js";
+
+/** node:fs/promises where the runtime has it (Node), through process.getBuiltinModule: see `readConfigFile`. */
+export function nodeFileSystem(): { readFile(path: string, encoding: "utf8"): Promise<string> } | undefined {
+  const runtime = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  // Not import(): minifiers fold a constant specifier back into `import("node:fs/promises")`, which would then sit
+  // in every browser bundle that can reach a store built on this (the encrypted-file store runs in browsers too).
+  return runtime?.getBuiltinModule?.("node:fs/promises") as { readFile(path: string, encoding: "utf8"): Promise<string> } | undefined;
+}
 
 /**
  * The text of a file-backed secret store's file. A missing or unreadable file is a ConfigError at
@@ -8,12 +15,13 @@ import { loadFileSystem } from "./node-modules.js";
  * const text = await readSecretsFile("modelmesh.dotenv.v1", "./.env");
  */
 export async function readSecretsFile(storeId: string, path: string): Promise<string> {
-  const fs = await loadFileSystem();
   try {
+    const fs = nodeFileSystem();
+    if (!fs) throw Object.assign(new Error("files can be read only in Node (20.16 or later)"), { code: "ENOTSUP" });
     return await fs.readFile(path, "utf8");
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    const why = code === "ENOENT" ? "does not exist" : code === "EACCES" ? "is not readable (permission denied)" : code === "EISDIR" ? "is a folder" : "cannot be read";
+    const why = code === "ENOTSUP" ? "cannot be read here: files can be read only in Node (20.16 or later)" : code === "ENOENT" ? "does not exist" : code === "EACCES" ? "is not readable (permission denied)" : code === "EISDIR" ? "is a folder" : "cannot be read";
     throw new ConfigError("secrets.config.path", `${storeId}: the secrets file ${path} ${why}`, { cause: error });
   }
 }

@@ -1,0 +1,1 @@
+export { EncryptedFileSecretStore, type EncryptedFileSecretStoreConfig } from "../secrets/encrypted-file-secrets.js";
