@@ -2,6 +2,7 @@
 // entry exports, except that `create()` and `ModelMesh` link the mesh statically and know only the connectors the app
 // registers with `registerConnectors([...])`, plus the defaults (stick-until-failure, env secrets, memory storage,
 // null observability, auto-discovery). Configuration is an object or JSON text: no YAML parser and no file system.
+import { createArguments, type CreateArguments } from "./client/create-arguments.js";
 import { ConfigError } from "./wire/error-base.js";
 import { ModelMesh } from "./core/mesh.js";
 import type { ResolvedConfig } from "./core/config.js";
@@ -41,9 +42,9 @@ export function registerConnectors(connectors: readonly ConnectorClass[]): void 
  * registerConnectors([OpenAIProvider]);
  * const client = create("chat-completion", { providers: [{ connector: "openai", config: { apiKey } }] });
  */
-export function create(capability?: string, options?: ClientOptions): MeshClient;
-export function create(options: ClientOptions): MeshClient;
-export function create(capabilityOrOptions?: string | ClientOptions, options: ClientOptions = {}): MeshClient {
-  if (typeof capabilityOrOptions === "object" && capabilityOrOptions !== null) return new MeshClient(undefined, capabilityOrOptions, STATIC_MESH_SETUP);
-  return new MeshClient(capabilityOrOptions, options, STATIC_MESH_SETUP);
+export function create(capabilityOrOptions?: string | ClientOptions, options?: ClientOptions): MeshClient;
+export function create(...args: CreateArguments<ClientOptions>): MeshClient;
+export function create(...args: unknown[]): MeshClient {
+  const { capabilities, options } = createArguments<ClientOptions>(args);
+  return new MeshClient(capabilities, options ?? {}, STATIC_MESH_SETUP);
 }

@@ -1,3 +1,4 @@
+import { createArguments, type CreateArguments } from "./create-arguments.js";
 import type { CreateOptions } from "../core/options.js";
 import type { ResolvedConfig } from "../core/config.js";
 import type { MeshConfig } from "../core/config-load.js";
@@ -32,13 +33,14 @@ export const BUILTIN_MESH_SETUP: MeshSetup<ResolvedConfig> = {
  * const client = create("chat-completion");
  * const yamlClient = create({ config: yamlText });
  * const custom = create("chat-completion", { providers: ["openai"], strategy: "cost-first" });
+ * const both = create("chat-completion", "text-embeddings", { strategy: "cost-first" }); // each kind's default
  * const fromConfig = create(new MeshConfig({ providers: { openai: { connector: "openai.llm.v1" } } }));
  * const overMesh = create({ mesh }); // a ModelMesh made with new ModelMesh() and initialize(config)
  */
-export function create(capability?: string, options?: ClientOptions): MeshClient;
-export function create(options: ClientOptions | MeshConfig): MeshClient;
-export function create(capabilityOrOptions?: string | ClientOptions | MeshConfig, options: ClientOptions = {}): MeshClient {
+export function create(capabilityOrOptions?: string | ClientOptions | MeshConfig, options?: ClientOptions): MeshClient;
+export function create(...args: CreateArguments<ClientOptions | MeshConfig>): MeshClient;
+export function create(...args: unknown[]): MeshClient {
   // A MeshConfig is `{ config: it }` (MeshClient's constructor unwraps it).
-  if (typeof capabilityOrOptions === "object" && capabilityOrOptions !== null) return new MeshClient(undefined, capabilityOrOptions as CreateOptions, BUILTIN_MESH_SETUP);
-  return new MeshClient(capabilityOrOptions, options, BUILTIN_MESH_SETUP);
+  const { capabilities, options } = createArguments<CreateOptions>(args);
+  return new MeshClient(capabilities, options ?? {}, BUILTIN_MESH_SETUP);
 }

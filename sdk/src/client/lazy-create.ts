@@ -1,3 +1,4 @@
+import { createArguments, type CreateArguments } from "./create-arguments.js";
 import { outlineOptions } from "../core/config-outline.js";
 import { registerBuiltinNames } from "../core/builtin-names.js";
 import { MeshClient, type ClientOptions, type MeshSetup } from "./mesh-client.js";
@@ -27,9 +28,9 @@ const LAZY_MESH_SETUP: MeshSetup = {
  * import { create } from "modelmesh/lazy";
  * const client = create("chat-completion", { providers: [{ connector: "openai.llm.v1", config: { apiKey } }] });
  */
-export function create(capability?: string, options?: ClientOptions): MeshClient;
-export function create(options: ClientOptions): MeshClient;
-export function create(capabilityOrOptions?: string | ClientOptions, options: ClientOptions = {}): MeshClient {
-  if (typeof capabilityOrOptions === "object" && capabilityOrOptions !== null) return new MeshClient(undefined, capabilityOrOptions, LAZY_MESH_SETUP);
-  return new MeshClient(capabilityOrOptions, options, LAZY_MESH_SETUP);
+export function create(capabilityOrOptions?: string | ClientOptions, options?: ClientOptions): MeshClient;
+export function create(...args: CreateArguments<ClientOptions>): MeshClient;
+export function create(...args: unknown[]): MeshClient {
+  const { capabilities, options } = createArguments<ClientOptions>(args);
+  return new MeshClient(capabilities, options ?? {}, LAZY_MESH_SETUP);
 }

@@ -4,6 +4,7 @@ import type { CloseOptions, CreateOptions } from "../core/options.js";
 import { capabilities } from "../wire/capabilities.js";
 import { checkConnector } from "../core/registry.js";
 import { createOptions } from "../core/config-source.js";
+import { checkOptionKeys } from "./create-arguments.js";
 import type { UsageSummary } from "../core/usage.js";
 import type { ConfigOutline } from "../core/config-outline.js";
 import type { ClientContext } from "./context.js";
@@ -89,16 +90,18 @@ export class MeshClient {
   #mesh: ModelMesh | undefined;
   #error: unknown;
   #starting: Promise<ModelMesh>;
-  #capability: string | undefined;
+  /** The capabilities given to `create()`: the first of each kind answers a request without `model`. */
+  #capabilities: readonly string[];
   #config: ConfigOutline | undefined;
 
   /**
    * Use `create()`; `setup` is how the entry point (`modelmesh` or `modelmesh/static`) provides the mesh, unless the
    * options give one (`{ mesh }`).
    */
-  constructor(capability: string | undefined, given: ClientOptions, setup: MeshSetup) {
-    this.#capability = capability;
+  constructor(capability: string | readonly string[] | undefined, given: ClientOptions, setup: MeshSetup) {
+    this.#capabilities = capability === undefined ? [] : typeof capability === "string" ? [capability] : capability;
     const options = createOptions(given) as ClientOptions;
+    checkOptionKeys(options);
     const mesh = options.mesh;
     // A mesh the caller made: nothing to load, only its start to wait for (it rejects for a mesh nobody initialized).
     // Its own code, loaded already, checks the options given with it, so none of this weighs on a page up front.
@@ -119,7 +122,7 @@ export class MeshClient {
     const context: ClientContext = {
       mesh: () => this.#starting,
       started: () => this.#mesh,
-      defaultTarget: (operation) => (this.#capability && operationOf(this.#capability) === operation ? this.#capability : undefined),
+      defaultTarget: (operation) => this.#capabilities.find((capability) => operationOf(capability) === operation),
       limits,
     };
     this.chat = { completions: new ChatCompletions(context) };
@@ -176,7 +179,7 @@ export class MeshClient {
 
   /** Which model a request for `model` would go to now, and why. Sends nothing. While starting, none (`selectedModel: null`). */
   explain(request: { model?: string; messages?: unknown[]; tools?: unknown[]; user?: string; session?: string } = {}): MeshExplanation {
-    const target = request.model || this.#capability || "chat-completion";
+    const target = request.model || this.#capabilities[0] || "chat-completion";
     if (!this.ready_()) {
       const pool = this.startingPools()[target];
       return { state: "starting", pool: target, strategy: pool?.strategy ?? this.strategyName(this.#config?.defaults.strategy), selectedModel: null, selectedProvider: null, reason: STARTING_REASON, candidates: [] };
@@ -219,8 +222,8 @@ export class MeshClient {
     const config = this.#config;
     const pools: Record<string, { capability: string; strategy: string; configured: boolean }> = {};
     for (const pool of config?.pools ?? []) pools[pool.name] = { capability: pool.capability, strategy: this.strategyName(pool.strategy), configured: true };
-    const capability = this.#capability;
-    if (capability && !pools[capability] && capabilities.isKnown(capability)) {
+    for (const capability of this.#capabilities) {
+      if (!capability || pools[capability] || !capabilities.isKnown(capability)) continue;
       const path = capabilities.resolve(capability);
       if (!Object.values(pools).some((pool) => pool.capability === path)) pools[capability] = { capability: path, strategy: this.strategyName(config?.defaults.strategy), configured: false };
     }
