@@ -44,3 +44,17 @@ it("still takes create(undefined, options) and create(options)", async () => {
     expect(chat.choices[0]?.message.content).toBe("hi");
   }
 });
+
+it("refuses an options key create() does not take, naming the key meant", () => {
+  const typo = (() => {
+    try {
+      create("chat-completion", { stratgy: "cost-first" } as never);
+    } catch (error) {
+      return error;
+    }
+  })() as ConfigError;
+  expect(typo).toBeInstanceOf(ConfigError);
+  expect(typo.message).toContain('unknown option "stratgy" (did you mean "strategy"?');
+  expect(() => lazyCreate({ persist_delay_ms: 5 } as never)).toThrow(/did you mean "persistDelayMs"/);
+  expect(() => create({ strategyConfig: { priorities: ["a"] } } as never)).toThrow(/strategy_config go in `config`/);
+});
