@@ -44,6 +44,17 @@ describe("mockClient (modelmesh/testing)", () => {
     expect(client.usage.byPool["mock-pool"]?.requests).toBe(2);
   });
 
+  it("explains the pool it serves, for any name and before it is ready", async () => {
+    const client = mockClient({ responses: [{ content: "one" }] });
+    // Right after creation: starting, but already naming the pool "chat-completion" goes to.
+    const starting = client.explain();
+    expect(starting).toMatchObject({ state: "starting", pool: "mock-pool", selectedModel: null });
+    expect(client.poolStatus()["mock-pool"]).toBeDefined();
+    await client.ready();
+    expect(client.explain({ model: "my-pool" })).toMatchObject({ state: "ready", pool: "mock-pool", selectedModel: "mock-model" });
+    expect(client.explain()).toMatchObject({ pool: "mock-pool", selectedModel: "mock-model" });
+  });
+
   it("keeps the caller's own token estimate when no tokens are scripted", async () => {
     const client = mockClient({ responses: [{ content: "three little words" }] });
     const response = await client.chat.completions.create({ model: "chat-completion", messages: [{ role: "user", content: "Hi" }] });

@@ -181,8 +181,12 @@ export class MeshClient {
   explain(request: { model?: string; messages?: unknown[]; tools?: unknown[]; user?: string; session?: string } = {}): MeshExplanation {
     const target = request.model || this.#capabilities[0] || "chat-completion";
     if (!this.ready_()) {
-      const pool = this.startingPools()[target];
-      return { state: "starting", pool: target, strategy: pool?.strategy ?? this.strategyName(this.#config?.defaults.strategy), selectedModel: null, selectedProvider: null, reason: STARTING_REASON, candidates: [] };
+      const pools = this.startingPools();
+      // A capability a declared pool serves names that pool, as it will once started.
+      const path = pools[target] ? undefined : capabilities.isKnown(target) ? capabilities.resolve(target) : undefined;
+      const name = Object.keys(pools).find((key) => pools[key]!.capability === path) ?? target;
+      const pool = pools[name];
+      return { state: "starting", pool: name, strategy: pool?.strategy ?? this.strategyName(this.#config?.defaults.strategy), selectedModel: null, selectedProvider: null, reason: STARTING_REASON, candidates: [] };
     }
     const mesh = this.started();
     const operation = operationOf(target);

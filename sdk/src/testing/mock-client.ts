@@ -97,6 +97,18 @@ export class MockMeshClient extends MeshClient {
       )) as typeof this.embeddings.create;
   }
 
+  /** As the real client's, for any name the mock serves (`explain({ model: "my-pool" })` explains the mock's pool). */
+  override explain(request: Parameters<MeshClient["explain"]>[0] = {}): ReturnType<MeshClient["explain"]> {
+    const model = request.model;
+    if (!model || this.state !== "ready") return super.explain(request);
+    try {
+      this.mesh.retrieveModel(model);
+      return super.explain(request);
+    } catch {
+      return super.explain({ ...request, model: MOCK_POOL });
+    }
+  }
+
   /** Every request the caller made, in order and as made: `calls[0].model`, `calls[0].messages[0].content`. */
   get calls(): RecordedCall[] {
     return this.#calls;

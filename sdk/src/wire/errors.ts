@@ -32,7 +32,8 @@ export const ModelMeshError: typeof ModelMeshErrorClass = ModelMeshErrorClass;
 export type ModelMeshError = ModelMeshErrorClass;
 
 export interface ProviderErrorFields {
-  providerId: string;
+  /** The provider that failed (`""` when a custom provider's error leaves it out). */
+  providerId?: string;
   modelId?: string;
   status?: number;
   body?: unknown;
@@ -97,7 +98,7 @@ export class ProviderError extends ModelMeshError {
    * @example
    * throw new ProviderError("corp returned HTTP 500", { providerId: "corp", status: 500, body }, { secrets: [apiKey] });
    */
-  constructor(message: string, fields: ProviderErrorFields, options: ModelMeshErrorOptions = {}) {
+  constructor(message: string, fields: ProviderErrorFields = {}, options: ModelMeshErrorOptions = {}) {
     // Its own secrets, and every credential a provider in this process was configured with: errors are often built
     // where the key is not known (the router wrapping a connector's exception, a transport error's cause).
     const secrets = prepareSecrets([...(options.secrets ?? []), ...rememberedSecretValues()]);
@@ -107,7 +108,7 @@ export class ProviderError extends ModelMeshError {
       ...rest,
       ...(options.cause === undefined ? {} : { cause: scrubbedCause(options.cause, secrets) }),
     });
-    this.providerId = fields.providerId;
+    this.providerId = fields.providerId ?? "";
     this.modelId = fields.modelId;
     this.status = fields.status;
     this.body = fields.body === undefined ? undefined : redactBounded(fields.body, secrets);
@@ -121,7 +122,7 @@ export class ProviderError extends ModelMeshError {
 /** 401/403: the key is wrong or lacks access. Every model served by that key is taken out. */
 export class AuthenticationError extends ProviderError {
   override name = "AuthenticationError" as const;
-  constructor(message: string, fields: ProviderErrorFields, options: ModelMeshErrorOptions = {}) {
+  constructor(message: string, fields: ProviderErrorFields = {}, options: ModelMeshErrorOptions = {}) {
     super(message, fields, { code: "authentication_error", retryable: false, ...options });
   }
 }
@@ -136,7 +137,7 @@ abstract class SummingProviderError extends ProviderError {
   readonly attempts: number;
   /** Each attempt with its own error, in order, when this error sums up several; empty for a single answer. */
   readonly failures: readonly Attempt[];
-  constructor(message: string, fields: ProviderErrorFields & { failures?: readonly Attempt[] }, options: ModelMeshErrorOptions) {
+  constructor(message: string, fields: ProviderErrorFields & { failures?: readonly Attempt[] } = {}, options: ModelMeshErrorOptions) {
     super(message, fields, options);
     this.failures = fields.failures ?? [];
     this.attempts = Math.max(1, this.failures.length);
@@ -164,7 +165,7 @@ abstract class SummingProviderError extends ProviderError {
 export class RateLimitError extends SummingProviderError {
   override name = "RateLimitError" as const;
   readonly retryAfter: number | undefined;
-  constructor(message: string, fields: ProviderErrorFields & { retryAfter?: number; failures?: readonly Attempt[] }, options: ModelMeshErrorOptions = {}) {
+  constructor(message: string, fields: ProviderErrorFields & { retryAfter?: number; failures?: readonly Attempt[] } = {}, options: ModelMeshErrorOptions = {}) {
     super(message, fields, { code: "rate_limit_exceeded", retryable: true, ...options });
     this.retryAfter = fields.retryAfter;
   }
@@ -182,7 +183,7 @@ export class RateLimitError extends SummingProviderError {
 export class TimeoutError extends SummingProviderError {
   override name = "TimeoutError" as const;
   readonly timeoutMs: number | undefined;
-  constructor(message: string, fields: ProviderErrorFields & { timeoutMs?: number; failures?: readonly Attempt[] }, options: ModelMeshErrorOptions = {}) {
+  constructor(message: string, fields: ProviderErrorFields & { timeoutMs?: number; failures?: readonly Attempt[] } = {}, options: ModelMeshErrorOptions = {}) {
     super(message, fields, { code: "timeout", retryable: true, ...options });
     this.timeoutMs = fields.timeoutMs;
   }
@@ -194,7 +195,7 @@ export class TimeoutError extends SummingProviderError {
 /** The connection failed before any HTTP status arrived (DNS, refused, reset). */
 export class ConnectionError extends ProviderError {
   override name = "ConnectionError" as const;
-  constructor(message: string, fields: ProviderErrorFields, options: ModelMeshErrorOptions = {}) {
+  constructor(message: string, fields: ProviderErrorFields = {}, options: ModelMeshErrorOptions = {}) {
     super(message, fields, { code: "connection_error", retryable: true, ...options });
   }
 }
