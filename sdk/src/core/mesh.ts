@@ -375,6 +375,13 @@ export class ModelMesh {
     // With discovery configured, the others' services are asked for their lists too (then models it lacks are added).
     const notices: MeshEvent[] = [];
     const listed = config.discovery ? await this.discoverModels(discovery, [...providers.values()].filter((provider) => !fixedModels.has(provider.id) && !provider.loadModels), notices) : new Map<string, ModelInfo[]>();
+    // A provider that knows no model at all (an OpenAI-compatible service given only its URL and key) would serve
+    // nothing: its service's own list is asked for, discovery or not.
+    await Promise.all(
+      [...providers.values()]
+        .filter((provider) => !listed.has(provider.id) && !provider.loadModels && isListable(provider) && provider.listModels().length === 0)
+        .map((provider) => this.listServiceModels(provider as Provider & ListableProvider, listed, notices)),
+    );
     const patterns = this.discoveryPatterns(config.discovery);
     const states = new Map<string, ModelState>();
     for (const provider of providers.values()) {
@@ -436,6 +443,19 @@ export class ModelMesh {
       }
     }
     return runtime;
+  }
+
+  /**
+   * The list of a provider that knows no model, read from its service (`GET /models`). One that cannot be read adds a
+   * `model-list-failed` warning to `notices` and leaves the provider without models; start never fails for it.
+   */
+  private async listServiceModels(provider: Provider & ListableProvider, listed: Map<string, ModelInfo[]>, notices: MeshEvent[]): Promise<void> {
+    try {
+      listed.set(provider.id, await provider.fetchModelList!({ timeoutMs: SERVICE_MODEL_LIST_TIMEOUT_MS }));
+    } catch (error) {
+      const reason = `${error instanceof Error ? error.message : String(error)}; it serves no model until listed under "models:"`;
+      notices.push({ type: "model-list-failed", severity: "warning", component: "provider", timestamp: this.now(), provider: provider.id, reason });
+    }
   }
 
   /**
@@ -982,4 +1002,11 @@ function budgetPlan(config: ResolvedConfig, providerSpecs: readonly ProviderSpec
   const pools = new Map<string, BudgetLimits>();
   for (const spec of config.pools) if (spec.budget) pools.set(spec.name, spec.budget);
   return { ...(config.budget ? { global: config.budget } : {}), providers, models, pools };
+}
+
+/** How long a service may take to list its models at start, for a provider configured without any. */
+const SERVICE_MODEL_LIST_TIMEOUT_MS = 10_000;
+
+function isListable(provider: Provider): boolean {
+  return typeof (provider as { fetchModelList?: unknown }).fetchModelList === "function";
 }
