@@ -95,7 +95,8 @@ describe("Cohere v2", () => {
     if (cohereSchema) expect(cohereSchema("V2ChatRequest", fake.requests[0]?.body)).toEqual([]);
     const call = body.choices[0]?.message.tool_calls?.[0];
     expect(body.choices[0]?.finish_reason).toBe("tool_calls");
-    expect(body.choices[0]?.message.content).toBeNull();
+    // Cohere's tool_plan is the model's words before its calls: OpenAI's content beside tool_calls.
+    expect(body.choices[0]?.message.content).toBe("I will use the weather tool.");
     expect(call).toMatchObject({ type: "function", function: { name: "weather", arguments: '{"location":"Paris"}' } });
 
     const { body: stream } = await cohere.chatStream({ ...request, stream: true });
@@ -105,15 +106,17 @@ describe("Cohere v2", () => {
     expect(deltas.map((delta) => delta.function?.arguments ?? "").join("")).toBe('{"location":"Paris"}');
     expect(deltas[0]).toMatchObject({ id: expect.stringMatching(/^weather_/), type: "function", function: { name: "weather" } });
     expect(chunks.flatMap((chunk) => chunk.choices.map((choice) => choice.finish_reason)).filter(Boolean)).toEqual(["tool_calls"]);
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? "").join("")).toBe("I will use the weather tool.");
 
     const followUp = await cohere.chat({
       model: "command-a-03-2025",
-      messages: [...request.messages, { role: "assistant", content: null, tool_calls: [call!] }, { role: "tool", tool_call_id: call!.id, content: "18°C, sunny" }],
+      messages: [...request.messages, body.choices[0]!.message, { role: "tool", tool_call_id: call!.id, content: "18°C, sunny" }],
       tools: [weather],
     });
     const sent = fake.requests.at(-1)!.body as { messages: unknown[] };
+    // The answer pushed back as it came: its text goes back to Cohere as the plan, where Cohere's own answer had it.
     expect(sent.messages.slice(1)).toEqual([
-      { role: "assistant", tool_calls: [{ id: call!.id, type: "function", function: { name: "weather", arguments: '{"location":"Paris"}' } }] },
+      { role: "assistant", tool_plan: "I will use the weather tool.", tool_calls: [{ id: call!.id, type: "function", function: { name: "weather", arguments: '{"location":"Paris"}' } }] },
       { role: "tool", tool_call_id: call!.id, content: "18°C, sunny" },
     ]);
     if (cohereSchema) expect(cohereSchema("V2ChatRequest", fake.requests.at(-1)?.body)).toEqual([]);

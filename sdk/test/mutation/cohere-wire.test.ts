@@ -53,7 +53,7 @@ describe("Cohere request body", () => {
       },
       { role: "assistant", tool_calls: [{ id: "t1", type: "function", function: { name: "f", arguments: '{"a":1}' } }] },
       { role: "tool", tool_call_id: "t1", content: "42" },
-      { role: "assistant", content: "sure", tool_calls: [{ id: "t2", type: "function", function: { name: "g", arguments: "{}" } }] },
+      { role: "assistant", tool_plan: "sure", tool_calls: [{ id: "t2", type: "function", function: { name: "g", arguments: "{}" } }] },
       { role: "assistant", content: "" },
     ]);
   });
@@ -185,6 +185,7 @@ describe("Cohere streams as OpenAI chunks", () => {
     expect(chunks).toEqual([
       { ...base, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] },
       { ...base, choices: [{ index: 0, delta: { content: "Hi" }, finish_reason: null }] },
+      { ...base, choices: [{ index: 0, delta: { content: "plan" }, finish_reason: null }] },
       { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: "tc", type: "function", function: { name: "f", arguments: "" } }] }, finish_reason: null }] },
       { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"a"' } }] }, finish_reason: null }] },
       { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 1, id: "td", type: "function", function: { name: "", arguments: "{}" } }] }, finish_reason: null }] },

@@ -5,7 +5,7 @@
  * |-----------------------------------------------|---------------------------------------------------------------|
  * | `messages[role=system/developer]`             | `{role:"system", content}` (text)                              |
  * | `messages[role=user]` text / image_url        | `{role:"user", content}`: a string, or `[{type:"text"}, {type:"image_url", image_url:{url}}]` |
- * | `messages[role=assistant]` text / `tool_calls` | `{role:"assistant", content?, tool_calls:[{id, type:"function", function:{name, arguments}}]}` |
+ * | `messages[role=assistant]` text / `tool_calls` | `{role:"assistant", content}`; with tool calls `{role:"assistant", tool_plan?, tool_calls:[{id, type:"function", function:{name, arguments}}]}` (the text before the calls is Cohere's plan, as its own answers carry it) |
  * | `messages[role=tool]`                         | `{role:"tool", tool_call_id, content}`                          |
  * | `max_completion_tokens` / `max_tokens`        | `max_tokens`                                                    |
  * | `stop`                                        | `stop_sequences`                                                |
@@ -48,7 +48,7 @@ function toCohereMessage(message: ChatCompletionMessageParam, providerId: string
       const calls = Array.isArray(message.tool_calls) ? message.tool_calls : [];
       return {
         role: "assistant",
-        ...(text !== "" || calls.length === 0 ? { content: text } : {}),
+        ...(calls.length === 0 ? { content: text } : text !== "" ? { tool_plan: text } : {}),
         ...(calls.length > 0
           ? { tool_calls: calls.map((call) => functionCall(call)) }
           : {}),

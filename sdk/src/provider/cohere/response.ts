@@ -6,7 +6,8 @@
  * | `id`                                          | `id`                                                          |
  * | `message.content[type=text].text` (joined)    | `choices[0].message.content` (null when there is none)        |
  * | `message.tool_calls[]`                        | `message.tool_calls[]` (same shape)                            |
- * | `message.tool_plan`, `citations`              | dropped from the message (no place in OpenAI's shape)          |
+ * | `message.tool_plan` (with tool calls, no text) | `message.content`: the model's words before its calls, as OpenAI and Anthropic give them |
+ * | `citations`                                   | dropped from the message (no place in OpenAI's shape)          |
  * | `finish_reason` COMPLETE / STOP_SEQUENCE / MAX_TOKENS / TOOL_CALL | stop / stop / length / tool_calls     |
  * | `finish_reason` ERROR / TIMEOUT               | a retryable ProviderError (the service failed mid-answer)      |
  * | `usage.billed_units.{input,output}_tokens`    | `usage.prompt_tokens`, `completion_tokens` (what is billed; `usage.tokens` also counts Cohere's own preamble) |
@@ -61,7 +62,10 @@ export function fromCohereResponse(data: Record<string, unknown>, fail: (reason:
   if (!isRecord(data.message)) throw new TypeError("the body has no message");
   const message = data.message;
   const calls = Array.isArray(message.tool_calls) ? message.tool_calls.filter(isRecord) : [];
-  const content = text(message.content);
+  // The plan is the text a model says before calling tools ("I will look up the weather..."): OpenAI's shape keeps
+  // such text in `content` beside `tool_calls`.
+  const plan = calls.length > 0 && typeof message.tool_plan === "string" ? message.tool_plan : "";
+  const content = text(message.content) || plan;
   const usage = toOpenAIUsage(data.usage);
   return {
     ...(typeof data.id === "string" ? { id: data.id } : {}),

@@ -5,8 +5,9 @@
  * | Cohere event                                   | OpenAI chunk                                                  |
  * |------------------------------------------------|---------------------------------------------------------------|
  * | `message-start` (`id`)                          | `delta: {role: "assistant", content: ""}`                     |
- * | `content-start`, `content-end`, `tool-call-end`, `citation-*`, `tool-plan-delta`, unknown | nothing           |
+ * | `content-start`, `content-end`, `tool-call-end`, `citation-*`, unknown | nothing                               |
  * | `content-delta` `delta.message.content.text`    | `delta.content`                                               |
+ * | `tool-plan-delta` `delta.message.tool_plan`     | `delta.content` (the words before the tool calls, as the JSON answer's `content`) |
  * | `tool-call-start` `{id, type, function:{name}}` | `delta.tool_calls[{index, id, type, function:{name, arguments: ""}}]` |
  * | `tool-call-delta` `function.arguments`          | `delta.tool_calls[{index, function:{arguments}}]`             |
  * | `message-end` `finish_reason`, `usage`          | the finish chunk, then a usage chunk (`choices: []`)          |
@@ -46,6 +47,10 @@ export function mapCohereEvent(event: SseEvent, scratch: Record<string, unknown>
     case "content-delta": {
       const text = at(data, "delta", "message", "content", "text");
       return typeof text === "string" && text !== "" ? chunk({ content: text }) : null;
+    }
+    case "tool-plan-delta": {
+      const plan = at(data, "delta", "message", "tool_plan");
+      return typeof plan === "string" && plan !== "" ? chunk({ content: plan }) : null;
     }
     case "tool-call-start": {
       const call = at(data, "delta", "message", "tool_calls");
