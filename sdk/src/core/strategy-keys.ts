@@ -19,8 +19,16 @@ export function checkStrategyKeys(connector: unknown, config: Record<string, unk
   for (const key of Object.keys(config)) {
     const camel = toCamelCase(key);
     if (known.includes(camel)) continue;
-    const meant = known.find((candidate) => distance(camel, candidate) <= (Math.min(camel.length, candidate.length) <= 4 ? 1 : 3));
+    const meant = known.find((candidate) => isNear(camel, candidate));
     const hint = meant ? `did you mean "${meant}"? ` : "";
     throw new ConfigError(`${path}.${key}`, `unknown key for this strategy (${hint}expected one of: ${known.join(", ")})`);
   }
+}
+
+/** A likely misspelling: one edit for names of up to 4 letters, two up to 7, three beyond (`priority`, `priorities`). */
+function isNear(given: string, known: string): boolean {
+  const shorter = Math.min(given.length, known.length);
+  // distance() stops counting at 3 for lengths 3 apart or more: such names are never near.
+  if (Math.abs(given.length - known.length) > 2) return false;
+  return distance(given, known) <= (shorter <= 4 ? 1 : shorter <= 7 ? 2 : 3);
 }
