@@ -45,7 +45,7 @@ it("still takes create(undefined, options) and create(options)", async () => {
   }
 });
 
-it("refuses an options key create() does not take, naming the key meant", () => {
+it("refuses an options key create() does not take, naming the key meant when only its spelling differs", () => {
   const typo = (() => {
     try {
       create("chat-completion", { stratgy: "cost-first" } as never);
@@ -54,7 +54,7 @@ it("refuses an options key create() does not take, naming the key meant", () => 
     }
   })() as ConfigError;
   expect(typo).toBeInstanceOf(ConfigError);
-  expect(typo.message).toContain('unknown option "stratgy" (did you mean "strategy"?');
+  expect(typo.message).toBe('stratgy: create(): unknown option "stratgy" (expected one of: config, providers, strategy, middleware, storage, secrets, observability, fetch, clock, persistDelayMs, limits, mesh; pool settings such as strategy_config go in `config`)');
   expect(() => lazyCreate({ persist_delay_ms: 5 } as never)).toThrow(/did you mean "persistDelayMs"/);
   expect(() => create({ strategyConfig: { priorities: ["a"] } } as never)).toThrow(/strategy_config go in `config`/);
 });

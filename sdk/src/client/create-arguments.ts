@@ -30,37 +30,16 @@ const OPTION_KEYS = ["config", "providers", "strategy", "middleware", "storage",
 
 /**
  * Refuses an options key `create()` does not take (`strategyConfig`, `stratgy`): it would otherwise be ignored and the
- * client run on defaults with no word of why. Pool settings such as `strategy_config` belong in `config`.
+ * client run on defaults with no word of why. Pool settings such as `strategy_config` belong in `config`. Kept small:
+ * this runs in every page's up-front bundle, so the only key it names as meant is one spelt in snake_case.
  * @example
- * checkOptionKeys({ stratgy: "cost-first" }); // ConfigError: create(): unknown option "stratgy" (did you mean "strategy"?)
+ * checkOptionKeys({ persist_delay_ms: 5 }); // ConfigError: create(): unknown option "persist_delay_ms" (did you mean "persistDelayMs"? ...)
  */
 export function checkOptionKeys(options: object): void {
+  const plain = (key: string) => key.replace(/_/g, "").toLowerCase();
   for (const key of Object.keys(options)) {
     if (OPTION_KEYS.includes(key)) continue;
-    const meant = OPTION_KEYS.find((candidate) => nearlySame(key, candidate));
+    const meant = OPTION_KEYS.find((known) => plain(known) === plain(key));
     throw new ConfigError(key, `create(): unknown option "${key}" (${meant ? `did you mean "${meant}"? ` : ""}expected one of: ${OPTION_KEYS.join(", ")}; pool settings such as strategy_config go in \`config\`)`);
   }
-}
-
-/** One edit apart, or the same letters but for case and underscores (`persist_delay_ms`). */
-function nearlySame(given: string, known: string): boolean {
-  const plain = (text: string) => text.replace(/_/g, "").toLowerCase();
-  if (plain(given) === plain(known)) return true;
-  if (Math.abs(given.length - known.length) > 1) return false;
-  let edits = 0;
-  for (let i = 0, j = 0; i < given.length || j < known.length; ) {
-    if (given[i] === known[j]) {
-      i += 1;
-      j += 1;
-      continue;
-    }
-    if (++edits > 1) return false;
-    if (given.length > known.length) i += 1;
-    else if (given.length < known.length) j += 1;
-    else {
-      i += 1;
-      j += 1;
-    }
-  }
-  return true;
 }
