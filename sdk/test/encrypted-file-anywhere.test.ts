@@ -19,7 +19,7 @@ beforeAll(async () => {
   text = await encryptSecrets(SECRETS, PASSWORD);
   server = createServer((request, response) => {
     served.push(request.url ?? "");
-    if (request.url === "/secrets.enc") response.writeHead(200, { "content-type": "application/json" }).end(text);
+    if (request.url?.split("?")[0] === "/secrets.enc") response.writeHead(200, { "content-type": "application/json" }).end(text);
     else response.writeHead(404).end("not found");
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -41,6 +41,18 @@ it("fetches an http(s) URL, and a missing one is a ConfigError naming it", async
   const missing = await new EncryptedFileSecretStore({ path: `${base}/gone.enc`, password: PASSWORD }).get("OPENAI_API_KEY").catch((error: unknown) => error);
   expect(missing).toBeInstanceOf(ConfigError);
   expect((missing as ConfigError).message).toContain(`${base}/gone.enc does not exist`);
+});
+
+it("leaves a signed URL's query out of its messages", async () => {
+  const signed = `${base}/gone.enc?X-Amz-Signature=secret-signature-0123456789`;
+  const missing = (await new EncryptedFileSecretStore({ path: signed, password: PASSWORD }).get("OPENAI_API_KEY").catch((error: unknown) => error)) as ConfigError;
+  expect(missing.message).toContain(`${base}/gone.enc?… does not exist`);
+  expect(missing.message).not.toContain("secret-signature");
+  const found = new EncryptedFileSecretStore({ path: `${base}/secrets.enc?X-Amz-Signature=secret-signature-0123456789`, password: PASSWORD });
+  const absent = (await found.get("NO_SUCH_KEY").catch((error: unknown) => error)) as Error;
+  expect(absent.name).toBe("SecretNotFoundError");
+  expect(absent.message).toContain(`${base}/secrets.enc?…`);
+  expect(absent.message).not.toContain("secret-signature");
 });
 
 it("fetches the path as a URL where the runtime has no file system (a browser)", async () => {

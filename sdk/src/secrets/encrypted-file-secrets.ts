@@ -79,7 +79,7 @@ export class EncryptedFileSecretStore extends BaseSecretStore {
   }
 
   protected override _describeLocation(name: string): string {
-    return `${this.id} (${this.path}, no entry ${name})`;
+    return `${this.id} (${shownPath(this.path)}, no entry ${name})`;
   }
 
   private secrets(): Promise<Record<string, unknown>> {
@@ -106,14 +106,20 @@ export class EncryptedFileSecretStore extends BaseSecretStore {
   }
 }
 
+/** The path as messages show it: a signed URL's query (`?token=...`) is a credential and is left out. */
+function shownPath(path: string): string {
+  return path.replace(/[?#].*$/s, "?…");
+}
+
 /** In a browser the file is a URL: a missing one is the same ConfigError as a missing file in Node. */
 async function fetchSecretsFile(storeId: string, path: string): Promise<string> {
+  const shown = shownPath(path);
   let response: Response;
   try {
     response = await fetch(path, { cache: "no-store" });
   } catch (error) {
-    throw new ConfigError("secrets.config.path", `${storeId}: the secrets file ${path} cannot be fetched`, { cause: error });
+    throw new ConfigError("secrets.config.path", `${storeId}: the secrets file ${shown} cannot be fetched`, { cause: error });
   }
-  if (!response.ok) throw new ConfigError("secrets.config.path", `${storeId}: the secrets file ${path} ${response.status === 404 ? "does not exist" : `cannot be read (HTTP ${response.status})`}`);
+  if (!response.ok) throw new ConfigError("secrets.config.path", `${storeId}: the secrets file ${shown} ${response.status === 404 ? "does not exist" : `cannot be read (HTTP ${response.status})`}`);
   return response.text();
 }
