@@ -1,3 +1,4 @@
+import type { ProviderOperation } from "../provider/provider.js";
 import { ModelMeshError } from "../wire/error-base.js";
 import type { ModelMesh } from "../core/mesh.js";
 import type { CloseOptions, CreateOptions } from "../core/options.js";
@@ -16,8 +17,6 @@ import { Transcriptions } from "./audio-transcriptions.js";
 import { Images } from "./images.js";
 import { Models } from "./models.js";
 import { resolveRequestLimits } from "../core/request-limits.js";
-
-type Operation = Parameters<ClientContext["defaultTarget"]>[0];
 
 /**
  * How a client gets its mesh: `validate` runs in `create()` (synchronous, no I/O), `start` in the background.
@@ -54,7 +53,7 @@ export type MeshExplanation = ReturnType<ModelMesh["router"]["explain"]> & { sta
 const STARTING_REASON = "the mesh is still starting (loading configuration, connectors, secrets and saved state): no model is in service yet; await client.ready()";
 
 /** Which operation a capability is for, so `create("text-embeddings")` sets the embeddings default. */
-function operationOf(capability: string): Operation {
+function operationOf(capability: string): ProviderOperation {
   const path = capabilities.isKnown(capability) ? capabilities.resolve(capability) : capability;
   if (path.startsWith("representation.embeddings")) return "embeddings";
   if (path.endsWith("text-to-speech")) return "speech";
@@ -122,7 +121,6 @@ export class MeshClient {
     const context: ClientContext = {
       mesh: () => this.#starting,
       started: () => this.#mesh,
-      defaultTarget: (operation) => this.#capabilities.find((capability) => operationOf(capability) === operation),
       limits,
     };
     this.chat = { completions: new ChatCompletions(context) };

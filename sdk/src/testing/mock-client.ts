@@ -57,13 +57,7 @@ export class MockMeshClient extends MeshClient {
     // routed as given.
     const routed = <T extends { model?: unknown }>(body: T, fallback: string): T => {
       const model = (body as { model?: unknown } | undefined)?.model;
-      if (typeof model !== "string" || model === "") return body;
-      try {
-        this.mesh.retrieveModel(model);
-        return body;
-      } catch {
-        return { ...body, model: fallback };
-      }
+      return typeof model !== "string" || model === "" || this.#knows(model) ? body : { ...body, model: fallback };
     };
     const chat = this.chat.completions;
     const chatCreate = chat.create.bind(chat);
@@ -100,12 +94,17 @@ export class MockMeshClient extends MeshClient {
   /** As the real client's, for any name the mock serves (`explain({ model: "my-pool" })` explains the mock's pool). */
   override explain(request: Parameters<MeshClient["explain"]>[0] = {}): ReturnType<MeshClient["explain"]> {
     const model = request.model;
-    if (!model || this.state !== "ready") return super.explain(request);
+    if (!model || this.state !== "ready" || this.#knows(model)) return super.explain(request);
+    return super.explain({ ...request, model: MOCK_POOL });
+  }
+
+  /** Whether the mesh routes `model` as given (a model id, a capability, a pool); else the mock's pool serves it. */
+  #knows(model: string): boolean {
     try {
       this.mesh.retrieveModel(model);
-      return super.explain(request);
+      return true;
     } catch {
-      return super.explain({ ...request, model: MOCK_POOL });
+      return false;
     }
   }
 
